@@ -1,0 +1,232 @@
+//! A whole build: load → check → render → write, with the time of each stage.
+//! [`Site`] holds the result of the first three stages so that `serve` can
+//! update it in place.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use jiff::civil::Date;
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use crate::check;
+use crate::config::Config;
+use crate::content::{Kind, Library};
+use crate::error::BuildError;
+use crate::feeds;
+use crate::render::{self, Job, Listings, Output, Renderer};
+
+pub const STATIC_DIR: &str = "static";
+
+/// Figures a build prints: what it wrote and where the time went.
+#[derive(Debug, Default, Clone)]
+pub struct BuildReport {
+    pub content_pages: usize,
+    pub html_files: usize,
+    pub other_files: usize,
+    pub load: Duration,
+    pub render: Duration,
+    pub search: Duration,
+    pub write: Duration,
+    pub total: Duration,
+}
+
+/// The build date: `GAZETTE_TODAY=YYYY-MM-DD` for reproducible builds and tests,
+/// otherwise today in China Standard Time (deadlines are set in Beijing time).
+pub fn today() -> Result<Date, BuildError> {
+    if let Ok(text) = std::env::var("GAZETTE_TODAY") {
+        return text.parse().map_err(|_| BuildError::Config {
+            path: "GAZETTE_TODAY".into(),
+            message: format!("\"{text}\" is not a date like 2026-11-23"),
+        });
+    }
+    let beijing = jiff::tz::TimeZone::fixed(jiff::tz::offset(8));
+    Ok(jiff::Timestamp::now().to_zoned(beijing).date())
+}
+
+/// A loaded and checked site, ready to render.
+pub struct Site {
+    pub root: PathBuf,
+    pub config: Config,
+    pub today: Date,
+    pub library: Library,
+    pub listings: Listings,
+    pub renderer: Renderer,
+}
+
+impl Site {
+    /// Loads config, content and templates, and runs every check. Fails with every
+    /// content error at once.
+    pub fn load(root: &Path, live_reload: bool) -> Result<Site, BuildError> {
+        let config = Config::load(root)?;
+        let today = today()?;
+        let library = load_checked(root)?;
+        let listings = render::Listings::build(&library);
+        let renderer = Renderer::new(root, &config, today, live_reload)?;
+        Ok(Site { root: root.to_path_buf(), config, today, library, listings, renderer })
+    }
+
+    pub fn jobs(&self) -> Vec<Job> {
+        Renderer::plan(&self.library, &self.listings, self.config.paginate)
+    }
+
+    pub fn render(&self, jobs: &[Job]) -> Result<Vec<Output>, BuildError> {
+        self.renderer.render_all(jobs, &self.library, &self.listings)
+    }
+
+    /// Every URL a full build writes that is not a page: listings, feeds, static files.
+    pub fn listing_urls(&self) -> Vec<String> {
+        let per_page = self.config.paginate;
+        let mut urls = vec!["/".to_string(), "/search/".to_string()];
+        for listing in &self.listings.all {
+            urls.extend((1..=listing.page_count(per_page)).map(|n| listing.page_url(n)));
+        }
+        urls
+    }
+
+    /// Writes the whole site into `out`, replacing what a previous build left.
+    pub fn write_all(&self, out: &Path, report: &mut BuildReport) -> Result<(), BuildError> {
+        let started = Instant::now();
+        let outputs = self.render(&self.jobs())?;
+        report.render = started.elapsed();
+        report.html_files = outputs.len();
+
+        let started = Instant::now();
+        prepare_out_dir(&self.root, out)?;
+        write_outputs(out, &outputs)?;
+        report.other_files = self.write_extras(out)?;
+        report.write = started.elapsed();
+        Ok(())
+    }
+
+    /// Feeds, sitemap, robots.txt, calendar, attachments and static files.
+    pub fn write_extras(&self, out: &Path) -> Result<usize, BuildError> {
+        let mut files: Vec<(String, String)> = vec![
+            (feeds::feed_url(None), feeds::atom(&self.config, &self.library, None)),
+            ("/robots.txt".into(), feeds::robots(&self.config)),
+            ("/calendar.ics".into(), feeds::calendar(&self.config, &self.library)),
+        ];
+        for kind in Kind::ALL {
+            files.push((feeds::feed_url(Some(kind)), feeds::atom(&self.config, &self.library, Some(kind))));
+        }
+        let mut sitemap_urls = self.listing_urls();
+        sitemap_urls.extend(self.library.pages().iter().map(|p| p.url.clone()));
+        files.push(("/sitemap.xml".into(), feeds::sitemap(&self.config, &sitemap_urls)));
+        for (url, text) in &files {
+            write_file(&out.join(url.trim_start_matches('/')), text.as_bytes())?;
+        }
+        let mut copied = 0;
+        for page in self.library.pages() {
+            let Some(bundle) = &page.bundle else { continue };
+            for attachment in &page.attachments {
+                let target = output_path(out, &attachment.url);
+                copy_file(&bundle.join(&attachment.file), &target)?;
+                copied += 1;
+            }
+        }
+        copied += copy_static(&self.root.join(STATIC_DIR), out)?;
+        Ok(files.len() + copied)
+    }
+
+    /// URLs other than pages that content may link to.
+    pub fn known_urls(root: &Path, library: &Library) -> HashSet<String> {
+        let listings = render::Listings::build(library);
+        let mut urls: HashSet<String> =
+            ["/", "/search/", "/atom.xml", "/sitemap.xml", "/robots.txt", "/calendar.ics"].map(String::from).into();
+        for listing in &listings.all {
+            urls.insert(listing.url.clone());
+            urls.insert(percent_encoding::percent_decode_str(&listing.url).decode_utf8_lossy().into_owned());
+        }
+        for kind in Kind::ALL {
+            urls.insert(feeds::feed_url(Some(kind)));
+        }
+        let static_dir = root.join(STATIC_DIR);
+        for entry in WalkDir::new(&static_dir).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
+            if let Ok(relative) = entry.path().strip_prefix(&static_dir) {
+                urls.insert(format!("/{}", relative.to_string_lossy()));
+            }
+        }
+        urls
+    }
+}
+
+/// Loads the library and runs the cross-page checks; every error at once.
+pub fn load_checked(root: &Path) -> Result<Library, BuildError> {
+    let (library, mut errors) = Library::load(root);
+    errors.extend(check::check_library(&library, root, &Site::known_urls(root, &library)));
+    if errors.is_empty() {
+        Ok(library)
+    } else {
+        errors.sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
+        Err(BuildError::Content(errors))
+    }
+}
+
+/// `gazette build`: the whole site into `out`.
+pub fn build_site(root: &Path, out: &Path) -> Result<BuildReport, BuildError> {
+    let started = Instant::now();
+    let site = Site::load(root, false)?;
+    let mut report = BuildReport { content_pages: site.library.pages().len(), load: started.elapsed(), ..Default::default() };
+    site.write_all(out, &mut report)?;
+    report.total = started.elapsed();
+    Ok(report)
+}
+
+/// Empties `out`, refusing folders that are clearly not a build output.
+fn prepare_out_dir(root: &Path, out: &Path) -> Result<(), BuildError> {
+    let refuse = |why: &str| BuildError::Config { path: out.to_path_buf(), message: format!("refusing to use as output folder: {why}") };
+    let canonical_root = root.canonicalize().map_err(|e| BuildError::io("resolve", root, e))?;
+    if out.exists() {
+        let canonical_out = out.canonicalize().map_err(|e| BuildError::io("resolve", out, e))?;
+        if canonical_root.starts_with(&canonical_out) {
+            return Err(refuse("it contains the project"));
+        }
+        for protected in ["content", "templates", "static", "site", "functions"] {
+            if canonical_out == canonical_root.join(protected) {
+                return Err(refuse("it is part of the project's sources"));
+            }
+        }
+        std::fs::remove_dir_all(out).map_err(|e| BuildError::io("empty the output folder", out, e))?;
+    }
+    std::fs::create_dir_all(out).map_err(|e| BuildError::io("create", out, e))
+}
+
+/// The file a URL is written to: `/a/b/` → `out/a/b/index.html`, decoded.
+pub fn output_path(out: &Path, url: &str) -> PathBuf {
+    let decoded = percent_encoding::percent_decode_str(url).decode_utf8_lossy();
+    let relative = decoded.trim_start_matches('/');
+    if relative.is_empty() || relative.ends_with('/') {
+        out.join(relative).join("index.html")
+    } else {
+        out.join(relative)
+    }
+}
+
+pub fn write_outputs(out: &Path, outputs: &[Output]) -> Result<(), BuildError> {
+    outputs.par_iter().try_for_each(|output| write_file(&output_path(out, &output.url), output.html.as_bytes()))
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| BuildError::io("create", parent, e))?;
+    }
+    std::fs::write(path, bytes).map_err(|e| BuildError::io("write", path, e))
+}
+
+fn copy_file(from: &Path, to: &Path) -> Result<(), BuildError> {
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| BuildError::io("create", parent, e))?;
+    }
+    std::fs::copy(from, to).map(|_| ()).map_err(|e| BuildError::io("copy", from, e))
+}
+
+pub fn copy_static(static_dir: &Path, out: &Path) -> Result<usize, BuildError> {
+    let mut copied = 0;
+    for entry in WalkDir::new(static_dir).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file()) {
+        let Ok(relative) = entry.path().strip_prefix(static_dir) else { continue };
+        copy_file(entry.path(), &out.join(relative))?;
+        copied += 1;
+    }
+    Ok(copied)
+}

@@ -1,0 +1,196 @@
+//! Finds the content files, parses them in parallel, and keeps them in one place
+//! with the lookups the later stages need.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use super::front_matter::{self, Fields};
+use super::page::{self, Kind, Page};
+use crate::error::ContentError;
+use crate::markdown;
+
+pub const CONTENT_DIR: &str = "content";
+/// Form schemas live in `content/forms/` but are not pages.
+const FORMS_DIR: &str = "forms";
+
+#[derive(Debug, Default)]
+pub struct Library {
+    pages: Vec<Page>,
+    by_url: HashMap<String, usize>,
+}
+
+impl Library {
+    /// Loads every page under `root/content`. Returns every error found, not just
+    /// the first; pages that loaded are still returned alongside so that callers
+    /// can keep checking.
+    pub fn load(root: &Path) -> (Library, Vec<ContentError>) {
+        let (paths, mut errors) = find_pages(root);
+        let results: Vec<Result<Page, Vec<ContentError>>> =
+            paths.par_iter().map(|(kind, path)| load_page(root, *kind, path)).collect();
+        let mut pages = Vec::with_capacity(results.len());
+        for result in results {
+            match result {
+                Ok(page) => pages.push(page),
+                Err(mut page_errors) => errors.append(&mut page_errors),
+            }
+        }
+        errors.extend(duplicate_urls(&pages));
+        (Library::from_pages(pages), errors)
+    }
+
+    pub fn from_pages(mut pages: Vec<Page>) -> Library {
+        // Newest first within a kind; slug breaks ties so output is deterministic.
+        pages.sort_by(|a, b| a.kind.cmp(&b.kind).then(b.date().cmp(&a.date())).then(a.slug.cmp(&b.slug)));
+        let by_url = pages.iter().enumerate().map(|(i, p)| (p.url.clone(), i)).collect();
+        Library { pages, by_url }
+    }
+
+    pub fn pages(&self) -> &[Page] {
+        &self.pages
+    }
+
+    /// Pages of one kind, newest first.
+    pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Page> {
+        self.pages.iter().filter(move |p| p.kind == kind)
+    }
+
+    pub fn get(&self, url: &str) -> Option<&Page> {
+        self.by_url.get(url).map(|&i| &self.pages[i])
+    }
+
+    pub fn get_slug(&self, kind: Kind, slug: &str) -> Option<&Page> {
+        self.get(&format!("/{}/{}/", kind.dir(), slug))
+    }
+
+    /// Replaces (or adds, or removes with `None`) the page at `url`: serve mode's
+    /// incremental update.
+    pub fn replace(&mut self, url: &str, page: Option<Page>) {
+        let mut pages = std::mem::take(&mut self.pages);
+        pages.retain(|p| p.url != url);
+        pages.extend(page);
+        *self = Library::from_pages(pages);
+    }
+}
+
+/// Content files and their kind. Unknown folders and stray files are errors, so a
+/// misplaced page is never silently left out.
+fn find_pages(root: &Path) -> (Vec<(Kind, PathBuf)>, Vec<ContentError>) {
+    let content = root.join(CONTENT_DIR);
+    let mut paths = Vec::new();
+    let mut errors = Vec::new();
+    let Ok(entries) = std::fs::read_dir(&content) else {
+        errors.push(ContentError::new(CONTENT_DIR, 1, "content", "folder not found: run gazette in the project root"));
+        return (paths, errors);
+    };
+    let mut dirs: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+    dirs.sort();
+    for dir in dirs {
+        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if name.starts_with('.') || name == FORMS_DIR {
+            continue;
+        }
+        let Some(kind) = Kind::from_dir(&name).filter(|_| dir.is_dir()) else {
+            errors.push(ContentError::new(
+                relative(root, &dir),
+                1,
+                "path",
+                "not a content folder: expected content/notices, content/courses, content/policies, content/cases or content/forms",
+            ));
+            continue;
+        };
+        for entry in WalkDir::new(&dir).min_depth(1).max_depth(2).sort_by_file_name() {
+            let Ok(entry) = entry else { continue };
+            let path = entry.path();
+            let is_markdown = path.extension().is_some_and(|e| e == "md");
+            match (entry.depth(), entry.file_type().is_dir(), is_markdown) {
+                (1, false, true) => paths.push((kind, path.to_path_buf())),
+                (1, true, _) if path.join("index.md").is_file() => paths.push((kind, path.join("index.md"))),
+                (1, true, _) => errors.push(ContentError::new(
+                    relative(root, path),
+                    1,
+                    "path",
+                    "folder without index.md: a page bundle needs <slug>/index.md",
+                )),
+                (2, false, true) if path.file_name().is_some_and(|n| n != "index.md") => errors.push(ContentError::new(
+                    relative(root, path),
+                    1,
+                    "path",
+                    "Markdown inside a bundle is not a page: give it its own file, or link it as an attachment with another extension",
+                )),
+                _ => {}
+            }
+        }
+    }
+    (paths, errors)
+}
+
+fn relative(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).unwrap_or(path).to_path_buf()
+}
+
+/// Reads one content file into a page: front matter, Markdown and attachments.
+pub fn load_page(root: &Path, kind: Kind, path: &Path) -> Result<Page, Vec<ContentError>> {
+    let source = relative(root, path);
+    let text = std::fs::read_to_string(path).map_err(|err| {
+        vec![ContentError::new(&source, 1, "file", format!("cannot read: {err} (content must be UTF-8)"))]
+    })?;
+    let is_bundle = path.file_name().is_some_and(|n| n == "index.md");
+    let slug_name = if is_bundle { path.parent().and_then(Path::file_name) } else { path.file_stem() };
+    let slug = slug_name.map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    page::check_slug(&slug, &source).map_err(|e| vec![e])?;
+    let url = format!("/{}/{}/", kind.dir(), slug);
+    let bundle = if is_bundle { path.parent().map(Path::to_path_buf) } else { None };
+
+    let split = front_matter::split(&source, &text).map_err(|e| vec![e])?;
+    let mut fields = Fields::parse(&source, &split).map_err(|e| vec![e])?;
+    let title = fields.string("title");
+    let summary = fields.opt_string("summary");
+    let meta = page::read_meta(kind, &mut fields);
+    let attachments = page::read_attachments(&mut fields, bundle.as_deref(), &url);
+    let mut field_lines = std::collections::BTreeMap::new();
+    for field in ["doc_number", "course", "form", "supersedes", "superseded_by"] {
+        field_lines.insert(field, fields.line(field));
+    }
+    field_lines.insert("body", split.body_line);
+    let errors = fields.finish();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let (Some(title), Some(meta)) = (title, meta) else {
+        // Every None above came with an error; this is unreachable in practice but
+        // must not panic on content.
+        return Err(vec![ContentError::new(&source, 1, "front matter", "incomplete")]);
+    };
+    let content = markdown::render(split.body);
+    let summary = summary.unwrap_or_else(|| truncate(&content.first_paragraph, 120));
+    Ok(Page { kind, slug, url, source, bundle, title, summary, meta, attachments, content, field_lines })
+}
+
+fn truncate(text: &str, max_chars: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= max_chars {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(max_chars).collect::<String>())
+    }
+}
+
+/// Two files that would be written to the same URL (`x.md` and `x/index.md`).
+fn duplicate_urls(pages: &[Page]) -> Vec<ContentError> {
+    let mut seen: HashMap<&str, &Page> = HashMap::new();
+    let mut errors = Vec::new();
+    for page in pages {
+        if let Some(first) = seen.insert(&page.url, page) {
+            errors.push(ContentError::new(
+                &page.source,
+                1,
+                "url",
+                format!("{} is also produced by {}: keep one of the two files", page.url, first.source.display()),
+            ));
+        }
+    }
+    errors
+}

@@ -1,0 +1,211 @@
+//! Rendering the library into HTML pages with the templates in `templates/`,
+//! parsed once per build. Work is planned as a list of [`Job`]s rendered in
+//! parallel; serve mode renders just the jobs a change touches.
+
+mod listings;
+mod views;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use jiff::civil::Date;
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::config::Config;
+use crate::content::{Kind, Library, Meta, Page};
+use crate::error::BuildError;
+use crate::i18n;
+pub use listings::{encode_segment, Listings};
+use views::{Card, PageLink, PageView, Status};
+
+pub const TEMPLATES_DIR: &str = "templates";
+/// Headings from which a page shows its outline (目录).
+const OUTLINE_MIN_HEADINGS: usize = 4;
+const HOME_ITEMS: usize = 6;
+
+/// One HTML file to produce.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Job {
+    Home,
+    Search,
+    NotFound,
+    /// Index into `Library::pages()`.
+    Page(usize),
+    /// Index into `Listings::all`, and the 1-based page number.
+    Listing(usize, usize),
+}
+
+/// A rendered file: its URL (percent-encoded) and HTML.
+pub struct Output {
+    pub url: String,
+    pub html: String,
+}
+
+pub struct Renderer {
+    tera: Tera,
+    config: Config,
+    today: Date,
+    base: Context,
+}
+
+#[derive(Serialize)]
+struct SiteView<'a> {
+    title: &'a str,
+    description: &'a str,
+    base_url: &'a str,
+    lang: &'a str,
+    api_url: &'a str,
+    today: Date,
+    live_reload: bool,
+}
+
+impl Renderer {
+    /// Parses every template under `root/templates` once.
+    pub fn new(root: &Path, config: &Config, today: Date, live_reload: bool) -> Result<Renderer, BuildError> {
+        let pattern = root.join(TEMPLATES_DIR).join("**").join("*.html");
+        let mut tera = Tera::new(&pattern.to_string_lossy()).map_err(|e| BuildError::template(&e))?;
+        tera.autoescape_on(vec![".html"]);
+        // `{{ name | segment }}`: a facet value as a URL path segment.
+        tera.register_filter("segment", |value: &tera::Value, _: &HashMap<String, tera::Value>| {
+            let text = value.as_str().ok_or_else(|| tera::Error::msg("segment filter needs a string"))?;
+            Ok(tera::Value::String(encode_segment(text)))
+        });
+        let mut base = Context::new();
+        base.insert(
+            "site",
+            &SiteView {
+                title: &config.title,
+                description: &config.description,
+                base_url: &config.base_url,
+                lang: config.language.html_lang(),
+                api_url: &config.api_url,
+                today,
+                live_reload,
+            },
+        );
+        base.insert("t", &i18n::strings(config.language));
+        Ok(Renderer { tera, config: config.clone(), today, base })
+    }
+
+    /// Every job of a full build.
+    pub fn plan(library: &Library, listings: &Listings, per_page: usize) -> Vec<Job> {
+        let mut jobs = vec![Job::Home, Job::Search, Job::NotFound];
+        jobs.extend((0..library.pages().len()).map(Job::Page));
+        for (i, listing) in listings.all.iter().enumerate() {
+            jobs.extend((1..=listing.page_count(per_page)).map(|n| Job::Listing(i, n)));
+        }
+        jobs
+    }
+
+    pub fn render_all(&self, jobs: &[Job], library: &Library, listings: &Listings) -> Result<Vec<Output>, BuildError> {
+        jobs.par_iter().map(|job| self.render(job, library, listings)).collect()
+    }
+
+    pub fn render(&self, job: &Job, library: &Library, listings: &Listings) -> Result<Output, BuildError> {
+        let mut context = self.base.clone();
+        let (template, url) = match job {
+            Job::Home => {
+                self.home_context(library, &mut context);
+                ("index.html", "/".to_string())
+            }
+            Job::Search => ("search.html", "/search/".to_string()),
+            Job::NotFound => ("404.html", "/404.html".to_string()),
+            Job::Page(i) => {
+                let page = &library.pages()[*i];
+                context.insert("page", &self.page_view(page, library));
+                context.insert("section", page.kind.dir());
+                (template_of(page.kind), page.url.clone())
+            }
+            Job::Listing(i, number) => {
+                let listing = &listings.all[*i];
+                let per_page = self.config.paginate;
+                let cards: Vec<Card<'_>> = listing
+                    .items
+                    .iter()
+                    .skip((number - 1) * per_page)
+                    .take(per_page)
+                    .map(|&p| self.card(&library.pages()[p]))
+                    .collect();
+                context.insert("cards", &cards);
+                context.insert("kind", &listing.kind);
+                context.insert("section", listing.kind.dir());
+                context.insert("facet", &listing.facet);
+                context.insert("facets", &listings.facets.get(&listing.kind));
+                context.insert("pagination", &listing.pagination(*number, per_page));
+                context.insert("listing_url", &listing.url);
+                ("list.html", listing.page_url(*number))
+            }
+        };
+        context.insert("current_url", &url);
+        let html = self.tera.render(template, &context).map_err(|e| BuildError::template(&e))?;
+        Ok(Output { url, html })
+    }
+
+    fn card<'a>(&self, page: &'a Page) -> Card<'a> {
+        Card::new(page, self.today, self.config.closing_soon_days)
+    }
+
+    fn page_view<'a>(&self, page: &'a Page, library: &'a Library) -> PageView<'a> {
+        let link = |kind: Kind, slug: &Option<String>| {
+            slug.as_deref().and_then(|s| library.get_slug(kind, s)).map(PageLink::from)
+        };
+        let (supersedes, superseded_by) = match &page.meta {
+            Meta::Policy(p) => (link(Kind::Policy, &p.supersedes), link(Kind::Policy, &p.superseded_by)),
+            _ => (None, None),
+        };
+        PageView {
+            card: self.card(page),
+            content: &page.content.html,
+            outline: &page.content.outline,
+            show_outline: page.content.outline.len() >= OUTLINE_MIN_HEADINGS,
+            attachments: &page.attachments,
+            course: page.notice().and_then(|n| link(Kind::Course, &n.course)),
+            supersedes,
+            superseded_by,
+        }
+    }
+
+    /// The home page: latest notices, open deadlines, open registrations, latest
+    /// and recommended courses — each a handful of cards, never whole sections.
+    fn home_context(&self, library: &Library, context: &mut Context) {
+        let cards = |pages: Vec<&'_ Page>| -> Vec<serde_json::Value> {
+            pages.into_iter().take(HOME_ITEMS).map(|p| serde_json::to_value(self.card(p)).unwrap_or_default()).collect()
+        };
+        let is_open = |page: &&Page| {
+            Status::of(page, self.today, self.config.closing_soon_days).is_some_and(|s| s.key == "open" || s.key == "closing_soon")
+        };
+        let mut deadlines: Vec<&Page> =
+            library.pages().iter().filter(|p| p.kind != Kind::Course).filter(is_open).collect();
+        deadlines.sort_by_key(|p| p.notice().and_then(|n| n.deadline));
+        let mut registrations: Vec<&Page> = library.of_kind(Kind::Course).filter(is_open).collect();
+        registrations.sort_by_key(|p| p.course().and_then(|c| c.registration_closes));
+        let mut categories: HashMap<&str, usize> = HashMap::new();
+        for course in library.of_kind(Kind::Course).filter_map(Page::course) {
+            *categories.entry(&course.category).or_default() += 1;
+        }
+        let mut categories: Vec<(&str, usize, String)> =
+            categories.into_iter().map(|(name, n)| (name, n, format!("/courses/category/{}/", encode_segment(name)))).collect();
+        categories.sort();
+
+        context.insert("latest_notices", &cards(library.of_kind(Kind::Notice).collect()));
+        context.insert("open_deadlines", &cards(deadlines));
+        context.insert("open_registrations", &cards(registrations));
+        context.insert("latest_courses", &cards(library.of_kind(Kind::Course).collect()));
+        context.insert(
+            "recommended_courses",
+            &cards(library.of_kind(Kind::Course).filter(|p| p.course().is_some_and(|c| c.recommended)).collect()),
+        );
+        context.insert("course_categories", &categories);
+    }
+}
+
+fn template_of(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Notice => "notice.html",
+        Kind::Course => "course.html",
+        Kind::Policy => "policy.html",
+        Kind::Case => "case.html",
+    }
+}
