@@ -66,11 +66,26 @@ fn check_references(page: &Page, library: &Library, root: &Path, errors: &mut Ve
 fn check_links(page: &Page, library: &Library, known_urls: &HashSet<String>, errors: &mut Vec<ContentError>) {
     for link in &page.content.links {
         let dest = link.dest.split(['#', '?']).next().unwrap_or_default();
-        if dest.is_empty() || link.dest.contains("://") || link.dest.starts_with("mailto:") || link.dest.starts_with("tel:") {
+        if link.dest.contains("://") || link.dest.starts_with("mailto:") || link.dest.starts_with("tel:") {
             continue;
         }
-        let exists = if dest.starts_with('/') {
+        let anchor = link.dest.split_once('#').map(|(_, a)| a).filter(|a| !a.is_empty());
+        let target = if dest.is_empty() { Some(page) } else { None };
+        let exists = if let Some(target) = target {
+            anchor.is_none_or(|anchor| target.content.outline.iter().any(|h| h.id == anchor))
+        } else if dest.starts_with('/') {
             let with_slash = if dest.ends_with('/') || dest.contains('.') { dest.to_string() } else { format!("{dest}/") };
+            if let (Some(anchor), Some(target)) = (anchor, library.get(&with_slash))
+                && !target.content.outline.iter().any(|h| h.id == anchor)
+            {
+                errors.push(ContentError::new(
+                    &page.source,
+                    page.line_of("body") + link.body_line,
+                    "link",
+                    format!("{}: {} has no heading with anchor #{anchor}", link.dest, target.source.display()),
+                ));
+                continue;
+            }
             library.get(&with_slash).is_some()
                 || known_urls.contains(&with_slash)
                 || library.pages().iter().any(|p| p.attachments.iter().any(|a| a.url == dest))

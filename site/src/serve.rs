@@ -106,6 +106,12 @@ impl LiveSite {
         }
         self.site.library = library;
 
+        if self.site.library.get(&url).is_none() {
+            let folder = build::output_path(&self.out, &url);
+            if let Some(folder) = folder.parent().filter(|f| f.exists()) {
+                std::fs::remove_dir_all(folder).map_err(|e| BuildError::io("remove", folder, e))?;
+            }
+        }
         let mut jobs = Vec::new();
         if let Some(index) = self.site.library.pages().iter().position(|p| p.url == url) {
             jobs.push(Job::Page(index));
@@ -165,7 +171,10 @@ pub async fn serve(root: PathBuf, out: PathBuf, port: u16, api: Option<Router>) 
     let watch_root = root.clone();
     let (changes_tx, changes_rx) = mpsc::channel::<PathBuf>();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if let Ok(event) = event {
+        // Reads (inotify's access and close-after-read events) are not changes.
+        if let Ok(event) = event
+            && !matches!(event.kind, notify::EventKind::Access(_))
+        {
             for path in event.paths {
                 let _ = changes_tx.send(path);
             }
@@ -213,6 +222,7 @@ fn rebuild_loop(mut live: LiveSite, changes: mpsc::Receiver<PathBuf>, reload: br
         batch.sort();
         batch.dedup();
         match live.apply(&batch) {
+            Ok(rebuild) if rebuild.what.is_empty() => {}
             Ok(rebuild) => {
                 println!("Rebuilt {} page(s) in {:.1} ms: {}", rebuild.rendered, rebuild.elapsed.as_secs_f64() * 1000.0, rebuild.what);
                 let _ = reload.send(());

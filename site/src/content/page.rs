@@ -63,7 +63,7 @@ pub struct Attachment {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Contact {
-    pub name: String,
+    pub name: Option<String>,
     pub org: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
@@ -93,8 +93,8 @@ pub struct CourseMeta {
     pub category: String,
     /// 研修班, 短期培训班, 学术讲坛, 案例课 …
     pub kind: String,
-    /// 所级 / 院级培育 / 精品 / 高研.
-    pub tier: String,
+    /// 所级 / 院级培育 / 精品 / 高研: the CAS four-tier system; other providers' courses have none.
+    pub tier: Option<String>,
     /// 必修 (true) or 选修.
     pub required: bool,
     /// 学时.
@@ -244,11 +244,15 @@ fn read_notice(fields: &mut Fields<'_>) -> Option<NoticeMeta> {
     let form = fields.opt_string("form");
     let course = fields.opt_string("course");
     let contacts = fields.tables("contacts", |c| {
-        let name = c.string("name");
+        let name = c.opt_string("name");
         let org = c.opt_string("org");
         let phone = c.opt_string("phone");
         let email = c.opt_string("email");
-        Some(Contact { name: name?, org, phone, email })
+        if name.is_none() && org.is_none() {
+            c.error("name", "a contact needs a name or an org");
+            return None;
+        }
+        Some(Contact { name, org, phone, email })
     });
     if let (Some(written), Some(deadline)) = (written, deadline)
         && deadline < written
@@ -283,7 +287,13 @@ fn read_notice(fields: &mut Fields<'_>) -> Option<NoticeMeta> {
 fn read_course(fields: &mut Fields<'_>) -> Option<CourseMeta> {
     let category = fields.string("category");
     let kind = fields.choice("kind", COURSE_KINDS);
-    let tier = fields.choice("tier", TIERS);
+    let tier = fields.opt_string("tier").filter(|tier| {
+        let known = TIERS.contains(&tier.as_str());
+        if !known {
+            fields.error("tier", format!("\"{tier}\" is not one of: {}", TIERS.join(", ")));
+        }
+        known
+    });
     let required = fields.bool("required");
     let hours = fields.number("hours");
     let start = fields.date("start");
@@ -311,7 +321,7 @@ fn read_course(fields: &mut Fields<'_>) -> Option<CourseMeta> {
     Some(CourseMeta {
         category: category?,
         kind: kind?,
-        tier: tier?,
+        tier,
         required: required?,
         hours: hours?,
         start: start?,
@@ -352,7 +362,7 @@ pub fn read_attachments(fields: &mut Fields<'_>, bundle: Option<&Path>, url: &st
                 title,
                 file,
             }),
-            _ => fields.error("attachments", format!("file \"{file}\" does not exist in {}", bundle.display())),
+            _ => fields.error("attachments", format!("file \"{file}\" is not in the page's folder")),
         }
     }
     attachments

@@ -70,7 +70,7 @@ fn facet_values(page: &Page) -> Vec<(&'static str, &'static str, Vec<String>)> {
             ("by_year", "year", vec![n.published.year().to_string()]),
             ("by_topic", "topic", n.topics.clone()),
         ],
-        Meta::Course(c) => vec![("by_category", "category", vec![c.category.clone()]), ("by_tier", "tier", vec![c.tier.clone()])],
+        Meta::Course(c) => vec![("by_category", "category", vec![c.category.clone()]), ("by_tier", "tier", c.tier.iter().cloned().collect())],
         Meta::Policy(p) => vec![("by_year", "year", vec![p.notice.published.year().to_string()])],
         Meta::Case(c) => vec![("by_region", "region", vec![c.region.clone()])],
     }

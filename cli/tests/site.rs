@@ -1,0 +1,199 @@
+//! The `gazette` command end to end on the repository's own content: build,
+//! check, new, and every generated page through the Nu HTML Checker.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn gazette(root: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gazette"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .env("GAZETTE_TODAY", "2026-11-23")
+        .output()
+        .expect("run gazette")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Builds the repository's content into a fresh folder.
+fn build_repository() -> tempfile::TempDir {
+    let out = tempfile::tempdir().expect("temp dir");
+    let output = gazette(&repo(), &["build", "--out", &out.path().to_string_lossy()]);
+    assert!(output.status.success(), "build failed:\n{}{}", text(&output.stdout), text(&output.stderr));
+    assert!(text(&output.stdout).starts_with("Built "), "{}", text(&output.stdout));
+    out
+}
+
+fn read(out: &Path, path: &str) -> String {
+    fs::read_to_string(out.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn build_produces_every_kind_of_page_and_feed() {
+    let out = build_repository();
+    let out = out.path();
+    for path in [
+        "index.html",
+        "404.html",
+        "search/index.html",
+        "notices/index.html",
+        "notices/guokebanjian-2022-83/index.html",
+        "courses/index.html",
+        "policies/index.html",
+        "policies/kexiefazuzi-2020-17/index.html",
+        "cases/index.html",
+        "atom.xml",
+        "notices/atom.xml",
+        "courses/atom.xml",
+        "policies/atom.xml",
+        "cases/atom.xml",
+        "sitemap.xml",
+        "robots.txt",
+        "calendar.ics",
+        "style.css",
+    ] {
+        assert!(out.join(path).is_file(), "{path} missing");
+    }
+    // Facets: by issuer (Chinese, percent-decoded on disk), year and topic.
+    assert!(out.join("notices/issuer/科技部办公厅/index.html").is_file());
+    assert!(out.join("notices/year/2022/index.html").is_file());
+    assert!(out.join("courses/tier/精品/index.html").is_file());
+
+    let notice = read(out, "notices/guokebanjian-2022-83/index.html");
+    assert!(notice.contains(r#"<html lang="zh-CN">"#));
+    assert!(notice.contains("国科办监〔2022〕83号"));
+    assert!(notice.contains("科技部办公厅、教育部办公厅、卫生健康委办公厅、中科院办公厅"));
+    // Attachments with computed format and size.
+    assert!(notice.contains("（TXT，"), "attachment format missing");
+    assert!(out.join("notices/guokebanjian-2022-83/fujian3-peixun-pingtai-guanliyuan-xinxibiao.csv").is_file());
+
+    let policy = read(out, "policies/kexiefazuzi-2020-17/index.html");
+    assert!(policy.contains(r##"<a href="#s1-1">"##), "outline links to numbered anchors");
+    assert!(policy.contains(r#"<h3 id="s1-1">"#));
+
+    let ics = read(out, "calendar.ics");
+    assert!(ics.contains("BEGIN:VEVENT") && ics.contains("DTSTART;VALUE=DATE:"));
+    assert!(read(out, "sitemap.xml").contains("/notices/guokebanjian-2022-83/</loc>"));
+    assert!(read(out, "atom.xml").matches("<entry>").count() >= 10);
+}
+
+#[test]
+fn deadlines_show_their_state_on_the_build_date() {
+    let out = build_repository();
+    let home = read(out.path(), "index.html");
+    assert!(home.contains("status-open"), "an open registration on 2026-11-23");
+    assert!(home.contains("status-closing_soon"), "a course closing within 7 days of 2026-11-23");
+    let old = read(out.path(), "notices/guokebanjian-2022-83/index.html");
+    assert!(old.contains("status-closed"), "a 2022 deadline is closed");
+}
+
+#[test]
+fn every_generated_page_is_valid_html() {
+    let jar = repo().join("tests/node_modules/vnu-jar/build/dist/vnu.jar");
+    assert!(jar.is_file(), "Nu HTML Checker not installed: run scripts/setup (it installs npm's vnu-jar into tests/)");
+    let out = build_repository();
+    let output = Command::new("java")
+        .args(["-jar", &jar.to_string_lossy(), "--skip-non-html", "--errors-only", "--format", "text"])
+        .arg(out.path())
+        .output()
+        .expect("run java: install a JRE (scripts/setup does)");
+    let report = format!("{}{}", text(&output.stdout), text(&output.stderr));
+    assert!(output.status.success() && !report.contains("Error:"), "HTML errors:\n{report}");
+    let pages = walkdir(out.path()).into_iter().filter(|p| p.extension().is_some_and(|e| e == "html")).count();
+    assert!(pages > 50, "only {pages} pages were checked");
+}
+
+fn walkdir(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).expect("read dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() { files.extend(walkdir(&path)) } else { files.push(path) }
+    }
+    files
+}
+
+#[test]
+fn check_passes_on_the_repository() {
+    let output = gazette(&repo(), &["check"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).starts_with("OK: "));
+}
+
+/// A project with the repository's config and templates and one broken notice.
+fn broken_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::copy(repo().join("gazette.toml"), dir.path().join("gazette.toml")).expect("config");
+    let notices = dir.path().join("content/notices");
+    fs::create_dir_all(&notices).expect("mkdir");
+    fs::write(
+        notices.join("bad.md"),
+        "+++\ntitle = \"通知\"\ndoc_number = \"国科办监2022-83\"\nissuers = [\"科技部\"]\nwritten = 2022-06-20\npublished = 2022-06-20\ndisclosure = \"主动公开\"\ndeadline = 2022-01-01\ncolour = \"red\"\n+++\n\n[链接](/courses/none/)\n",
+    )
+    .expect("write");
+    dir
+}
+
+#[test]
+fn check_lists_every_error_and_exits_non_zero() {
+    let dir = broken_project();
+    let output = gazette(dir.path(), &["check"]);
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    for expected in [
+        "content/notices/bad.md:3: doc_number:",
+        "content/notices/bad.md:8: deadline: deadline 2022-01-01 is before the written date 2022-06-20",
+        "content/notices/bad.md:9: colour: unknown field",
+    ] {
+        assert!(stderr.contains(expected), "missing {expected:?} in:\n{stderr}");
+    }
+}
+
+#[test]
+fn build_with_content_errors_writes_nothing() {
+    let dir = broken_project();
+    let out = dir.path().join("public");
+    let output = gazette(dir.path(), &["build", "--out", &out.to_string_lossy()]);
+    assert!(!output.status.success());
+    assert!(!out.exists(), "a failed build must not leave output");
+}
+
+#[test]
+fn new_stubs_every_field_and_refuses_to_overwrite() {
+    let dir = broken_project();
+    let output = gazette(dir.path(), &["new", "course", "科研诚信案例课", "--slug", "kycx-anli"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let file = read(dir.path(), "content/courses/kycx-anli.md");
+    for field in ["title = \"科研诚信案例课\"", "category", "kind", "tier", "required", "hours", "start", "end", "mode", "provider"] {
+        assert!(file.contains(field), "{field} not stubbed:\n{file}");
+    }
+    let again = gazette(dir.path(), &["new", "course", "科研诚信案例课", "--slug", "kycx-anli"]);
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("already exists"));
+    let chinese_without_slug = gazette(dir.path(), &["new", "notice", "关于开展培训的通知"]);
+    assert!(text(&chinese_without_slug.stderr).contains("--slug"));
+}
+
+#[test]
+fn english_ui_is_selectable_in_the_config() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = read(&repo(), "gazette.toml").replace("language = \"zh\"", "language = \"en\"");
+    fs::write(dir.path().join("gazette.toml"), config).expect("config");
+    for item in ["templates", "static", "content"] {
+        let status = Command::new("cp").arg("-r").arg(repo().join(item)).arg(dir.path()).status().expect("cp");
+        assert!(status.success());
+    }
+    let out = dir.path().join("public");
+    let output = gazette(dir.path(), &["build", "--out", &out.to_string_lossy()]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let home = read(&out, "index.html");
+    assert!(home.contains(r#"<html lang="en">"#));
+    assert!(home.contains("Latest notices"));
+}

@@ -1,0 +1,114 @@
+//! Serve mode rebuilds only what a change touches, and a broken edit leaves the
+//! last good output in place.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use gazette_site::serve::LiveSite;
+use gazette_site::BuildError;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A copy of the repository's site (config, templates, static, content).
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for item in ["gazette.toml", "templates", "static", "content"] {
+        copy(&repo().join(item), &dir.path().join(item));
+    }
+    dir
+}
+
+fn copy(from: &Path, to: &Path) {
+    if from.is_dir() {
+        fs::create_dir_all(to).expect("mkdir");
+        for entry in fs::read_dir(from).expect("read dir") {
+            let entry = entry.expect("entry");
+            copy(&entry.path(), &to.join(entry.file_name()));
+        }
+    } else {
+        fs::copy(from, to).expect("copy");
+    }
+}
+
+const CASE: &str = "content/cases/nanjing-daxue-anli.md";
+
+#[test]
+fn body_edit_renders_only_that_page() {
+    let dir = project();
+    let out = dir.path().join("public");
+    let (mut live, _) = LiveSite::build(dir.path(), &out).expect("build");
+    let file = dir.path().join(CASE);
+    let text = fs::read_to_string(&file).expect("read");
+    fs::write(&file, format!("{text}\n补充说明：新增段落。\n")).expect("write");
+
+    let rebuild = live.apply(&[file]).expect("rebuild");
+    assert_eq!(rebuild.rendered, 1);
+    let html = fs::read_to_string(out.join("cases/nanjing-daxue-anli/index.html")).expect("page");
+    assert!(html.contains("补充说明：新增段落。"));
+}
+
+#[test]
+fn title_edit_also_renders_listings_and_home() {
+    let dir = project();
+    let out = dir.path().join("public");
+    let (mut live, _) = LiveSite::build(dir.path(), &out).expect("build");
+    let file = dir.path().join(CASE);
+    let text = fs::read_to_string(&file).expect("read");
+    let edited = text.replacen("title = \"", "title = \"（修订）", 1);
+    fs::write(&file, edited).expect("write");
+
+    let rebuild = live.apply(&[file]).expect("rebuild");
+    assert!(rebuild.rendered > 2, "{rebuild:?}");
+    let listing = fs::read_to_string(out.join("cases/index.html")).expect("listing");
+    assert!(listing.contains("（修订）"));
+}
+
+#[test]
+fn broken_edit_keeps_the_last_good_page() {
+    let dir = project();
+    let out = dir.path().join("public");
+    let (mut live, _) = LiveSite::build(dir.path(), &out).expect("build");
+    let page = out.join("cases/nanjing-daxue-anli/index.html");
+    let before = fs::read_to_string(&page).expect("page");
+    let file = dir.path().join(CASE);
+    let text = fs::read_to_string(&file).expect("read");
+    fs::write(&file, text.replacen("date = ", "dat = ", 1)).expect("write");
+
+    match live.apply(&[file]) {
+        Err(BuildError::Content(errors)) => assert!(errors.iter().any(|e| e.field == "dat"), "{errors:?}"),
+        other => panic!("expected content errors, got {other:?}"),
+    }
+    assert_eq!(fs::read_to_string(&page).expect("page"), before);
+}
+
+#[test]
+fn deleted_page_disappears_from_listings_and_output() {
+    let dir = project();
+    let out = dir.path().join("public");
+    let (mut live, _) = LiveSite::build(dir.path(), &out).expect("build");
+    // Nothing links to this case, so deleting it breaks no link.
+    let file = dir.path().join("content/cases/qinghua-daxue-zhili-tixi.md");
+    fs::remove_file(&file).expect("remove");
+    live.apply(&[file]).expect("rebuild");
+    assert!(live.library().get("/cases/qinghua-daxue-zhili-tixi/").is_none());
+    assert!(!out.join("cases/qinghua-daxue-zhili-tixi").exists());
+    let listing = fs::read_to_string(out.join("cases/index.html")).expect("listing");
+    assert!(!listing.contains("/cases/qinghua-daxue-zhili-tixi/"));
+}
+
+#[test]
+fn deleting_a_linked_page_is_refused_with_the_broken_link() {
+    let dir = project();
+    let out = dir.path().join("public");
+    let (mut live, _) = LiveSite::build(dir.path(), &out).expect("build");
+    let file = dir.path().join(CASE);
+    fs::remove_file(&file).expect("remove");
+    match live.apply(&[file]) {
+        Err(BuildError::Content(errors)) => {
+            assert!(errors.iter().any(|e| e.message.starts_with("/cases/nanjing-daxue-anli/: no page")), "{errors:?}")
+        }
+        other => panic!("expected a broken-link error, got {other:?}"),
+    }
+}
