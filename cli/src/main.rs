@@ -4,6 +4,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+mod local;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use gazette_site::content::Kind;
@@ -36,6 +38,28 @@ enum Command {
         /// Output folder; emptied first.
         #[arg(long, default_value = "public")]
         out: PathBuf,
+        /// Where the functions keep their data (embedded store, development secret).
+        /// Set TABLE_NAME to use DynamoDB instead.
+        #[arg(long, default_value = "data")]
+        data_dir: PathBuf,
+    },
+    /// Mint a development token for the functions and print it on the last line.
+    Token {
+        /// filler, unit-admin, regional-admin, national-admin or organiser.
+        #[arg(long)]
+        role: String,
+        /// The unit (单位) the token acts for: fillers and unit admins.
+        #[arg(long)]
+        unit: Option<String>,
+        /// The region (省份) the token acts for: regional admins.
+        #[arg(long)]
+        region: Option<String>,
+        /// Hours until it expires.
+        #[arg(long, default_value_t = 12)]
+        hours: u64,
+        /// Where the local data (and the development signing secret) live.
+        #[arg(long, default_value = "data")]
+        data_dir: PathBuf,
     },
     /// Create a content file with every field stubbed.
     New {
@@ -102,14 +126,36 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Err(error) => Ok(report_build_error(error)),
         },
-        Command::Serve { port, out } => {
+        Command::Serve { port, out, data_dir } => {
             let out = if out.is_absolute() { out } else { root.join(out) };
+            let data_dir = if data_dir.is_absolute() { data_dir } else { root.join(data_dir) };
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-            match runtime.block_on(serve::serve(root, out, port, None)) {
+            let api = match runtime.block_on(local::api_router(&root, &data_dir)) {
+                Ok(api) => api,
+                Err(error) => match error.downcast::<BuildError>() {
+                    Ok(build_error) => return Ok(report_build_error(build_error)),
+                    Err(other) => return Err(other),
+                },
+            };
+            println!("Functions under /api/ on the {}", local::describe_store(&data_dir));
+            println!("Development tokens: gazette token --role filler --unit <unit>");
+            match runtime.block_on(serve::serve(root, out, port, Some(api))) {
                 Ok(()) => Ok(ExitCode::SUCCESS),
                 Err(serve::ServeError::Build(error)) => Ok(report_build_error(error)),
                 Err(error) => Err(error.into()),
             }
+        }
+        Command::Token { role, unit, region, hours, data_dir } => {
+            let role = gazette_core::http::Role::parse(&role).with_context(|| {
+                format!("unknown role \"{role}\": use filler, unit-admin, regional-admin, national-admin or organiser")
+            })?;
+            let data_dir = if data_dir.is_absolute() { data_dir } else { root.join(data_dir) };
+            let secret = local::jwt_secret(&data_dir)?;
+            let ttl = std::time::Duration::from_secs(hours * 3600);
+            let token = gazette_core::http::mint_dev_token(secret.as_bytes(), role, unit.as_deref(), region.as_deref(), ttl);
+            eprintln!("{} token, valid {hours} h, signed with the secret in {}:", role.as_str(), local::secret_source(&data_dir));
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
         }
         Command::New { kind, title, slug } => {
             let slug = slug.unwrap_or_else(|| scaffold::slug_from_title(&title));
