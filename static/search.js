@@ -1,0 +1,303 @@
+/* gazette site search (ES2017, no dependencies). Reads the static index that
+ * the gazette-search crate writes — its crate docs describe the format — and
+ * fetches only the files a query needs. Tokenising and hashing must match
+ * search/src/text.rs exactly. Under Node the pure parts are exported for the
+ * tests in search/js/; in a browser the script drives the /search/ page. */
+(function () {
+  'use strict';
+  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const VAL = new Int8Array(128);
+  for (let i = 0; i < 64; i++) VAL[B64.charCodeAt(i)] = i;
+  const PAGE = 20;
+
+  // Full-width ASCII and the ideographic space folded, letters lowercased.
+  const norm = (c) => {
+    if (c >= 0xFF01 && c <= 0xFF5E) c -= 0xFEE0;
+    else if (c === 0x3000) c = 32;
+    return c >= 65 && c <= 90 ? c + 32 : c;
+  };
+  const isCjk = (c) => c === 0x3007 || (c >= 0x3040 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x4DBF) ||
+    (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xAC00 && c <= 0xD7AF) || (c >= 0xF900 && c <= 0xFAFF) ||
+    (c >= 0x20000 && c <= 0x3134F);
+  const isWord = (c) => (c >= 48 && c <= 57) || (c >= 97 && c <= 122);
+  // FNV-1a over code points with a murmur3 finish, as text.rs hash_code_points.
+  function hash(s) {
+    let h = 0x811c9dc5;
+    for (const ch of s) h = Math.imul(h ^ ch.codePointAt(0), 0x01000193);
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
+  }
+  const shardOf = (term, shards) => hash(term) % shards;
+
+  // A query → runs of units (a CJK character or an [0-9a-z] word); anything
+  // else, spaces included, separates runs, which are ANDed.
+  function tokenize(q) {
+    const runs = [];
+    let run = [], word = '';
+    const endWord = () => { if (word) run.push({ t: word, cjk: false }); word = ''; };
+    const endRun = () => { endWord(); if (run.length) runs.push(run); run = []; };
+    for (const ch of String(q || '')) {
+      const c = norm(ch.codePointAt(0));
+      if (isWord(c)) word += String.fromCharCode(c);
+      else if (isCjk(c)) { endWord(); run.push({ t: String.fromCodePoint(c), cjk: true }); }
+      else endRun();
+    }
+    endRun();
+    return runs;
+  }
+
+  // Terms to look up: every pair of adjacent CJK characters, a lone CJK
+  // character, every word (with the 12-bit codes of what must follow it). Per
+  // run of 3+ units, the chain of pairs and words whose positions must line up.
+  function queryTerms(q) {
+    const terms = new Map(), runs = tokenize(q), chains = [];
+    for (const run of runs) {
+      const chain = [];
+      run.forEach((u, i) => {
+        const next = run[i + 1], prev = run[i - 1];
+        let term, cls;
+        if (u.cjk && next && next.cjk) { term = u.t + next.t; cls = 'p'; }
+        else if (u.cjk) { if (prev && prev.cjk) return; term = u.t; cls = 'c'; }
+        else { term = u.t; cls = 'w'; }
+        const e = terms.get(term) || { cls, needs: [] };
+        if (cls === 'w' && next) e.needs.push(hash(next.t) & 4095);
+        terms.set(term, e);
+        if (cls !== 'c') chain.push({ term, at: i, pair: cls === 'p' });
+      });
+      if (chain.length > 1) chains.push(chain);
+    }
+    return { terms, chains, runs: runs.map((r) => r.map((u) => u.t).join('')) };
+  }
+
+  function varint(s, st) {
+    let v = 0, sh = 0, d;
+    do { d = VAL[s.charCodeAt(st.p++)]; v |= (d & 31) << sh; sh += 5; } while (d & 32);
+    return v;
+  }
+
+  // A posting list → ids (ascending), info (field/tf digit), idx (place in the
+  // list, to find positions), df. A word whose followers rule it out is dropped.
+  function decode(s, cls, needs) {
+    const ids = [], info = [], idx = [], st = { p: 0 };
+    let id = -1, df = 0;
+    while (st.p < s.length) {
+      let v = varint(s, st), k = 0, ok = true;
+      if (cls === 'w') { k = v & 7; v >>>= 3; }
+      id += v;
+      const a = cls === 'f' ? 0 : VAL[s.charCodeAt(st.p++)];
+      if (k >= 1 && k <= 4) {
+        const codes = [];
+        for (let m = 0; m < k; m++, st.p += 2) codes.push(VAL[s.charCodeAt(st.p)] * 64 + VAL[s.charCodeAt(st.p + 1)]);
+        ok = needs.every((n) => codes.indexOf(n) >= 0);
+      } else if (k === 0 && needs && needs.length) ok = false;
+      if (ok) { ids.push(id); info.push(a); idx.push(df); }
+      df++;
+    }
+    return { ids, info, idx, df };
+  }
+
+  // Positions of the postings at the given ascending places in a list.
+  function positions(s, places) {
+    const out = new Map(), st = { p: 0 };
+    for (let place = 0, w = 0; st.p < s.length && w < places.length; place++) {
+      const keep = places[w] === place, list = [];
+      let pos = -1, v;
+      while ((v = varint(s, st))) { pos += v; if (keep) list.push(pos); }
+      if (keep) { out.set(place, list); w++; }
+    }
+    return out;
+  }
+
+  // Is there a start s with every link of the chain at s + its offset?
+  function lined(chain) {
+    const a = chain.reduce((x, y) => (x.pos.length <= y.pos.length ? x : y));
+    return a.pos.some((p) => chain.every((c) => c.pos.indexOf(p - a.at + c.at) >= 0));
+  }
+
+  // Title 10, doc number 6, issuer 4, body 1–3.4 by bucketed count.
+  const weight = (a) => (a & 1 ? 10 : 0) + (a & 2 ? 6 : 0) + (a & 4 ? 4 : 0) + (a >> 3 ? 0.6 + 0.4 * (a >> 3) : 0);
+
+  // load(path) → Promise of the parsed JSON at path, relative to the index.
+  function createSearch(load) {
+    const cache = new Map();
+    const get = (path) => {
+      if (!cache.has(path)) cache.set(path, load(path).catch((e) => { cache.delete(path); throw e; }));
+      return cache.get(path);
+    };
+    const meta = () => get('meta.json');
+    const shard = (dir, term, m) => get(dir + '/' + shardOf(term, m.shards) + '.json');
+
+    async function search(o) {
+      const m = await meta(), parsed = queryTerms(o.q), lists = new Map();
+      const wanted = Array.from(parsed.terms);
+      for (const [prefix, value] of [['t:', o.type], ['y:', o.year], ['i:', o.issuer]]) {
+        if (value) wanted.push([prefix + value, { cls: 'f', needs: [] }]);
+      }
+      if (!wanted.length) return { total: 0, hits: [], runs: [] };
+      const files = await Promise.all(wanted.map(([t]) => shard('s', t, m)));
+      wanted.forEach(([t, e], i) => {
+        const l = decode(files[i][t] || '', e.cls, e.needs);
+        l.idf = e.cls === 'f' ? 0 : Math.log(1 + m.docs / Math.max(1, l.df));
+        lists.set(t, l);
+      });
+      // AND: walk each list against the hits so far, rarest list first.
+      let hits = null;
+      for (const l of Array.from(lists.values()).sort((a, b) => a.ids.length - b.ids.length)) {
+        if (!hits) hits = l.ids.map((id) => ({ id, score: 0 }));
+        const out = [];
+        let j = 0;
+        for (const h of hits) {
+          while (j < l.ids.length && l.ids[j] < h.id) j++;
+          if (l.ids[j] === h.id) { h.score += l.idf * weight(l.info[j]); out.push(h); }
+        }
+        hits = out;
+      }
+      if (hits.length && parsed.chains.length) hits = await adjacent(hits, parsed.chains, lists, m);
+      // Ids are newest first, so equal scores fall back to recency.
+      hits.sort((a, b) => b.score - a.score || a.id - b.id);
+      return { total: hits.length, hits, runs: parsed.runs };
+    }
+
+    // Keeps the hits where each chain's terms stand side by side. A pair with
+    // checked pairs on both sides is implied by them (教育@0 and 培训@2 spell
+    // 教育培训), so the commonest such pairs are not fetched.
+    async function adjacent(hits, chains, lists, m) {
+      chains = chains.map((chain) => {
+        const keep = chain.slice(), pairAt = (o) => keep.some((l) => l.pair && l.at === o);
+        chain.slice().sort((a, b) => lists.get(b.term).df - lists.get(a.term).df).forEach((l) => {
+          if (l.pair && pairAt(l.at - 1) && pairAt(l.at + 1)) keep.splice(keep.indexOf(l), 1);
+        });
+        return keep;
+      });
+      const terms = Array.from(new Set([].concat(...chains).map((l) => l.term)));
+      const files = await Promise.all(terms.map((t) => shard('p', t, m)));
+      const pos = new Map();
+      terms.forEach((t, i) => {
+        const l = lists.get(t), place = new Map(l.ids.map((id, j) => [id, l.idx[j]]));
+        const found = positions(files[i][t] || '', hits.map((h) => place.get(h.id)).sort((a, b) => a - b));
+        pos.set(t, hits.map((h) => found.get(place.get(h.id)) || []));
+      });
+      return hits.filter((h, i) => chains.every((c) => lined(c.map((l) => ({ at: l.at, pos: pos.get(l.term)[i] })))));
+    }
+
+    // Ids → [{id, url, title, kind, date, number, snippet}], from the chunks.
+    async function details(ids) {
+      const m = await meta();
+      const chunks = await Promise.all(ids.map((id) => get('d/' + Math.floor(id / m.chunk) + '.json')));
+      return ids.map((id, i) => {
+        const d = chunks[i][id % m.chunk];
+        return d && { id, url: d[0], title: d[1], kind: d[2], date: d[3], number: d[4], snippet: d[5] };
+      }).filter(Boolean);
+    }
+    return { meta, search, details };
+  }
+
+  const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
+  // Escaped text with each occurrence of a query run in <mark>.
+  function highlight(text, runs) {
+    text = String(text || '');
+    let folded = '', out = '', pos = 0;
+    for (let i = 0; i < text.length; i++) folded += String.fromCharCode(norm(text.charCodeAt(i)));
+    const marks = [];
+    for (const r of runs || []) {
+      for (let at = r ? folded.indexOf(r) : -1; at >= 0; at = folded.indexOf(r, at + 1)) marks.push([at, at + r.length]);
+    }
+    marks.sort((a, b) => a[0] - b[0]);
+    for (const [from, to] of marks) {
+      if (to <= pos) continue;
+      const start = Math.max(from, pos);
+      out += esc(text.slice(pos, start)) + '<mark>' + esc(text.slice(start, to)) + '</mark>';
+      pos = to;
+    }
+    return out + esc(text.slice(pos));
+  }
+
+  const api = { tokenize, queryTerms, shardOf, hash, decode, positions, createSearch, highlight, escape: esc };
+  if (typeof module === 'object' && module.exports) module.exports = api;
+  if (typeof document === 'undefined') return;
+
+  const script = document.currentScript;
+  function start() {
+    const $ = (id) => document.getElementById(id);
+    const form = $('search-form'), q = $('q'), status = $('search-status'), list = $('search-results');
+    const selects = { type: $('search-type'), issuer: $('search-issuer'), year: $('search-year') };
+    if (!form || !q || !list || !status) return;
+    const base = (script && script.getAttribute('data-index')) || '/search/index/';
+    let version = '';
+    const engine = createSearch((path) => {
+      const url = base + path + (path === 'meta.json' ? '' : '?v=' + version);
+      // meta.json is revalidated so a rebuilt site is seen; the rest carry its version.
+      return fetch(url, path === 'meta.json' ? { cache: 'no-cache' } : {}).then((r) => {
+        if (!r.ok) throw new Error(url + ': ' + r.status);
+        return r.json();
+      });
+    });
+    const labels = {};
+    if (selects.type) for (const o of selects.type.options) if (o.value) labels[o.value] = o.text;
+    const more = document.createElement('button');
+    more.type = 'button';
+    more.className = 'search-more';
+    more.hidden = true;
+    more.textContent = '显示更多结果';
+    list.after(more);
+    const params = new URLSearchParams(location.search);
+    let seq = 0, timer, result, shown = 0;
+    q.value = params.get('q') || '';
+    const fail = () => { status.textContent = '搜索暂时不可用，请稍后重试。'; };
+
+    function values() {
+      const v = { q: q.value.trim() };
+      for (const k in selects) v[k] = selects[k] ? selects[k].value : '';
+      return v;
+    }
+    function render(docs) {
+      list.insertAdjacentHTML('beforeend', docs.map((d) => {
+        const mark = (x) => highlight(x, result.runs);
+        const url = /^(\/|https?:)/.test(d.url) ? d.url : '#';
+        const info = [labels[d.kind] || d.kind, d.date, d.number].filter(Boolean).map(mark).join(' · ');
+        return '<li><a href="' + esc(url) + '">' + mark(d.title) + '</a> <span>' + info + '</span><p>' +
+          mark(d.snippet) + '</p></li>';
+      }).join(''));
+      shown += docs.length;
+      more.hidden = shown >= result.total;
+    }
+    async function run() {
+      const v = values(), mine = ++seq, p = new URLSearchParams();
+      for (const k in v) if (v[k]) p.set(k, v[k]);
+      history.replaceState(null, '', location.pathname + (String(p) ? '?' + p : ''));
+      try {
+        const r = v.q || v.type || v.issuer || v.year ? await engine.search(v) : null;
+        const docs = r ? await engine.details(r.hits.slice(0, PAGE).map((h) => h.id)) : [];
+        if (mine !== seq) return;  // a newer query is on its way
+        result = r;
+        shown = 0;
+        list.innerHTML = '';
+        more.hidden = true;
+        status.textContent = !r ? '' : r.total ? '找到 ' + r.total + ' 条结果' :
+          '没有找到' + (v.q ? '与“' + v.q + '”相关的' : '符合条件的') + '结果';
+        if (r) render(docs);
+      } catch (e) {
+        if (mine === seq) fail();
+      }
+    }
+    form.addEventListener('submit', (e) => { e.preventDefault(); clearTimeout(timer); run(); });
+    q.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(run, 250); });
+    for (const k in selects) if (selects[k]) selects[k].addEventListener('change', run);
+    more.addEventListener('click', () => {
+      const mine = seq;
+      engine.details(result.hits.slice(shown, shown + PAGE).map((h) => h.id))
+        .then((docs) => { if (mine === seq) render(docs); }, fail);
+    });
+    engine.meta().then((m) => {
+      version = m.v;
+      for (const [key, items] of [['issuer', m.issuers], ['year', m.years]]) {
+        if (selects[key]) for (const [name] of items) selects[key].add(new Option(String(name), String(name)));
+      }
+      for (const k in selects) if (selects[k]) selects[k].value = params.get(k) || '';
+      run();
+    }, fail);
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();
