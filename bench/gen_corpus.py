@@ -6,7 +6,7 @@ compared with Zola and Hugo), but the real content is a few dozen pages. This
 script multiplies it. It reads the sentences, headings, titles, topics and
 categories of the repository's own ``content/`` (so it works on a clean clone,
 with no external data) and reassembles them into N pages in exactly the format of
-``docs/content-format.md``: TOML front matter, the four type folders, bundles with
+the README's "Content format": TOML front matter, the four type folders, bundles with
 attachments, unique doc numbers, 一、/（一）/1. headings, and internal links that
 only point to pages (and policy anchors) that exist in the generated corpus, so
 ``gazette check`` passes and the benchmark measures a clean build.

@@ -15,9 +15,13 @@ use crate::config::Config;
 use crate::content::{Kind, Library};
 use crate::error::BuildError;
 use crate::feeds;
+use crate::content::Page;
 use crate::render::{self, Job, Listings, Output, Renderer};
+use gazette_search::SearchIndex;
 
 pub const STATIC_DIR: &str = "static";
+/// Where the search index is written, and where `static/search.js` reads it from.
+pub const SEARCH_INDEX_DIR: &str = "search/index";
 
 /// Figures a build prints: what it wrote and where the time went.
 #[derive(Debug, Default, Clone)]
@@ -85,8 +89,9 @@ impl Site {
         urls
     }
 
-    /// Writes the whole site into `out`, replacing what a previous build left.
-    pub fn write_all(&self, out: &Path, report: &mut BuildReport) -> Result<(), BuildError> {
+    /// Writes the whole site into `out`, replacing what a previous build left, and
+    /// returns the search index so that `serve` can update it page by page.
+    pub fn write_all(&self, out: &Path, report: &mut BuildReport) -> Result<SearchIndex, BuildError> {
         let started = Instant::now();
         let outputs = self.render(&self.jobs())?;
         report.render = started.elapsed();
@@ -97,7 +102,13 @@ impl Site {
         write_outputs(out, &outputs)?;
         report.other_files = self.write_extras(out)?;
         report.write = started.elapsed();
-        Ok(())
+
+        let started = Instant::now();
+        let index = SearchIndex::build(&search_documents(self.library.pages().iter()).documents());
+        let stats = write_search_index(&index, out)?;
+        report.search = started.elapsed();
+        report.other_files += stats.files;
+        Ok(index)
     }
 
     /// Feeds, sitemap, robots.txt, calendar, attachments and static files.
@@ -149,6 +160,48 @@ impl Site {
         }
         urls
     }
+}
+
+/// Owned parts of the search documents that pages do not store as such.
+pub struct SearchDocuments<'a> {
+    pages: Vec<(&'a Page, String, Vec<String>, Option<String>)>,
+}
+
+impl<'a> SearchDocuments<'a> {
+    pub fn documents(&self) -> Vec<gazette_search::Document<'_>> {
+        self.pages
+            .iter()
+            .map(|(page, date, issuers, doc_number)| gazette_search::Document {
+                url: &page.url,
+                title: &page.title,
+                doc_number: doc_number.as_deref(),
+                kind: page.kind.name(),
+                issuers,
+                year: Some(i32::from(page.date().year())),
+                date: Some(date),
+                body: &page.content.plain_text,
+            })
+            .collect()
+    }
+}
+
+pub fn search_documents<'a>(pages: impl Iterator<Item = &'a Page>) -> SearchDocuments<'a> {
+    let pages = pages
+        .map(|page| {
+            let doc_number = page.notice().and_then(|n| n.doc_number.as_ref()).map(ToString::to_string);
+            (page, page.date().to_string(), page.issuers(), doc_number)
+        })
+        .collect();
+    SearchDocuments { pages }
+}
+
+pub struct SearchWritten {
+    pub files: usize,
+}
+
+pub fn write_search_index(index: &SearchIndex, out: &Path) -> Result<SearchWritten, BuildError> {
+    let stats = index.write(&out.join(SEARCH_INDEX_DIR)).map_err(|e| BuildError::Search(e.to_string()))?;
+    Ok(SearchWritten { files: stats.files })
 }
 
 /// Loads the library and runs the cross-page checks; every error at once.

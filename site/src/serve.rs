@@ -45,6 +45,7 @@ pub struct Rebuild {
 /// A site in memory with its output folder: the state `serve` updates.
 pub struct LiveSite {
     site: Site,
+    search: gazette_search::SearchIndex,
     out: PathBuf,
 }
 
@@ -54,9 +55,9 @@ impl LiveSite {
         let started = Instant::now();
         let site = Site::load(root, true)?;
         let mut report = BuildReport { content_pages: site.library.pages().len(), load: started.elapsed(), ..Default::default() };
-        site.write_all(out, &mut report)?;
+        let search = site.write_all(out, &mut report)?;
         report.total = started.elapsed();
-        Ok((LiveSite { site, out: out.to_path_buf() }, report))
+        Ok((LiveSite { site, search, out: out.to_path_buf() }, report))
     }
 
     /// Applies a batch of changed paths, doing as little as the change needs.
@@ -126,6 +127,16 @@ impl LiveSite {
         }
         let outputs = self.site.render(&jobs)?;
         build::write_outputs(&self.out, &outputs)?;
+        match self.site.library.get(&url) {
+            Some(page) => {
+                let documents = build::search_documents(std::iter::once(page));
+                if let Some(document) = documents.documents().first() {
+                    self.search.upsert(document);
+                }
+            }
+            None => self.search.remove(&url),
+        }
+        build::write_search_index(&self.search, &self.out)?;
         if !listings_unchanged {
             self.site.write_extras(&self.out)?;
         }
