@@ -1,0 +1,21 @@
+//! The workflows, in the documents' own words. Nothing here knows of HTTP, AWS or
+//! files: every read and write goes through [`crate::store::Store`].
+
+pub mod course;
+pub mod idempotency;
+pub mod masking;
+pub mod registration;
+
+pub use course::{Course, CourseCatalog};
+pub use idempotency::IdempotencyKey;
+pub use registration::{
+    ReceiptView, Registration, RegistrationError, RegistrationForm, RegistrationStatus, Registrations, Scope, Seats,
+    Submission,
+};
+
+/// Where "now" comes from, so tests can stand at any moment of a registration window.
+pub type Clock = std::sync::Arc<dyn Fn() -> jiff::Timestamp + Send + Sync>;
+
+pub fn system_clock() -> Clock {
+    std::sync::Arc::new(jiff::Timestamp::now)
+}

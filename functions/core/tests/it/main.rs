@@ -1,0 +1,8 @@
+//! Integration tests of gazette-core, in one binary (one link of the AWS SDK).
+
+mod attachments;
+mod openapi;
+mod refusals;
+mod registration_api;
+mod store_contract;
+mod support;
