@@ -356,6 +356,12 @@ thead th{background:none}}";
         out
     }
 
+    /// A moment as readers in China read it (UTC+8), in a `<time>` element.
+    fn when(t: jiff::Timestamp) -> String {
+        let local = t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).strftime("%Y-%m-%d %H:%M").to_string();
+        format!("<time datetime=\"{}\">{}</time>", escape(&t.round(jiff::Unit::Second).unwrap_or(t).to_string()), escape(&local))
+    }
+
     /// The shown value of a field and whether it is a number (right-aligned).
     fn shown(field: &Field, value: Option<&Value>) -> (String, bool) {
         let lang = Lang::Zh;
@@ -398,15 +404,16 @@ thead th{background:none}}";
             escape(&title),
             escape(&title)
         );
-        let submitted = r.submitted_at.map(|t| t.to_string()).unwrap_or_else(|| "—".to_owned());
         for (term, value) in [
             ("平台", name.as_str()),
             ("单位", r.unit.as_str()),
             ("填报月份", r.period.as_str()),
             ("状态", r.status.label_zh()),
-            ("提交时间", submitted.as_str()),
         ] {
             let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", escape(term), escape(value));
+        }
+        if let Some(at) = r.submitted_at {
+            let _ = writeln!(h, "<dt>提交时间</dt><dd>{}</dd>", when(at));
         }
         if let Some(c) = &r.comment {
             let _ = writeln!(h, "<dt>审核意见</dt><dd>{}</dd>", escape(c));
@@ -434,14 +441,14 @@ thead th{background:none}}";
             h.push_str("</tbody>\n</table>\n");
         }
         h.push_str(
-            "<table>\n<caption>流转记录</caption>\n<thead><tr><th scope=\"col\">时间</th><th scope=\"col\">操作</th>\
+            "<table>\n<caption>流转记录</caption>\n<thead><tr><th scope=\"col\">时间（北京时间）</th><th scope=\"col\">操作</th>\
              <th scope=\"col\">操作人</th><th scope=\"col\">意见</th></tr></thead>\n<tbody>\n",
         );
         for e in &r.history {
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"text\">{}</td></tr>",
-                escape(&e.at.to_string()),
+                when(e.at),
                 escape(e.action.label_zh()),
                 escape(&e.by),
                 escape(e.comment.as_deref().unwrap_or(""))

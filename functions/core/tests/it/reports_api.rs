@@ -147,6 +147,30 @@ pub async fn a_save_from_a_stale_version_is_a_conflict_and_changes_nothing(store
     assert_eq!((view["values"]["staff_total"].as_i64(), view["version"].as_u64()), (Some(40), Some(2)));
 }
 
+/// Two pages saved at the same moment from the same version: exactly one is kept, the
+/// other is told to reload — whichever the store lets through first.
+pub async fn concurrent_saves_from_one_version_keep_exactly_one(store: SharedStore) {
+    let app = app(store);
+    save(&app, "2023-04", 0, cover()).await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..8u32 {
+        let app = app.clone();
+        tasks.spawn(async move { (n, save(&app, "2023-04", 1, json!({ "staff_new": n })).await.status) });
+    }
+    let mut kept = vec![];
+    while let Some(r) = tasks.join_next().await {
+        let (n, status) = r.unwrap();
+        match status {
+            StatusCode::OK => kept.push(n),
+            StatusCode::CONFLICT => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(kept.len(), 1, "one save wins: {kept:?}");
+    let view = get(&app, "2023-04", &filler()).await.json();
+    assert_eq!((view["version"].as_u64(), view["values"]["staff_new"].as_u64()), (Some(2), Some(u64::from(kept[0]))));
+}
+
 pub async fn a_new_month_starts_from_the_latest_earlier_month_without_its_attachments(store: SharedStore) {
     let app = app(store);
     complete_month(&app, "2023-01", json!({ "staff_total": 38 })).await;
@@ -341,6 +365,7 @@ pub async fn the_printable_view_is_a_standalone_html_page_with_every_value(store
     assert!(html.contains(r#"<th scope="row">从业人员总数</th><td class="value">40</td><td>人</td>"#), "{html}");
     assert!(html.contains(r#"<th scope="row">经费筹集总额</th><td class="value">120.5</td><td>万元</td>"#));
     assert!(html.contains("待审核"));
+    assert!(html.contains("<dt>提交时间</dt><dd><time datetime="), "times in a <time> element");
     assert_eq!(html.matches("<table>").count(), html.matches("</table>").count());
 }
 
@@ -394,6 +419,7 @@ macro_rules! on_both_stores {
 on_both_stores!(
     a_draft_is_saved_part_by_part_and_the_parts_are_merged,
     a_save_from_a_stale_version_is_a_conflict_and_changes_nothing,
+    concurrent_saves_from_one_version_keep_exactly_one,
     a_new_month_starts_from_the_latest_earlier_month_without_its_attachments,
     submitting_parts_that_do_not_add_up_is_refused_on_the_total_and_then_fixed,
     submitting_from_a_stale_version_is_a_conflict,
