@@ -148,3 +148,36 @@ pub fn registration_router(store: SharedStore, catalog: CourseCatalog, auth: Aut
 pub fn reports_router(store: SharedStore, deadlines: PlanDeadlines, auth: AuthConfig) -> Router {
     app_router(store, CourseCatalog::default(), deadlines, auth, system_clock())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_deadlines(raw: Option<&str>) -> Config {
+        Config {
+            store: StoreConfig::Embedded { data_dir: "./data".into() },
+            jwt_secret: None,
+            course_catalog: None,
+            plan_deadlines: raw.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn plan_deadlines_are_read_inline_or_from_a_file() {
+        let inline = with_deadlines(Some(r#"{"2023": "2022-11-14"}"#)).load_plan_deadlines().unwrap();
+        assert_eq!(inline.of(2023), Some(jiff::civil::date(2022, 11, 14)));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deadlines.json");
+        std::fs::write(&path, r#"{"2024": "2023-11-10"}"#).unwrap();
+        let from_file = with_deadlines(Some(path.to_str().unwrap())).load_plan_deadlines().unwrap();
+        assert_eq!(from_file.of(2024), Some(jiff::civil::date(2023, 11, 10)));
+        assert_eq!(with_deadlines(None).load_plan_deadlines().unwrap(), PlanDeadlines::default());
+    }
+
+    #[test]
+    fn malformed_plan_deadlines_are_an_error_that_shows_the_expected_shape() {
+        let err = with_deadlines(Some(r#"{"2023": "14/11/2022"}"#)).load_plan_deadlines().unwrap_err();
+        assert!(err.to_string().contains(r#"{"2023": "2022-11-14"}"#), "{err}");
+        assert!(with_deadlines(Some("/no/such/file.json")).load_plan_deadlines().is_err());
+    }
+}
