@@ -541,3 +541,27 @@ async fn addresses_that_cannot_name_a_report_are_not_found() {
     assert_eq!(act(&app, "2023-04", "submit", &filler(), None).await.status, StatusCode::NOT_FOUND);
     assert_eq!(call(&app, Method::GET, &format!("{BASE}/2023-04/print"), Some(&filler()), None).await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn refusals_are_in_english_when_asked_and_an_overlong_comment_is_refused() {
+    let (app, _g) = fresh();
+    complete_month(&app, "2023-04", json!({ "staff_total": 41 })).await;
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(format!("{BASE}/2023-04/submit"))
+        .header("authorization", format!("Bearer {}", filler()))
+        .header("accept-language", "en-GB,en;q=0.9")
+        .body(Body::empty())
+        .unwrap();
+    let r = send(&app, req).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let message = r.json()["fields"]["staff_total"].as_str().unwrap_or_default().to_owned();
+    assert!(message.starts_with("Total staff") && message.is_ascii(), "{message}");
+    save(&app, "2023-04", 1, json!({ "staff_total": 40 })).await;
+    act(&app, "2023-04", "submit", &filler(), None).await;
+    let long = "改".repeat(501);
+    let r = act(&app, "2023-04", "return", &unit_admin(), Some(json!({ "comment": long }))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["fields"]["comment"].is_string());
+    assert_eq!(get(&app, "2023-04", &filler()).await.json()["status"], "submitted");
+}
