@@ -85,7 +85,8 @@ pub async fn api_router(root: &Path, data_dir: &Path) -> anyhow::Result<axum::Ro
     }
     let store = config.open_store().await.context("opening the store")?;
     let auth = gazette_core::http::AuthConfig::hs256(jwt_secret(data_dir)?);
-    Ok(gazette_core::config::registration_router(store, course_catalog(&library), auth))
+    let deadlines = config.load_plan_deadlines().context("reading PLAN_DEADLINES")?;
+    Ok(gazette_core::config::app_router(store, course_catalog(&library), deadlines, auth, gazette_core::domain::system_clock()))
 }
 
 /// Where the data lives, for the start-up message.

@@ -8,13 +8,17 @@
 //! | `AWS_ENDPOINT_URL` | DynamoDB-compatible endpoint (read by the AWS SDK) | AWS |
 //! | `GAZETTE_JWT_SECRET` | HS256 secret for bearer tokens | unset → only API Gateway authorizer claims |
 //! | `COURSE_CATALOG` | JSON file: `[{slug, title, capacity, opens, closes}]` | unset → no courses |
+//! | `PLAN_DEADLINES` | training-plan deadlines, JSON `{"2023": "2022-11-14"}` (inline or a file path) | unset → no plan accepted |
+//!
+//! Every function serves the one router of [`crate::http::routes`]; the entry points
+//! differ only in name.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
 
-use crate::domain::{CourseCatalog, Registrations, system_clock};
+use crate::domain::{Clock, CourseCatalog, PlanDeadlines, Registrations, Reports, TrainingPlans, system_clock};
 use crate::http::{AppState, AuthConfig, router};
 use crate::store::{DynamoStore, EmbeddedStore, SharedStore, StoreError, dynamo_client};
 
@@ -29,6 +33,8 @@ pub struct Config {
     pub store: StoreConfig,
     pub jwt_secret: Option<String>,
     pub course_catalog: Option<PathBuf>,
+    /// `PLAN_DEADLINES`: inline JSON, or the path of a JSON file.
+    pub plan_deadlines: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +43,8 @@ pub enum ConfigError {
     Store(#[from] StoreError),
     #[error("cannot read the course catalog {path}: {reason}")]
     Catalog { path: PathBuf, reason: String },
+    #[error("PLAN_DEADLINES must be a JSON object of year → last day, like {{\"2023\": \"2022-11-14\"}} (inline or in a file): {0}")]
+    PlanDeadlines(String),
 }
 
 fn var(name: &str) -> Option<String> {
@@ -49,7 +57,12 @@ impl Config {
             Some(table) => StoreConfig::Dynamo { table },
             None => StoreConfig::Embedded { data_dir: var("DATA_DIR").unwrap_or_else(|| "./data".into()).into() },
         };
-        Config { store, jwt_secret: var("GAZETTE_JWT_SECRET"), course_catalog: var("COURSE_CATALOG").map(PathBuf::from) }
+        Config {
+            store,
+            jwt_secret: var("GAZETTE_JWT_SECRET"),
+            course_catalog: var("COURSE_CATALOG").map(PathBuf::from),
+            plan_deadlines: var("PLAN_DEADLINES"),
+        }
     }
 
     pub async fn open_store(&self) -> Result<SharedStore, ConfigError> {
@@ -70,6 +83,21 @@ impl Config {
         Ok(CourseCatalog::new(courses))
     }
 
+    /// The training-plan deadlines: `PLAN_DEADLINES` as inline JSON (starts with `{`)
+    /// or as the path of a JSON file.
+    pub fn load_plan_deadlines(&self) -> Result<PlanDeadlines, ConfigError> {
+        let Some(raw) = &self.plan_deadlines else {
+            tracing::warn!("PLAN_DEADLINES is not set: no training plan is accepted");
+            return Ok(PlanDeadlines::default());
+        };
+        let text = if raw.trim_start().starts_with('{') {
+            raw.clone()
+        } else {
+            std::fs::read_to_string(raw).map_err(|e| ConfigError::PlanDeadlines(format!("{raw}: {e}")))?
+        };
+        serde_json::from_str(&text).map_err(|e| ConfigError::PlanDeadlines(e.to_string()))
+    }
+
     pub fn auth(&self) -> AuthConfig {
         match &self.jwt_secret {
             Some(secret) => AuthConfig::hs256(secret),
@@ -77,16 +105,79 @@ impl Config {
         }
     }
 
-    /// The registration function's router, wired from this configuration.
-    pub async fn registration_router(&self) -> Result<Router, ConfigError> {
+    /// The functions' router, wired from this configuration.
+    pub async fn router(&self) -> Result<Router, ConfigError> {
         let store = self.open_store().await?;
-        Ok(registration_router(store, self.load_catalog()?, self.auth()))
+        Ok(app_router(store, self.load_catalog()?, self.load_plan_deadlines()?, self.auth(), system_clock()))
+    }
+
+    /// The registration function's router (the one router; see [`Config::router`]).
+    pub async fn registration_router(&self) -> Result<Router, ConfigError> {
+        self.router().await
+    }
+
+    /// The reports function's router (the one router; see [`Config::router`]).
+    pub async fn reports_router(&self) -> Result<Router, ConfigError> {
+        self.router().await
     }
 }
 
-/// The registration router over a given store and catalogue — what `gazette serve`
-/// mounts under `/api/` and what the tests drive.
+/// The router over a given store and settings — what `gazette serve` mounts under
+/// `/api/`, what each Lambda serves, and what the tests drive.
+pub fn app_router(
+    store: SharedStore,
+    catalog: CourseCatalog,
+    deadlines: PlanDeadlines,
+    auth: AuthConfig,
+    clock: Clock,
+) -> Router {
+    router(AppState {
+        registrations: Registrations::new(store.clone(), Arc::new(catalog), clock.clone()),
+        reports: Reports::new(store.clone(), clock.clone()),
+        training_plans: TrainingPlans::new(store, deadlines, clock),
+        auth,
+    })
+}
+
+/// The router with a course catalogue and nothing else configured.
 pub fn registration_router(store: SharedStore, catalog: CourseCatalog, auth: AuthConfig) -> Router {
-    let registrations = Registrations::new(store, Arc::new(catalog), system_clock());
-    router(AppState { registrations, auth })
+    app_router(store, catalog, PlanDeadlines::default(), auth, system_clock())
+}
+
+/// The router with training-plan deadlines and no courses.
+pub fn reports_router(store: SharedStore, deadlines: PlanDeadlines, auth: AuthConfig) -> Router {
+    app_router(store, CourseCatalog::default(), deadlines, auth, system_clock())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_deadlines(raw: Option<&str>) -> Config {
+        Config {
+            store: StoreConfig::Embedded { data_dir: "./data".into() },
+            jwt_secret: None,
+            course_catalog: None,
+            plan_deadlines: raw.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn plan_deadlines_are_read_inline_or_from_a_file() {
+        let inline = with_deadlines(Some(r#"{"2023": "2022-11-14"}"#)).load_plan_deadlines().unwrap();
+        assert_eq!(inline.of(2023), Some(jiff::civil::date(2022, 11, 14)));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deadlines.json");
+        std::fs::write(&path, r#"{"2024": "2023-11-10"}"#).unwrap();
+        let from_file = with_deadlines(Some(path.to_str().unwrap())).load_plan_deadlines().unwrap();
+        assert_eq!(from_file.of(2024), Some(jiff::civil::date(2023, 11, 10)));
+        assert_eq!(with_deadlines(None).load_plan_deadlines().unwrap(), PlanDeadlines::default());
+    }
+
+    #[test]
+    fn malformed_plan_deadlines_are_an_error_that_shows_the_expected_shape() {
+        let err = with_deadlines(Some(r#"{"2023": "14/11/2022"}"#)).load_plan_deadlines().unwrap_err();
+        assert!(err.to_string().contains(r#"{"2023": "2022-11-14"}"#), "{err}");
+        assert!(with_deadlines(Some("/no/such/file.json")).load_plan_deadlines().is_err());
+    }
 }

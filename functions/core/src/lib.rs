@@ -1,5 +1,5 @@
-//! Domain core of gazette's functions (training registration now; monthly reports and
-//! integrity cases to follow).
+//! Domain core of gazette's functions: training registration, monthly performance
+//! reports and annual training plans (integrity cases to follow).
 //!
 //! ```text
 //! http/         axum router: routes, auth (JWT), errors, exports   ← thin

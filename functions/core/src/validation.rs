@@ -22,7 +22,7 @@ pub enum Rejection {
 
 const REGISTRATION: &str = "registration";
 
-fn forms_lang(lang: Lang) -> gazette_forms::Lang {
+pub fn forms_lang(lang: Lang) -> gazette_forms::Lang {
     match lang {
         Lang::Zh => gazette_forms::Lang::Zh,
         Lang::En => gazette_forms::Lang::En,

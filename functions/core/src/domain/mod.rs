@@ -5,6 +5,9 @@ pub mod course;
 pub mod idempotency;
 pub mod masking;
 pub mod registration;
+pub mod reports;
+pub mod review;
+pub mod training_plan;
 
 pub use course::{Course, CourseCatalog};
 pub use idempotency::IdempotencyKey;
@@ -12,6 +15,9 @@ pub use registration::{
     ReceiptView, Registration, RegistrationError, RegistrationForm, RegistrationStatus, Registrations, Scope, Seats,
     Submission,
 };
+pub use reports::{AnnualReport, MonthlyReport, NewMonth, ReportCaller, ReportId, ReportRole, ReportSummary, Reports};
+pub use review::{ReviewStatus, WorkflowError};
+pub use training_plan::{PlanCaller, PlanDeadlines, PlanRole, TrainingPlan, TrainingPlans};
 
 /// Where "now" comes from, so tests can stand at any moment of a registration window.
 pub type Clock = std::sync::Arc<dyn Fn() -> jiff::Timestamp + Send + Sync>;

@@ -9,13 +9,15 @@ pub mod error;
 pub mod export;
 pub mod extract;
 mod registration;
+mod reports;
+mod training_plan;
 
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{Method, Request, StatusCode};
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, get, post, put};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -23,12 +25,16 @@ pub use auth::{AuthConfig, Caller, Claims, Role, mint_dev_token};
 pub use error::{ApiError, ErrorBody};
 pub use extract::{BODY_LIMIT, Lang};
 
-use crate::domain::Registrations;
+use crate::domain::{Registrations, Reports, TrainingPlans};
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub registrations: Registrations,
+    /// Monthly performance reports (seed 002).
+    pub reports: Reports,
+    /// Annual training plans (seed 001).
+    pub training_plans: TrainingPlans,
     pub auth: AuthConfig,
 }
 
@@ -51,6 +57,24 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/registrations/{id}/approve", post(registration::approve)),
         (Method::POST, "/registrations/{id}/reject", post(registration::reject)),
         (Method::GET, "/courses/{course}/seats", get(registration::seats)),
+        // reports
+        (Method::GET, "/reports", get(reports::list)),
+        (Method::GET, "/reports/review-queue", get(reports::review_queue)),
+        (Method::GET, "/reports/{unit}/{platform}/{period}", get(reports::detail)),
+        (Method::PUT, "/reports/{unit}/{platform}/{period}", put(reports::save)),
+        (Method::POST, "/reports/{unit}/{platform}/{period}/submit", post(reports::submit)),
+        (Method::POST, "/reports/{unit}/{platform}/{period}/withdraw", post(reports::withdraw)),
+        (Method::POST, "/reports/{unit}/{platform}/{period}/approve", post(reports::approve)),
+        (Method::POST, "/reports/{unit}/{platform}/{period}/return", post(reports::return_for_changes)),
+        (Method::GET, "/reports/{unit}/{platform}/{period}/print", get(reports::print)),
+        (Method::GET, "/annual-reports/{unit}/{platform}/{year}", get(reports::annual)),
+        (Method::POST, "/training-plans", post(training_plan::submit)),
+        (Method::GET, "/training-plans", get(training_plan::list)),
+        (Method::GET, "/training-plans/{unit}/{year}", get(training_plan::detail)),
+        (Method::PUT, "/training-plans/{unit}/{year}", put(training_plan::resubmit)),
+        (Method::POST, "/training-plans/{unit}/{year}/withdraw", post(training_plan::withdraw)),
+        (Method::POST, "/training-plans/{unit}/{year}/approve", post(training_plan::approve)),
+        (Method::POST, "/training-plans/{unit}/{year}/return", post(training_plan::return_for_changes)),
     ]
 }
 

@@ -4,5 +4,7 @@ mod attachments;
 mod openapi;
 mod refusals;
 mod registration_api;
+mod reports_api;
 mod store_contract;
 mod support;
+mod training_plan_api;

@@ -1,0 +1,237 @@
+//! What monthly reports (seed 002) and annual training plans (seed 001) share: a
+//! document is filled in, submitted, then approved or returned by a reviewer; the one
+//! who submitted may withdraw it until it is approved; approved is final. Every
+//! transition is kept in the document's history with who made it and when.
+//!
+//! ```text
+//!   draft ──submit──► submitted ──approve──► approved (final)
+//!     ▲                 │    │
+//!     └───withdraw──────┘    └──return (comment)──► returned ──submit──► submitted
+//! ```
+//!
+//! A returned document can be edited and submitted again, like a draft.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::idempotency::{self, IdempotencyKey};
+use crate::store::{Item, Key, SharedStore, StoreError};
+
+/// Longest reviewer's comment, in characters.
+pub const MAX_COMMENT_CHARS: usize = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewStatus {
+    /// 草稿 (also after a withdrawal)
+    Draft,
+    /// 已提交，待审核
+    Submitted,
+    /// 审核通过 — final
+    Approved,
+    /// 已退回，待修改
+    Returned,
+}
+
+impl ReviewStatus {
+    pub const ALL: [ReviewStatus; 4] =
+        [ReviewStatus::Draft, ReviewStatus::Submitted, ReviewStatus::Approved, ReviewStatus::Returned];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewStatus::Draft => "draft",
+            ReviewStatus::Submitted => "submitted",
+            ReviewStatus::Approved => "approved",
+            ReviewStatus::Returned => "returned",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ReviewStatus::Draft => "草稿",
+            ReviewStatus::Submitted => "待审核",
+            ReviewStatus::Approved => "审核通过",
+            ReviewStatus::Returned => "已退回",
+        }
+    }
+
+    /// Whether its content may still change (saved, or submitted again).
+    pub fn is_editable(self) -> bool {
+        matches!(self, ReviewStatus::Draft | ReviewStatus::Returned)
+    }
+}
+
+/// A step of the workflow, as recorded in the history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// 新建 (first save of a report)
+    Create,
+    /// 提交
+    Submit,
+    /// 撤回
+    Withdraw,
+    /// 审核通过
+    Approve,
+    /// 退回
+    Return,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Submit => "submit",
+            Action::Withdraw => "withdraw",
+            Action::Approve => "approve",
+            Action::Return => "return",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Action::Create => "新建",
+            Action::Submit => "提交",
+            Action::Withdraw => "撤回",
+            Action::Approve => "审核通过",
+            Action::Return => "退回",
+        }
+    }
+
+    /// The status the action leads to, from `from`; `None` when not allowed there.
+    pub fn from_status(self, from: ReviewStatus) -> Option<ReviewStatus> {
+        use ReviewStatus as S;
+        match (self, from) {
+            (Action::Submit, S::Draft | S::Returned) => Some(S::Submitted),
+            (Action::Withdraw, S::Submitted) => Some(S::Draft),
+            (Action::Approve, S::Submitted) => Some(S::Approved),
+            (Action::Return, S::Submitted) => Some(S::Returned),
+            _ => None,
+        }
+    }
+}
+
+/// Who did something: the token's subject and role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub id: String,
+    pub role: String,
+}
+
+/// One line of a document's history (流转记录).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub action: Action,
+    pub status: ReviewStatus,
+    pub by: String,
+    pub role: String,
+    pub at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+impl HistoryEntry {
+    pub fn new(action: Action, status: ReviewStatus, actor: &Actor, at: Timestamp, comment: Option<String>) -> Self {
+        HistoryEntry { action, status, by: actor.id.clone(), role: actor.role.clone(), at, comment }
+    }
+}
+
+/// Why a caller may not do something.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    /// The caller's role does not do this at all.
+    Role,
+    /// The document belongs to another unit.
+    OtherUnit,
+    /// The document belongs to another region.
+    OtherRegion,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    #[error("no such document")]
+    NotFound,
+    #[error("not allowed: {0:?}")]
+    Denied(Denied),
+    /// Field path → message, in the caller's language.
+    #[error("some fields need correcting: {0:?}")]
+    Invalid(BTreeMap<String, String>),
+    #[error("the document was changed since version {expected} was read (now version {current})")]
+    StaleVersion { expected: u64, current: u64 },
+    #[error("a {} document cannot be changed or take the action {}", .from.as_str(), .action.as_str())]
+    InvalidTransition { from: ReviewStatus, action: Action },
+    #[error("returning a document needs a comment (at most 500 characters)")]
+    CommentRequired,
+    #[error("the document already exists")]
+    AlreadyExists,
+    #[error("this Idempotency-Key was already used for a different request")]
+    IdempotencyKeyReused,
+    #[error("the document is busy; please try again in a moment")]
+    Busy,
+    #[error("form schema {0} is not compiled in")]
+    NoSchema(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl WorkflowError {
+    pub fn invalid_field(path: &str, message: impl Into<String>) -> Self {
+        WorkflowError::Invalid(BTreeMap::from([(path.to_owned(), message.into())]))
+    }
+}
+
+/// A reviewer's comment: trimmed, at most [`MAX_COMMENT_CHARS`]; required for a return.
+pub fn comment(raw: Option<&str>, required: bool) -> Result<Option<String>, WorkflowError> {
+    let c = raw.map(str::trim).filter(|c| !c.is_empty());
+    match c {
+        None if required => Err(WorkflowError::CommentRequired),
+        Some(c) if c.chars().count() > MAX_COMMENT_CHARS => Err(WorkflowError::CommentRequired),
+        c => Ok(c.map(str::to_owned)),
+    }
+}
+
+/// A slug as used in keys (unit, platform): lowercase letters, digits, `-`, `_`; no `#`.
+pub fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(item: Item) -> Result<(T, u64), WorkflowError> {
+    let version = item.version;
+    let value = serde_json::from_value(item.data)
+        .map_err(|e| StoreError::Corrupt { key: item.key.clone(), reason: e.to_string() })?;
+    Ok((value, version))
+}
+
+/// The earlier result of a request retried with the same idempotency key, if any:
+/// the key of what it wrote. A key reused for another request is refused.
+pub(crate) async fn replayed(
+    store: &SharedStore,
+    key: &IdempotencyKey,
+    operation: &str,
+    fingerprint: &str,
+) -> Result<Option<Key>, WorkflowError> {
+    let Some(item) = store.get(&key.store_key(operation)).await? else {
+        return Ok(None);
+    };
+    let record: idempotency::Record = serde_json::from_value(item.data)
+        .map_err(|e| StoreError::Corrupt { key: item.key.clone(), reason: e.to_string() })?;
+    if record.fingerprint != fingerprint {
+        return Err(WorkflowError::IdempotencyKeyReused);
+    }
+    Ok(Some(record.created))
+}
+
+pub(crate) async fn back_off(attempt: u32) {
+    let base = 2u64.saturating_pow(attempt.min(6)).min(50);
+    let jitter = rand::random::<u64>() % (base + 1);
+    tokio::time::sleep(Duration::from_millis(base + jitter)).await;
+}

@@ -1,0 +1,567 @@
+//! The monthly performance report workflow (seed 002) through the HTTP router, on both
+//! stores, and every refusal of the reports API.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use gazette_core::config::reports_router;
+use gazette_core::domain::PlanDeadlines;
+use gazette_core::http::{AuthConfig, Role, mint_dev_token};
+use gazette_core::store::SharedStore;
+use serde_json::{Value, json};
+
+use crate::registration_api::SECRET;
+use crate::support::{self, Reply, request, send};
+
+const UNIT: &str = "hebei-materials-lab";
+const BASE: &str = "/reports/hebei-materials-lab/composites";
+
+pub fn app(store: SharedStore) -> Router {
+    reports_router(store, PlanDeadlines::default(), AuthConfig::hs256(SECRET))
+}
+
+fn token(role: Role, unit: Option<&str>, region: Option<&str>) -> String {
+    mint_dev_token(SECRET, role, unit, region, Duration::from_secs(600))
+}
+
+fn filler() -> String {
+    token(Role::Filler, Some(UNIT), Some("hebei"))
+}
+
+fn unit_admin() -> String {
+    token(Role::UnitAdmin, Some(UNIT), Some("hebei"))
+}
+
+fn body_text(r: &Reply) -> String {
+    String::from_utf8_lossy(&r.bytes).into_owned()
+}
+
+async fn call(app: &Router, method: Method, uri: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+    send(app, request(method, uri, token, body)).await
+}
+
+async fn save(app: &Router, period: &str, version: u64, values: Value) -> Reply {
+    call(app, Method::PUT, &format!("{BASE}/{period}"), Some(&filler()), Some(json!({ "version": version, "values": values }))).await
+}
+
+async fn get(app: &Router, period: &str, token: &str) -> Reply {
+    call(app, Method::GET, &format!("{BASE}/{period}"), Some(token), None).await
+}
+
+async fn act(app: &Router, period: &str, action: &str, token: &str, body: Option<Value>) -> Reply {
+    call(app, Method::POST, &format!("{BASE}/{period}/{action}"), Some(token), body).await
+}
+
+fn cover() -> Value {
+    json!({
+        "platform_name": "河北省复合材料技术创新中心",
+        "filler_name": "李明",
+        "filler_phone": "0311-85891978",
+        "filler_email": "liming@example.org",
+    })
+}
+
+/// Staff that add up: 10 + 15 + 10 + 5 = 40.
+fn staff(total: u32) -> Value {
+    json!({
+        "staff_total": total, "staff_senior": 10, "staff_intermediate": 15, "staff_junior": 10, "staff_other": 5,
+        "staff_doctorate": 12, "staff_master": 15, "staff_full_time": 30, "staff_high_level": 2, "staff_new": 3,
+    })
+}
+
+fn funding() -> Value {
+    json!({
+        "funding_total": "120.5", "funding_government": 100, "funding_enterprise": "15.5", "funding_other": 5,
+        "funding_central": 60, "equipment_value": 800,
+    })
+}
+
+fn outputs(papers: u32) -> Value {
+    json!({ "papers_total": papers, "papers_sci": 1, "papers_ei": 0 })
+}
+
+fn merged(parts: &[Value]) -> Value {
+    let mut all = serde_json::Map::new();
+    for p in parts {
+        all.extend(p.as_object().unwrap().clone());
+    }
+    Value::Object(all)
+}
+
+/// Saves a complete, consistent month (version 0 → 1), with `extra` over the usual
+/// values, and returns the reply.
+async fn complete_month(app: &Router, period: &str, extra: Value) -> Reply {
+    let r = save(app, period, 0, merged(&[cover(), staff(40), funding(), outputs(1), extra])).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", body_text(&r));
+    r
+}
+
+/// A month saved, submitted and approved.
+async fn approved_month(app: &Router, period: &str, extra: Value) {
+    complete_month(app, period, extra).await;
+    let s = act(app, period, "submit", &filler(), None).await;
+    assert_eq!(s.status, StatusCode::OK, "{}", body_text(&s));
+    let a = act(app, period, "approve", &unit_admin(), None).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", body_text(&a));
+}
+
+fn version(r: &Reply) -> u64 {
+    r.json()["version"].as_u64().expect("version")
+}
+
+// ---- workflow, on both stores ---------------------------------------------------------
+
+pub async fn a_draft_is_saved_part_by_part_and_the_parts_are_merged(store: SharedStore) {
+    let app = app(store);
+    let first = save(&app, "2023-04", 0, cover()).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", body_text(&first));
+    assert_eq!((first.json()["status"].as_str(), version(&first)), (Some("draft"), 1));
+    let second = save(&app, "2023-04", 1, staff(40)).await;
+    assert_eq!(second.status, StatusCode::OK, "{}", body_text(&second));
+    let third = save(&app, "2023-04", 2, json!({ "funding_total": "", "filler_phone": "13911112222" })).await;
+    assert_eq!(version(&third), 3);
+    let view = get(&app, "2023-04", &filler()).await.json();
+    let values = &view["values"];
+    assert_eq!(values["platform_name"], "河北省复合材料技术创新中心");
+    assert_eq!(values["staff_total"], 40);
+    assert_eq!(values["filler_phone"], "13911112222", "a later save of a field replaces it");
+    assert_eq!(values["funding_total"], 0, "an empty number counts as 0");
+    assert_eq!(values["period"], "2023-04");
+    assert_eq!(view["history"][0]["action"], "create");
+    assert_eq!(view["history"][0]["by"], "dev-filler");
+}
+
+pub async fn a_save_from_a_stale_version_is_a_conflict_and_changes_nothing(store: SharedStore) {
+    let app = app(store);
+    save(&app, "2023-04", 0, cover()).await;
+    assert_eq!(save(&app, "2023-04", 1, staff(40)).await.status, StatusCode::OK);
+    // A second page (or browser) still holding version 1.
+    let stale = save(&app, "2023-04", 1, json!({ "staff_total": 99 })).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", body_text(&stale));
+    assert_eq!(stale.json()["fields"]["version"], "2");
+    // Starting the month again from scratch is stale too.
+    assert_eq!(save(&app, "2023-04", 0, cover()).await.status, StatusCode::CONFLICT);
+    let view = get(&app, "2023-04", &filler()).await.json();
+    assert_eq!((view["values"]["staff_total"].as_i64(), view["version"].as_u64()), (Some(40), Some(2)));
+}
+
+/// Two pages saved at the same moment from the same version: exactly one is kept, the
+/// other is told to reload — whichever the store lets through first.
+pub async fn concurrent_saves_from_one_version_keep_exactly_one(store: SharedStore) {
+    let app = app(store);
+    save(&app, "2023-04", 0, cover()).await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..8u32 {
+        let app = app.clone();
+        tasks.spawn(async move { (n, save(&app, "2023-04", 1, json!({ "staff_new": n })).await.status) });
+    }
+    let mut kept = vec![];
+    while let Some(r) = tasks.join_next().await {
+        let (n, status) = r.unwrap();
+        match status {
+            StatusCode::OK => kept.push(n),
+            StatusCode::CONFLICT => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(kept.len(), 1, "one save wins: {kept:?}");
+    let view = get(&app, "2023-04", &filler()).await.json();
+    assert_eq!((view["version"].as_u64(), view["values"]["staff_new"].as_u64()), (Some(2), Some(u64::from(kept[0]))));
+}
+
+pub async fn a_new_month_starts_from_the_latest_earlier_month_without_its_attachments(store: SharedStore) {
+    let app = app(store);
+    complete_month(&app, "2023-01", json!({ "staff_total": 38 })).await;
+    let mut march = merged(&[cover(), staff(40), funding(), outputs(4)]);
+    march["honours"] = json!("获评国家级创新平台");
+    march["supporting_files"] = json!([{ "name": "证书.pdf", "size": 1024, "content_type": "application/pdf", "key": "u/1/证书.pdf" }]);
+    let r = save(&app, "2023-03", 0, march).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", body_text(&r));
+    // Not started yet: the filler sees what May will start from — March, the latest earlier month.
+    let may = get(&app, "2023-05", &filler()).await;
+    assert_eq!(may.status, StatusCode::OK, "{}", body_text(&may));
+    let may = may.json();
+    assert_eq!((may["status"].as_str(), may["version"].as_u64()), (Some("not_started"), Some(0)));
+    assert_eq!(may["prefilled_from"], "2023-03");
+    assert_eq!(may["values"]["staff_total"], 40);
+    assert_eq!(may["values"]["papers_total"], 4);
+    assert_eq!(may["values"]["honours"], "获评国家级创新平台");
+    assert_eq!(may["values"]["period"], "2023-05");
+    assert!(may["values"].get("supporting_files").is_none(), "attachments are not carried over");
+    // The first save keeps the pre-filled values; February (before March) starts from January.
+    let saved = save(&app, "2023-05", 0, json!({ "papers_total": 2 })).await.json();
+    assert_eq!((saved["values"]["staff_total"].as_i64(), saved["values"]["papers_total"].as_i64()), (Some(40), Some(2)));
+    assert_eq!(saved["prefilled_from"], "2023-03");
+    let feb = get(&app, "2023-02", &filler()).await.json();
+    assert_eq!((feb["prefilled_from"].as_str(), feb["values"]["staff_total"].as_i64()), (Some("2023-01"), Some(38)));
+    // The very first month starts empty.
+    let first = get(&app, "2022-12", &filler()).await.json();
+    assert!(first["prefilled_from"].is_null());
+}
+
+pub async fn submitting_parts_that_do_not_add_up_is_refused_on_the_total_and_then_fixed(store: SharedStore) {
+    let app = app(store);
+    let r = save(&app, "2023-04", 0, merged(&[cover(), staff(41), funding()])).await;
+    assert_eq!(r.status, StatusCode::CREATED, "a draft need not add up yet: {}", body_text(&r));
+    let refused = act(&app, "2023-04", "submit", &filler(), None).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", body_text(&refused));
+    let fields = &refused.json()["fields"];
+    assert!(fields["staff_total"].as_str().is_some_and(|m| m.contains("从业人员总数")), "{fields}");
+    assert_eq!(fields.as_object().unwrap().len(), 1, "only the inconsistent total: {fields}");
+    let still = get(&app, "2023-04", &filler()).await.json();
+    assert_eq!((still["status"].as_str(), still["version"].as_u64()), (Some("draft"), Some(1)), "nothing stored");
+    // Fix the total and submit.
+    assert_eq!(save(&app, "2023-04", 1, json!({ "staff_total": 40 })).await.status, StatusCode::OK);
+    let ok = act(&app, "2023-04", "submit", &filler(), Some(json!({ "version": 2 }))).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", body_text(&ok));
+    let ok = ok.json();
+    assert_eq!((ok["status"].as_str(), ok["status_label"].as_str()), (Some("submitted"), Some("待审核")));
+    assert_eq!(ok["values"]["patents_filed"], 0, "numbers never filled in are 0");
+    // Submitted reports are read-only.
+    let late = save(&app, "2023-04", 3, json!({ "staff_new": 4 })).await;
+    assert_eq!(late.status, StatusCode::CONFLICT, "{}", body_text(&late));
+    assert_eq!(act(&app, "2023-04", "submit", &filler(), None).await.status, StatusCode::CONFLICT);
+}
+
+pub async fn submitting_from_a_stale_version_is_a_conflict(store: SharedStore) {
+    let app = app(store);
+    complete_month(&app, "2023-04", json!({})).await;
+    save(&app, "2023-04", 1, json!({ "staff_new": 4 })).await;
+    let r = act(&app, "2023-04", "submit", &filler(), Some(json!({ "version": 1 }))).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", body_text(&r));
+    assert_eq!(get(&app, "2023-04", &filler()).await.json()["status"], "draft");
+}
+
+pub async fn withdraw_resubmit_return_with_comment_and_approve_are_each_recorded(store: SharedStore) {
+    let app = app(store);
+    complete_month(&app, "2023-04", json!({})).await;
+    assert_eq!(act(&app, "2023-04", "submit", &filler(), None).await.status, StatusCode::OK);
+    let w = act(&app, "2023-04", "withdraw", &filler(), None).await;
+    assert_eq!((w.status, w.json()["status"].as_str()), (StatusCode::OK, Some("draft")), "{}", body_text(&w));
+    // Editable again, then submitted again.
+    let v = version(&get(&app, "2023-04", &filler()).await);
+    assert_eq!(save(&app, "2023-04", v, json!({ "papers_total": 2 })).await.status, StatusCode::OK);
+    assert_eq!(act(&app, "2023-04", "submit", &filler(), None).await.status, StatusCode::OK);
+    // A return needs a comment.
+    let bare = act(&app, "2023-04", "return", &unit_admin(), None).await;
+    assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bare.json()["fields"]["comment"].is_string());
+    let blank = act(&app, "2023-04", "return", &unit_admin(), Some(json!({ "comment": "   " }))).await;
+    assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let comment = "论文数量与佐证材料不符，请核对后重新提交。";
+    let ret = act(&app, "2023-04", "return", &unit_admin(), Some(json!({ "comment": comment }))).await;
+    assert_eq!(ret.status, StatusCode::OK, "{}", body_text(&ret));
+    assert_eq!((ret.json()["status"].as_str(), ret.json()["comment"].as_str()), (Some("returned"), Some(comment)));
+    // The filler corrects the returned report and submits it; the unit admin approves.
+    let v = version(&ret);
+    assert_eq!(save(&app, "2023-04", v, json!({ "papers_total": 1 })).await.status, StatusCode::OK);
+    assert_eq!(act(&app, "2023-04", "submit", &filler(), None).await.status, StatusCode::OK);
+    let ok = act(&app, "2023-04", "approve", &unit_admin(), Some(json!({ "comment": "同意。" }))).await;
+    assert_eq!((ok.status, ok.json()["status"].as_str()), (StatusCode::OK, Some("approved")));
+    // Approved is final.
+    let late = act(&app, "2023-04", "withdraw", &filler(), None).await;
+    assert_eq!(late.status, StatusCode::CONFLICT, "{}", body_text(&late));
+    assert!(late.json()["error"].as_str().unwrap().contains("审核通过"));
+    assert_eq!(act(&app, "2023-04", "return", &unit_admin(), Some(json!({ "comment": "再看看" }))).await.status, StatusCode::CONFLICT);
+    assert_eq!(save(&app, "2023-04", version(&ok), json!({ "papers_total": 9 })).await.status, StatusCode::CONFLICT);
+    let history = get(&app, "2023-04", &filler()).await.json()["history"].clone();
+    let steps: Vec<(&str, &str)> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap(), e["by"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("create", "dev-filler"),
+            ("submit", "dev-filler"),
+            ("withdraw", "dev-filler"),
+            ("submit", "dev-filler"),
+            ("return", "dev-unit-admin"),
+            ("submit", "dev-filler"),
+            ("approve", "dev-unit-admin"),
+        ]
+    );
+    assert_eq!(history[4]["comment"], comment);
+    assert!(history.as_array().unwrap().iter().all(|e| e["at"].is_string()));
+}
+
+pub async fn the_review_queue_lists_the_units_submitted_reports_and_the_unit_list_every_month(store: SharedStore) {
+    let app = app(store);
+    complete_month(&app, "2023-01", json!({})).await;
+    complete_month(&app, "2023-02", json!({})).await;
+    complete_month(&app, "2023-03", json!({})).await;
+    act(&app, "2023-01", "submit", &filler(), None).await;
+    act(&app, "2023-02", "submit", &filler(), None).await;
+    let queue = call(&app, Method::GET, "/reports/review-queue", Some(&unit_admin()), None).await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", body_text(&queue));
+    let periods: Vec<String> =
+        queue.json()["reports"].as_array().unwrap().iter().map(|r| r["period"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(periods, ["2023-01", "2023-02"]);
+    act(&app, "2023-01", "approve", &unit_admin(), None).await;
+    let queue = call(&app, Method::GET, "/reports/review-queue", Some(&unit_admin()), None).await.json();
+    assert_eq!(queue["count"], 1);
+    // The filler's list: every month with its status.
+    let list = call(&app, Method::GET, "/reports", Some(&filler()), None).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", body_text(&list));
+    let rows: Vec<(String, String)> = list.json()["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["period"].as_str().unwrap().to_owned(), r["status"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(
+        rows,
+        [("2023-01".into(), "approved".into()), ("2023-02".into(), "submitted".into()), ("2023-03".into(), "draft".into())]
+    );
+    // Another unit's admin sees an empty queue of their own, not this one.
+    let other = token(Role::UnitAdmin, Some("other-unit"), None);
+    assert_eq!(call(&app, Method::GET, "/reports/review-queue", Some(&other), None).await.json()["count"], 0);
+}
+
+pub async fn the_annual_report_sums_flows_and_takes_latest_stocks_of_approved_months_only(store: SharedStore) {
+    let app = app(store);
+    approved_month(&app, "2023-01", json!({ "papers_total": 2, "staff_high_level": 1 })).await;
+    approved_month(&app, "2023-02", json!({ "papers_total": 3, "staff_high_level": 2 })).await;
+    // March is submitted but not approved; April only drafted: neither counts.
+    complete_month(&app, "2023-03", json!({ "papers_total": 50, "staff_high_level": 5 })).await;
+    act(&app, "2023-03", "submit", &filler(), None).await;
+    complete_month(&app, "2023-04", json!({ "papers_total": 70, "staff_high_level": 7 })).await;
+    // A month of another year does not count either.
+    approved_month(&app, "2024-01", json!({ "papers_total": 100 })).await;
+    let r = call(&app, Method::GET, "/annual-reports/hebei-materials-lab/composites/2023", Some(&unit_admin()), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", body_text(&r));
+    let annual = r.json();
+    assert_eq!(annual["months"], json!(["2023-01", "2023-02"]));
+    assert_eq!(annual["values"]["papers_total"], 5, "a flow is summed over the approved months");
+    assert_eq!(annual["values"]["funding_total"], 241, "120.5 + 120.5, exactly");
+    assert_eq!(annual["values"]["staff_high_level"], 2, "a stock is the latest approved month's");
+    assert_eq!(annual["values"]["staff_total"], 40);
+    assert_eq!(annual["values"]["period"], "2023-02");
+}
+
+pub async fn the_printable_view_is_a_standalone_html_page_with_every_value(store: SharedStore) {
+    let app = app(store);
+    let mut values = merged(&[cover(), staff(40), funding(), outputs(3)]);
+    values["platform_name"] = json!("材料<中心> & \"实验室\"");
+    values["breakthroughs"] = json!("<script>alert(1)</script>");
+    assert_eq!(save(&app, "2023-04", 0, values).await.status, StatusCode::CREATED);
+    act(&app, "2023-04", "submit", &filler(), None).await;
+    let r = call(&app, Method::GET, &format!("{BASE}/2023-04/print"), Some(&unit_admin()), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", body_text(&r));
+    assert!(r.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = body_text(&r);
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains(r#"<html lang="zh-CN">"#) && html.contains(r#"<meta charset="utf-8">"#));
+    assert!(html.contains("@media print"));
+    assert!(html.contains("材料&lt;中心&gt; &amp; &quot;实验室&quot;"), "names are escaped");
+    assert!(!html.contains("<script>") && html.contains("&lt;script&gt;"));
+    for part in ["人员队伍", "经费筹集", "成果产出", "开放合作", "成果转化和对外服务", "科学普及", "重点信息", "附件"] {
+        assert!(html.contains(&format!("<caption>{part}</caption>")), "part {part}");
+    }
+    assert!(html.contains(r#"<th scope="row">从业人员总数</th><td class="value">40</td><td>人</td>"#), "{html}");
+    assert!(html.contains(r#"<th scope="row">经费筹集总额</th><td class="value">120.5</td><td>万元</td>"#));
+    assert!(html.contains("待审核"));
+    assert!(html.contains("<dt>提交时间</dt><dd><time datetime="), "times in a <time> element");
+    assert_eq!(html.matches("<table>").count(), html.matches("</table>").count());
+}
+
+pub async fn a_submission_retried_with_the_same_idempotency_key_is_answered_once(store: SharedStore) {
+    let app = app(store);
+    complete_month(&app, "2023-04", json!({})).await;
+    complete_month(&app, "2023-05", json!({})).await;
+    let req = |period: &str| {
+        Request::builder()
+            .method(Method::POST)
+            .uri(format!("{BASE}/{period}/submit"))
+            .header("authorization", format!("Bearer {}", filler()))
+            .header("idempotency-key", "submit-april-1")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let first = send(&app, req("2023-04")).await;
+    let second = send(&app, req("2023-04")).await;
+    assert_eq!((first.status, second.status), (StatusCode::OK, StatusCode::OK), "{}", body_text(&second));
+    assert_eq!(second.headers.get("idempotent-replayed").map(|v| v.as_bytes()), Some(&b"true"[..]));
+    assert_eq!(version(&first), version(&second));
+    let history = get(&app, "2023-04", &filler()).await.json()["history"].as_array().unwrap().len();
+    assert_eq!(history, 2, "submitted once");
+    // The same key for another report is refused.
+    let other = send(&app, req("2023-05")).await;
+    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(other.json()["fields"]["Idempotency-Key"].is_string());
+}
+
+macro_rules! on_store {
+    ($store:ident, $make:expr, [$($case:ident),* $(,)?]) => {
+        mod $store {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let Some((store, _guard)) = $make.await else { return };
+                    super::$case(store).await;
+                }
+            )*
+        }
+    };
+}
+
+macro_rules! on_both_stores {
+    ($($case:ident),* $(,)?) => {
+        on_store!(embedded, async { Some(crate::support::embedded()) }, [$($case),*]);
+        on_store!(dynamodb, crate::support::dynamo(), [$($case),*]);
+    };
+}
+
+on_both_stores!(
+    a_draft_is_saved_part_by_part_and_the_parts_are_merged,
+    a_save_from_a_stale_version_is_a_conflict_and_changes_nothing,
+    concurrent_saves_from_one_version_keep_exactly_one,
+    a_new_month_starts_from_the_latest_earlier_month_without_its_attachments,
+    submitting_parts_that_do_not_add_up_is_refused_on_the_total_and_then_fixed,
+    submitting_from_a_stale_version_is_a_conflict,
+    withdraw_resubmit_return_with_comment_and_approve_are_each_recorded,
+    the_review_queue_lists_the_units_submitted_reports_and_the_unit_list_every_month,
+    the_annual_report_sums_flows_and_takes_latest_stocks_of_approved_months_only,
+    the_printable_view_is_a_standalone_html_page_with_every_value,
+    a_submission_retried_with_the_same_idempotency_key_is_answered_once,
+);
+
+// ---- refusals: who may do what (storage does not matter: embedded only) ---------------
+
+fn fresh() -> (Router, support::Guard) {
+    let (store, guard) = support::embedded();
+    (app(store), guard)
+}
+
+#[tokio::test]
+async fn without_a_token_every_report_endpoint_is_401() {
+    let (app, _g) = fresh();
+    for (method, uri) in [
+        (Method::GET, "/reports"),
+        (Method::GET, "/reports/review-queue"),
+        (Method::GET, "/reports/hebei-materials-lab/composites/2023-04"),
+        (Method::PUT, "/reports/hebei-materials-lab/composites/2023-04"),
+        (Method::POST, "/reports/hebei-materials-lab/composites/2023-04/submit"),
+        (Method::GET, "/reports/hebei-materials-lab/composites/2023-04/print"),
+        (Method::GET, "/annual-reports/hebei-materials-lab/composites/2023"),
+    ] {
+        let r = call(&app, method.clone(), uri, None, Some(json!({ "version": 0, "values": {} }))).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{method} {uri}");
+        assert!(r.json()["fields"].is_object());
+    }
+}
+
+#[tokio::test]
+async fn a_filler_of_another_unit_can_neither_read_nor_change_the_report() {
+    let (app, _g) = fresh();
+    complete_month(&app, "2023-04", json!({})).await;
+    let stranger = token(Role::Filler, Some("another-lab"), Some("hebei"));
+    assert_eq!(get(&app, "2023-04", &stranger).await.status, StatusCode::FORBIDDEN);
+    let r = call(&app, Method::PUT, &format!("{BASE}/2023-04"), Some(&stranger), Some(json!({ "version": 1, "values": {} }))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(act(&app, "2023-04", "submit", &stranger, None).await.status, StatusCode::FORBIDDEN);
+    let list = call(&app, Method::GET, &format!("/reports?unit={UNIT}"), Some(&stranger), None).await;
+    assert_eq!(list.status, StatusCode::FORBIDDEN);
+    // Nor can another unit's administrator approve it.
+    act(&app, "2023-04", "submit", &filler(), None).await;
+    let admin = token(Role::UnitAdmin, Some("another-lab"), None);
+    assert_eq!(act(&app, "2023-04", "approve", &admin, None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(get(&app, "2023-04", &filler()).await.json()["status"], "submitted");
+}
+
+#[tokio::test]
+async fn only_a_filler_saves_and_submits_and_only_the_unit_admin_reviews() {
+    let (app, _g) = fresh();
+    complete_month(&app, "2023-04", json!({})).await;
+    for t in [unit_admin(), token(Role::NationalAdmin, None, None), token(Role::RegionalAdmin, None, Some("hebei"))] {
+        let r = call(&app, Method::PUT, &format!("{BASE}/2023-04"), Some(&t), Some(json!({ "version": 1, "values": {} }))).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert_eq!(act(&app, "2023-04", "submit", &t, None).await.status, StatusCode::FORBIDDEN);
+    }
+    act(&app, "2023-04", "submit", &filler(), None).await;
+    assert_eq!(act(&app, "2023-04", "approve", &filler(), None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(act(&app, "2023-04", "withdraw", &unit_admin(), None).await.status, StatusCode::FORBIDDEN);
+    let national = token(Role::NationalAdmin, None, None);
+    assert_eq!(act(&app, "2023-04", "approve", &national, None).await.status, StatusCode::FORBIDDEN);
+    for role in [Role::Registrant, Role::Organiser] {
+        assert_eq!(get(&app, "2023-04", &token(role, Some(UNIT), Some("hebei"))).await.status, StatusCode::FORBIDDEN);
+    }
+    // A filler's token without a unit is of no use here.
+    assert_eq!(get(&app, "2023-04", &token(Role::Filler, None, None)).await.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn regional_admins_read_their_region_and_national_admins_everything() {
+    let (app, _g) = fresh();
+    complete_month(&app, "2023-04", json!({})).await;
+    let hebei = token(Role::RegionalAdmin, None, Some("hebei"));
+    let beijing = token(Role::RegionalAdmin, None, Some("beijing"));
+    let national = token(Role::NationalAdmin, None, None);
+    assert_eq!(get(&app, "2023-04", &hebei).await.status, StatusCode::OK);
+    assert_eq!(get(&app, "2023-04", &national).await.status, StatusCode::OK);
+    assert_eq!(get(&app, "2023-04", &beijing).await.status, StatusCode::FORBIDDEN);
+    let list = call(&app, Method::GET, &format!("/reports?unit={UNIT}"), Some(&beijing), None).await.json();
+    assert_eq!(list["count"], 0, "another region's reports are not listed");
+    let list = call(&app, Method::GET, &format!("/reports?unit={UNIT}"), Some(&hebei), None).await.json();
+    assert_eq!(list["count"], 1);
+    // A month not started is nobody's business but the filler's.
+    assert_eq!(get(&app, "2023-09", &national).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_draft_with_a_malformed_value_is_refused_field_by_field_and_nothing_is_stored() {
+    let (app, _g) = fresh();
+    let r = save(&app, "2023-04", 0, json!({ "staff_total": "四十", "filler_phone": "12", "papers_total": -1 })).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", body_text(&r));
+    let fields = &r.json()["fields"];
+    for f in ["staff_total", "filler_phone", "papers_total"] {
+        assert!(fields[f].is_string(), "{f} in {fields}");
+    }
+    assert_eq!(get(&app, "2023-04", &filler()).await.json()["status"], "not_started");
+    // A month in the values that is not the report's month is refused on `period`.
+    let r = save(&app, "2023-04", 0, json!({ "period": "2023-05" })).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["fields"]["period"].is_string());
+    // Saving without saying which version is refused on `version`.
+    let r = call(&app, Method::PUT, &format!("{BASE}/2023-04"), Some(&filler()), Some(json!({ "values": {} }))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["fields"]["version"].is_string());
+}
+
+#[tokio::test]
+async fn addresses_that_cannot_name_a_report_are_not_found() {
+    let (app, _g) = fresh();
+    for period in ["2023-13", "202304", "latest"] {
+        assert_eq!(get(&app, period, &filler()).await.status, StatusCode::NOT_FOUND, "{period}");
+    }
+    assert_eq!(act(&app, "2023-04", "submit", &filler(), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(call(&app, Method::GET, &format!("{BASE}/2023-04/print"), Some(&filler()), None).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn refusals_are_in_english_when_asked_and_an_overlong_comment_is_refused() {
+    let (app, _g) = fresh();
+    complete_month(&app, "2023-04", json!({ "staff_total": 41 })).await;
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(format!("{BASE}/2023-04/submit"))
+        .header("authorization", format!("Bearer {}", filler()))
+        .header("accept-language", "en-GB,en;q=0.9")
+        .body(Body::empty())
+        .unwrap();
+    let r = send(&app, req).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let message = r.json()["fields"]["staff_total"].as_str().unwrap_or_default().to_owned();
+    assert!(message.starts_with("Total staff") && message.is_ascii(), "{message}");
+    save(&app, "2023-04", 1, json!({ "staff_total": 40 })).await;
+    act(&app, "2023-04", "submit", &filler(), None).await;
+    let long = "改".repeat(501);
+    let r = act(&app, "2023-04", "return", &unit_admin(), Some(json!({ "comment": long }))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["fields"]["comment"].is_string());
+    assert_eq!(get(&app, "2023-04", &filler()).await.json()["status"], "submitted");
+}

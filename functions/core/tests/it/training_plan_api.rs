@@ -1,0 +1,315 @@
+//! The annual training plan (seed 001) through the HTTP router, on both stores, and
+//! every refusal of the plan API.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use gazette_core::config::reports_router;
+use gazette_core::domain::PlanDeadlines;
+use gazette_core::http::{AuthConfig, Role, mint_dev_token};
+use gazette_core::store::SharedStore;
+use jiff::ToSpan;
+use serde_json::{Value, json};
+
+use crate::registration_api::SECRET;
+use crate::support::{self, Reply, request, send};
+
+/// The plan year still open in these tests, and one long closed (seed 001: 2022-11-14).
+const OPEN_YEAR: i32 = 2030;
+const CLOSED_YEAR: i32 = 2023;
+
+fn deadlines() -> PlanDeadlines {
+    let in_two_months = jiff::Zoned::now().date().checked_add(60.days()).expect("a date");
+    PlanDeadlines::new([(CLOSED_YEAR, jiff::civil::date(2022, 11, 14)), (OPEN_YEAR, in_two_months)])
+}
+
+fn app(store: SharedStore) -> Router {
+    reports_router(store, deadlines(), AuthConfig::hs256(SECRET))
+}
+
+fn token(role: Role, unit: Option<&str>) -> String {
+    mint_dev_token(SECRET, role, unit, None, Duration::from_secs(600))
+}
+
+fn unit(name: &str) -> String {
+    token(Role::UnitAdmin, Some(name))
+}
+
+fn organiser() -> String {
+    token(Role::Organiser, None)
+}
+
+fn body_text(r: &Reply) -> String {
+    String::from_utf8_lossy(&r.bytes).into_owned()
+}
+
+fn file(name: &str) -> Value {
+    json!({ "name": name, "size": 20480, "content_type": "application/pdf", "key": format!("plans/{name}") })
+}
+
+/// An institute-level seminar: no support asked, nothing but the basics.
+fn seminar(name: &str, days: u32) -> Value {
+    json!({
+        "name": name, "kind": "seminar", "tier": "institute",
+        "start": format!("{OPEN_YEAR}-05-10"), "end": format!("{OPEN_YEAR}-05-14"),
+        "days": days, "participants": 40,
+    })
+}
+
+/// A flagship short course with all the documents the guide asks for.
+fn flagship() -> Value {
+    json!({
+        "name": "大型科研仪器操作与维护技术培训班", "kind": "short_course", "tier": "flagship",
+        "start": format!("{OPEN_YEAR}-09-01"), "end": format!("{OPEN_YEAR}-09-05"),
+        "days": 5, "participants": 80, "held_before": true,
+        "apply_funding": true, "flagship": true,
+        "teachers": file("师资名单.pdf"), "curriculum": file("课程设置.pdf"), "materials": file("教材清单.pdf"),
+        "needs_analysis": file("需求调研.pdf"), "evaluation": file("效果评估.pdf"),
+    })
+}
+
+/// A lecture series applying for technical support (院级培育).
+fn lectures() -> Value {
+    json!({
+        "name": "前沿科学讲坛", "kind": "lecture", "tier": "cultivation",
+        "start": format!("{OPEN_YEAR}-03-01"), "end": format!("{OPEN_YEAR}-12-01"),
+        "sessions": 8, "hours_per_session": 2, "participants": 300, "apply_tech_support": true,
+    })
+}
+
+fn plan(year: i32, projects: Vec<Value>) -> Value {
+    json!({
+        "year": year,
+        "unit_name": "中国科学院某研究所",
+        "contact_name": "王芳",
+        "contact_phone": "010-68597406",
+        "contact_email": "wangfang@example.org",
+        "projects": projects,
+    })
+}
+
+async fn submit(app: &Router, token: &str, body: Value) -> Reply {
+    send(app, request(Method::POST, "/training-plans", Some(token), Some(body))).await
+}
+
+async fn call(app: &Router, method: Method, uri: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+    send(app, request(method, uri, token, body)).await
+}
+
+fn plan_uri(unit: &str, year: i32) -> String {
+    format!("/training-plans/{unit}/{year}")
+}
+
+// ---- workflow, on both stores ---------------------------------------------------------
+
+pub async fn a_unit_submits_its_plan_and_gets_the_guides_warnings_with_it(store: SharedStore) {
+    let app = app(store);
+    // Two projects applying for academy support: allowed, but 原则上 one per institute.
+    let r = submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![seminar("科研诚信专题研修班", 3), flagship(), lectures()])).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", body_text(&r));
+    let body = r.json();
+    assert_eq!((body["status"].as_str(), body["unit"].as_str(), body["year"].as_i64()), (Some("submitted"), Some("ioz"), Some(OPEN_YEAR as i64)));
+    assert!(body["warnings"]["projects"].as_str().is_some_and(|w| w.contains("原则上")), "{body}");
+    assert_eq!(body["values"]["projects"].as_array().unwrap().len(), 3);
+    assert_eq!(body["history"][0]["action"], "submit");
+    // The unit and the organiser can read it back.
+    let mine = call(&app, Method::GET, &plan_uri("ioz", OPEN_YEAR), Some(&unit("ioz")), None).await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert_eq!(mine.json()["warnings"], body["warnings"]);
+    assert_eq!(call(&app, Method::GET, &plan_uri("ioz", OPEN_YEAR), Some(&organiser()), None).await.status, StatusCode::OK);
+    // One project only: no warnings.
+    let r = submit(&app, &unit("iop"), plan(OPEN_YEAR, vec![seminar("科研诚信专题研修班", 3)])).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", body_text(&r));
+    assert_eq!(r.json()["warnings"], json!({}));
+}
+
+pub async fn a_second_plan_for_the_same_unit_and_year_is_a_conflict(store: SharedStore) {
+    let app = app(store);
+    assert_eq!(submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![seminar("A", 3)])).await.status, StatusCode::CREATED);
+    let again = submit(&app, &token(Role::Filler, Some("ioz")), plan(OPEN_YEAR, vec![seminar("B", 4)])).await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", body_text(&again));
+    let kept = call(&app, Method::GET, &plan_uri("ioz", OPEN_YEAR), Some(&unit("ioz")), None).await.json();
+    assert_eq!(kept["values"]["projects"][0]["name"], "A", "the first plan is untouched");
+    // Another unit, same year: its own plan.
+    assert_eq!(submit(&app, &unit("iop"), plan(OPEN_YEAR, vec![seminar("A", 3)])).await.status, StatusCode::CREATED);
+}
+
+pub async fn the_organiser_returns_with_a_comment_and_approves_and_the_unit_withdraws_until_then(store: SharedStore) {
+    let app = app(store);
+    let first = submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![seminar("A", 3)])).await.json();
+    let uri = plan_uri("ioz", OPEN_YEAR);
+    // The queue: submitted plans of the year.
+    let queue = call(&app, Method::GET, &format!("/training-plans?year={OPEN_YEAR}&status=submitted"), Some(&organiser()), None).await;
+    assert_eq!(queue.status, StatusCode::OK, "{}", body_text(&queue));
+    assert_eq!(queue.json()["count"], 1);
+    // A return needs a comment.
+    let bare = call(&app, Method::POST, &format!("{uri}/return"), Some(&organiser()), None).await;
+    assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bare.json()["fields"]["comment"].is_string());
+    let comment = "请补充培训需求调研情况。";
+    let ret = call(&app, Method::POST, &format!("{uri}/return"), Some(&organiser()), Some(json!({ "comment": comment }))).await;
+    assert_eq!(ret.status, StatusCode::OK, "{}", body_text(&ret));
+    assert_eq!((ret.json()["status"].as_str(), ret.json()["comment"].as_str()), (Some("returned"), Some(comment)));
+    // The unit changes it and submits it again, from the version it read.
+    let stale = call(&app, Method::PUT, &uri, Some(&unit("ioz")), Some(json!({ "version": first["version"], "values": plan(OPEN_YEAR, vec![seminar("A", 4)]) }))).await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", body_text(&stale));
+    let again = call(&app, Method::PUT, &uri, Some(&unit("ioz")), Some(json!({ "version": ret.json()["version"], "values": plan(OPEN_YEAR, vec![seminar("A", 4)]) }))).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", body_text(&again));
+    assert_eq!(again.json()["status"], "submitted");
+    // Withdrawn before review: a draft again, then resubmitted.
+    let w = call(&app, Method::POST, &format!("{uri}/withdraw"), Some(&unit("ioz")), None).await;
+    assert_eq!((w.status, w.json()["status"].as_str()), (StatusCode::OK, Some("draft")));
+    let again = call(&app, Method::PUT, &uri, Some(&unit("ioz")), Some(json!({ "version": w.json()["version"], "values": plan(OPEN_YEAR, vec![seminar("A", 5)]) }))).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", body_text(&again));
+    // Only the organiser approves.
+    assert_eq!(call(&app, Method::POST, &format!("{uri}/approve"), Some(&unit("ioz")), None).await.status, StatusCode::FORBIDDEN);
+    let ok = call(&app, Method::POST, &format!("{uri}/approve"), Some(&organiser()), None).await;
+    assert_eq!((ok.status, ok.json()["status"].as_str()), (StatusCode::OK, Some("approved")));
+    // Approved is final.
+    let late = call(&app, Method::POST, &format!("{uri}/withdraw"), Some(&unit("ioz")), None).await;
+    assert_eq!(late.status, StatusCode::CONFLICT);
+    let put = call(&app, Method::PUT, &uri, Some(&unit("ioz")), Some(json!({ "version": ok.json()["version"], "values": plan(OPEN_YEAR, vec![seminar("A", 3)]) }))).await;
+    assert_eq!(put.status, StatusCode::CONFLICT);
+    let steps: Vec<String> = ok.json()["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(steps, ["submit", "return", "submit", "withdraw", "submit", "approve"]);
+    let queue = call(&app, Method::GET, &format!("/training-plans?year={OPEN_YEAR}&status=submitted"), Some(&organiser()), None).await;
+    assert_eq!(queue.json()["count"], 0);
+}
+
+pub async fn a_plan_retried_with_the_same_idempotency_key_is_stored_once(store: SharedStore) {
+    let app = app(store);
+    let req = |body: Value| {
+        Request::builder()
+            .method(Method::POST)
+            .uri("/training-plans")
+            .header("authorization", format!("Bearer {}", unit("ioz")))
+            .header("idempotency-key", "plan-2030-ioz")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let first = send(&app, req(plan(OPEN_YEAR, vec![seminar("A", 3)]))).await;
+    let second = send(&app, req(plan(OPEN_YEAR, vec![seminar("A", 3)]))).await;
+    assert_eq!((first.status, second.status), (StatusCode::CREATED, StatusCode::CREATED), "{}", body_text(&second));
+    assert_eq!(second.headers.get("idempotent-replayed").map(|v| v.as_bytes()), Some(&b"true"[..]));
+    assert_eq!(first.json()["submitted_at"], second.json()["submitted_at"]);
+    let other = send(&app, req(plan(OPEN_YEAR, vec![seminar("B", 3)]))).await;
+    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(other.json()["fields"]["Idempotency-Key"].is_string());
+}
+
+macro_rules! on_store {
+    ($store:ident, $make:expr, [$($case:ident),* $(,)?]) => {
+        mod $store {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let Some((store, _guard)) = $make.await else { return };
+                    super::$case(store).await;
+                }
+            )*
+        }
+    };
+}
+
+macro_rules! on_both_stores {
+    ($($case:ident),* $(,)?) => {
+        on_store!(embedded, async { Some(crate::support::embedded()) }, [$($case),*]);
+        on_store!(dynamodb, crate::support::dynamo(), [$($case),*]);
+    };
+}
+
+on_both_stores!(
+    a_unit_submits_its_plan_and_gets_the_guides_warnings_with_it,
+    a_second_plan_for_the_same_unit_and_year_is_a_conflict,
+    the_organiser_returns_with_a_comment_and_approves_and_the_unit_withdraws_until_then,
+    a_plan_retried_with_the_same_idempotency_key_is_stored_once,
+);
+
+// ---- refusals (embedded only: storage does not matter) --------------------------------
+
+fn fresh() -> (Router, support::Guard) {
+    let (store, guard) = support::embedded();
+    (app(store), guard)
+}
+
+async fn assert_nothing_stored(app: &Router, unit_name: &str, year: i32) {
+    let r = call(app, Method::GET, &plan_uri(unit_name, year), Some(&unit(unit_name)), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "nothing half-written: {}", body_text(&r));
+}
+
+#[tokio::test]
+async fn a_seminar_of_two_days_breaks_the_guide_and_is_refused_on_its_days() {
+    let (app, _g) = fresh();
+    let r = submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![seminar("A", 3), seminar("研修班", 2)])).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", body_text(&r));
+    let fields = r.json()["fields"].clone();
+    assert!(fields["projects[1].days"].as_str().is_some_and(|m| m.contains('3')), "{fields}");
+    assert_nothing_stored(&app, "ioz", OPEN_YEAR).await;
+}
+
+#[tokio::test]
+async fn a_flagship_project_without_its_attachments_is_refused_on_each_document() {
+    let (app, _g) = fresh();
+    let mut bare = flagship();
+    for doc in ["teachers", "curriculum", "materials", "needs_analysis", "evaluation"] {
+        bare.as_object_mut().unwrap().remove(doc);
+    }
+    let r = submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![bare])).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", body_text(&r));
+    let fields = r.json()["fields"].clone();
+    for doc in ["teachers", "curriculum", "materials", "needs_analysis", "evaluation"] {
+        assert!(fields[format!("projects[0].{doc}")].is_string(), "{doc} in {fields}");
+    }
+    assert_nothing_stored(&app, "ioz", OPEN_YEAR).await;
+}
+
+#[tokio::test]
+async fn a_flagship_project_under_four_days_is_refused() {
+    let (app, _g) = fresh();
+    let mut short = flagship();
+    short["days"] = json!(3);
+    let r = submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![short])).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["fields"]["projects[0].days"].as_str().is_some_and(|m| m.contains("4")));
+}
+
+#[tokio::test]
+async fn a_plan_after_the_deadline_is_refused_on_the_year() {
+    let (app, _g) = fresh();
+    let mut late = plan(CLOSED_YEAR, vec![seminar("A", 3)]);
+    late["projects"][0]["start"] = json!("2023-05-10");
+    late["projects"][0]["end"] = json!("2023-05-14");
+    let r = submit(&app, &unit("ioz"), late).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", body_text(&r));
+    let message = r.json()["fields"]["year"].as_str().unwrap_or_default().to_owned();
+    assert!(message.contains("2022-11-14") && message.contains("截止"), "{message}");
+    assert_nothing_stored(&app, "ioz", CLOSED_YEAR).await;
+    // A year with no deadline configured is not open either.
+    let r = submit(&app, &unit("ioz"), plan(2031, vec![seminar("A", 3)])).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["fields"]["year"].is_string());
+}
+
+#[tokio::test]
+async fn who_may_submit_read_and_review_plans() {
+    let (app, _g) = fresh();
+    let body = plan(OPEN_YEAR, vec![seminar("A", 3)]);
+    // No token, or a role with no part in plans.
+    assert_eq!(call(&app, Method::POST, "/training-plans", None, Some(body.clone())).await.status, StatusCode::UNAUTHORIZED);
+    for t in [token(Role::Registrant, None), token(Role::RegionalAdmin, None), organiser(), token(Role::Filler, None)] {
+        assert_eq!(submit(&app, &t, body.clone()).await.status, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(submit(&app, &unit("ioz"), body).await.status, StatusCode::CREATED);
+    let uri = plan_uri("ioz", OPEN_YEAR);
+    // Another unit neither reads nor withdraws it; a unit does not list every plan.
+    assert_eq!(call(&app, Method::GET, &uri, Some(&unit("iop")), None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(call(&app, Method::POST, &format!("{uri}/withdraw"), Some(&unit("iop")), None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(call(&app, Method::GET, &format!("/training-plans?year={OPEN_YEAR}"), Some(&unit("ioz")), None).await.status, StatusCode::FORBIDDEN);
+    // A national administrator reads but does not review.
+    let national = token(Role::NationalAdmin, None);
+    assert_eq!(call(&app, Method::GET, &uri, Some(&national), None).await.status, StatusCode::OK);
+    assert_eq!(call(&app, Method::POST, &format!("{uri}/approve"), Some(&national), None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(call(&app, Method::GET, &plan_uri("ioz", 2029), Some(&unit("ioz")), None).await.status, StatusCode::NOT_FOUND);
+}
