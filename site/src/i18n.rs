@@ -55,7 +55,6 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("provider", "主办单位", "Provider"),
     ("recommended", "推荐", "Recommended"),
     ("register_now", "在线报名", "Register online"),
-    ("fill_in_form", "在线填报", "Fill in online"),
     ("policy_status", "效力状态", "Status"),
     ("supersedes", "替代", "Supersedes"),
     ("superseded_by", "已被替代为", "Superseded by"),
