@@ -1,0 +1,199 @@
+//! Who is calling, from a verified token.
+//!
+//! Two sources, one result ([`Caller`]):
+//! - In AWS, API Gateway's JWT authorizer has already verified the token; its claims
+//!   arrive in the Lambda request context (`requestContext.authorizer.jwt.claims`),
+//!   which `lambda_http` puts in the request's extensions. Clients cannot forge
+//!   extensions, only headers.
+//! - Everywhere else (`gazette serve`, tests, a Lambda without an authorizer) the
+//!   `Authorization: Bearer` token is verified here: HS256 with the configured secret,
+//!   expiry checked.
+//!
+//! Public endpoints (registrants) take no token.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use super::extract::Lang;
+use crate::domain::Scope;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// 报名者 — needs no token for public endpoints.
+    Registrant,
+    /// 填报人 (monthly reports)
+    Filler,
+    /// 单位管理员
+    UnitAdmin,
+    /// 地方（省级）管理员
+    RegionalAdmin,
+    /// 国家级管理员
+    NationalAdmin,
+    /// 培训组织者
+    Organiser,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] =
+        [Role::Registrant, Role::Filler, Role::UnitAdmin, Role::RegionalAdmin, Role::NationalAdmin, Role::Organiser];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Registrant => "registrant",
+            Role::Filler => "filler",
+            Role::UnitAdmin => "unit-admin",
+            Role::RegionalAdmin => "regional-admin",
+            Role::NationalAdmin => "national-admin",
+            Role::Organiser => "organiser",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// The claims a token carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    pub exp: i64,
+}
+
+/// How tokens are checked when no API Gateway authorizer did it.
+#[derive(Clone, Default)]
+pub struct AuthConfig {
+    secret: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig").field("secret", &self.secret.as_ref().map(|_| "<set>")).finish()
+    }
+}
+
+impl AuthConfig {
+    pub fn hs256(secret: impl AsRef<[u8]>) -> Self {
+        AuthConfig { secret: Some(secret.as_ref().to_vec()) }
+    }
+
+    /// Only API Gateway authorizer claims are accepted.
+    pub fn gateway_only() -> Self {
+        AuthConfig { secret: None }
+    }
+
+    fn verify(&self, token: &str) -> Result<Claims, &'static str> {
+        let secret = self.secret.as_ref().ok_or("no-secret")?;
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(secret), &validation)
+            .map(|data| data.claims)
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => "expired",
+                _ => "invalid",
+            })
+    }
+}
+
+/// Mints a token for local development and tests (`gazette token`).
+pub fn mint_dev_token(secret: &[u8], role: Role, unit: Option<&str>, region: Option<&str>, ttl: Duration) -> String {
+    let claims = Claims {
+        sub: format!("dev-{}", role.as_str()),
+        role,
+        unit: unit.map(str::to_owned),
+        region: region.map(str::to_owned),
+        exp: jiff::Timestamp::now().as_second() + ttl.as_secs() as i64,
+    };
+    // HMAC signing of a plain struct cannot fail; an empty string would be refused as a token.
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret)).unwrap_or_default()
+}
+
+/// A caller with a verified token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller(pub Claims);
+
+fn claims_from_gateway(parts: &Parts) -> Option<Result<Claims, &'static str>> {
+    use lambda_http::request::RequestContext;
+    let claims: &HashMap<String, String> = match parts.extensions.get::<RequestContext>()? {
+        RequestContext::ApiGatewayV2(ctx) => &ctx.authorizer.as_ref()?.jwt.as_ref()?.claims,
+        #[allow(unreachable_patterns)]
+        _ => return None,
+    };
+    Some((|| {
+        Ok(Claims {
+            sub: claims.get("sub").cloned().ok_or("invalid")?,
+            role: claims.get("role").and_then(|r| Role::parse(r)).ok_or("no-role")?,
+            unit: claims.get("unit").cloned(),
+            region: claims.get("region").cloned(),
+            exp: claims.get("exp").and_then(|e| e.parse().ok()).unwrap_or(0),
+        })
+    })())
+}
+
+impl<S> FromRequestParts<S> for Caller
+where
+    S: Send + Sync,
+    AuthConfig: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let lang = Lang::from_parts(parts);
+        let verified = match claims_from_gateway(parts) {
+            Some(result) => result,
+            None => {
+                let header = parts.headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+                let token = header.and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")));
+                match token {
+                    None => {
+                        return Err(ApiError::unauthorized(
+                            lang,
+                            "请先登录：此操作需要有效的访问令牌。",
+                            "Sign in first: this needs a valid bearer token.",
+                        ));
+                    }
+                    Some(token) => AuthConfig::from_ref(state).verify(token.trim()),
+                }
+            }
+        };
+        match verified {
+            Ok(claims) => Ok(Caller(claims)),
+            Err("expired") => Err(ApiError::unauthorized(lang, "登录已过期，请重新登录。", "The token has expired; sign in again.")),
+            Err("no-role") => Err(ApiError::forbidden(lang, "令牌未指明角色。", "The token names no role.")),
+            Err(_) => Err(ApiError::unauthorized(lang, "访问令牌无效。", "The bearer token is not valid.")),
+        }
+    }
+}
+
+impl Caller {
+    /// Which registrations this caller may see and decide: organisers and national
+    /// administrators all, a regional administrator those of their region.
+    pub fn registration_scope(&self, lang: Lang) -> Result<Scope, ApiError> {
+        match (self.0.role, &self.0.region) {
+            (Role::Organiser | Role::NationalAdmin, _) => Ok(Scope::All),
+            (Role::RegionalAdmin, Some(region)) if !region.is_empty() => Ok(Scope::Region(region.clone())),
+            (Role::RegionalAdmin, _) => Err(ApiError::forbidden(
+                lang,
+                "地方管理员的令牌须注明所辖地区。",
+                "A regional administrator's token must name a region.",
+            )),
+            _ => Err(ApiError::forbidden(
+                lang,
+                "您的角色无权管理培训报名。",
+                "Your role may not manage training registrations.",
+            )),
+        }
+    }
+}

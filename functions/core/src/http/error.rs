@@ -1,0 +1,135 @@
+//! The one error shape every endpoint answers with:
+//! `{"error": "what is wrong and what to do", "fields": {"email": "…"}}`.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::extract::Lang;
+use crate::domain::RegistrationError;
+use crate::store::StoreError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorBody {
+    pub error: String,
+    pub fields: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, error: impl Into<String>) -> Self {
+        ApiError { status, body: ErrorBody { error: error.into(), fields: BTreeMap::new() } }
+    }
+
+    pub fn field(mut self, name: impl Into<String>, message: impl Into<String>) -> Self {
+        self.body.fields.insert(name.into(), message.into());
+        self
+    }
+
+    pub fn with_fields(mut self, fields: BTreeMap<String, String>) -> Self {
+        self.body.fields.extend(fields);
+        self
+    }
+
+    pub fn invalid(lang: Lang, fields: BTreeMap<String, String>) -> Self {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            lang.pick("提交的内容有误，请按提示修改后重新提交。", "Some answers need correcting; see the fields listed."),
+        )
+        .with_fields(fields)
+    }
+
+    pub fn not_found(lang: Lang) -> Self {
+        ApiError::new(StatusCode::NOT_FOUND, lang.pick("找不到该地址或记录。", "No such address or record."))
+    }
+
+    pub fn unauthorized(lang: Lang, why_zh: &str, why_en: &str) -> Self {
+        ApiError::new(StatusCode::UNAUTHORIZED, lang.pick(why_zh, why_en))
+    }
+
+    pub fn forbidden(lang: Lang, why_zh: &str, why_en: &str) -> Self {
+        ApiError::new(StatusCode::FORBIDDEN, lang.pick(why_zh, why_en))
+    }
+
+    pub fn internal(lang: Lang) -> Self {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            lang.pick("服务暂时出错，请稍后再试；若一再出现，请联系管理员。", "Something went wrong on our side; please try again later."),
+        )
+    }
+
+    pub fn store(e: StoreError, lang: Lang) -> Self {
+        match e {
+            StoreError::Contention => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                lang.pick("系统繁忙，请稍后重试。", "The service is busy; please retry in a moment."),
+            ),
+            e => {
+                tracing::error!(error = %e, "storage failed");
+                ApiError::internal(lang)
+            }
+        }
+    }
+
+    pub fn registration(e: RegistrationError, lang: Lang) -> Self {
+        use RegistrationError as E;
+        let unprocessable = |zh: &str, en: &str| ApiError::invalid(lang, BTreeMap::new()).field("course", lang.pick(zh, en));
+        match e {
+            E::UnknownCourse(_) => unprocessable("没有这门可报名的课程。", "There is no such course open for registration."),
+            E::NotYetOpen(at) => {
+                let (zh, en) = (format!("报名尚未开始，开始时间：{at}。"), format!("Registration opens at {at}."));
+                unprocessable(&zh, &en)
+            }
+            E::Closed(at) => {
+                let (zh, en) = (format!("报名已于 {at} 截止。"), format!("Registration closed at {at}."));
+                unprocessable(&zh, &en)
+            }
+            E::AlreadyRegistered => ApiError::new(
+                StatusCode::CONFLICT,
+                lang.pick("该邮箱已报名本课程，每人每门课程只能报名一次。", "This e-mail address is already registered for this course."),
+            )
+            .field(
+                "email",
+                lang.pick("该邮箱已报名本课程；如需查询，请使用报名回执码。", "Already registered; use your receipt code to check its status."),
+            ),
+            E::NotFound => ApiError::not_found(lang),
+            E::OutOfScope => ApiError::forbidden(lang, "该报名不属于您所管辖的地区。", "This registration belongs to another region."),
+            E::InvalidTransition { from, action } => ApiError::new(
+                StatusCode::CONFLICT,
+                lang.pick(
+                    &format!("当前状态（{}）下不能执行此操作。", zh_status(from)),
+                    &format!("A {from} registration cannot be {action}."),
+                ),
+            ),
+            E::NoteRequired => ApiError::invalid(lang, BTreeMap::new())
+                .field("note", lang.pick("请填写审核意见（不超过 500 字）。", "Give the registrant a reason (at most 500 characters).")),
+            E::IdempotencyKeyReused => ApiError::invalid(lang, BTreeMap::new()).field(
+                "Idempotency-Key",
+                lang.pick("该幂等键已用于另一份提交，请换一个新的键。", "This Idempotency-Key was used for a different submission; use a new key."),
+            ),
+            E::Busy => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                lang.pick("报名人数较多，系统繁忙，请稍后重试。", "The course is busy; please try again in a moment."),
+            ),
+            E::Store(e) => ApiError::store(e, lang),
+        }
+    }
+}
+
+fn zh_status(s: &str) -> &'static str {
+    crate::domain::RegistrationStatus::parse(s).map_or("未知", |s| s.label_zh())
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}

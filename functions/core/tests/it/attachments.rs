@@ -1,0 +1,98 @@
+//! Attachments: local directory uploads through signed links, and S3 presigned URLs
+//! against moto's S3.
+
+use std::time::Duration;
+
+use gazette_core::attachments::{AttachmentError, Attachments, LocalAttachments, S3Attachments};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn token_of(url: &str) -> &str {
+    url.rsplit('/').next().unwrap()
+}
+
+fn local() -> (LocalAttachments, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    (LocalAttachments::new(dir.path(), b"attachment-secret", "http://127.0.0.1:1111/api/"), dir)
+}
+
+#[tokio::test]
+async fn a_local_upload_with_its_ticket_is_stored_and_can_be_downloaded() {
+    let (files, dir) = local();
+    let pdf = b"%PDF-1.7 investigation report";
+    let ticket = files.presign_upload("cases/c1/report.pdf", "application/pdf", pdf.len() as u64, Duration::from_secs(300)).await.unwrap();
+    assert_eq!(ticket.method, "PUT");
+    assert!(ticket.url.starts_with("http://127.0.0.1:1111/api/uploads/"));
+    assert!(ticket.headers.contains(&("content-type".into(), "application/pdf".into())));
+    let key = files.receive(token_of(&ticket.url), "application/pdf", pdf).await.unwrap();
+    assert_eq!(key, "cases/c1/report.pdf");
+    assert_eq!(std::fs::read(dir.path().join("cases/c1/report.pdf")).unwrap(), pdf);
+    let link = files.presign_download("cases/c1/report.pdf", Duration::from_secs(60)).await.unwrap();
+    assert_eq!(files.open(token_of(&link)).await.unwrap(), pdf);
+    // An upload link does not open files, nor a download link accept uploads.
+    assert!(matches!(files.open(token_of(&ticket.url)).await, Err(AttachmentError::BadTicket)));
+    assert!(matches!(files.receive(token_of(&link), "application/pdf", pdf).await, Err(AttachmentError::BadTicket)));
+}
+
+#[tokio::test]
+async fn a_local_upload_of_another_size_or_type_or_with_a_forged_ticket_is_refused() {
+    let (files, dir) = local();
+    let ticket = files.presign_upload("a/b.pdf", "application/pdf", 10, Duration::from_secs(300)).await.unwrap();
+    let token = token_of(&ticket.url);
+    assert!(matches!(files.receive(token, "application/pdf", b"too short").await, Err(AttachmentError::WrongLength { expected: 10, actual: 9 })));
+    assert!(matches!(files.receive(token, "text/html", b"0123456789").await, Err(AttachmentError::WrongType { .. })));
+    let forged = LocalAttachments::new(dir.path(), b"other-secret", "http://x");
+    let forged_ticket = forged.presign_upload("a/b.pdf", "application/pdf", 10, Duration::from_secs(300)).await.unwrap();
+    assert!(matches!(files.receive(token_of(&forged_ticket.url), "application/pdf", b"0123456789").await, Err(AttachmentError::BadTicket)));
+    assert!(!dir.path().join("a/b.pdf").exists(), "nothing refused is written");
+    assert!(matches!(files.presign_upload("../etc/passwd", "text/plain", 1, Duration::from_secs(1)).await, Err(AttachmentError::BadKey(_))));
+}
+
+#[tokio::test]
+async fn an_expired_local_upload_link_is_refused() {
+    let (files, _dir) = local();
+    let ticket = files.presign_upload("x.txt", "text/plain", 1, Duration::from_secs(0)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert!(matches!(files.receive(token_of(&ticket.url), "text/plain", b"x").await, Err(AttachmentError::BadTicket)));
+}
+
+/// A minimal HTTP/1.1 exchange with loopback (moto), so the test needs no HTTP client.
+async fn http(method: &str, url: &str, headers: &[(String, String)], body: &[u8]) -> (u16, Vec<u8>) {
+    let rest = url.strip_prefix("http://").expect("loopback http url");
+    let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap();
+    assert!(host.starts_with("127.0.0.1:"), "tests talk to loopback only");
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    if !headers.iter().any(|(k, _)| k == "content-length") {
+        head.push_str(&format!("content-length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(body).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("http response");
+    let status = std::str::from_utf8(&raw[9..12]).unwrap().parse().unwrap();
+    (status, raw[split + 4..].to_vec())
+}
+
+#[tokio::test]
+async fn an_s3_presigned_upload_binds_type_and_length_and_the_object_arrives() {
+    let Some(moto) = crate::support::moto() else { return };
+    let bucket = format!("gazette-test-{}", ulid::Ulid::new().to_string().to_lowercase());
+    let (status, _) = http("PUT", &format!("{}/{bucket}", moto.endpoint), &[], b"").await;
+    assert_eq!(status, 200, "create bucket on moto");
+    let config = gazette_core::aws::local_sdk_config(&moto.endpoint);
+    let s3 = S3Attachments::new(&config, &bucket).unwrap();
+    let body = b"%PDF-1.7 submission record";
+    let ticket = s3.presign_upload("cases/c9/submission.pdf", "application/pdf", body.len() as u64, Duration::from_secs(600)).await.unwrap();
+    assert!(ticket.url.contains("X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost"), "{}", ticket.url);
+    assert!(ticket.url.contains("X-Amz-Expires=600"));
+    let (status, reply) = http("PUT", &ticket.url, &ticket.headers, body).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&reply));
+    let download = s3.presign_download("cases/c9/submission.pdf", Duration::from_secs(60)).await.unwrap();
+    let (status, got) = http("GET", &download, &[], b"").await;
+    assert_eq!((status, got.as_slice()), (200, &body[..]));
+}

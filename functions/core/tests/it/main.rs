@@ -1,0 +1,11 @@
+//! Integration tests of gazette-core, in one binary (one link of the AWS SDK).
+
+mod attachments;
+mod case_export;
+mod integrity_cases_api;
+mod openapi;
+mod refusals;
+mod registration_api;
+mod store_contract;
+mod support;
+mod typical_cases_api;
