@@ -187,6 +187,26 @@ pub async fn a_retried_upload_with_the_same_idempotency_key_stores_one_case(stor
     assert!(reused.json()["fields"]["Idempotency-Key"].is_string());
 }
 
+/// Two organisers decide the same case at the same moment: exactly one decision is
+/// stored, the other is told the case has moved on.
+pub async fn concurrent_decisions_on_one_case_store_exactly_one(store: SharedStore) {
+    let (app, _files) = case_app(store);
+    let id = id_of(&uploaded_case(&app, "shanxi").await);
+    let approve = {
+        let (app, uri) = (app.clone(), format!("/typical-cases/{id}/approve"));
+        tokio::spawn(async move { call(&app, Method::POST, &uri, Some(&organiser()), None).await.status })
+    };
+    let give_back = {
+        let (app, uri) = (app.clone(), format!("/typical-cases/{id}/return"));
+        tokio::spawn(async move { call(&app, Method::POST, &uri, Some(&national()), Some(json!({ "comment": "请补充。" }))).await.status })
+    };
+    let mut statuses = [approve.await.unwrap(), give_back.await.unwrap()];
+    statuses.sort();
+    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
+    let case = ok(&call(&app, Method::GET, &format!("/typical-cases/{id}"), Some(&organiser()), None).await, StatusCode::OK);
+    assert_eq!(case["history"].as_array().unwrap().len(), 2, "one upload, one decision");
+}
+
 macro_rules! on_store {
     ($store:ident, $make:expr, [$($case:ident),* $(,)?]) => {
         mod $store {
@@ -212,6 +232,7 @@ on_both_stores!(
     an_uploaded_case_with_its_file_waits_for_review_and_only_its_region_and_the_organisers_see_it,
     a_returned_case_is_edited_and_resubmitted_and_then_approved,
     a_retried_upload_with_the_same_idempotency_key_stores_one_case,
+    concurrent_decisions_on_one_case_store_exactly_one,
 );
 
 // ---- refusals (storage does not matter: embedded only) --------------------------------
