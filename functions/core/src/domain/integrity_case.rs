@@ -269,7 +269,8 @@ impl IntegrityCase {
         IntegrityCase { status, updated_at: now, ..self.clone() }
     }
 
-    /// The case as any caller may see it: ID numbers masked, status labelled.
+    /// The case as any caller may see it: ID numbers (and account names that are
+    /// personal data) masked, status labelled.
     pub fn view(&self) -> Value {
         let mut v = serde_json::to_value(self).unwrap_or_default();
         if let Some(result) = &self.result {
@@ -277,6 +278,7 @@ impl IntegrityCase {
         }
         v["status_label"] = json!(self.status.label_zh());
         v["source_label"] = json!(self.details.source.label_zh());
+        super::masking::accounts_in(&mut v);
         v
     }
 

@@ -265,6 +265,7 @@ fn typical_view(case: &TypicalCase, lang: Lang) -> Value {
     v["status_label"] = json!(case.status.label_zh());
     v["region_label"] = json!(validation::case_label("region", &case.upload.region, lang));
     v["category_label"] = json!(validation::case_label("category", &case.upload.category, lang));
+    crate::domain::masking::accounts_in(&mut v);
     v
 }
 

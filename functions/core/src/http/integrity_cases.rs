@@ -14,7 +14,7 @@ use super::AppState;
 use super::auth::Caller;
 use super::cases::{DownloadQuery, StatusQuery, case_error, download_link, file_keys, rejection, written};
 use super::error::ApiError;
-use super::extract::{Idempotency, JsonBody, Lang};
+use super::extract::{Idempotency, JsonBody, Lang, OptionalJsonBody};
 use crate::domain::{IntegrityStatus, Level};
 use crate::validation;
 
@@ -98,7 +98,7 @@ pub async fn dispatch(
     caller: Caller,
     lang: Lang,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody,
+    OptionalJsonBody(body): OptionalJsonBody,
 ) -> Result<Response, ApiError> {
     let actor = caller.case_actor(lang)?;
     let region = Some(text(&body, "region").trim().to_owned()).filter(|r| !r.is_empty());
@@ -190,7 +190,7 @@ pub async fn approve(
     caller: Caller,
     lang: Lang,
     Path(id): Path<String>,
-    JsonBody(body): JsonBody,
+    OptionalJsonBody(body): OptionalJsonBody,
 ) -> Result<Response, ApiError> {
     let actor = caller.case_actor(lang)?;
     let (opinion, letter) = validation::review(&body, lang, &actor.upload_prefix()).map_err(|r| rejection(r, lang))?;

@@ -175,7 +175,8 @@ pub async fn a_case_goes_down_the_chain_and_its_result_up_through_both_reviews(s
     let fix = json!({ "penalties": ["circular", "ban_projects", "blacklist", "admonition"] });
     ok(&log.call(&app, Method::PUT, &uri("result"), &hosp, Some(fix)).await, StatusCode::OK);
     ok(&log.call(&app, Method::POST, &uri("submit"), &hosp, None).await, StatusCode::OK);
-    ok(&log.call(&app, Method::POST, &uri("approve"), &province, Some(json!({}))).await, StatusCode::OK);
+    // Approving needs no body at all.
+    ok(&log.call(&app, Method::POST, &uri("approve"), &province, None).await, StatusCode::OK);
     let done = ok(&log.call(&app, Method::POST, &uri("approve"), &national(), Some(json!({ "opinion": "办结。" }))).await, StatusCode::OK);
     assert_eq!((done["status"].as_str(), done["status_label"].as_str()), (Some("approved"), Some("已办结")));
 
@@ -429,6 +430,20 @@ async fn no_log_line_carries_an_unmasked_id_number() {
     for bytes in log.all() {
         assert!(unmasked_ids(&bytes).is_empty(), "{}", String::from_utf8_lossy(&bytes));
     }
+}
+
+#[tokio::test]
+async fn account_names_that_are_personal_data_are_shown_masked_in_the_progress() {
+    use gazette_core::http::Claims;
+    let (app, _g, _f) = fresh();
+    let claims = Claims { sub: "zhang.san@nhc.gov.cn".into(), role: Role::NationalAdmin, unit: None, region: None, exp: jiff::Timestamp::now().as_second() + 600 };
+    let token = jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &jsonwebtoken::EncodingKey::from_secret(crate::registration_api::SECRET)).unwrap();
+    let case = ok(&call(&app, Method::POST, "/integrity-cases", Some(&token), Some(case_form("hebei"))).await, StatusCode::CREATED);
+    assert_eq!(case["created_by"]["id"], "z***@nhc.gov.cn");
+    assert_eq!(case["history"][0]["by"]["id"], "z***@nhc.gov.cn");
+    let id = case["id"].as_str().unwrap();
+    let r = call(&app, Method::POST, &format!("/integrity-cases/{id}/dispatch"), Some(&token), None).await;
+    assert_eq!(ok(&r, StatusCode::OK)["status"], "at_province", "dispatch needs no body");
 }
 
 #[test]
