@@ -487,6 +487,9 @@ impl IntegrityCases {
                         let mut next = case.moved(IntegrityStatus::ReturnedToProvince, now);
                         next.unit = None;
                         next.unit_name = None;
+                        // Whatever the wrong institution drafted is not the case's
+                        // result, and must not be shown to the next one.
+                        next.result = None;
                         next
                     }
                     Level::Province { .. } => {

@@ -222,8 +222,9 @@ pub async fn a_misrouted_case_goes_back_up_and_is_dispatched_again(store: Shared
     forwarded(&app, &log, &id, "hebei", "hosp-wrong").await;
     let uri = |action: &str| format!("/integrity-cases/{id}/{action}");
 
-    // The institution returns it to the province, with a reason.
+    // The institution returns it to the province, with a reason; its draft goes with it.
     let wrong = unit("hosp-wrong");
+    ok(&log.call(&app, Method::PUT, &uri("result"), &wrong, Some(json!({ "finding": "no" }))).await, StatusCode::OK);
     let r = log.call(&app, Method::POST, &uri("return-to-superior"), &wrong, Some(json!({}))).await;
     assert!(ok(&r, StatusCode::UNPROCESSABLE_ENTITY)["fields"]["reason"].is_string());
     let back = ok(
@@ -231,6 +232,7 @@ pub async fn a_misrouted_case_goes_back_up_and_is_dispatched_again(store: Shared
         StatusCode::OK,
     );
     assert_eq!((back["status"].as_str(), back["opinion"].as_str()), (Some("returned_to_province"), Some("论文作者非本单位人员。")));
+    assert!(back.get("result").is_none_or(Value::is_null), "the wrong institution's draft is dropped");
     assert_eq!(log.call(&app, Method::GET, &format!("/integrity-cases/{id}"), &wrong, None).await.status, StatusCode::FORBIDDEN);
 
     // The province finds it is not its case either, and returns it to the nation.
@@ -255,7 +257,7 @@ pub async fn a_misrouted_case_goes_back_up_and_is_dispatched_again(store: Shared
         .iter()
         .map(|s| s["action"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(actions, ["create", "dispatch", "forward", "return_to_superior", "return_to_superior", "dispatch", "forward"]);
+    assert_eq!(actions, ["create", "dispatch", "forward", "save_result", "return_to_superior", "return_to_superior", "dispatch", "forward"]);
 }
 
 pub async fn a_retried_submit_with_the_same_idempotency_key_is_answered_once(store: SharedStore) {
