@@ -56,7 +56,7 @@ async fn an_expired_local_upload_link_is_refused() {
 }
 
 /// A minimal HTTP/1.1 exchange with loopback (moto), so the test needs no HTTP client.
-async fn http(method: &str, url: &str, headers: &[(String, String)], body: &[u8]) -> (u16, Vec<u8>) {
+pub(crate) async fn http(method: &str, url: &str, headers: &[(String, String)], body: &[u8]) -> (u16, Vec<u8>) {
     let rest = url.strip_prefix("http://").expect("loopback http url");
     let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap();
     assert!(host.starts_with("127.0.0.1:"), "tests talk to loopback only");

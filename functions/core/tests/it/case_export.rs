@@ -154,3 +154,42 @@ on_both_stores!(
     an_existing_folder_is_never_overwritten_and_the_case_stays_approved,
     a_case_whose_file_is_missing_is_skipped_whole,
 );
+
+/// The AWS path end to end: files go to S3 (moto) through presigned uploads, the case
+/// lives in DynamoDB, and the export reads the files back from S3.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cases_with_files_on_s3_are_exported_from_dynamodb() {
+    let Some((store, _guard)) = crate::support::dynamo().await else { return };
+    let Some(moto) = crate::support::moto() else { return };
+    let bucket = format!("gazette-test-{}", ulid::Ulid::new().to_string().to_lowercase());
+    let (status, _) = crate::attachments::http("PUT", &format!("{}/{bucket}", moto.endpoint), &[], b"").await;
+    assert_eq!(status, 200, "create bucket on moto");
+    let s3 = gazette_core::attachments::S3Attachments::new(&gazette_core::aws::local_sdk_config(&moto.endpoint), &bucket).unwrap();
+    let files = gazette_core::http::Files::Remote(Arc::new(s3));
+    let app = gazette_core::config::cases_router(store.clone(), gazette_core::http::AuthConfig::hs256(SECRET), files.clone());
+
+    let token = regional("shanxi");
+    let pdf = b"%PDF-1.7 on s3";
+    let ask = json!({ "form": "case-upload", "field": "attachments", "name": "方案.pdf", "size": pdf.len(), "content_type": "application/pdf" });
+    let ticket = ok(&call(&app, Method::POST, "/case-files", Some(&token), Some(ask)).await, StatusCode::CREATED);
+    let headers: Vec<(String, String)> = ticket["upload"]["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h[0].as_str().unwrap().to_owned(), h[1].as_str().unwrap().to_owned()))
+        .collect();
+    let (status, reply) = crate::attachments::http("PUT", ticket["upload"]["url"].as_str().unwrap(), &headers, pdf).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&reply));
+    let mut form = case_form("shanxi");
+    form["attachments"] = json!([ticket["file"]]);
+    let case = ok(&call(&app, Method::POST, "/typical-cases", Some(&token), Some(form)).await, StatusCode::CREATED);
+    let id = case["id"].as_str().unwrap();
+    ok(&call(&app, Method::POST, &format!("/typical-cases/{id}/approve"), Some(&organiser()), None).await, StatusCode::OK);
+
+    let project = tempfile::tempdir().unwrap();
+    let cases_dir = project.path().join("content/cases");
+    let report = export_approved_cases(store, files.attachments(), &cases_dir).await.expect("export");
+    assert_eq!(report.written.len(), 1, "{report:?}");
+    assert_eq!(std::fs::read(&report.written[0].files[0]).unwrap(), pdf);
+    gazette_site::build::load_checked(project.path()).unwrap_or_else(|e| panic!("gazette check refuses the export: {e}"));
+}
