@@ -75,18 +75,46 @@ pub fn course_catalog(library: &gazette_site::content::Library) -> gazette_core:
     gazette_core::domain::CourseCatalog::new(courses)
 }
 
-/// The functions' router for `gazette serve`: the same handlers as the Lambdas,
-/// on the embedded store in `data_dir` (or DynamoDB when `TABLE_NAME` is set).
-pub async fn api_router(root: &Path, data_dir: &Path) -> anyhow::Result<axum::Router> {
-    let library = gazette_site::build::load_checked(root)?;
+/// The functions' configuration on this machine: the environment (`TABLE_NAME`,
+/// `ATTACHMENTS_BUCKET`, …) where set, otherwise the embedded store and an
+/// attachment folder under `data_dir`, with tokens and upload links signed by the
+/// development secret.
+pub fn functions_config(data_dir: &Path, port: u16) -> anyhow::Result<gazette_core::Config> {
     let mut config = gazette_core::Config::from_env();
     if let gazette_core::StoreConfig::Embedded { data_dir: dir } = &mut config.store {
         *dir = data_dir.join("store");
     }
+    if let gazette_core::AttachmentsConfig::Local { dir, base_url } = &mut config.attachments {
+        if std::env::var_os("ATTACHMENTS_DIR").is_none() {
+            *dir = data_dir.join("attachments");
+        }
+        if std::env::var_os("API_BASE_URL").is_none() {
+            *base_url = format!("http://127.0.0.1:{port}/api");
+        }
+    }
+    config.jwt_secret = Some(jwt_secret(data_dir)?);
+    Ok(config)
+}
+
+/// The functions' router for `gazette serve`: the same handlers as the Lambdas.
+pub async fn api_router(root: &Path, data_dir: &Path, port: u16) -> anyhow::Result<axum::Router> {
+    let library = gazette_site::build::load_checked(root)?;
+    let config = functions_config(data_dir, port)?;
     let store = config.open_store().await.context("opening the store")?;
-    let auth = gazette_core::http::AuthConfig::hs256(jwt_secret(data_dir)?);
     let deadlines = config.load_plan_deadlines().context("reading PLAN_DEADLINES")?;
-    Ok(gazette_core::config::app_router(store, course_catalog(&library), deadlines, auth, gazette_core::domain::system_clock()))
+    let files = config.files().await.context("opening the attachment storage")?;
+    Ok(gazette_core::config::full_router(store, course_catalog(&library), deadlines, config.auth(), files))
+}
+
+/// `gazette cases export`: approved typical cases → bundles in `content/cases/`.
+pub fn export_cases(root: &Path, data_dir: &Path) -> anyhow::Result<gazette_core::ExportReport> {
+    let config = functions_config(data_dir, 1111)?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let store = config.open_store().await.context("opening the store")?;
+        let files = config.open_attachments().await.context("opening the attachment storage")?;
+        gazette_core::export_approved_cases(store, files, &root.join("content/cases")).await.map_err(anyhow::Error::from)
+    })
 }
 
 /// Where the data lives, for the start-up message.

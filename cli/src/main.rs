@@ -61,6 +61,11 @@ enum Command {
         #[arg(long, default_value = "data")]
         data_dir: PathBuf,
     },
+    /// Typical cases submitted through the site.
+    Cases {
+        #[command(subcommand)]
+        command: CasesCommand,
+    },
     /// Create a content file with every field stubbed.
     New {
         kind: NewKind,
@@ -68,6 +73,17 @@ enum Command {
         /// File name and URL (lowercase pinyin or English); required for Chinese titles.
         #[arg(long)]
         slug: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum CasesCommand {
+    /// Write every approved typical case to content/cases/ as a page bundle, ready to
+    /// review and commit. Never overwrites; exported cases are not written again.
+    Export {
+        /// Where the local data live (ignored when TABLE_NAME is set).
+        #[arg(long, default_value = "data")]
+        data_dir: PathBuf,
     },
 }
 
@@ -130,7 +146,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let out = if out.is_absolute() { out } else { root.join(out) };
             let data_dir = if data_dir.is_absolute() { data_dir } else { root.join(data_dir) };
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-            let api = match runtime.block_on(local::api_router(&root, &data_dir)) {
+            let api = match runtime.block_on(local::api_router(&root, &data_dir, port)) {
                 Ok(api) => api,
                 Err(error) => match error.downcast::<BuildError>() {
                     Ok(build_error) => return Ok(report_build_error(build_error)),
@@ -156,6 +172,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("{} token, valid {hours} h, signed with the secret in {}:", role.as_str(), local::secret_source(&data_dir));
             println!("{token}");
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Cases { command: CasesCommand::Export { data_dir } } => {
+            let data_dir = if data_dir.is_absolute() { data_dir } else { root.join(data_dir) };
+            let report = local::export_cases(&root, &data_dir)?;
+            for case in &report.written {
+                println!("wrote {}", case.path.display());
+            }
+            for case in &report.skipped {
+                eprintln!("skipped {}: {}", case.id, case.reason);
+            }
+            println!("{} case(s) exported, {} skipped.", report.written.len(), report.skipped.len());
+            if !report.written.is_empty() {
+                println!("Next: gazette check, review `git diff content/cases`, then commit to publish.");
+            }
+            Ok(if report.skipped.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::New { kind, title, slug } => {
             let slug = slug.unwrap_or_else(|| scaffold::slug_from_title(&title));

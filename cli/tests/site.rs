@@ -197,3 +197,26 @@ fn english_ui_is_selectable_in_the_config() {
     assert!(home.contains(r#"<html lang="en">"#));
     assert!(home.contains("Latest notices"));
 }
+
+#[test]
+fn token_prints_a_signed_token_on_its_last_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = gazette(dir.path(), &["token", "--role", "unit-admin", "--unit", "hebei-kjpt"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let token = stdout.lines().last().expect("a line");
+    assert_eq!(token.split('.').count(), 3, "not a JWT: {token}");
+    assert!(dir.path().join("data/dev-jwt-secret").is_file(), "the development secret is kept for serve");
+    let bad = gazette(dir.path(), &["token", "--role", "mayor"]);
+    assert!(!bad.status.success());
+    assert!(text(&bad.stderr).contains("unknown role"));
+}
+
+#[test]
+fn cases_export_with_nothing_approved_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = gazette(dir.path(), &["cases", "export"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("0 case(s) exported, 0 skipped."));
+    assert!(!dir.path().join("content/cases").exists() || fs::read_dir(dir.path().join("content/cases")).expect("dir").next().is_none());
+}

@@ -67,6 +67,14 @@ pub const SOURCES: &[(&str, &str)] = &[
         "content/forms/integrity-result.toml",
         include_str!("../../content/forms/integrity-result.toml"),
     ),
+    (
+        "content/forms/integrity-case.toml",
+        include_str!("../../content/forms/integrity-case.toml"),
+    ),
+    (
+        "content/forms/integrity-review.toml",
+        include_str!("../../content/forms/integrity-review.toml"),
+    ),
 ];
 
 static SCHEMAS: LazyLock<Result<Vec<Schema>, SchemaError>> =

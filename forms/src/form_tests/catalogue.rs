@@ -64,7 +64,9 @@ fn the_compiled_in_schemas_are_exactly_the_files_in_content_forms() {
             "monthly-report",
             "training-plan",
             "case-upload",
-            "integrity-result"
+            "integrity-result",
+            "integrity-case",
+            "integrity-review"
         ]
     );
     assert!(crate::schema("integrity-result").is_some());
@@ -203,7 +205,7 @@ fn a_malformed_schema_file_fails_naming_the_file_line_and_field() {
 }
 
 #[test]
-fn the_region_lists_of_registration_and_case_upload_are_the_same() {
+fn the_region_lists_of_registration_case_upload_and_integrity_case_are_the_same() {
     let options = |form: &str| -> Vec<(String, String, String)> {
         crate::schema(form)
             .and_then(|s| s.field("region"))
@@ -223,6 +225,7 @@ fn the_region_lists_of_registration_and_case_upload_are_the_same() {
     };
     assert_eq!(options("registration").len(), 33);
     assert_eq!(options("registration"), options("case-upload"));
+    assert_eq!(options("registration"), options("integrity-case"));
 }
 
 #[test]

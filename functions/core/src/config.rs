@@ -9,6 +9,9 @@
 //! | `GAZETTE_JWT_SECRET` | HS256 secret for bearer tokens | unset → only API Gateway authorizer claims |
 //! | `COURSE_CATALOG` | JSON file: `[{slug, title, capacity, opens, closes}]` | unset → no courses |
 //! | `PLAN_DEADLINES` | training-plan deadlines, JSON `{"2023": "2022-11-14"}` (inline or a file path) | unset → no plan accepted |
+//! | `ATTACHMENTS_BUCKET` | S3 bucket of case attachments (presigned uploads) | unset → a local directory |
+//! | `ATTACHMENTS_DIR` | local attachment directory | `$DATA_DIR/attachments` |
+//! | `API_BASE_URL` | where the router is reachable, for local upload links | `http://127.0.0.1:1111/api` |
 //!
 //! Every function serves the one router of [`crate::http::routes`]; the entry points
 //! differ only in name.
@@ -18,8 +21,9 @@ use std::sync::Arc;
 
 use axum::Router;
 
-use crate::domain::{Clock, CourseCatalog, PlanDeadlines, Registrations, Reports, TrainingPlans, system_clock};
-use crate::http::{AppState, AuthConfig, router};
+use crate::attachments::{LocalAttachments, S3Attachments, SharedAttachments};
+use crate::domain::{Clock, CourseCatalog, PlanDeadlines, system_clock};
+use crate::http::{AppState, AuthConfig, Files, router};
 use crate::store::{DynamoStore, EmbeddedStore, SharedStore, StoreError, dynamo_client};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +39,16 @@ pub struct Config {
     pub course_catalog: Option<PathBuf>,
     /// `PLAN_DEADLINES`: inline JSON, or the path of a JSON file.
     pub plan_deadlines: Option<String>,
+    pub attachments: AttachmentsConfig,
+}
+
+/// Where case attachments are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttachmentsConfig {
+    /// S3, uploads through presigned URLs.
+    S3 { bucket: String },
+    /// A directory; upload links point at `{base_url}/uploads/{token}`.
+    Local { dir: PathBuf, base_url: String },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +59,8 @@ pub enum ConfigError {
     Catalog { path: PathBuf, reason: String },
     #[error("PLAN_DEADLINES must be a JSON object of year → last day, like {{\"2023\": \"2022-11-14\"}} (inline or in a file): {0}")]
     PlanDeadlines(String),
+    #[error(transparent)]
+    Attachments(#[from] crate::attachments::AttachmentError),
 }
 
 fn var(name: &str) -> Option<String> {
@@ -57,12 +73,42 @@ impl Config {
             Some(table) => StoreConfig::Dynamo { table },
             None => StoreConfig::Embedded { data_dir: var("DATA_DIR").unwrap_or_else(|| "./data".into()).into() },
         };
+        let attachments = match var("ATTACHMENTS_BUCKET") {
+            Some(bucket) => AttachmentsConfig::S3 { bucket },
+            None => AttachmentsConfig::Local {
+                dir: var("ATTACHMENTS_DIR").map(PathBuf::from).unwrap_or_else(|| {
+                    PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./data".into())).join("attachments")
+                }),
+                base_url: var("API_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:1111/api".into()),
+            },
+        };
         Config {
             store,
             jwt_secret: var("GAZETTE_JWT_SECRET"),
             course_catalog: var("COURSE_CATALOG").map(PathBuf::from),
             plan_deadlines: var("PLAN_DEADLINES"),
+            attachments,
         }
+    }
+
+    /// The attachment storage, with the local upload routes when it is a directory.
+    /// Local links are signed with `GAZETTE_JWT_SECRET`, or a random per-process key
+    /// (links then die with the process, which is all a laptop needs).
+    pub async fn files(&self) -> Result<Files, ConfigError> {
+        Ok(match &self.attachments {
+            AttachmentsConfig::S3 { bucket } => {
+                Files::Remote(Arc::new(S3Attachments::new(&crate::aws::sdk_config(None).await, bucket.clone())?))
+            }
+            AttachmentsConfig::Local { dir, base_url } => {
+                let secret = self.jwt_secret.clone().map(String::into_bytes).unwrap_or_else(|| rand::random::<[u8; 32]>().to_vec());
+                Files::Local(LocalAttachments::new(dir.clone(), secret, base_url.clone()))
+            }
+        })
+    }
+
+    /// The attachment storage alone (for [`crate::export_approved_cases`]).
+    pub async fn open_attachments(&self) -> Result<SharedAttachments, ConfigError> {
+        Ok(self.files().await?.attachments())
     }
 
     pub async fn open_store(&self) -> Result<SharedStore, ConfigError> {
@@ -105,10 +151,12 @@ impl Config {
         }
     }
 
-    /// The functions' router, wired from this configuration.
+    /// The functions' router, wired from this configuration: every workflow, with
+    /// the configured attachment storage. Each Lambda serves this same router.
     pub async fn router(&self) -> Result<Router, ConfigError> {
         let store = self.open_store().await?;
-        Ok(app_router(store, self.load_catalog()?, self.load_plan_deadlines()?, self.auth(), system_clock()))
+        let state = AppState::new(store, self.load_catalog()?, self.load_plan_deadlines()?, self.auth(), system_clock());
+        Ok(router(state.with_files(self.files().await?)))
     }
 
     /// The registration function's router (the one router; see [`Config::router`]).
@@ -120,23 +168,16 @@ impl Config {
     pub async fn reports_router(&self) -> Result<Router, ConfigError> {
         self.router().await
     }
+
+    /// The cases function's router (the one router; see [`Config::router`]).
+    pub async fn cases_router(&self) -> Result<Router, ConfigError> {
+        self.router().await
+    }
 }
 
-/// The router over a given store and settings — what `gazette serve` mounts under
-/// `/api/`, what each Lambda serves, and what the tests drive.
-pub fn app_router(
-    store: SharedStore,
-    catalog: CourseCatalog,
-    deadlines: PlanDeadlines,
-    auth: AuthConfig,
-    clock: Clock,
-) -> Router {
-    router(AppState {
-        registrations: Registrations::new(store.clone(), Arc::new(catalog), clock.clone()),
-        reports: Reports::new(store.clone(), clock.clone()),
-        training_plans: TrainingPlans::new(store, deadlines, clock),
-        auth,
-    })
+/// The router over a given store and settings, without attachment storage.
+pub fn app_router(store: SharedStore, catalog: CourseCatalog, deadlines: PlanDeadlines, auth: AuthConfig, clock: Clock) -> Router {
+    router(AppState::new(store, catalog, deadlines, auth, clock))
 }
 
 /// The router with a course catalogue and nothing else configured.
@@ -149,6 +190,16 @@ pub fn reports_router(store: SharedStore, deadlines: PlanDeadlines, auth: AuthCo
     app_router(store, CourseCatalog::default(), deadlines, auth, system_clock())
 }
 
+/// The router with attachment storage and no courses or deadlines.
+pub fn cases_router(store: SharedStore, auth: AuthConfig, files: Files) -> Router {
+    full_router(store, CourseCatalog::default(), PlanDeadlines::default(), auth, files)
+}
+
+/// Everything at once — what `gazette serve` mounts under `/api/`.
+pub fn full_router(store: SharedStore, catalog: CourseCatalog, deadlines: PlanDeadlines, auth: AuthConfig, files: Files) -> Router {
+    router(AppState::new(store, catalog, deadlines, auth, system_clock()).with_files(files))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,6 +210,7 @@ mod tests {
             jwt_secret: None,
             course_catalog: None,
             plan_deadlines: raw.map(str::to_owned),
+            attachments: AttachmentsConfig::Local { dir: "./data/attachments".into(), base_url: "http://127.0.0.1:1111/api".into() },
         }
     }
 

@@ -57,3 +57,178 @@ pub fn region_label(value: &str, lang: Lang) -> String {
         .and_then(|f| f.option(value))
         .map_or_else(|| value.to_owned(), |choice| choice.label(forms_lang(lang)).to_owned())
 }
+
+// ---- cases (seeds 000 and 004) -----------------------------------------------------------
+
+pub const CASE_UPLOAD: &str = "case-upload";
+pub const INTEGRITY_CASE: &str = "integrity-case";
+pub const INTEGRITY_RESULT: &str = "integrity-result";
+pub const INTEGRITY_REVIEW: &str = "integrity-review";
+
+fn schema(id: &'static str) -> Result<&'static gazette_forms::Schema, Rejection> {
+    gazette_forms::schema(id).ok_or(Rejection::NoSchema(id))
+}
+
+/// Files a submission points at must be the submitter's own uploads (their keys start
+/// with `owner_prefix`, see [`crate::domain::Actor::upload_prefix`]): a form cannot
+/// claim someone else's file by naming its key.
+fn foreign_files(
+    schema: &gazette_forms::Schema,
+    value: &Value,
+    owner_prefix: &str,
+    lang: Lang,
+) -> BTreeMap<String, String> {
+    let mut errors = BTreeMap::new();
+    for field in schema.fields().iter().filter(|f| f.kind() == gazette_forms::FieldType::File) {
+        let files: Vec<&Value> = match value.get(field.id()) {
+            Some(Value::Array(items)) => items.iter().collect(),
+            Some(v @ Value::Object(_)) => vec![v],
+            _ => continue,
+        };
+        if files.iter().any(|f| !f.get("key").and_then(Value::as_str).is_some_and(|k| k.starts_with(owner_prefix))) {
+            let label = field.label(forms_lang(lang));
+            errors.insert(
+                field.id().to_owned(),
+                match lang {
+                    Lang::Zh => format!("“{label}”中的文件须由您通过本系统上传，请重新上传"),
+                    Lang::En => format!("{label}: files must be uploaded by you through this system; upload them again"),
+                },
+            );
+        }
+    }
+    errors
+}
+
+fn text_of(value: &Value, name: &str) -> String {
+    value.get(name).and_then(Value::as_str).unwrap_or("").trim().to_owned()
+}
+
+fn file_refs(value: Option<&Value>) -> Vec<crate::domain::FileRef> {
+    match value {
+        Some(Value::Array(items)) => items.iter().filter_map(|v| serde_json::from_value(v.clone()).ok()).collect(),
+        Some(v @ Value::Object(_)) => serde_json::from_value(v.clone()).ok().into_iter().collect(),
+        _ => vec![],
+    }
+}
+
+/// A typical-case upload, validated against the `case-upload` schema.
+pub fn case_upload(input: &Value, lang: Lang, owner_prefix: &str) -> Result<crate::domain::CaseUpload, Rejection> {
+    let schema = schema(CASE_UPLOAD)?;
+    let v = schema.validate(input, forms_lang(lang)).map_err(|errors| Rejection::Invalid(errors.to_map()))?;
+    let foreign = foreign_files(schema, &v, owner_prefix, lang);
+    if !foreign.is_empty() {
+        return Err(Rejection::Invalid(foreign));
+    }
+    let optional = |name: &str| Some(text_of(&v, name)).filter(|s| !s.is_empty());
+    Ok(crate::domain::CaseUpload {
+        title: text_of(&v, "title"),
+        region: text_of(&v, "region"),
+        provider: text_of(&v, "provider"),
+        category: text_of(&v, "category"),
+        date: optional("date"),
+        source_url: optional("source_url"),
+        summary: text_of(&v, "summary"),
+        body: text_of(&v, "body"),
+        attachments: file_refs(v.get("attachments")),
+    })
+}
+
+/// An integrity case as the national account registers it (`integrity-case` schema).
+pub fn integrity_case(input: &Value, lang: Lang) -> Result<crate::domain::IntegrityCaseForm, Rejection> {
+    let schema = schema(INTEGRITY_CASE)?;
+    let v = schema.validate(input, forms_lang(lang)).map_err(|errors| Rejection::Invalid(errors.to_map()))?;
+    let source = crate::domain::CaseSource::parse(&text_of(&v, "source")).ok_or(Rejection::NoSchema(INTEGRITY_CASE))?;
+    Ok(crate::domain::IntegrityCaseForm {
+        source,
+        batch: text_of(&v, "batch"),
+        paper_title: text_of(&v, "paper_title"),
+        authors: text_of(&v, "authors"),
+        corresponding_institution: text_of(&v, "corresponding_institution"),
+        corresponding_institution_original: text_of(&v, "corresponding_institution_original"),
+        journal: text_of(&v, "journal"),
+        doi: text_of(&v, "doi"),
+        region: text_of(&v, "region"),
+        note: text_of(&v, "note"),
+    })
+}
+
+/// Whether `value` is one of the regions the forms offer (`hebei`, `bingtuan`, …).
+pub fn is_region(value: &str) -> bool {
+    gazette_forms::schema(INTEGRITY_CASE).and_then(|s| s.field("region")).is_some_and(|f| f.option(value).is_some())
+}
+
+/// Part of an integrity result being saved: the fields given, types and formats only
+/// (an ID number's check character included), files the institution's own.
+pub fn integrity_result_draft(input: &Value, lang: Lang, owner_prefix: &str) -> Result<Value, BTreeMap<String, String>> {
+    let schema = schema(INTEGRITY_RESULT).map_err(no_schema)?;
+    let v = schema.validate_draft(input, forms_lang(lang)).map_err(|errors| errors.to_map())?;
+    let foreign = foreign_files(schema, &v, owner_prefix, lang);
+    if foreign.is_empty() { Ok(v) } else { Err(foreign) }
+}
+
+/// A whole integrity result at submission: every required field and attachment
+/// (调查报告, 投稿记录), every rule.
+pub fn integrity_result_full(input: &Value, lang: Lang, owner_prefix: &str) -> Result<Value, BTreeMap<String, String>> {
+    let schema = schema(INTEGRITY_RESULT).map_err(no_schema)?;
+    let v = schema.validate(input, forms_lang(lang)).map_err(|errors| errors.to_map())?;
+    let foreign = foreign_files(schema, &v, owner_prefix, lang);
+    if foreign.is_empty() { Ok(v) } else { Err(foreign) }
+}
+
+fn no_schema(rejection: Rejection) -> BTreeMap<String, String> {
+    tracing::error!(?rejection, "form schema is not compiled in");
+    BTreeMap::from([(String::new(), "form schema missing".to_owned())])
+}
+
+/// A review's opinion and (a province's) official letter (`integrity-review` schema).
+pub fn review(
+    input: &Value,
+    lang: Lang,
+    owner_prefix: &str,
+) -> Result<(String, Option<crate::domain::FileRef>), Rejection> {
+    let schema = schema(INTEGRITY_REVIEW)?;
+    let v = schema.validate(input, forms_lang(lang)).map_err(|errors| Rejection::Invalid(errors.to_map()))?;
+    let foreign = foreign_files(schema, &v, owner_prefix, lang);
+    if !foreign.is_empty() {
+        return Err(Rejection::Invalid(foreign));
+    }
+    Ok((text_of(&v, "opinion"), file_refs(v.get("letter")).into_iter().next()))
+}
+
+/// Checks a planned upload against the file field it is for (type by `accept`, size by
+/// `max_size`), before any upload link is handed out. `form` must be one of the case
+/// forms and `field` one of its file fields.
+pub fn planned_upload(
+    form: &str,
+    field: &str,
+    name: &str,
+    size: u64,
+    content_type: &str,
+    lang: Lang,
+) -> Result<(), Rejection> {
+    let forms = [CASE_UPLOAD, INTEGRITY_RESULT, INTEGRITY_REVIEW];
+    let Some(id) = forms.into_iter().find(|f| *f == form) else {
+        let msg = lang.pick("表单须为 case-upload、integrity-result 或 integrity-review。", "form must be case-upload, integrity-result or integrity-review.");
+        return Err(Rejection::Invalid(BTreeMap::from([("form".to_owned(), msg.to_owned())])));
+    };
+    let schema = schema(id)?;
+    let Some(f) = schema.field(field).filter(|f| f.kind() == gazette_forms::FieldType::File) else {
+        let msg = lang.pick("该表单没有这个附件项。", "That form has no such file field.");
+        return Err(Rejection::Invalid(BTreeMap::from([("field".to_owned(), msg.to_owned())])));
+    };
+    let file = serde_json::json!({ "name": name, "size": size, "content_type": content_type, "key": "planned" });
+    let value = if f.is_multiple() { serde_json::json!([file]) } else { file };
+    schema
+        .validate_draft(&serde_json::json!({ field: value }), forms_lang(lang))
+        .map(|_| ())
+        .map_err(|errors| Rejection::Invalid(errors.to_map()))
+}
+
+/// The label of an option of a `case-upload` field (`region`: `shanxi` → 山西省;
+/// `category`: `evaluation` → 科技成果评价).
+pub fn case_label(field: &str, value: &str, lang: Lang) -> String {
+    gazette_forms::schema(CASE_UPLOAD)
+        .and_then(|s| s.field(field))
+        .and_then(|f| f.option(value))
+        .map_or_else(|| value.to_owned(), |choice| choice.label(forms_lang(lang)).to_owned())
+}

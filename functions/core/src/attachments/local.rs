@@ -135,6 +135,15 @@ impl Attachments for LocalAttachments {
         })
     }
 
+    async fn read(&self, key: &str) -> Result<Vec<u8>, AttachmentError> {
+        check_key(key)?;
+        match tokio::fs::read(self.dir.join(key)).await {
+            Ok(bytes) => Ok(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(AttachmentError::Missing(key.to_owned())),
+            Err(e) => Err(AttachmentError::Backend(e.to_string())),
+        }
+    }
+
     async fn presign_download(&self, key: &str, valid_for: Duration) -> Result<String, AttachmentError> {
         check_key(key)?;
         let exp = now_unix() + valid_for.as_secs() as i64;

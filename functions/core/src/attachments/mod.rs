@@ -39,6 +39,8 @@ pub enum AttachmentError {
     WrongLength { expected: u64, actual: u64 },
     #[error("the file is of type {actual:?} but the upload link is for {expected:?}")]
     WrongType { expected: String, actual: String },
+    #[error("no file was uploaded at {0:?}")]
+    Missing(String),
     #[error("attachment storage failed: {0}")]
     Backend(String),
 }
@@ -56,6 +58,10 @@ pub trait Attachments: Send + Sync + 'static {
 
     /// A URL to download `key`, valid for `valid_for`.
     async fn presign_download(&self, key: &str, valid_for: Duration) -> Result<String, AttachmentError>;
+
+    /// The bytes stored at `key` (for exporting approved cases into `content/`);
+    /// [`AttachmentError::Missing`] when nothing was uploaded there.
+    async fn read(&self, key: &str) -> Result<Vec<u8>, AttachmentError>;
 }
 
 pub type SharedAttachments = Arc<dyn Attachments>;

@@ -74,6 +74,24 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     }
 }
 
+/// A JSON body that may be left out entirely (an empty body reads as `{}`), for
+/// actions whose fields are all optional (approve with an opinion, dispatch).
+pub struct OptionalJsonBody(pub serde_json::Value);
+
+impl<S: Send + Sync> FromRequest<S> for OptionalJsonBody {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let empty = req.headers().get(http::header::CONTENT_LENGTH).is_some_and(|v| v.as_bytes() == b"0")
+            || (req.headers().get(http::header::CONTENT_LENGTH).is_none()
+                && req.headers().get(http::header::TRANSFER_ENCODING).is_none()
+                && axum::body::HttpBody::size_hint(req.body()).exact() == Some(0));
+        if empty {
+            return Ok(OptionalJsonBody(serde_json::json!({})));
+        }
+        JsonBody::from_request(req, state).await.map(|JsonBody(v)| OptionalJsonBody(v))
+    }
+}
+
 /// The optional `Idempotency-Key` header; malformed keys are refused with 422.
 pub struct Idempotency(pub Option<IdempotencyKey>);
 

@@ -5,9 +5,11 @@
 //! OpenAPI test checks `functions/openapi.yaml` against it.
 
 pub mod auth;
+mod cases;
 pub mod error;
 pub mod export;
 pub mod extract;
+mod integrity_cases;
 mod registration;
 mod reports;
 mod training_plan;
@@ -25,7 +27,11 @@ pub use auth::{AuthConfig, Caller, Claims, Role, mint_dev_token};
 pub use error::{ApiError, ErrorBody};
 pub use extract::{BODY_LIMIT, Lang};
 
-use crate::domain::{Registrations, Reports, TrainingPlans};
+pub use cases::UPLOAD_LIMIT;
+
+use crate::attachments::{LocalAttachments, SharedAttachments};
+use crate::domain::{Clock, CourseCatalog, IntegrityCases, PlanDeadlines, Registrations, Reports, TrainingPlans, TypicalCases};
+use crate::store::SharedStore;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -35,7 +41,55 @@ pub struct AppState {
     pub reports: Reports,
     /// Annual training plans (seed 001).
     pub training_plans: TrainingPlans,
+    pub typical_cases: TypicalCases,
+    pub integrity_cases: IntegrityCases,
+    /// Where case attachments go; `None` when not configured (upload tickets → 503).
+    pub files: Option<Files>,
     pub auth: AuthConfig,
+}
+
+impl AppState {
+    /// Every workflow over one store, without attachment storage.
+    pub fn new(store: SharedStore, catalog: CourseCatalog, deadlines: PlanDeadlines, auth: AuthConfig, clock: Clock) -> Self {
+        AppState {
+            registrations: Registrations::new(store.clone(), std::sync::Arc::new(catalog), clock.clone()),
+            reports: Reports::new(store.clone(), clock.clone()),
+            training_plans: TrainingPlans::new(store.clone(), deadlines, clock.clone()),
+            typical_cases: TypicalCases::new(store.clone(), clock.clone()),
+            integrity_cases: IntegrityCases::new(store, clock),
+            files: None,
+            auth,
+        }
+    }
+
+    pub fn with_files(mut self, files: Files) -> Self {
+        self.files = Some(files);
+        self
+    }
+}
+
+/// Attachment storage: S3 in AWS, or a local directory whose upload and download
+/// routes (`PUT /uploads/{token}`, `GET /files/{token}`) this router serves.
+#[derive(Clone)]
+pub enum Files {
+    Local(LocalAttachments),
+    Remote(SharedAttachments),
+}
+
+impl Files {
+    pub fn attachments(&self) -> SharedAttachments {
+        match self {
+            Files::Local(local) => std::sync::Arc::new(local.clone()),
+            Files::Remote(remote) => remote.clone(),
+        }
+    }
+
+    pub fn local(&self) -> Option<&LocalAttachments> {
+        match self {
+            Files::Local(local) => Some(local),
+            Files::Remote(_) => None,
+        }
+    }
 }
 
 impl FromRef<AppState> for AuthConfig {
@@ -75,6 +129,28 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/training-plans/{unit}/{year}/withdraw", post(training_plan::withdraw)),
         (Method::POST, "/training-plans/{unit}/{year}/approve", post(training_plan::approve)),
         (Method::POST, "/training-plans/{unit}/{year}/return", post(training_plan::return_for_changes)),
+        // cases
+        (Method::POST, "/case-files", post(cases::upload_ticket)),
+        (Method::PUT, "/uploads/{token}", put(cases::receive_upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT))),
+        (Method::GET, "/files/{token}", get(cases::serve_file)),
+        (Method::POST, "/typical-cases", post(cases::upload_typical)),
+        (Method::GET, "/typical-cases", get(cases::list_typical)),
+        (Method::GET, "/typical-cases/{id}", get(cases::typical_detail)),
+        (Method::GET, "/typical-cases/{id}/download", get(cases::typical_download)),
+        (Method::POST, "/typical-cases/{id}/resubmit", post(cases::resubmit_typical)),
+        (Method::POST, "/typical-cases/{id}/approve", post(cases::approve_typical)),
+        (Method::POST, "/typical-cases/{id}/return", post(cases::return_typical)),
+        (Method::POST, "/integrity-cases", post(integrity_cases::create)),
+        (Method::GET, "/integrity-cases", get(integrity_cases::list)),
+        (Method::GET, "/integrity-cases/{id}", get(integrity_cases::detail)),
+        (Method::GET, "/integrity-cases/{id}/download", get(integrity_cases::download)),
+        (Method::POST, "/integrity-cases/{id}/dispatch", post(integrity_cases::dispatch)),
+        (Method::POST, "/integrity-cases/{id}/forward", post(integrity_cases::forward)),
+        (Method::POST, "/integrity-cases/{id}/return-to-superior", post(integrity_cases::return_to_superior)),
+        (Method::PUT, "/integrity-cases/{id}/result", put(integrity_cases::save_result)),
+        (Method::POST, "/integrity-cases/{id}/submit", post(integrity_cases::submit)),
+        (Method::POST, "/integrity-cases/{id}/approve", post(integrity_cases::approve)),
+        (Method::POST, "/integrity-cases/{id}/return", post(integrity_cases::return_for_changes)),
     ]
 }
 

@@ -56,7 +56,7 @@ async fn an_expired_local_upload_link_is_refused() {
 }
 
 /// A minimal HTTP/1.1 exchange with loopback (moto), so the test needs no HTTP client.
-async fn http(method: &str, url: &str, headers: &[(String, String)], body: &[u8]) -> (u16, Vec<u8>) {
+pub(crate) async fn http(method: &str, url: &str, headers: &[(String, String)], body: &[u8]) -> (u16, Vec<u8>) {
     let rest = url.strip_prefix("http://").expect("loopback http url");
     let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap();
     assert!(host.starts_with("127.0.0.1:"), "tests talk to loopback only");
@@ -95,4 +95,29 @@ async fn an_s3_presigned_upload_binds_type_and_length_and_the_object_arrives() {
     let download = s3.presign_download("cases/c9/submission.pdf", Duration::from_secs(60)).await.unwrap();
     let (status, got) = http("GET", &download, &[], b"").await;
     assert_eq!((status, got.as_slice()), (200, &body[..]));
+}
+
+#[tokio::test]
+async fn a_file_can_be_read_back_from_s3_and_a_missing_one_is_reported_missing() {
+    let Some(moto) = crate::support::moto() else { return };
+    let bucket = format!("gazette-test-{}", ulid::Ulid::new().to_string().to_lowercase());
+    let (status, _) = http("PUT", &format!("{}/{bucket}", moto.endpoint), &[], b"").await;
+    assert_eq!(status, 200, "create bucket on moto");
+    let s3 = S3Attachments::new(&gazette_core::aws::local_sdk_config(&moto.endpoint), &bucket).unwrap();
+    let body = b"%PDF-1.7 case plan";
+    let ticket = s3.presign_upload("cases/r-shanxi/x/plan.pdf", "application/pdf", body.len() as u64, Duration::from_secs(600)).await.unwrap();
+    let (status, _) = http("PUT", &ticket.url, &ticket.headers, body).await;
+    assert_eq!(status, 200);
+    assert_eq!(s3.read("cases/r-shanxi/x/plan.pdf").await.unwrap(), body);
+    assert!(matches!(s3.read("cases/r-shanxi/x/none.pdf").await, Err(AttachmentError::Missing(_))));
+}
+
+#[tokio::test]
+async fn a_local_file_can_be_read_back_and_a_missing_one_is_reported_missing() {
+    let (files, _dir) = local();
+    let ticket = files.presign_upload("cases/u-1/a.txt", "text/plain", 2, Duration::from_secs(60)).await.unwrap();
+    files.receive(token_of(&ticket.url), "text/plain", b"ok").await.unwrap();
+    assert_eq!(files.read("cases/u-1/a.txt").await.unwrap(), b"ok");
+    assert!(matches!(files.read("cases/u-1/b.txt").await, Err(AttachmentError::Missing(_))));
+    assert!(matches!(files.read("../etc/passwd").await, Err(AttachmentError::BadKey(_))));
 }

@@ -1,6 +1,8 @@
 //! Integration tests of gazette-core, in one binary (one link of the AWS SDK).
 
 mod attachments;
+mod case_export;
+mod integrity_cases_api;
 mod openapi;
 mod refusals;
 mod registration_api;
@@ -8,3 +10,4 @@ mod reports_api;
 mod store_contract;
 mod support;
 mod training_plan_api;
+mod typical_cases_api;
