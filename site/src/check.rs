@@ -21,6 +21,15 @@ pub fn check_library(library: &Library, root: &Path, known_urls: &HashSet<String
     errors
 }
 
+/// The checks one page's edit can fail when its URL, title, date and metadata stay
+/// as they were: its own links and references. (Other pages cannot have changed.)
+pub fn check_page(page: &Page, library: &Library, root: &Path, known_urls: &HashSet<String>) -> Vec<ContentError> {
+    let mut errors = Vec::new();
+    check_references(page, library, root, &mut errors);
+    check_links(page, library, known_urls, &mut errors);
+    errors
+}
+
 fn duplicate_doc_numbers(library: &Library, errors: &mut Vec<ContentError>) {
     let mut seen: HashMap<String, &Page> = HashMap::new();
     for page in library.pages() {

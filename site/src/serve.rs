@@ -7,6 +7,7 @@
 //! unchanged only its own page is rendered again, otherwise its kind's listings,
 //! the home page and the feeds too. Templates or config changes re-render all.
 
+use std::collections::HashSet;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -46,6 +47,8 @@ pub struct Rebuild {
 pub struct LiveSite {
     site: Site,
     search: gazette_search::SearchIndex,
+    /// Listing and static URLs links may point to; refreshed when listings change.
+    known_urls: HashSet<String>,
     out: PathBuf,
 }
 
@@ -57,7 +60,8 @@ impl LiveSite {
         let mut report = BuildReport { content_pages: site.library.pages().len(), load: started.elapsed(), ..Default::default() };
         let search = site.write_all(out, &mut report)?;
         report.total = started.elapsed();
-        Ok((LiveSite { site, search, out: out.to_path_buf() }, report))
+        let known_urls = Site::known_urls(root, &site.library);
+        Ok((LiveSite { site, search, known_urls, out: out.to_path_buf() }, report))
     }
 
     /// Applies a batch of changed paths, doing as little as the change needs.
@@ -97,15 +101,42 @@ impl LiveSite {
             page.map(|p| (p.title.clone(), p.date(), p.summary.clone(), serde_json::to_string(&p.meta).unwrap_or_default()))
         };
         let listings_unchanged = listing_view(self.site.library.get(&url)) == listing_view(new_page.as_ref());
+        // What other pages may link to: anchors and attachments.
+        let link_targets = |page: Option<&content::Page>| {
+            page.map(|p| {
+                let anchors: Vec<String> = p.content.outline.iter().map(|h| h.id.clone()).collect();
+                let files: Vec<String> = p.attachments.iter().map(|a| a.url.clone()).collect();
+                (anchors, files)
+            })
+        };
+        let targets_unchanged = link_targets(self.site.library.get(&url)) == link_targets(new_page.as_ref());
 
-        let mut library = std::mem::take(&mut self.site.library);
-        library.replace(&url, new_page);
-        let errors = crate::check::check_library(&library, &root, &Site::known_urls(&root, &library));
+        // An edit that leaves what listings show and what links point to alone
+        // cannot break another page: swap the page in place and check only it. Anything else (a new,
+        // deleted, retitled or redated page) re-sorts and re-checks the library.
+        let in_place = match new_page {
+            Some(page) if listings_unchanged && targets_unchanged => match self.site.library.update_in_place(page) {
+                Ok(()) => true,
+                Err(page) => {
+                    self.site.library.replace(&url, Some(page));
+                    false
+                }
+            },
+            other => {
+                self.site.library.replace(&url, other);
+                false
+            }
+        };
+        let errors = match (in_place, self.site.library.get(&url)) {
+            (true, Some(page)) => crate::check::check_page(page, &self.site.library, &root, &self.known_urls),
+            _ => {
+                self.known_urls = Site::known_urls(&root, &self.site.library);
+                crate::check::check_library(&self.site.library, &root, &self.known_urls)
+            }
+        };
         if !errors.is_empty() {
-            self.site.library = library;
             return Err(BuildError::Content(errors));
         }
-        self.site.library = library;
 
         if self.site.library.get(&url).is_none() {
             let folder = build::output_path(&self.out, &url);

@@ -112,3 +112,21 @@ fn deleting_a_linked_page_is_refused_with_the_broken_link() {
         other => panic!("expected a broken-link error, got {other:?}"),
     }
 }
+
+#[test]
+fn removing_a_heading_another_page_links_to_is_refused() {
+    let dir = project();
+    let out = dir.path().join("public");
+    let (mut live, _) = LiveSite::build(dir.path(), &out).expect("build");
+    // A course links to /policies/kexiefazuzi-2020-17/#s4-2.
+    let file = dir.path().join("content/policies/kexiefazuzi-2020-17.md");
+    let file = if file.exists() { file } else { dir.path().join("content/policies/kexiefazuzi-2020-17/index.md") };
+    let text = fs::read_to_string(&file).expect("read");
+    let edited: String = text.lines().filter(|l| !l.starts_with("### （二）中国科协机关和直属单位干部")).map(|l| format!("{l}\n")).collect();
+    assert_ne!(edited, text, "the heading is in the policy");
+    fs::write(&file, edited).expect("write");
+    match live.apply(&[file]) {
+        Err(BuildError::Content(errors)) => assert!(errors.iter().any(|e| e.message.contains("#s4-2")), "{errors:?}"),
+        other => panic!("expected a broken-anchor error, got {other:?}"),
+    }
+}

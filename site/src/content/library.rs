@@ -65,6 +65,18 @@ impl Library {
         self.get(&format!("/{}/{}/", kind.dir(), slug))
     }
 
+    /// Swaps in a new version of a page that sorts where the old one did (same
+    /// kind, slug and date). Returns the page back if there is none to replace.
+    pub fn update_in_place(&mut self, page: Page) -> Result<(), Page> {
+        match self.by_url.get(&page.url) {
+            Some(&index) if self.pages[index].date() == page.date() => {
+                self.pages[index] = page;
+                Ok(())
+            }
+            _ => Err(page),
+        }
+    }
+
     /// Replaces (or adds, or removes with `None`) the page at `url`: serve mode's
     /// incremental update.
     pub fn replace(&mut self, url: &str, page: Option<Page>) {
