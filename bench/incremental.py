@@ -11,7 +11,7 @@ server afterwards.
 import argparse, re, socket, statistics, subprocess, sys, time
 from pathlib import Path
 
-REBUILT = re.compile(r"Rebuilt (\d+) page\(s\) in ([\d.]+) ms")
+REBUILT = re.compile(r"Rebuilt (\d+) page\(s\) in ([\d.]+) ms \(search index ([\d.]+) ms\)")
 
 
 def free_port():
@@ -48,15 +48,17 @@ def main():
         wait_for(proc, "Serving")
         for label, edit in [("body edit (page only)", lambda i: original + f"\n补充段落 {i}。\n"),
                             ("title edit (+ listings)", lambda i: original.replace('title = "', f'title = "修订{i} ', 1))]:
-            times, pages = [], []
+            times, pages, search = [], [], []
             for i in range(args.edits):
                 page.write_text(edit(i), encoding="utf-8")
                 match = wait_for(proc, REBUILT, timeout=60)
                 pages.append(int(match.group(1)))
                 times.append(float(match.group(2)))
+                search.append(float(match.group(3)))
                 time.sleep(0.2)
             print(f"incremental {label:<24} median {statistics.median(times):7.1f} ms  "
-                  f"(min {min(times):.1f}, max {max(times):.1f}, {len(times)} edits, {statistics.median(pages):.0f} pages re-rendered)")
+                  f"(min {min(times):.1f}, max {max(times):.1f}, {len(times)} edits, {statistics.median(pages):.0f} pages re-rendered; "
+                  f"of which search index {statistics.median(search):.1f} ms)")
     finally:
         page.write_text(original, encoding="utf-8")
         proc.terminate()

@@ -40,6 +40,8 @@ const DEBOUNCE: Duration = Duration::from_millis(30);
 pub struct Rebuild {
     pub rendered: usize,
     pub elapsed: Duration,
+    /// Of `elapsed`, the time spent updating the search index.
+    pub search: Duration,
     pub what: String,
 }
 
@@ -72,9 +74,15 @@ impl LiveSite {
         if touches(TEMPLATES_DIR) || changed.iter().any(|p| p.ends_with(Config::FILE_NAME)) {
             let (live, report) = LiveSite::build(&root, &self.out)?;
             *self = live;
-            return Ok(Rebuild { rendered: report.html_files, elapsed: started.elapsed(), what: "templates or config: everything".into() });
+            return Ok(Rebuild {
+                rendered: report.html_files,
+                elapsed: started.elapsed(),
+                search: report.search,
+                what: "templates or config: everything".into(),
+            });
         }
         let mut rendered = 0;
+        let mut search = Duration::ZERO;
         let mut what = Vec::new();
         if touches(STATIC_DIR) {
             build::copy_static(&root.join(STATIC_DIR), &self.out)?;
@@ -84,15 +92,18 @@ impl LiveSite {
         pages.sort();
         pages.dedup();
         for (kind, file) in pages {
-            rendered += self.update_page(kind, &file)?;
+            let (pages, search_time) = self.update_page(kind, &file)?;
+            rendered += pages;
+            search += search_time;
             what.push(file.strip_prefix(&root).unwrap_or(&file).display().to_string());
         }
-        Ok(Rebuild { rendered, elapsed: started.elapsed(), what: what.join(", ") })
+        Ok(Rebuild { rendered, elapsed: started.elapsed(), search, what: what.join(", ") })
     }
 
     /// Reloads one content file and renders what depends on it. Returns how many
-    /// HTML files were written. On a content error nothing is written.
-    fn update_page(&mut self, kind: Kind, file: &Path) -> Result<usize, BuildError> {
+    /// HTML files were written and the time the search index took. On a content
+    /// error nothing is written.
+    fn update_page(&mut self, kind: Kind, file: &Path) -> Result<(usize, Duration), BuildError> {
         let root = self.site.root.clone();
         let slug = slug_of(file);
         let url = format!("/{}/{}/", kind.dir(), slug);
@@ -158,6 +169,7 @@ impl LiveSite {
         }
         let outputs = self.site.render(&jobs)?;
         build::write_outputs(&self.out, &outputs)?;
+        let search_started = Instant::now();
         match self.site.library.get(&url) {
             Some(page) => {
                 let documents = build::search_documents(std::iter::once(page));
@@ -168,10 +180,11 @@ impl LiveSite {
             None => self.search.remove(&url),
         }
         build::write_search_index(&self.search, &self.out)?;
+        let search_time = search_started.elapsed();
         if !listings_unchanged {
             self.site.write_extras(&self.out)?;
         }
-        Ok(outputs.len())
+        Ok((outputs.len(), search_time))
     }
 
     pub fn library(&self) -> &Library {
@@ -266,7 +279,13 @@ fn rebuild_loop(mut live: LiveSite, changes: mpsc::Receiver<PathBuf>, reload: br
         match live.apply(&batch) {
             Ok(rebuild) if rebuild.what.is_empty() => {}
             Ok(rebuild) => {
-                println!("Rebuilt {} page(s) in {:.1} ms: {}", rebuild.rendered, rebuild.elapsed.as_secs_f64() * 1000.0, rebuild.what);
+                println!(
+                    "Rebuilt {} page(s) in {:.1} ms (search index {:.1} ms): {}",
+                    rebuild.rendered,
+                    rebuild.elapsed.as_secs_f64() * 1000.0,
+                    rebuild.search.as_secs_f64() * 1000.0,
+                    rebuild.what
+                );
                 let _ = reload.send(());
             }
             Err(BuildError::Content(errors)) => {
