@@ -128,27 +128,6 @@ pub async fn a_case_whose_file_is_missing_is_skipped_whole(store: SharedStore) {
     assert!(leftovers.is_empty(), "no staging folder left behind");
 }
 
-macro_rules! on_store {
-    ($store:ident, $make:expr, [$($case:ident),* $(,)?]) => {
-        mod $store {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let Some((store, _guard)) = $make.await else { return };
-                    super::$case(store).await;
-                }
-            )*
-        }
-    };
-}
-
-macro_rules! on_both_stores {
-    ($($case:ident),* $(,)?) => {
-        on_store!(embedded, async { Some(crate::support::embedded()) }, [$($case),*]);
-        on_store!(dynamodb, crate::support::dynamo(), [$($case),*]);
-    };
-}
-
 on_both_stores!(
     approved_cases_are_exported_as_bundles_that_gazette_check_accepts,
     an_existing_folder_is_never_overwritten_and_the_case_stays_approved,

@@ -290,27 +290,6 @@ pub async fn a_retried_submit_with_the_same_idempotency_key_is_answered_once(sto
     assert_eq!(submits, 1);
 }
 
-macro_rules! on_store {
-    ($store:ident, $make:expr, [$($case:ident),* $(,)?]) => {
-        mod $store {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let Some((store, _guard)) = $make.await else { return };
-                    super::$case(store).await;
-                }
-            )*
-        }
-    };
-}
-
-macro_rules! on_both_stores {
-    ($($case:ident),* $(,)?) => {
-        on_store!(embedded, async { Some(crate::support::embedded()) }, [$($case),*]);
-        on_store!(dynamodb, crate::support::dynamo(), [$($case),*]);
-    };
-}
-
 on_both_stores!(
     a_case_goes_down_the_chain_and_its_result_up_through_both_reviews,
     a_misrouted_case_goes_back_up_and_is_dispatched_again,

@@ -1,5 +1,8 @@
 //! Integration tests of gazette-core, in one binary (one link of the AWS SDK).
 
+#[macro_use]
+mod support;
+
 mod attachments;
 mod case_export;
 mod integrity_cases_api;
@@ -8,6 +11,5 @@ mod refusals;
 mod registration_api;
 mod reports_api;
 mod store_contract;
-mod support;
 mod training_plan_api;
 mod typical_cases_api;

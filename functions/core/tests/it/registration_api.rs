@@ -318,27 +318,6 @@ pub async fn withdrawals_racing_registrations_never_leave_a_free_seat_while_some
     assert_eq!((seats["taken"].as_i64(), seats["waiting"].as_i64()), (Some(3), Some(9)));
 }
 
-macro_rules! on_store {
-    ($store:ident, $make:expr, [$($case:ident),* $(,)?]) => {
-        mod $store {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let Some((store, _guard)) = $make.await else { return };
-                    super::$case(store).await;
-                }
-            )*
-        }
-    };
-}
-
-macro_rules! on_both_stores {
-    ($($case:ident),* $(,)?) => {
-        on_store!(embedded, async { Some(crate::support::embedded()) }, [$($case),*]);
-        on_store!(dynamodb, crate::support::dynamo(), [$($case),*]);
-    };
-}
-
 on_both_stores!(
     registering_gives_a_pending_registration_and_a_receipt_that_shows_it_masked,
     a_second_registration_with_the_same_email_in_another_case_is_a_conflict,

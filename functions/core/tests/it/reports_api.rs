@@ -395,27 +395,6 @@ pub async fn a_submission_retried_with_the_same_idempotency_key_is_answered_once
     assert!(other.json()["fields"]["Idempotency-Key"].is_string());
 }
 
-macro_rules! on_store {
-    ($store:ident, $make:expr, [$($case:ident),* $(,)?]) => {
-        mod $store {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let Some((store, _guard)) = $make.await else { return };
-                    super::$case(store).await;
-                }
-            )*
-        }
-    };
-}
-
-macro_rules! on_both_stores {
-    ($($case:ident),* $(,)?) => {
-        on_store!(embedded, async { Some(crate::support::embedded()) }, [$($case),*]);
-        on_store!(dynamodb, crate::support::dynamo(), [$($case),*]);
-    };
-}
-
 on_both_stores!(
     a_draft_is_saved_part_by_part_and_the_parts_are_merged,
     a_save_from_a_stale_version_is_a_conflict_and_changes_nothing,

@@ -159,28 +159,7 @@ pub async fn concurrent_creates_of_one_key_let_exactly_one_win(store: SharedStor
     assert_eq!(won, 1);
 }
 
-macro_rules! contract {
-    ($store:ident, $make:expr, [$($case:ident),* $(,)?]) => {
-        mod $store {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let Some((store, _guard)) = $make.await else { return };
-                    super::$case(store).await;
-                }
-            )*
-        }
-    };
-}
-
-macro_rules! contract_on_both {
-    ($($case:ident),* $(,)?) => {
-        contract!(embedded, async { Some(crate::support::embedded()) }, [$($case),*]);
-        contract!(dynamodb, crate::support::dynamo(), [$($case),*]);
-    };
-}
-
-contract_on_both!(
+on_both_stores!(
     create_stores_an_item_at_version_one,
     create_is_refused_when_the_key_exists,
     replace_needs_the_current_version_and_bumps_it,

@@ -163,3 +163,26 @@ pub fn request(method: Method, uri: &str, token: Option<&str>, body: Option<serd
         None => b.body(Body::empty()).expect("request"),
     }
 }
+
+/// Runs each named `async fn(SharedStore)` as a test on both stores: `embedded::name`
+/// always, `dynamodb::name` against moto's server (see [`dynamo`]).
+macro_rules! on_store {
+    ($store:ident, $make:expr, [$($case:ident),* $(,)?]) => {
+        mod $store {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let Some((store, _guard)) = $make.await else { return };
+                    super::$case(store).await;
+                }
+            )*
+        }
+    };
+}
+
+macro_rules! on_both_stores {
+    ($($case:ident),* $(,)?) => {
+        on_store!(embedded, async { Some(crate::support::embedded()) }, [$($case),*]);
+        on_store!(dynamodb, crate::support::dynamo(), [$($case),*]);
+    };
+}

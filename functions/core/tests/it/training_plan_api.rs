@@ -199,27 +199,6 @@ pub async fn a_plan_retried_with_the_same_idempotency_key_is_stored_once(store: 
     assert!(other.json()["fields"]["Idempotency-Key"].is_string());
 }
 
-macro_rules! on_store {
-    ($store:ident, $make:expr, [$($case:ident),* $(,)?]) => {
-        mod $store {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let Some((store, _guard)) = $make.await else { return };
-                    super::$case(store).await;
-                }
-            )*
-        }
-    };
-}
-
-macro_rules! on_both_stores {
-    ($($case:ident),* $(,)?) => {
-        on_store!(embedded, async { Some(crate::support::embedded()) }, [$($case),*]);
-        on_store!(dynamodb, crate::support::dynamo(), [$($case),*]);
-    };
-}
-
 on_both_stores!(
     a_unit_submits_its_plan_and_gets_the_guides_warnings_with_it,
     a_second_plan_for_the_same_unit_and_year_is_a_conflict,

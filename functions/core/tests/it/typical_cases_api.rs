@@ -207,27 +207,6 @@ pub async fn concurrent_decisions_on_one_case_store_exactly_one(store: SharedSto
     assert_eq!(case["history"].as_array().unwrap().len(), 2, "one upload, one decision");
 }
 
-macro_rules! on_store {
-    ($store:ident, $make:expr, [$($case:ident),* $(,)?]) => {
-        mod $store {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $case() {
-                    let Some((store, _guard)) = $make.await else { return };
-                    super::$case(store).await;
-                }
-            )*
-        }
-    };
-}
-
-macro_rules! on_both_stores {
-    ($($case:ident),* $(,)?) => {
-        on_store!(embedded, async { Some(crate::support::embedded()) }, [$($case),*]);
-        on_store!(dynamodb, crate::support::dynamo(), [$($case),*]);
-    };
-}
-
 on_both_stores!(
     an_uploaded_case_with_its_file_waits_for_review_and_only_its_region_and_the_organisers_see_it,
     a_returned_case_is_edited_and_resubmitted_and_then_approved,
