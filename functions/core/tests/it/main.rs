@@ -2,6 +2,7 @@
 
 mod attachments;
 mod case_export;
+mod infra;
 mod integrity_cases_api;
 mod openapi;
 mod refusals;
