@@ -5,6 +5,7 @@ mod support;
 
 mod attachments;
 mod case_export;
+mod infra;
 mod integrity_cases_api;
 mod openapi;
 mod refusals;

@@ -1,0 +1,104 @@
+//! `infra/template.yaml` wires exactly the routes `functions/openapi.yaml` documents,
+//! each with the same protection: a route with a bearer security requirement has the
+//! JWT authorizer, a public one has none.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_yaml_ng::Value;
+
+type Route = (String, String);
+
+fn read_yaml(relative: &str) -> Value {
+    let path = format!("{}/../../{relative}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    // SAM's short intrinsics (`!Ref`, `!Sub`, `!GetAtt`, `!If`) stay tagged values.
+    serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{path} is not YAML: {e}"))
+}
+
+/// (method, path) → needs a token, from the OpenAPI document.
+fn documented_routes() -> BTreeMap<Route, bool> {
+    let doc = read_yaml("functions/openapi.yaml");
+    assert!(doc.get("security").is_none(), "a document-wide security requirement would protect every route; say it per operation");
+    let methods = ["get", "put", "post", "delete", "patch", "head", "options"];
+    let mut routes = BTreeMap::new();
+    for (path, item) in doc["paths"].as_mapping().expect("paths").iter() {
+        for (method, operation) in item.as_mapping().expect("path item").iter() {
+            let method = method.as_str().expect("method");
+            if !methods.contains(&method) {
+                continue;
+            }
+            let bearer = operation["security"]
+                .as_sequence()
+                .is_some_and(|reqs| reqs.iter().any(|r| r.as_mapping().is_some_and(|m| m.contains_key("bearer"))));
+            routes.insert((method.to_uppercase(), path.as_str().expect("path").to_owned()), bearer);
+        }
+    }
+    routes
+}
+
+/// (method, path) → (function, authorizer), from the HttpApi events of the template.
+fn wired_routes() -> BTreeMap<Route, (String, String)> {
+    let template = read_yaml("infra/template.yaml");
+    let mut routes = BTreeMap::new();
+    for (name, resource) in template["Resources"].as_mapping().expect("Resources").iter() {
+        let Some(events) = resource["Properties"]["Events"].as_mapping() else { continue };
+        let function = name.as_str().expect("resource name").to_owned();
+        for (event, spec) in events.iter() {
+            if spec["Type"].as_str() != Some("HttpApi") {
+                continue;
+            }
+            let props = &spec["Properties"];
+            let method = props["Method"].as_str().unwrap_or_else(|| panic!("{function}.{event:?}: Method")).to_uppercase();
+            let path = props["Path"].as_str().unwrap_or_else(|| panic!("{function}.{event:?}: Path")).to_owned();
+            let authorizer = props["Auth"]["Authorizer"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{function} {method} {path}: say Auth.Authorizer (GazetteJwt or NONE) on every route"))
+                .to_owned();
+            let previous = routes.insert((method.clone(), path.clone()), (function.clone(), authorizer));
+            assert!(previous.is_none(), "{method} {path} is wired twice");
+        }
+    }
+    routes
+}
+
+#[test]
+fn the_template_wires_exactly_the_documented_routes() {
+    let documented: BTreeSet<Route> = documented_routes().into_keys().collect();
+    let wired: BTreeSet<Route> = wired_routes().into_keys().collect();
+    let unwired: Vec<_> = documented.difference(&wired).collect();
+    let undocumented: Vec<_> = wired.difference(&documented).collect();
+    assert!(
+        unwired.is_empty() && undocumented.is_empty(),
+        "documented but not wired in infra/template.yaml: {unwired:?}; wired but not documented: {undocumented:?}"
+    );
+}
+
+#[test]
+fn routes_that_need_a_token_have_the_jwt_authorizer_and_public_ones_none() {
+    let wired = wired_routes();
+    let mut wrong = Vec::new();
+    for (route, needs_token) in documented_routes() {
+        let Some((function, authorizer)) = wired.get(&route) else { continue };
+        let expected = if needs_token { "GazetteJwt" } else { "NONE" };
+        if authorizer != expected {
+            wrong.push(format!("{} {} ({function}): {authorizer}, expected {expected}", route.0, route.1));
+        }
+    }
+    assert!(wrong.is_empty(), "authorizers disagree with openapi.yaml's security:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn every_function_routed_to_exists_with_the_arm64_custom_runtime() {
+    let template = read_yaml("infra/template.yaml");
+    let globals = &template["Globals"]["Function"];
+    assert_eq!(globals["Runtime"].as_str(), Some("provided.al2023"));
+    assert_eq!(globals["Architectures"][0].as_str(), Some("arm64"));
+    let functions: BTreeSet<String> = wired_routes().into_values().map(|(function, _)| function).collect();
+    for function in &functions {
+        let resource = &template["Resources"][function.as_str()];
+        assert_eq!(resource["Type"].as_str(), Some("AWS::Serverless::Function"), "{function}");
+        let code = resource["Properties"]["CodeUri"].as_str().unwrap_or_default();
+        assert!(code.starts_with("../target/lambda/gazette-"), "{function}: CodeUri {code:?} is not a cargo lambda output");
+    }
+    assert_eq!(functions.len(), 3, "registration, reports and cases: {functions:?}");
+}
