@@ -59,7 +59,10 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 pub fn course_catalog(library: &gazette_site::content::Library) -> gazette_core::domain::CourseCatalog {
     use gazette_site::content::Kind;
     let midnight = |date: jiff::civil::Date| {
-        date.to_datetime(jiff::civil::Time::midnight()).to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).ok().map(|z| z.timestamp())
+        date.to_datetime(jiff::civil::Time::midnight())
+            .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+            .ok()
+            .map(|z| z.timestamp())
     };
     let courses = library.of_kind(Kind::Course).filter_map(|page| {
         let course = page.course()?;
@@ -113,7 +116,9 @@ pub fn export_cases(root: &Path, data_dir: &Path) -> anyhow::Result<gazette_core
     runtime.block_on(async {
         let store = config.open_store().await.context("opening the store")?;
         let files = config.open_attachments().await.context("opening the attachment storage")?;
-        gazette_core::export_approved_cases(store, files, &root.join("content/cases")).await.map_err(anyhow::Error::from)
+        gazette_core::export_approved_cases(store, files, &root.join("content/cases"))
+            .await
+            .map_err(anyhow::Error::from)
     })
 }
 

@@ -9,10 +9,14 @@ mod local;
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
 use gazette_site::content::Kind;
-use gazette_site::{build, scaffold, serve, BuildError};
+use gazette_site::{BuildError, build, scaffold, serve};
 
 #[derive(Parser)]
-#[command(name = "gazette", version, about = "Publish notices, courses, policies and cases from Markdown, and take in what readers submit")]
+#[command(
+    name = "gazette",
+    version,
+    about = "Publish notices, courses, policies and cases from Markdown, and take in what readers submit"
+)]
 struct Cli {
     /// Project root holding gazette.toml, content/, templates/ and static/.
     #[arg(long, global = true, default_value = ".")]
@@ -168,8 +172,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let data_dir = if data_dir.is_absolute() { data_dir } else { root.join(data_dir) };
             let secret = local::jwt_secret(&data_dir)?;
             let ttl = std::time::Duration::from_secs(hours * 3600);
-            let token = gazette_core::http::mint_dev_token(secret.as_bytes(), role, unit.as_deref(), region.as_deref(), ttl);
-            eprintln!("{} token, valid {hours} h, signed with the secret in {}:", role.as_str(), local::secret_source(&data_dir));
+            let token =
+                gazette_core::http::mint_dev_token(secret.as_bytes(), role, unit.as_deref(), region.as_deref(), ttl);
+            eprintln!(
+                "{} token, valid {hours} h, signed with the secret in {}:",
+                role.as_str(),
+                local::secret_source(&data_dir)
+            );
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }

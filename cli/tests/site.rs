@@ -171,7 +171,18 @@ fn new_stubs_every_field_and_refuses_to_overwrite() {
     let output = gazette(dir.path(), &["new", "course", "科研诚信案例课", "--slug", "kycx-anli"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     let file = read(dir.path(), "content/courses/kycx-anli.md");
-    for field in ["title = \"科研诚信案例课\"", "category", "kind", "tier", "required", "hours", "start", "end", "mode", "provider"] {
+    for field in [
+        "title = \"科研诚信案例课\"",
+        "category",
+        "kind",
+        "tier",
+        "required",
+        "hours",
+        "start",
+        "end",
+        "mode",
+        "provider",
+    ] {
         assert!(file.contains(field), "{field} not stubbed:\n{file}");
     }
     let again = gazette(dir.path(), &["new", "course", "科研诚信案例课", "--slug", "kycx-anli"]);
@@ -218,5 +229,8 @@ fn cases_export_with_nothing_approved_writes_nothing() {
     let output = gazette(dir.path(), &["cases", "export"]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(text(&output.stdout).contains("0 case(s) exported, 0 skipped."));
-    assert!(!dir.path().join("content/cases").exists() || fs::read_dir(dir.path().join("content/cases")).expect("dir").next().is_none());
+    assert!(
+        !dir.path().join("content/cases").exists()
+            || fs::read_dir(dir.path().join("content/cases")).expect("dir").next().is_none()
+    );
 }

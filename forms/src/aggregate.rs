@@ -18,13 +18,8 @@ impl Schema {
     /// form has a month field (the report's period), "latest" means the greatest
     /// period; otherwise the last in the slice. Numbers missing from a month count as 0.
     pub fn aggregate_annual(&self, months: &[Value]) -> Value {
-        let period = self
-            .fields
-            .iter()
-            .find(|f| f.kind == FieldType::Month)
-            .map(|f| f.id.as_str());
-        let mut ordered: Vec<&Map<String, Value>> =
-            months.iter().filter_map(Value::as_object).collect();
+        let period = self.fields.iter().find(|f| f.kind == FieldType::Month).map(|f| f.id.as_str());
+        let mut ordered: Vec<&Map<String, Value>> = months.iter().filter_map(Value::as_object).collect();
         if let Some(period) = period {
             ordered.sort_by(|a, b| text(a.get(period)).cmp(text(b.get(period))));
         }
@@ -38,18 +33,10 @@ impl Schema {
                     .map(|m| number(m.get(id)))
                     .try_fold(Decimal::ZERO, Decimal::checked_add)
                     .map_or(Value::Null, Decimal::to_json),
-                Aggregate::Stock => latest
-                    .and_then(|m| m.get(id))
-                    .cloned()
-                    .unwrap_or_else(|| empty_value(field)),
-                Aggregate::Collect if field.kind == FieldType::File => Value::Array(
-                    ordered
-                        .iter()
-                        .filter_map(|m| m.get(id)?.as_array())
-                        .flatten()
-                        .cloned()
-                        .collect(),
-                ),
+                Aggregate::Stock => latest.and_then(|m| m.get(id)).cloned().unwrap_or_else(|| empty_value(field)),
+                Aggregate::Collect if field.kind == FieldType::File => {
+                    Value::Array(ordered.iter().filter_map(|m| m.get(id)?.as_array()).flatten().cloned().collect())
+                }
                 Aggregate::Collect => {
                     let entries: Vec<String> = ordered
                         .iter()

@@ -96,17 +96,13 @@ impl Condition {
             Condition::In { field, values } => values.iter().any(|v| same(scope.get(field), v)),
             Condition::NotIn { field, values } => !values.iter().any(|v| same(scope.get(field), v)),
             Condition::Contains { field, value } => ticked(scope.get(field)).any(|v| v == value),
-            Condition::ContainsAny { field, values } => {
-                ticked(scope.get(field)).any(|v| values.iter().any(|w| w == v))
-            }
+            Condition::ContainsAny { field, values } => ticked(scope.get(field)).any(|v| values.iter().any(|w| w == v)),
             Condition::Filled { field, filled } => is_filled(scope.get(field)) == *filled,
             Condition::AnyRow { group, condition } => match scope.top.get(group) {
-                Some(Value::Array(rows)) => rows.iter().filter_map(Value::as_object).any(|row| {
-                    condition.holds(Scope {
-                        top: scope.top,
-                        row: Some(row),
-                    })
-                }),
+                Some(Value::Array(rows)) => rows
+                    .iter()
+                    .filter_map(Value::as_object)
+                    .any(|row| condition.holds(Scope { top: scope.top, row: Some(row) })),
                 _ => false,
             },
             Condition::All(all) => all.iter().all(|c| c.holds(scope)),
@@ -125,9 +121,7 @@ impl Condition {
             | Condition::ContainsAny { field, .. }
             | Condition::Filled { field, .. } => vec![field.id.as_str()],
             Condition::AnyRow { group, .. } => vec![group.as_str()],
-            Condition::All(cs) | Condition::Any(cs) => {
-                cs.iter().flat_map(Condition::fields).collect()
-            }
+            Condition::All(cs) | Condition::Any(cs) => cs.iter().flat_map(Condition::fields).collect(),
         }
     }
 }
@@ -141,11 +135,7 @@ fn same(a: &Value, b: &Value) -> bool {
 }
 
 fn ticked(value: &Value) -> impl Iterator<Item = &str> {
-    value
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
+    value.as_array().into_iter().flatten().filter_map(Value::as_str)
 }
 
 /// Whether a normalised value counts as filled in.
@@ -169,106 +159,36 @@ mod tests {
         v.as_object().cloned().unwrap_or_default()
     }
     fn r(id: &str) -> FieldRef {
-        FieldRef {
-            id: id.into(),
-            in_row: false,
-        }
+        FieldRef { id: id.into(), in_row: false }
     }
 
     #[test]
     fn conditions_evaluate_on_normalised_values() {
-        let t = top(
-            json!({ "kind": "lecture", "flag": true, "days": 3, "picked": ["a", "b"], "note": "" }),
-        );
+        let t = top(json!({ "kind": "lecture", "flag": true, "days": 3, "picked": ["a", "b"], "note": "" }));
         let s = Scope { top: &t, row: None };
-        assert!(
-            Condition::Equals {
-                field: r("flag"),
-                value: json!(true)
-            }
-            .holds(s)
-        );
-        assert!(
-            Condition::Equals {
-                field: r("days"),
-                value: json!(3.0)
-            }
-            .holds(s)
-        );
-        assert!(
-            Condition::In {
-                field: r("kind"),
-                values: vec![json!("seminar"), json!("lecture")]
-            }
-            .holds(s)
-        );
-        assert!(
-            !Condition::NotIn {
-                field: r("kind"),
-                values: vec![json!("lecture")]
-            }
-            .holds(s)
-        );
-        assert!(
-            Condition::Contains {
-                field: r("picked"),
-                value: "b".into()
-            }
-            .holds(s)
-        );
-        assert!(
-            !Condition::ContainsAny {
-                field: r("picked"),
-                values: vec!["c".into()]
-            }
-            .holds(s)
-        );
-        assert!(
-            Condition::Filled {
-                field: r("note"),
-                filled: false
-            }
-            .holds(s)
-        );
-        assert!(
-            Condition::Filled {
-                field: r("missing"),
-                filled: false
-            }
-            .holds(s)
-        );
+        assert!(Condition::Equals { field: r("flag"), value: json!(true) }.holds(s));
+        assert!(Condition::Equals { field: r("days"), value: json!(3.0) }.holds(s));
+        assert!(Condition::In { field: r("kind"), values: vec![json!("seminar"), json!("lecture")] }.holds(s));
+        assert!(!Condition::NotIn { field: r("kind"), values: vec![json!("lecture")] }.holds(s));
+        assert!(Condition::Contains { field: r("picked"), value: "b".into() }.holds(s));
+        assert!(!Condition::ContainsAny { field: r("picked"), values: vec!["c".into()] }.holds(s));
+        assert!(Condition::Filled { field: r("note"), filled: false }.holds(s));
+        assert!(Condition::Filled { field: r("missing"), filled: false }.holds(s));
         assert!(Condition::All(vec![]).holds(s));
         assert!(!Condition::Any(vec![]).holds(s));
     }
 
     #[test]
     fn row_references_look_in_the_row_and_any_row_scans_a_group() {
-        let t = top(
-            json!({ "found": "yes", "authors": [ { "penalised": false }, { "penalised": true } ] }),
-        );
-        let row_ref = FieldRef {
-            id: "penalised".into(),
-            in_row: true,
-        };
+        let t = top(json!({ "found": "yes", "authors": [ { "penalised": false }, { "penalised": true } ] }));
+        let row_ref = FieldRef { id: "penalised".into(), in_row: true };
         let any = Condition::AnyRow {
             group: "authors".into(),
-            condition: Box::new(Condition::Equals {
-                field: row_ref,
-                value: json!(true),
-            }),
+            condition: Box::new(Condition::Equals { field: row_ref, value: json!(true) }),
         };
         assert!(any.holds(Scope { top: &t, row: None }));
         let row = top(json!({ "penalised": false }));
-        let inner = Condition::Equals {
-            field: FieldRef {
-                id: "found".into(),
-                in_row: false,
-            },
-            value: json!("yes"),
-        };
-        assert!(inner.holds(Scope {
-            top: &t,
-            row: Some(&row)
-        }));
+        let inner = Condition::Equals { field: FieldRef { id: "found".into(), in_row: false }, value: json!("yes") };
+        assert!(inner.holds(Scope { top: &t, row: Some(&row) }));
     }
 }

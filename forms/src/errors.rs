@@ -37,31 +37,20 @@ impl FieldErrors {
             return;
         }
         let at = self.entries.partition_point(|e| e.order <= order);
-        self.entries.insert(
-            at,
-            Entry {
-                order,
-                path,
-                message,
-            },
-        );
+        self.entries.insert(at, Entry { order, path, message });
     }
 
     /// Whether a path, or anything inside it (`authors` covers `authors[0].name`), has an error.
     pub(crate) fn touches(&self, path: &str) -> bool {
         self.entries.iter().any(|e| {
             e.path == path
-                || (e.path.starts_with(path)
-                    && matches!(e.path.as_bytes().get(path.len()), Some(b'[' | b'.')))
+                || (e.path.starts_with(path) && matches!(e.path.as_bytes().get(path.len()), Some(b'[' | b'.')))
         })
     }
 
     /// The message for a path.
     pub fn get(&self, path: &str) -> Option<&str> {
-        self.entries
-            .iter()
-            .find(|e| e.path == path)
-            .map(|e| e.message.as_str())
+        self.entries.iter().find(|e| e.path == path).map(|e| e.message.as_str())
     }
 
     pub fn contains(&self, path: &str) -> bool {
@@ -78,9 +67,7 @@ impl FieldErrors {
 
     /// `(path, message)` in form order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.entries
-            .iter()
-            .map(|e| (e.path.as_str(), e.message.as_str()))
+        self.entries.iter().map(|e| (e.path.as_str(), e.message.as_str()))
     }
 
     pub fn paths(&self) -> impl Iterator<Item = &str> {
@@ -89,9 +76,7 @@ impl FieldErrors {
 
     /// The errors as a map from path to message (sorted by path, not form order).
     pub fn to_map(&self) -> BTreeMap<String, String> {
-        self.iter()
-            .map(|(p, m)| (p.to_string(), m.to_string()))
-            .collect()
+        self.iter().map(|(p, m)| (p.to_string(), m.to_string())).collect()
     }
 }
 
@@ -112,11 +97,7 @@ impl fmt::Display for FieldErrors {
             if i > 0 {
                 writeln!(f)?;
             }
-            if e.path.is_empty() {
-                write!(f, "{}", e.message)?
-            } else {
-                write!(f, "{}: {}", e.path, e.message)?
-            }
+            if e.path.is_empty() { write!(f, "{}", e.message)? } else { write!(f, "{}: {}", e.path, e.message)? }
         }
         Ok(())
     }
@@ -135,16 +116,10 @@ mod tests {
         e.add((1, 2, 1), "authors[1].name".into(), "a".into());
         e.add((1, 2, 1), "authors[1].name".into(), "ignored".into());
         e.add((0, 0, 0), "".into(), "form".into());
-        assert_eq!(
-            e.paths().collect::<Vec<_>>(),
-            ["", "authors[1].name", "email"]
-        );
+        assert_eq!(e.paths().collect::<Vec<_>>(), ["", "authors[1].name", "email"]);
         assert_eq!(e.get("authors[1].name"), Some("a"));
         assert!(e.touches("authors"));
         assert!(!e.touches("author"));
-        assert_eq!(
-            serde_json::to_string(&e).unwrap(),
-            r#"{"":"form","authors[1].name":"a","email":"b"}"#
-        );
+        assert_eq!(serde_json::to_string(&e).unwrap(), r#"{"":"form","authors[1].name":"a","email":"b"}"#);
     }
 }

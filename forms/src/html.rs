@@ -71,12 +71,7 @@ impl Field {
                 attrs.push(("type", t.to_string()));
             }
         }
-        if self.is_required()
-            && !matches!(
-                self.kind,
-                FieldType::Checkboxes | FieldType::Group | FieldType::Hidden
-            )
-        {
+        if self.is_required() && !matches!(self.kind, FieldType::Checkboxes | FieldType::Group | FieldType::Hidden) {
             attrs.push(("required", String::new()));
         }
         if let Some(p) = &self.pattern {

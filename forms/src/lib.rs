@@ -38,47 +38,22 @@ pub use html::Element;
 pub use load::SchemaError;
 pub use number::Decimal;
 pub use rules::{CmpOp, Level, Operand, Rule, RuleKind, SumOp};
-pub use schema::{
-    Aggregate, Choice, Field, FieldType, Format, Limit, Month, Part, Pattern, Requirement, Schema,
-    Unit,
-};
+pub use schema::{Aggregate, Choice, Field, FieldType, Format, Limit, Month, Part, Pattern, Requirement, Schema, Unit};
 pub use text::{Lang, Text};
 
 /// The schema files compiled into every binary: (path, contents). A test checks that
 /// this list and the files in `content/forms/` are the same.
 pub const SOURCES: &[(&str, &str)] = &[
-    (
-        "content/forms/registration.toml",
-        include_str!("../../content/forms/registration.toml"),
-    ),
-    (
-        "content/forms/monthly-report.toml",
-        include_str!("../../content/forms/monthly-report.toml"),
-    ),
-    (
-        "content/forms/training-plan.toml",
-        include_str!("../../content/forms/training-plan.toml"),
-    ),
-    (
-        "content/forms/case-upload.toml",
-        include_str!("../../content/forms/case-upload.toml"),
-    ),
-    (
-        "content/forms/integrity-result.toml",
-        include_str!("../../content/forms/integrity-result.toml"),
-    ),
-    (
-        "content/forms/integrity-case.toml",
-        include_str!("../../content/forms/integrity-case.toml"),
-    ),
-    (
-        "content/forms/integrity-review.toml",
-        include_str!("../../content/forms/integrity-review.toml"),
-    ),
+    ("content/forms/registration.toml", include_str!("../../content/forms/registration.toml")),
+    ("content/forms/monthly-report.toml", include_str!("../../content/forms/monthly-report.toml")),
+    ("content/forms/training-plan.toml", include_str!("../../content/forms/training-plan.toml")),
+    ("content/forms/case-upload.toml", include_str!("../../content/forms/case-upload.toml")),
+    ("content/forms/integrity-result.toml", include_str!("../../content/forms/integrity-result.toml")),
+    ("content/forms/integrity-case.toml", include_str!("../../content/forms/integrity-case.toml")),
+    ("content/forms/integrity-review.toml", include_str!("../../content/forms/integrity-review.toml")),
 ];
 
-static SCHEMAS: LazyLock<Result<Vec<Schema>, SchemaError>> =
-    LazyLock::new(|| load::load_all(SOURCES));
+static SCHEMAS: LazyLock<Result<Vec<Schema>, SchemaError>> = LazyLock::new(|| load::load_all(SOURCES));
 
 /// The compiled-in schemas, parsed once; or the first schema error.
 pub fn try_all() -> Result<&'static [Schema], &'static SchemaError> {

@@ -14,8 +14,7 @@ use crate::condition::{Condition, FieldRef};
 use crate::number::Decimal;
 use crate::rules::{CmpOp, Level, Operand, Rule, RuleKind, SumOp};
 use crate::schema::{
-    Aggregate, Choice, Field, FieldType, Format, Limit, Month, Part, Pattern, Requirement, Schema,
-    UNITS, Unit,
+    Aggregate, Choice, Field, FieldType, Format, Limit, Month, Part, Pattern, Requirement, Schema, UNITS, Unit,
 };
 use crate::text::Text;
 
@@ -27,12 +26,7 @@ pub enum SchemaError {
     Syntax { file: String, message: String },
     /// Valid TOML that does not make a sound form.
     #[error("{file}{}: {subject}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
-    Invalid {
-        file: String,
-        line: Option<usize>,
-        subject: String,
-        message: String,
-    },
+    Invalid { file: String, line: Option<usize>, subject: String, message: String },
 }
 
 impl SchemaError {
@@ -174,15 +168,9 @@ impl Schema {
     /// Loads and checks one schema file. `file` is used in messages and must be named
     /// after the schema's `id` (`registration.toml` holds `id = "registration"`).
     pub fn from_toml(file: &str, text: &str) -> Result<Schema, SchemaError> {
-        let raw: RawSchema = toml::from_str(text).map_err(|e| SchemaError::Syntax {
-            file: file.to_string(),
-            message: e.to_string(),
-        })?;
-        Loader {
-            file,
-            lines: Lines::scan(text),
-        }
-        .schema(raw)
+        let raw: RawSchema =
+            toml::from_str(text).map_err(|e| SchemaError::Syntax { file: file.to_string(), message: e.to_string() })?;
+        Loader { file, lines: Lines::scan(text) }.schema(raw)
     }
 }
 
@@ -226,11 +214,7 @@ impl Lines {
                 }
             } else if let Some(rest) = line.strip_prefix("id") {
                 if let Some(value) = rest.trim_start().strip_prefix('=') {
-                    ids.push((
-                        n + 1,
-                        header.clone(),
-                        value.trim().trim_matches('"').to_string(),
-                    ));
+                    ids.push((n + 1, header.clone(), value.trim().trim_matches('"').to_string()));
                 }
             }
         }
@@ -238,10 +222,7 @@ impl Lines {
     }
 
     fn find(&self, header: &str, id: &str, after: usize) -> Option<usize> {
-        self.ids
-            .iter()
-            .find(|(n, h, i)| *n > after && h == header && i == id)
-            .map(|(n, _, _)| *n)
+        self.ids.iter().find(|(n, h, i)| *n > after && h == header && i == id).map(|(n, _, _)| *n)
     }
 }
 
@@ -261,32 +242,16 @@ const ID_CHARS: &str = "lowercase letters, digits and `_`, starting with a lette
 
 fn is_id(s: &str) -> bool {
     s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 impl<'f> Loader<'f> {
-    fn invalid(
-        &self,
-        line: Option<usize>,
-        subject: impl Into<String>,
-        message: impl Into<String>,
-    ) -> SchemaError {
-        SchemaError::Invalid {
-            file: self.file.to_string(),
-            line,
-            subject: subject.into(),
-            message: message.into(),
-        }
+    fn invalid(&self, line: Option<usize>, subject: impl Into<String>, message: impl Into<String>) -> SchemaError {
+        SchemaError::Invalid { file: self.file.to_string(), line, subject: subject.into(), message: message.into() }
     }
 
     fn schema(&self, raw: RawSchema) -> Result<Schema, SchemaError> {
-        let stem = self
-            .file
-            .rsplit('/')
-            .next()
-            .unwrap_or(self.file)
-            .trim_end_matches(".toml");
+        let stem = self.file.rsplit('/').next().unwrap_or(self.file).trim_end_matches(".toml");
         if raw.id != stem {
             return Err(self.invalid(
                 self.lines.find("", &raw.id, 0),
@@ -306,11 +271,7 @@ impl<'f> Loader<'f> {
                 return Err(self.invalid(line, subject, "two parts have this id"));
             }
             check_text(&p.title).map_err(|m| self.invalid(line, format!("part `{}`", p.id), m))?;
-            parts.push(Part {
-                id: p.id,
-                title: p.title,
-                help: p.help,
-            });
+            parts.push(Part { id: p.id, title: p.title, help: p.help });
         }
 
         let mut fields: Vec<Field> = Vec::new();
@@ -324,18 +285,10 @@ impl<'f> Loader<'f> {
             }
             match (&field.part, parts.is_empty()) {
                 (None, false) => {
-                    return Err(self.invalid(
-                        line,
-                        subject,
-                        "the form has parts: say which `part` this field is on",
-                    ));
+                    return Err(self.invalid(line, subject, "the form has parts: say which `part` this field is on"));
                 }
                 (Some(_), true) => {
-                    return Err(self.invalid(
-                        line,
-                        subject,
-                        "`part` is set but the form has no `[[parts]]`",
-                    ));
+                    return Err(self.invalid(line, subject, "`part` is set but the form has no `[[parts]]`"));
                 }
                 (Some(p), false) if !parts.iter().any(|q| &q.id == p) => {
                     let known: Vec<&str> = parts.iter().map(|q| q.id.as_str()).collect();
@@ -355,10 +308,7 @@ impl<'f> Loader<'f> {
         }
         self.resolve_field_conditions(&mut fields, pending)?;
         if fields.iter().any(|f| f.aggregate.is_some()) {
-            if let Some(f) = fields
-                .iter()
-                .find(|f| f.kind == FieldType::Number && f.aggregate.is_none())
-            {
+            if let Some(f) = fields.iter().find(|f| f.kind == FieldType::Number && f.aggregate.is_none()) {
                 return Err(self.invalid(
                     self.lines.find("[[fields]]", &f.id, 0),
                     format!("field `{}`", f.id),
@@ -400,10 +350,7 @@ impl<'f> Loader<'f> {
         }
         check_text(&rf.label).map_err(|m| err(format!("label: {m}")))?;
         let k = rf.kind;
-        let text_like = matches!(
-            k,
-            T::Text | T::Textarea | T::Email | T::Tel | T::Url | T::Hidden
-        );
+        let text_like = matches!(k, T::Text | T::Textarea | T::Email | T::Tel | T::Url | T::Hidden);
         let not_for = |key: &str, present: bool, allowed: bool| -> Result<(), SchemaError> {
             if present && !allowed {
                 Err(self.invalid(
@@ -415,56 +362,24 @@ impl<'f> Loader<'f> {
                 Ok(())
             }
         };
-        not_for(
-            "pattern",
-            rf.pattern.is_some(),
-            text_like && k != T::Textarea,
-        )?;
-        not_for(
-            "pattern_message",
-            rf.pattern_message.is_some(),
-            rf.pattern.is_some(),
-        )?;
+        not_for("pattern", rf.pattern.is_some(), text_like && k != T::Textarea)?;
+        not_for("pattern_message", rf.pattern_message.is_some(), rf.pattern.is_some())?;
         not_for("minlength", rf.minlength.is_some(), text_like)?;
         not_for("maxlength", rf.maxlength.is_some(), text_like)?;
-        not_for(
-            "min",
-            rf.min.is_some(),
-            matches!(k, T::Number | T::Date | T::Month),
-        )?;
-        not_for(
-            "max",
-            rf.max.is_some(),
-            matches!(k, T::Number | T::Date | T::Month),
-        )?;
+        not_for("min", rf.min.is_some(), matches!(k, T::Number | T::Date | T::Month))?;
+        not_for("max", rf.max.is_some(), matches!(k, T::Number | T::Date | T::Month))?;
         not_for("step", rf.step.is_some(), k == T::Number)?;
         not_for("unit", rf.unit.is_some(), k == T::Number)?;
-        not_for(
-            "options",
-            rf.options.is_some(),
-            matches!(k, T::Select | T::Radio | T::Checkboxes),
-        )?;
+        not_for("options", rf.options.is_some(), matches!(k, T::Select | T::Radio | T::Checkboxes))?;
         not_for("accept", rf.accept.is_some(), k == T::File)?;
         not_for("max_size", rf.max_size.is_some(), k == T::File)?;
         not_for("multiple", rf.multiple.is_some(), k == T::File)?;
-        not_for(
-            "max_files",
-            rf.max_files.is_some(),
-            k == T::File && rf.multiple == Some(true),
-        )?;
+        not_for("max_files", rf.max_files.is_some(), k == T::File && rf.multiple == Some(true))?;
         not_for("fields", rf.fields.is_some(), k == T::Group)?;
         not_for("min_rows", rf.min_rows.is_some(), k == T::Group)?;
         not_for("max_rows", rf.max_rows.is_some(), k == T::Group)?;
-        not_for(
-            "placeholder",
-            rf.placeholder.is_some(),
-            text_like || k == T::Number,
-        )?;
-        not_for(
-            "autocomplete",
-            rf.autocomplete.is_some(),
-            !matches!(k, T::Group | T::Honeypot | T::File),
-        )?;
+        not_for("placeholder", rf.placeholder.is_some(), text_like || k == T::Number)?;
+        not_for("autocomplete", rf.autocomplete.is_some(), !matches!(k, T::Group | T::Honeypot | T::File))?;
         not_for("required", rf.required.is_some(), k != T::Honeypot)?;
         not_for("when", rf.when.is_some(), k != T::Honeypot)?;
         not_for("part", rf.part.is_some(), group.is_none())?;
@@ -473,9 +388,7 @@ impl<'f> Loader<'f> {
                 return Err(err("`format = \"id_number\"` is for `text` fields".into()));
             }
             Some(Format::Markdown) if k != T::Textarea => {
-                return Err(err(
-                    "`format = \"markdown\"` is for `textarea` fields".into()
-                ));
+                return Err(err("`format = \"markdown\"` is for `textarea` fields".into()));
             }
             _ => {}
         }
@@ -487,12 +400,9 @@ impl<'f> Loader<'f> {
                 return Err(err("only numbers can be a `flow`".into()));
             }
             Some(Aggregate::Collect)
-                if !(matches!(k, T::Text | T::Textarea)
-                    || (k == T::File && rf.multiple == Some(true))) =>
+                if !(matches!(k, T::Text | T::Textarea) || (k == T::File && rf.multiple == Some(true))) =>
             {
-                return Err(err(
-                    "`collect` is for text and for files with `multiple = true`".into(),
-                ));
+                return Err(err("`collect` is for text and for files with `multiple = true`".into()));
             }
             Some(_) if group.is_some() || matches!(k, T::Group | T::Honeypot) => {
                 return Err(err("`aggregate` applies to top-level fields only".into()));
@@ -501,9 +411,7 @@ impl<'f> Loader<'f> {
         }
 
         let pattern = match rf.pattern {
-            Some(source) => Some(
-                compile_pattern(&source).map_err(|m| err(format!("pattern `{source}`: {m}")))?,
-            ),
+            Some(source) => Some(compile_pattern(&source).map_err(|m| err(format!("pattern `{source}`: {m}")))?),
             None => None,
         };
         if let (Some(min), Some(max)) = (rf.minlength, rf.maxlength) {
@@ -513,10 +421,7 @@ impl<'f> Loader<'f> {
         }
         let limit = |v: &Option<toml::Value>, key: &str| -> Result<Option<Limit>, SchemaError> {
             v.as_ref()
-                .map(|v| {
-                    limit_for(k, v)
-                        .ok_or_else(|| err(format!("`{key}` must be a {}", limit_kind(k))))
-                })
+                .map(|v| limit_for(k, v).ok_or_else(|| err(format!("`{key}` must be a {}", limit_kind(k)))))
                 .transpose()
         };
         let (min, max) = (limit(&rf.min, "min")?, limit(&rf.max, "max")?);
@@ -536,10 +441,7 @@ impl<'f> Loader<'f> {
             None => None,
             Some(name) => Some(Unit::named(name).ok_or_else(|| {
                 let known: Vec<&str> = UNITS.iter().map(|u| u.0).collect();
-                err(format!(
-                    "unit `{name}` is not known (units: {})",
-                    known.join(" ")
-                ))
+                err(format!("unit `{name}` is not known (units: {})", known.join(" ")))
             })?),
         };
         if unit.is_some_and(|u| u.count) && !step.is_integer() {
@@ -551,34 +453,22 @@ impl<'f> Loader<'f> {
         let mut options = Vec::new();
         for o in rf.options.unwrap_or_default() {
             let ok = !o.value.is_empty()
-                && o.value
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+                && o.value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
             if !ok {
-                return Err(err(format!(
-                    "option value `{}` must be lowercase letters, digits, `_` or `-`",
-                    o.value
-                )));
+                return Err(err(format!("option value `{}` must be lowercase letters, digits, `_` or `-`", o.value)));
             }
             if options.iter().any(|c: &Choice| c.value == o.value) {
                 return Err(err(format!("option `{}` is listed twice", o.value)));
             }
             let label = Text { zh: o.zh, en: o.en };
             check_text(&label).map_err(|m| err(format!("option `{}`: {m}", o.value)))?;
-            options.push(Choice {
-                value: o.value,
-                label,
-                help: o.help,
-            });
+            options.push(Choice { value: o.value, label, help: o.help });
         }
         if matches!(k, T::Select | T::Radio | T::Checkboxes) && options.is_empty() {
             return Err(err("a choice field needs `options`".into()));
         }
         let accept = rf.accept.unwrap_or_default();
-        if let Some(bad) = accept
-            .iter()
-            .find(|a| !(a.starts_with('.') && a.len() > 1 || a.contains('/')))
-        {
+        if let Some(bad) = accept.iter().find(|a| !(a.starts_with('.') && a.len() > 1 || a.contains('/'))) {
             return Err(err(format!(
                 "accept `{bad}`: use an extension (`.pdf`) or a MIME type (`application/pdf`, `image/*`)"
             )));
@@ -586,13 +476,7 @@ impl<'f> Loader<'f> {
         let max_size = rf
             .max_size
             .as_deref()
-            .map(|s| {
-                parse_size(s).ok_or_else(|| {
-                    err(format!(
-                        "max_size `{s}`: write it like \"20 MB\" or \"512 KB\""
-                    ))
-                })
-            })
+            .map(|s| parse_size(s).ok_or_else(|| err(format!("max_size `{s}`: write it like \"20 MB\" or \"512 KB\""))))
             .transpose()?;
         if k == T::File && max_size.is_none() {
             return Err(err("a file field needs `max_size` (e.g. \"20 MB\")".into()));
@@ -601,10 +485,15 @@ impl<'f> Loader<'f> {
             None | Some(toml::Value::Boolean(false)) => (Requirement::Optional, None),
             Some(toml::Value::Boolean(true)) => (Requirement::Always, None),
             Some(v @ toml::Value::Table(_)) => {
-                let c: RawCondition = v.try_into().map_err(|e: toml::de::Error| err(format!("required: {}", e.message())))?;
+                let c: RawCondition =
+                    v.try_into().map_err(|e: toml::de::Error| err(format!("required: {}", e.message())))?;
                 (Requirement::Optional, Some(c))
             }
-            Some(_) => return Err(err("`required` is `true`, `false` or a condition such as `{ field = \"x\", equals = \"y\" }`".into())),
+            Some(_) => {
+                return Err(err(
+                    "`required` is `true`, `false` or a condition such as `{ field = \"x\", equals = \"y\" }`".into(),
+                ));
+            }
         };
 
         let mut columns = Vec::new();
@@ -615,9 +504,7 @@ impl<'f> Loader<'f> {
                 return Err(err("a group needs `[[fields.fields]]` columns".into()));
             }
             for rc in raw_columns {
-                let line_c = self
-                    .lines
-                    .find("[[fields.fields]]", &rc.id, line.unwrap_or(0));
+                let line_c = self.lines.find("[[fields.fields]]", &rc.id, line.unwrap_or(0));
                 let (column, pending) = self.field(rc, Some(&rf.id), line_c)?;
                 if columns.iter().any(|c: &Field| c.id == column.id) {
                     return Err(self.invalid(
@@ -665,14 +552,7 @@ impl<'f> Loader<'f> {
             min_rows: rf.min_rows.unwrap_or(0),
             max_rows: rf.max_rows,
         };
-        Ok((
-            field,
-            PendingConditions {
-                when: rf.when,
-                required: required_when,
-                columns: column_conditions,
-            },
-        ))
+        Ok((field, PendingConditions { when: rf.when, required: required_when, columns: column_conditions }))
     }
 
     /// Resolves `when` (may only name fields before it: it decides what is shown as the
@@ -687,59 +567,30 @@ impl<'f> Loader<'f> {
             let subject = format!("field `{}`", fields[i].id);
             let all_top: &[Field] = fields;
             let when = match &p.when {
-                Some(c) => Some(self.condition(
-                    c,
-                    Visible {
-                        top: &all_top[..i],
-                        columns: &[],
-                    },
-                    line,
-                    &subject,
-                )?),
+                Some(c) => Some(self.condition(c, Visible { top: &all_top[..i], columns: &[] }, line, &subject)?),
                 None => None,
             };
             let required = match &p.required {
-                Some(c) => Some(self.condition(
-                    c,
-                    Visible {
-                        top: all_top,
-                        columns: &[],
-                    },
-                    line,
-                    &subject,
-                )?),
+                Some(c) => Some(self.condition(c, Visible { top: all_top, columns: &[] }, line, &subject)?),
                 None => None,
             };
             let mut column_conditions = Vec::new();
             for (j, pc) in p.columns.iter().enumerate() {
                 let column = &all_top[i].fields[j];
-                let line_c = self
-                    .lines
-                    .find("[[fields.fields]]", &column.id, line.unwrap_or(0));
+                let line_c = self.lines.find("[[fields.fields]]", &column.id, line.unwrap_or(0));
                 let subject_c = format!("field `{}.{}`", all_top[i].id, column.id);
                 let cols = &all_top[i].fields;
                 let when_c = match &pc.when {
                     Some(c) => Some(self.condition(
                         c,
-                        Visible {
-                            top: &all_top[..i],
-                            columns: &cols[..j],
-                        },
+                        Visible { top: &all_top[..i], columns: &cols[..j] },
                         line_c,
                         &subject_c,
                     )?),
                     None => None,
                 };
                 let required_c = match &pc.required {
-                    Some(c) => Some(self.condition(
-                        c,
-                        Visible {
-                            top: all_top,
-                            columns: cols,
-                        },
-                        line_c,
-                        &subject_c,
-                    )?),
+                    Some(c) => Some(self.condition(c, Visible { top: all_top, columns: cols }, line_c, &subject_c)?),
                     None => None,
                 };
                 column_conditions.push((when_c, required_c));
@@ -785,148 +636,82 @@ impl<'f> Loader<'f> {
         }
         if let Some(all) = &raw.all {
             return Ok(Condition::All(
-                all.iter()
-                    .map(|c| self.condition(c, visible, line, subject))
-                    .collect::<Result<_, _>>()?,
+                all.iter().map(|c| self.condition(c, visible, line, subject)).collect::<Result<_, _>>()?,
             ));
         }
         if let Some(any) = &raw.any {
             return Ok(Condition::Any(
-                any.iter()
-                    .map(|c| self.condition(c, visible, line, subject))
-                    .collect::<Result<_, _>>()?,
+                any.iter().map(|c| self.condition(c, visible, line, subject)).collect::<Result<_, _>>()?,
             ));
         }
         if let Some(inner) = &raw.any_row {
-            let group = raw
-                .group
-                .as_deref()
-                .ok_or_else(|| err("`any_row` needs `group`".into()))?;
+            let group = raw.group.as_deref().ok_or_else(|| err("`any_row` needs `group`".into()))?;
             let g = visible
                 .top
                 .iter()
                 .find(|f| f.id == group && f.kind == FieldType::Group)
-                .ok_or_else(|| {
-                    err(format!(
-                        "condition: `{group}` is not a group declared before this point"
-                    ))
-                })?;
-            let inner = self.condition(
-                inner,
-                Visible {
-                    top: visible.top,
-                    columns: &g.fields,
-                },
-                line,
-                subject,
-            )?;
-            return Ok(Condition::AnyRow {
-                group: group.to_string(),
-                condition: Box::new(inner),
-            });
+                .ok_or_else(|| err(format!("condition: `{group}` is not a group declared before this point")))?;
+            let inner = self.condition(inner, Visible { top: visible.top, columns: &g.fields }, line, subject)?;
+            return Ok(Condition::AnyRow { group: group.to_string(), condition: Box::new(inner) });
         }
         if raw.group.is_some() {
             return Err(err("`group` goes with `any_row`".into()));
         }
-        let name = raw
-            .field
-            .as_deref()
-            .ok_or_else(|| err("the condition needs `field`".into()))?;
+        let name = raw.field.as_deref().ok_or_else(|| err("the condition needs `field`".into()))?;
         let (field, target) = resolve(name, visible).ok_or_else(|| {
-            err(format!("condition: no field `{name}` declared before this point (a `when` can only look at fields above it)"))
+            err(format!(
+                "condition: no field `{name}` declared before this point (a `when` can only look at fields above it)"
+            ))
         })?;
         let value_ok = |v: &toml::Value| -> Result<Value, SchemaError> {
-            let json = json_of(v).ok_or_else(|| {
-                err(format!(
-                    "condition on `{name}`: values are strings, numbers or booleans"
-                ))
-            })?;
+            let json = json_of(v)
+                .ok_or_else(|| err(format!("condition on `{name}`: values are strings, numbers or booleans")))?;
             match (target.kind, &json) {
-                (FieldType::Select | FieldType::Radio, Value::String(s))
-                    if target.option(s).is_some() =>
-                {
-                    Ok(json)
+                (FieldType::Select | FieldType::Radio, Value::String(s)) if target.option(s).is_some() => Ok(json),
+                (FieldType::Select | FieldType::Radio, _) => {
+                    Err(err(format!("condition on `{name}`: `{json}` is not one of its options")))
                 }
-                (FieldType::Select | FieldType::Radio, _) => Err(err(format!(
-                    "condition on `{name}`: `{json}` is not one of its options"
-                ))),
                 (FieldType::Checkbox, Value::Bool(_)) => Ok(json),
-                (FieldType::Checkbox, _) => Err(err(format!(
-                    "condition on `{name}`: a checkbox is `true` or `false`"
-                ))),
+                (FieldType::Checkbox, _) => Err(err(format!("condition on `{name}`: a checkbox is `true` or `false`"))),
                 (FieldType::Number, Value::Number(_)) => Ok(json),
-                (FieldType::Number, _) => Err(err(format!(
-                    "condition on `{name}`: compare a number with a number"
-                ))),
+                (FieldType::Number, _) => Err(err(format!("condition on `{name}`: compare a number with a number"))),
                 (FieldType::Checkboxes | FieldType::File | FieldType::Group, _) => {
-                    Err(err(format!(
-                        "condition on `{name}`: use `contains`/`contains_any` or `filled` for this field"
-                    )))
+                    Err(err(format!("condition on `{name}`: use `contains`/`contains_any` or `filled` for this field")))
                 }
                 (_, Value::String(_)) => Ok(json),
-                _ => Err(err(format!(
-                    "condition on `{name}`: compare text with text"
-                ))),
+                _ => Err(err(format!("condition on `{name}`: compare text with text"))),
             }
         };
         let option_ok = |v: &String| -> Result<String, SchemaError> {
             if target.kind != FieldType::Checkboxes {
-                return Err(err(format!(
-                    "condition on `{name}`: `contains` is for checkboxes fields"
-                )));
+                return Err(err(format!("condition on `{name}`: `contains` is for checkboxes fields")));
             }
             if target.option(v).is_none() {
-                return Err(err(format!(
-                    "condition on `{name}`: `{v}` is not one of its options"
-                )));
+                return Err(err(format!("condition on `{name}`: `{v}` is not one of its options")));
             }
             Ok(v.clone())
         };
         Ok(if let Some(v) = &raw.equals {
-            Condition::Equals {
-                field,
-                value: value_ok(v)?,
-            }
+            Condition::Equals { field, value: value_ok(v)? }
         } else if let Some(vs) = &raw.is_in {
-            Condition::In {
-                field,
-                values: vs.iter().map(value_ok).collect::<Result<_, _>>()?,
-            }
+            Condition::In { field, values: vs.iter().map(value_ok).collect::<Result<_, _>>()? }
         } else if let Some(vs) = &raw.not_in {
-            Condition::NotIn {
-                field,
-                values: vs.iter().map(value_ok).collect::<Result<_, _>>()?,
-            }
+            Condition::NotIn { field, values: vs.iter().map(value_ok).collect::<Result<_, _>>()? }
         } else if let Some(v) = &raw.contains {
-            Condition::Contains {
-                field,
-                value: option_ok(v)?,
-            }
+            Condition::Contains { field, value: option_ok(v)? }
         } else if let Some(vs) = &raw.contains_any {
-            Condition::ContainsAny {
-                field,
-                values: vs.iter().map(option_ok).collect::<Result<_, _>>()?,
-            }
+            Condition::ContainsAny { field, values: vs.iter().map(option_ok).collect::<Result<_, _>>()? }
         } else {
             if target.kind == FieldType::Number {
                 return Err(err(format!(
                     "condition on `{name}`: an empty number is 0, so `filled` says nothing; compare it instead"
                 )));
             }
-            Condition::Filled {
-                field,
-                filled: raw.filled.unwrap_or(true),
-            }
+            Condition::Filled { field, filled: raw.filled.unwrap_or(true) }
         })
     }
 
-    fn rule(
-        &self,
-        r: RawRule,
-        fields: &[Field],
-        n: usize,
-        line: Option<usize>,
-    ) -> Result<Rule, SchemaError> {
+    fn rule(&self, r: RawRule, fields: &[Field], n: usize, line: Option<usize>) -> Result<Rule, SchemaError> {
         let subject = format!("rule {n} ({})", format!("{:?}", r.kind).to_lowercase());
         let err = |m: String| self.invalid(line, subject.clone(), m);
         // Keys each kind reads; anything else set is a mistake worth reporting.
@@ -954,14 +739,8 @@ impl<'f> Loader<'f> {
             ("group", r.group.is_some()),
             ("where", r.filter.is_some()),
         ];
-        if let Some((key, _)) = set
-            .iter()
-            .find(|(key, present)| *present && !used.contains(key))
-        {
-            return Err(err(format!(
-                "`{key}` is not used by this kind of rule (it reads {})",
-                used.join(", ")
-            )));
+        if let Some((key, _)) = set.iter().find(|(key, present)| *present && !used.contains(key)) {
+            return Err(err(format!("`{key}` is not used by this kind of rule (it reads {})", used.join(", "))));
         }
         let scope_group = match &r.scope {
             None => None,
@@ -972,10 +751,7 @@ impl<'f> Loader<'f> {
                     .ok_or_else(|| err(format!("scope `{s}` is not a group of this form")))?,
             ),
         };
-        let visible = Visible {
-            top: fields,
-            columns: scope_group.map_or(&[], |g| g.fields.as_slice()),
-        };
+        let visible = Visible { top: fields, columns: scope_group.map_or(&[], |g| g.fields.as_slice()) };
         // Rule targets are the group's columns in a scoped rule, top-level fields otherwise.
         let target = |id: &str| -> Result<&Field, SchemaError> {
             let found = match scope_group {
@@ -990,10 +766,7 @@ impl<'f> Loader<'f> {
         let number = |id: &str| -> Result<String, SchemaError> {
             let f = target(id)?;
             if f.kind != FieldType::Number {
-                return Err(err(format!(
-                    "`{id}` is a {} field; this rule needs numbers",
-                    type_name(f.kind)
-                )));
+                return Err(err(format!("`{id}` is a {} field; this rule needs numbers", type_name(f.kind))));
             }
             Ok(id.to_string())
         };
@@ -1005,10 +778,7 @@ impl<'f> Loader<'f> {
                 if parts.is_empty() {
                     return Err(err("needs `parts`".into()));
                 }
-                let parts = parts
-                    .iter()
-                    .map(|p| number(p))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let parts = parts.iter().map(|p| number(p)).collect::<Result<Vec<_>, _>>()?;
                 let op = match r.op.as_deref() {
                     None | Some("eq") => SumOp::Eq,
                     Some("le") => SumOp::Le,
@@ -1032,10 +802,7 @@ impl<'f> Loader<'f> {
                     Some("ge") => CmpOp::Ge,
                     _ => return Err(err("needs `op`: one of eq, ne, lt, le, gt, ge".into())),
                 };
-                if !matches!(
-                    left.kind,
-                    FieldType::Number | FieldType::Date | FieldType::Month
-                ) {
+                if !matches!(left.kind, FieldType::Number | FieldType::Date | FieldType::Month) {
                     return Err(err(format!(
                         "`{left_id}` is a {} field; compare numbers, dates or months",
                         type_name(left.kind)
@@ -1045,51 +812,34 @@ impl<'f> Loader<'f> {
                     (Some(right_id), None) => {
                         let right = target(&right_id)?;
                         if right.kind != left.kind {
-                            return Err(err(format!(
-                                "`{left_id}` and `{right_id}` are of different types"
-                            )));
+                            return Err(err(format!("`{left_id}` and `{right_id}` are of different types")));
                         }
                         Operand::Field(right_id)
                     }
-                    (None, Some(v)) => {
-                        Operand::Value(limit_for(left.kind, &v).ok_or_else(|| {
-                            err(format!("`value` must be a {}", limit_kind(left.kind)))
-                        })?)
-                    }
+                    (None, Some(v)) => Operand::Value(
+                        limit_for(left.kind, &v)
+                            .ok_or_else(|| err(format!("`value` must be a {}", limit_kind(left.kind))))?,
+                    ),
                     _ => {
-                        return Err(err(
-                            "needs exactly one of `right` (a field) or `value`".into()
-                        ));
+                        return Err(err("needs exactly one of `right` (a field) or `value`".into()));
                     }
                 };
-                RuleKind::Compare {
-                    left: left_id,
-                    op,
-                    right,
-                }
+                RuleKind::Compare { left: left_id, op, right }
             }
             RawRuleKind::Range => {
                 let ids = r.fields.unwrap_or_default();
                 if ids.is_empty() {
                     return Err(err("needs `fields`".into()));
                 }
-                let ids = ids
-                    .iter()
-                    .map(|f| number(f))
-                    .collect::<Result<Vec<_>, _>>()?;
+                let ids = ids.iter().map(|f| number(f)).collect::<Result<Vec<_>, _>>()?;
                 let bound = |v: Option<toml::Value>, key: &str| {
-                    v.map(|v| number_of(&v).ok_or_else(|| err(format!("`{key}` must be a number"))))
-                        .transpose()
+                    v.map(|v| number_of(&v).ok_or_else(|| err(format!("`{key}` must be a number")))).transpose()
                 };
                 let (min, max) = (bound(r.min, "min")?, bound(r.max, "max")?);
                 if min.is_none() && max.is_none() {
                     return Err(err("needs `min`, `max` or both".into()));
                 }
-                RuleKind::Range {
-                    fields: ids,
-                    min,
-                    max,
-                }
+                RuleKind::Range { fields: ids, min, max }
             }
             RawRuleKind::Allowed => {
                 let id = need(r.field, "field")?;
@@ -1102,18 +852,15 @@ impl<'f> Loader<'f> {
                 let values = values
                     .iter()
                     .map(|v| match (f.kind, json_of(v)) {
-                        (
-                            FieldType::Select | FieldType::Radio | FieldType::Checkboxes,
-                            Some(Value::String(s)),
-                        ) if f.option(&s).is_some() => Ok(Value::String(s)),
+                        (FieldType::Select | FieldType::Radio | FieldType::Checkboxes, Some(Value::String(s)))
+                            if f.option(&s).is_some() =>
+                        {
+                            Ok(Value::String(s))
+                        }
                         (FieldType::Checkbox, Some(Value::Bool(b))) => Ok(Value::Bool(b)),
-                        (
-                            FieldType::Select
-                            | FieldType::Radio
-                            | FieldType::Checkboxes
-                            | FieldType::Checkbox,
-                            _,
-                        ) => Err(err(format!("`{v}` is not a value `{id}` can take"))),
+                        (FieldType::Select | FieldType::Radio | FieldType::Checkboxes | FieldType::Checkbox, _) => {
+                            Err(err(format!("`{v}` is not a value `{id}` can take")))
+                        }
                         _ => Err(err(format!(
                             "`{id}` is a {} field; `allowed` is for choices and checkboxes",
                             type_name(f.kind)
@@ -1121,21 +868,13 @@ impl<'f> Loader<'f> {
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 if r.message.is_none() {
-                    return Err(err(
-                        "needs a `message` saying why the choice is not allowed".into(),
-                    ));
+                    return Err(err("needs a `message` saying why the choice is not allowed".into()));
                 }
-                RuleKind::Allowed {
-                    field: id,
-                    values,
-                    negate,
-                }
+                RuleKind::Allowed { field: id, values, negate }
             }
             RawRuleKind::Count => {
                 if scope_group.is_some() {
-                    return Err(err(
-                        "a count looks at a whole group; it cannot have a `scope`".into(),
-                    ));
+                    return Err(err("a count looks at a whole group; it cannot have a `scope`".into()));
                 }
                 let group_id = need(r.group, "group")?;
                 let g = fields
@@ -1143,15 +882,7 @@ impl<'f> Loader<'f> {
                     .find(|f| f.id == group_id && f.kind == FieldType::Group)
                     .ok_or_else(|| err(format!("`{group_id}` is not a group of this form")))?;
                 let filter = match &r.filter {
-                    Some(c) => Some(self.condition(
-                        c,
-                        Visible {
-                            top: fields,
-                            columns: &g.fields,
-                        },
-                        line,
-                        &subject,
-                    )?),
+                    Some(c) => Some(self.condition(c, Visible { top: fields, columns: &g.fields }, line, &subject)?),
                     None => None,
                 };
                 let count = |v: Option<toml::Value>, key: &str| {
@@ -1168,16 +899,9 @@ impl<'f> Loader<'f> {
                     return Err(err("needs `min`, `max` or both".into()));
                 }
                 if r.message.is_none() {
-                    return Err(err(
-                        "needs a `message` saying what the count is about".into()
-                    ));
+                    return Err(err("needs a `message` saying what the count is about".into()));
                 }
-                RuleKind::Count {
-                    group: group_id,
-                    filter,
-                    min,
-                    max,
-                }
+                RuleKind::Count { group: group_id, filter, min, max }
             }
             RawRuleKind::Unique => {
                 let group_id = need(r.group, "group")?;
@@ -1190,14 +914,9 @@ impl<'f> Loader<'f> {
                     return Err(err(format!("`{column}` is not a column of `{group_id}`")));
                 }
                 if scope_group.is_some() {
-                    return Err(err(
-                        "`unique` looks at a whole group; it cannot have a `scope`".into(),
-                    ));
+                    return Err(err("`unique` looks at a whole group; it cannot have a `scope`".into()));
                 }
-                RuleKind::Unique {
-                    group: group_id,
-                    field: column,
-                }
+                RuleKind::Unique { group: group_id, field: column }
             }
         };
         let when = match &r.when {
@@ -1207,44 +926,20 @@ impl<'f> Loader<'f> {
         if let Some(m) = &r.message {
             check_text(m).map_err(|e| err(format!("message: {e}")))?;
         }
-        Ok(Rule {
-            kind,
-            scope: r.scope,
-            when,
-            level: r.level,
-            message: r.message,
-        })
+        Ok(Rule { kind, scope: r.scope, when, level: r.level, message: r.message })
     }
 }
 
 /// Looks a name up where a condition sits: the row's columns first, then top-level fields.
 fn resolve<'s>(name: &str, visible: Visible<'s>) -> Option<(FieldRef, &'s Field)> {
     if let Some(c) = visible.columns.iter().find(|c| c.id == name) {
-        return Some((
-            FieldRef {
-                id: name.to_string(),
-                in_row: true,
-            },
-            c,
-        ));
+        return Some((FieldRef { id: name.to_string(), in_row: true }, c));
     }
-    visible.top.iter().find(|f| f.id == name).map(|f| {
-        (
-            FieldRef {
-                id: name.to_string(),
-                in_row: false,
-            },
-            f,
-        )
-    })
+    visible.top.iter().find(|f| f.id == name).map(|f| (FieldRef { id: name.to_string(), in_row: false }, f))
 }
 
 fn check_text(t: &Text) -> Result<(), String> {
-    if t.zh.trim().is_empty() || t.en.trim().is_empty() {
-        Err("needs both `zh` and `en`".into())
-    } else {
-        Ok(())
-    }
+    if t.zh.trim().is_empty() || t.en.trim().is_empty() { Err("needs both `zh` and `en`".into()) } else { Ok(()) }
 }
 
 fn type_name(k: FieldType) -> String {
@@ -1278,17 +973,13 @@ fn limit_for(k: FieldType, v: &toml::Value) -> Option<Limit> {
                 toml::Value::String(s) => s.clone(),
                 _ => return None,
             };
-            text.parse::<jiff::civil::Date>()
-                .ok()
-                .filter(|d| d.to_string() == text)
-                .map(Limit::Date)
+            text.parse::<jiff::civil::Date>().ok().filter(|d| d.to_string() == text).map(Limit::Date)
         }
         FieldType::Month => {
             let s = v.as_str()?;
             let (y, m) = s.split_once('-')?;
             let (year, month) = (y.parse::<i16>().ok()?, m.parse::<i8>().ok()?);
-            (y.len() == 4 && m.len() == 2 && (1..=12).contains(&month))
-                .then_some(Limit::Month(Month { year, month }))
+            (y.len() == 4 && m.len() == 2 && (1..=12).contains(&month)).then_some(Limit::Month(Month { year, month }))
         }
         _ => None,
     }
@@ -1369,9 +1060,7 @@ fn compile_pattern(source: &str) -> Result<Pattern, String> {
             '(' if !in_class && chars.peek() == Some(&'?') => {
                 chars.next();
                 if chars.next() != Some(':') {
-                    return Err(
-                        "only `(?:…)` groups work in both the browser and the server".into(),
-                    );
+                    return Err("only `(?:…)` groups work in both the browser and the server".into());
                 }
             }
             _ => class_start = false,
@@ -1384,10 +1073,7 @@ fn compile_pattern(source: &str) -> Result<Pattern, String> {
         return Err("a character class is not closed".into());
     }
     let regex = regex::Regex::new(&format!("^(?:{source})$")).map_err(|e| e.to_string())?;
-    Ok(Pattern {
-        source: source.to_string(),
-        regex,
-    })
+    Ok(Pattern { source: source.to_string(), regex })
 }
 
 #[cfg(test)]
@@ -1426,9 +1112,7 @@ mod tests {
 
     #[test]
     fn an_unknown_type_is_refused() {
-        let e = field_error(
-            "[[fields]]\nid = \"n\"\ntype = \"numbr\"\nlabel = { zh = \"数\", en = \"N\" }\n",
-        );
+        let e = field_error("[[fields]]\nid = \"n\"\ntype = \"numbr\"\nlabel = { zh = \"数\", en = \"N\" }\n");
         assert!(e.contains("numbr"), "{e}");
     }
 
@@ -1437,10 +1121,7 @@ mod tests {
         let e = field_error(
             "[[fields]]\nid = \"phone\"\ntype = \"tel\"\nlabel = { zh = \"手机\", en = \"Phone\" }\npattern = \"1\\\\d{10}\"\n",
         );
-        assert!(
-            e.starts_with("content/forms/sample.toml:4: field `phone`: pattern"),
-            "{e}"
-        );
+        assert!(e.starts_with("content/forms/sample.toml:4: field `phone`: pattern"), "{e}");
         assert!(e.contains("[0-9]"), "{e}");
     }
 
@@ -1449,10 +1130,7 @@ mod tests {
         let e = field_error(
             "[[fields]]\nid = \"n\"\ntype = \"textarea\"\nlabel = { zh = \"说明\", en = \"Note\" }\npattern = \"a+\"\n",
         );
-        assert!(
-            e.contains("`pattern` does not apply to a `textarea` field"),
-            "{e}"
-        );
+        assert!(e.contains("`pattern` does not apply to a `textarea` field"), "{e}");
         let e = field_error(
             "[[fields]]\nid = \"n\"\ntype = \"number\"\nlabel = { zh = \"人数\", en = \"People\" }\nunit = \"人\"\nstep = 0.5\n",
         );
@@ -1468,10 +1146,7 @@ mod tests {
         let e = field_error(
             "[[fields]]\nid = \"total\"\ntype = \"number\"\nlabel = { zh = \"总数\", en = \"Total\" }\n\n[[rules]]\nkind = \"sum\"\ntotal = \"total\"\nparts = [\"senoir\"]\n",
         );
-        assert!(
-            e.starts_with("content/forms/sample.toml:8: rule 1 (sum): no field `senoir`"),
-            "{e}"
-        );
+        assert!(e.starts_with("content/forms/sample.toml:8: rule 1 (sum): no field `senoir`"), "{e}");
     }
 
     #[test]
@@ -1479,10 +1154,7 @@ mod tests {
         let e = field_error(
             "[[fields]]\nid = \"note\"\ntype = \"text\"\nlabel = { zh = \"说明\", en = \"Note\" }\nwhen = { field = \"found\", equals = \"other\" }\n\n[[fields]]\nid = \"found\"\ntype = \"radio\"\nlabel = { zh = \"结论\", en = \"Finding\" }\noptions = [{ value = \"other\", zh = \"其他\", en = \"Other\" }]\n",
         );
-        assert!(
-            e.contains("field `note`") && e.contains("no field `found` declared before"),
-            "{e}"
-        );
+        assert!(e.contains("field `note`") && e.contains("no field `found` declared before"), "{e}");
     }
 
     #[test]
@@ -1498,19 +1170,17 @@ mod tests {
         let e = field_error(
             "[[fields]]\nid = \"a\"\ntype = \"number\"\nlabel = { zh = \"甲\", en = \"A\" }\n\n[[rules]]\nkind = \"compare\"\nleft = \"a\"\nop = \"le\"\nvalue = 3\ntotal = \"a\"\n",
         );
-        assert!(
-            e.contains("`total` is not used by this kind of rule"),
-            "{e}"
-        );
+        assert!(e.contains("`total` is not used by this kind of rule"), "{e}");
     }
 
     #[test]
     fn the_id_must_match_the_file_name() {
-        let e = Schema::from_toml("content/forms/other.toml", &format!("{HEAD}[[fields]]\nid = \"a\"\ntype = \"text\"\nlabel = {{ zh = \"甲\", en = \"A\" }}\n")).unwrap_err();
-        assert!(
-            e.to_string().contains("must match the file name `other`"),
-            "{e}"
-        );
+        let e = Schema::from_toml(
+            "content/forms/other.toml",
+            &format!("{HEAD}[[fields]]\nid = \"a\"\ntype = \"text\"\nlabel = {{ zh = \"甲\", en = \"A\" }}\n"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("must match the file name `other`"), "{e}");
     }
 
     #[test]

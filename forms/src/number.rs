@@ -25,20 +25,11 @@ pub struct Decimal {
 }
 
 impl Decimal {
-    pub const ZERO: Decimal = Decimal {
-        mantissa: 0,
-        scale: 0,
-    };
-    pub const ONE: Decimal = Decimal {
-        mantissa: 1,
-        scale: 0,
-    };
+    pub const ZERO: Decimal = Decimal { mantissa: 0, scale: 0 };
+    pub const ONE: Decimal = Decimal { mantissa: 1, scale: 0 };
 
     pub fn from_i64(value: i64) -> Decimal {
-        Decimal {
-            mantissa: value as i128,
-            scale: 0,
-        }
+        Decimal { mantissa: value as i128, scale: 0 }
     }
 
     /// Parses an HTML valid floating-point number: `-?(D+(.D+)?|.D+)([eE][+-]?D+)?`.
@@ -67,10 +58,7 @@ impl Decimal {
             None => 0,
             Some(e) => {
                 let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
-                if digits.is_empty()
-                    || digits.len() > 4
-                    || !digits.bytes().all(|b| b.is_ascii_digit())
-                {
+                if digits.is_empty() || digits.len() > 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
                     return None;
                 }
                 e.parse().ok()?
@@ -81,11 +69,7 @@ impl Decimal {
         if significant.len() > MAX_DIGITS {
             return None;
         }
-        let mut mantissa: i128 = if significant.is_empty() {
-            0
-        } else {
-            significant.parse().ok()?
-        };
+        let mut mantissa: i128 = if significant.is_empty() { 0 } else { significant.parse().ok()? };
         let mut scale = frac.len() as i64 - exponent;
         if scale < 0 {
             mantissa = mantissa.checked_mul(10i128.checked_pow(u32::try_from(-scale).ok()?)?)?;
@@ -105,13 +89,7 @@ impl Decimal {
             return None;
         }
         let mantissa = if negative { -mantissa } else { mantissa };
-        Some(
-            Decimal {
-                mantissa,
-                scale: scale as u32,
-            }
-            .normalised(),
-        )
+        Some(Decimal { mantissa, scale: scale as u32 }.normalised())
     }
 
     /// Reads a JSON number through its decimal text, so `12.34` stays exactly 12.34.
@@ -131,35 +109,19 @@ impl Decimal {
     /// Both mantissas at a common scale.
     fn aligned(self, other: Decimal) -> Option<(i128, i128, u32)> {
         let scale = self.scale.max(other.scale);
-        let a = self
-            .mantissa
-            .checked_mul(10i128.checked_pow(scale - self.scale)?)?;
-        let b = other
-            .mantissa
-            .checked_mul(10i128.checked_pow(scale - other.scale)?)?;
+        let a = self.mantissa.checked_mul(10i128.checked_pow(scale - self.scale)?)?;
+        let b = other.mantissa.checked_mul(10i128.checked_pow(scale - other.scale)?)?;
         Some((a, b, scale))
     }
 
     pub fn checked_add(self, other: Decimal) -> Option<Decimal> {
         let (a, b, scale) = self.aligned(other)?;
-        Some(
-            Decimal {
-                mantissa: a.checked_add(b)?,
-                scale,
-            }
-            .normalised(),
-        )
+        Some(Decimal { mantissa: a.checked_add(b)?, scale }.normalised())
     }
 
     pub fn checked_sub(self, other: Decimal) -> Option<Decimal> {
         let (a, b, scale) = self.aligned(other)?;
-        Some(
-            Decimal {
-                mantissa: a.checked_sub(b)?,
-                scale,
-            }
-            .normalised(),
-        )
+        Some(Decimal { mantissa: a.checked_sub(b)?, scale }.normalised())
     }
 
     /// Whether `self` is a whole multiple of a positive `step`.
@@ -196,11 +158,7 @@ impl Decimal {
                 return Value::from(i);
             }
         }
-        d.to_string()
-            .parse::<f64>()
-            .ok()
-            .and_then(serde_json::Number::from_f64)
-            .map_or(Value::Null, Value::Number)
+        d.to_string().parse::<f64>().ok().and_then(serde_json::Number::from_f64).map_or(Value::Null, Value::Number)
     }
 }
 
@@ -275,10 +233,7 @@ mod tests {
 
     #[test]
     fn refuses_what_html_number_inputs_refuse() {
-        for s in [
-            "", "-", ".", "5.", "+5", "1,000", "1 000", "abc", "1e", "0x10", "١٢", "1.2.3",
-            "1e99999",
-        ] {
+        for s in ["", "-", ".", "5.", "+5", "1,000", "1 000", "abc", "1e", "0x10", "١٢", "1.2.3", "1e99999"] {
             assert!(Decimal::parse(s).is_none(), "{s:?} should not parse");
         }
     }
@@ -287,10 +242,7 @@ mod tests {
     fn decimal_sums_are_exact() {
         let sum = d("0.1").checked_add(d("0.2")).unwrap();
         assert_eq!(sum, d("0.3"));
-        assert_eq!(
-            d("100.00").checked_sub(d("0.01")).unwrap().to_string(),
-            "99.99"
-        );
+        assert_eq!(d("100.00").checked_sub(d("0.01")).unwrap().to_string(), "99.99");
     }
 
     #[test]
@@ -305,9 +257,6 @@ mod tests {
     fn json_form_is_an_integer_when_whole() {
         assert_eq!(d("12.00").to_json(), serde_json::json!(12));
         assert_eq!(d("12.34").to_json(), serde_json::json!(12.34));
-        assert_eq!(
-            Decimal::from_json(&serde_json::Number::from_f64(0.1).unwrap()),
-            Some(d("0.1"))
-        );
+        assert_eq!(Decimal::from_json(&serde_json::Number::from_f64(0.1).unwrap()), Some(d("0.1")));
     }
 }

@@ -49,36 +49,12 @@ pub enum Level {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RuleKind {
-    Sum {
-        total: String,
-        parts: Vec<String>,
-        op: SumOp,
-    },
-    Compare {
-        left: String,
-        op: CmpOp,
-        right: Operand,
-    },
-    Range {
-        fields: Vec<String>,
-        min: Option<Decimal>,
-        max: Option<Decimal>,
-    },
-    Allowed {
-        field: String,
-        values: Vec<Value>,
-        negate: bool,
-    },
-    Count {
-        group: String,
-        filter: Option<Condition>,
-        min: Option<u32>,
-        max: Option<u32>,
-    },
-    Unique {
-        group: String,
-        field: String,
-    },
+    Sum { total: String, parts: Vec<String>, op: SumOp },
+    Compare { left: String, op: CmpOp, right: Operand },
+    Range { fields: Vec<String>, min: Option<Decimal>, max: Option<Decimal> },
+    Allowed { field: String, values: Vec<Value>, negate: bool },
+    Count { group: String, filter: Option<Condition>, min: Option<u32>, max: Option<u32> },
+    Unique { group: String, field: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -129,15 +105,8 @@ impl Rule {
     /// The fields the rule reads (columns of `scope` for row rules).
     pub fn fields(&self) -> Vec<&str> {
         let mut out: Vec<&str> = match &self.kind {
-            RuleKind::Sum { total, parts, .. } => std::iter::once(total)
-                .chain(parts)
-                .map(String::as_str)
-                .collect(),
-            RuleKind::Compare {
-                left,
-                right: Operand::Field(right),
-                ..
-            } => vec![left, right],
+            RuleKind::Sum { total, parts, .. } => std::iter::once(total).chain(parts).map(String::as_str).collect(),
+            RuleKind::Compare { left, right: Operand::Field(right), .. } => vec![left, right],
             RuleKind::Compare { left, .. } => vec![left],
             RuleKind::Range { fields, .. } => fields.iter().map(String::as_str).collect(),
             RuleKind::Allowed { field, .. } => vec![field],
@@ -169,10 +138,7 @@ struct At<'a> {
 
 impl<'a> At<'a> {
     fn scope(&self) -> Scope<'a> {
-        Scope {
-            top: self.checked.top,
-            row: self.row.map(|r| r.2),
-        }
+        Scope { top: self.checked.top, row: self.row.map(|r| r.2) }
     }
     fn field(&self, id: &str) -> Option<&'a Field> {
         match self.row {
@@ -215,24 +181,12 @@ pub(crate) fn check(checked: &Checked<'_>, level: Level, errors: &mut FieldError
                 let Some(group) = checked.schema.field(group_id) else {
                     continue;
                 };
-                let rows = checked
-                    .top
-                    .get(group_id)
-                    .and_then(Value::as_array)
-                    .map(Vec::as_slice)
-                    .unwrap_or_default();
+                let rows = checked.top.get(group_id).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
                 let indexes = checked.rows.get(group_id);
                 for (kept, row) in rows.iter().enumerate() {
                     let Some(row) = row.as_object() else { continue };
                     let index = indexes.and_then(|ix| ix.get(kept)).copied().unwrap_or(kept);
-                    check_at(
-                        rule,
-                        &At {
-                            checked,
-                            row: Some((group, index, row)),
-                        },
-                        errors,
-                    );
+                    check_at(rule, &At { checked, row: Some((group, index, row)) }, errors);
                 }
             }
         }
@@ -253,16 +207,11 @@ fn check_at(rule: &Rule, at: &At<'_>, errors: &mut FieldErrors) {
     };
     match &rule.kind {
         RuleKind::Sum { total, parts, op } => {
-            if std::iter::once(total)
-                .chain(parts)
-                .any(|id| at.skip(id, errors))
-            {
+            if std::iter::once(total).chain(parts).any(|id| at.skip(id, errors)) {
                 return;
             }
             let Some(loc) = at.loc(total) else { return };
-            let sum = parts
-                .iter()
-                .try_fold(Decimal::ZERO, |acc, id| acc.checked_add(at.number(id)));
+            let sum = parts.iter().try_fold(Decimal::ZERO, |acc, id| acc.checked_add(at.number(id)));
             let Some(sum) = sum else { return };
             let t = at.number(total);
             let broken = match op {
@@ -320,12 +269,7 @@ fn check_at(rule: &Rule, at: &At<'_>, errors: &mut FieldErrors) {
                     (CmpOp::Gt, true) => ("应晚于", "must be after"),
                     (CmpOp::Ge, true) => ("不能早于", "must be on or after"),
                 };
-                let text = say(
-                    &loc,
-                    lang,
-                    format!("{zh}{}", right_text.0),
-                    format!("{en} {}", right_text.1),
-                );
+                let text = say(&loc, lang, format!("{zh}{}", right_text.0), format!("{en} {}", right_text.1));
                 report(loc, text, errors);
             }
         }
@@ -345,11 +289,7 @@ fn check_at(rule: &Rule, at: &At<'_>, errors: &mut FieldErrors) {
                 report(loc, text, errors);
             }
         }
-        RuleKind::Allowed {
-            field,
-            values,
-            negate,
-        } => {
+        RuleKind::Allowed { field, values, negate } => {
             if at.skip(field, errors) {
                 return;
             }
@@ -364,49 +304,25 @@ fn check_at(rule: &Rule, at: &At<'_>, errors: &mut FieldErrors) {
                 v => listed(v),
             };
             if !ok {
-                let text = say(
-                    &loc,
-                    lang,
-                    "与其他填写内容不一致",
-                    "does not fit with other answers",
-                );
+                let text = say(&loc, lang, "与其他填写内容不一致", "does not fit with other answers");
                 report(loc, text, errors);
             }
         }
-        RuleKind::Count {
-            group,
-            filter,
-            min,
-            max,
-        } => {
+        RuleKind::Count { group, filter, min, max } => {
             if at.skip(group, errors) {
                 return;
             }
             let Some(loc) = at.loc(group) else { return };
-            let rows = at
-                .value(group)
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default();
+            let rows = at.value(group).as_array().map(Vec::as_slice).unwrap_or_default();
             let matching = rows
                 .iter()
                 .filter_map(Value::as_object)
-                .filter(|row| {
-                    filter.as_ref().is_none_or(|c| {
-                        c.holds(Scope {
-                            top: at.checked.top,
-                            row: Some(row),
-                        })
-                    })
-                })
+                .filter(|row| filter.as_ref().is_none_or(|c| c.holds(Scope { top: at.checked.top, row: Some(row) })))
                 .count() as u32;
             let text = match (min, max) {
-                (Some(min), _) if matching < *min => say(
-                    &loc,
-                    lang,
-                    format!("至少应有 {min} 条符合要求"),
-                    format!("needs at least {min} matching rows"),
-                ),
+                (Some(min), _) if matching < *min => {
+                    say(&loc, lang, format!("至少应有 {min} 条符合要求"), format!("needs at least {min} matching rows"))
+                }
                 (_, Some(max)) if matching > *max => say(
                     &loc,
                     lang,
@@ -424,14 +340,9 @@ fn check_at(rule: &Rule, at: &At<'_>, errors: &mut FieldErrors) {
             let Some(column) = group_field.column(field) else {
                 return;
             };
-            let rows = at
-                .value(group)
-                .as_array()
-                .map(Vec::as_slice)
-                .unwrap_or_default();
+            let rows = at.value(group).as_array().map(Vec::as_slice).unwrap_or_default();
             let indexes = at.checked.rows.get(group);
-            let index_of =
-                |kept: usize| indexes.and_then(|ix| ix.get(kept)).copied().unwrap_or(kept);
+            let index_of = |kept: usize| indexes.and_then(|ix| ix.get(kept)).copied().unwrap_or(kept);
             let mut seen: Vec<(&Value, usize)> = Vec::new();
             for (kept, row) in rows.iter().enumerate() {
                 let value = row.get(field).unwrap_or(&Value::Null);
@@ -445,12 +356,7 @@ fn check_at(rule: &Rule, at: &At<'_>, errors: &mut FieldErrors) {
                 match seen.iter().find(|(v, _)| *v == value) {
                     Some((_, first)) => {
                         let n = first + 1;
-                        let text = say(
-                            &loc,
-                            lang,
-                            format!("与第 {n} 条重复"),
-                            format!("is the same as in row {n}"),
-                        );
+                        let text = say(&loc, lang, format!("与第 {n} 条重复"), format!("is the same as in row {n}"));
                         report(loc, text, errors);
                     }
                     None => seen.push((value, index_of(kept))),
@@ -462,31 +368,18 @@ fn check_at(rule: &Rule, at: &At<'_>, errors: &mut FieldErrors) {
 
 /// Compares `left` with the right operand: numbers by value, dates and months as
 /// ISO text. `None` when either side is empty (nothing to compare yet).
-fn compare(
-    at: &At<'_>,
-    left: &str,
-    right: &Operand,
-) -> Option<(std::cmp::Ordering, (String, String))> {
+fn compare(at: &At<'_>, left: &str, right: &Operand) -> Option<(std::cmp::Ordering, (String, String))> {
     let unit = at.field(left).and_then(|f| f.unit);
     match (at.value(left), right) {
         (Value::Number(_), Operand::Field(r)) => {
             let (l, rv) = (at.number(left), at.number(r));
-            let zh = format!(
-                "{}（{}）",
-                quoted(at, r, Lang::Zh),
-                with_unit(rv, unit, Lang::Zh)
-            );
-            let en = format!(
-                "{} ({})",
-                quoted(at, r, Lang::En),
-                with_unit(rv, unit, Lang::En)
-            );
+            let zh = format!("{}（{}）", quoted(at, r, Lang::Zh), with_unit(rv, unit, Lang::Zh));
+            let en = format!("{} ({})", quoted(at, r, Lang::En), with_unit(rv, unit, Lang::En));
             Some((l.cmp(&rv), (zh, en)))
         }
-        (Value::Number(_), Operand::Value(Limit::Number(n))) => Some((
-            at.number(left).cmp(n),
-            (with_unit(n, unit, Lang::Zh), with_unit(n, unit, Lang::En)),
-        )),
+        (Value::Number(_), Operand::Value(Limit::Number(n))) => {
+            Some((at.number(left).cmp(n), (with_unit(n, unit, Lang::Zh), with_unit(n, unit, Lang::En))))
+        }
         (Value::String(l), Operand::Field(r)) => {
             let rv = at.value(r).as_str()?;
             if l.is_empty() || rv.is_empty() {
@@ -494,10 +387,7 @@ fn compare(
             }
             Some((
                 l.as_str().cmp(rv),
-                (
-                    format!("{}（{rv}）", quoted(at, r, Lang::Zh)),
-                    format!("{} ({rv})", quoted(at, r, Lang::En)),
-                ),
+                (format!("{}（{rv}）", quoted(at, r, Lang::Zh)), format!("{} ({rv})", quoted(at, r, Lang::En))),
             ))
         }
         (Value::String(l), Operand::Value(limit)) if !l.is_empty() => {

@@ -129,10 +129,7 @@ impl Serialize for Month {
     }
 }
 
-pub(crate) fn serialize_display<S: serde::Serializer, T: std::fmt::Display>(
-    v: &T,
-    s: S,
-) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize_display<S: serde::Serializer, T: std::fmt::Display>(v: &T, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(v)
 }
 
@@ -221,10 +218,7 @@ pub(crate) const UNITS: &[(&str, &str, bool)] = &[
 
 impl Unit {
     pub(crate) fn named(zh: &str) -> Option<Unit> {
-        UNITS
-            .iter()
-            .find(|u| u.0 == zh)
-            .map(|&(zh, en, count)| Unit { zh, en, count })
+        UNITS.iter().find(|u| u.0 == zh).map(|&(zh, en, count)| Unit { zh, en, count })
     }
     pub fn label(&self, lang: Lang) -> &'static str {
         match lang {
@@ -422,9 +416,7 @@ impl Schema {
     }
     /// The top-level fields of one part.
     pub fn fields_in_part<'a>(&'a self, part: &'a str) -> impl Iterator<Item = &'a Field> + 'a {
-        self.fields
-            .iter()
-            .filter(move |f| f.part.as_deref() == Some(part))
+        self.fields.iter().filter(move |f| f.part.as_deref() == Some(part))
     }
     /// A field by id, or a group column as `group.column`.
     pub fn field(&self, id: &str) -> Option<&Field> {
@@ -455,10 +447,7 @@ impl Schema {
     }
     /// Position of a top-level field in the form, for ordering errors.
     pub(crate) fn position(&self, id: &str) -> usize {
-        self.fields
-            .iter()
-            .position(|f| f.id == id)
-            .unwrap_or(usize::MAX)
+        self.fields.iter().position(|f| f.id == id).unwrap_or(usize::MAX)
     }
 }
 

@@ -17,11 +17,7 @@ impl Lang {
     /// Reads a language tag or `lang=` query value: anything starting with `en` is
     /// English, everything else (including an empty or unknown tag) is Chinese.
     pub fn from_tag(tag: &str) -> Lang {
-        if tag.trim().to_ascii_lowercase().starts_with("en") {
-            Lang::En
-        } else {
-            Lang::Zh
-        }
+        if tag.trim().to_ascii_lowercase().starts_with("en") { Lang::En } else { Lang::Zh }
     }
 
     /// The BCP 47 tag for `<html lang>`.

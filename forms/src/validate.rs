@@ -50,11 +50,7 @@ impl Schema {
     /// Returns only the fields present, normalised.
     pub fn validate_draft(&self, input: &Value, lang: Lang) -> Result<Value, FieldErrors> {
         let run = Run::new(self, input, lang, Mode::Draft);
-        if run.errors.is_empty() {
-            Ok(Value::Object(run.out))
-        } else {
-            Err(run.errors)
-        }
+        if run.errors.is_empty() { Ok(Value::Object(run.out)) } else { Err(run.errors) }
     }
 
     /// The warnings for a submission: rules with `level = "warning"` that do not hold
@@ -70,16 +66,13 @@ impl Schema {
     /// Whether the honeypot field was filled in: a bot. Handlers may answer as if
     /// the submission succeeded and store nothing; [`Schema::validate`] refuses it too.
     pub fn is_spam(&self, input: &Value) -> bool {
-        self.fields
-            .iter()
-            .filter(|f| f.kind == FieldType::Honeypot)
-            .any(|f| {
-                input.get(&f.id).is_some_and(|v| match v {
-                    Value::Null => false,
-                    Value::String(s) => !s.trim().is_empty(),
-                    _ => true,
-                })
+        self.fields.iter().filter(|f| f.kind == FieldType::Honeypot).any(|f| {
+            input.get(&f.id).is_some_and(|v| match v {
+                Value::Null => false,
+                Value::String(s) => !s.trim().is_empty(),
+                _ => true,
             })
+        })
     }
 }
 
@@ -111,8 +104,7 @@ impl<'a> Run<'a> {
             rows: HashMap::new(),
         };
         let Some(input) = input.as_object() else {
-            run.errors
-                .add((0, 0, 0), String::new(), not_an_object(lang));
+            run.errors.add((0, 0, 0), String::new(), not_an_object(lang));
             return run;
         };
         for field in &schema.fields {
@@ -122,30 +114,18 @@ impl<'a> Run<'a> {
             }
             let loc = Loc::top(field);
             if field.kind == FieldType::Honeypot {
-                if raw.is_some_and(|v| {
-                    !matches!(v, Value::Null) && v.as_str().is_none_or(|s| !s.trim().is_empty())
-                }) {
+                if raw.is_some_and(|v| !matches!(v, Value::Null) && v.as_str().is_none_or(|s| !s.trim().is_empty())) {
                     run.problem(&loc, Problem::Honeypot);
                 }
                 continue;
             }
-            if mode == Mode::Submit
-                && field.when.as_ref().is_some_and(|c| {
-                    !c.holds(Scope {
-                        top: &run.out,
-                        row: None,
-                    })
-                })
+            if mode == Mode::Submit && field.when.as_ref().is_some_and(|c| !c.holds(Scope { top: &run.out, row: None }))
             {
                 run.hidden.insert(field.id.clone());
                 run.out.insert(field.id.clone(), empty_value(field));
                 continue;
             }
-            let value = if field.kind == FieldType::Group {
-                run.group(field, raw)
-            } else {
-                run.value(&loc, raw)
-            };
+            let value = if field.kind == FieldType::Group { run.group(field, raw) } else { run.value(&loc, raw) };
             run.out.insert(field.id.clone(), value);
         }
         if mode == Mode::Submit {
@@ -162,31 +142,19 @@ impl<'a> Run<'a> {
     fn finish(mut self, level: Level) -> Result<Value, FieldErrors> {
         let mut errors = std::mem::take(&mut self.errors);
         self.rules(level, &mut errors);
-        if errors.is_empty() {
-            Ok(Value::Object(self.out))
-        } else {
-            Err(errors)
-        }
+        if errors.is_empty() { Ok(Value::Object(self.out)) } else { Err(errors) }
     }
 
     fn rules(&self, level: Level, errors: &mut FieldErrors) {
-        let checked = Checked {
-            schema: self.schema,
-            lang: self.lang,
-            top: &self.out,
-            rows: &self.rows,
-            hidden: &self.hidden,
-        };
+        let checked =
+            Checked { schema: self.schema, lang: self.lang, top: &self.out, rows: &self.rows, hidden: &self.hidden };
         match level {
             // `errors` already holds the field errors, so rules skip those fields.
             Level::Error => rules::check(&checked, level, errors),
             Level::Warning => {
                 let mut merged = self.errors.clone();
                 rules::check(&checked, level, &mut merged);
-                for (path, message) in merged
-                    .iter()
-                    .filter(|(path, _)| !self.errors.contains(path))
-                {
+                for (path, message) in merged.iter().filter(|(path, _)| !self.errors.contains(path)) {
                     errors.add(self.order_of(path), path.to_string(), message.to_string());
                 }
             }
@@ -197,15 +165,9 @@ impl<'a> Run<'a> {
         let (top, cell) = crate::schema::split_path(path);
         let position = self.schema.position(top);
         match (cell, self.schema.field(top)) {
-            (Some((row, column)), Some(group)) => (
-                position,
-                row + 1,
-                group
-                    .fields
-                    .iter()
-                    .position(|c| c.id == column)
-                    .map_or(0, |c| c + 1),
-            ),
+            (Some((row, column)), Some(group)) => {
+                (position, row + 1, group.fields.iter().position(|c| c.id == column).map_or(0, |c| c + 1))
+            }
             _ => (position, 0, 0),
         }
     }
@@ -234,12 +196,7 @@ impl<'a> Run<'a> {
             for column in &group.fields {
                 let loc = Loc::cell(group, index, column);
                 let hidden = self.mode == Mode::Submit
-                    && column.when.as_ref().is_some_and(|c| {
-                        !c.holds(Scope {
-                            top: &self.out,
-                            row: Some(&out_row),
-                        })
-                    });
+                    && column.when.as_ref().is_some_and(|c| !c.holds(Scope { top: &self.out, row: Some(&out_row) }));
                 let value = if hidden {
                     self.hidden.insert(loc.path());
                     empty_value(column)
@@ -340,28 +297,16 @@ impl<'a> Run<'a> {
             if field.kind == FieldType::Honeypot || self.hidden.contains(&field.id) {
                 continue;
             }
-            let top = Scope {
-                top: &self.out,
-                row: None,
-            };
+            let top = Scope { top: &self.out, row: None };
             let required = requires(field, top);
             if field.kind == FieldType::Group {
-                let count = self
-                    .out
-                    .get(&field.id)
-                    .and_then(Value::as_array)
-                    .map_or(0, Vec::len) as u32;
+                let count = self.out.get(&field.id).and_then(Value::as_array).map_or(0, Vec::len) as u32;
                 let min = field.min_rows.max(u32::from(required));
                 if count < min && !self.errors.touches(&field.id) {
                     self.problem(&Loc::top(field), Problem::TooFewRows(min));
                 }
                 let indexes = self.rows.get(&field.id).cloned().unwrap_or_default();
-                let rows = self
-                    .out
-                    .get(&field.id)
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
+                let rows = self.out.get(&field.id).and_then(Value::as_array).cloned().unwrap_or_default();
                 for (row, index) in rows.iter().zip(indexes) {
                     let Some(row) = row.as_object() else { continue };
                     for column in &field.fields {
@@ -370,13 +315,7 @@ impl<'a> Run<'a> {
                         if self.hidden.contains(&path) || !self.empty.contains(&path) {
                             continue;
                         }
-                        if requires(
-                            column,
-                            Scope {
-                                top: &self.out,
-                                row: Some(row),
-                            },
-                        ) {
+                        if requires(column, Scope { top: &self.out, row: Some(row) }) {
                             self.problem(&loc, Problem::Required);
                         }
                     }
@@ -491,10 +430,8 @@ fn is_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;
     };
-    let local_ok = !local.is_empty()
-        && local
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || ".!#$%&'*+/=?^_`{|}~-".contains(c));
+    let local_ok =
+        !local.is_empty() && local.chars().all(|c| c.is_ascii_alphanumeric() || ".!#$%&'*+/=?^_`{|}~-".contains(c));
     let label_ok = |l: &str| {
         !l.is_empty()
             && l.len() <= 63
@@ -511,13 +448,8 @@ fn is_url(s: &str) -> bool {
     let Some((scheme, rest)) = s.split_once(':') else {
         return false;
     };
-    let scheme_ok = scheme
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic())
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    let scheme_ok = scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
     scheme_ok && !rest.is_empty() && !s.chars().any(char::is_whitespace)
 }
 
@@ -525,21 +457,14 @@ fn is_url(s: &str) -> bool {
 /// browser has no date picker: `2023/1/5`, `2023.1.5`, `2023年1月5日`.
 fn date(field: &Field, raw: &Value) -> Result<Value, Problem> {
     let bad = || {
-        if field.kind == FieldType::Date {
-            Problem::NotDate
-        } else {
-            Problem::NotMonth
-        }
+        if field.kind == FieldType::Date { Problem::NotDate } else { Problem::NotMonth }
     };
     let s = halfwidth(&scalar_text(raw).map_err(|_| bad())?);
     let s = s.trim();
     if s.is_empty() {
         return Ok(Value::String(String::new()));
     }
-    let numbers: Vec<&str> = s
-        .trim_end_matches(['日', '月'])
-        .split(['-', '/', '.', '年', '月'])
-        .collect();
+    let numbers: Vec<&str> = s.trim_end_matches(['日', '月']).split(['-', '/', '.', '年', '月']).collect();
     let num = |t: &str, max_len: usize| {
         (!t.is_empty() && t.len() <= max_len && t.bytes().all(|b| b.is_ascii_digit()))
             .then(|| t.parse::<i16>().ok())
@@ -560,10 +485,7 @@ fn date(field: &Field, raw: &Value) -> Result<Value, Problem> {
             if !(1..=12).contains(&m) || y < 1 {
                 return Err(bad());
             }
-            let month = Month {
-                year: y,
-                month: m as i8,
-            };
+            let month = Month { year: y, month: m as i8 };
             (Limit::Month(month), month.to_string())
         }
         _ => return Err(bad()),
@@ -584,11 +506,7 @@ fn date(field: &Field, raw: &Value) -> Result<Value, Problem> {
 fn choice(field: &Field, raw: &Value) -> Result<Value, Problem> {
     let s = scalar_text(raw).map_err(|_| Problem::NotOption)?;
     let s = s.trim();
-    if s.is_empty() || field.option(s).is_some() {
-        Ok(Value::String(s.to_string()))
-    } else {
-        Err(Problem::NotOption)
-    }
+    if s.is_empty() || field.option(s).is_some() { Ok(Value::String(s.to_string())) } else { Err(Problem::NotOption) }
 }
 
 /// Ticked checkboxes: an array of option values (or one value, as a form posts a
@@ -596,18 +514,12 @@ fn choice(field: &Field, raw: &Value) -> Result<Value, Problem> {
 fn choices(field: &Field, raw: &Value) -> Result<Value, Problem> {
     let ticked: Vec<String> = match raw {
         Value::Null => Vec::new(),
-        Value::Array(items) => items
-            .iter()
-            .map(scalar_text)
-            .collect::<Result<_, _>>()
-            .map_err(|_| Problem::NotOption)?,
+        Value::Array(items) => {
+            items.iter().map(scalar_text).collect::<Result<_, _>>().map_err(|_| Problem::NotOption)?
+        }
         other => vec![scalar_text(other).map_err(|_| Problem::NotOption)?],
     };
-    let ticked: Vec<&str> = ticked
-        .iter()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let ticked: Vec<&str> = ticked.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
     if ticked.iter().any(|t| field.option(t).is_none()) {
         return Err(Problem::NotOption);
     }
@@ -652,37 +564,17 @@ fn files(field: &Field, raw: &Value) -> Result<Value, Problem> {
             return Err(Problem::TooManyFiles(max));
         }
     }
-    let files = items
-        .into_iter()
-        .map(|item| file(field, item))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(if field.multiple {
-        Value::Array(files)
-    } else {
-        files.into_iter().next().unwrap_or(Value::Null)
-    })
+    let files = items.into_iter().map(|item| file(field, item)).collect::<Result<Vec<_>, _>>()?;
+    Ok(if field.multiple { Value::Array(files) } else { files.into_iter().next().unwrap_or(Value::Null) })
 }
 
 /// One uploaded file's record: `{name, size, content_type, key}`, the key being where
 /// the functions stored it. Checked against `accept` and `max_size`.
 fn file(field: &Field, raw: &Value) -> Result<Value, Problem> {
     let obj = raw.as_object().ok_or(Problem::NotFile)?;
-    let text = |k: &str| {
-        obj.get(k)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let (name, key, content_type) = (
-        text("name"),
-        text("key"),
-        text("content_type").to_ascii_lowercase(),
-    );
-    let size = obj
-        .get("size")
-        .and_then(Value::as_u64)
-        .ok_or(Problem::NotFile)?;
+    let text = |k: &str| obj.get(k).and_then(Value::as_str).map(str::trim).unwrap_or_default().to_string();
+    let (name, key, content_type) = (text("name"), text("key"), text("content_type").to_ascii_lowercase());
+    let size = obj.get("size").and_then(Value::as_u64).ok_or(Problem::NotFile)?;
     if name.is_empty() || key.is_empty() {
         return Err(Problem::NotFile);
     }
@@ -730,25 +622,10 @@ mod tests {
 
     #[test]
     fn email_addresses_follow_the_html_standard() {
-        for ok in [
-            "a@b",
-            "jiandu@ncste.org",
-            "first.last+tag@mail.example.cn",
-            "x@a-b.c",
-        ] {
+        for ok in ["a@b", "jiandu@ncste.org", "first.last+tag@mail.example.cn", "x@a-b.c"] {
             assert!(is_email(ok), "{ok}");
         }
-        for bad in [
-            "",
-            "a",
-            "@b.org",
-            "a@",
-            "a@b..org",
-            "a@-b.org",
-            "a b@c.org",
-            "张三@ncste.org",
-            "a@b.org.",
-        ] {
+        for bad in ["", "a", "@b.org", "a@", "a@b..org", "a@-b.org", "a b@c.org", "张三@ncste.org", "a@b.org."] {
             assert!(!is_email(bad), "{bad}");
         }
     }
@@ -766,18 +643,10 @@ mod tests {
     fn accept_matches_extensions_mime_types_and_families() {
         let accept = |tokens: &[&str]| tokens.iter().map(|t| t.to_string()).collect::<Vec<_>>();
         assert!(accepts(&accept(&[".pdf"]), "Report.PDF", ""));
-        assert!(accepts(
-            &accept(&["application/pdf"]),
-            "report",
-            "application/pdf"
-        ));
+        assert!(accepts(&accept(&["application/pdf"]), "report", "application/pdf"));
         assert!(accepts(&accept(&["image/*"]), "x", "image/png"));
         assert!(!accepts(&accept(&["image/*"]), "x.png", "text/plain"));
-        assert!(!accepts(
-            &accept(&[".pdf", ".docx"]),
-            "x.pdf.exe",
-            "application/x-msdownload"
-        ));
+        assert!(!accepts(&accept(&[".pdf", ".docx"]), "x.pdf.exe", "application/x-msdownload"));
         assert!(accepts(&[], "anything.bin", ""));
     }
 

@@ -93,14 +93,7 @@ const ISSUERS: &[&str] = &[
     "中国科协组织人事部",
 ];
 const KINDS: &[&str] = &["notice", "notice", "notice", "policy", "course", "case"];
-const CODES: &[&str] = &[
-    "国科办监",
-    "冀科平函",
-    "科协发组字",
-    "国科发政",
-    "京科发",
-    "教科技厅函",
-];
+const CODES: &[&str] = &["国科办监", "冀科平函", "科协发组字", "国科发政", "京科发", "教科技厅函"];
 
 struct Page {
     url: String,
@@ -126,13 +119,8 @@ fn generate(n: usize) -> Vec<Page> {
                 issuers.push(ISSUERS[rng.below(ISSUERS.len())].to_string());
                 issuers.dedup();
             }
-            let doc_number = matches!(kind, "notice" | "policy").then(|| {
-                format!(
-                    "{}〔{year}〕{}号",
-                    CODES[rng.below(CODES.len())],
-                    1 + rng.below(200)
-                )
-            });
+            let doc_number = matches!(kind, "notice" | "policy")
+                .then(|| format!("{}〔{year}〕{}号", CODES[rng.below(CODES.len())], 1 + rng.below(200)));
             let title_len = 12 + rng.below(16);
             Page {
                 url: format!("/{kind}s/page-{i}/"),
@@ -177,10 +165,7 @@ fn cpu_split() -> Option<(Duration, Duration)> {
     let fields: Vec<&str> = after_name.split(' ').collect();
     let user: u64 = fields.get(11)?.parse().ok()?;
     let system: u64 = fields.get(12)?.parse().ok()?;
-    Some((
-        Duration::from_millis(user * 10),
-        Duration::from_millis(system * 10),
-    ))
+    Some((Duration::from_millis(user * 10), Duration::from_millis(system * 10)))
 }
 
 /// Runs `f`, returning its result, wall time and CPU time.
@@ -218,11 +203,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pages = generate(n);
     let docs = documents(&pages);
     let body_bytes: usize = pages.iter().map(|p| p.body.len()).sum();
-    println!(
-        "pages: {n}, body text {:.1} MB (generated in {})",
-        body_bytes as f64 / 1e6,
-        ms(t.elapsed())
-    );
+    println!("pages: {n}, body text {:.1} MB (generated in {})", body_bytes as f64 / 1e6, ms(t.elapsed()));
     println!("threads: {}", rayon::current_num_threads());
 
     let mut times = Vec::new();
@@ -255,31 +236,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _ = std::fs::remove_dir_all(&dir);
     let before = cpu_split();
     let (stats, wall, cpu_used) = timed(|| index.write(&dir));
-    let split = before
-        .zip(cpu_split())
-        .map(|(a, b)| format!(" (user {}, system {})", ms(b.0 - a.0), ms(b.1 - a.1)));
+    let split = before.zip(cpu_split()).map(|(a, b)| format!(" (user {}, system {})", ms(b.0 - a.0), ms(b.1 - a.1)));
     let stats = stats?;
-    println!(
-        "write: {}{}{} (fresh directory)",
-        ms(wall),
-        cpu(cpu_used),
-        split.unwrap_or_default()
-    );
+    println!("write: {}{}{} (fresh directory)", ms(wall), cpu(cpu_used), split.unwrap_or_default());
     let (again, wall, cpu_used) = timed(|| index.write(&dir));
     again?;
-    println!(
-        "write: {}{} (again, nothing changed)",
-        ms(wall),
-        cpu(cpu_used)
-    );
+    println!("write: {}{} (again, nothing changed)", ms(wall), cpu(cpu_used));
     let copy = SearchIndex::build(&docs);
     let (again, wall, cpu_used) = timed(|| copy.write(&dir));
     again?;
-    println!(
-        "write: {}{} (every file again, over the last write)",
-        ms(wall),
-        cpu(cpu_used)
-    );
+    println!("write: {}{} (every file again, over the last write)", ms(wall), cpu(cpu_used));
     println!(
         "index: {} documents, {} terms, {} shards, {:.1} MB total ({:.1} KB per shard on average)",
         stats.documents,
@@ -293,17 +259,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let chunk = file_size(&dir.join("d").join("0.json"));
     println!("meta.json: {meta} B; a details chunk: {chunk} B");
     let size_of = |sub: &str, shards: &[usize]| -> u64 {
-        shards
-            .iter()
-            .map(|s| file_size(&dir.join(sub).join(format!("{s}.json"))))
-            .sum()
+        shards.iter().map(|s| file_size(&dir.join(sub).join(format!("{s}.json")))).sum()
     };
     for query in ["科研 诚信", "2023 绩效", "教育培训", "国科办监〔2022〕83号"] {
         let terms = format::query_terms(query);
-        let mut shards: Vec<usize> = terms
-            .iter()
-            .map(|t| format::shard_of(t, stats.shards))
-            .collect();
+        let mut shards: Vec<usize> = terms.iter().map(|t| format::shard_of(t, stats.shards)).collect();
         shards.sort();
         shards.dedup();
         // Positions are fetched only for a run of three or more units.

@@ -71,8 +71,7 @@ fn snippet(body: &str) -> String {
             continue;
         }
         if pending_space {
-            let joins =
-                out.chars().next_back().is_some_and(crate::text::is_cjk) && crate::text::is_cjk(c);
+            let joins = out.chars().next_back().is_some_and(crate::text::is_cjk) && crate::text::is_cjk(c);
             if !joins {
                 out.push(' ');
                 chars += 1;
@@ -164,8 +163,7 @@ impl Fragment {
     /// of its own.
     fn build(docs: &[Document], order: &[usize], first_id: usize) -> Fragment {
         let mut analyser = Analyser::default();
-        let mut building: Vec<FxHashMap<u64, Building>> =
-            (0..PARTS).map(|_| FxHashMap::default()).collect();
+        let mut building: Vec<FxHashMap<u64, Building>> = (0..PARTS).map(|_| FxHashMap::default()).collect();
         let mut names = FxHashMap::default();
         let mut records = Vec::with_capacity(order.len());
         let mut pending: Vec<Vec<Occurrence>> = (0..PARTS).map(|_| Vec::new()).collect();
@@ -202,11 +200,7 @@ impl Fragment {
                     .collect()
             })
             .collect();
-        Fragment {
-            parts,
-            names,
-            records,
-        }
+        Fragment { parts, names, records }
     }
 }
 
@@ -218,30 +212,19 @@ impl SearchIndex {
         for (i, doc) in docs.iter().enumerate() {
             last_of_url.insert(doc.url, i);
         }
-        let mut order: Vec<usize> = (0..docs.len())
-            .filter(|&i| last_of_url.get(docs[i].url) == Some(&i))
-            .collect();
-        order.sort_by(|&a, &b| {
-            docs[b]
-                .date
-                .cmp(&docs[a].date)
-                .then_with(|| docs[a].url.cmp(docs[b].url))
-        });
+        let mut order: Vec<usize> = (0..docs.len()).filter(|&i| last_of_url.get(docs[i].url) == Some(&i)).collect();
+        order.sort_by(|&a, &b| docs[b].date.cmp(&docs[a].date).then_with(|| docs[a].url.cmp(docs[b].url)));
 
         // Two fragments per thread: fewer lists to merge than with many small
         // fragments, yet a thread slowed by a neighbour does not hold up the build.
-        let per_fragment = order
-            .len()
-            .div_ceil(rayon::current_num_threads() * 2)
-            .max(BATCH);
+        let per_fragment = order.len().div_ceil(rayon::current_num_threads() * 2).max(BATCH);
         let fragments: Vec<Fragment> = order
             .par_chunks(per_fragment)
             .enumerate()
             .map(|(f, chunk)| Fragment::build(docs, chunk, f * per_fragment))
             .collect();
 
-        let mut by_part: Vec<Vec<FxHashMap<u64, PostingList>>> =
-            (0..PARTS).map(|_| Vec::new()).collect();
+        let mut by_part: Vec<Vec<FxHashMap<u64, PostingList>>> = (0..PARTS).map(|_| Vec::new()).collect();
         let mut names = FxHashMap::default();
         let mut records = Vec::with_capacity(order.len());
         for fragment in fragments {
@@ -267,9 +250,7 @@ impl SearchIndex {
                 for map in maps {
                     for (key, list) in map {
                         match merged.entry(key) {
-                            std::collections::hash_map::Entry::Occupied(e) => {
-                                e.into_mut().append(class_of(key), list)
-                            }
+                            std::collections::hash_map::Entry::Occupied(e) => e.into_mut().append(class_of(key), list),
                             std::collections::hash_map::Entry::Vacant(e) => {
                                 e.insert(list);
                             }
@@ -280,18 +261,8 @@ impl SearchIndex {
             })
             .collect();
 
-        let ids_by_url = order
-            .iter()
-            .enumerate()
-            .map(|(id, &i)| (docs[i].url.to_string(), id as u32))
-            .collect();
-        SearchIndex {
-            docs: records,
-            ids_by_url,
-            parts,
-            names,
-            state: Mutex::default(),
-        }
+        let ids_by_url = order.iter().enumerate().map(|(id, &i)| (docs[i].url.to_string(), id as u32)).collect();
+        SearchIndex { docs: records, ids_by_url, parts, names, state: Mutex::default() }
     }
 
     /// Adds a page, or replaces the page with the same URL (serve mode).
@@ -308,10 +279,7 @@ impl SearchIndex {
                 (id, FxHashMap::default())
             }
         };
-        let state = self
-            .state
-            .get_mut()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let state = self.state.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner());
         let (postings, names) = Analyser::default().postings(doc);
         for (key, posting, positions) in postings {
             // An edit leaves most of a page's postings as they were; only the
@@ -319,12 +287,7 @@ impl SearchIndex {
             if old.remove(&key) != Some((posting, positions.clone())) {
                 state.changed_keys.insert(key);
             }
-            self.parts[part_of(key)].entry(key).or_default().insert(
-                class_of(key),
-                id,
-                &posting,
-                &positions,
-            );
+            self.parts[part_of(key)].entry(key).or_default().insert(class_of(key), id, &posting, &positions);
         }
         state.changed_keys.extend(old.into_keys());
         state.changed_docs.insert(id);
@@ -338,10 +301,7 @@ impl SearchIndex {
     pub fn remove(&mut self, url: &str) {
         if let Some(id) = self.ids_by_url.remove(url) {
             let old = self.remove_postings(id);
-            let state = self
-                .state
-                .get_mut()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let state = self.state.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner());
             state.changed_keys.extend(old.into_keys());
             state.changed_docs.insert(id);
             self.docs[id as usize] = None;
@@ -385,10 +345,7 @@ mod tests {
 
     #[test]
     fn snippet_keeps_the_start_of_the_body_without_line_breaks() {
-        assert_eq!(
-            snippet("  为深入\n贯彻落实\n\nthe plan  2023年"),
-            "为深入贯彻落实 the plan 2023年"
-        );
+        assert_eq!(snippet("  为深入\n贯彻落实\n\nthe plan  2023年"), "为深入贯彻落实 the plan 2023年");
         let long: String = "科".repeat(200);
         assert_eq!(snippet(&long).chars().count(), SNIPPET_CHARS + 1);
     }

@@ -44,9 +44,7 @@ pub struct IndexStats {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
-    #[error(
-        "cannot write the search index at {path}: {source} (is the output directory writable?)"
-    )]
+    #[error("cannot write the search index at {path}: {source} (is the output directory writable?)")]
     Io {
         path: PathBuf,
         #[source]

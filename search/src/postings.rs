@@ -26,8 +26,7 @@
 
 use crate::terms::TermClass;
 
-pub(crate) const ALPHABET: &[u8; 64] =
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+pub(crate) const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// Ends one document's positions.
 pub(crate) const END_OF_POSITIONS: u8 = b'A';
@@ -169,11 +168,7 @@ impl Posting {
     }
 
     fn from_parts(k: u8, tail: &[u8]) -> Posting {
-        let mut p = Posting {
-            k,
-            tail: [0; 1 + 2 * MAX_FOLLOWERS],
-            tail_len: tail.len() as u8,
-        };
+        let mut p = Posting { k, tail: [0; 1 + 2 * MAX_FOLLOWERS], tail_len: tail.len() as u8 };
         p.tail[..tail.len()].copy_from_slice(tail);
         p
     }
@@ -187,11 +182,7 @@ impl PartialEq for Posting {
 
 /// Body occurrence count → 0..=7 (0: not in the body): 1, 2, 3–4, 5–8, …, 33+.
 pub(crate) fn tf_bucket(tf: u32) -> u8 {
-    if tf == 0 {
-        0
-    } else {
-        (32 - (tf - 1).leading_zeros()).min(6) as u8 + 1
-    }
+    if tf == 0 { 0 } else { (32 - (tf - 1).leading_zeros()).min(6) as u8 + 1 }
 }
 
 pub(crate) fn encode_posting(
@@ -201,11 +192,7 @@ pub(crate) fn encode_posting(
     followers: &[u32],
     distinct_followers: usize,
 ) -> Posting {
-    let mut p = Posting {
-        k: 0,
-        tail: [0; 1 + 2 * MAX_FOLLOWERS],
-        tail_len: 0,
-    };
+    let mut p = Posting { k: 0, tail: [0; 1 + 2 * MAX_FOLLOWERS], tail_len: 0 };
     match class {
         TermClass::Facet => {}
         TermClass::Char | TermClass::Pair => {
@@ -263,11 +250,7 @@ pub(crate) fn push_position(out: &mut impl Sink, previous: Option<u32>, position
 
 impl PostingList {
     fn push_id(&mut self, class: TermClass, id: u32, k: u8) {
-        let delta = if self.count == 0 {
-            id as u64 + 1
-        } else {
-            (id - self.last) as u64
-        };
+        let delta = if self.count == 0 { id as u64 + 1 } else { (id - self.last) as u64 };
         push_prefix(&mut self.bytes, class, delta, k);
         if self.count == 0 {
             self.first = id;
@@ -359,12 +342,7 @@ impl PostingList {
     /// Rewrites the id prefix of the posting at `step` so it counts from `previous`.
     fn rebase(&mut self, class: TermClass, step: &Step, previous: i64) {
         let mut prefix = Vec::with_capacity(4);
-        push_prefix(
-            &mut prefix,
-            class,
-            (step.id as i64 - previous) as u64,
-            step.k,
-        );
+        push_prefix(&mut prefix, class, (step.id as i64 - previous) as u64, step.k);
         self.bytes.vec().splice(step.start..step.tail_start, prefix);
     }
 
@@ -387,19 +365,11 @@ impl PostingList {
             positions.extend(self.positions.vec().drain(range));
             positions.pop();
         }
-        let mut cursor = Cursor {
-            pos: found.end,
-            id: id as i64,
-            index: found.index + 1,
-        };
+        let mut cursor = Cursor { pos: found.end, id: id as i64, index: found.index + 1 };
         match cursor.next(&self.bytes, class) {
             Some(next) => {
                 let removed = found.end - found.start;
-                let next = Step {
-                    start: found.start,
-                    tail_start: next.tail_start - removed,
-                    ..next
-                };
+                let next = Step { start: found.start, tail_start: next.tail_start - removed, ..next };
                 self.bytes.vec().drain(found.start..found.end);
                 self.rebase(class, &next, previous);
                 if id == self.first {
@@ -432,27 +402,16 @@ impl PostingList {
             return;
         };
         let mut encoded = Vec::with_capacity(12);
-        push_prefix(
-            &mut encoded,
-            class,
-            (id as i64 - previous) as u64,
-            posting.k,
-        );
+        push_prefix(&mut encoded, class, (id as i64 - previous) as u64, posting.k);
         encoded.extend_from_slice(posting.tail());
         let shift = encoded.len();
         self.bytes.vec().splice(next.start..next.start, encoded);
-        let moved = Step {
-            start: next.start + shift,
-            tail_start: next.tail_start + shift,
-            end: next.end + shift,
-            ..next
-        };
+        let moved =
+            Step { start: next.start + shift, tail_start: next.tail_start + shift, end: next.end + shift, ..next };
         self.rebase(class, &moved, id as i64);
         if has_positions(class) {
             let at = self.segment(next.index).start;
-            self.positions
-                .vec()
-                .splice(at..at, positions.iter().copied().chain([END_OF_POSITIONS]));
+            self.positions.vec().splice(at..at, positions.iter().copied().chain([END_OF_POSITIONS]));
         }
         self.first = self.first.min(id);
         self.count += 1;
@@ -488,11 +447,7 @@ struct Cursor {
 
 impl Default for Cursor {
     fn default() -> Cursor {
-        Cursor {
-            pos: 0,
-            id: -1,
-            index: 0,
-        }
+        Cursor { pos: 0, id: -1, index: 0 }
     }
 }
 
@@ -503,35 +458,18 @@ impl Cursor {
         }
         let start = self.pos;
         let v = read_varint(bytes, &mut self.pos);
-        let (delta, k) = if has_k(class) {
-            (v >> 3, (v & 7) as u8)
-        } else {
-            (v, 0)
-        };
+        let (delta, k) = if has_k(class) { (v >> 3, (v & 7) as u8) } else { (v, 0) };
         self.id += delta as i64;
         let tail_start = self.pos;
         let tail_len = match class {
             TermClass::Facet => 0,
             TermClass::Char | TermClass::Pair => 1,
-            TermClass::Word => {
-                1 + if (1..=MAX_FOLLOWERS as u8).contains(&k) {
-                    2 * k as usize
-                } else {
-                    0
-                }
-            }
+            TermClass::Word => 1 + if (1..=MAX_FOLLOWERS as u8).contains(&k) { 2 * k as usize } else { 0 },
         };
         self.pos = (self.pos + tail_len).min(bytes.len());
         let index = self.index;
         self.index += 1;
-        Some(Step {
-            id: self.id as u32,
-            k,
-            index,
-            start,
-            tail_start,
-            end: self.pos,
-        })
+        Some(Step { id: self.id as u32, k, index, start, tail_start, end: self.pos })
     }
 }
 
@@ -553,13 +491,7 @@ mod tests {
         out
     }
 
-    fn push_with_positions(
-        list: &mut PostingList,
-        class: TermClass,
-        id: u32,
-        p: &Posting,
-        ps: &[u32],
-    ) {
+    fn push_with_positions(list: &mut PostingList, class: TermClass, id: u32, p: &Posting, ps: &[u32]) {
         list.push(class, id, p);
         list.positions.extend_from_slice(&positions_of(ps));
         list.end_positions();
@@ -567,10 +499,7 @@ mod tests {
 
     #[test]
     fn body_counts_fall_into_doubling_buckets() {
-        let buckets: Vec<u8> = [0, 1, 2, 3, 4, 5, 8, 9, 16, 17, 32, 33, 1000]
-            .iter()
-            .map(|&t| tf_bucket(t))
-            .collect();
+        let buckets: Vec<u8> = [0, 1, 2, 3, 4, 5, 8, 9, 16, 17, 32, 33, 1000].iter().map(|&t| tf_bucket(t)).collect();
         assert_eq!(buckets, vec![0, 1, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7]);
     }
 
@@ -578,12 +507,7 @@ mod tests {
     fn lists_appended_in_pieces_decode_like_one_built_whole() {
         let class = TermClass::Word;
         let p = |n: u32| {
-            posting(
-                class,
-                (n % 8) as u8,
-                n,
-                &[n.wrapping_mul(7919), n.wrapping_mul(104_729)][..(n % 3) as usize],
-            )
+            posting(class, (n % 8) as u8, n, &[n.wrapping_mul(7919), n.wrapping_mul(104_729)][..(n % 3) as usize])
         };
         let ps = |n: u32| vec![n % 5, n % 5 + 40, 1000 + n % 7];
         let mut whole = PostingList::default();
@@ -627,12 +551,7 @@ mod tests {
         let positions: Vec<Vec<u8>> = decoded.into_iter().map(|(_, _, ps)| ps).collect();
         assert_eq!(
             positions,
-            vec![
-                positions_of(&[0, 1, 2]),
-                positions_of(&[2, 102]),
-                positions_of(&[7]),
-                positions_of(&[90])
-            ]
+            vec![positions_of(&[0, 1, 2]), positions_of(&[2, 102]), positions_of(&[7]), positions_of(&[90])]
         );
         assert_eq!((list.first, list.last, list.count), (0, 9, 4));
         for id in [0, 2, 7, 9] {

@@ -96,11 +96,7 @@ pub(crate) const META_TAG_SHIFT: u32 = 24;
 impl Occurrence {
     fn new(key: u64, position: u32, field: u8, follower: Option<u32>) -> Occurrence {
         let meta = field as u32 | follower.map_or(0, |h| HAS_FOLLOWER | (h & 0xFFF) << 5);
-        Occurrence {
-            key,
-            position,
-            meta,
-        }
+        Occurrence { key, position, meta }
     }
 
     fn field(&self) -> u8 {
@@ -148,13 +144,7 @@ impl Gathered {
 
     pub fn posting(&self, class: TermClass) -> Posting {
         let shown = (self.distinct as usize).min(MAX_FOLLOWERS);
-        encode_posting(
-            class,
-            self.fields,
-            self.body_tf,
-            &self.followers[..shown],
-            self.distinct as usize,
-        )
+        encode_posting(class, self.fields, self.body_tf, &self.followers[..shown], self.distinct as usize)
     }
 }
 
@@ -187,11 +177,7 @@ impl Analyser {
     /// Hands what a page says about each term to `emit`: occurrences of pairs
     /// and words in page order, then one count per character, then facets.
     /// Returns the text of the word and facet keys among them.
-    pub fn occurrences(
-        &mut self,
-        doc: &Document,
-        mut emit: impl FnMut(Occurrence),
-    ) -> Vec<(u64, Box<str>)> {
+    pub fn occurrences(&mut self, doc: &Document, mut emit: impl FnMut(Occurrence)) -> Vec<(u64, Box<str>)> {
         let mut names: Vec<(u64, Box<str>)> = Vec::new();
         let mut position = 0u32;
         let fields = [(doc.title, FIELD_TITLE)]
@@ -200,26 +186,17 @@ impl Analyser {
             .chain(doc.issuers.iter().map(|i| (i.as_str(), FIELD_ISSUER)))
             .chain([(doc.body, FIELD_BODY)]);
         for (text, field) in fields {
-            let mut chars = CharCounts {
-                body: &mut self.char_body,
-                fields: &mut self.char_fields,
-                touched: &mut self.touched,
-            };
+            let mut chars =
+                CharCounts { body: &mut self.char_body, fields: &mut self.char_fields, touched: &mut self.touched };
             self.tokeniser.runs(text, Mode::Document, |units, words| {
-                emit_run(
-                    units, words, field, position, &mut chars, &mut emit, &mut names,
-                );
+                emit_run(units, words, field, position, &mut chars, &mut emit, &mut names);
                 position = position.saturating_add(units.len() as u32 + 1);
             });
         }
         for c in self.touched.drain(..) {
             let i = c as usize;
             let key = char_key(char::from_u32(c as u32).unwrap_or(char::REPLACEMENT_CHARACTER));
-            emit(Occurrence {
-                key,
-                position: self.char_body[i] as u32,
-                meta: self.char_fields[i] as u32,
-            });
+            emit(Occurrence { key, position: self.char_body[i] as u32, meta: self.char_fields[i] as u32 });
             self.char_body[i] = 0;
             self.char_fields[i] = 0;
         }
@@ -243,10 +220,7 @@ impl Analyser {
     /// One posting per term of a page, with its positions (serve mode's
     /// single-page path).
     #[allow(clippy::type_complexity)]
-    pub fn postings(
-        &mut self,
-        doc: &Document,
-    ) -> (Vec<(u64, Posting, Vec<u8>)>, Vec<(u64, Box<str>)>) {
+    pub fn postings(&mut self, doc: &Document) -> (Vec<(u64, Posting, Vec<u8>)>, Vec<(u64, Box<str>)>) {
         let mut gathered: FxHashMap<u64, (Gathered, Vec<u8>, Option<u32>)> = FxHashMap::default();
         let names = self.occurrences(doc, |o| {
             let class = class_of(o.key);
@@ -257,10 +231,8 @@ impl Analyser {
                 *last = Some(o.position);
             }
         });
-        let postings = gathered
-            .into_iter()
-            .map(|(key, (g, positions, _))| (key, g.posting(class_of(key)), positions))
-            .collect();
+        let postings =
+            gathered.into_iter().map(|(key, (g, positions, _))| (key, g.posting(class_of(key)), positions)).collect();
         (postings, names)
     }
 }
@@ -279,11 +251,7 @@ impl CharCounts<'_> {
         if i >= BMP {
             let body = u32::from(field == FIELD_BODY);
             let fields = if field == FIELD_BODY { 0 } else { field as u32 };
-            return Some(Occurrence {
-                key: char_key(c),
-                position: body,
-                meta: fields,
-            });
+            return Some(Occurrence { key: char_key(c), position: body, meta: fields });
         }
         if self.body[i] == 0 && self.fields[i] == 0 {
             self.touched.push(i as u16);
@@ -323,12 +291,7 @@ fn emit_run(
                 if !names.iter().any(|(k, _)| *k == key) {
                     names.push((key, word.into()));
                 }
-                emit(Occurrence::new(
-                    key,
-                    position,
-                    field,
-                    units.get(i + 1).map(|u| u.hash(words)),
-                ));
+                emit(Occurrence::new(key, position, field, units.get(i + 1).map(|u| u.hash(words))));
             }
         }
     }

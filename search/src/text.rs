@@ -75,10 +75,7 @@ fn classify(c: char) -> Class {
         Class::Word
     } else if is_cjk(c) {
         Class::Cjk
-    } else if matches!(
-        c,
-        ' ' | '\t' | '\n' | '\r' | '\u{0B}' | '\u{0C}' | '\u{A0}' | '\u{2028}' | '\u{2029}'
-    ) {
+    } else if matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{0B}' | '\u{0C}' | '\u{A0}' | '\u{2028}' | '\u{2029}') {
         Class::Space
     } else {
         Class::Break
@@ -148,11 +145,7 @@ impl Tokeniser {
                         in_word = false;
                     }
                     pending_space = false;
-                    self.units.push(Unit {
-                        cjk: Some(c),
-                        start: 0,
-                        end: 0,
-                    });
+                    self.units.push(Unit { cjk: Some(c), start: 0, end: 0 });
                 }
                 Class::Space => pending_space = true,
                 Class::Break => {
@@ -174,11 +167,7 @@ impl Tokeniser {
     fn finish_word(&mut self, start: usize) {
         let end = self.words.len();
         // Word buffers are far below 4 GiB: a page is kilobytes.
-        self.units.push(Unit {
-            cjk: None,
-            start: start as u32,
-            end: end as u32,
-        });
+        self.units.push(Unit { cjk: None, start: start as u32, end: end as u32 });
     }
 
     fn flush(&mut self, on_run: &mut impl FnMut(&[Unit], &str)) {
@@ -220,19 +209,13 @@ mod tests {
 
     #[test]
     fn full_width_and_upper_case_letters_fold_to_lower_ascii() {
-        assert_eq!(
-            runs("ＡＩ伦理 Covid-19", Mode::Query),
-            vec!["[ai]伦理", "[covid]", "[19]"]
-        );
+        assert_eq!(runs("ＡＩ伦理 Covid-19", Mode::Query), vec!["[ai]伦理", "[covid]", "[19]"]);
     }
 
     #[test]
     fn line_breaks_inside_chinese_text_do_not_split_a_word_in_pages() {
         assert_eq!(runs("《关\n于加强》", Mode::Document), vec!["关于加强"]);
-        assert_eq!(
-            runs("2022 年 6 - 12 月", Mode::Document),
-            vec!["[2022]年[6]", "[12]月"]
-        );
+        assert_eq!(runs("2022 年 6 - 12 月", Mode::Document), vec!["[2022]年[6]", "[12]月"]);
         assert_eq!(runs("ai 2023", Mode::Document), vec!["[ai][2023]"]);
     }
 

@@ -58,10 +58,7 @@ pub(crate) struct WriteState {
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> SearchError + '_ {
-    move |source| SearchError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
+    move |source| SearchError::Io { path: path.to_path_buf(), source }
 }
 
 /// Appends `s` as a JSON string literal.
@@ -85,9 +82,7 @@ pub(crate) fn push_json_str(out: &mut String, s: &str) {
 }
 
 fn shard_count(total_bytes: usize, previous: Option<usize>) -> usize {
-    let ideal = total_bytes
-        .div_ceil(TARGET_SHARD_BYTES)
-        .clamp(1, MAX_SHARDS);
+    let ideal = total_bytes.div_ceil(TARGET_SHARD_BYTES).clamp(1, MAX_SHARDS);
     // Serve mode: keep the count while the size stays near it, so an edit does
     // not reshuffle every term into a new file.
     match previous {
@@ -109,22 +104,11 @@ impl SearchIndex {
     /// one no longer has. Written again to the same directory after `upsert`
     /// or `remove`, it rewrites only the files those changed.
     pub fn write(&self, dir: &Path) -> Result<IndexStats, SearchError> {
-        let mut state = self
-            .state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let state = &mut *state;
         // Sized by the lists alone: they are what every query fetches.
-        let total: usize = self
-            .parts
-            .iter()
-            .flat_map(|p| p.values())
-            .map(|l| l.bytes.len())
-            .sum();
-        let previous = state
-            .written
-            .take()
-            .filter(|w| w.dir == dir && shard_count(total, Some(w.shards)) == w.shards);
+        let total: usize = self.parts.iter().flat_map(|p| p.values()).map(|l| l.bytes.len()).sum();
+        let previous = state.written.take().filter(|w| w.dir == dir && shard_count(total, Some(w.shards)) == w.shards);
         let result = match previous {
             Some(written) => self.write_changes(written, state),
             None => self.write_all(dir, shard_count(total, None)),
@@ -143,18 +127,13 @@ impl SearchIndex {
         let placed: Vec<(u32, u64)> = self
             .parts
             .par_iter()
-            .flat_map_iter(|part| {
-                part.keys()
-                    .map(|&key| (self.shard_of_key(key, shards) as u32, key))
-            })
+            .flat_map_iter(|part| part.keys().map(|&key| (self.shard_of_key(key, shards) as u32, key)))
             .collect();
         let mut shard_keys: Vec<Vec<u64>> = vec![Vec::new(); shards];
         for (s, key) in placed {
             shard_keys[s as usize].push(key);
         }
-        shard_keys
-            .par_iter_mut()
-            .for_each(|keys| keys.sort_unstable());
+        shard_keys.par_iter_mut().for_each(|keys| keys.sort_unstable());
 
         let dirs = Dirs::new(dir)?;
         let shard_files = (0..shards)
@@ -162,27 +141,15 @@ impl SearchIndex {
             .map(|s| self.write_shard(&dirs, s, &shard_keys[s]))
             .collect::<Result<Vec<_>, _>>()?;
         let chunks = self.docs.len().div_ceil(DOCS_PER_CHUNK);
-        let chunk_files = (0..chunks)
-            .into_par_iter()
-            .map(|c| self.write_chunk(&dirs, c))
-            .collect::<Result<Vec<_>, _>>()?;
+        let chunk_files =
+            (0..chunks).into_par_iter().map(|c| self.write_chunk(&dirs, c)).collect::<Result<Vec<_>, _>>()?;
         remove_stale(&dirs.shards, shards)?;
         remove_stale(&dirs.positions, shards)?;
         remove_stale(&dirs.chunks, chunks)?;
-        Ok(Written {
-            dir: dir.to_path_buf(),
-            shards,
-            shard_keys,
-            shard_files,
-            chunk_files,
-        })
+        Ok(Written { dir: dir.to_path_buf(), shards, shard_keys, shard_files, chunk_files })
     }
 
-    fn write_changes(
-        &self,
-        mut written: Written,
-        state: &WriteState,
-    ) -> Result<Written, SearchError> {
+    fn write_changes(&self, mut written: Written, state: &WriteState) -> Result<Written, SearchError> {
         let dirs = Dirs::new(&written.dir)?;
         let mut dirty: Vec<usize> = Vec::new();
         for &key in &state.changed_keys {
@@ -200,10 +167,7 @@ impl SearchIndex {
         }
         let rewritten = dirty
             .par_iter()
-            .map(|&s| {
-                self.write_shard(&dirs, s, &written.shard_keys[s])
-                    .map(|f| (s, f))
-            })
+            .map(|&s| self.write_shard(&dirs, s, &written.shard_keys[s]).map(|f| (s, f)))
             .collect::<Result<Vec<_>, _>>()?;
         for (s, file) in rewritten {
             written.shard_files[s] = file;
@@ -211,17 +175,11 @@ impl SearchIndex {
 
         let chunks = self.docs.len().div_ceil(DOCS_PER_CHUNK);
         written.chunk_files.resize(chunks, (0, 0));
-        let mut dirty: Vec<usize> = state
-            .changed_docs
-            .iter()
-            .map(|&id| id as usize / DOCS_PER_CHUNK)
-            .collect();
+        let mut dirty: Vec<usize> = state.changed_docs.iter().map(|&id| id as usize / DOCS_PER_CHUNK).collect();
         dirty.sort_unstable();
         dirty.dedup();
-        let rewritten = dirty
-            .par_iter()
-            .map(|&c| self.write_chunk(&dirs, c).map(|f| (c, f)))
-            .collect::<Result<Vec<_>, _>>()?;
+        let rewritten =
+            dirty.par_iter().map(|&c| self.write_chunk(&dirs, c).map(|f| (c, f))).collect::<Result<Vec<_>, _>>()?;
         for (c, file) in rewritten {
             written.chunk_files[c] = file;
         }
@@ -250,10 +208,8 @@ impl SearchIndex {
 
     /// Writes `s/<n>.json` and `p/<n>.json`; returns their hash and size.
     fn write_shard(&self, dirs: &Dirs, s: usize, keys: &[u64]) -> Result<(u64, u64), SearchError> {
-        let entries: Vec<(u64, &PostingList)> = keys
-            .iter()
-            .filter_map(|&key| self.parts[part_of(key)].get(&key).map(|list| (key, list)))
-            .collect();
+        let entries: Vec<(u64, &PostingList)> =
+            keys.iter().filter_map(|&key| self.parts[part_of(key)].get(&key).map(|list| (key, list))).collect();
         let lists = self.shard_json(&entries, |l| &l.bytes);
         let positions = self.shard_json(&entries, |l| &l.positions);
         let mut hash = FxHasher::default();
@@ -266,8 +222,7 @@ impl SearchIndex {
     }
 
     fn write_chunk(&self, dirs: &Dirs, c: usize) -> Result<(u64, u64), SearchError> {
-        let records =
-            &self.docs[c * DOCS_PER_CHUNK..((c + 1) * DOCS_PER_CHUNK).min(self.docs.len())];
+        let records = &self.docs[c * DOCS_PER_CHUNK..((c + 1) * DOCS_PER_CHUNK).min(self.docs.len())];
         let out = chunk_json(records);
         let path = dirs.chunks.join(format!("{c}.json"));
         std::fs::write(&path, &out).map_err(io_error(&path))?;
@@ -277,20 +232,14 @@ impl SearchIndex {
     fn shard_of_key(&self, key: u64, shards: usize) -> usize {
         let hash = match class_of(key) {
             TermClass::Char => hash_code_points([key as u32 & 0x1F_FFFF]),
-            TermClass::Pair => {
-                hash_code_points([(key >> 21) as u32 & 0x1F_FFFF, key as u32 & 0x1F_FFFF])
-            }
+            TermClass::Pair => hash_code_points([(key >> 21) as u32 & 0x1F_FFFF, key as u32 & 0x1F_FFFF]),
             TermClass::Word | TermClass::Facet => self.names.get(&key).map_or(0, |n| hash_str(n)),
         };
         hash as usize % shards
     }
 
     /// `{"term":"digits",…}` of the entries that have any of `bytes`.
-    fn shard_json(
-        &self,
-        entries: &[(u64, &PostingList)],
-        bytes: impl Fn(&PostingList) -> &[u8],
-    ) -> Vec<u8> {
+    fn shard_json(&self, entries: &[(u64, &PostingList)], bytes: impl Fn(&PostingList) -> &[u8]) -> Vec<u8> {
         let size: usize = entries.iter().map(|(_, l)| bytes(l).len() + 16).sum();
         let mut out: Vec<u8> = Vec::with_capacity(size + 2);
         out.push(b'{');
@@ -405,11 +354,7 @@ struct Dirs {
 
 impl Dirs {
     fn new(dir: &Path) -> Result<Dirs, SearchError> {
-        let dirs = Dirs {
-            shards: dir.join("s"),
-            positions: dir.join("p"),
-            chunks: dir.join("d"),
-        };
+        let dirs = Dirs { shards: dir.join("s"), positions: dir.join("p"), chunks: dir.join("d") };
         for d in [&dirs.shards, &dirs.positions, &dirs.chunks] {
             std::fs::create_dir_all(d).map_err(io_error(d))?;
         }

@@ -163,11 +163,8 @@ fn corpus() -> Vec<Page> {
 /// Real administrative prose cut into pages, so the fixture spans several
 /// shards and the client's tests can compare it with brute force at scale.
 fn prose_pages() -> Vec<Page> {
-    let lines: Vec<&'static str> = include_str!("../examples/bench_corpus.txt")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
+    let lines: Vec<&'static str> =
+        include_str!("../examples/bench_corpus.txt").lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     let kinds = ["notice", "policy", "course", "case"];
     let issuers = ["中国科协", "中国科学院人事局", "科技部办公厅"];
     (0..lines.len().saturating_sub(12) / 3)
@@ -180,9 +177,7 @@ fn prose_pages() -> Vec<Page> {
                 kind: kinds[i % kinds.len()],
                 issuers: vec![issuers[i % issuers.len()].to_string()],
                 year: Some(2010 + (i % 9) as i32),
-                date: Some(Box::leak(
-                    format!("{}-01-{:02}", 2010 + i % 9, 1 + i % 28).into_boxed_str(),
-                )),
+                date: Some(Box::leak(format!("{}-01-{:02}", 2010 + i % 9, 1 + i % 28).into_boxed_str())),
                 body: Box::leak(body.into_boxed_str()),
             }
         })
@@ -193,11 +188,7 @@ fn prose_pages() -> Vec<Page> {
 fn target_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
         let dir = PathBuf::from(dir);
-        return if dir.is_absolute() {
-            dir
-        } else {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(dir)
-        };
+        return if dir.is_absolute() { dir } else { Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(dir) };
     }
     // target/<profile>/deps/<this test>
     std::env::current_exe()
@@ -214,10 +205,7 @@ fn read_json(path: &Path) -> Value {
 /// Ids in a posting list, decoded as `static/search.js` does (ids only).
 fn ids_of(term: &str, list: &str) -> Vec<u32> {
     const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let digits: Vec<u32> = list
-        .bytes()
-        .map(|b| B64.bytes().position(|c| c == b).unwrap() as u32)
-        .collect();
+    let digits: Vec<u32> = list.bytes().map(|b| B64.bytes().position(|c| c == b).unwrap() as u32).collect();
     let (with_k, tail) = if term.contains(':') {
         (false, 0)
     } else if term.is_ascii() {
@@ -244,12 +232,7 @@ fn ids_of(term: &str, list: &str) -> Vec<u32> {
         }
         id += v as i64;
         ids.push(id as u32);
-        p += tail
-            + if (1..=4).contains(&k) {
-                2 * k as usize
-            } else {
-                0
-            };
+        p += tail + if (1..=4).contains(&k) { 2 * k as usize } else { 0 };
     }
     ids
 }
@@ -258,15 +241,8 @@ fn ids_of(term: &str, list: &str) -> Vec<u32> {
 fn postings(dir: &Path, term: &str) -> Vec<u32> {
     let meta = read_json(&dir.join("meta.json"));
     let shards = meta["shards"].as_u64().unwrap() as usize;
-    let shard = read_json(
-        &dir.join("s")
-            .join(format!("{}.json", format::shard_of(term, shards))),
-    );
-    shard
-        .get(term)
-        .and_then(Value::as_str)
-        .map(|l| ids_of(term, l))
-        .unwrap_or_default()
+    let shard = read_json(&dir.join("s").join(format!("{}.json", format::shard_of(term, shards))));
+    shard.get(term).and_then(Value::as_str).map(|l| ids_of(term, l)).unwrap_or_default()
 }
 
 fn details(dir: &Path, id: u32) -> Value {
@@ -280,10 +256,7 @@ fn url_of(dir: &Path, id: u32) -> String {
 }
 
 fn urls(dir: &Path, term: &str) -> BTreeSet<String> {
-    postings(dir, term)
-        .into_iter()
-        .map(|id| url_of(dir, id))
-        .collect()
+    postings(dir, term).into_iter().map(|id| url_of(dir, id)).collect()
 }
 
 fn set(urls: &[&str]) -> BTreeSet<String> {
@@ -304,16 +277,9 @@ fn writes_the_fixture_the_node_tests_read() {
     let index = build(&pages);
     let stats = index.write(&root.join("index")).unwrap();
     assert_eq!(stats.documents, pages.len());
-    assert!(
-        stats.shards > 1,
-        "the fixture should exercise more than one shard"
-    );
+    assert!(stats.shards > 1, "the fixture should exercise more than one shard");
     let listed: Vec<Value> = pages.iter().map(Page::json).collect();
-    std::fs::write(
-        root.join("corpus.json"),
-        serde_json::to_string_pretty(&listed).unwrap(),
-    )
-    .unwrap();
+    std::fs::write(root.join("corpus.json"), serde_json::to_string_pretty(&listed).unwrap()).unwrap();
 
     // Serve mode: one page edited, one added, one removed.
     let mut index = index;
@@ -326,11 +292,7 @@ fn writes_the_fixture_the_node_tests_read() {
     all.retain(|p| p.url != "/cases/trap/" && p.url != updated[0].url);
     all.append(&mut updated);
     let listed: Vec<Value> = all.iter().map(Page::json).collect();
-    std::fs::write(
-        root.join("updated-corpus.json"),
-        serde_json::to_string_pretty(&listed).unwrap(),
-    )
-    .unwrap();
+    std::fs::write(root.join("updated-corpus.json"), serde_json::to_string_pretty(&listed).unwrap()).unwrap();
 
     // The Rust side's reading of queries, for the client's tokeniser to match.
     let queries = [
@@ -352,11 +314,7 @@ fn writes_the_fixture_the_node_tests_read() {
             json!({"query": q, "terms": terms, "shards_of_97": shards})
         })
         .collect();
-    std::fs::write(
-        root.join("query-terms.json"),
-        serde_json::to_string_pretty(&terms).unwrap(),
-    )
-    .unwrap();
+    std::fs::write(root.join("query-terms.json"), serde_json::to_string_pretty(&terms).unwrap()).unwrap();
 }
 
 fn corpus_after_edits() -> Vec<Page> {
@@ -405,19 +363,14 @@ fn a_line_break_inside_a_word_does_not_hide_it() {
     let dir = tempfile::tempdir().unwrap();
     build(&corpus()).write(dir.path()).unwrap();
     assert!(urls(dir.path(), "诚信").contains("/policies/line-break/"));
-    assert!(
-        urls(dir.path(), "ai").contains("/policies/line-break/"),
-        "full-width ＡＩ is indexed as ai"
-    );
+    assert!(urls(dir.path(), "ai").contains("/policies/line-break/"), "full-width ＡＩ is indexed as ai");
 }
 
 #[test]
 fn ids_run_newest_first_and_undated_pages_last() {
     let dir = tempfile::tempdir().unwrap();
     build(&corpus()).write(dir.path()).unwrap();
-    let dates: Vec<String> = (0..10)
-        .map(|id| details(dir.path(), id)[3].as_str().unwrap().to_string())
-        .collect();
+    let dates: Vec<String> = (0..10).map(|id| details(dir.path(), id)[3].as_str().unwrap().to_string()).collect();
     let mut sorted = dates.clone();
     sorted.sort_by(|a, b| match (a.is_empty(), b.is_empty()) {
         (true, false) => std::cmp::Ordering::Greater,
@@ -438,21 +391,9 @@ fn facets_are_terms_and_meta_lists_their_values_by_use() {
     assert_eq!(meta["types"][0], json!(["notice", 5]));
     assert_eq!(meta["issuers"][0], json!(["科技部办公厅", 3]));
     assert_eq!(meta["years"][0], json!([2024, 1]));
-    assert_eq!(
-        urls(dir.path(), "t:case"),
-        set(&["/cases/trap/", "/cases/no-date/"])
-    );
-    assert_eq!(
-        urls(dir.path(), "y:2023"),
-        set(&[
-            "/courses/chengxin-jianshe/",
-            "/notices/jikepinghan-2023-16/"
-        ])
-    );
-    assert_eq!(
-        urls(dir.path(), "i:中国科协"),
-        set(&["/policies/line-break/", "/cases/no-date/"])
-    );
+    assert_eq!(urls(dir.path(), "t:case"), set(&["/cases/trap/", "/cases/no-date/"]));
+    assert_eq!(urls(dir.path(), "y:2023"), set(&["/courses/chengxin-jianshe/", "/notices/jikepinghan-2023-16/"]));
+    assert_eq!(urls(dir.path(), "i:中国科协"), set(&["/policies/line-break/", "/cases/no-date/"]));
 }
 
 #[test]
@@ -481,18 +422,9 @@ fn upsert_replaces_a_page_in_every_list_and_remove_leaves_no_trace() {
     assert!(!urls(dir.path(), "绩效").contains("/notices/jixiao-title/"));
     assert!(urls(dir.path(), "经费").contains("/notices/jixiao-title/"));
     assert!(!urls(dir.path(), "钻研").contains("/cases/trap/"));
-    assert!(
-        postings(dir.path(), "钻研").is_empty(),
-        "a term only the removed page had is gone"
-    );
-    let removed_ids: Vec<u32> = (0..10)
-        .filter(|&id| details(dir.path(), id).is_number())
-        .collect();
-    assert_eq!(
-        removed_ids.len(),
-        1,
-        "a removed page leaves a 0 in its chunk"
-    );
+    assert!(postings(dir.path(), "钻研").is_empty(), "a term only the removed page had is gone");
+    let removed_ids: Vec<u32> = (0..10).filter(|&id| details(dir.path(), id).is_number()).collect();
+    assert_eq!(removed_ids.len(), 1, "a removed page leaves a 0 in its chunk");
     assert_eq!(read_json(&dir.path().join("meta.json"))["docs"], 9);
 }
 
@@ -518,21 +450,8 @@ fn an_index_built_page_by_page_lists_the_same_pages_as_one_built_at_once() {
     }
     let pieces = tempfile::tempdir().unwrap();
     index.write(pieces.path()).unwrap();
-    for term in [
-        "诚信",
-        "科研",
-        "绩效",
-        "2023",
-        "t:notice",
-        "i:中国科协",
-        "号",
-        "83",
-    ] {
-        assert_eq!(
-            urls(whole.path(), term),
-            urls(pieces.path(), term),
-            "{term}"
-        );
+    for term in ["诚信", "科研", "绩效", "2023", "t:notice", "i:中国科协", "号", "83"] {
+        assert_eq!(urls(whole.path(), term), urls(pieces.path(), term), "{term}");
     }
 }
 
@@ -557,10 +476,7 @@ fn write_removes_shards_and_chunks_it_no_longer_has_and_nothing_else() {
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .map(|p| p.metadata().unwrap().len())
         .sum();
-    let json_files = walk(dir.path())
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .count();
+    let json_files = walk(dir.path()).iter().filter(|p| p.extension().is_some_and(|e| e == "json")).count();
     assert_eq!(json_files, stats.files);
     assert_eq!(on_disk, stats.bytes);
 }
@@ -584,10 +500,7 @@ fn writing_into_an_unwritable_place_names_the_path() {
     let blocker = dir.path().join("file");
     std::fs::write(&blocker, "").unwrap();
     let err = build(&corpus()).write(&blocker.join("index")).unwrap_err();
-    assert!(
-        err.to_string().contains("file/index") || err.to_string().contains("file"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("file/index") || err.to_string().contains("file"), "{err}");
 }
 
 #[test]
@@ -598,29 +511,15 @@ fn the_index_can_be_shared_between_threads() {
 
 #[test]
 fn query_terms_are_pairs_lone_characters_and_words() {
-    assert_eq!(
-        format::query_terms("科研诚信"),
-        vec!["科研", "研诚", "诚信"]
-    );
-    assert_eq!(
-        format::query_terms("国科办监[2022]83号"),
-        vec!["国科", "科办", "办监", "2022", "83", "号"]
-    );
+    assert_eq!(format::query_terms("科研诚信"), vec!["科研", "研诚", "诚信"]);
+    assert_eq!(format::query_terms("国科办监[2022]83号"), vec!["国科", "科办", "办监", "2022", "83", "号"]);
     assert_eq!(format::query_terms("2023 绩效"), vec!["2023", "绩效"]);
     assert_eq!(format::query_terms("诚"), vec!["诚"]);
 }
 
 /// Every file under `dir`, relative path → bytes.
 fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
-    walk(dir)
-        .into_iter()
-        .map(|p| {
-            (
-                p.strip_prefix(dir).unwrap().to_path_buf(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
-        .collect()
+    walk(dir).into_iter().map(|p| (p.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&p).unwrap())).collect()
 }
 
 fn many_pages() -> Vec<Page> {
@@ -642,10 +541,7 @@ fn upserting_pages_newest_first_writes_the_same_files_as_building_them() {
     }
     let pieces = tempfile::tempdir().unwrap();
     index.write(pieces.path()).unwrap();
-    assert!(
-        tree(whole.path()) == tree(pieces.path()),
-        "the two indexes differ"
-    );
+    assert!(tree(whole.path()) == tree(pieces.path()), "the two indexes differ");
 }
 
 #[test]
@@ -662,10 +558,7 @@ fn writing_again_after_edits_leaves_the_same_files_as_a_full_write() {
     let fresh = tempfile::tempdir().unwrap();
     let fresh_stats = index.write(fresh.path()).unwrap();
     assert_eq!(stats, fresh_stats);
-    assert!(
-        tree(served.path()) == tree(fresh.path()),
-        "an incremental write differs from a full one"
-    );
+    assert!(tree(served.path()) == tree(fresh.path()), "an incremental write differs from a full one");
 }
 
 #[test]
@@ -680,24 +573,13 @@ fn an_edit_rewrites_only_the_files_it_changed() {
         }
     }
     // One word of one page changes; its length and every other page stay.
-    let page = pages
-        .iter()
-        .find(|p| p.url == "/notices/jixiao-body/")
-        .unwrap();
+    let page = pages.iter().find(|p| p.url == "/notices/jixiao-body/").unwrap();
     let body = page.body.replacen("重点", "要点", 1);
-    let edited = Document {
-        body: &body,
-        ..page.doc()
-    };
+    let edited = Document { body: &body, ..page.doc() };
     index.upsert(&edited);
     index.write(dir.path()).unwrap();
     let count = |sub: &str| std::fs::read_dir(dir.path().join(sub)).unwrap().count();
     assert_eq!(count("d"), 1, "only the page's details chunk");
-    assert!(
-        count("s") <= 6 && count("s") >= 1,
-        "{} of {} shards rewritten",
-        count("s"),
-        stats.shards
-    );
+    assert!(count("s") <= 6 && count("s") >= 1, "{} of {} shards rewritten", count("s"), stats.shards);
     assert_eq!(count("s"), count("p"));
 }

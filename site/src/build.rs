@@ -12,10 +12,10 @@ use walkdir::WalkDir;
 
 use crate::check;
 use crate::config::Config;
+use crate::content::Page;
 use crate::content::{Kind, Library};
 use crate::error::BuildError;
 use crate::feeds;
-use crate::content::Page;
 use crate::render::{self, Job, Listings, Output, Renderer};
 use gazette_search::SearchIndex;
 
@@ -220,7 +220,8 @@ pub fn load_checked(root: &Path) -> Result<Library, BuildError> {
 pub fn build_site(root: &Path, out: &Path) -> Result<BuildReport, BuildError> {
     let started = Instant::now();
     let site = Site::load(root, false)?;
-    let mut report = BuildReport { content_pages: site.library.pages().len(), load: started.elapsed(), ..Default::default() };
+    let mut report =
+        BuildReport { content_pages: site.library.pages().len(), load: started.elapsed(), ..Default::default() };
     site.write_all(out, &mut report)?;
     report.total = started.elapsed();
     Ok(report)
@@ -228,7 +229,10 @@ pub fn build_site(root: &Path, out: &Path) -> Result<BuildReport, BuildError> {
 
 /// Empties `out`, refusing folders that are clearly not a build output.
 fn prepare_out_dir(root: &Path, out: &Path) -> Result<(), BuildError> {
-    let refuse = |why: &str| BuildError::Config { path: out.to_path_buf(), message: format!("refusing to use as output folder: {why}") };
+    let refuse = |why: &str| BuildError::Config {
+        path: out.to_path_buf(),
+        message: format!("refusing to use as output folder: {why}"),
+    };
     let canonical_root = root.canonicalize().map_err(|e| BuildError::io("resolve", root, e))?;
     if out.exists() {
         let canonical_out = out.canonicalize().map_err(|e| BuildError::io("resolve", out, e))?;

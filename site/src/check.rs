@@ -39,7 +39,11 @@ fn duplicate_doc_numbers(library: &Library, errors: &mut Vec<ContentError>) {
                 &page.source,
                 page.line_of("doc_number"),
                 "doc_number",
-                format!("{number} is already used by {} (line {})", first.source.display(), first.line_of("doc_number")),
+                format!(
+                    "{number} is already used by {} (line {})",
+                    first.source.display(),
+                    first.line_of("doc_number")
+                ),
             ));
         }
     }
@@ -83,7 +87,8 @@ fn check_links(page: &Page, library: &Library, known_urls: &HashSet<String>, err
         let exists = if let Some(target) = target {
             anchor.is_none_or(|anchor| target.content.outline.iter().any(|h| h.id == anchor))
         } else if dest.starts_with('/') {
-            let with_slash = if dest.ends_with('/') || dest.contains('.') { dest.to_string() } else { format!("{dest}/") };
+            let with_slash =
+                if dest.ends_with('/') || dest.contains('.') { dest.to_string() } else { format!("{dest}/") };
             if let (Some(anchor), Some(target)) = (anchor, library.get(&with_slash))
                 && !target.content.outline.iter().any(|h| h.id == anchor)
             {

@@ -40,7 +40,12 @@ pub enum BuildError {
     #[error("search index: {0}")]
     Search(String),
     #[error("cannot {action} {path}: {source}")]
-    Io { action: &'static str, path: PathBuf, #[source] source: std::io::Error },
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl BuildError {

@@ -68,7 +68,9 @@ pub fn atom(config: &Config, library: &Library, kind: Option<Kind>) -> String {
 }
 
 pub fn sitemap(config: &Config, urls: &[String]) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
     for url in urls {
         let _ = writeln!(out, "<url><loc>{}{}</loc></url>", config.base_url, xml_escape(url));
     }
@@ -101,13 +103,19 @@ fn ics_text(name: &str, value: &str) -> String {
 /// Course dates (all-day events spanning the course) and notice deadlines.
 pub fn calendar(config: &Config, library: &Library) -> String {
     let host = config.base_url.split("://").nth(1).unwrap_or("gazette").split('/').next().unwrap_or("gazette");
-    let mut out = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//gazette//site//ZH\r\nCALSCALE:GREGORIAN\r\n");
+    let mut out =
+        String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//gazette//site//ZH\r\nCALSCALE:GREGORIAN\r\n");
     out.push_str(&ics_text("X-WR-CALNAME", &config.title));
     let stamp = "20000101T000000Z";
     let mut event = |uid: String, start: Date, end: Date, summary: &str, url: &str| {
         out.push_str("BEGIN:VEVENT\r\n");
         out.push_str(&ics_text("UID", &format!("{uid}@{host}")));
-        let _ = write!(out, "DTSTAMP:{stamp}\r\nDTSTART;VALUE=DATE:{}\r\nDTEND;VALUE=DATE:{}\r\n", start.strftime("%Y%m%d"), end.strftime("%Y%m%d"));
+        let _ = write!(
+            out,
+            "DTSTAMP:{stamp}\r\nDTSTART;VALUE=DATE:{}\r\nDTEND;VALUE=DATE:{}\r\n",
+            start.strftime("%Y%m%d"),
+            end.strftime("%Y%m%d")
+        );
         out.push_str(&ics_text("SUMMARY", summary));
         out.push_str(&ics_text("URL", &format!("{}{url}", config.base_url)));
         out.push_str("END:VEVENT\r\n");
@@ -119,7 +127,13 @@ pub fn calendar(config: &Config, library: &Library) -> String {
         }
         if let Some(deadline) = page.notice().and_then(|n| n.deadline) {
             let end = deadline.tomorrow().unwrap_or(deadline);
-            event(format!("deadline-{}-{}", page.kind.name(), page.slug), deadline, end, &format!("截止：{}", page.title), &page.url);
+            event(
+                format!("deadline-{}-{}", page.kind.name(), page.slug),
+                deadline,
+                end,
+                &format!("截止：{}", page.title),
+                &page.url,
+            );
         }
     }
     out.push_str("END:VCALENDAR\r\n");

@@ -73,7 +73,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("page_n", "第 {n} 页", "Page {n}"),
     ("items_count", "共 {n} 条", "{n} items"),
     ("search_placeholder", "输入关键词、发文字号", "Keywords or document number"),
-    ("search_needs_js", "站内搜索需要启用 JavaScript。您也可以按栏目浏览：", "Site search needs JavaScript. You can also browse the listings:"),
+    (
+        "search_needs_js",
+        "站内搜索需要启用 JavaScript。您也可以按栏目浏览：",
+        "Site search needs JavaScript. You can also browse the listings:",
+    ),
     ("all_types", "全部类型", "All types"),
     ("all_issuers", "全部发文单位", "All issuers"),
     ("all_years", "全部年份", "All years"),
@@ -95,10 +99,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
 
 /// The UI strings of one language, for templates.
 pub fn strings(language: Language) -> HashMap<&'static str, &'static str> {
-    STRINGS
-        .iter()
-        .map(|(key, zh, en)| (*key, if language == Language::En { *en } else { *zh }))
-        .collect()
+    STRINGS.iter().map(|(key, zh, en)| (*key, if language == Language::En { *en } else { *zh })).collect()
 }
 
 #[cfg(test)]

@@ -19,6 +19,6 @@ mod render;
 pub mod scaffold;
 pub mod serve;
 
-pub use build::{build_site, BuildReport};
+pub use build::{BuildReport, build_site};
 pub use config::Config;
 pub use error::{BuildError, ContentError};

@@ -178,7 +178,9 @@ mod tests {
 
     #[test]
     fn chinese_heading_numbers_become_stable_anchors() {
-        let rendered = render("## 一、总体要求\n### （一）指导思想\n#### 1. 坚持\n#### 2. 坚持\n### （二）目标\n## 二、任务\n#### 1、第一\n");
+        let rendered = render(
+            "## 一、总体要求\n### （一）指导思想\n#### 1. 坚持\n#### 2. 坚持\n### （二）目标\n## 二、任务\n#### 1、第一\n",
+        );
         let ids: Vec<&str> = rendered.outline.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(ids, ["s1", "s1-1", "s1-1-1", "s1-1-2", "s1-2", "s2", "s2-0-1"]);
         assert!(rendered.html.contains(r#"<h2 id="s1">一、总体要求</h2>"#), "{}", rendered.html);
@@ -210,10 +212,10 @@ mod tests {
     #[test]
     fn links_are_collected_with_their_line() {
         let rendered = render("第一段。\n\n见[课程](/courses/a/)和\n[附件](fujian.txt)。\n");
-        assert_eq!(rendered.links, vec![
-            Link { dest: "/courses/a/".into(), body_line: 2 },
-            Link { dest: "fujian.txt".into(), body_line: 3 },
-        ]);
+        assert_eq!(
+            rendered.links,
+            vec![Link { dest: "/courses/a/".into(), body_line: 2 }, Link { dest: "fujian.txt".into(), body_line: 3 },]
+        );
         assert_eq!(rendered.first_paragraph, "第一段。");
     }
 }

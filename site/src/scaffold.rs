@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
 
-use crate::content::{Kind, CONTENT_DIR};
+use crate::content::{CONTENT_DIR, Kind};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScaffoldError {
@@ -99,7 +99,8 @@ pub fn create(root: &Path, kind: Kind, title: &str, slug: &str, today: Date) -> 
         return Err(ScaffoldError::Exists(path));
     }
     std::fs::create_dir_all(&dir).map_err(|source| ScaffoldError::Io { path: dir.clone(), source })?;
-    std::fs::write(&path, template(kind, title, today)).map_err(|source| ScaffoldError::Io { path: path.clone(), source })?;
+    std::fs::write(&path, template(kind, title, today))
+        .map_err(|source| ScaffoldError::Io { path: path.clone(), source })?;
     Ok(path)
 }
 

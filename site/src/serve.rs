@@ -14,20 +14,20 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::IntoResponse;
-use axum::routing::get;
 use axum::Router;
+use axum::response::IntoResponse;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::get;
 use futures_util::stream::Stream;
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::broadcast;
-use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamExt;
+use tokio_stream::wrappers::BroadcastStream;
 use tower_http::services::{ServeDir, ServeFile};
 
-use crate::build::{self, BuildReport, Site, STATIC_DIR};
+use crate::build::{self, BuildReport, STATIC_DIR, Site};
 use crate::config::Config;
-use crate::content::{self, Kind, Library, CONTENT_DIR};
+use crate::content::{self, CONTENT_DIR, Kind, Library};
 use crate::error::BuildError;
 use crate::render::{Job, TEMPLATES_DIR};
 
@@ -59,7 +59,8 @@ impl LiveSite {
     pub fn build(root: &Path, out: &Path) -> Result<(LiveSite, BuildReport), BuildError> {
         let started = Instant::now();
         let site = Site::load(root, true)?;
-        let mut report = BuildReport { content_pages: site.library.pages().len(), load: started.elapsed(), ..Default::default() };
+        let mut report =
+            BuildReport { content_pages: site.library.pages().len(), load: started.elapsed(), ..Default::default() };
         let search = site.write_all(out, &mut report)?;
         report.total = started.elapsed();
         let known_urls = Site::known_urls(root, &site.library);
@@ -107,9 +108,15 @@ impl LiveSite {
         let root = self.site.root.clone();
         let slug = slug_of(file);
         let url = format!("/{}/{}/", kind.dir(), slug);
-        let new_page = if file.exists() { Some(content::load_page(&root, kind, file).map_err(BuildError::Content)?) } else { None };
+        let new_page = if file.exists() {
+            Some(content::load_page(&root, kind, file).map_err(BuildError::Content)?)
+        } else {
+            None
+        };
         let listing_view = |page: Option<&content::Page>| {
-            page.map(|p| (p.title.clone(), p.date(), p.summary.clone(), serde_json::to_string(&p.meta).unwrap_or_default()))
+            page.map(|p| {
+                (p.title.clone(), p.date(), p.summary.clone(), serde_json::to_string(&p.meta).unwrap_or_default())
+            })
         };
         let listings_unchanged = listing_view(self.site.library.get(&url)) == listing_view(new_page.as_ref());
         // What other pages may link to: anchors and attachments.
@@ -249,7 +256,10 @@ pub async fn serve(root: PathBuf, out: PathBuf, port: u16, api: Option<Router>) 
     let files = ServeDir::new(&out).append_index_html_on_directories(true).not_found_service(not_found);
     let events_tx = reload_tx.clone();
     let mut app = Router::new()
-        .route("/__gazette/livereload.js", get(|| async { ([("content-type", "text/javascript")], LIVE_RELOAD_JS).into_response() }))
+        .route(
+            "/__gazette/livereload.js",
+            get(|| async { ([("content-type", "text/javascript")], LIVE_RELOAD_JS).into_response() }),
+        )
         .route("/__gazette/events", get(move || live_reload_events(events_tx.subscribe())));
     if let Some(api) = api {
         app = app.nest("/api", api);
@@ -264,7 +274,8 @@ pub async fn serve(root: PathBuf, out: PathBuf, port: u16, api: Option<Router>) 
 }
 
 async fn live_reload_events(rx: broadcast::Receiver<()>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    let stream = BroadcastStream::new(rx).filter_map(|message| message.ok().map(|()| Ok(Event::default().data("reload"))));
+    let stream =
+        BroadcastStream::new(rx).filter_map(|message| message.ok().map(|()| Ok(Event::default().data("reload"))));
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
@@ -292,7 +303,10 @@ fn rebuild_loop(mut live: LiveSite, changes: mpsc::Receiver<PathBuf>, reload: br
                 for error in &errors {
                     eprintln!("{error}");
                 }
-                eprintln!("Not rebuilt: fix the {} error(s) above; the last good version is still served.", errors.len());
+                eprintln!(
+                    "Not rebuilt: fix the {} error(s) above; the last good version is still served.",
+                    errors.len()
+                );
             }
             Err(error) => eprintln!("Not rebuilt: {error}"),
         }

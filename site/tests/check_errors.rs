@@ -3,8 +3,8 @@
 
 use std::fs;
 
-use gazette_site::build::load_checked;
 use gazette_site::BuildError;
+use gazette_site::build::load_checked;
 
 const NOTICE: &str = r#"+++
 title = "关于举办培训的通知"
@@ -54,7 +54,11 @@ fn errors(files: &[(&str, &str)]) -> Vec<String> {
 }
 
 fn assert_has(errors: &[String], expected: &str) {
-    assert!(errors.iter().any(|e| e.starts_with(expected)), "expected an error starting with\n  {expected}\ngot\n  {}", errors.join("\n  "));
+    assert!(
+        errors.iter().any(|e| e.starts_with(expected)),
+        "expected an error starting with\n  {expected}\ngot\n  {}",
+        errors.join("\n  ")
+    );
 }
 
 #[test]
@@ -73,13 +77,19 @@ fn unknown_field_is_an_error_with_a_suggestion() {
 #[test]
 fn missing_required_field_names_the_field() {
     let text = NOTICE.replace("issuers = [\"科技部办公厅\"]\n", "");
-    assert_has(&errors(&[("content/notices/a.md", &text)]), "content/notices/a.md:1: issuers: required field is missing");
+    assert_has(
+        &errors(&[("content/notices/a.md", &text)]),
+        "content/notices/a.md:1: issuers: required field is missing",
+    );
 }
 
 #[test]
 fn bad_dates_are_errors() {
     let quoted = NOTICE.replace("written = 2022-06-20", "written = \"2022/06/20\"");
-    assert_has(&errors(&[("content/notices/a.md", &quoted)]), "content/notices/a.md:5: written: expected a date like 2022-06-20");
+    assert_has(
+        &errors(&[("content/notices/a.md", &quoted)]),
+        "content/notices/a.md:5: written: expected a date like 2022-06-20",
+    );
     let impossible = NOTICE.replace("published = 2022-06-20", "published = 2022-02-30");
     let errors = errors(&[("content/notices/a.md", &impossible)]);
     assert!(errors.iter().any(|e| e.starts_with("content/notices/a.md:6:")), "{errors:?}");
@@ -88,32 +98,45 @@ fn bad_dates_are_errors() {
 #[test]
 fn malformed_doc_number_is_an_error() {
     let text = NOTICE.replace("国科办监〔2022〕83号", "国科办监2022年83号");
-    assert_has(&errors(&[("content/notices/a.md", &text)]), "content/notices/a.md:3: doc_number: \"国科办监2022年83号\": no year in brackets");
+    assert_has(
+        &errors(&[("content/notices/a.md", &text)]),
+        "content/notices/a.md:3: doc_number: \"国科办监2022年83号\": no year in brackets",
+    );
 }
 
 #[test]
 fn duplicate_doc_number_names_both_files() {
     let errors = errors(&[("content/notices/a.md", NOTICE), ("content/notices/b.md", NOTICE)]);
-    assert_has(&errors, "content/notices/b.md:3: doc_number: 国科办监〔2022〕83号 is already used by content/notices/a.md (line 3)");
+    assert_has(
+        &errors,
+        "content/notices/b.md:3: doc_number: 国科办监〔2022〕83号 is already used by content/notices/a.md (line 3)",
+    );
 }
 
 #[test]
 fn duplicate_url_is_an_error() {
-    let errors = errors(&[("content/notices/a.md", NOTICE), ("content/notices/a/index.md", &NOTICE.replace("83号", "84号"))]);
+    let errors =
+        errors(&[("content/notices/a.md", NOTICE), ("content/notices/a/index.md", &NOTICE.replace("83号", "84号"))]);
     assert!(errors.iter().any(|e| e.contains(": url: /notices/a/ is also produced by")), "{errors:?}");
 }
 
 #[test]
 fn link_to_missing_page_is_an_error_on_its_line() {
     let text = format!("{NOTICE}\n参见[课程](/courses/none/)。\n");
-    assert_has(&errors(&[("content/notices/a.md", &text)]), "content/notices/a.md:12: link: /courses/none/: no page or file has this URL");
+    assert_has(
+        &errors(&[("content/notices/a.md", &text)]),
+        "content/notices/a.md:12: link: /courses/none/: no page or file has this URL",
+    );
 }
 
 #[test]
 fn link_to_missing_anchor_is_an_error() {
     let text = format!("{NOTICE}\n参见[第一节](/courses/c/#s9)。\n");
     let errors = errors(&[("content/notices/a.md", &text), ("content/courses/c.md", COURSE)]);
-    assert_has(&errors, "content/notices/a.md:12: link: /courses/c/#s9: content/courses/c.md has no heading with anchor #s9");
+    assert_has(
+        &errors,
+        "content/notices/a.md:12: link: /courses/c/#s9: content/courses/c.md has no heading with anchor #s9",
+    );
 }
 
 #[test]
@@ -133,18 +156,25 @@ fn link_to_missing_attachment_is_an_error() {
 #[test]
 fn deadline_before_written_date_is_an_error() {
     let text = NOTICE.replace("disclosure = \"主动公开\"", "disclosure = \"主动公开\"\ndeadline = 2022-06-01");
-    assert_has(&errors(&[("content/notices/a.md", &text)]), "content/notices/a.md:8: deadline: deadline 2022-06-01 is before the written date 2022-06-20");
+    assert_has(
+        &errors(&[("content/notices/a.md", &text)]),
+        "content/notices/a.md:8: deadline: deadline 2022-06-01 is before the written date 2022-06-20",
+    );
 }
 
 #[test]
 fn value_outside_the_allowed_set_lists_the_allowed_ones() {
     let text = COURSE.replace("mode = \"线上\"", "mode = \"网络\"");
-    assert_has(&errors(&[("content/courses/c.md", &text)]), "content/courses/c.md:9: mode: \"网络\" is not one of: 线上, 线下, 线上线下");
+    assert_has(
+        &errors(&[("content/courses/c.md", &text)]),
+        "content/courses/c.md:9: mode: \"网络\" is not one of: 线上, 线下, 线上线下",
+    );
 }
 
 #[test]
 fn course_reference_and_form_must_exist() {
-    let text = NOTICE.replace("disclosure = \"主动公开\"", "disclosure = \"主动公开\"\nform = \"registration\"\ncourse = \"nope\"");
+    let text = NOTICE
+        .replace("disclosure = \"主动公开\"", "disclosure = \"主动公开\"\nform = \"registration\"\ncourse = \"nope\"");
     let errors = errors(&[("content/notices/a.md", &text)]);
     assert_has(&errors, "content/notices/a.md:9: course: no course \"nope\"");
     assert_has(&errors, "content/notices/a.md:8: form: no form \"registration\"");
@@ -159,8 +189,13 @@ fn bad_slug_and_stray_folder_are_errors() {
 
 #[test]
 fn every_error_in_every_file_is_reported_at_once() {
-    let broken = NOTICE.replace("written = 2022-06-20", "written = 20220620").replace("disclosure = \"主动公开\"", "disclosure = \"公开\"");
-    let errors = errors(&[("content/notices/a.md", &broken), ("content/courses/c.md", &COURSE.replace("hours = 3.0", "hours = \"三\""))]);
+    let broken = NOTICE
+        .replace("written = 2022-06-20", "written = 20220620")
+        .replace("disclosure = \"主动公开\"", "disclosure = \"公开\"");
+    let errors = errors(&[
+        ("content/notices/a.md", &broken),
+        ("content/courses/c.md", &COURSE.replace("hours = 3.0", "hours = \"三\"")),
+    ]);
     assert_eq!(errors.len(), 3, "{errors:#?}");
 }
 

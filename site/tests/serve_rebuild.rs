@@ -4,8 +4,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use gazette_site::serve::LiveSite;
 use gazette_site::BuildError;
+use gazette_site::serve::LiveSite;
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -122,7 +122,11 @@ fn removing_a_heading_another_page_links_to_is_refused() {
     let file = dir.path().join("content/policies/kexiefazuzi-2020-17.md");
     let file = if file.exists() { file } else { dir.path().join("content/policies/kexiefazuzi-2020-17/index.md") };
     let text = fs::read_to_string(&file).expect("read");
-    let edited: String = text.lines().filter(|l| !l.starts_with("### （二）中国科协机关和直属单位干部")).map(|l| format!("{l}\n")).collect();
+    let edited: String = text
+        .lines()
+        .filter(|l| !l.starts_with("### （二）中国科协机关和直属单位干部"))
+        .map(|l| format!("{l}\n"))
+        .collect();
     assert_ne!(edited, text, "the heading is in the policy");
     fs::write(&file, edited).expect("write");
     match live.apply(&[file]) {

@@ -16,14 +16,8 @@ fn files_on_disk() -> Vec<(String, String)> {
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .map(|p| {
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            (
-                format!("content/forms/{name}"),
-                std::fs::read_to_string(&p).expect("readable"),
-            )
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            (format!("content/forms/{name}"), std::fs::read_to_string(&p).expect("readable"))
         })
         .collect();
     files.sort();
@@ -45,10 +39,8 @@ fn every_schema_file_in_content_forms_loads() {
 #[test]
 fn the_compiled_in_schemas_are_exactly_the_files_in_content_forms() {
     let on_disk: Vec<(String, String)> = files_on_disk();
-    let mut compiled: Vec<(String, String)> = crate::SOURCES
-        .iter()
-        .map(|(f, t)| (f.to_string(), t.to_string()))
-        .collect();
+    let mut compiled: Vec<(String, String)> =
+        crate::SOURCES.iter().map(|(f, t)| (f.to_string(), t.to_string())).collect();
     compiled.sort();
     assert_eq!(
         on_disk.iter().map(|f| &f.0).collect::<Vec<_>>(),
@@ -75,20 +67,9 @@ fn the_compiled_in_schemas_are_exactly_the_files_in_content_forms() {
 
 fn condition_fields_exist(schema: &Schema, c: &Condition, group: Option<&str>) {
     match c {
-        Condition::All(cs) | Condition::Any(cs) => cs
-            .iter()
-            .for_each(|c| condition_fields_exist(schema, c, group)),
-        Condition::AnyRow {
-            group: g,
-            condition,
-        } => {
-            assert!(
-                schema
-                    .field(g)
-                    .is_some_and(|f| f.kind() == FieldType::Group),
-                "{}: no group {g}",
-                schema.id()
-            );
+        Condition::All(cs) | Condition::Any(cs) => cs.iter().for_each(|c| condition_fields_exist(schema, c, group)),
+        Condition::AnyRow { group: g, condition } => {
+            assert!(schema.field(g).is_some_and(|f| f.kind() == FieldType::Group), "{}: no group {g}", schema.id());
             condition_fields_exist(schema, condition, Some(g));
         }
         Condition::Equals { field, .. }
@@ -101,12 +82,7 @@ fn condition_fields_exist(schema: &Schema, c: &Condition, group: Option<&str>) {
                 (true, Some(g)) => schema.field(&format!("{g}.{}", field.id())),
                 _ => schema.field(field.id()),
             };
-            assert!(
-                found.is_some(),
-                "{}: condition names missing field {}",
-                schema.id(),
-                field.id()
-            );
+            assert!(found.is_some(), "{}: condition names missing field {}", schema.id(), field.id());
         }
     }
 }
@@ -121,15 +97,8 @@ fn every_rule_and_condition_refers_to_existing_fields() {
                 None => schema.field(id),
             };
             let named: Vec<&str> = match rule.kind() {
-                RuleKind::Sum { total, parts, .. } => std::iter::once(total)
-                    .chain(parts)
-                    .map(String::as_str)
-                    .collect(),
-                RuleKind::Compare {
-                    left,
-                    right: Operand::Field(r),
-                    ..
-                } => vec![left, r],
+                RuleKind::Sum { total, parts, .. } => std::iter::once(total).chain(parts).map(String::as_str).collect(),
+                RuleKind::Compare { left, right: Operand::Field(r), .. } => vec![left, r],
                 RuleKind::Compare { left, .. } => vec![left],
                 RuleKind::Range { fields, .. } => fields.iter().map(String::as_str).collect(),
                 RuleKind::Allowed { field, .. } => vec![field],
@@ -145,11 +114,7 @@ fn every_rule_and_condition_refers_to_existing_fields() {
                 }
             };
             for id in named {
-                assert!(
-                    resolve(id).is_some(),
-                    "{}: a rule names missing field {id}",
-                    schema.id()
-                );
+                assert!(resolve(id).is_some(), "{}: a rule names missing field {id}", schema.id());
             }
             if let Some(c) = rule.applies_when() {
                 condition_fields_exist(schema, c, scope);
@@ -175,33 +140,18 @@ fn a_malformed_schema_file_fails_naming_the_file_line_and_field() {
     let broken = text.replace("pattern = \"1[3-9][0-9]{9}\"", "pattern = \"1\\\\d{10}\"");
     assert_ne!(broken, text);
     let e = Schema::from_toml(file, &broken).unwrap_err().to_string();
-    let line = text
-        .lines()
-        .position(|l| l.contains("id = \"phone\""))
-        .map(|n| n + 1)
-        .unwrap_or(0);
-    assert!(
-        e.starts_with(&format!(
-            "content/forms/registration.toml:{line}: field `phone`: pattern"
-        )),
-        "{e}"
-    );
+    let line = text.lines().position(|l| l.contains("id = \"phone\"")).map(|n| n + 1).unwrap_or(0);
+    assert!(e.starts_with(&format!("content/forms/registration.toml:{line}: field `phone`: pattern")), "{e}");
 
     let broken = text.replace("type = \"tel\"", "type = \"telephone\"");
     let e = Schema::from_toml(file, &broken).unwrap_err().to_string();
-    assert!(
-        e.starts_with("content/forms/registration.toml: TOML parse error at line"),
-        "{e}"
-    );
+    assert!(e.starts_with("content/forms/registration.toml: TOML parse error at line"), "{e}");
     assert!(e.contains("telephone"), "{e}");
 
     let (file, text) = crate::SOURCES[1];
     let broken = text.replace("right = \"papers_total\"", "right = \"paper_total\"");
     let e = Schema::from_toml(file, &broken).unwrap_err().to_string();
-    assert!(
-        e.starts_with("content/forms/monthly-report.toml:") && e.contains("no field `paper_total`"),
-        "{e}"
-    );
+    assert!(e.starts_with("content/forms/monthly-report.toml:") && e.contains("no field `paper_total`"), "{e}");
 }
 
 #[test]
@@ -212,13 +162,7 @@ fn the_region_lists_of_registration_case_upload_and_integrity_case_are_the_same(
             .map(|f| {
                 f.options()
                     .iter()
-                    .map(|o| {
-                        (
-                            o.value().to_string(),
-                            o.label(Lang::Zh).to_string(),
-                            o.label(Lang::En).to_string(),
-                        )
-                    })
+                    .map(|o| (o.value().to_string(), o.label(Lang::Zh).to_string(), o.label(Lang::En).to_string()))
                     .collect()
             })
             .unwrap_or_default()
@@ -281,10 +225,7 @@ fn every_check_html_can_express_is_in_the_html_attributes() {
                     FieldType::Date => assert!(has("type", "date".into()), "{what}"),
                     _ => {}
                 }
-                assert!(
-                    !f.label(Lang::Zh).is_empty() && !f.label(Lang::En).is_empty(),
-                    "{what}"
-                );
+                assert!(!f.label(Lang::Zh).is_empty() && !f.label(Lang::En).is_empty(), "{what}");
             }
         }
     }
@@ -293,36 +234,24 @@ fn every_check_html_can_express_is_in_the_html_attributes() {
 #[test]
 fn every_server_pattern_is_the_browser_pattern_anchored() {
     for schema in crate::all() {
-        for field in schema
-            .fields()
-            .iter()
-            .flat_map(|f| std::iter::once(f).chain(f.columns()))
-        {
+        for field in schema.fields().iter().flat_map(|f| std::iter::once(f).chain(f.columns())) {
             if let Some(p) = field.pattern() {
                 assert_eq!(p.regex.as_str(), format!("^(?:{})$", p.as_str()));
             }
         }
     }
-    let phone = crate::schema("monthly-report")
-        .and_then(|s| s.field("filler_phone"))
-        .and_then(|f| f.pattern())
-        .unwrap();
+    let phone =
+        crate::schema("monthly-report").and_then(|s| s.field("filler_phone")).and_then(|f| f.pattern()).unwrap();
     assert!(phone.is_match("0311-85891978") && phone.is_match("18620687239"));
-    assert!(
-        !phone.is_match("x18620687239"),
-        "alternatives are anchored as a whole"
-    );
+    assert!(!phone.is_match("x18620687239"), "alternatives are anchored as a whole");
 }
 
 #[test]
 fn schemas_serialise_for_templates() {
     let json = serde_json::to_value(crate::schema("registration").unwrap()).unwrap();
     assert_eq!(json["id"], "registration");
-    let phone = json["fields"]
-        .as_array()
-        .and_then(|f| f.iter().find(|f| f["id"] == "phone"))
-        .cloned()
-        .unwrap_or_default();
+    let phone =
+        json["fields"].as_array().and_then(|f| f.iter().find(|f| f["id"] == "phone")).cloned().unwrap_or_default();
     assert_eq!(phone["pattern"], "1[3-9][0-9]{9}");
     assert_eq!(phone["type"], "tel");
 }

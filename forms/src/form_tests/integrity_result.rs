@@ -44,30 +44,16 @@ fn valid() -> Value {
 #[test]
 fn a_valid_result_passes_and_is_normalised() {
     let out = ok(form("integrity-result"), &valid());
-    assert_eq!(
-        out["authors"][0]["id_number"], "11010519491231002X",
-        "the check character is upper-cased"
-    );
+    assert_eq!(out["authors"][0]["id_number"], "11010519491231002X", "the check character is upper-cased");
     assert_eq!(
         out["penalties"],
         json!(["circular", "ban_projects", "blacklist"]),
         "ticked options come back in form order"
     );
-    assert_eq!(
-        out["aggravating"],
-        json!(["repeated"]),
-        "a single ticked box becomes a list"
-    );
+    assert_eq!(out["aggravating"], json!(["repeated"]), "a single ticked box becomes a list");
     assert_eq!(out["years_ban_projects"], json!(4));
-    assert_eq!(
-        out["years_suspend"],
-        json!(0),
-        "a period for a penalty not chosen is cleared"
-    );
-    assert_eq!(
-        crate::id_number::mask(out["authors"][0]["id_number"].as_str().unwrap()),
-        "110105********002X"
-    );
+    assert_eq!(out["years_suspend"], json!(0), "a period for a penalty not chosen is cleared");
+    assert_eq!(crate::id_number::mask(out["authors"][0]["id_number"].as_str().unwrap()), "110105********002X");
 }
 
 #[test]
@@ -87,51 +73,29 @@ fn other_circumstances_need_an_explanation() {
     let e = errors(form("integrity-result"), &input, Lang::Zh);
     assert_eq!(e.paths().collect::<Vec<_>>(), ["finding_note"]);
     assert_eq!(e.get("finding_note"), Some("请填写“情况说明”"));
-    ok(
-        form("integrity-result"),
-        &merge(
-            input,
-            json!({ "finding_note": "论文因出版社技术原因撤稿，不涉及作者。" }),
-        ),
-    );
+    ok(form("integrity-result"), &merge(input, json!({ "finding_note": "论文因出版社技术原因撤稿，不涉及作者。" })));
 }
 
 #[test]
 fn misconduct_found_needs_its_kind_severity_and_penalties() {
-    let input = merge(
-        valid(),
-        json!({ "misconduct_kinds": [], "severity": "", "penalties": [] }),
-    );
+    let input = merge(valid(), json!({ "misconduct_kinds": [], "severity": "", "penalties": [] }));
     let e = errors(form("integrity-result"), &input, Lang::Zh);
-    assert_eq!(
-        e.paths().collect::<Vec<_>>(),
-        ["misconduct_kinds", "severity", "penalties"]
-    );
+    assert_eq!(e.paths().collect::<Vec<_>>(), ["misconduct_kinds", "severity", "penalties"]);
     assert_eq!(e.get("penalties"), Some("请选择“处理措施”"));
 }
 
 #[test]
 fn at_least_one_author_is_required() {
-    let e = errors(
-        form("integrity-result"),
-        &merge(valid(), json!({ "authors": [] })),
-        Lang::En,
-    );
+    let e = errors(form("integrity-result"), &merge(valid(), json!({ "authors": [] })), Lang::En);
     assert_eq!(e.get("authors"), Some("Authors: add at least 1"));
 }
 
 #[test]
 fn an_id_number_with_a_wrong_check_character_is_refused_with_its_row() {
-    let input = with(
-        &valid(),
-        &[("authors[1].id_number", json!("110105202004080428"))],
-    );
+    let input = with(&valid(), &[("authors[1].id_number", json!("110105202004080428"))]);
     let e = errors(form("integrity-result"), &input, Lang::Zh);
     assert_eq!(e.paths().collect::<Vec<_>>(), ["authors[1].id_number"]);
-    assert_eq!(
-        e.get("authors[1].id_number"),
-        Some("“作者”第 2 条的“身份证号”校验码不正确，请核对")
-    );
+    assert_eq!(e.get("authors[1].id_number"), Some("“作者”第 2 条的“身份证号”校验码不正确，请核对"));
     let e = errors(form("integrity-result"), &input, Lang::En);
     assert_eq!(
         e.get("authors[1].id_number"),
@@ -141,150 +105,78 @@ fn an_id_number_with_a_wrong_check_character_is_refused_with_its_row() {
 
 #[test]
 fn an_id_number_of_the_wrong_shape_gets_the_pattern_message() {
-    let input = with(
-        &valid(),
-        &[("authors[0].id_number", json!("11010519491231002"))],
-    );
+    let input = with(&valid(), &[("authors[0].id_number", json!("11010519491231002"))]);
     let e = errors(form("integrity-result"), &input, Lang::Zh);
     assert_eq!(
         e.get("authors[0].id_number"),
         Some("“作者”第 1 条的“身份证号”格式不正确，应为 18 位，最后一位可以是 X")
     );
-    let input = with(
-        &valid(),
-        &[("authors[0].id_number", json!("110105194902300021"))],
-    );
+    let input = with(&valid(), &[("authors[0].id_number", json!("110105194902300021"))]);
     let e = errors(form("integrity-result"), &input, Lang::Zh);
-    assert_eq!(
-        e.get("authors[0].id_number"),
-        Some("“作者”第 1 条的“身份证号”第 7–14 位不是有效的出生日期，请核对")
-    );
+    assert_eq!(e.get("authors[0].id_number"), Some("“作者”第 1 条的“身份证号”第 7–14 位不是有效的出生日期，请核对"));
 }
 
 #[test]
 fn an_author_without_a_resident_id_gives_another_document() {
     let s = form("integrity-result");
     let foreign = json!({ "name": "John Smith", "institution": "University of Oxford", "id_number": "", "other_id": "护照 E12345678", "role": "other" });
-    let input = merge(
-        valid(),
-        json!({ "authors": [valid()["authors"][0].clone(), foreign.clone()] }),
-    );
+    let input = merge(valid(), json!({ "authors": [valid()["authors"][0].clone(), foreign.clone()] }));
     ok(s, &input);
     let mut neither = foreign;
     neither["other_id"] = json!("");
-    let e = errors(
-        s,
-        &merge(
-            valid(),
-            json!({ "authors": [valid()["authors"][0].clone(), neither] }),
-        ),
-        Lang::Zh,
-    );
-    assert_eq!(
-        e.get("authors[1].id_number"),
-        Some("请填写“作者”第 2 条的“身份证号”")
-    );
+    let e = errors(s, &merge(valid(), json!({ "authors": [valid()["authors"][0].clone(), neither] })), Lang::Zh);
+    assert_eq!(e.get("authors[1].id_number"), Some("请填写“作者”第 2 条的“身份证号”"));
 }
 
 #[test]
 fn the_same_id_number_cannot_appear_twice() {
-    let input = with(
-        &valid(),
-        &[("authors[1].id_number", json!("11010519491231002X"))],
-    );
+    let input = with(&valid(), &[("authors[1].id_number", json!("11010519491231002X"))]);
     let e = errors(form("integrity-result"), &input, Lang::Zh);
-    assert_eq!(
-        e.get("authors[1].id_number"),
-        Some("“作者”第 2 条的“身份证号”与第 1 条重复")
-    );
+    assert_eq!(e.get("authors[1].id_number"), Some("“作者”第 2 条的“身份证号”与第 1 条重复"));
 }
 
 #[test]
 fn there_is_only_one_first_author() {
-    let input = with(
-        &valid(),
-        &[("authors[1].role", json!("first_corresponding"))],
-    );
+    let input = with(&valid(), &[("authors[1].role", json!("first_corresponding"))]);
     let e = errors(form("integrity-result"), &input, Lang::Zh);
-    assert_eq!(
-        e.get("authors"),
-        Some("“作者”：只能有一位第一作者；并列的请选择“共同第一作者”")
-    );
+    assert_eq!(e.get("authors"), Some("“作者”：只能有一位第一作者；并列的请选择“共同第一作者”"));
 }
 
 #[test]
 fn a_penalty_with_a_period_needs_its_years() {
-    let input = merge(
-        valid(),
-        json!({ "years_ban_projects": "", "penalties": ["ban_projects", "ban_awards"] }),
-    );
+    let input = merge(valid(), json!({ "years_ban_projects": "", "penalties": ["ban_projects", "ban_awards"] }));
     let e = errors(form("integrity-result"), &input, Lang::Zh);
-    assert_eq!(
-        e.paths().collect::<Vec<_>>(),
-        ["years_ban_projects", "years_ban_awards"]
-    );
+    assert_eq!(e.paths().collect::<Vec<_>>(), ["years_ban_projects", "years_ban_awards"]);
     assert_eq!(e.get("years_ban_awards"), Some("请填写“取消申报资格期限”"));
 }
 
 #[test]
 fn ban_periods_follow_the_severity() {
     let s = form("integrity-result");
-    let e = errors(
-        s,
-        &merge(valid(), json!({ "severity": "moderate" })),
-        Lang::Zh,
-    );
-    assert_eq!(
-        e.get("years_ban_projects"),
-        Some("“禁止承担或参与科技活动期限”：情节较重的，期限为 3 年以内")
-    );
-    let e = errors(
-        s,
-        &merge(valid(), json!({ "severity": "very_serious" })),
-        Lang::En,
-    );
+    let e = errors(s, &merge(valid(), json!({ "severity": "moderate" })), Lang::Zh);
+    assert_eq!(e.get("years_ban_projects"), Some("“禁止承担或参与科技活动期限”：情节较重的，期限为 3 年以内"));
+    let e = errors(s, &merge(valid(), json!({ "severity": "very_serious" })), Lang::En);
     assert_eq!(
         e.get("years_ban_projects"),
         Some("Project ban period: for a very grave case, a ban lasts 5 years or more")
     );
-    ok(
-        s,
-        &merge(
-            valid(),
-            json!({ "severity": "very_serious", "years_ban_projects": 6 }),
-        ),
-    );
+    ok(s, &merge(valid(), json!({ "severity": "very_serious", "years_ban_projects": 6 })));
 }
 
 #[test]
 fn misconduct_of_the_first_five_kinds_is_not_handled_as_minor() {
-    let input = merge(
-        valid(),
-        json!({ "severity": "minor", "penalties": ["admonition"], "years_ban_projects": "" }),
-    );
+    let input = merge(valid(), json!({ "severity": "minor", "penalties": ["admonition"], "years_ban_projects": "" }));
     let e = errors(form("integrity-result"), &input, Lang::Zh);
     assert_eq!(e.paths().collect::<Vec<_>>(), ["severity"]);
-    assert_eq!(
-        e.get("severity"),
-        Some("“情节轻重”：失信行为属于第一至第五项情形之一的，处理不应低于“情节较重”的尺度")
-    );
-    ok(
-        form("integrity-result"),
-        &merge(input, json!({ "misconduct_kinds": ["authorship"] })),
-    );
+    assert_eq!(e.get("severity"), Some("“情节轻重”：失信行为属于第一至第五项情形之一的，处理不应低于“情节较重”的尺度"));
+    ok(form("integrity-result"), &merge(input, json!({ "misconduct_kinds": ["authorship"] })));
 }
 
 #[test]
 fn a_minor_case_takes_only_the_lighter_penalties() {
-    let input = merge(
-        valid(),
-        json!({ "misconduct_kinds": ["publishing"], "severity": "minor" }),
-    );
+    let input = merge(valid(), json!({ "misconduct_kinds": ["publishing"], "severity": "minor" }));
     let e = errors(form("integrity-result"), &input, Lang::Zh);
-    assert_eq!(
-        e.get("penalties"),
-        Some("“处理措施”：情节较轻的，给予第一项、第三项、第十一项相应处理")
-    );
+    assert_eq!(e.get("penalties"), Some("“处理措施”：情节较轻的，给予第一项、第三项、第十一项相应处理"));
 }
 
 #[test]
@@ -292,29 +184,17 @@ fn penalties_and_penalised_authors_go_together() {
     let s = form("integrity-result");
     let nobody = with(&valid(), &[("authors[0].penalised", json!(false))]);
     let e = errors(s, &nobody, Lang::Zh);
-    assert_eq!(
-        e.get("authors"),
-        Some("“作者”：已填写处理措施，请勾选受到处理的作者的“给予处理”")
-    );
-    let none_chosen = merge(
-        valid(),
-        json!({ "penalties": [], "years_ban_projects": "" }),
-    );
+    assert_eq!(e.get("authors"), Some("“作者”：已填写处理措施，请勾选受到处理的作者的“给予处理”"));
+    let none_chosen = merge(valid(), json!({ "penalties": [], "years_ban_projects": "" }));
     let e = errors(s, &none_chosen, Lang::Zh);
     assert_eq!(e.paths().collect::<Vec<_>>(), ["penalties"]);
     // Misconduct found but nobody penalised and no penalties: allowed.
-    ok(
-        s,
-        &merge(nobody, json!({ "penalties": [], "years_ban_projects": "" })),
-    );
+    ok(s, &merge(nobody, json!({ "penalties": [], "years_ban_projects": "" })));
 }
 
 #[test]
 fn the_other_penalty_needs_its_details() {
-    let input = merge(
-        valid(),
-        json!({ "penalties": ["other"], "years_ban_projects": "" }),
-    );
+    let input = merge(valid(), json!({ "penalties": ["other"], "years_ban_projects": "" }));
     let e = errors(form("integrity-result"), &input, Lang::Zh);
     assert_eq!(e.get("other_penalty"), Some("请填写“其他处理的具体情况”"));
 }
@@ -326,33 +206,17 @@ fn the_investigation_report_and_submission_records_are_required() {
     obj.remove("report");
     obj.insert("submission_records".into(), json!([]));
     let e = errors(form("integrity-result"), &input, Lang::Zh);
-    assert_eq!(
-        e.paths().collect::<Vec<_>>(),
-        ["report", "submission_records"]
-    );
+    assert_eq!(e.paths().collect::<Vec<_>>(), ["report", "submission_records"]);
     assert_eq!(e.get("report"), Some("请上传“机构调查报告”"));
     let e = errors(form("integrity-result"), &input, Lang::En);
-    assert_eq!(
-        e.get("submission_records"),
-        Some("Submission records and authors' signatures: upload a file")
-    );
+    assert_eq!(e.get("submission_records"), Some("Submission records and authors' signatures: upload a file"));
 }
 
 #[test]
 fn the_report_must_be_a_single_pdf() {
     let s = form("integrity-result");
-    let e = errors(
-        s,
-        &merge(
-            valid(),
-            json!({ "report": file("baogao.docx", 100, "application/msword") }),
-        ),
-        Lang::Zh,
-    );
-    assert_eq!(
-        e.get("report"),
-        Some("“机构调查报告”文件类型不符合要求，只接受 .pdf")
-    );
+    let e = errors(s, &merge(valid(), json!({ "report": file("baogao.docx", 100, "application/msword") })), Lang::Zh);
+    assert_eq!(e.get("report"), Some("“机构调查报告”文件类型不符合要求，只接受 .pdf"));
     let e = errors(
         s,
         &merge(
@@ -363,23 +227,10 @@ fn the_report_must_be_a_single_pdf() {
     );
     assert_eq!(e.get("report"), Some("“机构调查报告”最多上传 1 个文件"));
     // Extensions match whatever their case, as in the browser's file picker.
-    ok(
-        s,
-        &merge(
-            valid(),
-            json!({ "report": file("BAOGAO.PDF", 100, "application/pdf") }),
-        ),
-    );
+    ok(s, &merge(valid(), json!({ "report": file("BAOGAO.PDF", 100, "application/pdf") })));
     assert!(
-        errors(
-            s,
-            &merge(
-                valid(),
-                json!({ "report": file("baogao", 100, "application/pdf") })
-            ),
-            Lang::Zh
-        )
-        .contains("report")
+        errors(s, &merge(valid(), json!({ "report": file("baogao", 100, "application/pdf") })), Lang::Zh)
+            .contains("report")
     );
 }
 
@@ -397,14 +248,7 @@ fn a_case_full_of_mistakes_reports_them_all_at_once_in_form_order() {
     let e = errors(form("integrity-result"), &input, Lang::Zh);
     assert_eq!(
         e.paths().collect::<Vec<_>>(),
-        [
-            "authors[0].name",
-            "authors[0].id_number",
-            "authors[1].id_number",
-            "authors[1].role",
-            "penalties",
-            "report"
-        ]
+        ["authors[0].name", "authors[0].id_number", "authors[1].id_number", "authors[1].role", "penalties", "report"]
     );
 }
 
@@ -418,9 +262,7 @@ fn a_draft_of_the_authors_part_is_checked_for_format_only() {
         ["authors[0].id_number"],
         "no required errors, and a blank row is ignored"
     );
-    let out = s
-        .validate_draft(&json!({ "authors": [{ "name": "王星星" }] }), Lang::Zh)
-        .unwrap();
+    let out = s.validate_draft(&json!({ "authors": [{ "name": "王星星" }] }), Lang::Zh).unwrap();
     assert_eq!(out["authors"][0]["name"], "王星星");
     assert_eq!(out.as_object().map(|o| o.len()), Some(1));
 }
@@ -429,36 +271,12 @@ fn a_draft_of_the_authors_part_is_checked_for_format_only() {
 fn conditional_reveals_are_visible_to_the_renderer() {
     let s = form("integrity-result");
     let years = s.field("years_ban_awards").unwrap();
-    assert_eq!(
-        years.shown_when().map(|c| c.fields()),
-        Some(vec!["penalties"])
-    );
+    assert_eq!(years.shown_when().map(|c| c.fields()), Some(vec!["penalties"]));
     assert!(matches!(years.requirement(), crate::Requirement::Always));
-    assert!(
-        !years.is_required(),
-        "shown only under a condition: no HTML `required`"
-    );
-    assert!(matches!(
-        s.field("penalties").unwrap().requirement(),
-        crate::Requirement::When(_)
-    ));
-    assert_eq!(
-        s.field("finding").unwrap().html_element(),
-        crate::Element::Radios
-    );
-    assert!(
-        s.field("finding")
-            .unwrap()
-            .html_attrs()
-            .contains(&("required", String::new()))
-    );
-    assert_eq!(
-        s.part_of("authors[3].id_number").map(|p| p.id()),
-        Some("authors")
-    );
-    assert_eq!(
-        s.field_at("authors[3].id_number")
-            .map(|f| f.label(Lang::En)),
-        Some("ID number")
-    );
+    assert!(!years.is_required(), "shown only under a condition: no HTML `required`");
+    assert!(matches!(s.field("penalties").unwrap().requirement(), crate::Requirement::When(_)));
+    assert_eq!(s.field("finding").unwrap().html_element(), crate::Element::Radios);
+    assert!(s.field("finding").unwrap().html_attrs().contains(&("required", String::new())));
+    assert_eq!(s.part_of("authors[3].id_number").map(|p| p.id()), Some("authors"));
+    assert_eq!(s.field_at("authors[3].id_number").map(|f| f.label(Lang::En)), Some("ID number"));
 }

@@ -44,11 +44,7 @@ fn empty_numbers_count_as_zero_and_empty_text_stays_empty() {
     let out = ok(form("monthly-report"), &input);
     assert_eq!(out["standards"], json!(0));
     assert_eq!(out["software_copyrights"], json!(0));
-    assert_eq!(
-        out["awards"],
-        json!(0),
-        "a number missing altogether is 0 too"
-    );
+    assert_eq!(out["awards"], json!(0), "a number missing altogether is 0 too");
     assert_eq!(out["transfer_income_equity"], json!(0));
     assert_eq!(out["honours"], "");
 }
@@ -56,24 +52,10 @@ fn empty_numbers_count_as_zero_and_empty_text_stays_empty() {
 #[test]
 fn the_period_accepts_what_people_type_and_is_stored_as_yyyy_mm() {
     let s = form("monthly-report");
-    assert_eq!(
-        ok(s, &with(&valid(), &[("period", json!("2023年3月"))]))["period"],
-        "2023-03"
-    );
-    let e = errors(
-        s,
-        &with(&valid(), &[("period", json!("2023-13"))]),
-        Lang::Zh,
-    );
-    assert_eq!(
-        e.get("period"),
-        Some("“填报月份”应为有效年月，格式如 2023-01")
-    );
-    let e = errors(
-        s,
-        &with(&valid(), &[("period", json!("2022-12"))]),
-        Lang::Zh,
-    );
+    assert_eq!(ok(s, &with(&valid(), &[("period", json!("2023年3月"))]))["period"], "2023-03");
+    let e = errors(s, &with(&valid(), &[("period", json!("2023-13"))]), Lang::Zh);
+    assert_eq!(e.get("period"), Some("“填报月份”应为有效年月，格式如 2023-01"));
+    let e = errors(s, &with(&valid(), &[("period", json!("2022-12"))]), Lang::Zh);
     assert_eq!(e.get("period"), Some("“填报月份”不能早于 2023-01"));
 }
 
@@ -85,9 +67,7 @@ fn staff_by_grade_must_add_up_to_the_total() {
     assert_eq!(e.paths().collect::<Vec<_>>(), ["staff_total"]);
     assert_eq!(
         e.get("staff_total"),
-        Some(
-            "“从业人员总数”（24 人）应等于“高级职称”、“中级职称”、“初级职称”、“其他人员”之和（25 人）"
-        )
+        Some("“从业人员总数”（24 人）应等于“高级职称”、“中级职称”、“初级职称”、“其他人员”之和（25 人）")
     );
     let e = errors(s, &input, Lang::En);
     assert_eq!(
@@ -100,15 +80,8 @@ fn staff_by_grade_must_add_up_to_the_total() {
 
 #[test]
 fn degree_holders_together_cannot_exceed_the_total() {
-    let e = errors(
-        form("monthly-report"),
-        &with(&valid(), &[("staff_master", json!(14))]),
-        Lang::Zh,
-    );
-    assert_eq!(
-        e.get("staff_total"),
-        Some("“从业人员总数”（25 人）不能小于“其中：博士”、“其中：硕士”之和（26 人）")
-    );
+    let e = errors(form("monthly-report"), &with(&valid(), &[("staff_master", json!(14))]), Lang::Zh);
+    assert_eq!(e.get("staff_total"), Some("“从业人员总数”（25 人）不能小于“其中：博士”、“其中：硕士”之和（26 人）"));
 }
 
 #[test]
@@ -125,16 +98,10 @@ fn funding_parts_add_up_exactly_in_decimals() {
         ],
     );
     ok(s, &input);
-    let e = errors(
-        s,
-        &with(&input, &[("funding_total", json!("0.31"))]),
-        Lang::Zh,
-    );
+    let e = errors(s, &with(&input, &[("funding_total", json!("0.31"))]), Lang::Zh);
     assert_eq!(
         e.get("funding_total"),
-        Some(
-            "“经费筹集总额”（0.31 万元）应等于“政府财政资金”、“企业资金”、“其他资金”之和（0.3 万元）"
-        )
+        Some("“经费筹集总额”（0.31 万元）应等于“政府财政资金”、“企业资金”、“其他资金”之和（0.3 万元）")
     );
 }
 
@@ -153,19 +120,10 @@ fn amounts_have_at_most_two_decimals_and_counts_are_whole_numbers() {
         ),
         Lang::Zh,
     );
-    assert_eq!(
-        e.get("equipment_value"),
-        Some("“仪器设备原值”最多保留 2 位小数")
-    );
+    assert_eq!(e.get("equipment_value"), Some("“仪器设备原值”最多保留 2 位小数"));
     assert_eq!(e.get("papers_total"), Some("“发表论文”应为整数"));
-    assert_eq!(
-        e.get("instrument_hours_shared"),
-        Some("“大型仪器对外共享机时”应为 0.5 小时 的整数倍")
-    );
-    assert!(
-        !e.contains("papers_sci"),
-        "a rule on a field that already has an error is skipped"
-    );
+    assert_eq!(e.get("instrument_hours_shared"), Some("“大型仪器对外共享机时”应为 0.5 小时 的整数倍"));
+    assert!(!e.contains("papers_sci"), "a rule on a field that already has an error is skipped");
 }
 
 #[test]
@@ -173,70 +131,32 @@ fn negative_numbers_and_non_numbers_are_refused() {
     let s = form("monthly-report");
     let e = errors(
         s,
-        &with(
-            &valid(),
-            &[
-                ("awards", json!(-1)),
-                ("standards", json!("三")),
-                ("software_copyrights", json!("1,000")),
-            ],
-        ),
+        &with(&valid(), &[("awards", json!(-1)), ("standards", json!("三")), ("software_copyrights", json!("1,000"))]),
         Lang::Zh,
     );
     assert_eq!(e.get("awards"), Some("“省部级以上科技奖励”不能为负数"));
     assert_eq!(e.get("standards"), Some("“制定标准”应为数字"));
     assert_eq!(e.get("software_copyrights"), Some("“软件著作权”应为数字"));
     let e = errors(s, &with(&valid(), &[("awards", json!(-1))]), Lang::En);
-    assert_eq!(
-        e.get("awards"),
-        Some("Science awards (provincial or higher): must not be negative")
-    );
+    assert_eq!(e.get("awards"), Some("Science awards (provincial or higher): must not be negative"));
 }
 
 #[test]
 fn an_of_which_figure_cannot_exceed_its_total() {
     let s = form("monthly-report");
-    let e = errors(
-        s,
-        &with(
-            &valid(),
-            &[
-                ("papers_sci", json!(7)),
-                ("patents_granted_invention", json!(2)),
-            ],
-        ),
-        Lang::Zh,
-    );
-    assert_eq!(
-        e.get("papers_sci"),
-        Some("“其中：SCI 收录”不能大于“发表论文”（6 篇）")
-    );
-    assert_eq!(
-        e.get("patents_granted_invention"),
-        Some("“其中：发明专利授权”不能大于“专利授权”（1 项）")
-    );
+    let e = errors(s, &with(&valid(), &[("papers_sci", json!(7)), ("patents_granted_invention", json!(2))]), Lang::Zh);
+    assert_eq!(e.get("papers_sci"), Some("“其中：SCI 收录”不能大于“发表论文”（6 篇）"));
+    assert_eq!(e.get("patents_granted_invention"), Some("“其中：发明专利授权”不能大于“专利授权”（1 项）"));
     let e = errors(s, &with(&valid(), &[("papers_sci", json!(7))]), Lang::En);
-    assert_eq!(
-        e.get("papers_sci"),
-        Some("of which: indexed in SCI: must be no more than Papers published (6 papers)")
-    );
+    assert_eq!(e.get("papers_sci"), Some("of which: indexed in SCI: must be no more than Papers published (6 papers)"));
 }
 
 #[test]
 fn participants_without_outreach_events_are_refused() {
     let s = form("monthly-report");
-    let input = with(
-        &valid(),
-        &[
-            ("outreach_events", json!(0)),
-            ("outreach_open_days", json!(0)),
-        ],
-    );
+    let input = with(&valid(), &[("outreach_events", json!(0)), ("outreach_open_days", json!(0))]);
     let e = errors(s, &input, Lang::Zh);
-    assert_eq!(
-        e.get("outreach_participants"),
-        Some("“科普活动参与人数”：本月没有开展科普活动时应为 0")
-    );
+    assert_eq!(e.get("outreach_participants"), Some("“科普活动参与人数”：本月没有开展科普活动时应为 0"));
     ok(s, &with(&input, &[("outreach_participants", json!(""))]));
 }
 
@@ -256,14 +176,7 @@ fn every_error_in_every_part_is_reported_at_once() {
     let e = errors(form("monthly-report"), &input, Lang::Zh);
     assert_eq!(
         e.paths().collect::<Vec<_>>(),
-        [
-            "filler_phone",
-            "staff_total",
-            "funding_central",
-            "papers_ei",
-            "transfer_income",
-            "outreach_works"
-        ]
+        ["filler_phone", "staff_total", "funding_central", "papers_ei", "transfer_income", "outreach_works"]
     );
 }
 
@@ -271,32 +184,12 @@ fn every_error_in_every_part_is_reported_at_once() {
 fn errors_know_which_part_they_are_on() {
     let s = form("monthly-report");
     assert_eq!(s.parts().len(), 9);
-    assert_eq!(
-        s.part_of("staff_total").map(|p| p.title(Lang::Zh)),
-        Some("人员队伍")
-    );
-    assert_eq!(
-        s.part_of("supporting_files").map(|p| p.title(Lang::En)),
-        Some("Attachments")
-    );
-    let titles: Vec<&str> = s
-        .parts()
-        .iter()
-        .skip(1)
-        .map(|p| p.title(Lang::Zh))
-        .collect();
+    assert_eq!(s.part_of("staff_total").map(|p| p.title(Lang::Zh)), Some("人员队伍"));
+    assert_eq!(s.part_of("supporting_files").map(|p| p.title(Lang::En)), Some("Attachments"));
+    let titles: Vec<&str> = s.parts().iter().skip(1).map(|p| p.title(Lang::Zh)).collect();
     assert_eq!(
         titles,
-        [
-            "人员队伍",
-            "经费筹集",
-            "成果产出",
-            "开放合作",
-            "成果转化和对外服务",
-            "科学普及",
-            "重点信息",
-            "附件"
-        ]
+        ["人员队伍", "经费筹集", "成果产出", "开放合作", "成果转化和对外服务", "科学普及", "重点信息", "附件"]
     );
 }
 
@@ -315,12 +208,7 @@ fn a_draft_of_one_part_ignores_required_fields_and_rules() {
 #[test]
 fn a_draft_still_refuses_malformed_values() {
     let s = form("monthly-report");
-    let e = s
-        .validate_draft(
-            &json!({ "staff_total": "三十", "filler_phone": "123" }),
-            Lang::En,
-        )
-        .unwrap_err();
+    let e = s.validate_draft(&json!({ "staff_total": "三十", "filler_phone": "123" }), Lang::En).unwrap_err();
     assert_eq!(e.get("staff_total"), Some("Total staff: must be a number"));
     assert!(e.contains("filler_phone"));
 }
@@ -332,11 +220,7 @@ fn the_annual_report_sums_flows_and_keeps_the_latest_stocks() {
         s,
         &with(
             &valid(),
-            &[
-                ("period", json!("2023-01")),
-                ("breakthroughs", json!("")),
-                ("honours", json!("获国家科技进步二等奖。")),
-            ],
+            &[("period", json!("2023-01")), ("breakthroughs", json!("")), ("honours", json!("获国家科技进步二等奖。"))],
         ),
     );
     let mar = ok(s, &valid());
@@ -361,23 +245,12 @@ fn the_annual_report_sums_flows_and_keeps_the_latest_stocks() {
     // Months out of order: "latest" is decided by the period, not the slice order.
     let annual = s.aggregate_annual(&[mar.clone(), jan, feb]);
     assert_eq!(annual["period"], "2023-03");
-    assert_eq!(
-        annual["staff_total"],
-        json!(25),
-        "a stock is the latest month's value"
-    );
+    assert_eq!(annual["staff_total"], json!(25), "a stock is the latest month's value");
     assert_eq!(annual["equipment_value"], json!(3200));
     assert_eq!(annual["papers_total"], json!(18), "a flow is summed");
     assert_eq!(annual["staff_new"], json!(3));
-    assert_eq!(
-        annual["funding_total"],
-        json!(301.3),
-        "150.5 + 0.3 + 150.5, exactly"
-    );
-    assert_eq!(
-        annual["honours"], "【2023-01】获国家科技进步二等奖。",
-        "empty months are left out"
-    );
+    assert_eq!(annual["funding_total"], json!(301.3), "150.5 + 0.3 + 150.5, exactly");
+    assert_eq!(annual["honours"], "【2023-01】获国家科技进步二等奖。", "empty months are left out");
     assert_eq!(annual["breakthroughs"], "【2023-03】完成高性能合金中试。");
     assert_eq!(annual["supporting_files"].as_array().map(Vec::len), Some(2));
     assert_eq!(s.aggregate_annual(&[])["papers_total"], json!(0));
@@ -387,29 +260,12 @@ fn the_annual_report_sums_flows_and_keeps_the_latest_stocks() {
 fn every_number_in_the_report_is_a_flow_or_a_stock() {
     use crate::{Aggregate, FieldType};
     let s = form("monthly-report");
-    let numbers: Vec<_> = s
-        .fields()
-        .iter()
-        .filter(|f| f.kind() == FieldType::Number)
-        .collect();
+    let numbers: Vec<_> = s.fields().iter().filter(|f| f.kind() == FieldType::Number).collect();
     assert!(numbers.len() >= 40);
-    assert!(
-        numbers
-            .iter()
-            .all(|f| matches!(f.aggregate(), Some(Aggregate::Flow | Aggregate::Stock)))
-    );
-    assert_eq!(
-        s.field("staff_total").and_then(|f| f.aggregate()),
-        Some(Aggregate::Stock)
-    );
-    assert_eq!(
-        s.field("papers_total").and_then(|f| f.aggregate()),
-        Some(Aggregate::Flow)
-    );
-    assert_eq!(
-        s.field("funding_total").and_then(|f| f.aggregate()),
-        Some(Aggregate::Flow)
-    );
+    assert!(numbers.iter().all(|f| matches!(f.aggregate(), Some(Aggregate::Flow | Aggregate::Stock))));
+    assert_eq!(s.field("staff_total").and_then(|f| f.aggregate()), Some(Aggregate::Stock));
+    assert_eq!(s.field("papers_total").and_then(|f| f.aggregate()), Some(Aggregate::Flow));
+    assert_eq!(s.field("funding_total").and_then(|f| f.aggregate()), Some(Aggregate::Flow));
 }
 
 #[test]
@@ -421,10 +277,5 @@ fn number_fields_render_with_min_step_and_unit() {
     assert!(attrs.contains(&("min", "0".into())));
     assert!(attrs.contains(&("step", "0.01".into())));
     assert_eq!(funding.unit().map(|u| u.label(Lang::Zh)), Some("万元"));
-    assert!(
-        s.field("papers_total")
-            .unwrap()
-            .html_attrs()
-            .contains(&("step", "1".into()))
-    );
+    assert!(s.field("papers_total").unwrap().html_attrs().contains(&("step", "1".into())));
 }

@@ -33,23 +33,11 @@ fn an_empty_registration_reports_every_required_field_at_once_in_form_order() {
     let e = errors(form("registration"), &json!({}), Lang::Zh);
     assert_eq!(
         e.paths().collect::<Vec<_>>(),
-        [
-            "course",
-            "name",
-            "organisation",
-            "position",
-            "phone",
-            "email",
-            "region",
-            "consent"
-        ]
+        ["course", "name", "organisation", "position", "phone", "email", "region", "consent"]
     );
     assert_eq!(e.get("name"), Some("请填写“姓名”"));
     assert_eq!(e.get("region"), Some("请选择“所在地区”"));
-    assert!(
-        e.get("consent")
-            .is_some_and(|m| m.starts_with("请勾选“我同意"))
-    );
+    assert!(e.get("consent").is_some_and(|m| m.starts_with("请勾选“我同意")));
 }
 
 #[test]
@@ -57,16 +45,8 @@ fn a_phone_that_is_not_a_mainland_mobile_number_is_refused_in_both_languages() {
     let s = form("registration");
     for bad in ["1862068723", "28620687239", "1862068723a", "12620687239"] {
         let input = with(&valid(), &[("phone", json!(bad))]);
-        assert_eq!(
-            errors(s, &input, Lang::Zh).get("phone"),
-            Some("“手机”格式不正确，应为 11 位手机号"),
-            "{bad}"
-        );
-        assert_eq!(
-            errors(s, &input, Lang::En).get("phone"),
-            Some("Phone: must be an 11-digit mobile number"),
-            "{bad}"
-        );
+        assert_eq!(errors(s, &input, Lang::Zh).get("phone"), Some("“手机”格式不正确，应为 11 位手机号"), "{bad}");
+        assert_eq!(errors(s, &input, Lang::En).get("phone"), Some("Phone: must be an 11-digit mobile number"), "{bad}");
     }
 }
 
@@ -87,67 +67,41 @@ fn an_email_address_must_be_what_html_accepts() {
             "{bad}"
         );
     }
-    ok(
-        s,
-        &with(&valid(), &[("email", json!("a.b+c@mail.example.cn"))]),
-    );
+    ok(s, &with(&valid(), &[("email", json!("a.b+c@mail.example.cn"))]));
 }
 
 #[test]
 fn a_region_must_be_one_of_the_listed_options() {
     let input = with(&valid(), &[("region", json!("taipei"))]);
     let e = errors(form("registration"), &input, Lang::En);
-    assert_eq!(
-        e.get("region"),
-        Some("Region: choose one of the listed options")
-    );
+    assert_eq!(e.get("region"), Some("Region: choose one of the listed options"));
 }
 
 #[test]
 fn the_region_list_is_the_31_provinces_the_corps_and_central_bodies() {
     let region = form("registration").field("region").unwrap();
     assert_eq!(region.options().len(), 33);
-    assert_eq!(
-        region.option("bingtuan").map(|o| o.label(Lang::Zh)),
-        Some("新疆生产建设兵团")
-    );
-    assert_eq!(
-        region.option("zhongyang").map(|o| o.label(Lang::Zh)),
-        Some("中央单位")
-    );
+    assert_eq!(region.option("bingtuan").map(|o| o.label(Lang::Zh)), Some("新疆生产建设兵团"));
+    assert_eq!(region.option("zhongyang").map(|o| o.label(Lang::Zh)), Some("中央单位"));
 }
 
 #[test]
 fn the_course_slug_must_look_like_a_slug() {
     let input = with(&valid(), &[("course", json!("Bad Slug!"))]);
-    assert!(
-        errors(form("registration"), &input, Lang::Zh)
-            .get("course")
-            .is_some_and(|m| m.contains("格式不正确"))
-    );
+    assert!(errors(form("registration"), &input, Lang::Zh).get("course").is_some_and(|m| m.contains("格式不正确")));
 }
 
 #[test]
 fn maxlength_counts_characters_as_html_does() {
     let s = form("registration");
     ok(s, &with(&valid(), &[("name", json!("张".repeat(50)))]));
-    let e = errors(
-        s,
-        &with(&valid(), &[("name", json!("张".repeat(51)))]),
-        Lang::Zh,
-    );
+    let e = errors(s, &with(&valid(), &[("name", json!("张".repeat(51)))]), Lang::Zh);
     assert_eq!(e.get("name"), Some("“姓名”不能超过 50 个字"));
 }
 
 #[test]
 fn line_breaks_in_a_single_line_field_are_removed() {
-    let out = ok(
-        form("registration"),
-        &with(
-            &valid(),
-            &[("organisation", json!("科技部\r\n科技评估中心"))],
-        ),
-    );
+    let out = ok(form("registration"), &with(&valid(), &[("organisation", json!("科技部\r\n科技评估中心"))]));
     assert_eq!(out["organisation"], "科技部科技评估中心");
 }
 
@@ -164,24 +118,14 @@ fn a_filled_honeypot_marks_the_submission_as_spam_and_is_refused() {
 fn consent_must_be_ticked_and_odd_checkbox_values_are_refused() {
     let s = form("registration");
     let e = errors(s, &with(&valid(), &[("consent", json!(false))]), Lang::En);
-    assert!(
-        e.get("consent")
-            .is_some_and(|m| m.ends_with(": tick this box"))
-    );
+    assert!(e.get("consent").is_some_and(|m| m.ends_with(": tick this box")));
     let e = errors(s, &with(&valid(), &[("consent", json!("maybe"))]), Lang::Zh);
-    assert!(
-        e.get("consent")
-            .is_some_and(|m| m.ends_with("应为“是”或“否”"))
-    );
+    assert!(e.get("consent").is_some_and(|m| m.ends_with("应为“是”或“否”")));
 }
 
 #[test]
 fn a_submission_that_is_not_an_object_is_refused_as_a_whole() {
-    let e = errors(
-        form("registration"),
-        &json!(["not", "an", "object"]),
-        Lang::Zh,
-    );
+    let e = errors(form("registration"), &json!(["not", "an", "object"]), Lang::Zh);
     assert_eq!(e.paths().collect::<Vec<_>>(), [""]);
 }
 
@@ -196,24 +140,11 @@ fn the_html_attributes_carry_the_same_checks() {
         ("maxlength", "11"),
         ("autocomplete", "tel-national"),
     ] {
-        assert!(
-            phone.contains(&(name, value.to_string())),
-            "phone lacks {name}={value}: {phone:?}"
-        );
+        assert!(phone.contains(&(name, value.to_string())), "phone lacks {name}={value}: {phone:?}");
     }
     let email = s.field("email").unwrap().html_attrs();
     assert!(email.contains(&("type", "email".into())));
     let honeypot = s.field("website").unwrap().html_attrs();
-    assert_eq!(
-        honeypot,
-        vec![
-            ("type", "text".to_string()),
-            ("autocomplete", "off".into()),
-            ("tabindex", "-1".into())
-        ]
-    );
-    assert_eq!(
-        s.field("region").unwrap().html_element(),
-        crate::Element::Select
-    );
+    assert_eq!(honeypot, vec![("type", "text".to_string()), ("autocomplete", "off".into()), ("tabindex", "-1".into())]);
+    assert_eq!(s.field("region").unwrap().html_element(), crate::Element::Select);
 }

@@ -40,11 +40,7 @@ fn a_valid_plan_passes_and_hidden_fields_are_cleared() {
     assert_eq!(out["year"], json!(2023));
     assert_eq!(out["prior_execution_rate"], json!(85.5));
     let lecture = &out["projects"][1];
-    assert_eq!(
-        lecture["days"],
-        json!(0),
-        "days is not asked of a lecture series"
-    );
+    assert_eq!(lecture["days"], json!(0), "days is not asked of a lecture series");
     assert_eq!(lecture["apply_funding"], json!(false));
     assert_eq!(lecture["apply_tech_support"], json!(true));
     assert_eq!(lecture["hours_per_session"], json!(2.5));
@@ -56,10 +52,7 @@ fn a_valid_plan_passes_and_hidden_fields_are_cleared() {
 fn a_flagship_application_with_its_documents_passes() {
     let out = ok(form("training-plan"), &valid());
     assert_eq!(out["projects"][1]["teachers"]["name"], "shizi.xlsx");
-    assert_eq!(
-        out["projects"][1]["publicity"].as_array().map(Vec::len),
-        Some(1)
-    );
+    assert_eq!(out["projects"][1]["publicity"].as_array().map(Vec::len), Some(1));
 }
 
 #[test]
@@ -73,22 +66,12 @@ fn blank_rows_are_dropped_and_errors_keep_the_submitted_row_number() {
     let blank = json!({ "name": "", "kind": "", "tier": "", "start": "", "days": "", "held_before": false });
     let bad = with(
         &json!({ "projects": [seminar()] }),
-        &[
-            ("projects[0].days", json!(2)),
-            ("projects[0].name", json!("另一个研修班")),
-        ],
+        &[("projects[0].days", json!(2)), ("projects[0].name", json!("另一个研修班"))],
     )["projects"][0]
         .clone();
-    let e = errors(
-        form("training-plan"),
-        &plan(vec![seminar(), blank.clone(), bad]),
-        Lang::Zh,
-    );
+    let e = errors(form("training-plan"), &plan(vec![seminar(), blank.clone(), bad]), Lang::Zh);
     assert_eq!(e.paths().collect::<Vec<_>>(), ["projects[2].days"]);
-    assert_eq!(
-        e.get("projects[2].days"),
-        Some("“培训项目”第 3 条的“培训天数”不能小于 3 天")
-    );
+    assert_eq!(e.get("projects[2].days"), Some("“培训项目”第 3 条的“培训天数”不能小于 3 天"));
     let out = ok(form("training-plan"), &plan(vec![seminar(), blank]));
     assert_eq!(out["projects"].as_array().map(Vec::len), Some(1));
 }
@@ -97,34 +80,18 @@ fn blank_rows_are_dropped_and_errors_keep_the_submitted_row_number() {
 fn seminars_and_short_courses_last_at_least_three_days() {
     let input = with(&valid(), &[("projects[0].days", json!(2))]);
     let e = errors(form("training-plan"), &input, Lang::En);
-    assert_eq!(
-        e.get("projects[0].days"),
-        Some("Training projects, row 1, Days: must be 3 days or more")
-    );
+    assert_eq!(e.get("projects[0].days"), Some("Training projects, row 1, Days: must be 3 days or more"));
 }
 
 #[test]
 fn lecture_series_have_two_hour_sessions_and_six_sessions_a_year() {
     let l = with(
         &json!({ "projects": [lecture()] }),
-        &[
-            ("projects[0].sessions", json!(5)),
-            ("projects[0].hours_per_session", json!(1.5)),
-        ],
+        &[("projects[0].sessions", json!(5)), ("projects[0].hours_per_session", json!(1.5))],
     );
-    let e = errors(
-        form("training-plan"),
-        &plan(vec![l["projects"][0].clone()]),
-        Lang::Zh,
-    );
-    assert_eq!(
-        e.get("projects[0].sessions"),
-        Some("“培训项目”第 1 条的“讲座场次”不能小于 6 场")
-    );
-    assert_eq!(
-        e.get("projects[0].hours_per_session"),
-        Some("“培训项目”第 1 条的“单场学时”不能小于 2 学时")
-    );
+    let e = errors(form("training-plan"), &plan(vec![l["projects"][0].clone()]), Lang::Zh);
+    assert_eq!(e.get("projects[0].sessions"), Some("“培训项目”第 1 条的“讲座场次”不能小于 6 场"));
+    assert_eq!(e.get("projects[0].hours_per_session"), Some("“培训项目”第 1 条的“单场学时”不能小于 2 学时"));
 }
 
 #[test]
@@ -133,20 +100,14 @@ fn a_field_shown_only_for_some_kinds_is_required_only_for_them() {
     l["sessions"] = json!("");
     let e = errors(form("training-plan"), &plan(vec![seminar(), l]), Lang::Zh);
     assert_eq!(e.paths().collect::<Vec<_>>(), ["projects[1].sessions"]);
-    assert_eq!(
-        e.get("projects[1].sessions"),
-        Some("请填写“培训项目”第 2 条的“讲座场次”")
-    );
+    assert_eq!(e.get("projects[1].sessions"), Some("请填写“培训项目”第 2 条的“讲座场次”"));
 }
 
 #[test]
 fn the_end_date_cannot_be_before_the_start() {
     let input = with(&valid(), &[("projects[0].end", json!("2023-05-07"))]);
     let e = errors(form("training-plan"), &input, Lang::Zh);
-    assert_eq!(
-        e.get("projects[0].end"),
-        Some("“培训项目”第 1 条的“结束日期”不能早于“开始日期”（2023-05-08）")
-    );
+    assert_eq!(e.get("projects[0].end"), Some("“培训项目”第 1 条的“结束日期”不能早于“开始日期”（2023-05-08）"));
     let e = errors(form("training-plan"), &input, Lang::En);
     assert_eq!(
         e.get("projects[0].end"),
@@ -165,10 +126,7 @@ fn a_flagship_project_needs_four_days_seventy_people_and_a_previous_run() {
         ],
     );
     let e = errors(form("training-plan"), &input, Lang::Zh);
-    assert_eq!(
-        e.get("projects[1].days"),
-        Some("“培训项目”第 2 条的“培训天数”：精品培训项目时间不少于 4 天")
-    );
+    assert_eq!(e.get("projects[1].days"), Some("“培训项目”第 2 条的“培训天数”：精品培训项目时间不少于 4 天"));
     assert_eq!(
         e.get("projects[1].participants"),
         Some("“培训项目”第 2 条的“预计参训人数”：精品培训项目参加学员不少于 70 人")
@@ -182,13 +140,7 @@ fn a_flagship_project_needs_four_days_seventy_people_and_a_previous_run() {
 #[test]
 fn a_flagship_project_needs_the_documents_the_guide_lists() {
     let mut f = flagship();
-    for key in [
-        "teachers",
-        "curriculum",
-        "materials",
-        "needs_analysis",
-        "evaluation",
-    ] {
+    for key in ["teachers", "curriculum", "materials", "needs_analysis", "evaluation"] {
         f.as_object_mut().unwrap().remove(key);
     }
     let e = errors(form("training-plan"), &plan(vec![f.clone()]), Lang::Zh);
@@ -200,10 +152,7 @@ fn a_flagship_project_needs_the_documents_the_guide_lists() {
         "projects[0].evaluation",
     ];
     assert_eq!(e.paths().collect::<Vec<_>>(), expected);
-    assert_eq!(
-        e.get("projects[0].teachers"),
-        Some("请上传“培训项目”第 1 条的“往年师资名单”")
-    );
+    assert_eq!(e.get("projects[0].teachers"), Some("请上传“培训项目”第 1 条的“往年师资名单”"));
     // Funded and completed last year: only the course plan and teaching plan are needed.
     f["funded_last_year"] = json!(true);
     let e = errors(form("training-plan"), &plan(vec![f.clone()]), Lang::Zh);
@@ -217,11 +166,7 @@ fn documents_are_not_asked_of_projects_that_are_not_flagships() {
     let mut s = seminar();
     s["teachers"] = file("shizi.pdf", 100, "application/pdf");
     let out = ok(form("training-plan"), &plan(vec![s]));
-    assert_eq!(
-        out["projects"][0]["teachers"],
-        Value::Null,
-        "a hidden upload is not kept"
-    );
+    assert_eq!(out["projects"][0]["teachers"], Value::Null, "a hidden upload is not kept");
 }
 
 #[test]
@@ -235,20 +180,14 @@ fn an_advanced_seminar_lasts_about_five_days_for_about_a_hundred_people() {
             ("p[0].participants", json!(150)),
         ],
     );
-    let e = errors(
-        form("training-plan"),
-        &plan(vec![advanced["p"][0].clone()]),
-        Lang::Zh,
-    );
+    let e = errors(form("training-plan"), &plan(vec![advanced["p"][0].clone()]), Lang::Zh);
     assert_eq!(
         e.get("projects[0].days"),
         Some("“培训项目”第 1 条的“培训天数”：人社部高级研修项目研修时间需 5 天左右（4–6 天）")
     );
     assert_eq!(
         e.get("projects[0].participants"),
-        Some(
-            "“培训项目”第 1 条的“预计参训人数”：人社部高级研修项目培训人次需 100 人左右（80–120 人）"
-        )
+        Some("“培训项目”第 1 条的“预计参训人数”：人社部高级研修项目培训人次需 100 人左右（80–120 人）")
     );
 }
 
@@ -256,24 +195,13 @@ fn an_advanced_seminar_lasts_about_five_days_for_about_a_hundred_people() {
 fn a_unit_applies_for_at_most_one_advanced_seminar() {
     let advanced = with(
         &json!({ "p": [flagship()] }),
-        &[
-            ("p[0].tier", json!("advanced")),
-            ("p[0].also_advanced", json!(true)),
-            ("p[0].participants", json!(100)),
-        ],
+        &[("p[0].tier", json!("advanced")), ("p[0].also_advanced", json!(true)), ("p[0].participants", json!(100))],
     )["p"][0]
         .clone();
     let mut second = advanced.clone();
     second["name"] = json!("第二个高研项目");
-    let e = errors(
-        form("training-plan"),
-        &plan(vec![advanced.clone(), second]),
-        Lang::Zh,
-    );
-    assert_eq!(
-        e.get("projects"),
-        Some("“培训项目”：每个单位最多申报 1 个人社部高级研修项目")
-    );
+    let e = errors(form("training-plan"), &plan(vec![advanced.clone(), second]), Lang::Zh);
+    assert_eq!(e.get("projects"), Some("“培训项目”：每个单位最多申报 1 个人社部高级研修项目"));
     ok(form("training-plan"), &plan(vec![advanced]));
 }
 
@@ -281,65 +209,33 @@ fn a_unit_applies_for_at_most_one_advanced_seminar() {
 fn the_tier_and_the_flags_must_agree() {
     let s = form("training-plan");
     // Applying for funding as an institute project.
-    let e = errors(
-        s,
-        &with(&valid(), &[("projects[0].apply_funding", json!(true))]),
-        Lang::Zh,
-    );
+    let e = errors(s, &with(&valid(), &[("projects[0].apply_funding", json!(true))]), Lang::Zh);
     assert_eq!(
         e.get("projects[0].tier"),
-        Some(
-            "“培训项目”第 1 条的“项目层级”：申请资助或专项技术支持的项目不能是所级培训项目，请选择申报的层级"
-        )
+        Some("“培训项目”第 1 条的“项目层级”：申请资助或专项技术支持的项目不能是所级培训项目，请选择申报的层级")
     );
     // A development project that forgot to apply for funding.
-    let e = errors(
-        s,
-        &with(&valid(), &[("projects[0].tier", json!("cultivation"))]),
-        Lang::Zh,
-    );
+    let e = errors(s, &with(&valid(), &[("projects[0].tier", json!("cultivation"))]), Lang::Zh);
     assert!(e.contains("projects[0].apply_funding"));
     // A flagship tier without the flagship box.
-    let e = errors(
-        s,
-        &with(&valid(), &[("projects[1].flagship", json!(false))]),
-        Lang::Zh,
-    );
+    let e = errors(s, &with(&valid(), &[("projects[1].flagship", json!(false))]), Lang::Zh);
     assert!(e.contains("projects[1].flagship"));
     // A lecture series cannot be a flagship.
-    let l = with(
-        &json!({ "p": [lecture()] }),
-        &[("p[0].tier", json!("flagship"))],
-    )["p"][0]
-        .clone();
+    let l = with(&json!({ "p": [lecture()] }), &[("p[0].tier", json!("flagship"))])["p"][0].clone();
     let e = errors(s, &plan(vec![l]), Lang::Zh);
     assert_eq!(
         e.get("projects[0].tier"),
         Some("“培训项目”第 1 条的“项目层级”：学术讲坛可列为所级培训项目或申报院级培育项目")
     );
     // Ticking "also advanced" on a flagship tier.
-    let e = errors(
-        s,
-        &with(&valid(), &[("projects[1].also_advanced", json!(true))]),
-        Lang::En,
-    );
-    assert!(
-        e.get("projects[1].tier")
-            .is_some_and(|m| m.contains("Ministry advanced seminar"))
-    );
+    let e = errors(s, &with(&valid(), &[("projects[1].also_advanced", json!(true))]), Lang::En);
+    assert!(e.get("projects[1].tier").is_some_and(|m| m.contains("Ministry advanced seminar")));
 }
 
 #[test]
 fn project_names_are_unique_within_a_plan() {
-    let e = errors(
-        form("training-plan"),
-        &plan(vec![seminar(), seminar()]),
-        Lang::Zh,
-    );
-    assert_eq!(
-        e.get("projects[1].name"),
-        Some("“培训项目”第 2 条的“项目名称”与第 1 条重复")
-    );
+    let e = errors(form("training-plan"), &plan(vec![seminar(), seminar()]), Lang::Zh);
+    assert_eq!(e.get("projects[1].name"), Some("“培训项目”第 2 条的“项目名称”与第 1 条重复"));
 }
 
 #[test]
@@ -349,10 +245,7 @@ fn more_than_one_supported_project_is_a_warning_not_an_error() {
     ok(s, &input);
     let w = s.warnings(&input, Lang::Zh);
     assert_eq!(w.paths().collect::<Vec<_>>(), ["projects"]);
-    assert_eq!(
-        w.get("projects"),
-        Some("“培训项目”：原则上每个研究所申报 1 个院级资助项目")
-    );
+    assert_eq!(w.get("projects"), Some("“培训项目”：原则上每个研究所申报 1 个院级资助项目"));
     assert!(s.warnings(&valid(), Lang::Zh).is_empty());
 }
 
@@ -369,46 +262,17 @@ fn low_spending_last_year_is_a_warning_when_applying_for_support() {
         )
     );
     let only_institute = plan(vec![seminar()]);
-    assert!(
-        s.warnings(
-            &with(&only_institute, &[("prior_execution_rate", json!(40))]),
-            Lang::Zh
-        )
-        .is_empty()
-    );
+    assert!(s.warnings(&with(&only_institute, &[("prior_execution_rate", json!(40))]), Lang::Zh).is_empty());
 }
 
 #[test]
 fn the_spending_rate_is_asked_only_of_units_funded_last_year() {
     let s = form("training-plan");
-    let e = errors(
-        s,
-        &with(&valid(), &[("prior_execution_rate", json!(""))]),
-        Lang::Zh,
-    );
-    assert_eq!(
-        e.get("prior_execution_rate"),
-        Some("请填写“上年度院级资助项目经费执行率”")
-    );
-    let e = errors(
-        s,
-        &with(&valid(), &[("prior_execution_rate", json!(100.5))]),
-        Lang::Zh,
-    );
-    assert_eq!(
-        e.get("prior_execution_rate"),
-        Some("“上年度院级资助项目经费执行率”不能大于 100%")
-    );
-    let out = ok(
-        s,
-        &with(
-            &valid(),
-            &[
-                ("prior_funded", json!(false)),
-                ("prior_execution_rate", json!("")),
-            ],
-        ),
-    );
+    let e = errors(s, &with(&valid(), &[("prior_execution_rate", json!(""))]), Lang::Zh);
+    assert_eq!(e.get("prior_execution_rate"), Some("请填写“上年度院级资助项目经费执行率”"));
+    let e = errors(s, &with(&valid(), &[("prior_execution_rate", json!(100.5))]), Lang::Zh);
+    assert_eq!(e.get("prior_execution_rate"), Some("“上年度院级资助项目经费执行率”不能大于 100%"));
+    let out = ok(s, &with(&valid(), &[("prior_funded", json!(false)), ("prior_execution_rate", json!(""))]));
     assert_eq!(out["prior_execution_rate"], json!(0));
 }
 
@@ -420,21 +284,12 @@ fn group_columns_expose_what_the_renderer_needs() {
     assert_eq!(projects.min_rows(), 1);
     let days = s.field("projects.days").unwrap();
     assert_eq!(days.shown_when().map(|c| c.fields()), Some(vec!["kind"]));
-    assert!(
-        !days.is_required(),
-        "required only when shown, so no HTML `required`"
-    );
+    assert!(!days.is_required(), "required only when shown, so no HTML `required`");
     assert!(!days.html_attrs().iter().any(|(n, _)| *n == "required"));
     assert!(days.html_attrs().contains(&("min", "3".into())));
     let kind = s.field("projects.kind").unwrap();
-    assert_eq!(
-        kind.option("lecture").and_then(|o| o.help(Lang::Zh)),
-        Some("单场不少于 2 学时，每年不少于 6 场。")
-    );
+    assert_eq!(kind.option("lecture").and_then(|o| o.help(Lang::Zh)), Some("单场不少于 2 学时，每年不少于 6 场。"));
     assert!(
-        s.field("projects.teachers")
-            .unwrap()
-            .html_attrs()
-            .contains(&("accept", ".pdf,.doc,.docx,.xls,.xlsx".into()))
+        s.field("projects.teachers").unwrap().html_attrs().contains(&("accept", ".pdf,.doc,.docx,.xls,.xlsx".into()))
     );
 }

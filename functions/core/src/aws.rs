@@ -30,7 +30,11 @@ pub fn local_sdk_config(endpoint: &str) -> SdkConfig {
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-            "local", "local", None, None, "gazette-local",
+            "local",
+            "local",
+            None,
+            None,
+            "gazette-local",
         )))
         .endpoint_url(endpoint)
         .http_client(http_client())

@@ -103,7 +103,8 @@ pub async fn export_approved_cases(
         let skip = |reason: String| SkippedCase { id: case.id.clone(), slug: slug.clone(), reason };
         let bundle = content_cases_dir.join(&slug);
         let single = content_cases_dir.join(format!("{slug}.md"));
-        if tokio::fs::try_exists(&bundle).await.unwrap_or(true) || tokio::fs::try_exists(&single).await.unwrap_or(true) {
+        if tokio::fs::try_exists(&bundle).await.unwrap_or(true) || tokio::fs::try_exists(&single).await.unwrap_or(true)
+        {
             report.skipped.push(skip(format!("{} already exists; it was not overwritten", bundle.display())));
             continue;
         }
@@ -127,8 +128,13 @@ pub async fn export_approved_cases(
             report.skipped.push(skip(reason));
             continue;
         }
-        let markdown = case_markdown(&case, &files.iter().map(|(f, t, _)| (f.clone(), t.clone())).collect::<Vec<_>>(), cases.now());
-        let staging = content_cases_dir.join(format!(".export-{slug}-{}", ulid::Ulid::new().to_string().to_lowercase()));
+        let markdown = case_markdown(
+            &case,
+            &files.iter().map(|(f, t, _)| (f.clone(), t.clone())).collect::<Vec<_>>(),
+            cases.now(),
+        );
+        let staging =
+            content_cases_dir.join(format!(".export-{slug}-{}", ulid::Ulid::new().to_string().to_lowercase()));
         let written = write_bundle(&staging, &markdown, &files).await.and_then(|()| {
             // A plain rename refuses to replace a non-empty folder; a folder that
             // appeared meanwhile keeps its content.

@@ -57,7 +57,9 @@ pub enum ConfigError {
     Store(#[from] StoreError),
     #[error("cannot read the course catalog {path}: {reason}")]
     Catalog { path: PathBuf, reason: String },
-    #[error("PLAN_DEADLINES must be a JSON object of year → last day, like {{\"2023\": \"2022-11-14\"}} (inline or in a file): {0}")]
+    #[error(
+        "PLAN_DEADLINES must be a JSON object of year → last day, like {{\"2023\": \"2022-11-14\"}} (inline or in a file): {0}"
+    )]
     PlanDeadlines(String),
     #[error(transparent)]
     Attachments(#[from] crate::attachments::AttachmentError),
@@ -100,7 +102,11 @@ impl Config {
                 Files::Remote(Arc::new(S3Attachments::new(&crate::aws::sdk_config(None).await, bucket.clone())?))
             }
             AttachmentsConfig::Local { dir, base_url } => {
-                let secret = self.jwt_secret.clone().map(String::into_bytes).unwrap_or_else(|| rand::random::<[u8; 32]>().to_vec());
+                let secret = self
+                    .jwt_secret
+                    .clone()
+                    .map(String::into_bytes)
+                    .unwrap_or_else(|| rand::random::<[u8; 32]>().to_vec());
                 Files::Local(LocalAttachments::new(dir.clone(), secret, base_url.clone()))
             }
         })
@@ -155,7 +161,8 @@ impl Config {
     /// the configured attachment storage. Each Lambda serves this same router.
     pub async fn router(&self) -> Result<Router, ConfigError> {
         let store = self.open_store().await?;
-        let state = AppState::new(store, self.load_catalog()?, self.load_plan_deadlines()?, self.auth(), system_clock());
+        let state =
+            AppState::new(store, self.load_catalog()?, self.load_plan_deadlines()?, self.auth(), system_clock());
         Ok(router(state.with_files(self.files().await?)))
     }
 
@@ -176,7 +183,13 @@ impl Config {
 }
 
 /// The router over a given store and settings, without attachment storage.
-pub fn app_router(store: SharedStore, catalog: CourseCatalog, deadlines: PlanDeadlines, auth: AuthConfig, clock: Clock) -> Router {
+pub fn app_router(
+    store: SharedStore,
+    catalog: CourseCatalog,
+    deadlines: PlanDeadlines,
+    auth: AuthConfig,
+    clock: Clock,
+) -> Router {
     router(AppState::new(store, catalog, deadlines, auth, clock))
 }
 
@@ -196,7 +209,13 @@ pub fn cases_router(store: SharedStore, auth: AuthConfig, files: Files) -> Route
 }
 
 /// Everything at once — what `gazette serve` mounts under `/api/`.
-pub fn full_router(store: SharedStore, catalog: CourseCatalog, deadlines: PlanDeadlines, auth: AuthConfig, files: Files) -> Router {
+pub fn full_router(
+    store: SharedStore,
+    catalog: CourseCatalog,
+    deadlines: PlanDeadlines,
+    auth: AuthConfig,
+    files: Files,
+) -> Router {
     router(AppState::new(store, catalog, deadlines, auth, system_clock()).with_files(files))
 }
 
@@ -210,7 +229,10 @@ mod tests {
             jwt_secret: None,
             course_catalog: None,
             plan_deadlines: raw.map(str::to_owned),
-            attachments: AttachmentsConfig::Local { dir: "./data/attachments".into(), base_url: "http://127.0.0.1:1111/api".into() },
+            attachments: AttachmentsConfig::Local {
+                dir: "./data/attachments".into(),
+                base_url: "http://127.0.0.1:1111/api".into(),
+            },
         }
     }
 

@@ -91,7 +91,9 @@ fn foreign_files(
                 field.id().to_owned(),
                 match lang {
                     Lang::Zh => format!("“{label}”中的文件须由您通过本系统上传，请重新上传"),
-                    Lang::En => format!("{label}: files must be uploaded by you through this system; upload them again"),
+                    Lang::En => {
+                        format!("{label}: files must be uploaded by you through this system; upload them again")
+                    }
                 },
             );
         }
@@ -159,7 +161,11 @@ pub fn is_region(value: &str) -> bool {
 
 /// Part of an integrity result being saved: the fields given, types and formats only
 /// (an ID number's check character included), files the institution's own.
-pub fn integrity_result_draft(input: &Value, lang: Lang, owner_prefix: &str) -> Result<Value, BTreeMap<String, String>> {
+pub fn integrity_result_draft(
+    input: &Value,
+    lang: Lang,
+    owner_prefix: &str,
+) -> Result<Value, BTreeMap<String, String>> {
     let schema = schema(INTEGRITY_RESULT).map_err(no_schema)?;
     let v = schema.validate_draft(input, forms_lang(lang)).map_err(|errors| errors.to_map())?;
     let foreign = foreign_files(schema, &v, owner_prefix, lang);
@@ -208,7 +214,10 @@ pub fn planned_upload(
 ) -> Result<(), Rejection> {
     let forms = [CASE_UPLOAD, INTEGRITY_RESULT, INTEGRITY_REVIEW];
     let Some(id) = forms.into_iter().find(|f| *f == form) else {
-        let msg = lang.pick("表单须为 case-upload、integrity-result 或 integrity-review。", "form must be case-upload, integrity-result or integrity-review.");
+        let msg = lang.pick(
+            "表单须为 case-upload、integrity-result 或 integrity-review。",
+            "form must be case-upload, integrity-result or integrity-review.",
+        );
         return Err(Rejection::Invalid(BTreeMap::from([("form".to_owned(), msg.to_owned())])));
     };
     let schema = schema(id)?;

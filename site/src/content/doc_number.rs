@@ -35,7 +35,9 @@ impl DocNumber {
         let serial_text = serial_text.strip_suffix('号').unwrap_or(serial_text).trim();
 
         if issuer_code.is_empty() || issuer_code.chars().any(|c| c.is_ascii_digit() || c.is_whitespace()) {
-            return Err(format!("\"{text}\": issuer code (机关代字) before the year is missing or malformed; {example}"));
+            return Err(format!(
+                "\"{text}\": issuer code (机关代字) before the year is missing or malformed; {example}"
+            ));
         }
         let year: i32 = year_text
             .parse()
@@ -72,14 +74,22 @@ mod tests {
 
     #[test]
     fn accepts_typed_variants_and_normalises_them() {
-        for typed in ["国科办监[2022]83号", "国科办监(2022)83号", "国科办监（2022）83", "国科办监【2022】83号"] {
+        for typed in ["国科办监[2022]83号", "国科办监(2022)83号", "国科办监（2022）83", "国科办监【2022】83号"]
+        {
             assert_eq!(DocNumber::parse(typed).unwrap().to_string(), "国科办监〔2022〕83号", "{typed}");
         }
     }
 
     #[test]
     fn refuses_malformed_numbers() {
-        for bad in ["国科办监2022年83号", "〔2022〕83号", "国科办监〔22〕83号", "国科办监〔2022〕号", "国科办监〔2022〕0号", "国科办监〔2022 83号"] {
+        for bad in [
+            "国科办监2022年83号",
+            "〔2022〕83号",
+            "国科办监〔22〕83号",
+            "国科办监〔2022〕号",
+            "国科办监〔2022〕0号",
+            "国科办监〔2022 83号",
+        ] {
             assert!(DocNumber::parse(bad).is_err(), "{bad} should be refused");
         }
     }

@@ -25,7 +25,12 @@ pub struct Split<'a> {
 pub fn split<'a>(file: &Path, text: &'a str) -> Result<Split<'a>, ContentError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let missing = || {
-        ContentError::new(file, 1, "front matter", "missing: start the file with a line `+++`, the TOML fields, and another `+++`")
+        ContentError::new(
+            file,
+            1,
+            "front matter",
+            "missing: start the file with a line `+++`, the TOML fields, and another `+++`",
+        )
     };
     let rest = text.strip_prefix("+++").ok_or_else(missing)?;
     let rest = rest.strip_prefix("\r\n").or_else(|| rest.strip_prefix('\n')).ok_or_else(missing)?;
@@ -63,7 +68,15 @@ impl<'a> Fields<'a> {
             ContentError::new(file, line, "front matter", format!("invalid TOML: {}", err.message()))
         })?;
         let lines = key_lines(split.front_matter, split.front_matter_line);
-        Ok(Fields { file, table, lines, default_line: 1, prefix: String::new(), used: HashSet::new(), errors: Vec::new() })
+        Ok(Fields {
+            file,
+            table,
+            lines,
+            default_line: 1,
+            prefix: String::new(),
+            used: HashSet::new(),
+            errors: Vec::new(),
+        })
     }
 
     /// The line of a field, or of the table it belongs to when it is absent.
@@ -90,7 +103,13 @@ impl<'a> Fields<'a> {
         value
     }
 
-    fn expect<T>(&mut self, key: &str, value: Option<Value>, what: &str, convert: impl FnOnce(Value) -> Option<T>) -> Option<T> {
+    fn expect<T>(
+        &mut self,
+        key: &str,
+        value: Option<Value>,
+        what: &str,
+        convert: impl FnOnce(Value) -> Option<T>,
+    ) -> Option<T> {
         let value = value?;
         let shown = short(&value);
         let converted = convert(value);
@@ -175,7 +194,8 @@ impl<'a> Fields<'a> {
 
     pub fn number(&mut self, key: &str) -> Option<f64> {
         let value = self.take_required(key);
-        let number = self.expect(key, value, "a number", |v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))?;
+        let number =
+            self.expect(key, value, "a number", |v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))?;
         if number < 0.0 {
             self.error(key, "must not be negative");
             return None;
@@ -284,12 +304,7 @@ fn short(value: &Value) -> String {
 
 /// The known field within edit distance 2 of a misspelt one.
 fn closest<'k>(key: &str, known: &'k [String]) -> Option<&'k str> {
-    known
-        .iter()
-        .map(|k| (edit_distance(key, k), k))
-        .filter(|(d, _)| *d <= 2)
-        .min()
-        .map(|(_, k)| k.as_str())
+    known.iter().map(|k| (edit_distance(key, k), k)).filter(|(d, _)| *d <= 2).min().map(|(_, k)| k.as_str())
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -337,7 +352,10 @@ mod tests {
         let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
         assert_eq!(shown.len(), 3, "{shown:?}");
         assert!(shown[0].starts_with("x.md:1: title: required"), "{shown:?}");
-        assert!(shown.iter().any(|e| e.starts_with("x.md:2: titel: unknown field (did you mean `title`?)")), "{shown:?}");
+        assert!(
+            shown.iter().any(|e| e.starts_with("x.md:2: titel: unknown field (did you mean `title`?)")),
+            "{shown:?}"
+        );
         assert!(shown.iter().any(|e| e.starts_with("x.md:3: written: expected a date")), "{shown:?}");
     }
 

@@ -7,8 +7,8 @@ mod library;
 mod page;
 
 pub use doc_number::DocNumber;
-pub use library::{load_page, Library, CONTENT_DIR};
+pub use library::{CONTENT_DIR, Library, load_page};
 pub use page::{
-    Attachment, CaseMeta, Contact, CourseMeta, Kind, Meta, NoticeMeta, Page, PolicyMeta, COURSE_KINDS, DISCLOSURES,
-    MODES, POLICY_STATUSES, TIERS,
+    Attachment, COURSE_KINDS, CaseMeta, Contact, CourseMeta, DISCLOSURES, Kind, MODES, Meta, NoticeMeta,
+    POLICY_STATUSES, Page, PolicyMeta, TIERS,
 };

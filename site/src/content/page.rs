@@ -346,7 +346,10 @@ pub fn read_attachments(fields: &mut Fields<'_>, bundle: Option<&Path>, url: &st
     let mut attachments = Vec::new();
     for (title, file, _line) in listed {
         let Some(bundle) = bundle else {
-            fields.error("attachments", "attachments need a bundle: move the page to <slug>/index.md and put the files beside it");
+            fields.error(
+                "attachments",
+                "attachments need a bundle: move the page to <slug>/index.md and put the files beside it",
+            );
             break;
         };
         if file.contains('/') || file.contains('\\') || file.starts_with('.') {
@@ -355,7 +358,10 @@ pub fn read_attachments(fields: &mut Fields<'_>, bundle: Option<&Path>, url: &st
         }
         match std::fs::metadata(bundle.join(&file)) {
             Ok(meta) if meta.is_file() => attachments.push(Attachment {
-                format: Path::new(&file).extension().map(|e| e.to_string_lossy().to_uppercase()).unwrap_or_else(|| "FILE".into()),
+                format: Path::new(&file)
+                    .extension()
+                    .map(|e| e.to_string_lossy().to_uppercase())
+                    .unwrap_or_else(|| "FILE".into()),
                 size: meta.len(),
                 size_text: human_size(meta.len()),
                 url: format!("{url}{file}"),
@@ -390,7 +396,9 @@ pub fn check_slug(slug: &str, file: &Path) -> Result<(), ContentError> {
             file,
             1,
             "slug",
-            format!("file name \"{slug}\" is the page's URL: use lowercase letters, digits and hyphens (pinyin or short English)"),
+            format!(
+                "file name \"{slug}\" is the page's URL: use lowercase letters, digits and hyphens (pinyin or short English)"
+            ),
         ))
     }
 }

@@ -4,14 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 use super::views::{FacetEntry, FacetGroup, Pagination};
 use crate::content::{Kind, Library, Meta, Page};
 
 /// Characters escaped in a URL path segment: the reserved ones and spaces.
 /// Chinese is percent-encoded as UTF-8, which browsers show as Chinese again.
-const SEGMENT: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'%').add(b'/').add(b'?').add(b'<').add(b'>').add(b'`');
+const SEGMENT: &AsciiSet =
+    &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'%').add(b'/').add(b'?').add(b'<').add(b'>').add(b'`');
 
 pub fn encode_segment(text: &str) -> String {
     utf8_percent_encode(text, SEGMENT).to_string()
@@ -70,7 +71,10 @@ fn facet_values(page: &Page) -> Vec<(&'static str, &'static str, Vec<String>)> {
             ("by_year", "year", vec![n.published.year().to_string()]),
             ("by_topic", "topic", n.topics.clone()),
         ],
-        Meta::Course(c) => vec![("by_category", "category", vec![c.category.clone()]), ("by_tier", "tier", c.tier.iter().cloned().collect())],
+        Meta::Course(c) => vec![
+            ("by_category", "category", vec![c.category.clone()]),
+            ("by_tier", "tier", c.tier.iter().cloned().collect()),
+        ],
         Meta::Policy(p) => vec![("by_year", "year", vec![p.notice.published.year().to_string()])],
         Meta::Case(c) => vec![("by_region", "region", vec![c.region.clone()])],
     }

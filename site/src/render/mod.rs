@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::content::{Kind, Library, Meta, Page};
 use crate::error::BuildError;
 use crate::i18n;
-pub use listings::{encode_segment, Listings};
+pub use listings::{Listings, encode_segment};
 use views::{Card, PageLink, PageView, Status};
 
 pub const TEMPLATES_DIR: &str = "templates";
@@ -174,7 +174,8 @@ impl Renderer {
             pages.into_iter().take(HOME_ITEMS).map(|p| serde_json::to_value(self.card(p)).unwrap_or_default()).collect()
         };
         let is_open = |page: &&Page| {
-            Status::of(page, self.today, self.config.closing_soon_days).is_some_and(|s| s.key == "open" || s.key == "closing_soon")
+            Status::of(page, self.today, self.config.closing_soon_days)
+                .is_some_and(|s| s.key == "open" || s.key == "closing_soon")
         };
         let mut deadlines: Vec<&Page> =
             library.pages().iter().filter(|p| p.kind != Kind::Course).filter(is_open).collect();
@@ -185,8 +186,10 @@ impl Renderer {
         for course in library.of_kind(Kind::Course).filter_map(Page::course) {
             *categories.entry(&course.category).or_default() += 1;
         }
-        let mut categories: Vec<(&str, usize, String)> =
-            categories.into_iter().map(|(name, n)| (name, n, format!("/courses/category/{}/", encode_segment(name)))).collect();
+        let mut categories: Vec<(&str, usize, String)> = categories
+            .into_iter()
+            .map(|(name, n)| (name, n, format!("/courses/category/{}/", encode_segment(name))))
+            .collect();
         categories.sort();
 
         context.insert("latest_notices", &cards(library.of_kind(Kind::Notice).collect()));

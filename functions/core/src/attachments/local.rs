@@ -127,10 +127,7 @@ impl Attachments for LocalAttachments {
         Ok(UploadTicket {
             method: "PUT",
             url: format!("{}/uploads/{token}", self.base_url),
-            headers: vec![
-                ("content-type".into(), content_type.into()),
-                ("content-length".into(), length.to_string()),
-            ],
+            headers: vec![("content-type".into(), content_type.into()), ("content-length".into(), length.to_string())],
             expires_at: exp,
         })
     }

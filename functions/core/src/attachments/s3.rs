@@ -76,16 +76,12 @@ impl S3Attachments {
             .map_err(|e| AttachmentError::Backend(e.to_string()))?
             .into();
         let url = self.object_url(key);
-        let host = url
-            .split("://")
-            .nth(1)
-            .and_then(|rest| rest.split('/').next())
-            .unwrap_or_default()
-            .to_owned();
+        let host = url.split("://").nth(1).and_then(|rest| rest.split('/').next()).unwrap_or_default().to_owned();
         let mut signed_headers: Vec<(&str, &str)> = vec![("host", host.as_str())];
         signed_headers.extend(headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let request = SignableRequest::new(method, url.clone(), signed_headers.into_iter(), SignableBody::UnsignedPayload)
-            .map_err(|e| AttachmentError::Backend(e.to_string()))?;
+        let request =
+            SignableRequest::new(method, url.clone(), signed_headers.into_iter(), SignableBody::UnsignedPayload)
+                .map_err(|e| AttachmentError::Backend(e.to_string()))?;
         let (instructions, _signature) =
             sign(request, &params).map_err(|e| AttachmentError::Backend(e.to_string()))?.into_parts();
         let mut http_request = http::Request::builder()
@@ -112,12 +108,7 @@ impl Attachments for S3Attachments {
             ("content-type".to_owned(), content_type.to_owned()),
         ];
         let url = self.presign("PUT", key, &headers, valid_for).await?;
-        Ok(UploadTicket {
-            method: "PUT",
-            url,
-            headers,
-            expires_at: super::now_unix() + valid_for.as_secs() as i64,
-        })
+        Ok(UploadTicket { method: "PUT", url, headers, expires_at: super::now_unix() + valid_for.as_secs() as i64 })
     }
 
     async fn presign_download(&self, key: &str, valid_for: Duration) -> Result<String, AttachmentError> {

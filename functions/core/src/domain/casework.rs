@@ -64,12 +64,9 @@ impl Actor {
 
 /// A value usable in a key as is, or a short hash of it (unit names may be Chinese).
 fn safe_part(s: &str) -> String {
-    let ok = !s.is_empty() && s.len() <= 40 && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if ok {
-        s.to_owned()
-    } else {
-        Sha256::digest(s.as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect()
-    }
+    let ok =
+        !s.is_empty() && s.len() <= 40 && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok { s.to_owned() } else { Sha256::digest(s.as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect() }
 }
 
 /// `调查报告 (终稿).PDF` → `file.pdf`; `report-v2.pdf` stays. Keeps the extension
@@ -168,7 +165,9 @@ pub(crate) trait CaseRecord: Clone + Serialize + Sized {
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(item: Item) -> Result<(T, u64), StoreError> {
     let version = item.version;
     let key = item.key.clone();
-    serde_json::from_value(item.data).map(|v| (v, version)).map_err(|e| StoreError::Corrupt { key, reason: e.to_string() })
+    serde_json::from_value(item.data)
+        .map(|v| (v, version))
+        .map_err(|e| StoreError::Corrupt { key, reason: e.to_string() })
 }
 
 /// An idempotency key with the operation it guards and the request's fingerprint.

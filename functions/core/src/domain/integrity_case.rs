@@ -262,7 +262,15 @@ fn unmask_input(input: &Value, stored: Option<&Value>) -> Value {
 
 impl IntegrityCase {
     fn step(&self, action: &str, by: &Actor, now: Timestamp) -> Step {
-        Step { at: now, action: action.into(), by: by.clone(), status: self.status.as_str().into(), note: None, to: None, letter: None }
+        Step {
+            at: now,
+            action: action.into(),
+            by: by.clone(),
+            status: self.status.as_str().into(),
+            note: None,
+            to: None,
+            letter: None,
+        }
     }
 
     fn moved(&self, status: IntegrityStatus, now: Timestamp) -> IntegrityCase {
@@ -383,8 +391,12 @@ impl IntegrityCases {
     pub async fn list(&self, actor: &Actor, status: Option<IntegrityStatus>) -> Result<Vec<IntegrityCase>, CaseError> {
         let items = match &actor.level {
             Level::National => self.store.query(PARTITION, "CASE#").await?,
-            Level::Province { region } => self.store.query_index(Index::Gsi1, &format!("{PARTITION}#REGION#{region}")).await?,
-            Level::Institution { unit } => self.store.query_index(Index::Gsi2, &format!("{PARTITION}#UNIT#{unit}")).await?,
+            Level::Province { region } => {
+                self.store.query_index(Index::Gsi1, &format!("{PARTITION}#REGION#{region}")).await?
+            }
+            Level::Institution { unit } => {
+                self.store.query_index(Index::Gsi2, &format!("{PARTITION}#UNIT#{unit}")).await?
+            }
             Level::Organiser => return Err(CaseError::NotAllowed { action: "list" }),
         };
         let mut cases = Vec::with_capacity(items.len());
@@ -450,7 +462,13 @@ impl IntegrityCases {
     }
 
     /// The province sends the case on to an institution (转办).
-    pub async fn forward(&self, id: &str, actor: &Actor, unit: &str, unit_name: &str) -> Result<IntegrityCase, CaseError> {
+    pub async fn forward(
+        &self,
+        id: &str,
+        actor: &Actor,
+        unit: &str,
+        unit_name: &str,
+    ) -> Result<IntegrityCase, CaseError> {
         let unit = casework::required_note(unit, "unit", 100)?;
         let unit_name = unit_name.trim();
         let unit_name = if unit_name.is_empty() { unit.clone() } else { unit_name.chars().take(200).collect() };
@@ -573,7 +591,8 @@ impl IntegrityCases {
     /// A review approves the result: the province sends it on to national review, the
     /// national account closes the case (办结).
     pub async fn approve(&self, id: &str, actor: &Actor, opinion: Option<&str>) -> Result<IntegrityCase, CaseError> {
-        let opinion = opinion.map(str::trim).filter(|o| !o.is_empty()).map(|o| o.chars().take(2000).collect::<String>());
+        let opinion =
+            opinion.map(str::trim).filter(|o| !o.is_empty()).map(|o| o.chars().take(2000).collect::<String>());
         let written = self
             .change(id, None, |case, now| {
                 let to = match &actor.level {

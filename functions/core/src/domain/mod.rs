@@ -4,8 +4,8 @@
 pub mod casework;
 pub mod course;
 pub mod idempotency;
-pub mod masking;
 pub mod integrity_case;
+pub mod masking;
 pub mod registration;
 pub mod reports;
 pub mod review;

@@ -293,7 +293,8 @@ impl Registrations {
         form: RegistrationForm,
         idempotency_key: Option<&IdempotencyKey>,
     ) -> Result<Submission, RegistrationError> {
-        let course = self.catalog.get(&form.course).ok_or_else(|| RegistrationError::UnknownCourse(form.course.clone()))?;
+        let course =
+            self.catalog.get(&form.course).ok_or_else(|| RegistrationError::UnknownCourse(form.course.clone()))?;
         let now = (self.clock)();
         match course.window_at(now) {
             Window::Open => {}
@@ -435,12 +436,7 @@ impl Registrations {
 
     /// Registrations of a course in submission order.
     async fn course_registrations(&self, course: &str) -> Result<Vec<Registration>, RegistrationError> {
-        self.store
-            .query(&format!("COURSE#{course}"), "REG#")
-            .await?
-            .into_iter()
-            .map(Registration::from_item)
-            .collect()
+        self.store.query(&format!("COURSE#{course}"), "REG#").await?.into_iter().map(Registration::from_item).collect()
     }
 
     /// What the holder of a receipt code may see.
@@ -524,7 +520,10 @@ impl Registrations {
                 return Err(RegistrationError::InvalidTransition { from: r.status.label_en(), action: "approved" });
             }
             let approved = r.with_status(RegistrationStatus::Approved, (self.clock)());
-            match self.store.transact(vec![Write::Replace { item: approved.to_item(), expected_version: r.version }]).await
+            match self
+                .store
+                .transact(vec![Write::Replace { item: approved.to_item(), expected_version: r.version }])
+                .await
             {
                 Ok(()) => return Ok(Registration { version: r.version + 1, ..approved }),
                 Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => back_off(attempt).await,
@@ -579,7 +578,11 @@ impl Registrations {
                     Some(w) => {
                         let promoted = w.with_status(RegistrationStatus::Pending, now);
                         writes.push(Write::Replace { item: promoted.to_item(), expected_version: w.version });
-                        writes.push(Write::Count { key: waiting_key(&r.course), delta: -1, bounds: Bounds::at_least(0) });
+                        writes.push(Write::Count {
+                            key: waiting_key(&r.course),
+                            delta: -1,
+                            bounds: Bounds::at_least(0),
+                        });
                     }
                     None => {
                         writes.push(Write::Count { key: seats_key(&r.course), delta: -1, bounds: Bounds::at_least(0) });

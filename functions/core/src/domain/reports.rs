@@ -93,8 +93,11 @@ pub struct ReportId {
 impl ReportId {
     /// Checks the parts of an address; `None` means no such report can exist.
     pub fn parse(unit: &str, platform: &str, period: &str) -> Option<ReportId> {
-        (review::is_slug(unit) && review::is_slug(platform) && is_period(period))
-            .then(|| ReportId { unit: unit.to_owned(), platform: platform.to_owned(), period: period.to_owned() })
+        (review::is_slug(unit) && review::is_slug(platform) && is_period(period)).then(|| ReportId {
+            unit: unit.to_owned(),
+            platform: platform.to_owned(),
+            period: period.to_owned(),
+        })
     }
 
     fn key(&self) -> Key {
@@ -299,7 +302,11 @@ impl Reports {
 
     /// A report as the caller may see it; a month not started yet shows the filler of
     /// its unit what it will start from.
-    pub async fn get(&self, caller: &ReportCaller, id: &ReportId) -> Result<Result<MonthlyReport, NewMonth>, WorkflowError> {
+    pub async fn get(
+        &self,
+        caller: &ReportCaller,
+        id: &ReportId,
+    ) -> Result<Result<MonthlyReport, NewMonth>, WorkflowError> {
         match self.load(id).await? {
             Some(r) => {
                 caller.may_read(&r.unit, r.region.as_deref())?;
@@ -398,7 +405,11 @@ impl Reports {
                     version: r.version + 1,
                     ..r.clone()
                 };
-                match self.store.transact(vec![Write::Replace { item: saved.to_item(), expected_version: r.version }]).await {
+                match self
+                    .store
+                    .transact(vec![Write::Replace { item: saved.to_item(), expected_version: r.version }])
+                    .await
+                {
                     Ok(()) => Ok(saved),
                     Err(StoreError::ConditionFailed { .. }) => {
                         let current = self.load(id).await?.map_or(0, |r| r.version);
@@ -483,7 +494,12 @@ impl Reports {
         }
     }
 
-    async fn replay(&self, key: &IdempotencyKey, operation: &str, fingerprint: &str) -> Result<Option<Submitted>, WorkflowError> {
+    async fn replay(
+        &self,
+        key: &IdempotencyKey,
+        operation: &str,
+        fingerprint: &str,
+    ) -> Result<Option<Submitted>, WorkflowError> {
         let Some(created) = review::replayed(&self.store, key, operation, fingerprint).await? else {
             return Ok(None);
         };
@@ -498,7 +514,12 @@ impl Reports {
     }
 
     /// The unit administrator approves (审核通过); approved reports are final.
-    pub async fn approve(&self, caller: &ReportCaller, id: &ReportId, comment: Option<&str>) -> Result<MonthlyReport, WorkflowError> {
+    pub async fn approve(
+        &self,
+        caller: &ReportCaller,
+        id: &ReportId,
+        comment: Option<&str>,
+    ) -> Result<MonthlyReport, WorkflowError> {
         caller.may_review(&id.unit)?;
         let comment = review::comment(comment, false)?;
         self.transition(caller, id, Action::Approve, comment).await
@@ -534,13 +555,18 @@ impl Reports {
             let next = MonthlyReport {
                 status,
                 history,
-                comment: if matches!(action, Action::Approve | Action::Return) { comment.clone() } else { r.comment.clone() },
+                comment: if matches!(action, Action::Approve | Action::Return) {
+                    comment.clone()
+                } else {
+                    r.comment.clone()
+                },
                 updated_at: now,
                 updated_by: caller.actor.id.clone(),
                 version: r.version + 1,
                 ..r.clone()
             };
-            match self.store.transact(vec![Write::Replace { item: next.to_item(), expected_version: r.version }]).await {
+            match self.store.transact(vec![Write::Replace { item: next.to_item(), expected_version: r.version }]).await
+            {
                 Ok(()) => return Ok(next),
                 Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => review::back_off(attempt).await,
                 Err(e) => return Err(e.into()),
@@ -588,7 +614,13 @@ impl Reports {
     }
 
     /// The annual report of a platform: its approved months of `year`, aggregated.
-    pub async fn annual(&self, caller: &ReportCaller, unit: &str, platform: &str, year: i32) -> Result<AnnualReport, WorkflowError> {
+    pub async fn annual(
+        &self,
+        caller: &ReportCaller,
+        unit: &str,
+        platform: &str,
+        year: i32,
+    ) -> Result<AnnualReport, WorkflowError> {
         let schema = schema()?;
         if let ReportRole::RegionalAdmin { .. } = caller.role {
         } else {

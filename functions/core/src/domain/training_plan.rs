@@ -156,8 +156,11 @@ impl TrainingPlan {
     }
 
     fn to_item(&self) -> Item {
-        Item::new(self.key(), serde_json::to_value(self).unwrap_or_default())
-            .with_index(Index::Gsi1, year_pk(self.year), self.unit.clone())
+        Item::new(self.key(), serde_json::to_value(self).unwrap_or_default()).with_index(
+            Index::Gsi1,
+            year_pk(self.year),
+            self.unit.clone(),
+        )
     }
 
     fn from_item(item: Item) -> Result<Self, WorkflowError> {
@@ -330,7 +333,12 @@ impl TrainingPlans {
         }
     }
 
-    async fn replay(&self, key: &IdempotencyKey, operation: &str, fingerprint: &str) -> Result<Option<PlanSubmitted>, WorkflowError> {
+    async fn replay(
+        &self,
+        key: &IdempotencyKey,
+        operation: &str,
+        fingerprint: &str,
+    ) -> Result<Option<PlanSubmitted>, WorkflowError> {
         let Some(created) = review::replayed(&self.store, key, operation, fingerprint).await? else {
             return Ok(None);
         };
@@ -344,7 +352,12 @@ impl TrainingPlans {
     }
 
     /// Every plan of a year, optionally of one status, by unit — for the organiser.
-    pub async fn list(&self, caller: &PlanCaller, year: i32, status: Option<ReviewStatus>) -> Result<Vec<TrainingPlan>, WorkflowError> {
+    pub async fn list(
+        &self,
+        caller: &PlanCaller,
+        year: i32,
+        status: Option<ReviewStatus>,
+    ) -> Result<Vec<TrainingPlan>, WorkflowError> {
         if let PlanRole::Unit { .. } = caller.role {
             return Err(WorkflowError::Denied(Denied::Role));
         }
@@ -366,7 +379,13 @@ impl TrainingPlans {
         self.transition(caller, unit, year, Action::Withdraw, None).await
     }
 
-    pub async fn approve(&self, caller: &PlanCaller, unit: &str, year: i32, comment: Option<&str>) -> Result<TrainingPlan, WorkflowError> {
+    pub async fn approve(
+        &self,
+        caller: &PlanCaller,
+        unit: &str,
+        year: i32,
+        comment: Option<&str>,
+    ) -> Result<TrainingPlan, WorkflowError> {
         caller.may_review()?;
         let comment = review::comment(comment, false)?;
         self.transition(caller, unit, year, Action::Approve, comment).await
@@ -403,12 +422,17 @@ impl TrainingPlans {
             let next = TrainingPlan {
                 status,
                 history,
-                comment: if matches!(action, Action::Approve | Action::Return) { comment.clone() } else { p.comment.clone() },
+                comment: if matches!(action, Action::Approve | Action::Return) {
+                    comment.clone()
+                } else {
+                    p.comment.clone()
+                },
                 updated_at: now,
                 version: p.version + 1,
                 ..p.clone()
             };
-            match self.store.transact(vec![Write::Replace { item: next.to_item(), expected_version: p.version }]).await {
+            match self.store.transact(vec![Write::Replace { item: next.to_item(), expected_version: p.version }]).await
+            {
                 Ok(()) => return Ok(next),
                 Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => review::back_off(attempt).await,
                 Err(e) => return Err(e.into()),
@@ -437,6 +461,8 @@ mod tests {
     #[test]
     fn a_year_without_a_deadline_accepts_nothing() {
         let d = PlanDeadlines::default();
-        assert!(matches!(d.check(2024, at("2023-01-01T00:00:00Z"), Lang::En), Err(WorkflowError::Invalid(f)) if f.contains_key("year")));
+        assert!(
+            matches!(d.check(2024, at("2023-01-01T00:00:00Z"), Lang::En), Err(WorkflowError::Invalid(f)) if f.contains_key("year"))
+        );
     }
 }

@@ -39,8 +39,12 @@ pub enum TypicalCaseStatus {
 }
 
 impl TypicalCaseStatus {
-    pub const ALL: [TypicalCaseStatus; 4] =
-        [TypicalCaseStatus::Submitted, TypicalCaseStatus::Returned, TypicalCaseStatus::Approved, TypicalCaseStatus::Exported];
+    pub const ALL: [TypicalCaseStatus; 4] = [
+        TypicalCaseStatus::Submitted,
+        TypicalCaseStatus::Returned,
+        TypicalCaseStatus::Approved,
+        TypicalCaseStatus::Exported,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -145,7 +149,15 @@ impl CaseRecord for TypicalCase {
 
 impl TypicalCase {
     fn step(&self, action: &str, by: &Actor, now: Timestamp, note: Option<String>) -> Step {
-        Step { at: now, action: action.into(), by: by.clone(), status: self.status.as_str().into(), note, to: None, letter: None }
+        Step {
+            at: now,
+            action: action.into(),
+            by: by.clone(),
+            status: self.status.as_str().into(),
+            note,
+            to: None,
+            letter: None,
+        }
     }
 }
 
@@ -230,7 +242,9 @@ impl TypicalCases {
     pub async fn list(&self, actor: &Actor, status: Option<TypicalCaseStatus>) -> Result<Vec<TypicalCase>, CaseError> {
         let items = match &actor.level {
             Level::National | Level::Organiser => self.store.query(PARTITION, "CASE#").await?,
-            Level::Province { region } => self.store.query_index(Index::Gsi1, &format!("{PARTITION}#REGION#{region}")).await?,
+            Level::Province { region } => {
+                self.store.query_index(Index::Gsi1, &format!("{PARTITION}#REGION#{region}")).await?
+            }
             Level::Institution { .. } => return Err(CaseError::NotAllowed { action: "list" }),
         };
         let mut cases = Vec::with_capacity(items.len());
@@ -263,7 +277,12 @@ impl TypicalCases {
             if case.status != TypicalCaseStatus::Returned {
                 return Err(invalid(case.status, "resubmitted"));
             }
-            let mut next = TypicalCase { upload: upload.clone(), status: TypicalCaseStatus::Submitted, updated_at: now, ..case.clone() };
+            let mut next = TypicalCase {
+                upload: upload.clone(),
+                status: TypicalCaseStatus::Submitted,
+                updated_at: now,
+                ..case.clone()
+            };
             next.history.push(next.step("resubmit", actor, now, None));
             Ok(next)
         })
@@ -281,8 +300,12 @@ impl TypicalCases {
             if case.status != TypicalCaseStatus::Submitted {
                 return Err(invalid(case.status, "approved"));
             }
-            let mut next =
-                TypicalCase { status: TypicalCaseStatus::Approved, approved_at: Some(now), updated_at: now, ..case.clone() };
+            let mut next = TypicalCase {
+                status: TypicalCaseStatus::Approved,
+                approved_at: Some(now),
+                updated_at: now,
+                ..case.clone()
+            };
             next.history.push(next.step("approve", actor, now, None));
             Ok(next)
         })

@@ -170,7 +170,9 @@ where
         };
         match verified {
             Ok(claims) => Ok(Caller(claims)),
-            Err("expired") => Err(ApiError::unauthorized(lang, "登录已过期，请重新登录。", "The token has expired; sign in again.")),
+            Err("expired") => {
+                Err(ApiError::unauthorized(lang, "登录已过期，请重新登录。", "The token has expired; sign in again."))
+            }
             Err("no-role") => Err(ApiError::forbidden(lang, "令牌未指明角色。", "The token names no role.")),
             Err(_) => Err(ApiError::unauthorized(lang, "访问令牌无效。", "The bearer token is not valid.")),
         }

@@ -38,10 +38,18 @@ impl Caller {
             (Role::RegionalAdmin, Some(region), _) if !region.is_empty() => Level::Province { region: region.clone() },
             (Role::UnitAdmin, _, Some(unit)) if !unit.is_empty() => Level::Institution { unit: unit.clone() },
             (Role::RegionalAdmin, _, _) => {
-                return Err(ApiError::forbidden(lang, "地方管理员的令牌须注明所辖地区。", "A regional administrator's token must name a region."));
+                return Err(ApiError::forbidden(
+                    lang,
+                    "地方管理员的令牌须注明所辖地区。",
+                    "A regional administrator's token must name a region.",
+                ));
             }
             (Role::UnitAdmin, _, _) => {
-                return Err(ApiError::forbidden(lang, "单位管理员的令牌须注明所在单位。", "A unit administrator's token must name a unit."));
+                return Err(ApiError::forbidden(
+                    lang,
+                    "单位管理员的令牌须注明所在单位。",
+                    "A unit administrator's token must name a unit.",
+                ));
             }
             _ => return Err(ApiError::forbidden(lang, "您的角色无权办理案例。", "Your role may not handle cases.")),
         };
@@ -52,14 +60,14 @@ impl Caller {
 pub(super) fn case_error(e: CaseError, lang: Lang) -> ApiError {
     match e {
         CaseError::NotFound => ApiError::not_found(lang),
-        CaseError::OutOfScope => {
-            ApiError::forbidden(lang, "该案例不属于您所管辖的地区或单位。", "This case belongs to another region or unit.")
-        }
-        CaseError::NotAllowed { action } => ApiError::forbidden(
+        CaseError::OutOfScope => ApiError::forbidden(
             lang,
-            "您的角色无权执行此操作。",
-            &format!("Your role may not {action} this case."),
+            "该案例不属于您所管辖的地区或单位。",
+            "This case belongs to another region or unit.",
         ),
+        CaseError::NotAllowed { action } => {
+            ApiError::forbidden(lang, "您的角色无权执行此操作。", &format!("Your role may not {action} this case."))
+        }
         CaseError::InvalidTransition { status, status_zh, action } => ApiError::new(
             StatusCode::CONFLICT,
             lang.pick(
@@ -86,7 +94,10 @@ pub(super) fn case_error(e: CaseError, lang: Lang) -> ApiError {
         CaseError::Invalid(fields) => ApiError::invalid(lang, fields),
         CaseError::IdempotencyKeyReused => ApiError::invalid(lang, BTreeMap::new()).field(
             "Idempotency-Key",
-            lang.pick("该幂等键已用于另一次提交，请换一个新的键。", "This Idempotency-Key was used for a different request; use a new key."),
+            lang.pick(
+                "该幂等键已用于另一次提交，请换一个新的键。",
+                "This Idempotency-Key was used for a different request; use a new key.",
+            ),
         ),
         CaseError::Busy => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -179,10 +190,9 @@ pub async fn upload_ticket(
     let actor = caller.case_actor(lang)?;
     let files = state.files.as_ref().ok_or_else(|| no_attachments(lang))?;
     let planned: PlannedUpload = serde_json::from_value(body).map_err(|e| {
-        ApiError::invalid(lang, BTreeMap::new()).field("", lang.pick("请求内容格式不正确。", "The request body has the wrong shape.")).field(
-            "detail",
-            e.to_string(),
-        )
+        ApiError::invalid(lang, BTreeMap::new())
+            .field("", lang.pick("请求内容格式不正确。", "The request body has the wrong shape."))
+            .field("detail", e.to_string())
     })?;
     let content_type = planned.content_type.trim().to_ascii_lowercase();
     validation::planned_upload(&planned.form, &planned.field, planned.name.trim(), planned.size, &content_type, lang)
@@ -207,14 +217,19 @@ pub async fn receive_upload(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let local = state.files.as_ref().and_then(|f| f.local()).ok_or_else(|| ApiError::not_found(lang))?;
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").trim().to_ascii_lowercase();
+    let content_type =
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").trim().to_ascii_lowercase();
     let key = local.receive(&token, &content_type, &body).await.map_err(|e| attachment_error(e, lang))?;
     tracing::info!(key = %key, bytes = body.len(), "file uploaded");
     Ok(Json(json!({ "key": key })).into_response())
 }
 
 /// `GET /files/{token}` — the local stand-in for an S3 presigned download.
-pub async fn serve_file(State(state): State<AppState>, lang: Lang, Path(token): Path<String>) -> Result<Response, ApiError> {
+pub async fn serve_file(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(token): Path<String>,
+) -> Result<Response, ApiError> {
     let local = state.files.as_ref().and_then(|f| f.local()).ok_or_else(|| ApiError::not_found(lang))?;
     let bytes = local.open(&token).await.map_err(|e| attachment_error(e, lang))?;
     let mut response = (StatusCode::OK, bytes).into_response();
@@ -235,12 +250,18 @@ impl DownloadQuery {
 }
 
 /// A download link for `key`, if it is one of the files of a case the caller sees.
-pub(super) async fn download_link(state: &AppState, lang: Lang, case_files: &[String], key: &str) -> Result<Response, ApiError> {
+pub(super) async fn download_link(
+    state: &AppState,
+    lang: Lang,
+    case_files: &[String],
+    key: &str,
+) -> Result<Response, ApiError> {
     let files = state.files.as_ref().ok_or_else(|| no_attachments(lang))?;
     if key.is_empty() || !case_files.iter().any(|k| k == key) {
         return Err(ApiError::not_found(lang));
     }
-    let url = files.attachments().presign_download(key, DOWNLOAD_VALID_FOR).await.map_err(|e| attachment_error(e, lang))?;
+    let url =
+        files.attachments().presign_download(key, DOWNLOAD_VALID_FOR).await.map_err(|e| attachment_error(e, lang))?;
     Ok(Json(json!({ "url": url })).into_response())
 }
 
@@ -279,7 +300,11 @@ pub async fn upload_typical(
 ) -> Result<Response, ApiError> {
     let actor = caller.case_actor(lang)?;
     if !matches!(actor.level, Level::Province { .. }) {
-        return Err(ApiError::forbidden(lang, "只有地方管理员可以上传典型案例。", "Only regional administrators upload typical cases."));
+        return Err(ApiError::forbidden(
+            lang,
+            "只有地方管理员可以上传典型案例。",
+            "Only regional administrators upload typical cases.",
+        ));
     }
     let upload = validation::case_upload(&body, lang, &actor.upload_prefix()).map_err(|r| rejection(r, lang))?;
     let w = state.typical_cases.upload(&actor, upload, key.as_ref()).await.map_err(|e| case_error(e, lang))?;
@@ -311,7 +336,10 @@ pub async fn list_typical(
         Some(s) => Some(TypicalCaseStatus::parse(s).ok_or_else(|| {
             ApiError::invalid(lang, BTreeMap::new()).field(
                 "status",
-                lang.pick("状态须为 submitted、returned、approved 或 exported。", "Status must be submitted, returned, approved or exported."),
+                lang.pick(
+                    "状态须为 submitted、returned、approved 或 exported。",
+                    "Status must be submitted, returned, approved or exported.",
+                ),
             )
         })?),
     };

@@ -42,7 +42,10 @@ impl ApiError {
     pub fn invalid(lang: Lang, fields: BTreeMap<String, String>) -> Self {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            lang.pick("提交的内容有误，请按提示修改后重新提交。", "Some answers need correcting; see the fields listed."),
+            lang.pick(
+                "提交的内容有误，请按提示修改后重新提交。",
+                "Some answers need correcting; see the fields listed.",
+            ),
         )
         .with_fields(fields)
     }
@@ -62,7 +65,10 @@ impl ApiError {
     pub fn internal(lang: Lang) -> Self {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            lang.pick("服务暂时出错，请稍后再试；若一再出现，请联系管理员。", "Something went wrong on our side; please try again later."),
+            lang.pick(
+                "服务暂时出错，请稍后再试；若一再出现，请联系管理员。",
+                "Something went wrong on our side; please try again later.",
+            ),
         )
     }
 
@@ -81,9 +87,12 @@ impl ApiError {
 
     pub fn registration(e: RegistrationError, lang: Lang) -> Self {
         use RegistrationError as E;
-        let unprocessable = |zh: &str, en: &str| ApiError::invalid(lang, BTreeMap::new()).field("course", lang.pick(zh, en));
+        let unprocessable =
+            |zh: &str, en: &str| ApiError::invalid(lang, BTreeMap::new()).field("course", lang.pick(zh, en));
         match e {
-            E::UnknownCourse(_) => unprocessable("没有这门可报名的课程。", "There is no such course open for registration."),
+            E::UnknownCourse(_) => {
+                unprocessable("没有这门可报名的课程。", "There is no such course open for registration.")
+            }
             E::NotYetOpen(at) => {
                 let (zh, en) = (format!("报名尚未开始，开始时间：{at}。"), format!("Registration opens at {at}."));
                 unprocessable(&zh, &en)
@@ -94,14 +103,24 @@ impl ApiError {
             }
             E::AlreadyRegistered => ApiError::new(
                 StatusCode::CONFLICT,
-                lang.pick("该邮箱已报名本课程，每人每门课程只能报名一次。", "This e-mail address is already registered for this course."),
+                lang.pick(
+                    "该邮箱已报名本课程，每人每门课程只能报名一次。",
+                    "This e-mail address is already registered for this course.",
+                ),
             )
             .field(
                 "email",
-                lang.pick("该邮箱已报名本课程；如需查询，请使用报名回执码。", "Already registered; use your receipt code to check its status."),
+                lang.pick(
+                    "该邮箱已报名本课程；如需查询，请使用报名回执码。",
+                    "Already registered; use your receipt code to check its status.",
+                ),
             ),
             E::NotFound => ApiError::not_found(lang),
-            E::OutOfScope => ApiError::forbidden(lang, "该报名不属于您所管辖的地区。", "This registration belongs to another region."),
+            E::OutOfScope => ApiError::forbidden(
+                lang,
+                "该报名不属于您所管辖的地区。",
+                "This registration belongs to another region.",
+            ),
             E::InvalidTransition { from, action } => ApiError::new(
                 StatusCode::CONFLICT,
                 lang.pick(
@@ -109,11 +128,19 @@ impl ApiError {
                     &format!("A {from} registration cannot be {action}."),
                 ),
             ),
-            E::NoteRequired => ApiError::invalid(lang, BTreeMap::new())
-                .field("note", lang.pick("请填写审核意见（不超过 500 字）。", "Give the registrant a reason (at most 500 characters).")),
+            E::NoteRequired => ApiError::invalid(lang, BTreeMap::new()).field(
+                "note",
+                lang.pick(
+                    "请填写审核意见（不超过 500 字）。",
+                    "Give the registrant a reason (at most 500 characters).",
+                ),
+            ),
             E::IdempotencyKeyReused => ApiError::invalid(lang, BTreeMap::new()).field(
                 "Idempotency-Key",
-                lang.pick("该幂等键已用于另一份提交，请换一个新的键。", "This Idempotency-Key was used for a different submission; use a new key."),
+                lang.pick(
+                    "该幂等键已用于另一份提交，请换一个新的键。",
+                    "This Idempotency-Key was used for a different submission; use a new key.",
+                ),
             ),
             E::Busy => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -58,7 +58,10 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                     lang.pick("提交内容过大（上限 64 KB）。", "The request body is too large (limit 64 KB)."),
                 )
             } else {
-                ApiError::new(StatusCode::BAD_REQUEST, lang.pick("无法读取请求内容。", "The request body could not be read."))
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    lang.pick("无法读取请求内容。", "The request body could not be read."),
+                )
             }
         })?;
         let value = serde_json::from_slice(&bytes).map_err(|e| {
@@ -105,7 +108,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Idempotency {
         raw.to_str().ok().and_then(IdempotencyKey::parse).map(|k| Idempotency(Some(k))).ok_or_else(|| {
             ApiError::invalid(lang, Default::default()).field(
                 "Idempotency-Key",
-                lang.pick("幂等键须为 1–200 个可见 ASCII 字符。", "Idempotency-Key must be 1–200 visible ASCII characters."),
+                lang.pick(
+                    "幂等键须为 1–200 个可见 ASCII 字符。",
+                    "Idempotency-Key must be 1–200 visible ASCII characters.",
+                ),
             )
         })
     }

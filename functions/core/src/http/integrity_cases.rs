@@ -32,7 +32,11 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let actor = caller.case_actor(lang)?;
     if actor.level != Level::National {
-        return Err(ApiError::forbidden(lang, "只有国家级管理员可以登记案件。", "Only the national administrator registers cases."));
+        return Err(ApiError::forbidden(
+            lang,
+            "只有国家级管理员可以登记案件。",
+            "Only the national administrator registers cases.",
+        ));
     }
     let form = validation::integrity_case(&body, lang).map_err(|r| rejection(r, lang))?;
     let w = state.integrity_cases.create(&actor, form, key.as_ref()).await.map_err(|e| case_error(e, lang))?;

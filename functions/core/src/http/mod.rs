@@ -30,7 +30,9 @@ pub use extract::{BODY_LIMIT, Lang};
 pub use cases::UPLOAD_LIMIT;
 
 use crate::attachments::{LocalAttachments, SharedAttachments};
-use crate::domain::{Clock, CourseCatalog, IntegrityCases, PlanDeadlines, Registrations, Reports, TrainingPlans, TypicalCases};
+use crate::domain::{
+    Clock, CourseCatalog, IntegrityCases, PlanDeadlines, Registrations, Reports, TrainingPlans, TypicalCases,
+};
 use crate::store::SharedStore;
 
 /// What every handler can reach.
@@ -50,7 +52,13 @@ pub struct AppState {
 
 impl AppState {
     /// Every workflow over one store, without attachment storage.
-    pub fn new(store: SharedStore, catalog: CourseCatalog, deadlines: PlanDeadlines, auth: AuthConfig, clock: Clock) -> Self {
+    pub fn new(
+        store: SharedStore,
+        catalog: CourseCatalog,
+        deadlines: PlanDeadlines,
+        auth: AuthConfig,
+        clock: Clock,
+    ) -> Self {
         AppState {
             registrations: Registrations::new(store.clone(), std::sync::Arc::new(catalog), clock.clone()),
             reports: Reports::new(store.clone(), clock.clone()),

@@ -61,7 +61,11 @@ pub async fn submit(
 }
 
 /// `GET /registrations/receipt/{code}` — public, masked.
-pub async fn receipt(State(state): State<AppState>, lang: Lang, Path(code): Path<String>) -> Result<Response, ApiError> {
+pub async fn receipt(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(code): Path<String>,
+) -> Result<Response, ApiError> {
     let view = state.registrations.receipt(&code).await.map_err(|e| ApiError::registration(e, lang))?;
     let region_label = validation::region_label(&view.region, lang);
     let mut body = serde_json::to_value(view).unwrap_or_default();
@@ -70,7 +74,11 @@ pub async fn receipt(State(state): State<AppState>, lang: Lang, Path(code): Path
 }
 
 /// `POST /registrations/receipt/{code}/withdraw` — public.
-pub async fn withdraw(State(state): State<AppState>, lang: Lang, Path(code): Path<String>) -> Result<Response, ApiError> {
+pub async fn withdraw(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(code): Path<String>,
+) -> Result<Response, ApiError> {
     let r = state.registrations.withdraw(&code).await.map_err(|e| ApiError::registration(e, lang))?;
     tracing::info!(registration = %r.id, "registration withdrawn");
     Ok(Json(json!({ "status": r.status, "status_label": r.status.label_zh() })).into_response())
@@ -84,12 +92,19 @@ pub struct ListQuery {
 
 fn course_param(q: &ListQuery, lang: Lang) -> Result<String, ApiError> {
     q.course.clone().filter(|c| !c.is_empty()).ok_or_else(|| {
-        ApiError::invalid(lang, Default::default())
-            .field("course", lang.pick("请在查询参数 course 中指明课程。", "Name the course in the `course` query parameter."))
+        ApiError::invalid(lang, Default::default()).field(
+            "course",
+            lang.pick("请在查询参数 course 中指明课程。", "Name the course in the `course` query parameter."),
+        )
     })
 }
 
-async fn listed(state: &AppState, caller: &Caller, lang: Lang, q: &ListQuery) -> Result<(String, Vec<Registration>), ApiError> {
+async fn listed(
+    state: &AppState,
+    caller: &Caller,
+    lang: Lang,
+    q: &ListQuery,
+) -> Result<(String, Vec<Registration>), ApiError> {
     let scope = caller.registration_scope(lang)?;
     let course = course_param(q, lang)?;
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
@@ -155,7 +170,10 @@ pub async fn export_xlsx(
 }
 
 fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
-    let disposition = format!("attachment; filename=\"{}\"", filename.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-', "_"));
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        filename.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-', "_")
+    );
     let mut response = (StatusCode::OK, bytes).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(v) = HeaderValue::from_str(&disposition) {
@@ -205,7 +223,11 @@ pub async fn reject(
 }
 
 /// `GET /courses/{course}/seats` — public: capacity, seats taken, people waiting.
-pub async fn seats(State(state): State<AppState>, lang: Lang, Path(course): Path<String>) -> Result<Response, ApiError> {
+pub async fn seats(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(course): Path<String>,
+) -> Result<Response, ApiError> {
     match state.registrations.seats(&course).await {
         Ok(seats) => Ok(Json(seats).into_response()),
         Err(crate::domain::RegistrationError::UnknownCourse(_)) => Err(ApiError::not_found(lang)),

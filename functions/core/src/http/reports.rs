@@ -29,9 +29,15 @@ impl<S: Send + Sync> FromRequest<S> for OptionalJson {
         let lang = Lang::from_parts(&parts);
         let bytes = Bytes::from_request(Request::from_parts(parts, body), state).await.map_err(|rejection| {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, lang.pick("提交内容过大（上限 64 KB）。", "The request body is too large (limit 64 KB)."))
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    lang.pick("提交内容过大（上限 64 KB）。", "The request body is too large (limit 64 KB)."),
+                )
             } else {
-                ApiError::new(StatusCode::BAD_REQUEST, lang.pick("无法读取请求内容。", "The request body could not be read."))
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    lang.pick("无法读取请求内容。", "The request body could not be read."),
+                )
             }
         })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -112,11 +118,19 @@ fn non_empty(s: &Option<String>) -> Option<String> {
 fn report_caller(caller: &Caller, lang: Lang) -> Result<ReportCaller, ApiError> {
     let claims = &caller.0;
     let role = match claims.role {
-        Role::Filler => non_empty(&claims.unit).map(|unit| ReportRole::Filler { unit, region: non_empty(&claims.region) }),
+        Role::Filler => {
+            non_empty(&claims.unit).map(|unit| ReportRole::Filler { unit, region: non_empty(&claims.region) })
+        }
         Role::UnitAdmin => non_empty(&claims.unit).map(|unit| ReportRole::UnitAdmin { unit }),
         Role::RegionalAdmin => non_empty(&claims.region).map(|region| ReportRole::RegionalAdmin { region }),
         Role::NationalAdmin => Some(ReportRole::NationalAdmin),
-        _ => return Err(ApiError::forbidden(lang, "您的角色无权查看月度绩效报告。", "Your role may not use monthly reports.")),
+        _ => {
+            return Err(ApiError::forbidden(
+                lang,
+                "您的角色无权查看月度绩效报告。",
+                "Your role may not use monthly reports.",
+            ));
+        }
     };
     let role = role.ok_or_else(|| {
         ApiError::forbidden(lang, "令牌未注明所属单位或地区。", "The token names no unit or region for this role.")
@@ -156,7 +170,12 @@ pub struct ListQuery {
     unit: Option<String>,
 }
 
-pub async fn list(State(state): State<AppState>, caller: Caller, lang: Lang, Query(q): Query<ListQuery>) -> Result<Response, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiError> {
     let rc = report_caller(&caller, lang)?;
     let unit = non_empty(&q.unit).or_else(|| non_empty(&caller.0.unit)).ok_or_else(|| {
         ApiError::invalid(lang, BTreeMap::new())
@@ -174,7 +193,12 @@ pub async fn review_queue(State(state): State<AppState>, caller: Caller, lang: L
 }
 
 /// `GET /reports/{unit}/{platform}/{period}` — the report, or what a new month starts from.
-pub async fn detail(State(state): State<AppState>, caller: Caller, lang: Lang, Path(p): Path<ReportPath>) -> Result<Response, ApiError> {
+pub async fn detail(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<ReportPath>,
+) -> Result<Response, ApiError> {
     let rc = report_caller(&caller, lang)?;
     let id = report_id(&p, lang)?;
     match state.reports.get(&rc, &id).await.map_err(|e| workflow_error(e, lang))? {
@@ -210,7 +234,11 @@ pub async fn save(
     let id = report_id(&p, lang)?;
     let version = version_of(&body, lang, true)?.unwrap_or(0);
     let values = body.get("values").cloned().unwrap_or_else(|| json!({}));
-    let r = state.reports.save_draft(&rc, &id, version, &values, forms_lang(lang)).await.map_err(|e| workflow_error(e, lang))?;
+    let r = state
+        .reports
+        .save_draft(&rc, &id, version, &values, forms_lang(lang))
+        .await
+        .map_err(|e| workflow_error(e, lang))?;
     let status = if version == 0 { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(report_json(&r))).into_response())
 }
@@ -242,7 +270,12 @@ pub async fn submit(
 }
 
 /// `POST /reports/{unit}/{platform}/{period}/withdraw` — the filler, until approved.
-pub async fn withdraw(State(state): State<AppState>, caller: Caller, lang: Lang, Path(p): Path<ReportPath>) -> Result<Response, ApiError> {
+pub async fn withdraw(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<ReportPath>,
+) -> Result<Response, ApiError> {
     let rc = report_caller(&caller, lang)?;
     let id = report_id(&p, lang)?;
     let r = state.reports.withdraw(&rc, &id).await.map_err(|e| workflow_error(e, lang))?;
@@ -292,7 +325,12 @@ pub struct AnnualPath {
 }
 
 /// `GET /annual-reports/{unit}/{platform}/{year}` — made from the approved months.
-pub async fn annual(State(state): State<AppState>, caller: Caller, lang: Lang, Path(p): Path<AnnualPath>) -> Result<Response, ApiError> {
+pub async fn annual(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<AnnualPath>,
+) -> Result<Response, ApiError> {
     let rc = report_caller(&caller, lang)?;
     let year: i32 = p.year.parse().map_err(|_| ApiError::not_found(lang))?;
     let annual = state.reports.annual(&rc, &p.unit, &p.platform, year).await.map_err(|e| workflow_error(e, lang))?;
@@ -300,7 +338,12 @@ pub async fn annual(State(state): State<AppState>, caller: Caller, lang: Lang, P
 }
 
 /// `GET /reports/{unit}/{platform}/{period}/print` — the report as a printable page.
-pub async fn print(State(state): State<AppState>, caller: Caller, lang: Lang, Path(p): Path<ReportPath>) -> Result<Response, ApiError> {
+pub async fn print(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<ReportPath>,
+) -> Result<Response, ApiError> {
     let rc = report_caller(&caller, lang)?;
     let id = report_id(&p, lang)?;
     let r = match state.reports.get(&rc, &id).await.map_err(|e| workflow_error(e, lang))? {
@@ -359,7 +402,11 @@ thead th{background:none}}";
     /// A moment as readers in China read it (UTC+8), in a `<time>` element.
     fn when(t: jiff::Timestamp) -> String {
         let local = t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).strftime("%Y-%m-%d %H:%M").to_string();
-        format!("<time datetime=\"{}\">{}</time>", escape(&t.round(jiff::Unit::Second).unwrap_or(t).to_string()), escape(&local))
+        format!(
+            "<time datetime=\"{}\">{}</time>",
+            escape(&t.round(jiff::Unit::Second).unwrap_or(t).to_string()),
+            escape(&local)
+        )
     }
 
     /// The shown value of a field and whether it is a number (right-aligned).
@@ -462,7 +509,10 @@ thead th{background:none}}";
     mod tests {
         #[test]
         fn escaping_leaves_no_markup() {
-            assert_eq!(super::escape(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+            assert_eq!(
+                super::escape(r#"<a href="x">'&'</a>"#),
+                "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+            );
         }
     }
 }

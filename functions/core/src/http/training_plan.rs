@@ -29,7 +29,13 @@ fn plan_caller(caller: &Caller, lang: Lang) -> Result<PlanCaller, ApiError> {
         },
         Role::Organiser => PlanRole::Organiser,
         Role::NationalAdmin => PlanRole::NationalAdmin,
-        _ => return Err(ApiError::forbidden(lang, "您的角色无权报送或审核培训计划。", "Your role may not use training plans.")),
+        _ => {
+            return Err(ApiError::forbidden(
+                lang,
+                "您的角色无权报送或审核培训计划。",
+                "Your role may not use training plans.",
+            ));
+        }
     };
     Ok(PlanCaller { actor: Actor { id: claims.sub.clone(), role: claims.role.as_str().to_owned() }, role })
 }
@@ -80,18 +86,28 @@ pub struct ListQuery {
 }
 
 /// `GET /training-plans?year=&status=` — the organiser's list (status `submitted` is the queue).
-pub async fn list(State(state): State<AppState>, caller: Caller, lang: Lang, Query(q): Query<ListQuery>) -> Result<Response, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiError> {
     let pc = plan_caller(&caller, lang)?;
     let year: i32 = q.year.as_deref().and_then(|y| y.parse().ok()).ok_or_else(|| {
-        ApiError::invalid(lang, BTreeMap::new())
-            .field("year", lang.pick("请在查询参数 year 中指明计划年度。", "Name the plan year in the `year` query parameter."))
+        ApiError::invalid(lang, BTreeMap::new()).field(
+            "year",
+            lang.pick("请在查询参数 year 中指明计划年度。", "Name the plan year in the `year` query parameter."),
+        )
     })?;
     let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(ReviewStatus::parse(s).ok_or_else(|| {
             ApiError::invalid(lang, BTreeMap::new()).field(
                 "status",
-                lang.pick("状态须为 draft、submitted、approved 或 returned。", "Status must be draft, submitted, approved or returned."),
+                lang.pick(
+                    "状态须为 draft、submitted、approved 或 returned。",
+                    "Status must be draft, submitted, approved or returned.",
+                ),
             )
         })?),
     };
@@ -101,7 +117,12 @@ pub async fn list(State(state): State<AppState>, caller: Caller, lang: Lang, Que
 }
 
 /// `GET /training-plans/{unit}/{year}`
-pub async fn detail(State(state): State<AppState>, caller: Caller, lang: Lang, Path(p): Path<PlanPath>) -> Result<Response, ApiError> {
+pub async fn detail(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<PlanPath>,
+) -> Result<Response, ApiError> {
     let pc = plan_caller(&caller, lang)?;
     let year = year_of(&p, lang)?;
     let plan = state.training_plans.get(&pc, &p.unit, year).await.map_err(|e| workflow_error(e, lang))?;
@@ -134,7 +155,12 @@ pub async fn resubmit(
 }
 
 /// `POST /training-plans/{unit}/{year}/withdraw` — the unit, until approved.
-pub async fn withdraw(State(state): State<AppState>, caller: Caller, lang: Lang, Path(p): Path<PlanPath>) -> Result<Response, ApiError> {
+pub async fn withdraw(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<PlanPath>,
+) -> Result<Response, ApiError> {
     let pc = plan_caller(&caller, lang)?;
     let year = year_of(&p, lang)?;
     let plan = state.training_plans.withdraw(&pc, &p.unit, year).await.map_err(|e| workflow_error(e, lang))?;
@@ -156,7 +182,11 @@ pub async fn approve(
 ) -> Result<Response, ApiError> {
     let pc = plan_caller(&caller, lang)?;
     let year = year_of(&p, lang)?;
-    let plan = state.training_plans.approve(&pc, &p.unit, year, comment_of(&body)).await.map_err(|e| workflow_error(e, lang))?;
+    let plan = state
+        .training_plans
+        .approve(&pc, &p.unit, year, comment_of(&body))
+        .await
+        .map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %plan.unit, year = plan.year, by = %caller.0.sub, "training plan approved");
     Ok(Json(plan_json(&plan)).into_response())
 }

@@ -34,7 +34,9 @@ pub struct DynamoStore {
     table: String,
 }
 
-fn sdk_error<E: std::fmt::Debug + std::error::Error + 'static>(e: SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>) -> StoreError {
+fn sdk_error<E: std::fmt::Debug + std::error::Error + 'static>(
+    e: SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
+) -> StoreError {
     use aws_sdk_dynamodb::error::DisplayErrorContext;
     StoreError::Backend(format!("{}", DisplayErrorContext(&e)))
 }
@@ -64,9 +66,15 @@ impl DynamoStore {
     /// tests and local set-ups; `infra/` declares the same table for AWS.
     pub async fn create_table(&self) -> StoreResult<()> {
         let attr = |name: &str| {
-            AttributeDefinition::builder().attribute_name(name).attribute_type(ScalarAttributeType::S).build().map_err(build_error)
+            AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(build_error)
         };
-        let key = |name: &str, kind: KeyType| KeySchemaElement::builder().attribute_name(name).key_type(kind).build().map_err(build_error);
+        let key = |name: &str, kind: KeyType| {
+            KeySchemaElement::builder().attribute_name(name).key_type(kind).build().map_err(build_error)
+        };
         let gsi = |index: Index| -> StoreResult<GlobalSecondaryIndex> {
             let name = index.name();
             GlobalSecondaryIndex::builder()
@@ -285,9 +293,10 @@ impl Store for DynamoStore {
             .await
             .map_err(sdk_error)?;
         match out.item.as_ref().and_then(|m| m.get("n")) {
-            Some(AttributeValue::N(v)) => v
-                .parse()
-                .map_err(|_| StoreError::Corrupt { key: key.clone(), reason: format!("counter {v:?} is not a number") }),
+            Some(AttributeValue::N(v)) => v.parse().map_err(|_| StoreError::Corrupt {
+                key: key.clone(),
+                reason: format!("counter {v:?} is not a number"),
+            }),
             _ => Ok(0),
         }
     }
@@ -304,7 +313,10 @@ impl Store for DynamoStore {
                     match failed {
                         Some(index) => StoreError::ConditionFailed { index },
                         None if reasons.iter().any(|r| {
-                            matches!(r.code(), Some("TransactionConflict" | "ThrottlingError" | "ProvisionedThroughputExceeded"))
+                            matches!(
+                                r.code(),
+                                Some("TransactionConflict" | "ThrottlingError" | "ProvisionedThroughputExceeded")
+                            )
                         }) =>
                         {
                             StoreError::Contention

@@ -42,7 +42,13 @@ struct Record {
 
 impl Record {
     fn into_item(self, key: Key) -> Item {
-        Item { key, version: self.v, gsi1: self.gsi1, gsi2: self.gsi2, data: self.data.unwrap_or(serde_json::Value::Null) }
+        Item {
+            key,
+            version: self.v,
+            gsi1: self.gsi1,
+            gsi2: self.gsi2,
+            data: self.data.unwrap_or(serde_json::Value::Null),
+        }
     }
 }
 
@@ -77,8 +83,8 @@ impl EmbeddedStore {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Backend(format!("cannot create data directory {}: {e}", dir.display())))?;
         let path = dir.join("gazette.redb");
-        let db = Database::create(&path)
-            .map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
+        let db =
+            Database::create(&path).map_err(|e| StoreError::Backend(format!("cannot open {}: {e}", path.display())))?;
         // Create the tables up front so readers never meet a missing table.
         let txn = db.begin_write().map_err(backend)?;
         {
@@ -154,7 +160,9 @@ fn apply(txn: &redb::WriteTransaction, writes: Vec<Write>) -> StoreResult<()> {
         }
         match write {
             Write::Create(item) => put(&mut items, &mut gsi1, &mut gsi2, item, 1)?,
-            Write::Replace { item, expected_version } => put(&mut items, &mut gsi1, &mut gsi2, item, expected_version + 1)?,
+            Write::Replace { item, expected_version } => {
+                put(&mut items, &mut gsi1, &mut gsi2, item, expected_version + 1)?
+            }
             Write::Delete { key, .. } => {
                 items.remove((key.pk.as_str(), key.sk.as_str())).map_err(backend)?;
             }

@@ -40,10 +40,7 @@ fn parse_number(n: &str) -> Result<Number, String> {
     if let Ok(u) = n.parse::<u64>() {
         return Ok(Number::from(u));
     }
-    n.parse::<f64>()
-        .ok()
-        .and_then(Number::from_f64)
-        .ok_or_else(|| format!("number {n:?} is not representable"))
+    n.parse::<f64>().ok().and_then(Number::from_f64).ok_or_else(|| format!("number {n:?} is not representable"))
 }
 
 #[cfg(test)]
@@ -53,7 +50,8 @@ mod tests {
 
     #[test]
     fn json_survives_the_round_trip_through_attribute_values() {
-        let v = json!({"s": "张三", "n": 42, "neg": -3, "f": 1.5, "b": true, "z": null, "l": [1, "a", {"x": []}], "e": ""});
+        let v =
+            json!({"s": "张三", "n": 42, "neg": -3, "f": 1.5, "b": true, "z": null, "l": [1, "a", {"x": []}], "e": ""});
         let back = from_attribute(&to_attribute(&v)).unwrap();
         assert_eq!(back, v);
     }

@@ -19,7 +19,10 @@ fn local() -> (LocalAttachments, tempfile::TempDir) {
 async fn a_local_upload_with_its_ticket_is_stored_and_can_be_downloaded() {
     let (files, dir) = local();
     let pdf = b"%PDF-1.7 investigation report";
-    let ticket = files.presign_upload("cases/c1/report.pdf", "application/pdf", pdf.len() as u64, Duration::from_secs(300)).await.unwrap();
+    let ticket = files
+        .presign_upload("cases/c1/report.pdf", "application/pdf", pdf.len() as u64, Duration::from_secs(300))
+        .await
+        .unwrap();
     assert_eq!(ticket.method, "PUT");
     assert!(ticket.url.starts_with("http://127.0.0.1:1111/api/uploads/"));
     assert!(ticket.headers.contains(&("content-type".into(), "application/pdf".into())));
@@ -38,13 +41,23 @@ async fn a_local_upload_of_another_size_or_type_or_with_a_forged_ticket_is_refus
     let (files, dir) = local();
     let ticket = files.presign_upload("a/b.pdf", "application/pdf", 10, Duration::from_secs(300)).await.unwrap();
     let token = token_of(&ticket.url);
-    assert!(matches!(files.receive(token, "application/pdf", b"too short").await, Err(AttachmentError::WrongLength { expected: 10, actual: 9 })));
+    assert!(matches!(
+        files.receive(token, "application/pdf", b"too short").await,
+        Err(AttachmentError::WrongLength { expected: 10, actual: 9 })
+    ));
     assert!(matches!(files.receive(token, "text/html", b"0123456789").await, Err(AttachmentError::WrongType { .. })));
     let forged = LocalAttachments::new(dir.path(), b"other-secret", "http://x");
-    let forged_ticket = forged.presign_upload("a/b.pdf", "application/pdf", 10, Duration::from_secs(300)).await.unwrap();
-    assert!(matches!(files.receive(token_of(&forged_ticket.url), "application/pdf", b"0123456789").await, Err(AttachmentError::BadTicket)));
+    let forged_ticket =
+        forged.presign_upload("a/b.pdf", "application/pdf", 10, Duration::from_secs(300)).await.unwrap();
+    assert!(matches!(
+        files.receive(token_of(&forged_ticket.url), "application/pdf", b"0123456789").await,
+        Err(AttachmentError::BadTicket)
+    ));
     assert!(!dir.path().join("a/b.pdf").exists(), "nothing refused is written");
-    assert!(matches!(files.presign_upload("../etc/passwd", "text/plain", 1, Duration::from_secs(1)).await, Err(AttachmentError::BadKey(_))));
+    assert!(matches!(
+        files.presign_upload("../etc/passwd", "text/plain", 1, Duration::from_secs(1)).await,
+        Err(AttachmentError::BadKey(_))
+    ));
 }
 
 #[tokio::test]
@@ -87,7 +100,10 @@ async fn an_s3_presigned_upload_binds_type_and_length_and_the_object_arrives() {
     let config = gazette_core::aws::local_sdk_config(&moto.endpoint);
     let s3 = S3Attachments::new(&config, &bucket).unwrap();
     let body = b"%PDF-1.7 submission record";
-    let ticket = s3.presign_upload("cases/c9/submission.pdf", "application/pdf", body.len() as u64, Duration::from_secs(600)).await.unwrap();
+    let ticket = s3
+        .presign_upload("cases/c9/submission.pdf", "application/pdf", body.len() as u64, Duration::from_secs(600))
+        .await
+        .unwrap();
     assert!(ticket.url.contains("X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost"), "{}", ticket.url);
     assert!(ticket.url.contains("X-Amz-Expires=600"));
     let (status, reply) = http("PUT", &ticket.url, &ticket.headers, body).await;
@@ -105,7 +121,10 @@ async fn a_file_can_be_read_back_from_s3_and_a_missing_one_is_reported_missing()
     assert_eq!(status, 200, "create bucket on moto");
     let s3 = S3Attachments::new(&gazette_core::aws::local_sdk_config(&moto.endpoint), &bucket).unwrap();
     let body = b"%PDF-1.7 case plan";
-    let ticket = s3.presign_upload("cases/r-shanxi/x/plan.pdf", "application/pdf", body.len() as u64, Duration::from_secs(600)).await.unwrap();
+    let ticket = s3
+        .presign_upload("cases/r-shanxi/x/plan.pdf", "application/pdf", body.len() as u64, Duration::from_secs(600))
+        .await
+        .unwrap();
     let (status, _) = http("PUT", &ticket.url, &ticket.headers, body).await;
     assert_eq!(status, 200);
     assert_eq!(s3.read("cases/r-shanxi/x/plan.pdf").await.unwrap(), body);

@@ -18,15 +18,29 @@ use crate::typical_cases_api::{API_BASE, call, case_app, case_form, ok, organise
 /// A case with two files and a title and summary that need escaping, approved.
 async fn approved_case(app: &Router) -> String {
     let token = regional("shanxi");
-    let plan = upload_file(app, &token, "case-upload", "attachments", "实施方案.pdf", "application/pdf", b"%PDF-1.7 plan").await;
-    let table = upload_file(app, &token, "case-upload", "attachments", "统计表.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK xlsx").await;
+    let plan =
+        upload_file(app, &token, "case-upload", "attachments", "实施方案.pdf", "application/pdf", b"%PDF-1.7 plan")
+            .await;
+    let table = upload_file(
+        app,
+        &token,
+        "case-upload",
+        "attachments",
+        "统计表.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        b"PK xlsx",
+    )
+    .await;
     let mut form = case_form("shanxi");
     form["title"] = json!(r#"“三评”改革 "破四唯" C:\试点"#);
     form["summary"] = json!("第一行\n第二行：验收周期缩短一半。");
     form["attachments"] = json!([plan, table]);
     let case = ok(&call(app, Method::POST, "/typical-cases", Some(&token), Some(form)).await, StatusCode::CREATED);
     let id = case["id"].as_str().unwrap().to_owned();
-    ok(&call(app, Method::POST, &format!("/typical-cases/{id}/approve"), Some(&organiser()), None).await, StatusCode::OK);
+    ok(
+        &call(app, Method::POST, &format!("/typical-cases/{id}/approve"), Some(&organiser()), None).await,
+        StatusCode::OK,
+    );
     id
 }
 
@@ -44,7 +58,10 @@ pub async fn approved_cases_are_exported_as_bundles_that_gazette_check_accepts(s
     let (app, uploads) = case_app(store.clone());
     let id = approved_case(&app).await;
     // A case still waiting for review is not exported.
-    let waiting = ok(&call(&app, Method::POST, "/typical-cases", Some(&regional("shanxi")), Some(case_form("shanxi"))).await, StatusCode::CREATED);
+    let waiting = ok(
+        &call(&app, Method::POST, "/typical-cases", Some(&regional("shanxi")), Some(case_form("shanxi"))).await,
+        StatusCode::CREATED,
+    );
 
     let project = tempfile::tempdir().unwrap();
     let cases_dir = project.path().join("content/cases");
@@ -53,7 +70,10 @@ pub async fn approved_cases_are_exported_as_bundles_that_gazette_check_accepts(s
     assert!(report.skipped.is_empty(), "{report:?}");
     let written = &report.written[0];
     assert_eq!(written.id, id);
-    assert!(written.slug.starts_with("case-") && written.slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
+    assert!(
+        written.slug.starts_with("case-")
+            && written.slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    );
     assert_eq!(written.path, cases_dir.join(&written.slug).join("index.md"));
 
     let text = std::fs::read_to_string(&written.path).unwrap();
@@ -76,16 +96,31 @@ pub async fn approved_cases_are_exported_as_bundles_that_gazette_check_accepts(s
     assert!(text.contains("<https://www.most.gov.cn/case/11.html>"), "the original is linked");
 
     // `gazette check` loads and checks the project with the exported case in it.
-    let library = gazette_site::build::load_checked(project.path()).unwrap_or_else(|e| panic!("gazette check refuses the export: {e}"));
+    let library = gazette_site::build::load_checked(project.path())
+        .unwrap_or_else(|e| panic!("gazette check refuses the export: {e}"));
     let url = format!("/cases/{}/", written.slug);
     assert!(library.pages().iter().any(|p| p.url == url), "the case is a page at {url}");
 
     // Marked exported; a second run writes nothing.
-    let case = ok(&call(&app, Method::GET, &format!("/typical-cases/{id}"), Some(&organiser()), None).await, StatusCode::OK);
-    assert_eq!((case["status"].as_str(), case["exported"]["slug"].as_str()), (Some("exported"), Some(written.slug.as_str())));
+    let case =
+        ok(&call(&app, Method::GET, &format!("/typical-cases/{id}"), Some(&organiser()), None).await, StatusCode::OK);
+    assert_eq!(
+        (case["status"].as_str(), case["exported"]["slug"].as_str()),
+        (Some("exported"), Some(written.slug.as_str()))
+    );
     let again = export_approved_cases(store.clone(), files(uploads.path()), &cases_dir).await.expect("second export");
     assert!(again.written.is_empty() && again.skipped.is_empty(), "{again:?}");
-    let waiting_now: Value = ok(&call(&app, Method::GET, &format!("/typical-cases/{}", waiting["id"].as_str().unwrap()), Some(&organiser()), None).await, StatusCode::OK);
+    let waiting_now: Value = ok(
+        &call(
+            &app,
+            Method::GET,
+            &format!("/typical-cases/{}", waiting["id"].as_str().unwrap()),
+            Some(&organiser()),
+            None,
+        )
+        .await,
+        StatusCode::OK,
+    );
     assert_eq!(waiting_now["status"], "submitted");
 }
 
@@ -104,7 +139,8 @@ pub async fn an_existing_folder_is_never_overwritten_and_the_case_stays_approved
     assert_eq!((report.skipped[0].id.as_str(), report.skipped[0].slug.as_str()), (id.as_str(), slug.as_str()));
     assert!(report.skipped[0].reason.contains("already exists"), "{}", report.skipped[0].reason);
     assert_eq!(std::fs::read_to_string(cases_dir.join(&slug).join("index.md")).unwrap(), "hand-written");
-    let case = ok(&call(&app, Method::GET, &format!("/typical-cases/{id}"), Some(&organiser()), None).await, StatusCode::OK);
+    let case =
+        ok(&call(&app, Method::GET, &format!("/typical-cases/{id}"), Some(&organiser()), None).await, StatusCode::OK);
     assert_eq!(case["status"], "approved", "still waiting to be exported");
 
     // Once the name is free, the next run exports it.
@@ -143,9 +179,12 @@ async fn cases_with_files_on_s3_are_exported_from_dynamodb() {
     let bucket = format!("gazette-test-{}", ulid::Ulid::new().to_string().to_lowercase());
     let (status, _) = crate::attachments::http("PUT", &format!("{}/{bucket}", moto.endpoint), &[], b"").await;
     assert_eq!(status, 200, "create bucket on moto");
-    let s3 = gazette_core::attachments::S3Attachments::new(&gazette_core::aws::local_sdk_config(&moto.endpoint), &bucket).unwrap();
+    let s3 =
+        gazette_core::attachments::S3Attachments::new(&gazette_core::aws::local_sdk_config(&moto.endpoint), &bucket)
+            .unwrap();
     let files = gazette_core::http::Files::Remote(Arc::new(s3));
-    let app = gazette_core::config::cases_router(store.clone(), gazette_core::http::AuthConfig::hs256(SECRET), files.clone());
+    let app =
+        gazette_core::config::cases_router(store.clone(), gazette_core::http::AuthConfig::hs256(SECRET), files.clone());
 
     let token = regional("shanxi");
     let pdf = b"%PDF-1.7 on s3";
@@ -157,18 +196,23 @@ async fn cases_with_files_on_s3_are_exported_from_dynamodb() {
         .iter()
         .map(|h| (h[0].as_str().unwrap().to_owned(), h[1].as_str().unwrap().to_owned()))
         .collect();
-    let (status, reply) = crate::attachments::http("PUT", ticket["upload"]["url"].as_str().unwrap(), &headers, pdf).await;
+    let (status, reply) =
+        crate::attachments::http("PUT", ticket["upload"]["url"].as_str().unwrap(), &headers, pdf).await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&reply));
     let mut form = case_form("shanxi");
     form["attachments"] = json!([ticket["file"]]);
     let case = ok(&call(&app, Method::POST, "/typical-cases", Some(&token), Some(form)).await, StatusCode::CREATED);
     let id = case["id"].as_str().unwrap();
-    ok(&call(&app, Method::POST, &format!("/typical-cases/{id}/approve"), Some(&organiser()), None).await, StatusCode::OK);
+    ok(
+        &call(&app, Method::POST, &format!("/typical-cases/{id}/approve"), Some(&organiser()), None).await,
+        StatusCode::OK,
+    );
 
     let project = tempfile::tempdir().unwrap();
     let cases_dir = project.path().join("content/cases");
     let report = export_approved_cases(store, files.attachments(), &cases_dir).await.expect("export");
     assert_eq!(report.written.len(), 1, "{report:?}");
     assert_eq!(std::fs::read(&report.written[0].files[0]).unwrap(), pdf);
-    gazette_site::build::load_checked(project.path()).unwrap_or_else(|e| panic!("gazette check refuses the export: {e}"));
+    gazette_site::build::load_checked(project.path())
+        .unwrap_or_else(|e| panic!("gazette check refuses the export: {e}"));
 }

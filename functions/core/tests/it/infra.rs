@@ -18,7 +18,10 @@ fn read_yaml(relative: &str) -> Value {
 /// (method, path) → needs a token, from the OpenAPI document.
 fn documented_routes() -> BTreeMap<Route, bool> {
     let doc = read_yaml("functions/openapi.yaml");
-    assert!(doc.get("security").is_none(), "a document-wide security requirement would protect every route; say it per operation");
+    assert!(
+        doc.get("security").is_none(),
+        "a document-wide security requirement would protect every route; say it per operation"
+    );
     let methods = ["get", "put", "post", "delete", "patch", "head", "options"];
     let mut routes = BTreeMap::new();
     for (path, item) in doc["paths"].as_mapping().expect("paths").iter() {
@@ -48,11 +51,14 @@ fn wired_routes() -> BTreeMap<Route, (String, String)> {
                 continue;
             }
             let props = &spec["Properties"];
-            let method = props["Method"].as_str().unwrap_or_else(|| panic!("{function}.{event:?}: Method")).to_uppercase();
+            let method =
+                props["Method"].as_str().unwrap_or_else(|| panic!("{function}.{event:?}: Method")).to_uppercase();
             let path = props["Path"].as_str().unwrap_or_else(|| panic!("{function}.{event:?}: Path")).to_owned();
             let authorizer = props["Auth"]["Authorizer"]
                 .as_str()
-                .unwrap_or_else(|| panic!("{function} {method} {path}: say Auth.Authorizer (GazetteJwt or NONE) on every route"))
+                .unwrap_or_else(|| {
+                    panic!("{function} {method} {path}: say Auth.Authorizer (GazetteJwt or NONE) on every route")
+                })
                 .to_owned();
             let previous = routes.insert((method.clone(), path.clone()), (function.clone(), authorizer));
             assert!(previous.is_none(), "{method} {path} is wired twice");
@@ -98,7 +104,10 @@ fn every_function_routed_to_exists_with_the_arm64_custom_runtime() {
         let resource = &template["Resources"][function.as_str()];
         assert_eq!(resource["Type"].as_str(), Some("AWS::Serverless::Function"), "{function}");
         let code = resource["Properties"]["CodeUri"].as_str().unwrap_or_default();
-        assert!(code.starts_with("../target/lambda/gazette-"), "{function}: CodeUri {code:?} is not a cargo lambda output");
+        assert!(
+            code.starts_with("../target/lambda/gazette-"),
+            "{function}: CodeUri {code:?} is not a cargo lambda output"
+        );
     }
     assert_eq!(functions.len(), 3, "registration, reports and cases: {functions:?}");
 }

@@ -90,17 +90,26 @@ fn result_without_files() -> Value {
 
 /// Creates a case as the national account and dispatches it to `region`.
 async fn dispatched(app: &Router, log: &Replies, region: &str) -> String {
-    let created = ok(&log.call(app, Method::POST, "/integrity-cases", &national(), Some(case_form(region))).await, StatusCode::CREATED);
+    let created = ok(
+        &log.call(app, Method::POST, "/integrity-cases", &national(), Some(case_form(region))).await,
+        StatusCode::CREATED,
+    );
     assert_eq!((created["status"].as_str(), created["source_label"].as_str()), (Some("created"), Some("撤稿论文")));
     let id = created["id"].as_str().unwrap().to_owned();
-    let sent = ok(&log.call(app, Method::POST, &format!("/integrity-cases/{id}/dispatch"), &national(), Some(json!({}))).await, StatusCode::OK);
+    let sent = ok(
+        &log.call(app, Method::POST, &format!("/integrity-cases/{id}/dispatch"), &national(), Some(json!({}))).await,
+        StatusCode::OK,
+    );
     assert_eq!(sent["status"], "at_province");
     id
 }
 
 async fn forwarded(app: &Router, log: &Replies, id: &str, region: &str, to: &str) {
     let body = json!({ "unit": to, "unit_name": "某某省第三医院" });
-    let r = ok(&log.call(app, Method::POST, &format!("/integrity-cases/{id}/forward"), &regional(region), Some(body)).await, StatusCode::OK);
+    let r = ok(
+        &log.call(app, Method::POST, &format!("/integrity-cases/{id}/forward"), &regional(region), Some(body)).await,
+        StatusCode::OK,
+    );
     assert_eq!(r["status"], "at_institution");
 }
 
@@ -124,9 +133,11 @@ pub async fn a_case_goes_down_the_chain_and_its_result_up_through_both_reviews(s
     assert!(stored.get("result").is_none_or(Value::is_null));
 
     // Saved without the submission record, the result cannot be submitted.
-    let saved = ok(&log.call(&app, Method::PUT, &uri("result"), &hosp, Some(result_without_files())).await, StatusCode::OK);
+    let saved =
+        ok(&log.call(&app, Method::PUT, &uri("result"), &hosp, Some(result_without_files())).await, StatusCode::OK);
     assert_eq!(saved["result"]["authors"][0]["id_number"], "110105********002X", "shown masked");
-    let report = upload_file(&app, &hosp, "integrity-result", "report", "调查报告.pdf", "application/pdf", b"%PDF report").await;
+    let report =
+        upload_file(&app, &hosp, "integrity-result", "report", "调查报告.pdf", "application/pdf", b"%PDF report").await;
     let r = log.call(&app, Method::PUT, &uri("result"), &hosp, Some(json!({ "report": report }))).await;
     ok(&r, StatusCode::OK);
     let r = log.call(&app, Method::POST, &uri("submit"), &hosp, None).await;
@@ -135,12 +146,24 @@ pub async fn a_case_goes_down_the_chain_and_its_result_up_through_both_reviews(s
     assert!(body["fields"].get("report").is_none(), "{body}");
 
     // The record is uploaded; the form is sent back as it was shown (IDs masked) and kept.
-    let records = upload_file(&app, &hosp, "integrity-result", "submission_records", "投稿记录.pdf", "application/pdf", b"%PDF rec").await;
+    let records = upload_file(
+        &app,
+        &hosp,
+        "integrity-result",
+        "submission_records",
+        "投稿记录.pdf",
+        "application/pdf",
+        b"%PDF rec",
+    )
+    .await;
     let mut shown = saved["result"].clone();
     shown["submission_records"] = json!([records]);
     ok(&log.call(&app, Method::PUT, &uri("result"), &hosp, Some(shown)).await, StatusCode::OK);
     let submitted = ok(&log.call(&app, Method::POST, &uri("submit"), &hosp, None).await, StatusCode::OK);
-    assert_eq!((submitted["status"].as_str(), submitted["status_label"].as_str()), (Some("provincial_review"), Some("待省级审核结果")));
+    assert_eq!(
+        (submitted["status"].as_str(), submitted["status_label"].as_str()),
+        (Some("provincial_review"), Some("待省级审核结果"))
+    );
     // A submitted result cannot be changed.
     let r = log.call(&app, Method::PUT, &uri("result"), &hosp, Some(json!({ "finding": "no" }))).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
@@ -149,35 +172,78 @@ pub async fn a_case_goes_down_the_chain_and_its_result_up_through_both_reviews(s
     let province = regional("hebei");
     let r = log.call(&app, Method::POST, &uri("return"), &province, Some(json!({ "opinion": "" }))).await;
     assert!(ok(&r, StatusCode::UNPROCESSABLE_ENTITY)["fields"]["opinion"].is_string());
-    let letter = upload_file(&app, &province, "integrity-review", "letter", "正式函件.pdf", "application/pdf", b"%PDF letter").await;
+    let letter =
+        upload_file(&app, &province, "integrity-review", "letter", "正式函件.pdf", "application/pdf", b"%PDF letter")
+            .await;
     let returned = ok(
-        &log.call(&app, Method::POST, &uri("return"), &province, Some(json!({ "opinion": "请补充作者情况说明。", "letter": letter }))).await,
+        &log.call(
+            &app,
+            Method::POST,
+            &uri("return"),
+            &province,
+            Some(json!({ "opinion": "请补充作者情况说明。", "letter": letter })),
+        )
+        .await,
         StatusCode::OK,
     );
-    assert_eq!((returned["status"].as_str(), returned["opinion"].as_str()), (Some("returned_by_province"), Some("请补充作者情况说明。")));
+    assert_eq!(
+        (returned["status"].as_str(), returned["opinion"].as_str()),
+        (Some("returned_by_province"), Some("请补充作者情况说明。"))
+    );
     assert_eq!(returned["letter"]["name"], "正式函件.pdf");
     // The institution can fetch the letter.
     let key = letter["key"].as_str().unwrap();
-    ok(&log.call(&app, Method::GET, &format!("/integrity-cases/{id}/download?key={key}"), &hosp, None).await, StatusCode::OK);
+    ok(
+        &log.call(&app, Method::GET, &format!("/integrity-cases/{id}/download?key={key}"), &hosp, None).await,
+        StatusCode::OK,
+    );
 
-    let statement = upload_file(&app, &hosp, "integrity-result", "author_statements", "情况说明.pdf", "application/pdf", b"%PDF st").await;
-    ok(&log.call(&app, Method::PUT, &uri("result"), &hosp, Some(json!({ "author_statements": [statement] }))).await, StatusCode::OK);
+    let statement = upload_file(
+        &app,
+        &hosp,
+        "integrity-result",
+        "author_statements",
+        "情况说明.pdf",
+        "application/pdf",
+        b"%PDF st",
+    )
+    .await;
+    ok(
+        &log.call(&app, Method::PUT, &uri("result"), &hosp, Some(json!({ "author_statements": [statement] }))).await,
+        StatusCode::OK,
+    );
     ok(&log.call(&app, Method::POST, &uri("submit"), &hosp, None).await, StatusCode::OK);
-    let approved = ok(&log.call(&app, Method::POST, &uri("approve"), &province, Some(json!({ "opinion": "同意。" }))).await, StatusCode::OK);
+    let approved = ok(
+        &log.call(&app, Method::POST, &uri("approve"), &province, Some(json!({ "opinion": "同意。" }))).await,
+        StatusCode::OK,
+    );
     assert_eq!(approved["status"], "national_review");
     // The province cannot decide twice, nor the institution at all.
-    assert_eq!(log.call(&app, Method::POST, &uri("approve"), &province, Some(json!({}))).await.status, StatusCode::CONFLICT);
-    assert_eq!(log.call(&app, Method::POST, &uri("approve"), &hosp, Some(json!({}))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        log.call(&app, Method::POST, &uri("approve"), &province, Some(json!({}))).await.status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        log.call(&app, Method::POST, &uri("approve"), &hosp, Some(json!({}))).await.status,
+        StatusCode::FORBIDDEN
+    );
 
     // The national review returns it once, then approves the corrected result.
-    let r = ok(&log.call(&app, Method::POST, &uri("return"), &national(), Some(json!({ "opinion": "处理措施与情节不符。" }))).await, StatusCode::OK);
+    let r = ok(
+        &log.call(&app, Method::POST, &uri("return"), &national(), Some(json!({ "opinion": "处理措施与情节不符。" })))
+            .await,
+        StatusCode::OK,
+    );
     assert_eq!(r["status"], "returned_by_national");
     let fix = json!({ "penalties": ["circular", "ban_projects", "blacklist", "admonition"] });
     ok(&log.call(&app, Method::PUT, &uri("result"), &hosp, Some(fix)).await, StatusCode::OK);
     ok(&log.call(&app, Method::POST, &uri("submit"), &hosp, None).await, StatusCode::OK);
     // Approving needs no body at all.
     ok(&log.call(&app, Method::POST, &uri("approve"), &province, None).await, StatusCode::OK);
-    let done = ok(&log.call(&app, Method::POST, &uri("approve"), &national(), Some(json!({ "opinion": "办结。" }))).await, StatusCode::OK);
+    let done = ok(
+        &log.call(&app, Method::POST, &uri("approve"), &national(), Some(json!({ "opinion": "办结。" }))).await,
+        StatusCode::OK,
+    );
     assert_eq!((done["status"].as_str(), done["status_label"].as_str()), (Some("approved"), Some("已办结")));
 
     // Progress (办理进度): every step, who and when, visible to every level above.
@@ -204,7 +270,8 @@ pub async fn a_case_goes_down_the_chain_and_its_result_up_through_both_reviews(s
     assert_eq!(steps, expected.map(|(a, l)| (a.to_owned(), l.to_owned())));
     assert!(done["history"].as_array().unwrap().iter().all(|s| s["at"].is_string() && s["by"]["id"].is_string()));
     for token in [national(), regional("hebei"), hosp.clone()] {
-        let seen = ok(&log.call(&app, Method::GET, &format!("/integrity-cases/{id}"), &token, None).await, StatusCode::OK);
+        let seen =
+            ok(&log.call(&app, Method::GET, &format!("/integrity-cases/{id}"), &token, None).await, StatusCode::OK);
         assert_eq!(seen["status"], "approved");
         assert_eq!(seen["result"]["authors"][1]["id_number"], "440304********1233");
     }
@@ -228,36 +295,80 @@ pub async fn a_misrouted_case_goes_back_up_and_is_dispatched_again(store: Shared
     let r = log.call(&app, Method::POST, &uri("return-to-superior"), &wrong, Some(json!({}))).await;
     assert!(ok(&r, StatusCode::UNPROCESSABLE_ENTITY)["fields"]["reason"].is_string());
     let back = ok(
-        &log.call(&app, Method::POST, &uri("return-to-superior"), &wrong, Some(json!({ "reason": "论文作者非本单位人员。" }))).await,
+        &log.call(
+            &app,
+            Method::POST,
+            &uri("return-to-superior"),
+            &wrong,
+            Some(json!({ "reason": "论文作者非本单位人员。" })),
+        )
+        .await,
         StatusCode::OK,
     );
-    assert_eq!((back["status"].as_str(), back["opinion"].as_str()), (Some("returned_to_province"), Some("论文作者非本单位人员。")));
+    assert_eq!(
+        (back["status"].as_str(), back["opinion"].as_str()),
+        (Some("returned_to_province"), Some("论文作者非本单位人员。"))
+    );
     assert!(back.get("result").is_none_or(Value::is_null), "the wrong institution's draft is dropped");
-    assert_eq!(log.call(&app, Method::GET, &format!("/integrity-cases/{id}"), &wrong, None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        log.call(&app, Method::GET, &format!("/integrity-cases/{id}"), &wrong, None).await.status,
+        StatusCode::FORBIDDEN
+    );
 
     // The province finds it is not its case either, and returns it to the nation.
     let back = ok(
-        &log.call(&app, Method::POST, &uri("return-to-superior"), &regional("hebei"), Some(json!({ "reason": "第一通讯作者单位不在本省。" }))).await,
+        &log.call(
+            &app,
+            Method::POST,
+            &uri("return-to-superior"),
+            &regional("hebei"),
+            Some(json!({ "reason": "第一通讯作者单位不在本省。" })),
+        )
+        .await,
         StatusCode::OK,
     );
     assert_eq!(back["status"], "returned_to_national");
-    let queue = ok(&log.call(&app, Method::GET, "/integrity-cases?status=returned_to_national", &national(), None).await, StatusCode::OK);
+    let queue = ok(
+        &log.call(&app, Method::GET, "/integrity-cases?status=returned_to_national", &national(), None).await,
+        StatusCode::OK,
+    );
     assert_eq!(queue["count"], 1);
 
     // Dispatched again, to the right region: the first province no longer sees it.
-    let again = ok(&log.call(&app, Method::POST, &uri("dispatch"), &national(), Some(json!({ "region": "shanxi" }))).await, StatusCode::OK);
+    let again = ok(
+        &log.call(&app, Method::POST, &uri("dispatch"), &national(), Some(json!({ "region": "shanxi" }))).await,
+        StatusCode::OK,
+    );
     assert_eq!((again["status"].as_str(), again["region"].as_str()), (Some("at_province"), Some("shanxi")));
-    assert_eq!(log.call(&app, Method::GET, &format!("/integrity-cases/{id}"), &regional("hebei"), None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        log.call(&app, Method::GET, &format!("/integrity-cases/{id}"), &regional("hebei"), None).await.status,
+        StatusCode::FORBIDDEN
+    );
     forwarded(&app, &log, &id, "shanxi", "hosp-right").await;
     let seen = ok(&log.call(&app, Method::GET, "/integrity-cases", &unit("hosp-right"), None).await, StatusCode::OK);
     assert_eq!(seen["count"], 1);
-    let actions: Vec<String> = ok(&log.call(&app, Method::GET, &format!("/integrity-cases/{id}"), &national(), None).await, StatusCode::OK)["history"]
+    let actions: Vec<String> = ok(
+        &log.call(&app, Method::GET, &format!("/integrity-cases/{id}"), &national(), None).await,
+        StatusCode::OK,
+    )["history"]
         .as_array()
         .unwrap()
         .iter()
         .map(|s| s["action"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(actions, ["create", "dispatch", "forward", "save_result", "return_to_superior", "return_to_superior", "dispatch", "forward"]);
+    assert_eq!(
+        actions,
+        [
+            "create",
+            "dispatch",
+            "forward",
+            "save_result",
+            "return_to_superior",
+            "return_to_superior",
+            "dispatch",
+            "forward"
+        ]
+    );
 }
 
 pub async fn a_retried_submit_with_the_same_idempotency_key_is_answered_once(store: SharedStore) {
@@ -267,11 +378,15 @@ pub async fn a_retried_submit_with_the_same_idempotency_key_is_answered_once(sto
     forwarded(&app, &log, &id, "hebei", "hosp-3").await;
     let hosp = unit("hosp-3");
     let report = upload_file(&app, &hosp, "integrity-result", "report", "r.pdf", "application/pdf", b"%PDF r").await;
-    let records = upload_file(&app, &hosp, "integrity-result", "submission_records", "s.pdf", "application/pdf", b"%PDF s").await;
+    let records =
+        upload_file(&app, &hosp, "integrity-result", "submission_records", "s.pdf", "application/pdf", b"%PDF s").await;
     let mut result = result_without_files();
     result["report"] = report;
     result["submission_records"] = json!([records]);
-    ok(&call(&app, Method::PUT, &format!("/integrity-cases/{id}/result"), Some(&hosp), Some(result)).await, StatusCode::OK);
+    ok(
+        &call(&app, Method::PUT, &format!("/integrity-cases/{id}/result"), Some(&hosp), Some(result)).await,
+        StatusCode::OK,
+    );
     let submit = || {
         Request::builder()
             .method(Method::POST)
@@ -283,9 +398,15 @@ pub async fn a_retried_submit_with_the_same_idempotency_key_is_answered_once(sto
     };
     let first = send(&app, submit()).await;
     let second = send(&app, submit()).await;
-    assert_eq!((first.status, second.status), (StatusCode::OK, StatusCode::OK), "{}", String::from_utf8_lossy(&second.bytes));
+    assert_eq!(
+        (first.status, second.status),
+        (StatusCode::OK, StatusCode::OK),
+        "{}",
+        String::from_utf8_lossy(&second.bytes)
+    );
     assert_eq!(second.headers.get("idempotent-replayed").map(|v| v.as_bytes()), Some(&b"true"[..]));
-    let case = ok(&call(&app, Method::GET, &format!("/integrity-cases/{id}"), Some(&national()), None).await, StatusCode::OK);
+    let case =
+        ok(&call(&app, Method::GET, &format!("/integrity-cases/{id}"), Some(&national()), None).await, StatusCode::OK);
     let submits = case["history"].as_array().unwrap().iter().filter(|s| s["action"] == "submit").count();
     assert_eq!(submits, 1);
 }
@@ -310,14 +431,29 @@ async fn each_level_sees_only_the_cases_below_it() {
     let log = Replies::default();
     let hebei = dispatched(&app, &log, "hebei").await;
     let shanxi = dispatched(&app, &log, "shanxi").await;
-    let undispatched = ok(&call(&app, Method::POST, "/integrity-cases", Some(&national()), Some(case_form("hebei"))).await, StatusCode::CREATED);
+    let undispatched = ok(
+        &call(&app, Method::POST, "/integrity-cases", Some(&national()), Some(case_form("hebei"))).await,
+        StatusCode::CREATED,
+    );
     forwarded(&app, &log, &hebei, "hebei", "hosp-a").await;
 
     let count = |v: Value| v["count"].as_u64().unwrap();
-    assert_eq!(count(ok(&call(&app, Method::GET, "/integrity-cases", Some(&national()), None).await, StatusCode::OK)), 3);
-    assert_eq!(count(ok(&call(&app, Method::GET, "/integrity-cases", Some(&regional("hebei")), None).await, StatusCode::OK)), 1);
-    assert_eq!(count(ok(&call(&app, Method::GET, "/integrity-cases", Some(&unit("hosp-a")), None).await, StatusCode::OK)), 1);
-    assert_eq!(count(ok(&call(&app, Method::GET, "/integrity-cases", Some(&unit("hosp-b")), None).await, StatusCode::OK)), 0);
+    assert_eq!(
+        count(ok(&call(&app, Method::GET, "/integrity-cases", Some(&national()), None).await, StatusCode::OK)),
+        3
+    );
+    assert_eq!(
+        count(ok(&call(&app, Method::GET, "/integrity-cases", Some(&regional("hebei")), None).await, StatusCode::OK)),
+        1
+    );
+    assert_eq!(
+        count(ok(&call(&app, Method::GET, "/integrity-cases", Some(&unit("hosp-a")), None).await, StatusCode::OK)),
+        1
+    );
+    assert_eq!(
+        count(ok(&call(&app, Method::GET, "/integrity-cases", Some(&unit("hosp-b")), None).await, StatusCode::OK)),
+        0
+    );
 
     let get = |id: &str, token: String| {
         let app = app.clone();
@@ -325,11 +461,18 @@ async fn each_level_sees_only_the_cases_below_it() {
         async move { call(&app, Method::GET, &uri, Some(&token), None).await.status }
     };
     assert_eq!(get(&shanxi, regional("hebei")).await, StatusCode::FORBIDDEN, "another region's case");
-    assert_eq!(get(undispatched["id"].as_str().unwrap(), regional("hebei")).await, StatusCode::FORBIDDEN, "not sent yet");
+    assert_eq!(
+        get(undispatched["id"].as_str().unwrap(), regional("hebei")).await,
+        StatusCode::FORBIDDEN,
+        "not sent yet"
+    );
     assert_eq!(get(&hebei, unit("hosp-b")).await, StatusCode::FORBIDDEN, "another institution's case");
     assert_eq!(get(&hebei, tok(Role::Filler, None, None)).await, StatusCode::FORBIDDEN);
     assert_eq!(get(&hebei, tok(Role::Organiser, None, None)).await, StatusCode::FORBIDDEN);
-    assert_eq!(call(&app, Method::GET, &format!("/integrity-cases/{hebei}"), None, None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        call(&app, Method::GET, &format!("/integrity-cases/{hebei}"), None, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(get("NOSUCHCASE", national()).await, StatusCode::NOT_FOUND);
 }
 
@@ -349,7 +492,10 @@ async fn each_step_is_refused_to_the_wrong_role_or_scope() {
     assert_eq!(post(uri("forward"), national(), to_unit.clone()).await, StatusCode::FORBIDDEN);
     assert_eq!(post(uri("dispatch"), national(), json!({})).await, StatusCode::CONFLICT, "already at the province");
     assert_eq!(post(uri("forward"), regional("hebei"), json!({ "unit": "" })).await, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(post(uri("dispatch"), national(), json!({ "region": "atlantis" })).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        post(uri("dispatch"), national(), json!({ "region": "atlantis" })).await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     assert_eq!(post(uri("submit"), unit("hosp-a"), json!({})).await, StatusCode::FORBIDDEN, "not forwarded to it yet");
     forwarded(&app, &log, &id, "hebei", "hosp-a").await;
     assert_eq!(post(uri("submit"), unit("hosp-b"), json!({})).await, StatusCode::FORBIDDEN);
@@ -357,7 +503,8 @@ async fn each_step_is_refused_to_the_wrong_role_or_scope() {
     let r = call(&app, Method::PUT, &uri("result"), Some(&regional("hebei")), Some(json!({ "finding": "no" }))).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // A file uploaded by another institution cannot be claimed.
-    let theirs = upload_file(&app, &unit("hosp-b"), "integrity-result", "report", "r.pdf", "application/pdf", b"%PDF").await;
+    let theirs =
+        upload_file(&app, &unit("hosp-b"), "integrity-result", "report", "r.pdf", "application/pdf", b"%PDF").await;
     let r = call(&app, Method::PUT, &uri("result"), Some(&unit("hosp-a")), Some(json!({ "report": theirs }))).await;
     assert!(ok(&r, StatusCode::UNPROCESSABLE_ENTITY)["fields"]["report"].is_string());
     let r = call(&app, Method::POST, "/integrity-cases", Some(&national()), Some(json!({ "source": "rumour" }))).await;
@@ -400,9 +547,19 @@ async fn no_log_line_carries_an_unmasked_id_number() {
     let hosp = unit("hosp-3");
     let mut bad = result_without_files();
     bad["authors"][1]["id_number"] = json!(ID_BAD_CHECK);
-    ok(&log.call(&app, Method::PUT, &format!("/integrity-cases/{id}/result"), &hosp, Some(bad)).await, StatusCode::UNPROCESSABLE_ENTITY);
-    ok(&log.call(&app, Method::PUT, &format!("/integrity-cases/{id}/result"), &hosp, Some(result_without_files())).await, StatusCode::OK);
-    ok(&log.call(&app, Method::POST, &format!("/integrity-cases/{id}/submit"), &hosp, None).await, StatusCode::UNPROCESSABLE_ENTITY);
+    ok(
+        &log.call(&app, Method::PUT, &format!("/integrity-cases/{id}/result"), &hosp, Some(bad)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
+    ok(
+        &log.call(&app, Method::PUT, &format!("/integrity-cases/{id}/result"), &hosp, Some(result_without_files()))
+            .await,
+        StatusCode::OK,
+    );
+    ok(
+        &log.call(&app, Method::POST, &format!("/integrity-cases/{id}/submit"), &hosp, None).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    );
 
     let lines = sink.0.lock().unwrap().clone();
     assert!(!lines.is_empty(), "the subscriber recorded the requests");
@@ -417,9 +574,23 @@ async fn no_log_line_carries_an_unmasked_id_number() {
 async fn account_names_that_are_personal_data_are_shown_masked_in_the_progress() {
     use gazette_core::http::Claims;
     let (app, _g, _f) = fresh();
-    let claims = Claims { sub: "zhang.san@nhc.gov.cn".into(), role: Role::NationalAdmin, unit: None, region: None, exp: jiff::Timestamp::now().as_second() + 600 };
-    let token = jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &jsonwebtoken::EncodingKey::from_secret(crate::registration_api::SECRET)).unwrap();
-    let case = ok(&call(&app, Method::POST, "/integrity-cases", Some(&token), Some(case_form("hebei"))).await, StatusCode::CREATED);
+    let claims = Claims {
+        sub: "zhang.san@nhc.gov.cn".into(),
+        role: Role::NationalAdmin,
+        unit: None,
+        region: None,
+        exp: jiff::Timestamp::now().as_second() + 600,
+    };
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(crate::registration_api::SECRET),
+    )
+    .unwrap();
+    let case = ok(
+        &call(&app, Method::POST, "/integrity-cases", Some(&token), Some(case_form("hebei"))).await,
+        StatusCode::CREATED,
+    );
     assert_eq!(case["created_by"]["id"], "z***@nhc.gov.cn");
     assert_eq!(case["history"][0]["by"]["id"], "z***@nhc.gov.cn");
     let id = case["id"].as_str().unwrap();

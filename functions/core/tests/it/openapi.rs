@@ -22,5 +22,8 @@ fn the_openapi_document_lists_exactly_the_routes_the_router_registers() {
         gazette_core::http::route_table().into_iter().map(|(m, p)| (m.as_str().to_owned(), p.to_owned())).collect();
     let missing: Vec<_> = served.difference(&documented).collect();
     let extra: Vec<_> = documented.difference(&served).collect();
-    assert!(missing.is_empty() && extra.is_empty(), "served but undocumented: {missing:?}; documented but not served: {extra:?}");
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "served but undocumented: {missing:?}; documented but not served: {extra:?}"
+    );
 }

@@ -94,8 +94,14 @@ async fn a_body_over_the_limit_is_a_413() {
 #[tokio::test]
 async fn a_wrong_method_is_a_405_in_the_error_shape() {
     let (app, _g) = fresh();
-    assert_error_shape(&send(&app, request(Method::DELETE, "/registrations", None, None)).await, StatusCode::METHOD_NOT_ALLOWED);
-    assert_error_shape(&send(&app, request(Method::GET, "/registrations/X/approve", None, None)).await, StatusCode::METHOD_NOT_ALLOWED);
+    assert_error_shape(
+        &send(&app, request(Method::DELETE, "/registrations", None, None)).await,
+        StatusCode::METHOD_NOT_ALLOWED,
+    );
+    assert_error_shape(
+        &send(&app, request(Method::GET, "/registrations/X/approve", None, None)).await,
+        StatusCode::METHOD_NOT_ALLOWED,
+    );
 }
 
 #[tokio::test]
@@ -171,11 +177,14 @@ async fn a_regional_admin_sees_and_decides_only_their_own_region() {
     let rows = listed["registrations"].as_array().unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["region"], "hebei");
-    let all = send(&app, request(Method::GET, "/registrations?course=ethics", Some(&token(Role::NationalAdmin, None)), None)).await;
-    let beijing = all.json()["registrations"].as_array().unwrap().iter().find(|r| r["region"] == "beijing").unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let all =
+        send(&app, request(Method::GET, "/registrations?course=ethics", Some(&token(Role::NationalAdmin, None)), None))
+            .await;
+    let beijing =
+        all.json()["registrations"].as_array().unwrap().iter().find(|r| r["region"] == "beijing").unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
     let r = send(&app, request(Method::POST, &format!("/registrations/{beijing}/approve"), Some(&hebei), None)).await;
     assert_error_shape(&r, StatusCode::FORBIDDEN);
     let r = send(&app, request(Method::GET, &format!("/registrations/{beijing}"), Some(&hebei), None)).await;
@@ -208,7 +217,8 @@ async fn a_rejection_without_a_note_is_refused_on_the_note_field() {
     let org = token(Role::Organiser, None);
     let listed = send(&app, request(Method::GET, "/registrations?course=ethics", Some(&org), None)).await.json();
     let id = listed["registrations"][0]["id"].as_str().unwrap().to_owned();
-    let r = send(&app, request(Method::POST, &format!("/registrations/{id}/reject"), Some(&org), Some(json!({})))).await;
+    let r =
+        send(&app, request(Method::POST, &format!("/registrations/{id}/reject"), Some(&org), Some(json!({})))).await;
     assert!(assert_error_shape(&r, StatusCode::UNPROCESSABLE_ENTITY)["fields"]["note"].is_string());
 }
 
@@ -232,7 +242,11 @@ async fn a_filled_honeypot_is_answered_like_success_but_nothing_is_stored() {
     let receipt = r.json()["receipt"].as_str().unwrap().to_owned();
     let lookup = send(&app, request(Method::GET, &format!("/registrations/receipt/{receipt}"), None, None)).await;
     assert_eq!(lookup.status, StatusCode::NOT_FOUND);
-    assert_eq!(register(&app, form("ethics", 1)).await.status, StatusCode::CREATED, "the real person can still register");
+    assert_eq!(
+        register(&app, form("ethics", 1)).await.status,
+        StatusCode::CREATED,
+        "the real person can still register"
+    );
 }
 
 #[tokio::test]
@@ -240,7 +254,11 @@ async fn every_reply_carries_a_request_id_and_a_given_one_is_kept() {
     let (app, _g) = fresh();
     let r = send(&app, request(Method::GET, "/courses/ethics/seats", None, None)).await;
     assert!(r.headers.get("x-request-id").is_some_and(|v| !v.is_empty()));
-    let req = Request::builder().uri("/courses/ethics/seats").header("x-request-id", "trace-me-42").body(Body::empty()).unwrap();
+    let req = Request::builder()
+        .uri("/courses/ethics/seats")
+        .header("x-request-id", "trace-me-42")
+        .body(Body::empty())
+        .unwrap();
     assert_eq!(send(&app, req).await.headers.get("x-request-id").unwrap(), "trace-me-42");
 }
 
@@ -256,7 +274,10 @@ async fn exports_have_chinese_headers_in_csv_and_xlsx() {
     assert_eq!(csv.status, StatusCode::OK);
     assert!(csv.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
     let text = String::from_utf8(csv.bytes.clone()).unwrap();
-    assert!(text.starts_with("\u{feff}编号,课程,姓名,单位,职务/职称,联系电话,邮箱,地区,状态,提交时间,审核意见"), "{text}");
+    assert!(
+        text.starts_with("\u{feff}编号,课程,姓名,单位,职务/职称,联系电话,邮箱,地区,状态,提交时间,审核意见"),
+        "{text}"
+    );
     assert!(text.contains("待审核") && text.contains("河北省"), "statuses and regions by their Chinese labels");
     assert!(text.contains("'=HYPERLINK"), "formulas are defused");
     let xlsx = send(&app, request(Method::GET, "/registrations/export.xlsx?course=ethics", Some(&org), None)).await;

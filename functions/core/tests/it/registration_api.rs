@@ -129,7 +129,10 @@ pub async fn registrations_beyond_capacity_are_waitlisted_in_order(store: Shared
     let view = status_by_receipt(&app, &receipt_of(&fifth)).await;
     assert_eq!((view["status_label"].as_str(), view["waitlist_position"].as_u64()), (Some("候补"), Some(2)));
     let seats = get(&app, "/courses/ethics/seats", None).await.json();
-    assert_eq!((seats["capacity"].as_u64(), seats["taken"].as_i64(), seats["waiting"].as_i64()), (Some(3), Some(3), Some(2)));
+    assert_eq!(
+        (seats["capacity"].as_u64(), seats["taken"].as_i64(), seats["waiting"].as_i64()),
+        (Some(3), Some(3), Some(2))
+    );
 }
 
 pub async fn withdrawing_frees_the_seat_for_the_oldest_waitlisted_registration(store: SharedStore) {
@@ -187,15 +190,24 @@ pub async fn the_organiser_approves_and_rejects_and_rejection_moves_the_waitlist
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.json()["status"], "approved");
     // Approving twice, or a waitlisted registration, is a conflict.
-    assert_eq!(post(&app, &format!("/registrations/{}/approve", pending[0]), Some(&tok), None).await.status, StatusCode::CONFLICT);
+    assert_eq!(
+        post(&app, &format!("/registrations/{}/approve", pending[0]), Some(&tok), None).await.status,
+        StatusCode::CONFLICT
+    );
     let waiting = ids(&app, "ethics", "waitlisted").await;
-    assert_eq!(post(&app, &format!("/registrations/{}/approve", waiting[0]), Some(&tok), None).await.status, StatusCode::CONFLICT);
+    assert_eq!(
+        post(&app, &format!("/registrations/{}/approve", waiting[0]), Some(&tok), None).await.status,
+        StatusCode::CONFLICT
+    );
     // Rejecting an approved registration hands its seat on.
     let note = json!({ "note": "培训对象限于负责相关工作的同志。" });
     let r = post(&app, &format!("/registrations/{}/reject", pending[0]), Some(&tok), Some(note)).await;
     assert_eq!(r.status, StatusCode::OK);
     let rejected = status_by_receipt(&app, &receipts[0]).await;
-    assert_eq!((rejected["status_label"].as_str(), rejected["note"].as_str()), (Some("未通过"), Some("培训对象限于负责相关工作的同志。")));
+    assert_eq!(
+        (rejected["status_label"].as_str(), rejected["note"].as_str()),
+        (Some("未通过"), Some("培训对象限于负责相关工作的同志。"))
+    );
     assert_eq!(status_by_receipt(&app, &receipts[3]).await["status"], "pending");
     assert!(ids(&app, "ethics", "waitlisted").await.is_empty());
 }

@@ -43,7 +43,14 @@ async fn call(app: &Router, method: Method, uri: &str, token: Option<&str>, body
 }
 
 async fn save(app: &Router, period: &str, version: u64, values: Value) -> Reply {
-    call(app, Method::PUT, &format!("{BASE}/{period}"), Some(&filler()), Some(json!({ "version": version, "values": values }))).await
+    call(
+        app,
+        Method::PUT,
+        &format!("{BASE}/{period}"),
+        Some(&filler()),
+        Some(json!({ "version": version, "values": values })),
+    )
+    .await
 }
 
 async fn get(app: &Router, period: &str, token: &str) -> Reply {
@@ -176,7 +183,8 @@ pub async fn a_new_month_starts_from_the_latest_earlier_month_without_its_attach
     complete_month(&app, "2023-01", json!({ "staff_total": 38 })).await;
     let mut march = merged(&[cover(), staff(40), funding(), outputs(4)]);
     march["honours"] = json!("获评国家级创新平台");
-    march["supporting_files"] = json!([{ "name": "证书.pdf", "size": 1024, "content_type": "application/pdf", "key": "u/1/证书.pdf" }]);
+    march["supporting_files"] =
+        json!([{ "name": "证书.pdf", "size": 1024, "content_type": "application/pdf", "key": "u/1/证书.pdf" }]);
     let r = save(&app, "2023-03", 0, march).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", body_text(&r));
     // Not started yet: the filler sees what May will start from — March, the latest earlier month.
@@ -192,7 +200,10 @@ pub async fn a_new_month_starts_from_the_latest_earlier_month_without_its_attach
     assert!(may["values"].get("supporting_files").is_none(), "attachments are not carried over");
     // The first save keeps the pre-filled values; February (before March) starts from January.
     let saved = save(&app, "2023-05", 0, json!({ "papers_total": 2 })).await.json();
-    assert_eq!((saved["values"]["staff_total"].as_i64(), saved["values"]["papers_total"].as_i64()), (Some(40), Some(2)));
+    assert_eq!(
+        (saved["values"]["staff_total"].as_i64(), saved["values"]["papers_total"].as_i64()),
+        (Some(40), Some(2))
+    );
     assert_eq!(saved["prefilled_from"], "2023-03");
     let feb = get(&app, "2023-02", &filler()).await.json();
     assert_eq!((feb["prefilled_from"].as_str(), feb["values"]["staff_total"].as_i64()), (Some("2023-01"), Some(38)));
@@ -264,7 +275,10 @@ pub async fn withdraw_resubmit_return_with_comment_and_approve_are_each_recorded
     let late = act(&app, "2023-04", "withdraw", &filler(), None).await;
     assert_eq!(late.status, StatusCode::CONFLICT, "{}", body_text(&late));
     assert!(late.json()["error"].as_str().unwrap().contains("审核通过"));
-    assert_eq!(act(&app, "2023-04", "return", &unit_admin(), Some(json!({ "comment": "再看看" }))).await.status, StatusCode::CONFLICT);
+    assert_eq!(
+        act(&app, "2023-04", "return", &unit_admin(), Some(json!({ "comment": "再看看" }))).await.status,
+        StatusCode::CONFLICT
+    );
     assert_eq!(save(&app, "2023-04", version(&ok), json!({ "papers_total": 9 })).await.status, StatusCode::CONFLICT);
     let history = get(&app, "2023-04", &filler()).await.json()["history"].clone();
     let steps: Vec<(&str, &str)> = history
@@ -315,7 +329,11 @@ pub async fn the_review_queue_lists_the_units_submitted_reports_and_the_unit_lis
         .collect();
     assert_eq!(
         rows,
-        [("2023-01".into(), "approved".into()), ("2023-02".into(), "submitted".into()), ("2023-03".into(), "draft".into())]
+        [
+            ("2023-01".into(), "approved".into()),
+            ("2023-02".into(), "submitted".into()),
+            ("2023-03".into(), "draft".into())
+        ]
     );
     // Another unit's admin sees an empty queue of their own, not this one.
     let other = token(Role::UnitAdmin, Some("other-unit"), None);
@@ -332,7 +350,8 @@ pub async fn the_annual_report_sums_flows_and_takes_latest_stocks_of_approved_mo
     complete_month(&app, "2023-04", json!({ "papers_total": 70, "staff_high_level": 7 })).await;
     // A month of another year does not count either.
     approved_month(&app, "2024-01", json!({ "papers_total": 100 })).await;
-    let r = call(&app, Method::GET, "/annual-reports/hebei-materials-lab/composites/2023", Some(&unit_admin()), None).await;
+    let r =
+        call(&app, Method::GET, "/annual-reports/hebei-materials-lab/composites/2023", Some(&unit_admin()), None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", body_text(&r));
     let annual = r.json();
     assert_eq!(annual["months"], json!(["2023-01", "2023-02"]));
@@ -359,7 +378,8 @@ pub async fn the_printable_view_is_a_standalone_html_page_with_every_value(store
     assert!(html.contains("@media print"));
     assert!(html.contains("材料&lt;中心&gt; &amp; &quot;实验室&quot;"), "names are escaped");
     assert!(!html.contains("<script>") && html.contains("&lt;script&gt;"));
-    for part in ["人员队伍", "经费筹集", "成果产出", "开放合作", "成果转化和对外服务", "科学普及", "重点信息", "附件"] {
+    for part in ["人员队伍", "经费筹集", "成果产出", "开放合作", "成果转化和对外服务", "科学普及", "重点信息", "附件"]
+    {
         assert!(html.contains(&format!("<caption>{part}</caption>")), "part {part}");
     }
     assert!(html.contains(r#"<th scope="row">从业人员总数</th><td class="value">40</td><td>人</td>"#), "{html}");
@@ -440,7 +460,14 @@ async fn a_filler_of_another_unit_can_neither_read_nor_change_the_report() {
     complete_month(&app, "2023-04", json!({})).await;
     let stranger = token(Role::Filler, Some("another-lab"), Some("hebei"));
     assert_eq!(get(&app, "2023-04", &stranger).await.status, StatusCode::FORBIDDEN);
-    let r = call(&app, Method::PUT, &format!("{BASE}/2023-04"), Some(&stranger), Some(json!({ "version": 1, "values": {} }))).await;
+    let r = call(
+        &app,
+        Method::PUT,
+        &format!("{BASE}/2023-04"),
+        Some(&stranger),
+        Some(json!({ "version": 1, "values": {} })),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(act(&app, "2023-04", "submit", &stranger, None).await.status, StatusCode::FORBIDDEN);
     let list = call(&app, Method::GET, &format!("/reports?unit={UNIT}"), Some(&stranger), None).await;
@@ -457,7 +484,9 @@ async fn only_a_filler_saves_and_submits_and_only_the_unit_admin_reviews() {
     let (app, _g) = fresh();
     complete_month(&app, "2023-04", json!({})).await;
     for t in [unit_admin(), token(Role::NationalAdmin, None, None), token(Role::RegionalAdmin, None, Some("hebei"))] {
-        let r = call(&app, Method::PUT, &format!("{BASE}/2023-04"), Some(&t), Some(json!({ "version": 1, "values": {} }))).await;
+        let r =
+            call(&app, Method::PUT, &format!("{BASE}/2023-04"), Some(&t), Some(json!({ "version": 1, "values": {} })))
+                .await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
         assert_eq!(act(&app, "2023-04", "submit", &t, None).await.status, StatusCode::FORBIDDEN);
     }
@@ -518,7 +547,10 @@ async fn addresses_that_cannot_name_a_report_are_not_found() {
         assert_eq!(get(&app, period, &filler()).await.status, StatusCode::NOT_FOUND, "{period}");
     }
     assert_eq!(act(&app, "2023-04", "submit", &filler(), None).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(call(&app, Method::GET, &format!("{BASE}/2023-04/print"), Some(&filler()), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        call(&app, Method::GET, &format!("{BASE}/2023-04/print"), Some(&filler()), None).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]

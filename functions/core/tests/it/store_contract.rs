@@ -36,7 +36,8 @@ pub async fn replace_needs_the_current_version_and_bumps_it(store: SharedStore) 
     let got = store.get(&Key::new("P", "A")).await.unwrap().unwrap();
     assert_eq!((got.version, got.data), (2, json!("v2")));
     // A writer still holding version 1 is refused: optimistic concurrency.
-    let stale = store.transact(vec![Write::Replace { item: item("P", "A", json!("stale")), expected_version: 1 }]).await;
+    let stale =
+        store.transact(vec![Write::Replace { item: item("P", "A", json!("stale")), expected_version: 1 }]).await;
     assert_eq!(failed_at(stale), 0);
     assert_eq!(store.get(&Key::new("P", "A")).await.unwrap().unwrap().data, json!("v2"));
 }
@@ -50,7 +51,10 @@ pub async fn replace_and_delete_of_a_missing_item_are_refused(store: SharedStore
 
 pub async fn delete_needs_the_current_version(store: SharedStore) {
     store.transact(vec![Write::Create(item("P", "A", json!(1)))]).await.unwrap();
-    assert_eq!(failed_at(store.transact(vec![Write::Delete { key: Key::new("P", "A"), expected_version: 7 }]).await), 0);
+    assert_eq!(
+        failed_at(store.transact(vec![Write::Delete { key: Key::new("P", "A"), expected_version: 7 }]).await),
+        0
+    );
     store.transact(vec![Write::Delete { key: Key::new("P", "A"), expected_version: 1 }]).await.unwrap();
     assert_eq!(store.get(&Key::new("P", "A")).await.unwrap(), None);
 }
@@ -73,7 +77,10 @@ pub async fn a_transaction_writes_all_or_nothing_and_names_the_failed_write(stor
 
 pub async fn two_writes_to_one_key_in_a_transaction_are_invalid(store: SharedStore) {
     let r = store
-        .transact(vec![Write::Create(item("P", "A", json!(1))), Write::Count { key: Key::new("P", "A"), delta: 1, bounds: Bounds::NONE }])
+        .transact(vec![
+            Write::Create(item("P", "A", json!(1))),
+            Write::Count { key: Key::new("P", "A"), delta: 1, bounds: Bounds::NONE },
+        ])
         .await;
     assert!(matches!(r, Err(StoreError::Invalid(_))), "{r:?}");
     assert!(matches!(store.transact(vec![]).await, Err(StoreError::Invalid(_))));
@@ -85,17 +92,37 @@ pub async fn counters_start_at_zero_and_respect_their_bounds(store: SharedStore)
     for _ in 0..3 {
         store.transact(vec![Write::Count { key: seats.clone(), delta: 1, bounds: Bounds::at_most(3) }]).await.unwrap();
     }
-    assert_eq!(failed_at(store.transact(vec![Write::Count { key: seats.clone(), delta: 1, bounds: Bounds::at_most(3) }]).await), 0);
+    assert_eq!(
+        failed_at(
+            store.transact(vec![Write::Count { key: seats.clone(), delta: 1, bounds: Bounds::at_most(3) }]).await
+        ),
+        0
+    );
     assert_eq!(store.count(&seats).await.unwrap(), 3);
     // A zero delta is a pure check.
     store.transact(vec![Write::Count { key: seats.clone(), delta: 0, bounds: Bounds::at_least(3) }]).await.unwrap();
-    assert_eq!(failed_at(store.transact(vec![Write::Count { key: seats.clone(), delta: 0, bounds: Bounds::at_most(2) }]).await), 0);
+    assert_eq!(
+        failed_at(
+            store.transact(vec![Write::Count { key: seats.clone(), delta: 0, bounds: Bounds::at_most(2) }]).await
+        ),
+        0
+    );
     store.transact(vec![Write::Count { key: seats.clone(), delta: -3, bounds: Bounds::at_least(0) }]).await.unwrap();
-    assert_eq!(failed_at(store.transact(vec![Write::Count { key: seats.clone(), delta: -1, bounds: Bounds::at_least(0) }]).await), 0);
+    assert_eq!(
+        failed_at(
+            store.transact(vec![Write::Count { key: seats.clone(), delta: -1, bounds: Bounds::at_least(0) }]).await
+        ),
+        0
+    );
     assert_eq!(store.count(&seats).await.unwrap(), 0);
     // An absent counter is 0 for its bounds too.
     let fresh = Key::new("C", "FRESH");
-    assert_eq!(failed_at(store.transact(vec![Write::Count { key: fresh.clone(), delta: 0, bounds: Bounds::at_least(1) }]).await), 0);
+    assert_eq!(
+        failed_at(
+            store.transact(vec![Write::Count { key: fresh.clone(), delta: 0, bounds: Bounds::at_least(1) }]).await
+        ),
+        0
+    );
     store.transact(vec![Write::Count { key: fresh.clone(), delta: 0, bounds: Bounds::at_most(0) }]).await.unwrap();
     assert_eq!(store.count(&fresh).await.unwrap(), 0);
 }
@@ -117,7 +144,11 @@ pub async fn query_lists_a_partition_by_prefix_in_sort_key_order(store: SharedSt
 pub async fn index_queries_find_items_by_their_secondary_keys(store: SharedStore) {
     store
         .transact(vec![
-            Write::Create(item("COURSE#x", "REG#2", json!(2)).with_index(Index::Gsi1, "REG#2", "REG").with_index(Index::Gsi2, "UNIT#a", "2")),
+            Write::Create(item("COURSE#x", "REG#2", json!(2)).with_index(Index::Gsi1, "REG#2", "REG").with_index(
+                Index::Gsi2,
+                "UNIT#a",
+                "2",
+            )),
             Write::Create(item("COURSE#y", "REG#1", json!(1)).with_index(Index::Gsi2, "UNIT#a", "1")),
         ])
         .await
@@ -133,7 +164,10 @@ pub async fn index_queries_find_items_by_their_secondary_keys(store: SharedStore
 pub async fn index_entries_follow_replaces_and_deletes(store: SharedStore) {
     store.transact(vec![Write::Create(item("P", "A", json!(1)).with_index(Index::Gsi1, "OLD", "x"))]).await.unwrap();
     store
-        .transact(vec![Write::Replace { item: item("P", "A", json!(2)).with_index(Index::Gsi1, "NEW", "x"), expected_version: 1 }])
+        .transact(vec![Write::Replace {
+            item: item("P", "A", json!(2)).with_index(Index::Gsi1, "NEW", "x"),
+            expected_version: 1,
+        }])
         .await
         .unwrap();
     assert!(store.query_index(Index::Gsi1, "OLD").await.unwrap().is_empty());

@@ -107,10 +107,14 @@ fn plan_uri(unit: &str, year: i32) -> String {
 pub async fn a_unit_submits_its_plan_and_gets_the_guides_warnings_with_it(store: SharedStore) {
     let app = app(store);
     // Two projects applying for academy support: allowed, but 原则上 one per institute.
-    let r = submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![seminar("科研诚信专题研修班", 3), flagship(), lectures()])).await;
+    let r = submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![seminar("科研诚信专题研修班", 3), flagship(), lectures()]))
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", body_text(&r));
     let body = r.json();
-    assert_eq!((body["status"].as_str(), body["unit"].as_str(), body["year"].as_i64()), (Some("submitted"), Some("ioz"), Some(OPEN_YEAR as i64)));
+    assert_eq!(
+        (body["status"].as_str(), body["unit"].as_str(), body["year"].as_i64()),
+        (Some("submitted"), Some("ioz"), Some(OPEN_YEAR as i64))
+    );
     assert!(body["warnings"]["projects"].as_str().is_some_and(|w| w.contains("原则上")), "{body}");
     assert_eq!(body["values"]["projects"].as_array().unwrap().len(), 3);
     assert_eq!(body["history"][0]["action"], "submit");
@@ -118,7 +122,10 @@ pub async fn a_unit_submits_its_plan_and_gets_the_guides_warnings_with_it(store:
     let mine = call(&app, Method::GET, &plan_uri("ioz", OPEN_YEAR), Some(&unit("ioz")), None).await;
     assert_eq!(mine.status, StatusCode::OK);
     assert_eq!(mine.json()["warnings"], body["warnings"]);
-    assert_eq!(call(&app, Method::GET, &plan_uri("ioz", OPEN_YEAR), Some(&organiser()), None).await.status, StatusCode::OK);
+    assert_eq!(
+        call(&app, Method::GET, &plan_uri("ioz", OPEN_YEAR), Some(&organiser()), None).await.status,
+        StatusCode::OK
+    );
     // One project only: no warnings.
     let r = submit(&app, &unit("iop"), plan(OPEN_YEAR, vec![seminar("科研诚信专题研修班", 3)])).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", body_text(&r));
@@ -141,7 +148,14 @@ pub async fn the_organiser_returns_with_a_comment_and_approves_and_the_unit_with
     let first = submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![seminar("A", 3)])).await.json();
     let uri = plan_uri("ioz", OPEN_YEAR);
     // The queue: submitted plans of the year.
-    let queue = call(&app, Method::GET, &format!("/training-plans?year={OPEN_YEAR}&status=submitted"), Some(&organiser()), None).await;
+    let queue = call(
+        &app,
+        Method::GET,
+        &format!("/training-plans?year={OPEN_YEAR}&status=submitted"),
+        Some(&organiser()),
+        None,
+    )
+    .await;
     assert_eq!(queue.status, StatusCode::OK, "{}", body_text(&queue));
     assert_eq!(queue.json()["count"], 1);
     // A return needs a comment.
@@ -149,32 +163,73 @@ pub async fn the_organiser_returns_with_a_comment_and_approves_and_the_unit_with
     assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bare.json()["fields"]["comment"].is_string());
     let comment = "请补充培训需求调研情况。";
-    let ret = call(&app, Method::POST, &format!("{uri}/return"), Some(&organiser()), Some(json!({ "comment": comment }))).await;
+    let ret =
+        call(&app, Method::POST, &format!("{uri}/return"), Some(&organiser()), Some(json!({ "comment": comment })))
+            .await;
     assert_eq!(ret.status, StatusCode::OK, "{}", body_text(&ret));
     assert_eq!((ret.json()["status"].as_str(), ret.json()["comment"].as_str()), (Some("returned"), Some(comment)));
     // The unit changes it and submits it again, from the version it read.
-    let stale = call(&app, Method::PUT, &uri, Some(&unit("ioz")), Some(json!({ "version": first["version"], "values": plan(OPEN_YEAR, vec![seminar("A", 4)]) }))).await;
+    let stale = call(
+        &app,
+        Method::PUT,
+        &uri,
+        Some(&unit("ioz")),
+        Some(json!({ "version": first["version"], "values": plan(OPEN_YEAR, vec![seminar("A", 4)]) })),
+    )
+    .await;
     assert_eq!(stale.status, StatusCode::CONFLICT, "{}", body_text(&stale));
-    let again = call(&app, Method::PUT, &uri, Some(&unit("ioz")), Some(json!({ "version": ret.json()["version"], "values": plan(OPEN_YEAR, vec![seminar("A", 4)]) }))).await;
+    let again = call(
+        &app,
+        Method::PUT,
+        &uri,
+        Some(&unit("ioz")),
+        Some(json!({ "version": ret.json()["version"], "values": plan(OPEN_YEAR, vec![seminar("A", 4)]) })),
+    )
+    .await;
     assert_eq!(again.status, StatusCode::OK, "{}", body_text(&again));
     assert_eq!(again.json()["status"], "submitted");
     // Withdrawn before review: a draft again, then resubmitted.
     let w = call(&app, Method::POST, &format!("{uri}/withdraw"), Some(&unit("ioz")), None).await;
     assert_eq!((w.status, w.json()["status"].as_str()), (StatusCode::OK, Some("draft")));
-    let again = call(&app, Method::PUT, &uri, Some(&unit("ioz")), Some(json!({ "version": w.json()["version"], "values": plan(OPEN_YEAR, vec![seminar("A", 5)]) }))).await;
+    let again = call(
+        &app,
+        Method::PUT,
+        &uri,
+        Some(&unit("ioz")),
+        Some(json!({ "version": w.json()["version"], "values": plan(OPEN_YEAR, vec![seminar("A", 5)]) })),
+    )
+    .await;
     assert_eq!(again.status, StatusCode::OK, "{}", body_text(&again));
     // Only the organiser approves.
-    assert_eq!(call(&app, Method::POST, &format!("{uri}/approve"), Some(&unit("ioz")), None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        call(&app, Method::POST, &format!("{uri}/approve"), Some(&unit("ioz")), None).await.status,
+        StatusCode::FORBIDDEN
+    );
     let ok = call(&app, Method::POST, &format!("{uri}/approve"), Some(&organiser()), None).await;
     assert_eq!((ok.status, ok.json()["status"].as_str()), (StatusCode::OK, Some("approved")));
     // Approved is final.
     let late = call(&app, Method::POST, &format!("{uri}/withdraw"), Some(&unit("ioz")), None).await;
     assert_eq!(late.status, StatusCode::CONFLICT);
-    let put = call(&app, Method::PUT, &uri, Some(&unit("ioz")), Some(json!({ "version": ok.json()["version"], "values": plan(OPEN_YEAR, vec![seminar("A", 3)]) }))).await;
+    let put = call(
+        &app,
+        Method::PUT,
+        &uri,
+        Some(&unit("ioz")),
+        Some(json!({ "version": ok.json()["version"], "values": plan(OPEN_YEAR, vec![seminar("A", 3)]) })),
+    )
+    .await;
     assert_eq!(put.status, StatusCode::CONFLICT);
-    let steps: Vec<String> = ok.json()["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect();
+    let steps: Vec<String> =
+        ok.json()["history"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect();
     assert_eq!(steps, ["submit", "return", "submit", "withdraw", "submit", "approve"]);
-    let queue = call(&app, Method::GET, &format!("/training-plans?year={OPEN_YEAR}&status=submitted"), Some(&organiser()), None).await;
+    let queue = call(
+        &app,
+        Method::GET,
+        &format!("/training-plans?year={OPEN_YEAR}&status=submitted"),
+        Some(&organiser()),
+        None,
+    )
+    .await;
     assert_eq!(queue.json()["count"], 0);
 }
 
@@ -276,7 +331,10 @@ async fn who_may_submit_read_and_review_plans() {
     let (app, _g) = fresh();
     let body = plan(OPEN_YEAR, vec![seminar("A", 3)]);
     // No token, or a role with no part in plans.
-    assert_eq!(call(&app, Method::POST, "/training-plans", None, Some(body.clone())).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        call(&app, Method::POST, "/training-plans", None, Some(body.clone())).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     for t in [token(Role::Registrant, None), token(Role::RegionalAdmin, None), organiser(), token(Role::Filler, None)] {
         assert_eq!(submit(&app, &t, body.clone()).await.status, StatusCode::FORBIDDEN);
     }
@@ -284,11 +342,23 @@ async fn who_may_submit_read_and_review_plans() {
     let uri = plan_uri("ioz", OPEN_YEAR);
     // Another unit neither reads nor withdraws it; a unit does not list every plan.
     assert_eq!(call(&app, Method::GET, &uri, Some(&unit("iop")), None).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(call(&app, Method::POST, &format!("{uri}/withdraw"), Some(&unit("iop")), None).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(call(&app, Method::GET, &format!("/training-plans?year={OPEN_YEAR}"), Some(&unit("ioz")), None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        call(&app, Method::POST, &format!("{uri}/withdraw"), Some(&unit("iop")), None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        call(&app, Method::GET, &format!("/training-plans?year={OPEN_YEAR}"), Some(&unit("ioz")), None).await.status,
+        StatusCode::FORBIDDEN
+    );
     // A national administrator reads but does not review.
     let national = token(Role::NationalAdmin, None);
     assert_eq!(call(&app, Method::GET, &uri, Some(&national), None).await.status, StatusCode::OK);
-    assert_eq!(call(&app, Method::POST, &format!("{uri}/approve"), Some(&national), None).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(call(&app, Method::GET, &plan_uri("ioz", 2029), Some(&unit("ioz")), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        call(&app, Method::POST, &format!("{uri}/approve"), Some(&national), None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        call(&app, Method::GET, &plan_uri("ioz", 2029), Some(&unit("ioz")), None).await.status,
+        StatusCode::NOT_FOUND
+    );
 }

@@ -53,7 +53,15 @@ pub fn ok(r: &Reply, status: StatusCode) -> Value {
 
 /// Asks for a ticket, PUTs the bytes to the local upload route, and returns the file
 /// record to put in the form.
-pub async fn upload_file(app: &Router, token: &str, form: &str, field: &str, name: &str, content_type: &str, bytes: &[u8]) -> Value {
+pub async fn upload_file(
+    app: &Router,
+    token: &str,
+    form: &str,
+    field: &str,
+    name: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> Value {
     let body = json!({ "form": form, "field": field, "name": name, "size": bytes.len(), "content_type": content_type });
     let ticket = ok(&call(app, Method::POST, "/case-files", Some(token), Some(body)).await, StatusCode::CREATED);
     let url = ticket["upload"]["url"].as_str().expect("upload url");
@@ -87,7 +95,9 @@ pub fn case_form(region: &str) -> Value {
 /// Uploads a case with one PDF as the region's administrator; returns the case.
 pub async fn uploaded_case(app: &Router, region: &str) -> Value {
     let token = regional(region);
-    let file = upload_file(app, &token, "case-upload", "attachments", "实施方案.pdf", "application/pdf", b"%PDF-1.7 plan").await;
+    let file =
+        upload_file(app, &token, "case-upload", "attachments", "实施方案.pdf", "application/pdf", b"%PDF-1.7 plan")
+            .await;
     let mut form = case_form(region);
     form["attachments"] = json!([file]);
     ok(&call(app, Method::POST, "/typical-cases", Some(&token), Some(form)).await, StatusCode::CREATED)
@@ -99,7 +109,9 @@ fn id_of(case: &Value) -> String {
 
 // ---- workflow, on both stores ---------------------------------------------------------
 
-pub async fn an_uploaded_case_with_its_file_waits_for_review_and_only_its_region_and_the_organisers_see_it(store: SharedStore) {
+pub async fn an_uploaded_case_with_its_file_waits_for_review_and_only_its_region_and_the_organisers_see_it(
+    store: SharedStore,
+) {
     let (app, _files) = case_app(store);
     let case = uploaded_case(&app, "shanxi").await;
     assert_eq!((case["status"].as_str(), case["status_label"].as_str()), (Some("submitted"), Some("待审核")));
@@ -107,10 +119,12 @@ pub async fn an_uploaded_case_with_its_file_waits_for_review_and_only_its_region
     assert_eq!(case["attachments"][0]["name"], "实施方案.pdf");
     let id = id_of(&case);
 
-    let seen = ok(&call(&app, Method::GET, &format!("/typical-cases/{id}"), Some(&organiser()), None).await, StatusCode::OK);
+    let seen =
+        ok(&call(&app, Method::GET, &format!("/typical-cases/{id}"), Some(&organiser()), None).await, StatusCode::OK);
     assert_eq!(seen["history"][0]["action"], "upload");
     assert_eq!(seen["history"][0]["by"]["region"], "shanxi");
-    let queue = ok(&call(&app, Method::GET, "/typical-cases?status=submitted", Some(&organiser()), None).await, StatusCode::OK);
+    let queue =
+        ok(&call(&app, Method::GET, "/typical-cases?status=submitted", Some(&organiser()), None).await, StatusCode::OK);
     assert_eq!(queue["count"], 1);
     let own = ok(&call(&app, Method::GET, "/typical-cases", Some(&regional("shanxi")), None).await, StatusCode::OK);
     assert_eq!(own["count"], 1);
@@ -139,24 +153,37 @@ pub async fn a_returned_case_is_edited_and_resubmitted_and_then_approved(store: 
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.json()["fields"]["comment"].is_string());
     let comment = "请补充试点成效的数据。";
-    let returned = ok(&call(&app, Method::POST, &uri("return"), Some(&organiser()), Some(json!({ "comment": comment }))).await, StatusCode::OK);
+    let returned = ok(
+        &call(&app, Method::POST, &uri("return"), Some(&organiser()), Some(json!({ "comment": comment }))).await,
+        StatusCode::OK,
+    );
     assert_eq!((returned["status"].as_str(), returned["comment"].as_str()), (Some("returned"), Some(comment)));
     // A returned case cannot be approved until it is resubmitted.
     assert_eq!(call(&app, Method::POST, &uri("approve"), Some(&organiser()), None).await.status, StatusCode::CONFLICT);
 
     let mut edited = case_form("shanxi");
     edited["summary"] = json!("试点后验收周期缩短一半。");
-    let again = ok(&call(&app, Method::POST, &uri("resubmit"), Some(&regional("shanxi")), Some(edited.clone())).await, StatusCode::OK);
-    assert_eq!((again["status"].as_str(), again["summary"].as_str()), (Some("submitted"), Some("试点后验收周期缩短一半。")));
+    let again = ok(
+        &call(&app, Method::POST, &uri("resubmit"), Some(&regional("shanxi")), Some(edited.clone())).await,
+        StatusCode::OK,
+    );
+    assert_eq!(
+        (again["status"].as_str(), again["summary"].as_str()),
+        (Some("submitted"), Some("试点后验收周期缩短一半。"))
+    );
     // Only a returned case can be resubmitted.
     let twice = call(&app, Method::POST, &uri("resubmit"), Some(&regional("shanxi")), Some(edited)).await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
 
     // Regional administrators do not review.
-    assert_eq!(call(&app, Method::POST, &uri("approve"), Some(&regional("shanxi")), None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        call(&app, Method::POST, &uri("approve"), Some(&regional("shanxi")), None).await.status,
+        StatusCode::FORBIDDEN
+    );
     let approved = ok(&call(&app, Method::POST, &uri("approve"), Some(&national()), None).await, StatusCode::OK);
     assert_eq!(approved["status"], "approved");
-    let actions: Vec<&str> = approved["history"].as_array().unwrap().iter().map(|s| s["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> =
+        approved["history"].as_array().unwrap().iter().map(|s| s["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["upload", "return", "resubmit", "approve"]);
     assert_eq!(call(&app, Method::POST, &uri("approve"), Some(&organiser()), None).await.status, StatusCode::CONFLICT);
 }
@@ -198,12 +225,15 @@ pub async fn concurrent_decisions_on_one_case_store_exactly_one(store: SharedSto
     };
     let give_back = {
         let (app, uri) = (app.clone(), format!("/typical-cases/{id}/return"));
-        tokio::spawn(async move { call(&app, Method::POST, &uri, Some(&national()), Some(json!({ "comment": "请补充。" }))).await.status })
+        tokio::spawn(async move {
+            call(&app, Method::POST, &uri, Some(&national()), Some(json!({ "comment": "请补充。" }))).await.status
+        })
     };
     let mut statuses = [approve.await.unwrap(), give_back.await.unwrap()];
     statuses.sort();
     assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT]);
-    let case = ok(&call(&app, Method::GET, &format!("/typical-cases/{id}"), Some(&organiser()), None).await, StatusCode::OK);
+    let case =
+        ok(&call(&app, Method::GET, &format!("/typical-cases/{id}"), Some(&organiser()), None).await, StatusCode::OK);
     assert_eq!(case["history"].as_array().unwrap().len(), 2, "one upload, one decision");
 }
 
@@ -233,14 +263,28 @@ async fn an_upload_for_another_region_or_by_another_role_is_forbidden() {
     }
     let r = call(&app, Method::POST, "/typical-cases", None, Some(case_form("shanxi"))).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    let r = call(&app, Method::POST, "/typical-cases", Some(&tok(Role::RegionalAdmin, None, None)), Some(case_form("shanxi"))).await;
+    let r = call(
+        &app,
+        Method::POST,
+        "/typical-cases",
+        Some(&tok(Role::RegionalAdmin, None, None)),
+        Some(case_form("shanxi")),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "a regional token must name its region");
 }
 
 #[tokio::test]
 async fn missing_answers_are_refused_field_by_field_and_nothing_is_stored() {
     let (app, _g, _f) = fresh();
-    let r = call(&app, Method::POST, "/typical-cases", Some(&regional("shanxi")), Some(json!({ "region": "shanxi", "body": "太短" }))).await;
+    let r = call(
+        &app,
+        Method::POST,
+        "/typical-cases",
+        Some(&regional("shanxi")),
+        Some(json!({ "region": "shanxi", "body": "太短" })),
+    )
+    .await;
     let body = ok(&r, StatusCode::UNPROCESSABLE_ENTITY);
     for field in ["title", "provider", "category", "summary", "body"] {
         assert!(body["fields"][field].is_string(), "{field} missing from {body}");
@@ -252,7 +296,8 @@ async fn missing_answers_are_refused_field_by_field_and_nothing_is_stored() {
 #[tokio::test]
 async fn a_file_uploaded_by_another_region_cannot_be_attached() {
     let (app, _g, _f) = fresh();
-    let theirs = upload_file(&app, &regional("hebei"), "case-upload", "attachments", "a.pdf", "application/pdf", b"%PDF").await;
+    let theirs =
+        upload_file(&app, &regional("hebei"), "case-upload", "attachments", "a.pdf", "application/pdf", b"%PDF").await;
     let mut form = case_form("shanxi");
     form["attachments"] = json!([theirs]);
     let r = call(&app, Method::POST, "/typical-cases", Some(&regional("shanxi")), Some(form)).await;
@@ -263,12 +308,19 @@ async fn a_file_uploaded_by_another_region_cannot_be_attached() {
 async fn a_file_the_form_does_not_accept_gets_no_upload_ticket() {
     let (app, _g, _f) = fresh();
     let token = regional("shanxi");
-    let ask = |name: &str, size: u64, form: &str, field: &str| {
-        json!({ "form": form, "field": field, "name": name, "size": size, "content_type": "application/octet-stream" })
-    };
-    let r = call(&app, Method::POST, "/case-files", Some(&token), Some(ask("setup.exe", 10, "case-upload", "attachments"))).await;
+    let ask = |name: &str, size: u64, form: &str, field: &str| json!({ "form": form, "field": field, "name": name, "size": size, "content_type": "application/octet-stream" });
+    let r =
+        call(&app, Method::POST, "/case-files", Some(&token), Some(ask("setup.exe", 10, "case-upload", "attachments")))
+            .await;
     assert!(ok(&r, StatusCode::UNPROCESSABLE_ENTITY)["fields"]["attachments"].is_string());
-    let r = call(&app, Method::POST, "/case-files", Some(&token), Some(ask("big.pdf", 30 * 1024 * 1024, "case-upload", "attachments"))).await;
+    let r = call(
+        &app,
+        Method::POST,
+        "/case-files",
+        Some(&token),
+        Some(ask("big.pdf", 30 * 1024 * 1024, "case-upload", "attachments")),
+    )
+    .await;
     assert!(ok(&r, StatusCode::UNPROCESSABLE_ENTITY)["fields"]["attachments"].is_string());
     let r = call(&app, Method::POST, "/case-files", Some(&token), Some(ask("a.pdf", 10, "case-upload", "title"))).await;
     assert!(ok(&r, StatusCode::UNPROCESSABLE_ENTITY)["fields"]["field"].is_string());
@@ -282,10 +334,16 @@ async fn a_file_the_form_does_not_accept_gets_no_upload_ticket() {
 async fn an_upload_of_another_length_or_with_a_forged_link_is_refused() {
     let (app, _g, files) = fresh();
     let body = json!({ "form": "case-upload", "field": "attachments", "name": "a.pdf", "size": 10, "content_type": "application/pdf" });
-    let ticket = ok(&call(&app, Method::POST, "/case-files", Some(&regional("shanxi")), Some(body)).await, StatusCode::CREATED);
+    let ticket =
+        ok(&call(&app, Method::POST, "/case-files", Some(&regional("shanxi")), Some(body)).await, StatusCode::CREATED);
     let path = ticket["upload"]["url"].as_str().unwrap().strip_prefix(API_BASE).unwrap().to_owned();
     let put = |path: &str, bytes: &'static [u8]| {
-        Request::builder().method(Method::PUT).uri(path).header("content-type", "application/pdf").body(Body::from(bytes)).unwrap()
+        Request::builder()
+            .method(Method::PUT)
+            .uri(path)
+            .header("content-type", "application/pdf")
+            .body(Body::from(bytes))
+            .unwrap()
     };
     assert_eq!(send(&app, put(&path, b"short")).await.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(send(&app, put("/uploads/not-a-token", b"0123456789")).await.status, StatusCode::FORBIDDEN);
@@ -300,7 +358,14 @@ async fn a_file_that_is_not_the_cases_own_gets_no_download_link() {
     let (app, _g, _f) = fresh();
     let case = uploaded_case(&app, "shanxi").await;
     let id = id_of(&case);
-    let r = call(&app, Method::GET, &format!("/typical-cases/{id}/download?key=cases/r-hebei/x/a.pdf"), Some(&organiser()), None).await;
+    let r = call(
+        &app,
+        Method::GET,
+        &format!("/typical-cases/{id}/download?key=cases/r-hebei/x/a.pdf"),
+        Some(&organiser()),
+        None,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let r = call(&app, Method::GET, "/typical-cases/NOSUCHCASE", Some(&organiser()), None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
