@@ -500,10 +500,9 @@ impl Reports {
         operation: &str,
         fingerprint: &str,
     ) -> Result<Option<Submitted>, WorkflowError> {
-        let Some(created) = review::replayed(&self.store, key, operation, fingerprint).await? else {
+        let Some(item) = review::replayed(&self.store, key, operation, fingerprint).await? else {
             return Ok(None);
         };
-        let item = self.store.get(&created).await?.ok_or(WorkflowError::NotFound)?;
         Ok(Some(Submitted { report: MonthlyReport::from_item(item)?, replayed: true }))
     }
 

@@ -18,7 +18,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::idempotency::{self, IdempotencyKey};
-use crate::store::{Item, Key, SharedStore, StoreError};
+use crate::store::{Item, SharedStore, StoreError};
 
 /// Longest reviewer's comment, in characters.
 pub const MAX_COMMENT_CHARS: usize = 500;
@@ -212,13 +212,13 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(item: Item) -> Result<(T, u
 }
 
 /// The earlier result of a request retried with the same idempotency key, if any:
-/// the key of what it wrote. A key reused for another request is refused.
+/// the item it wrote, as stored now. A key reused for another request is refused.
 pub(crate) async fn replayed(
     store: &SharedStore,
     key: &IdempotencyKey,
     operation: &str,
     fingerprint: &str,
-) -> Result<Option<Key>, WorkflowError> {
+) -> Result<Option<Item>, WorkflowError> {
     let Some(item) = store.get(&key.store_key(operation)).await? else {
         return Ok(None);
     };
@@ -227,7 +227,7 @@ pub(crate) async fn replayed(
     if record.fingerprint != fingerprint {
         return Err(WorkflowError::IdempotencyKeyReused);
     }
-    Ok(Some(record.created))
+    store.get(&record.created).await?.ok_or(WorkflowError::NotFound).map(Some)
 }
 
 pub(crate) async fn back_off(attempt: u32) {

@@ -339,10 +339,9 @@ impl TrainingPlans {
         operation: &str,
         fingerprint: &str,
     ) -> Result<Option<PlanSubmitted>, WorkflowError> {
-        let Some(created) = review::replayed(&self.store, key, operation, fingerprint).await? else {
+        let Some(item) = review::replayed(&self.store, key, operation, fingerprint).await? else {
             return Ok(None);
         };
-        let item = self.store.get(&created).await?.ok_or(WorkflowError::NotFound)?;
         Ok(Some(PlanSubmitted { plan: TrainingPlan::from_item(item)?, replayed: true }))
     }
 

@@ -116,3 +116,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Idempotency {
         })
     }
 }
+
+/// A string field of a JSON body, if present: comments, reasons, opinions.
+pub fn body_text<'a>(body: &'a serde_json::Value, name: &str) -> Option<&'a str> {
+    body.get(name).and_then(serde_json::Value::as_str)
+}

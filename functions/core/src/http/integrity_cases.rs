@@ -14,12 +14,12 @@ use super::AppState;
 use super::auth::Caller;
 use super::cases::{DownloadQuery, StatusQuery, case_error, download_link, file_keys, rejection, written};
 use super::error::ApiError;
-use super::extract::{Idempotency, JsonBody, Lang, OptionalJsonBody};
+use super::extract::{Idempotency, JsonBody, Lang, OptionalJsonBody, body_text};
 use crate::domain::{IntegrityStatus, Level};
 use crate::validation;
 
 fn text<'a>(body: &'a Value, name: &str) -> &'a str {
-    body.get(name).and_then(Value::as_str).unwrap_or("")
+    body_text(body, name).unwrap_or("")
 }
 
 /// `POST /integrity-cases` — the national account registers a case.

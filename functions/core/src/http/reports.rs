@@ -4,8 +4,7 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -14,46 +13,10 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::auth::{Caller, Role};
 use super::error::ApiError;
-use super::extract::{Idempotency, Lang};
+use super::extract::{Idempotency, Lang, OptionalJsonBody, body_text};
 use crate::domain::review::{Actor, Denied, WorkflowError};
 use crate::domain::{MonthlyReport, NewMonth, ReportCaller, ReportId, ReportRole};
 use crate::validation::forms_lang;
-
-/// A JSON body that may be left out (`POST …/submit` with nothing to say).
-pub struct OptionalJson(pub Value);
-
-impl<S: Send + Sync> FromRequest<S> for OptionalJson {
-    type Rejection = ApiError;
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let (parts, body) = req.into_parts();
-        let lang = Lang::from_parts(&parts);
-        let bytes = Bytes::from_request(Request::from_parts(parts, body), state).await.map_err(|rejection| {
-            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    lang.pick("提交内容过大（上限 64 KB）。", "The request body is too large (limit 64 KB)."),
-                )
-            } else {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    lang.pick("无法读取请求内容。", "The request body could not be read."),
-                )
-            }
-        })?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(OptionalJson(Value::Null));
-        }
-        serde_json::from_slice(&bytes).map(OptionalJson).map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                match lang {
-                    Lang::Zh => format!("请求内容不是有效的 JSON：{e}"),
-                    Lang::En => format!("The request body is not valid JSON: {e}"),
-                },
-            )
-        })
-    }
-}
 
 /// The answer to a refused workflow step, for reports and training plans alike.
 pub(super) fn workflow_error(e: WorkflowError, lang: Lang) -> ApiError {
@@ -228,7 +191,7 @@ pub async fn save(
     caller: Caller,
     lang: Lang,
     Path(p): Path<ReportPath>,
-    OptionalJson(body): OptionalJson,
+    OptionalJsonBody(body): OptionalJsonBody,
 ) -> Result<Response, ApiError> {
     let rc = report_caller(&caller, lang)?;
     let id = report_id(&p, lang)?;
@@ -250,7 +213,7 @@ pub async fn submit(
     lang: Lang,
     Idempotency(key): Idempotency,
     Path(p): Path<ReportPath>,
-    OptionalJson(body): OptionalJson,
+    OptionalJsonBody(body): OptionalJsonBody,
 ) -> Result<Response, ApiError> {
     let rc = report_caller(&caller, lang)?;
     let id = report_id(&p, lang)?;
@@ -283,21 +246,17 @@ pub async fn withdraw(
     Ok(Json(report_json(&r)).into_response())
 }
 
-fn comment_of(body: &Value) -> Option<&str> {
-    body.get("comment").and_then(Value::as_str)
-}
-
 /// `POST /reports/{unit}/{platform}/{period}/approve`, optionally `{"comment": "…"}`.
 pub async fn approve(
     State(state): State<AppState>,
     caller: Caller,
     lang: Lang,
     Path(p): Path<ReportPath>,
-    OptionalJson(body): OptionalJson,
+    OptionalJsonBody(body): OptionalJsonBody,
 ) -> Result<Response, ApiError> {
     let rc = report_caller(&caller, lang)?;
     let id = report_id(&p, lang)?;
-    let r = state.reports.approve(&rc, &id, comment_of(&body)).await.map_err(|e| workflow_error(e, lang))?;
+    let r = state.reports.approve(&rc, &id, body_text(&body, "comment")).await.map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %id.unit, platform = %id.platform, period = %id.period, by = %caller.0.sub, "monthly report approved");
     Ok(Json(report_json(&r)).into_response())
 }
@@ -308,11 +267,15 @@ pub async fn return_for_changes(
     caller: Caller,
     lang: Lang,
     Path(p): Path<ReportPath>,
-    OptionalJson(body): OptionalJson,
+    OptionalJsonBody(body): OptionalJsonBody,
 ) -> Result<Response, ApiError> {
     let rc = report_caller(&caller, lang)?;
     let id = report_id(&p, lang)?;
-    let r = state.reports.return_for_changes(&rc, &id, comment_of(&body)).await.map_err(|e| workflow_error(e, lang))?;
+    let r = state
+        .reports
+        .return_for_changes(&rc, &id, body_text(&body, "comment"))
+        .await
+        .map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %id.unit, platform = %id.platform, period = %id.period, by = %caller.0.sub, "monthly report returned");
     Ok(Json(report_json(&r)).into_response())
 }

@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::auth::{Caller, Role};
 use super::error::ApiError;
-use super::extract::{Idempotency, JsonBody, Lang};
-use super::reports::{OptionalJson, workflow_error};
+use super::extract::{Idempotency, JsonBody, Lang, OptionalJsonBody, body_text};
+use super::reports::workflow_error;
 use crate::domain::review::{Actor, ReviewStatus};
 use crate::domain::{PlanCaller, PlanRole, TrainingPlan};
 use crate::validation::forms_lang;
@@ -168,23 +168,19 @@ pub async fn withdraw(
     Ok(Json(plan_json(&plan)).into_response())
 }
 
-fn comment_of(body: &Value) -> Option<&str> {
-    body.get("comment").and_then(Value::as_str)
-}
-
 /// `POST /training-plans/{unit}/{year}/approve`, optionally `{"comment": "…"}`.
 pub async fn approve(
     State(state): State<AppState>,
     caller: Caller,
     lang: Lang,
     Path(p): Path<PlanPath>,
-    OptionalJson(body): OptionalJson,
+    OptionalJsonBody(body): OptionalJsonBody,
 ) -> Result<Response, ApiError> {
     let pc = plan_caller(&caller, lang)?;
     let year = year_of(&p, lang)?;
     let plan = state
         .training_plans
-        .approve(&pc, &p.unit, year, comment_of(&body))
+        .approve(&pc, &p.unit, year, body_text(&body, "comment"))
         .await
         .map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %plan.unit, year = plan.year, by = %caller.0.sub, "training plan approved");
@@ -197,13 +193,13 @@ pub async fn return_for_changes(
     caller: Caller,
     lang: Lang,
     Path(p): Path<PlanPath>,
-    OptionalJson(body): OptionalJson,
+    OptionalJsonBody(body): OptionalJsonBody,
 ) -> Result<Response, ApiError> {
     let pc = plan_caller(&caller, lang)?;
     let year = year_of(&p, lang)?;
     let plan = state
         .training_plans
-        .return_for_changes(&pc, &p.unit, year, comment_of(&body))
+        .return_for_changes(&pc, &p.unit, year, body_text(&body, "comment"))
         .await
         .map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %plan.unit, year = plan.year, by = %caller.0.sub, "training plan returned");
