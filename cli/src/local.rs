@@ -101,7 +101,7 @@ pub fn functions_config(data_dir: &Path, port: u16) -> anyhow::Result<gazette_co
 
 /// The functions' router for `gazette serve`: the same handlers as the Lambdas.
 pub async fn api_router(root: &Path, data_dir: &Path, port: u16) -> anyhow::Result<axum::Router> {
-    let library = gazette_site::build::load_checked(root)?;
+    let (library, _) = gazette_site::build::load_checked(root)?;
     let config = functions_config(data_dir, port)?;
     let store = config.open_store().await.context("opening the store")?;
     let deadlines = config.load_plan_deadlines().context("reading PLAN_DEADLINES")?;

@@ -140,7 +140,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Check => match build::load_checked(&root) {
-            Ok(library) => {
+            Ok((library, _)) => {
                 println!("OK: {} pages checked, no errors.", library.pages().len());
                 Ok(ExitCode::SUCCESS)
             }

@@ -16,7 +16,7 @@ use crate::content::Page;
 use crate::content::{Kind, Library};
 use crate::error::BuildError;
 use crate::feeds;
-use crate::render::{self, Job, Listings, Output, Renderer};
+use crate::render::{Job, Listings, Output, Renderer};
 use gazette_search::SearchIndex;
 
 pub const STATIC_DIR: &str = "static";
@@ -65,8 +65,7 @@ impl Site {
     pub fn load(root: &Path, live_reload: bool) -> Result<Site, BuildError> {
         let config = Config::load(root)?;
         let today = today()?;
-        let library = load_checked(root)?;
-        let listings = render::Listings::build(&library);
+        let (library, listings) = load_checked(root)?;
         let renderer = Renderer::new(root, &config, today, live_reload)?;
         Ok(Site { root: root.to_path_buf(), config, today, library, listings, renderer })
     }
@@ -141,8 +140,7 @@ impl Site {
     }
 
     /// URLs other than pages that content may link to.
-    pub fn known_urls(root: &Path, library: &Library) -> HashSet<String> {
-        let listings = render::Listings::build(library);
+    pub fn known_urls(root: &Path, listings: &Listings) -> HashSet<String> {
         let mut urls: HashSet<String> =
             ["/", "/search/", "/atom.xml", "/sitemap.xml", "/robots.txt", "/calendar.ics"].map(String::from).into();
         for listing in &listings.all {
@@ -204,12 +202,14 @@ pub fn write_search_index(index: &SearchIndex, out: &Path) -> Result<SearchWritt
     Ok(SearchWritten { files: stats.files })
 }
 
-/// Loads the library and runs the cross-page checks; every error at once.
-pub fn load_checked(root: &Path) -> Result<Library, BuildError> {
+/// Loads the library, builds its listings (which links may point to) and runs the
+/// cross-page checks; every error at once.
+pub fn load_checked(root: &Path) -> Result<(Library, Listings), BuildError> {
     let (library, mut errors) = Library::load(root);
-    errors.extend(check::check_library(&library, root, &Site::known_urls(root, &library)));
+    let listings = Listings::build(&library);
+    errors.extend(check::check_library(&library, root, &Site::known_urls(root, &listings)));
     if errors.is_empty() {
-        Ok(library)
+        Ok((library, listings))
     } else {
         errors.sort_by(|a, b| a.file.cmp(&b.file).then(a.line.cmp(&b.line)));
         Err(BuildError::Content(errors))

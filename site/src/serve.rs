@@ -63,7 +63,7 @@ impl LiveSite {
             BuildReport { content_pages: site.library.pages().len(), load: started.elapsed(), ..Default::default() };
         let search = site.write_all(out, &mut report)?;
         report.total = started.elapsed();
-        let known_urls = Site::known_urls(root, &site.library);
+        let known_urls = Site::known_urls(root, &site.listings);
         Ok((LiveSite { site, search, known_urls, out: out.to_path_buf() }, report))
     }
 
@@ -148,7 +148,8 @@ impl LiveSite {
         let errors = match (in_place, self.site.library.get(&url)) {
             (true, Some(page)) => crate::check::check_page(page, &self.site.library, &root, &self.known_urls),
             _ => {
-                self.known_urls = Site::known_urls(&root, &self.site.library);
+                self.site.listings = crate::render::Listings::build(&self.site.library);
+                self.known_urls = Site::known_urls(&root, &self.site.listings);
                 crate::check::check_library(&self.site.library, &root, &self.known_urls)
             }
         };
@@ -167,7 +168,6 @@ impl LiveSite {
             jobs.push(Job::Page(index));
         }
         if !listings_unchanged {
-            self.site.listings = crate::render::Listings::build(&self.site.library);
             jobs.push(Job::Home);
             let per_page = self.site.config.paginate;
             for (i, listing) in self.site.listings.all.iter().enumerate().filter(|(_, l)| l.kind == kind) {

@@ -96,7 +96,7 @@ pub async fn approved_cases_are_exported_as_bundles_that_gazette_check_accepts(s
     assert!(text.contains("<https://www.most.gov.cn/case/11.html>"), "the original is linked");
 
     // `gazette check` loads and checks the project with the exported case in it.
-    let library = gazette_site::build::load_checked(project.path())
+    let (library, _) = gazette_site::build::load_checked(project.path())
         .unwrap_or_else(|e| panic!("gazette check refuses the export: {e}"));
     let url = format!("/cases/{}/", written.slug);
     assert!(library.pages().iter().any(|p| p.url == url), "the case is a page at {url}");
