@@ -1,0 +1,253 @@
+'use strict';
+// Browser end-to-end harness: runs `gazette serve` on a free local port with a
+// throw-away output and data folder, drives the machine's Chromium (headless)
+// through playwright-core, checks pages with axe-core and takes screenshots.
+// Nothing leaves the machine: every request not addressed to 127.0.0.1 is aborted.
+
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const http = require('node:http');
+const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+
+const REPO = path.resolve(__dirname, '..', '..');
+const SCREENSHOTS = path.join(REPO, 'tests', 'screenshots');
+const CHROMIUM = '/usr/bin/chromium';
+const START_TIMEOUT_MS = 120_000;
+const DESKTOP = { viewport: { width: 1280, height: 900 } };
+const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
+// A port the kernel says is free on 127.0.0.1 right now.
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// Resolves with the status of GET url, or rejects when nothing answers.
+function probe(url) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts `gazette serve` from the repository root on a free port, with its
+ * output and data in a fresh temporary folder. Resolves once GET / answers 200
+ * with { url, port, dataDir, outDir, output(), stop() }. */
+async function startGazette() {
+  // Where `cargo build --bin gazette` puts it, unless GAZETTE_BIN names another.
+  const target = path.resolve(REPO, process.env.CARGO_TARGET_DIR || 'target');
+  const bin = process.env.GAZETTE_BIN || path.join(target, 'debug', 'gazette');
+  if (!fs.existsSync(bin)) {
+    throw new Error(`gazette binary not found at ${bin}: run \`cargo build --bin gazette\` or set GAZETTE_BIN`);
+  }
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gazette-e2e-'));
+  const outDir = path.join(tmp, 'public');
+  const dataDir = path.join(tmp, 'data');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+
+  // The server must run on its own embedded store, post forms to itself and
+  // apply its normal rate limits, whatever the calling shell has set.
+  const env = { ...process.env };
+  for (const k of ['GAZETTE_RATE_LIMIT', 'GAZETTE_API_URL', 'TABLE_NAME', 'AWS_ENDPOINT_URL']) delete env[k];
+  env.NO_COLOR = '1';
+
+  const child = spawn(bin, ['serve', '--port', String(port), '--out', outDir, '--data-dir', dataDir], {
+    cwd: REPO,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const keep = (chunk) => {
+    log += chunk;
+    if (log.length > 200_000) log = log.slice(-100_000);
+  };
+  child.stdout.setEncoding('utf8').on('data', keep);
+  child.stderr.setEncoding('utf8').on('data', keep);
+  let exited = null;
+  const exit = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      exited = { code, signal };
+      resolve();
+    });
+    child.on('error', (err) => {
+      exited = { error: err };
+      resolve();
+    });
+  });
+  // Never leave a server behind, even when the test process dies early.
+  const reap = () => {
+    if (!exited) child.kill('SIGKILL');
+  };
+  process.on('exit', reap);
+
+  let stopped = false;
+  async function stop() {
+    if (stopped) return;
+    stopped = true;
+    if (!exited) {
+      child.kill('SIGTERM');
+      let timer;
+      await Promise.race([exit, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+      clearTimeout(timer);
+      if (!exited) {
+        child.kill('SIGKILL');
+        await exit;
+      }
+    }
+    process.removeListener('exit', reap);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  let last = 'no answer yet';
+  for (;;) {
+    if (exited) {
+      await stop();
+      const how = exited.error ? exited.error.message : `code ${exited.code}, signal ${exited.signal}`;
+      throw new Error(`gazette serve exited before answering (${how}); its output:\n${log}`);
+    }
+    try {
+      const status = await probe(url + '/');
+      if (status === 200) break;
+      last = `GET / answered ${status}`;
+    } catch (e) {
+      last = e.message;
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`gazette serve did not answer GET ${url}/ within ${START_TIMEOUT_MS / 1000} s (${last}); its output:\n${log}`);
+    }
+    await sleep(200);
+  }
+  return { url, port, dataDir, outDir, output: () => log, stop };
+}
+
+const isLocal = (u) => {
+  try {
+    const { protocol, hostname } = new URL(u);
+    if (protocol === 'data:' || protocol === 'blob:' || protocol === 'about:') return true;
+    return (protocol === 'http:' || protocol === 'https:' || protocol === 'ws:') && hostname === '127.0.0.1';
+  } catch {
+    return false;
+  }
+};
+
+/** Launches the machine's Chromium headless. Every context made from the
+ * returned browser (browser.newContext or browser.newPage) aborts requests not
+ * addressed to 127.0.0.1; their URLs are collected in browser.blockedRequests. */
+async function launchBrowser() {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup (Debian package chromium)`);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-features=Translate,MediaRouter,OptimizationHints',
+      '--dns-prefetch-disable',
+      // Also at the resolver, for anything the browser itself might fetch.
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
+    ],
+  });
+  browser.blockedRequests = [];
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options = {}) => {
+    const context = await newContext({ ...DESKTOP, ...options });
+    await context.route('**/*', (route) => {
+      const u = route.request().url();
+      if (isLocal(u)) return route.continue();
+      browser.blockedRequests.push(u);
+      return route.abort('blockedbyclient');
+    });
+    return context;
+  };
+  return browser;
+}
+
+/** Runs axe-core on the page; fails listing every violation of impact serious
+ * or critical. Resolves with all violations (minor and moderate ones included). */
+async function checkA11y(page, label) {
+  const present = await page.evaluate(() => typeof window.axe === 'object');
+  if (!present) await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  const violations = await page.evaluate(() =>
+    window.axe.run(document, { resultTypes: ['violations'] }).then((r) =>
+      r.violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        helpUrl: v.helpUrl,
+        targets: v.nodes.map((n) => n.target.join(' ')),
+      })),
+    ),
+  );
+  const describe = (v) => {
+    const shown = v.targets.slice(0, 5).join(', ');
+    const more = v.targets.length > 5 ? ` (+${v.targets.length - 5} more)` : '';
+    return `  ${v.id} [${v.impact}] ${v.help}: ${shown}${more}`;
+  };
+  const minor = violations.filter((v) => v.impact !== 'serious' && v.impact !== 'critical');
+  if (minor.length) console.log(`# axe on ${label}, not failing (minor/moderate):\n${minor.map(describe).join('\n')}`);
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.equal(bad.length, 0, `axe found serious or critical problems on ${label} (${page.url()}):\n${bad.map(describe).join('\n')}`);
+  return violations;
+}
+
+async function settle(page) {
+  await page.waitForLoadState('load');
+  await page.evaluate(() => document.fonts.ready.then(() => true));
+}
+
+/** Full-page screenshots of the page at desktop width (1280×900, taken from the
+ * page itself) and at phone width (390×844 at 2×, a fresh mobile context opened
+ * at the page's current URL), written to tests/screenshots/<name>-desktop.png and
+ * <name>-phone.png. ready(phonePage) waits for anything the page builds after
+ * load (e.g. search results). Resolves with the two file paths. */
+async function screenshot(page, name, { ready } = {}) {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  const desktop = path.join(SCREENSHOTS, `${name}-desktop.png`);
+  const phone = path.join(SCREENSHOTS, `${name}-phone.png`);
+
+  const size = page.viewportSize();
+  if (!size || size.width !== DESKTOP.viewport.width || size.height !== DESKTOP.viewport.height) {
+    await page.setViewportSize(DESKTOP.viewport);
+  }
+  await settle(page);
+  await page.screenshot({ path: desktop, fullPage: true, animations: 'disabled' });
+
+  const context = await page.context().browser().newContext(PHONE);
+  try {
+    const small = await context.newPage();
+    await small.goto(page.url());
+    if (ready) await ready(small);
+    await settle(small);
+    await small.screenshot({ path: phone, fullPage: true, animations: 'disabled' });
+  } finally {
+    await context.close();
+  }
+  return { desktop, phone };
+}
+
+module.exports = { REPO, SCREENSHOTS, startGazette, launchBrowser, checkA11y, screenshot, freePort };
