@@ -13,6 +13,8 @@
 //! - `aggregate.rs` — monthly reports → annual report (flows summed, stocks latest);
 //! - `id_number.rs` — resident ID numbers: check character and masking;
 //! - `html.rs` — field → HTML element and attributes;
+//! - `form_data.rs` — posted HTML form fields → the JSON the validator reads;
+//! - `render.rs` — schema, values and errors → the HTML form (templates in `forms/templates/`);
 //! - `messages.rs` — what errors say, in Chinese and English.
 //!
 //! The file format and the design decisions are described in `forms/README.md`.
@@ -20,11 +22,13 @@
 mod aggregate;
 mod condition;
 mod errors;
+mod form_data;
 mod html;
 pub mod id_number;
 mod load;
 mod messages;
 mod number;
+mod render;
 mod rules;
 mod schema;
 mod text;
@@ -37,6 +41,7 @@ pub use errors::FieldErrors;
 pub use html::Element;
 pub use load::SchemaError;
 pub use number::Decimal;
+pub use render::{FormRequest, SummaryItem, error_summary, field_id, render_form};
 pub use rules::{CmpOp, Level, Operand, Rule, RuleKind, SumOp};
 pub use schema::{Aggregate, Choice, Field, FieldType, Format, Limit, Month, Part, Pattern, Requirement, Schema, Unit};
 pub use text::{Lang, Text};

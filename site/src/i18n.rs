@@ -8,6 +8,19 @@ use crate::config::Language;
 /// (key, 中文, English)
 const STRINGS: &[(&str, &str, &str)] = &[
     ("skip_to_content", "跳到正文", "Skip to content"),
+    ("register_online", "在线报名", "Register online"),
+    ("submit_registration", "提交报名", "Submit registration"),
+    (
+        "registration_review_note",
+        "提交后由主管部门审核；提交成功后会显示回执，凭回执查看审核结果。",
+        "Your registration is reviewed by the responsible department; after submitting you get a receipt to follow it.",
+    ),
+    ("fill_online", "在线填报", "Fill in online"),
+    (
+        "sign_in_to_fill",
+        "登录后在线填报、保存、提交，并查看审核进度。",
+        "Sign in to fill in, save and submit online, and follow the review.",
+    ),
     ("home", "首页", "Home"),
     ("notices", "通知公告", "Notices"),
     ("courses", "培训课程", "Courses"),

@@ -268,7 +268,8 @@ pub async fn serve(root: PathBuf, out: PathBuf, port: u16, api: Option<Router>) 
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| ServeError::Bind(address, e))?;
     println!("Serving {} at http://{address}/ (Ctrl+C to stop); watching content/, templates/, static/", out.display());
-    axum::serve(listener, app).await.map_err(ServeError::Serve)?;
+    // With the peer address, for the functions' per-address limit on public submissions.
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.map_err(ServeError::Serve)?;
     drop(watcher);
     Ok(())
 }

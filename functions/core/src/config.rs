@@ -23,6 +23,7 @@ use axum::Router;
 
 use crate::attachments::{LocalAttachments, S3Attachments, SharedAttachments};
 use crate::domain::{Clock, CourseCatalog, PlanDeadlines, system_clock};
+use crate::http::limit::RateLimit;
 use crate::http::{AppState, AuthConfig, Files, router};
 use crate::store::{DynamoStore, EmbeddedStore, SharedStore, StoreError, dynamo_client};
 
@@ -163,7 +164,7 @@ impl Config {
         let store = self.open_store().await?;
         let state =
             AppState::new(store, self.load_catalog()?, self.load_plan_deadlines()?, self.auth(), system_clock());
-        Ok(router(state.with_files(self.files().await?)))
+        Ok(crate::web::router(state.with_files(self.files().await?).with_rate_limit(rate_limit_from_env())))
     }
 
     /// The registration function's router (the one router; see [`Config::router`]).
@@ -208,7 +209,7 @@ pub fn cases_router(store: SharedStore, auth: AuthConfig, files: Files) -> Route
     full_router(store, CourseCatalog::default(), PlanDeadlines::default(), auth, files)
 }
 
-/// Everything at once — what `gazette serve` mounts under `/api/`.
+/// Everything at once, with the pages — what `gazette serve` mounts under `/api/`.
 pub fn full_router(
     store: SharedStore,
     catalog: CourseCatalog,
@@ -216,7 +217,13 @@ pub fn full_router(
     auth: AuthConfig,
     files: Files,
 ) -> Router {
-    router(AppState::new(store, catalog, deadlines, auth, system_clock()).with_files(files))
+    let state = AppState::new(store, catalog, deadlines, auth, system_clock()).with_files(files);
+    crate::web::router(state.with_rate_limit(rate_limit_from_env()))
+}
+
+/// `GAZETTE_RATE_LIMIT`: public submissions per address and minute (default 20; 0 = no limit).
+pub fn rate_limit_from_env() -> RateLimit {
+    RateLimit::per_minute(var("GAZETTE_RATE_LIMIT").and_then(|v| v.trim().parse().ok()).unwrap_or(20))
 }
 
 #[cfg(test)]

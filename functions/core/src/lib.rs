@@ -19,6 +19,7 @@ pub mod domain;
 pub mod http;
 pub mod store;
 pub mod validation;
+pub mod web;
 
 pub use case_export::{ExportError, ExportReport, export_approved_cases};
 pub use config::{AttachmentsConfig, Config, StoreConfig};

@@ -164,7 +164,44 @@ impl Renderer {
             course: page.notice().and_then(|n| link(Kind::Course, &n.course)),
             supersedes,
             superseded_by,
+            registration_form: self.registration_form(page),
         }
+    }
+
+    /// The registration form of a course whose registration is open on the build
+    /// date, drawn from `content/forms/registration.toml` by the renderer the
+    /// functions use too. It posts to the functions' form gateway (see
+    /// `functions/core/src/web/gateway.rs`), which answers with the receipt page.
+    fn registration_form(&self, page: &Page) -> Option<String> {
+        let status = Status::of(page, self.today, self.config.closing_soon_days)?;
+        if page.kind != Kind::Course || !matches!(status.key, "open" | "closing_soon") {
+            return None;
+        }
+        let schema = gazette_forms::schema("registration")?;
+        let lang = match self.config.language {
+            crate::config::Language::En => gazette_forms::Lang::En,
+            _ => gazette_forms::Lang::Zh,
+        };
+        let api = self.config.api_url.trim_end_matches('/');
+        let hidden = [
+            ("_to", "POST /registrations".to_string()),
+            ("_form", "registration".to_string()),
+            ("_next", format!("{api}/web/receipt/{{receipt}}")),
+            ("_title", format!("报名：{}", page.title)),
+            ("_return", page.url.clone()),
+        ];
+        let submit = i18n::strings(self.config.language).get("submit_registration").copied().unwrap_or("提交报名");
+        Some(gazette_forms::render_form(&gazette_forms::FormRequest {
+            schema,
+            lang,
+            action: &format!("{api}/web/submit"),
+            hidden: hidden.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            part: None,
+            values: &serde_json::json!({ "course": page.slug }),
+            errors: &[],
+            buttons: vec![(String::new(), String::new(), submit.to_string())],
+            part_url: None,
+        }))
     }
 
     /// The home page: latest notices, open deadlines, open registrations, latest

@@ -104,6 +104,8 @@ pub struct PageView<'a> {
     pub course: Option<PageLink<'a>>,
     pub supersedes: Option<PageLink<'a>>,
     pub superseded_by: Option<PageLink<'a>>,
+    /// For a course open for registration: its registration form (HTML).
+    pub registration_form: Option<String>,
 }
 
 /// One entry of a facet: a link to the listing of one issuer, year, topic ….

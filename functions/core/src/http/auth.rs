@@ -41,6 +41,18 @@ pub enum Role {
 }
 
 impl Role {
+    /// The role as the documents name it.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Role::Registrant => "报名者",
+            Role::Filler => "填报人",
+            Role::UnitAdmin => "单位管理员",
+            Role::RegionalAdmin => "地方（省级）管理员",
+            Role::NationalAdmin => "国家级管理员",
+            Role::Organiser => "培训组织者",
+        }
+    }
+
     pub const ALL: [Role; 6] =
         [Role::Registrant, Role::Filler, Role::UnitAdmin, Role::RegionalAdmin, Role::NationalAdmin, Role::Organiser];
 
@@ -94,6 +106,22 @@ impl AuthConfig {
         AuthConfig { secret: None }
     }
 
+    /// Whether tokens are signed here (development sign-in possible) rather than by
+    /// an identity provider behind API Gateway.
+    pub fn signs_tokens(&self) -> bool {
+        self.secret.is_some()
+    }
+
+    /// The secret development tokens are signed with, when there is one.
+    pub fn secret(&self) -> Option<&[u8]> {
+        self.secret.as_deref()
+    }
+
+    /// The claims of a valid token signed here; `None` for anything else.
+    pub fn verify_token(&self, token: &str) -> Option<Claims> {
+        self.verify(token).ok()
+    }
+
     fn verify(&self, token: &str) -> Result<Claims, &'static str> {
         let secret = self.secret.as_ref().ok_or("no-secret")?;
         let mut validation = Validation::new(Algorithm::HS256);
@@ -118,6 +146,25 @@ pub fn mint_dev_token(secret: &[u8], role: Role, unit: Option<&str>, region: Opt
     };
     // HMAC signing of a plain struct cannot fail; an empty string would be refused as a token.
     jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret)).unwrap_or_default()
+}
+
+/// The cookie that carries the token of someone signed in on the site's pages
+/// (`HttpOnly`, `SameSite=Strict`, so other sites cannot send it). A bearer header,
+/// when present, wins.
+pub const SESSION_COOKIE: &str = "gazette_session";
+
+/// The value of a cookie of the request.
+pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| {
+            let (key, value) = pair.trim().split_once('=')?;
+            (key == name && !value.is_empty()).then(|| value.to_string())
+        })
 }
 
 /// A caller with a verified token.
@@ -155,8 +202,8 @@ where
             Some(result) => result,
             None => {
                 let header = parts.headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-                let token = header.and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")));
-                match token {
+                let bearer = header.and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")));
+                match bearer.map(str::to_owned).or_else(|| cookie(parts, SESSION_COOKIE)) {
                     None => {
                         return Err(ApiError::unauthorized(
                             lang,

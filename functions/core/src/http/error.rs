@@ -12,9 +12,10 @@ use super::extract::Lang;
 use crate::domain::RegistrationError;
 use crate::store::StoreError;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ErrorBody {
     pub error: String,
+    #[serde(default)]
     pub fields: BTreeMap<String, String>,
 }
 

@@ -10,6 +10,7 @@ pub mod error;
 pub mod export;
 pub mod extract;
 mod integrity_cases;
+pub mod limit;
 mod registration;
 mod reports;
 mod training_plan;
@@ -48,6 +49,10 @@ pub struct AppState {
     /// Where case attachments go; `None` when not configured (upload tickets → 503).
     pub files: Option<Files>,
     pub auth: AuthConfig,
+    /// The store itself, for what belongs to no workflow (refused submissions kept for their page).
+    pub store: SharedStore,
+    /// Per-address limit on public submissions; off unless set.
+    pub rate_limit: limit::RateLimit,
 }
 
 impl AppState {
@@ -64,10 +69,17 @@ impl AppState {
             reports: Reports::new(store.clone(), clock.clone()),
             training_plans: TrainingPlans::new(store.clone(), deadlines, clock.clone()),
             typical_cases: TypicalCases::new(store.clone(), clock.clone()),
-            integrity_cases: IntegrityCases::new(store, clock),
+            integrity_cases: IntegrityCases::new(store.clone(), clock),
+            store,
             files: None,
             auth,
+            rate_limit: limit::RateLimit::default(),
         }
+    }
+
+    pub fn with_rate_limit(mut self, rate_limit: limit::RateLimit) -> Self {
+        self.rate_limit = rate_limit;
+        self
     }
 
     pub fn with_files(mut self, files: Files) -> Self {

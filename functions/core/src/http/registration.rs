@@ -12,6 +12,7 @@ use super::auth::Caller;
 use super::error::ApiError;
 use super::export;
 use super::extract::{Idempotency, JsonBody, Lang};
+use super::limit::ClientAddr;
 use crate::domain::{Registration, RegistrationStatus};
 use crate::validation;
 
@@ -35,9 +36,11 @@ fn created(r: &Registration, replayed: bool) -> Response {
 pub async fn submit(
     State(state): State<AppState>,
     lang: Lang,
+    ClientAddr(addr): ClientAddr,
     Idempotency(key): Idempotency,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
+    state.rate_limit.check(addr, lang)?;
     if validation::registration_is_spam(&body) {
         // Looks like success to the bot; nothing is stored.
         tracing::warn!("registration discarded: honeypot field filled");

@@ -1,0 +1,326 @@
+//! Where every form of the site posts: the posted fields → the API's JSON → one API
+//! call → a redirect. The form says what to call with hidden controls:
+//!
+//! | control | meaning |
+//! | --- | --- |
+//! | `_to` | the API call, `METHOD /path` (`POST /registrations`) |
+//! | `_next` | the page after success; `{name}` is replaced by that field of the API's answer |
+//! | `_back` | the page that shows the form again with errors (gets `?attempt=…`); default `/web/form/{attempt}` |
+//! | `_form`, `_part` | the schema (and the part) the fields belong to |
+//! | `_wrap` | `values`: send `{"version": _version, "values": {…}}` instead of the fields |
+//! | `_idem` | idempotency key, fixed when the page was drawn, so a double click registers once |
+//! | `_title`, `_return` | heading and "back to" link of the generic refused-form page |
+//!
+//! A button can pick other controls: `name=_step value=save` makes `_to.save` and
+//! `_next.save` win over `_to` and `_next`. Files of a multipart post are stored first
+//! (upload ticket, then the local upload route) and go in as their records.
+//!
+//! With `Accept: application/json` (the page's script) the answer is JSON instead of a
+//! redirect: the API's own refusal, or `{"redirect": next}`.
+
+use axum::Json;
+use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde_json::{Map, Value, json};
+
+use super::attempt::{self, Attempt};
+use super::pages::{local_path, message_status};
+use super::session::Visitor;
+use super::{WebState, page_url};
+use crate::http::limit::ClientAddr;
+
+/// The largest post without files.
+const FIELDS_LIMIT: usize = 256 * 1024;
+
+/// `POST /web/submit`.
+pub async fn submit(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    request: Request,
+) -> Response {
+    let wants_json = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("json"));
+    let refuse = |status: StatusCode, message: &str| {
+        if wants_json {
+            (status, Json(json!({ "error": message, "fields": {} }))).into_response()
+        } else {
+            message_status(&visitor, status, "无法提交", message)
+        }
+    };
+    if visitor.token.is_none() {
+        if let Err(e) = web.app.rate_limit.check(addr, visitor.lang) {
+            return refuse(e.status, &e.body.error);
+        }
+    }
+    let posted = match read_post(request).await {
+        Ok(posted) => posted,
+        Err(message) => return refuse(StatusCode::BAD_REQUEST, &message),
+    };
+    let controls = Controls(posted.controls);
+    let step = controls.get("_step").unwrap_or("");
+    let (Some(to), next) = (controls.for_step("_to", step), controls.for_step("_next", step)) else {
+        return refuse(StatusCode::BAD_REQUEST, "表单缺少提交目标（_to），请从网站页面提交。");
+    };
+    let Some((method, path)) = api_call(to) else {
+        return refuse(StatusCode::BAD_REQUEST, "表单的提交目标（_to）应为“方法 路径”，如 POST /registrations。");
+    };
+    let schema = controls.get("_form").and_then(gazette_forms::schema);
+    let part = controls.get("_part").filter(|p| !p.is_empty());
+
+    let mut pairs = posted.fields;
+    let mut upload_errors = Vec::new();
+    for upload in posted.files {
+        match store_upload(&web, &visitor, controls.get("_form").unwrap_or(""), &upload).await {
+            Ok(record) => pairs.push((upload.field, record)),
+            Err(message) => upload_errors.push((upload.field, message)),
+        }
+    }
+    let values = match schema {
+        Some(schema) => schema.from_form_pairs(&pairs, part),
+        None => Value::Object(pairs.iter().filter(|(k, _)| !k.starts_with('_')).cloned().collect::<Map<_, _>>()),
+    };
+
+    let answer = if upload_errors.is_empty() {
+        let body = match controls.get("_wrap") {
+            Some("values") => {
+                json!({ "version": controls.get("_version").and_then(|v| v.parse::<u64>().ok()).unwrap_or(0), "values": values })
+            }
+            _ => values.clone(),
+        };
+        let body = (method != Method::GET).then_some(&body);
+        Some(web.call_with(&visitor, method, &path, body, controls.get("_idem").filter(|k| !k.is_empty())).await)
+    } else {
+        None
+    };
+
+    match answer {
+        Some(answer) if answer.is_success() => {
+            let next = fill(next.unwrap_or("/"), &answer.body);
+            let next = local_path(&next).unwrap_or_else(|| "/".into());
+            if wants_json {
+                Json(json!({ "redirect": next, "result": answer.body })).into_response()
+            } else {
+                Redirect::to(&next).into_response()
+            }
+        }
+        Some(answer) if answer.status == StatusCode::UNAUTHORIZED && !wants_json => visitor.sign_in_redirect(),
+        Some(answer) if wants_json => (answer.status, Json(answer.body)).into_response(),
+        refused => {
+            let (message, mut errors) = match &refused {
+                Some(answer) => {
+                    let error = answer.error();
+                    (error.error, error.fields.into_iter().collect::<Vec<_>>())
+                }
+                None => ("上传的文件未能保存，请按提示修改后重新提交。".to_string(), Vec::new()),
+            };
+            errors.extend(upload_errors);
+            if wants_json {
+                let fields: Map<String, Value> = errors.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+                return (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({ "error": message, "fields": fields })))
+                    .into_response();
+            }
+            let attempt = Attempt {
+                form: schema.map(|s| s.id().to_string()),
+                part: part.map(str::to_owned),
+                values,
+                errors,
+                message,
+                controls: controls.0.clone(),
+                expires: 0,
+            };
+            let Some(token) = attempt::save(&web.app.store, attempt).await else {
+                return refuse(StatusCode::SERVICE_UNAVAILABLE, "暂时无法保存您填写的内容，请返回上一页重试。");
+            };
+            let back = match controls.get("_back").and_then(local_path) {
+                Some(back) => format!("{back}{}attempt={token}", if back.contains('?') { '&' } else { '?' }),
+                None => page_url(&format!("/form/{token}")),
+            };
+            Redirect::to(&back).into_response()
+        }
+    }
+}
+
+/// `POST /web/check/{form}` — the checks of `form` on what is typed so far, for the
+/// page's script to show as you type: `{"fields": {path: message}}`, always 200.
+/// The same validator as a submission; nothing is stored.
+pub async fn check(Path(form): Path<String>, visitor: Visitor, request: Request) -> Response {
+    let Some(schema) = gazette_forms::schema(&form) else {
+        return (StatusCode::NOT_FOUND, Json(json!({ "error": "没有这个表单。", "fields": {} }))).into_response();
+    };
+    let posted = match read_post(request).await {
+        Ok(posted) => posted,
+        Err(message) => {
+            return (StatusCode::BAD_REQUEST, Json(json!({ "error": message, "fields": {} }))).into_response();
+        }
+    };
+    let part = posted.controls.iter().find(|(k, _)| k == "_part").map(|(_, v)| v.as_str()).filter(|p| !p.is_empty());
+    let values = schema.from_form_pairs(&posted.fields, part);
+    let lang = match visitor.lang {
+        crate::http::Lang::Zh => gazette_forms::Lang::Zh,
+        crate::http::Lang::En => gazette_forms::Lang::En,
+    };
+    let fields = match schema.validate(&values, lang) {
+        Ok(_) => Default::default(),
+        Err(errors) => errors.to_map(),
+    };
+    Json(json!({ "fields": fields })).into_response()
+}
+
+/// The page's controls, in the order posted; the last of a name wins.
+struct Controls(Vec<(String, String)>);
+
+impl Controls {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// `name.step` when the pressed button chose a step and the form has one, else `name`.
+    fn for_step(&self, name: &str, step: &str) -> Option<&str> {
+        if !step.is_empty() {
+            if let Some(v) = self.get(&format!("{name}.{step}")) {
+                return Some(v);
+            }
+        }
+        self.get(name)
+    }
+}
+
+/// `POST /registrations` → (POST, `/registrations`). Only API paths: no scheme, no host.
+fn api_call(to: &str) -> Option<(Method, String)> {
+    let (method, path) = to.trim().split_once(' ')?;
+    let method = match method {
+        "POST" => Method::POST,
+        "PUT" => Method::PUT,
+        _ => return None,
+    };
+    let path = local_path(path.trim())?;
+    Some((method, path))
+}
+
+/// `next` with `{name}` replaced by the answer's `name` (strings and numbers only).
+fn fill(next: &str, answer: &Value) -> String {
+    let mut out = next.to_string();
+    if let Value::Object(fields) = answer {
+        for (name, value) in fields {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                _ => continue,
+            };
+            out = out.replace(&format!("{{{name}}}"), &text);
+        }
+    }
+    out
+}
+
+struct Posted {
+    fields: Vec<(String, Value)>,
+    controls: Vec<(String, String)>,
+    files: Vec<Upload>,
+}
+
+struct Upload {
+    field: String,
+    name: String,
+    content_type: String,
+    bytes: Vec<u8>,
+}
+
+async fn read_post(request: Request) -> Result<Posted, String> {
+    let content_type =
+        request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let mut posted = Posted { fields: Vec::new(), controls: Vec::new(), files: Vec::new() };
+    let add = |name: String, value: String, posted: &mut Posted| {
+        if name.starts_with('_') {
+            posted.controls.push((name, value));
+        } else {
+            posted.fields.push((name, Value::String(value)));
+        }
+    };
+    if content_type.starts_with("multipart/form-data") {
+        let mut multipart =
+            Multipart::from_request(request, &()).await.map_err(|e| format!("表单内容无法读取：{}", e.body_text()))?;
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(field)) => field,
+                Ok(None) => break,
+                Err(e) => return Err(format!("表单内容无法读取：{}", e.body_text())),
+            };
+            let name = field.name().unwrap_or("").to_string();
+            match field.file_name().map(str::to_owned) {
+                Some(file_name) => {
+                    let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
+                    let bytes = field.bytes().await.map_err(|e| format!("上传的文件无法读取：{}", e.body_text()))?;
+                    // A file input left empty still sends a part with no name and no bytes.
+                    if !file_name.is_empty() {
+                        posted.files.push(Upload { field: name, name: file_name, content_type, bytes: bytes.to_vec() });
+                    }
+                }
+                None => {
+                    let text = field.text().await.map_err(|e| format!("表单内容无法读取：{}", e.body_text()))?;
+                    add(name, text, &mut posted);
+                }
+            }
+        }
+    } else {
+        let bytes = axum::body::to_bytes(request.into_body(), FIELDS_LIMIT)
+            .await
+            .map_err(|_| "提交内容过大（上限 256 KB）。".to_string())?;
+        for (name, value) in form_urlencoded::parse(&bytes) {
+            add(name.into_owned(), value.into_owned(), &mut posted);
+        }
+    }
+    Ok(posted)
+}
+
+/// Stores one posted file the way a script would: an upload ticket from the API,
+/// then the bytes to the ticket's (local) address. Returns the file's record.
+async fn store_upload(web: &WebState, visitor: &Visitor, form: &str, upload: &Upload) -> Result<Value, String> {
+    let planned = json!({
+        "form": form,
+        "field": upload.field.split('[').next().unwrap_or(&upload.field),
+        "name": upload.name,
+        "size": upload.bytes.len(),
+        "content_type": upload.content_type,
+    });
+    let ticket = web.call(visitor, Method::POST, "/case-files", Some(&planned)).await;
+    if !ticket.is_success() {
+        let error = ticket.error();
+        let detail = error.fields.values().next().cloned().unwrap_or(error.error);
+        return Err(format!("{}：{detail}", upload.name));
+    }
+    let url = ticket.body["upload"]["url"].as_str().unwrap_or("");
+    let Some(at) = url.find("/uploads/") else {
+        return Err(format!("{}：不用脚本上传文件需要本地附件存储；请启用浏览器脚本后重试。", upload.name));
+    };
+    let stored = web.put_bytes(&url[at..], &upload.content_type, upload.bytes.clone()).await;
+    if !stored.is_success() {
+        return Err(format!("{}：{}", upload.name, stored.error().error));
+    }
+    Ok(ticket.body["file"].clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_api_paths_with_post_or_put_can_be_called() {
+        assert_eq!(api_call("POST /registrations"), Some((Method::POST, "/registrations".into())));
+        assert_eq!(api_call("PUT /reports/u/p/2023-05").map(|c| c.0), Some(Method::PUT));
+        for bad in ["DELETE /x", "POST https://evil.example/", "POST //evil.example/x", "/registrations", ""] {
+            assert_eq!(api_call(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn next_is_filled_from_the_answer() {
+        let answer = json!({"receipt": "ABC", "version": 3, "nested": {"x": 1}});
+        assert_eq!(
+            fill("/api/web/receipt/{receipt}?v={version}&n={nested}", &answer),
+            "/api/web/receipt/ABC?v=3&n={nested}"
+        );
+    }
+}

@@ -1,0 +1,130 @@
+//! The page templates (in `functions/core/templates/`, compiled in so a Lambda needs
+//! no files) and the answers every page shares: a rendered page, a message, an API
+//! refusal shown as a page.
+
+use std::sync::LazyLock;
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::session::Visitor;
+use super::{Answer, MOUNT, page_url};
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        [$(($name, include_str!(concat!("../../templates/", $name)))),*]
+    };
+}
+
+static TEMPLATES: LazyLock<tera::Tera> = LazyLock::new(|| {
+    let mut tera = tera::Tera::default();
+    tera.add_raw_templates(templates![
+        "layout.html",
+        "message.html",
+        "sign_in.html",
+        "form_page.html",
+        "receipt.html",
+        "desk.html",
+        "review.html",
+        "reports.html",
+        "report.html",
+        "report_part.html",
+        "registrations.html",
+        "cases.html",
+        "case.html",
+        "integrity_case.html",
+        "plans.html",
+    ])
+    .unwrap_or_else(|e| panic!("page templates do not parse: {e:?}"));
+    tera
+});
+
+/// Renders `template` with `context` (a JSON object) and what every page knows:
+/// the visitor, and where pages and the API are.
+pub fn render(visitor: &Visitor, template: &str, context: Value) -> Response {
+    render_status(visitor, StatusCode::OK, template, context)
+}
+
+pub fn render_status(visitor: &Visitor, status: StatusCode, template: &str, context: Value) -> Response {
+    let mut ctx = match tera::Context::from_value(context) {
+        Ok(ctx) => ctx,
+        Err(e) => return internal(e),
+    };
+    ctx.insert("web", &page_url(""));
+    ctx.insert("api", MOUNT);
+    ctx.insert("lang", visitor.lang_tag());
+    ctx.insert(
+        "visitor",
+        &match &visitor.claims {
+            Some(c) => json!({
+                "signed_in": true,
+                "role": c.role.as_str(),
+                "role_label": c.role.label_zh(),
+                "unit": c.unit,
+                "region": c.region,
+            }),
+            None => json!({"signed_in": false}),
+        },
+    );
+    match TEMPLATES.render(template, &ctx) {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+fn internal(e: tera::Error) -> Response {
+    tracing::error!(error = ?e, "page template failed");
+    (StatusCode::INTERNAL_SERVER_ERROR, Html("<!doctype html><title>错误</title><p>页面生成失败，请稍后再试。</p>"))
+        .into_response()
+}
+
+/// A page that only says something.
+pub fn message(visitor: &Visitor, title: &str, text: &str) -> Response {
+    message_status(visitor, StatusCode::OK, title, text)
+}
+
+pub fn message_status(visitor: &Visitor, status: StatusCode, title: &str, text: &str) -> Response {
+    render_status(visitor, status, "message.html", json!({ "title": title, "text": text }))
+}
+
+/// An API refusal as a page: not signed in → the sign-in page; otherwise the API's
+/// own message with its status.
+pub fn refusal(visitor: &Visitor, answer: &Answer) -> Response {
+    if answer.status == StatusCode::UNAUTHORIZED {
+        return visitor.sign_in_redirect();
+    }
+    let title = match answer.status {
+        StatusCode::NOT_FOUND => "找不到页面",
+        StatusCode::FORBIDDEN => "无权访问",
+        _ => "无法完成",
+    };
+    let error = answer.error();
+    let text = if error.error.is_empty() { "请求未能完成，请稍后再试。".to_string() } else { error.error };
+    message_status(visitor, answer.status, title, &text)
+}
+
+/// `s` when it is a path on this site (`/…`, not `//host`): the only places a
+/// redirect may lead, so a crafted link cannot send people elsewhere.
+pub fn local_path(s: &str) -> Option<String> {
+    let ok = s.starts_with('/') && !s.starts_with("//") && !s.contains('\\') && !s.chars().any(char::is_control);
+    ok.then(|| s.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirects_stay_on_the_site() {
+        assert_eq!(local_path("/api/web/").as_deref(), Some("/api/web/"));
+        for bad in ["//evil.example/", "https://evil.example/", "/\\evil", "", "web", "/a\nb"] {
+            assert_eq!(local_path(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn every_template_parses() {
+        assert!(TEMPLATES.get_template_names().count() >= 10);
+    }
+}

@@ -1,0 +1,81 @@
+//! Pages anyone may see: a refused form shown again, a registration receipt.
+
+use axum::extract::{Path, State};
+use axum::http::{Method, StatusCode};
+use axum::response::Response;
+use gazette_forms::{FormRequest, render_form};
+use serde_json::json;
+
+use super::attempt::{self, Attempt};
+use super::pages::{self, refusal};
+use super::session::Visitor;
+use super::{WebState, page_url};
+
+/// The form of an attempt, filled in as it was posted and with its errors, posting
+/// the same way again. Pages that draw their own forms call this with their schema.
+pub fn form_html(attempt: &Attempt, schema: &gazette_forms::Schema, lang: gazette_forms::Lang, submit: &str) -> String {
+    let hidden: Vec<(String, String)> = attempt.controls.iter().filter(|(k, _)| k != "_step").cloned().collect();
+    let errors = attempt.field_errors();
+    render_form(&FormRequest {
+        schema,
+        lang,
+        action: &page_url("/submit"),
+        hidden,
+        part: attempt.part.as_deref(),
+        values: &attempt.values,
+        errors: &errors,
+        buttons: vec![(String::new(), String::new(), submit.to_string())],
+        part_url: None,
+    })
+}
+
+/// `GET /web/form/{attempt}` — a refused form, again.
+pub async fn refused_form(State(web): State<WebState>, visitor: Visitor, Path(token): Path<String>) -> Response {
+    let Some(attempt) = attempt::load(&web.app.store, &token).await else {
+        return pages::message_status(
+            &visitor,
+            StatusCode::NOT_FOUND,
+            "内容已过期",
+            "这次填写的内容已不再保留（保留一小时）。请回到原页面重新填写。",
+        );
+    };
+    let schema = attempt.form.as_deref().and_then(gazette_forms::schema);
+    let form = schema.map(|s| form_html(&attempt, s, gazette_forms::Lang::Zh, "重新提交"));
+    let title = attempt
+        .control("_title")
+        .map(str::to_owned)
+        .or_else(|| schema.map(|s| s.title(gazette_forms::Lang::Zh).to_string()))
+        .unwrap_or_else(|| "提交未成功".into());
+    pages::render_status(
+        &visitor,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "form_page.html",
+        json!({
+            "title": title,
+            "message": attempt.message,
+            "form": form,
+            "return": attempt.control("_return").and_then(pages::local_path),
+        }),
+    )
+}
+
+/// `GET /web/receipt/{code}` — the registrant's receipt: status, place on the waiting
+/// list, masked details, and withdrawal.
+pub async fn receipt(State(web): State<WebState>, visitor: Visitor, Path(code): Path<String>) -> Response {
+    let path = format!("/registrations/receipt/{}", urlencoding(&code));
+    let answer = web.call(&visitor, Method::GET, &path, None).await;
+    if !answer.is_success() {
+        return refusal(&visitor, &answer);
+    }
+    pages::render(&visitor, "receipt.html", json!({ "title": "报名回执", "code": code, "r": answer.body }))
+}
+
+/// `/web/…` that is no page.
+pub async fn not_found(visitor: Visitor) -> Response {
+    pages::message_status(&visitor, StatusCode::NOT_FOUND, "找不到页面", "没有这个页面。请检查地址，或从工作台进入。")
+}
+
+/// A path segment as typed in a URL: only the characters of codes and ids pass.
+pub fn urlencoding(segment: &str) -> String {
+    segment.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')).collect()
+}

@@ -1,0 +1,178 @@
+//! Who is looking at a page: their language and, once signed in, their token (kept in
+//! the session cookie) and its claims. Locally, signing in mints a development token
+//! (the same as `gazette token`); where tokens come from an identity provider the
+//! sign-in page says so and mints nothing.
+
+use std::time::Duration;
+
+use axum::Form;
+use axum::extract::{FromRef, FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::pages::{self, local_path};
+use super::{WebState, page_url};
+use crate::http::auth::{SESSION_COOKIE, cookie};
+use crate::http::{AuthConfig, Claims, Lang, Role, mint_dev_token};
+
+/// How long a sign-in lasts.
+const SESSION_LENGTH: Duration = Duration::from_secs(12 * 3600);
+
+/// The visitor of a page.
+#[derive(Debug, Clone)]
+pub struct Visitor {
+    pub lang: Lang,
+    /// The session token, when the cookie holds a valid one.
+    pub token: Option<String>,
+    pub claims: Option<Claims>,
+    /// The path and query of the page asked for (where to come back after signing in).
+    pub here: String,
+}
+
+impl Visitor {
+    pub fn lang_tag(&self) -> &'static str {
+        match self.lang {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        self.claims.as_ref().map(|c| c.role)
+    }
+
+    pub fn unit(&self) -> Option<&str> {
+        self.claims.as_ref().and_then(|c| c.unit.as_deref())
+    }
+
+    pub fn region(&self) -> Option<&str> {
+        self.claims.as_ref().and_then(|c| c.region.as_deref())
+    }
+
+    /// The sign-in page, coming back here afterwards.
+    pub fn sign_in_redirect(&self) -> Response {
+        let next: String = url_encode(&self.here);
+        Redirect::to(&format!("{}?next={next}", page_url("/sign-in"))).into_response()
+    }
+}
+
+impl<S> FromRequestParts<S> for Visitor
+where
+    S: Send + Sync,
+    AuthConfig: FromRef<S>,
+{
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let auth = AuthConfig::from_ref(state);
+        let token = cookie(parts, SESSION_COOKIE);
+        let claims = token.as_deref().and_then(|t| auth.verify_token(t));
+        let here = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        Ok(Visitor {
+            lang: Lang::from_parts(parts),
+            token: token.filter(|_| claims.is_some()),
+            claims,
+            here: format!("{}{here}", super::MOUNT).replace("/api/api", "/api"),
+        })
+    }
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// `GET /web/sign-in` — choose a role (development tokens).
+pub async fn sign_in_page(State(web): State<WebState>, visitor: Visitor, Query(q): Query<NextQuery>) -> Response {
+    sign_in_form(&web, &visitor, q.next.as_deref().unwrap_or(""), None)
+}
+
+fn sign_in_form(web: &WebState, visitor: &Visitor, next: &str, problem: Option<(&str, &str)>) -> Response {
+    let roles: Vec<_> = Role::ALL
+        .into_iter()
+        .filter(|r| *r != Role::Registrant)
+        .map(|r| json!({"value": r.as_str(), "label": r.label_zh()}))
+        .collect();
+    let regions: Vec<_> = gazette_forms::schema("registration")
+        .and_then(|s| s.field("region"))
+        .map(|f| {
+            f.options().iter().map(|o| json!({"value": o.value(), "label": o.label(gazette_forms::Lang::Zh)})).collect()
+        })
+        .unwrap_or_default();
+    let errors: Vec<_> = problem.iter().map(|(field, message)| json!({"field": field, "message": message})).collect();
+    pages::render(
+        visitor,
+        "sign_in.html",
+        json!({
+            "title": "登录",
+            "can_sign_in": web.app.auth.signs_tokens(),
+            "roles": roles,
+            "regions": regions,
+            "errors": errors,
+            "next": local_path(next).unwrap_or_default(),
+        }),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    role: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// `POST /web/sign-in` — mints a development token into the session cookie.
+pub async fn sign_in(State(web): State<WebState>, visitor: Visitor, Form(form): Form<SignInForm>) -> Response {
+    let Some(secret) = web.app.auth.secret() else {
+        return pages::message(&visitor, "登录", "此处不能签发开发令牌：请通过单位的统一身份认证登录。");
+    };
+    let role = Role::parse(&form.role).filter(|r| *r != Role::Registrant);
+    let unit = Some(form.unit.trim()).filter(|u| !u.is_empty());
+    let region = Some(form.region.trim()).filter(|r| !r.is_empty());
+    let problem = match role {
+        None => Some(("role", "请选择角色。")),
+        Some(Role::Filler | Role::UnitAdmin) if unit.is_none() => {
+            Some(("unit", "填报人和单位管理员须填写所在单位代码。"))
+        }
+        Some(Role::RegionalAdmin) if region.is_none() => Some(("region", "地方管理员须选择所辖地区。")),
+        _ => None,
+    };
+    if let Some((field, message)) = problem {
+        return sign_in_form(&web, &visitor, &form.next, Some((field, message)));
+    }
+    let role = role.unwrap_or(Role::Filler);
+    let token = mint_dev_token(secret, role, unit, region, SESSION_LENGTH);
+    let next = local_path(&form.next).unwrap_or_else(|| page_url("/"));
+    let mut response = Redirect::to(&next).into_response();
+    let cookie =
+        format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", SESSION_LENGTH.as_secs());
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// `POST /web/sign-out`.
+pub async fn sign_out() -> Response {
+    let mut response = Redirect::to("/").into_response();
+    let expired = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    if let Ok(value) = HeaderValue::from_str(&expired) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
