@@ -212,11 +212,11 @@ pub fn planned_upload(
     content_type: &str,
     lang: Lang,
 ) -> Result<(), Rejection> {
-    let forms = [CASE_UPLOAD, INTEGRITY_RESULT, INTEGRITY_REVIEW];
+    let forms = [CASE_UPLOAD, INTEGRITY_RESULT, INTEGRITY_REVIEW, "monthly-report", "training-plan"];
     let Some(id) = forms.into_iter().find(|f| *f == form) else {
         let msg = lang.pick(
-            "表单须为 case-upload、integrity-result 或 integrity-review。",
-            "form must be case-upload, integrity-result or integrity-review.",
+            "表单须为 case-upload、integrity-result、integrity-review、monthly-report 或 training-plan。",
+            "form must be case-upload, integrity-result, integrity-review, monthly-report or training-plan.",
         );
         return Err(Rejection::Invalid(BTreeMap::from([("form".to_owned(), msg.to_owned())])));
     };

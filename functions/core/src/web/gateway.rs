@@ -7,7 +7,8 @@
 //! | `_next` | the page after success; `{name}` is replaced by that field of the API's answer |
 //! | `_back` | the page that shows the form again with errors (gets `?attempt=…`); default `/web/form/{attempt}` |
 //! | `_form`, `_part` | the schema (and the part) the fields belong to |
-//! | `_wrap` | `values`: send `{"version": _version, "values": {…}}` instead of the fields |
+//! | `_version` | the version the page was drawn from, sent as the number `version` |
+//! | `_wrap` | `values`: send `{"version": …, "values": {…}}` instead of the fields |
 //! | `_idem` | idempotency key, fixed when the page was drawn, so a double click registers once |
 //! | `_title`, `_return` | heading and "back to" link of the generic refused-form page |
 //!
@@ -83,12 +84,14 @@ pub async fn submit(
     };
 
     let answer = if upload_errors.is_empty() {
-        let body = match controls.get("_wrap") {
-            Some("values") => {
-                json!({ "version": controls.get("_version").and_then(|v| v.parse::<u64>().ok()).unwrap_or(0), "values": values })
-            }
+        let version = controls.get("_version").and_then(|v| v.parse::<u64>().ok());
+        let mut body = match controls.get("_wrap") {
+            Some("values") => json!({ "version": version.unwrap_or(0), "values": values }),
             _ => values.clone(),
         };
+        if let (Some(version), Value::Object(fields)) = (version, &mut body) {
+            fields.insert("version".into(), json!(version));
+        }
         let body = (method != Method::GET).then_some(&body);
         Some(web.call_with(&visitor, method, &path, body, controls.get("_idem").filter(|k| !k.is_empty())).await)
     } else {
@@ -280,7 +283,8 @@ async fn read_post(request: Request) -> Result<Posted, String> {
 async fn store_upload(web: &WebState, visitor: &Visitor, form: &str, upload: &Upload) -> Result<Value, String> {
     let planned = json!({
         "form": form,
-        "field": upload.field.split('[').next().unwrap_or(&upload.field),
+        // `projects[0].plan_document` → `projects.plan_document`: the column, whatever the row.
+        "field": column_path(&upload.field),
         "name": upload.name,
         "size": upload.bytes.len(),
         "content_type": upload.content_type,
@@ -302,6 +306,20 @@ async fn store_upload(web: &WebState, visitor: &Visitor, form: &str, upload: &Up
     Ok(ticket.body["file"].clone())
 }
 
+fn column_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut in_index = false;
+    for c in path.chars() {
+        match c {
+            '[' => in_index = true,
+            ']' => in_index = false,
+            _ if !in_index => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,6 +331,12 @@ mod tests {
         for bad in ["DELETE /x", "POST https://evil.example/", "POST //evil.example/x", "/registrations", ""] {
             assert_eq!(api_call(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_file_in_a_group_row_is_ticketed_for_its_column() {
+        assert_eq!(column_path("projects[0].plan_document"), "projects.plan_document");
+        assert_eq!(column_path("attachments"), "attachments");
     }
 
     #[test]

@@ -8,6 +8,8 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::http::Role;
+
 use super::session::Visitor;
 use super::{Answer, MOUNT, page_url};
 
@@ -109,6 +111,44 @@ pub fn refusal(visitor: &Visitor, answer: &Answer) -> Response {
 pub fn local_path(s: &str) -> Option<String> {
     let ok = s.starts_with('/') && !s.starts_with("//") && !s.contains('\\') && !s.chars().any(char::is_control);
     ok.then(|| s.to_string())
+}
+
+/// A JSON string or number as text.
+pub fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Adds the Chinese names of each step's action and role, for the timeline.
+pub fn label_history(history: &mut Value) {
+    for step in history.as_array_mut().into_iter().flatten() {
+        if let Ok(action) = serde_json::from_value::<crate::domain::review::Action>(step["action"].clone()) {
+            step["action_label"] = json!(action.label_zh());
+        }
+        if let Some(role) = step["role"].as_str().and_then(Role::parse) {
+            step["role_label"] = json!(role.label_zh());
+        }
+    }
+}
+
+/// A stored value as a reviewer reads it.
+pub fn shown(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Bool(true) => "是".into(),
+        Value::Bool(false) => "否".into(),
+        Value::Number(n) => n.to_string(),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.get("name").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| shown(i)))
+            .collect::<Vec<_>>()
+            .join("、"),
+        Value::Object(o) => o.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
+    }
 }
 
 #[cfg(test)]
