@@ -78,6 +78,19 @@ pub fn course_catalog(library: &gazette_site::content::Library) -> gazette_core:
     gazette_core::domain::CourseCatalog::new(courses)
 }
 
+/// The training-plan deadlines the notices announce: a notice asking for the
+/// `training-plan` form with a deadline calls for the next year's plans (seed 001:
+/// the 2023 plans were due on 2022-11-14). `PLAN_DEADLINES` overrides them.
+pub fn plan_deadlines(library: &gazette_site::content::Library) -> gazette_core::domain::PlanDeadlines {
+    use gazette_site::content::Kind;
+    let deadlines = library.of_kind(Kind::Notice).filter_map(|page| {
+        let notice = page.notice()?;
+        let deadline = notice.deadline.filter(|_| notice.form.as_deref() == Some("training-plan"))?;
+        Some((i32::from(deadline.year()) + 1, deadline))
+    });
+    gazette_core::domain::PlanDeadlines::new(deadlines)
+}
+
 /// The functions' configuration on this machine: the environment (`TABLE_NAME`,
 /// `ATTACHMENTS_BUCKET`, …) where set, otherwise the embedded store and an
 /// attachment folder under `data_dir`, with tokens and upload links signed by the
@@ -104,7 +117,10 @@ pub async fn api_router(root: &Path, data_dir: &Path, port: u16) -> anyhow::Resu
     let (library, _) = gazette_site::build::load_checked(root)?;
     let config = functions_config(data_dir, port)?;
     let store = config.open_store().await.context("opening the store")?;
-    let deadlines = config.load_plan_deadlines().context("reading PLAN_DEADLINES")?;
+    let deadlines = match std::env::var_os("PLAN_DEADLINES") {
+        Some(_) => config.load_plan_deadlines().context("reading PLAN_DEADLINES")?,
+        None => plan_deadlines(&library),
+    };
     let files = config.files().await.context("opening the attachment storage")?;
     Ok(gazette_core::config::full_router(store, course_catalog(&library), deadlines, config.auth(), files))
 }
