@@ -158,7 +158,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
             };
             println!("Functions under /api/ on the {}", local::describe_store(&data_dir));
-            println!("Development tokens: gazette token --role filler --unit <unit>");
+            println!(
+                "Sign in (development tokens) at http://127.0.0.1:{port}/api/web/sign-in, or: gazette token --role filler --unit <unit>"
+            );
             match runtime.block_on(serve::serve(root, out, port, Some(api))) {
                 Ok(()) => Ok(ExitCode::SUCCESS),
                 Err(serve::ServeError::Build(error)) => Ok(report_build_error(error)),
