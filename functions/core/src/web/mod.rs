@@ -63,8 +63,10 @@ pub fn router(state: AppState) -> Router {
         .merge(cases::routes())
         .merge(plans::routes())
         .fallback(public::not_found)
-        .with_state(web);
-    Router::new().nest("/web", pages).fallback_service(api)
+        .with_state(web.clone());
+    // A nested "/" answers `/web` only; the desk is linked as `/web/` too.
+    let desk_home = Router::new().route("/web/", get(desk::home)).with_state(web);
+    Router::new().nest("/web", pages).merge(desk_home).fallback_service(api)
 }
 
 /// What the pages reach: the workflows, and the API router to ask.

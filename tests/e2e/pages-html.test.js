@@ -1,0 +1,158 @@
+'use strict';
+// The pages the functions draw (sign-in, desk, review queues, report and plan forms,
+// registration list, a refused form, a receipt …) through the Nu HTML Checker, as
+// the generated site's pages are in cli/tests/site.rs. Plain HTTP, no browser.
+
+const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { describe, it, before, after } = require('node:test');
+
+const { REPO, startGazette } = require('./harness');
+
+const VNU = path.join(REPO, 'tests', 'node_modules', 'vnu-jar', 'build', 'dist', 'vnu.jar');
+const COURSE = 'cas-jingpin-heitu-liangcang-2027';
+
+function gazetteBin() {
+  const target = path.resolve(REPO, process.env.CARGO_TARGET_DIR || 'target');
+  return process.env.GAZETTE_BIN || path.join(target, 'debug', 'gazette');
+}
+
+// A development token for a role, as `gazette token` prints it on its last line.
+function token(dataDir, ...args) {
+  const out = execFileSync(gazetteBin(), ['token', '--data-dir', dataDir, ...args], {
+    cwd: REPO,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return out.trim().split('\n').pop().trim();
+}
+
+async function get(url, cookie) {
+  const res = await fetch(url, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
+  return { status: res.status, location: res.headers.get('location'), text: await res.text() };
+}
+
+async function post(url, fields, cookie) {
+  const body = new URLSearchParams(fields);
+  const headers = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (cookie) headers.cookie = cookie;
+  const res = await fetch(url, { method: 'POST', body, headers, redirect: 'manual' });
+  return { status: res.status, location: res.headers.get('location') };
+}
+
+describe('pages drawn by the functions', { timeout: 240_000 }, () => {
+  let server;
+  const pages = {};
+
+  before(async () => {
+    server = await startGazette();
+  });
+
+  after(async () => {
+    if (server) await server.stop();
+  });
+
+  it('are collected for every role', async () => {
+    const base = server.url;
+    const as = (...args) => `gazette_session=${token(server.dataDir, ...args)}`;
+    const filler = as('--role', 'filler', '--unit', 'lab-1');
+    const unitAdmin = as('--role', 'unit-admin', '--unit', 'lab-1');
+    const organiser = as('--role', 'organiser');
+    const province = as('--role', 'regional-admin', '--region', 'hebei');
+    const national = as('--role', 'national-admin');
+
+    const registration = {
+      _to: 'POST /registrations',
+      _form: 'registration',
+      _next: '/api/web/receipt/{receipt}',
+      _title: '报名',
+      _return: `/courses/${COURSE}/`,
+      course: COURSE,
+      name: '张三',
+      phone: '123',
+    };
+    const refused = await post(`${base}/api/web/submit`, registration);
+    assert.equal(refused.status, 303);
+    assert.match(refused.location, /^\/api\/web\/form\//);
+    pages['refused-registration'] = await get(base + refused.location);
+    assert.equal(pages['refused-registration'].status, 422);
+
+    const accepted = await post(`${base}/api/web/submit`, {
+      ...registration,
+      phone: '13912345678',
+      organisation: '某研究所',
+      position: '研究员',
+      email: 'zhang@example.org',
+      region: 'hebei',
+      consent: 'on',
+    });
+    assert.match(accepted.location, /^\/api\/web\/receipt\//);
+    pages.receipt = await get(base + accepted.location);
+
+    const month = '/api/web/reports/lab-1/p1/2026-10';
+    const saved = await post(
+      `${base}/api/web/submit`,
+      {
+        _to: 'PUT /reports/lab-1/p1/2026-10', _wrap: 'values', _version: '0', _form: 'monthly-report',
+        _part: 'staff', _next: `${month}/funding`, _back: `${month}/staff`,
+        staff_total: '10', staff_senior: '3',
+      },
+      filler,
+    );
+    assert.equal(saved.location, `${month}/funding`);
+    const submitted = await post(
+      `${base}/api/web/submit`,
+      { _to: 'POST /reports/lab-1/p1/2026-10/submit', _version: '1', _next: month, _back: month },
+      filler,
+    );
+    assert.match(submitted.location, /\?attempt=/);
+
+    pages['sign-in'] = await get(`${base}/api/web/sign-in`);
+    pages.desk = await get(`${base}/api/web/`, filler);
+    pages.reports = await get(`${base}/api/web/reports`, filler);
+    pages['report-part'] = await get(`${base}${month}/staff`, filler);
+    pages['report-errors'] = await get(base + submitted.location, filler);
+    pages['report-part-errors'] = await get(`${base}${month}/staff${submitted.location.slice(month.length)}`, filler);
+    pages['report-attachments'] = await get(`${base}${month}/attachments`, filler);
+    pages['review-unit'] = await get(`${base}/api/web/review`, unitAdmin);
+    pages['plan-new'] = await get(`${base}/api/web/plans/new`, filler);
+    pages.plans = await get(`${base}/api/web/plans`, organiser);
+    pages.registrations = await get(`${base}/api/web/registrations?course=${COURSE}`, organiser);
+    pages['review-organiser'] = await get(`${base}/api/web/review`, organiser);
+    pages.cases = await get(`${base}/api/web/cases`, province);
+    pages['case-new'] = await get(`${base}/api/web/cases/new`, province);
+    pages['integrity-cases'] = await get(`${base}/api/web/integrity-cases`, national);
+    pages['not-found'] = await get(`${base}/api/web/no-such-page`, filler);
+
+    for (const [name, page] of Object.entries(pages)) {
+      assert.ok([200, 404, 422].includes(page.status), `${name}: status ${page.status}`);
+      assert.match(page.text, /^<!doctype html>/i, `${name} is an HTML page`);
+    }
+    assert.match(pages['report-errors'].text, /gz-error-summary/);
+    assert.match(pages['report-part-errors'].text, /aria-invalid="true"/);
+  });
+
+  it('are valid HTML', () => {
+    assert.ok(Object.keys(pages).length > 10, 'the pages were collected first');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gazette-pages-'));
+    try {
+      const files = Object.entries(pages).map(([name, page]) => {
+        const file = path.join(dir, `${name}.html`);
+        fs.writeFileSync(file, page.text);
+        return file;
+      });
+      let report = '';
+      try {
+        execFileSync('java', ['-jar', VNU, '--errors-only', '--format', 'text', ...files], { encoding: 'utf8', stdio: 'pipe' });
+      } catch (e) {
+        report = `${e.stdout || ''}${e.stderr || ''}`;
+      }
+      assert.equal(report, '', `HTML errors:\n${report}`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
