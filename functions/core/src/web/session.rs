@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use axum::Form;
-use axum::extract::{FromRef, FromRequestParts, Query, State};
+use axum::extract::{FromRef, FromRequestParts, OriginalUri, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -69,13 +69,15 @@ where
         let auth = AuthConfig::from_ref(state);
         let token = cookie(parts, SESSION_COOKIE);
         let claims = token.as_deref().and_then(|t| auth.verify_token(t));
-        let here = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        Ok(Visitor {
-            lang: Lang::from_parts(parts),
-            token: token.filter(|_| claims.is_some()),
-            claims,
-            here: format!("{}{here}", super::MOUNT).replace("/api/api", "/api"),
-        })
+        // The address as the browser asked for it: nested routers see only the rest.
+        let uri = parts.extensions.get::<OriginalUri>().map(|OriginalUri(uri)| uri).unwrap_or(&parts.uri);
+        let asked = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let here = if asked.starts_with(&format!("{}/", super::MOUNT)) {
+            asked.to_string()
+        } else {
+            format!("{}{asked}", super::MOUNT)
+        };
+        Ok(Visitor { lang: Lang::from_parts(parts), token: token.filter(|_| claims.is_some()), claims, here })
     }
 }
 
