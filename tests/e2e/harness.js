@@ -17,8 +17,11 @@ const REPO = path.resolve(__dirname, '..', '..');
 const SCREENSHOTS = path.join(REPO, 'tests', 'screenshots');
 const CHROMIUM = '/usr/bin/chromium';
 const START_TIMEOUT_MS = 120_000;
-const DESKTOP = { viewport: { width: 1280, height: 900 } };
-const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+// The site is Chinese and so are its readers' browsers (Accept-Language: zh-CN):
+// the functions word their messages in the language the browser asks for.
+const LOCALE = 'zh-CN';
+const DESKTOP = { viewport: { width: 1280, height: 900 }, locale: LOCALE };
+const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: LOCALE };
 
 // A port the kernel says is free on 127.0.0.1 right now.
 function freePort() {
@@ -222,7 +225,8 @@ async function settle(page) {
 
 /** Full-page screenshots of the page at desktop width (1280×900, taken from the
  * page itself) and at phone width (390×844 at 2×, a fresh mobile context opened
- * at the page's current URL), written to tests/screenshots/<name>-desktop.png and
+ * at the page's current URL, with the page's cookies so a signed-in page stays
+ * signed in), written to tests/screenshots/<name>-desktop.png and
  * <name>-phone.png. ready(phonePage) waits for anything the page builds after
  * load (e.g. search results). Resolves with the two file paths. */
 async function screenshot(page, name, { ready } = {}) {
@@ -237,7 +241,8 @@ async function screenshot(page, name, { ready } = {}) {
   await settle(page);
   await page.screenshot({ path: desktop, fullPage: true, animations: 'disabled' });
 
-  const context = await page.context().browser().newContext(PHONE);
+  const storageState = await page.context().storageState();
+  const context = await page.context().browser().newContext({ ...PHONE, storageState });
   try {
     const small = await context.newPage();
     await small.goto(page.url());
@@ -250,4 +255,31 @@ async function screenshot(page, name, { ready } = {}) {
   return { desktop, phone };
 }
 
-module.exports = { REPO, SCREENSHOTS, startGazette, launchBrowser, checkA11y, screenshot, freePort };
+/** Clicks `locator` (a submit button or link) and resolves once the page it
+ * leads to has loaded — also when that is the same address again, as after a
+ * form that posts and is redirected back. Resolves with the page's URL. */
+async function clickAndLoad(page, locator, { timeout = 60_000 } = {}) {
+  const loaded = page.waitForEvent('load', { timeout });
+  await locator.click();
+  await loaded;
+  return page.url();
+}
+
+/** Signs `page`'s browser context in through the sign-in page (development
+ * tokens): role filler | unit-admin | regional-admin | national-admin |
+ * organiser, with a unit code or a region where the role needs one. Resolves
+ * once the desk (/api/web/) has loaded; the session cookie then signs in every
+ * page of the context. */
+async function signIn(page, baseUrl, { role, unit = '', region = '' }) {
+  const response = await page.goto(`${baseUrl}/api/web/sign-in`);
+  assert.equal(response.status(), 200, 'the sign-in page answers');
+  await page.locator('#f-role').selectOption(role);
+  if (unit) await page.locator('#f-unit').fill(unit);
+  if (region) await page.locator('#f-region').selectOption(region);
+  await clickAndLoad(page, page.locator('main form button[type=submit]', { hasText: '登录' }));
+  assert.equal(new URL(page.url()).pathname, '/api/web/', `signing in as ${role} leads to the desk`);
+  const cookies = await page.context().cookies(baseUrl);
+  assert.ok(cookies.some((c) => c.name === 'gazette_session'), `signing in as ${role} sets the session cookie`);
+}
+
+module.exports = { REPO, SCREENSHOTS, startGazette, launchBrowser, checkA11y, screenshot, freePort, clickAndLoad, signIn };

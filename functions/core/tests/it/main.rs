@@ -14,3 +14,4 @@ mod reports_api;
 mod store_contract;
 mod training_plan_api;
 mod typical_cases_api;
+mod web_pages;
