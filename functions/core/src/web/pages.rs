@@ -36,6 +36,7 @@ static TEMPLATES: LazyLock<tera::Tera> = LazyLock::new(|| {
         "cases.html",
         "case.html",
         "integrity_case.html",
+        "integrity_cases.html",
         "plans.html",
     ])
     .unwrap_or_else(|e| panic!("page templates do not parse: {e:?}"));

@@ -14,4 +14,5 @@ mod reports_api;
 mod store_contract;
 mod training_plan_api;
 mod typical_cases_api;
+mod web_cases;
 mod web_pages;

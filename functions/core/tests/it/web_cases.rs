@@ -1,0 +1,464 @@
+//! The case pages without a script: a browser that only follows links, posts forms
+//! (urlencoded, or multipart with files) and follows redirects. Typical cases (seed
+//! 000): upload, a refused upload shown again, return with a comment, resubmit,
+//! approve. Integrity cases (seed 004): register, dispatch, forward, the result saved
+//! and submitted with files, a provincial return with a letter, submitted again, both
+//! reviews. The controls of each form are read from the page it is on, as a browser
+//! would send them.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use gazette_core::http::Role;
+
+use crate::support::{Reply, send};
+use crate::typical_cases_api::{API_BASE, case_app, national, organiser, regional, tok};
+
+/// A page as the signed-in visitor `token` sees it. `path` is a router path
+/// (`/web/…`) or a link as pages write it (`/api/web/…`).
+async fn get(app: &Router, token: &str, path: &str) -> Reply {
+    let path = path.strip_prefix("/api").unwrap_or(path);
+    let req = Request::builder()
+        .uri(path)
+        .header(header::COOKIE, format!("gazette_session={token}"))
+        .body(Body::empty())
+        .expect("request");
+    send(app, req).await
+}
+
+/// A page that must answer 200: its HTML.
+async fn page(app: &Router, token: &str, path: &str) -> String {
+    let r = get(app, token, path).await;
+    let body = String::from_utf8_lossy(&r.bytes).into_owned();
+    assert_eq!(r.status, StatusCode::OK, "GET {path}:\n{body}");
+    body
+}
+
+/// A file posted with a form: (field, file name, content type, bytes).
+type File<'a> = (&'a str, &'a str, &'a str, &'a [u8]);
+
+/// Posts a form to the gateway: urlencoded, or multipart when it carries files.
+async fn post(app: &Router, token: &str, fields: &[(String, String)], files: &[File<'_>]) -> Reply {
+    let cookie = format!("gazette_session={token}");
+    let req = if files.is_empty() {
+        let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
+        Request::builder()
+            .method(Method::POST)
+            .uri("/web/submit")
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+    } else {
+        let boundary = "gazette-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        for (field, file_name, content_type, bytes) in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\n\
+                     Content-Type: {content_type}\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        Request::builder()
+            .method(Method::POST)
+            .uri("/web/submit")
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(Body::from(body))
+    };
+    send(app, req.expect("request")).await
+}
+
+/// The redirect of a post: 303 and where to.
+fn redirected(r: &Reply) -> String {
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", String::from_utf8_lossy(&r.bytes));
+    r.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).expect("Location").to_owned()
+}
+
+/// What a browser sends of the form with `id`: its hidden controls and the boxes
+/// already ticked (files kept), except where `extra` — what the visitor typed,
+/// ticked or pressed — says otherwise.
+fn form(html: &str, id: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let start = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no form #{id} on the page:\n{html}"));
+    let start = html[..start].rfind("<form").expect("the id is a form's");
+    let end = start + html[start..].find("</form>").expect("form ends");
+    let mut pairs = Vec::new();
+    for tag in html[start..end].split("<input").skip(1) {
+        let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+        let kind = attr(tag, "type").unwrap_or_default();
+        let sent = kind == "hidden" || (kind == "checkbox" && tag.contains(" checked"));
+        if let (true, Some(name)) = (sent, attr(tag, "name")) {
+            if !extra.iter().any(|(k, _)| *k == name) {
+                pairs.push((name, attr(tag, "value").unwrap_or_default()));
+            }
+        }
+    }
+    pairs.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    pairs
+}
+
+fn attr(tag: &str, name: &str) -> Option<String> {
+    let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    let value = &tag[at..at + tag[at..].find('"')?];
+    Some(unescape(value))
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#x2F;", "/")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// The text of a page, tags and entities aside, to look for what it says.
+fn text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    unescape(&out)
+}
+
+fn says(html: &str, what: &str) {
+    assert!(text(html).contains(what), "the page does not say {what:?}:\n{}", text(html));
+}
+
+/// The id in `/api/web/cases/{id}?…`.
+fn id_in(location: &str, prefix: &str) -> String {
+    let rest = location.strip_prefix(prefix).unwrap_or_else(|| panic!("{location} is not under {prefix}"));
+    rest.split(['?', '/']).next().unwrap_or_default().to_owned()
+}
+
+/// An 18-character ID number in full (17 digits and a digit or X).
+fn unmasked_id(html: &str) -> Option<String> {
+    let bytes = html.as_bytes();
+    (0..bytes.len().saturating_sub(17)).find_map(|i| {
+        let run = &bytes[i..i + 18];
+        let before = i.checked_sub(1).map(|j| bytes[j].is_ascii_digit()).unwrap_or(false);
+        let ok = !before && run[..17].iter().all(u8::is_ascii_digit) && (run[17].is_ascii_digit() || run[17] == b'X');
+        ok.then(|| String::from_utf8_lossy(run).into_owned())
+    })
+}
+
+const PDF: &[u8] = b"%PDF-1.7\n% gazette test\n";
+
+fn case_fields(title: &str, summary: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("title", title.to_owned()),
+        ("region", "hebei".to_owned()),
+        ("provider", "河北省科技厅".to_owned()),
+        ("category", "evaluation".to_owned()),
+        ("date", "2022-06-20".to_owned()),
+        ("source_url", String::new()),
+        ("summary", summary.to_owned()),
+        (
+            "body",
+            "## 一、背景\n\n为深入贯彻落实《关于完善科技成果评价机制的指导意见》，河北省开展科技成果评价改革试点。\n\n## 二、做法\n\n分类评价。"
+                .to_owned(),
+        ),
+    ]
+}
+
+/// The form `id` of `html` as sent with `fields` filled in.
+fn filled(html: &str, id: &str, fields: &[(&str, String)]) -> Vec<(String, String)> {
+    let extra: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    form(html, id, &extra)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_typical_case_is_uploaded_returned_resubmitted_and_approved_through_the_pages() {
+    let (store, _guard) = crate::support::embedded();
+    let (app, _files) = case_app(store);
+    let province = regional("hebei");
+    let reviewer = organiser();
+
+    let list = page(&app, &province, "/web/cases").await;
+    says(&list, "上传典型案例");
+    says(&list, "还没有典型案例");
+
+    // A missing title: back to the form, which says so and keeps what was typed
+    // (and the file, already stored, as a box to keep it).
+    let new = page(&app, &province, "/web/cases/new").await;
+    let mut missing = case_fields("", "以评价改革为抓手，建立分类评价体系。");
+    missing.retain(|(k, _)| *k != "title");
+    let fields = filled(&new, "form-case-upload", &missing);
+    let files = [("attachments", "实施方案.pdf", "application/pdf", PDF)];
+    let back = redirected(&post(&app, &province, &fields, &files).await);
+    assert!(back.starts_with("/api/web/cases/new?attempt="), "{back}");
+    let again = page(&app, &province, &back).await;
+    assert!(again.contains("gz-error-summary__list"), "{again}");
+    says(&again, "提交前请修改以下问题");
+    says(&again, "请填写“案例标题”");
+    assert!(again.contains("aria-invalid=\"true\""), "the title is marked invalid");
+    assert!(again.contains("value=\"河北省科技厅\""), "typed values are kept");
+    says(&again, "以评价改革为抓手，建立分类评价体系。");
+    says(&again, "保留 实施方案.pdf");
+
+    // Sent again from that page with the title: the case page.
+    let fields = filled(&again, "form-case-upload", &case_fields("科技成果评价改革试点", "以评价改革为抓手。"));
+    let to = redirected(&post(&app, &province, &fields, &[]).await);
+    assert!(to.ends_with("?done=uploaded"), "{to}");
+    let id = id_in(&to, "/api/web/cases/");
+    let shown = page(&app, &province, &to).await;
+    says(&shown, "案例已上传。");
+    says(&shown, "案例已提交，等待主办单位审核。");
+    says(&shown, "待审核");
+    says(&shown, "河北省");
+    says(&shown, "科技成果评价");
+    says(&shown, "实施方案.pdf");
+    says(&shown, "上传案例");
+
+    // The file link leads to the short-lived download.
+    let link = format!("/api/web/cases/{id}/file?key=");
+    let plain = unescape(&shown);
+    let at = plain.find(&link).expect("a link to the file");
+    let href = &plain[at..at + plain[at..].find('"').expect("the link ends")];
+    let download = redirected(&get(&app, &province, href).await);
+    let file = get(&app, &province, download.strip_prefix(API_BASE).expect("a local file link")).await;
+    assert_eq!((file.status, file.bytes.as_slice()), (StatusCode::OK, PDF));
+
+    // Another province does not see it; the organisers find it in their queue.
+    let other = get(&app, &regional("shanxi"), &format!("/web/cases/{id}")).await;
+    assert_eq!(other.status, StatusCode::FORBIDDEN);
+    let queue = page(&app, &reviewer, "/web/review").await;
+    says(&queue, "典型案例：待审核");
+    assert!(unescape(&queue).contains(&format!("/api/web/cases/{id}\"")), "{queue}");
+
+    // Returned without a comment: the error is shown in the return form.
+    let review = page(&app, &reviewer, &format!("/web/cases/{id}")).await;
+    says(&review, "审核通过");
+    let back = redirected(&post(&app, &reviewer, &form(&review, "return", &[("comment", "  ")]), &[]).await);
+    assert!(back.starts_with(&format!("/api/web/cases/{id}?attempt=")), "{back}");
+    let refused = page(&app, &reviewer, &back).await;
+    says(&refused, "请填写审核意见");
+    assert!(refused.contains("href=\"#return-comment\""), "the summary links to the comment");
+    says(&refused, "待审核");
+
+    let comment = "请补充试点成效的数据。";
+    let to = redirected(&post(&app, &reviewer, &form(&refused, "return", &[("comment", comment)]), &[]).await);
+    says(&page(&app, &reviewer, &to).await, "已退回修改。");
+
+    // The province sees the return and the comment, edits the case and sends it again.
+    let returned = page(&app, &province, &format!("/web/cases/{id}")).await;
+    says(&returned, "退回修改");
+    says(&returned, &format!("审核意见：{comment}"));
+    assert!(returned.contains("value=\"科技成果评价改革试点\""), "the form holds the case");
+    let fields =
+        filled(&returned, "form-case-upload", &case_fields("科技成果评价改革试点", "试点后验收周期缩短一半。"));
+    assert!(fields.iter().any(|(k, v)| k == "attachments" && v.contains("实施方案.pdf")), "the file is kept");
+    let to = redirected(&post(&app, &province, &fields, &[]).await);
+    let resubmitted = page(&app, &province, &to).await;
+    says(&resubmitted, "已修改并重新提交。");
+    says(&resubmitted, "试点后验收周期缩短一半。");
+    says(&resubmitted, "实施方案.pdf");
+
+    // The organisers approve it.
+    let review = page(&app, &reviewer, &format!("/web/cases/{id}")).await;
+    let to = redirected(&post(&app, &reviewer, &form(&review, "approve", &[]), &[]).await);
+    let approved = page(&app, &reviewer, &to).await;
+    says(&approved, "审核通过，待导出为网站内容后发布。");
+    let progress = text(&approved[approved.find("办理进度").expect("progress")..]);
+    let order: Vec<usize> = ["上传案例", "退回修改", "修改后重新提交", "审核通过"]
+        .iter()
+        .map(|step| progress.find(step).unwrap_or_else(|| panic!("{step} missing from {progress}")))
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{progress}");
+    says(&approved, comment);
+    assert!(!approved.contains("id=\"approve\""), "nothing more to decide");
+
+    let done = page(&app, &reviewer, "/web/cases?status=approved").await;
+    says(&done, "科技成果评价改革试点");
+}
+
+const ID_FIRST: &str = "11010519491231002X";
+
+fn result_fields(first_id: &str) -> Vec<(&'static str, String)> {
+    [
+        ("finding", "yes"),
+        ("authors[0].name", "王星星"),
+        ("authors[0].institution", "某某省第三医院"),
+        ("authors[0].id_number", first_id),
+        ("authors[0].other_id", ""),
+        ("authors[0].role", "first"),
+        ("authors[0].penalised", "on"),
+        ("misconduct_kinds", "fabrication"),
+        ("severity", "serious"),
+        ("penalties", "circular"),
+        ("penalties", "ban_projects"),
+        ("years_ban_projects", "4"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k, v.to_owned()))
+    .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_integrity_case_goes_down_the_chain_and_its_result_up_through_both_reviews_on_the_pages() {
+    let (store, _guard) = crate::support::embedded();
+    let (app, _files) = case_app(store);
+    let nation = national();
+    let province = regional("hebei");
+    let hospital = tok(Role::UnitAdmin, Some("hosp-3"), None);
+    let mut seen = Vec::new();
+
+    // The national account registers the case and dispatches it to Hebei.
+    let list = page(&app, &nation, "/web/integrity-cases").await;
+    let registration = [
+        ("source", "retracted_paper"),
+        ("batch", "2023-01"),
+        ("paper_title", "A Hybrid Intelligent System for Company Financial Risk Detection"),
+        ("authors", "王星星; 张三"),
+        ("corresponding_institution", "某某省第三医院"),
+        ("region", "hebei"),
+    ];
+    let to = redirected(&post(&app, &nation, &form(&list, "form-integrity-case", &registration), &[]).await);
+    let id = id_in(&to, "/api/web/integrity-cases/");
+    let case = format!("/web/integrity-cases/{id}");
+    let created = page(&app, &nation, &to).await;
+    says(&created, "案件已登记。");
+    says(&created, "未发送");
+    let to = redirected(&post(&app, &nation, &form(&created, "dispatch", &[]), &[]).await);
+    says(&page(&app, &nation, &to).await, "待省级办理");
+
+    // The province forwards it: the unit is required.
+    let at_province = page(&app, &province, &case).await;
+    says(&at_province, "转办至机构");
+    says(&at_province, "退回上级");
+    let back = redirected(&post(&app, &province, &form(&at_province, "forward", &[("unit", "")]), &[]).await);
+    let refused = page(&app, &province, &back).await;
+    says(&refused, "请指明转办机构");
+    let forward = [("unit", "hosp-3"), ("unit_name", "某某省第三医院")];
+    let to = redirected(&post(&app, &province, &form(&refused, "forward", &forward), &[]).await);
+    says(&page(&app, &province, &to).await, "待机构办理");
+
+    // The institution: an ID number with a wrong check character is refused in place.
+    let at_hospital = page(&app, &hospital, &case).await;
+    says(&at_hospital, "填写办理结果");
+    let step = |name: &'static str| ("_step", name.to_owned());
+    let mut bad = result_fields("110105202004080428");
+    bad.push(step("save"));
+    let back = redirected(&post(&app, &hospital, &filled(&at_hospital, "form-integrity-result", &bad), &[]).await);
+    let refused = page(&app, &hospital, &back).await;
+    says(&refused, "提交前请修改以下问题");
+    says(&refused, "作者 1 · 身份证号");
+
+    // Saved with the investigation report; the ID number comes back masked.
+    let mut fields = result_fields(ID_FIRST);
+    fields.push(step("save"));
+    let report = [("report", "调查报告.pdf", "application/pdf", PDF)];
+    let to = redirected(&post(&app, &hospital, &filled(&refused, "form-integrity-result", &fields), &report).await);
+    assert!(to.ends_with("?done=saved"), "{to}");
+    let saved = page(&app, &hospital, &to).await;
+    says(&saved, "办理结果已保存。");
+    says(&saved, "保留 调查报告.pdf");
+    assert!(saved.contains("value=\"110105********002X\""), "shown masked");
+    seen.push(saved.clone());
+
+    // Submitting without the submission record is refused on the confirmation page's post.
+    let mut fields = result_fields("110105********002X");
+    fields.push(step("submit"));
+    let to = redirected(&post(&app, &hospital, &filled(&saved, "form-integrity-result", &fields), &[]).await);
+    assert_eq!(to, format!("/api/web/integrity-cases/{id}/submit"));
+    let confirm = page(&app, &hospital, &to).await;
+    says(&confirm, "请核对以下办理结果");
+    says(&confirm, "110105********002X");
+    let back = redirected(&post(&app, &hospital, &form(&confirm, "submit", &[]), &[]).await);
+    let refused = page(&app, &hospital, &back).await;
+    says(&refused, "请上传“投稿记录及作者签字单”");
+    assert!(refused.contains("gz-error-summary__list"), "{refused}");
+    seen.push(refused.clone());
+
+    // With the record uploaded it is submitted.
+    let records = [("submission_records", "投稿记录.pdf", "application/pdf", PDF)];
+    let to = redirected(&post(&app, &hospital, &filled(&refused, "form-integrity-result", &fields), &records).await);
+    let confirm = page(&app, &hospital, &to).await;
+    let to = redirected(&post(&app, &hospital, &form(&confirm, "submit", &[]), &[]).await);
+    let submitted = page(&app, &hospital, &to).await;
+    says(&submitted, "办理结果已提交。");
+    says(&submitted, "待省级审核结果");
+
+    // The province returns it: the opinion is required; a letter goes with it.
+    let review = page(&app, &province, &case).await;
+    says(&review, "审核办理结果");
+    says(&review, "110105********002X");
+    seen.push(review.clone());
+    let back = redirected(
+        &post(&app, &province, &form(&review, "form-integrity-review", &[("opinion", ""), ("_step", "return")]), &[])
+            .await,
+    );
+    says(&page(&app, &province, &back).await, "请填写审查意见");
+    let opinion = "请补充作者情况说明。";
+    let letter = [("letter", "正式函件.pdf", "application/pdf", PDF)];
+    let fields = form(&review, "form-integrity-review", &[("opinion", opinion), ("_step", "return")]);
+    let to = redirected(&post(&app, &province, &fields, &letter).await);
+    let returned = page(&app, &province, &to).await;
+    says(&returned, "省级审核退回");
+    says(&returned, "正式函件.pdf");
+
+    // The institution sees the opinion and the letter, and submits again.
+    let again = page(&app, &hospital, &case).await;
+    says(&again, &format!("审查意见：{opinion}"));
+    says(&again, "正式函件：正式函件.pdf");
+    let to =
+        redirected(&post(&app, &hospital, &filled(&again, "form-integrity-result", &fields_to_submit()), &[]).await);
+    let confirm = page(&app, &hospital, &to).await;
+    let to = redirected(&post(&app, &hospital, &form(&confirm, "submit", &[]), &[]).await);
+    says(&page(&app, &hospital, &to).await, "待省级审核结果");
+
+    // Provincial approval, then national approval closes it.
+    let review = page(&app, &province, &case).await;
+    let to =
+        redirected(&post(&app, &province, &form(&review, "form-integrity-review", &[("_step", "approve")]), &[]).await);
+    says(&page(&app, &province, &to).await, "待国家审核结果");
+    let queue = page(&app, &nation, "/web/review").await;
+    says(&queue, "科研诚信案件：待国家审核");
+    let review = page(&app, &nation, &case).await;
+    let to = redirected(
+        &post(&app, &nation, &form(&review, "review", &[("opinion", "同意。"), ("_step", "approve")]), &[]).await,
+    );
+    let closed = page(&app, &nation, &to).await;
+    says(&closed, "已审核通过，案件办结。");
+    says(&closed, "已办结");
+    let progress = text(&closed[closed.find("办理进度").expect("progress")..]);
+    for step in [
+        "登记案件",
+        "发送至省级办理",
+        "转办至机构",
+        "提交办理结果",
+        "省级审核退回",
+        "省级审核通过",
+        "国家审核通过（办结）",
+    ] {
+        assert!(progress.contains(step), "{step} missing from {progress}");
+    }
+    seen.push(closed);
+    for html in &seen {
+        assert_eq!(unmasked_id(html), None, "a page shows an ID number in full");
+    }
+}
+
+/// The institution's second submission: the form as the page shows it (files kept,
+/// ID numbers masked), sent with "submit".
+fn fields_to_submit() -> Vec<(&'static str, String)> {
+    let mut fields = result_fields("110105********002X");
+    fields.push(("_step", "submit".to_owned()));
+    fields
+}
