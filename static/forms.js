@@ -73,7 +73,14 @@
     var list = summary.querySelector(".gz-error-summary__list");
     var items = [];
     if (error && Object.keys(fields).length === 0) items.push("<li>" + escapeHtml(error) + "</li>");
-    Object.keys(fields).forEach(function (path) {
+    // In the order of the page (the server's JSON is ordered by name), then the rest.
+    var paths = [];
+    form.querySelectorAll("[data-error-for]").forEach(function (box) {
+      var path = box.getAttribute("data-error-for");
+      if (fields[path] && paths.indexOf(path) < 0) paths.push(path);
+    });
+    Object.keys(fields).forEach(function (path) { if (paths.indexOf(path) < 0) paths.push(path); });
+    paths.forEach(function (path) {
       var id = fieldId(path);
       var target = document.getElementById(id) || document.getElementById(id + "-0");
       var text = escapeHtml(fields[path]);
@@ -168,11 +175,14 @@
       if (!window.fetch || !window.FormData) return;
       event.preventDefault();
       var submitter = event.submitter || null;
+      // Read the form before disabling its buttons: a disabled button is not posted,
+      // and the pressed one may choose the step (save and stay, return …).
+      var body = postData(form, submitter, multipart);
       var buttons = form.querySelectorAll("button[type=submit]");
       buttons.forEach(function (b) { b.disabled = true; });
       fetch(action, {
         method: "POST",
-        body: postData(form, submitter, multipart),
+        body: body,
         headers: { Accept: "application/json" },
         credentials: "same-origin",
       })

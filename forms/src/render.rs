@@ -95,6 +95,8 @@ pub fn error_summary(schema: &Schema, lang: Lang, errors: &[(String, String)]) -
                 }
                 Some(f) if f.kind == FieldType::Group => format!("{}-0", field_id(path)),
                 Some(_) => field_id(path),
+                // Not a field of the form (an action's `comment`): the page's own control, same id rule.
+                None if !path.is_empty() => field_id(path),
                 None => String::new(),
             };
             let part = schema.part_of(path).map(|p| p.id().to_string());

@@ -108,7 +108,15 @@ pub async fn submit(
                 Redirect::to(&next).into_response()
             }
         }
-        Some(answer) if answer.status == StatusCode::UNAUTHORIZED && !wants_json => visitor.sign_in_redirect(),
+        Some(answer) if answer.status == StatusCode::UNAUTHORIZED && !wants_json => {
+            // Back to the form's page after signing in, not to this POST-only address.
+            let page = controls
+                .get("_back")
+                .and_then(local_path)
+                .or_else(|| referer_path(&headers))
+                .unwrap_or_else(|| page_url("/"));
+            Visitor { here: page, ..visitor }.sign_in_redirect()
+        }
         Some(answer) if wants_json => (answer.status, Json(answer.body)).into_response(),
         refused => {
             let (message, mut errors) = match &refused {
@@ -169,6 +177,14 @@ pub async fn check(Path(form): Path<String>, visitor: Visitor, request: Request)
         Err(errors) => errors.to_map(),
     };
     Json(json!({ "fields": fields })).into_response()
+}
+
+/// The path of the page the form was on, when the browser says and it is this site's.
+fn referer_path(headers: &HeaderMap) -> Option<String> {
+    let referer = headers.get(header::REFERER)?.to_str().ok()?;
+    let after_scheme = referer.split_once("://").map_or(referer, |(_, rest)| rest);
+    let path = &after_scheme[after_scheme.find('/')?..];
+    local_path(path)
 }
 
 /// The page's controls, in the order posted; the last of a name wins.

@@ -77,7 +77,9 @@ where
         } else {
             format!("{}{asked}", super::MOUNT)
         };
-        Ok(Visitor { lang: Lang::from_parts(parts), token: token.filter(|_| claims.is_some()), claims, here })
+        // The pages are written in Chinese, like the documents; the API's messages
+        // on them must be too, whatever language the browser prefers.
+        Ok(Visitor { lang: Lang::Zh, token: token.filter(|_| claims.is_some()), claims, here })
     }
 }
 
