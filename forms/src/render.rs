@@ -39,6 +39,10 @@ pub struct FormRequest<'a> {
     pub errors: &'a [(String, String)],
     /// The buttons: `(name, value, label)`; the first is the default action.
     pub buttons: Vec<(String, String, String)>,
+    /// Leave the browser's own checks off (`novalidate`): for drafts saved piece by
+    /// piece, where a field required on submission may stay empty for now. The
+    /// server's messages, from the same rules, come back in place.
+    pub novalidate: bool,
     /// For a part of a multi-part form: the address of another part, with `{part}`
     /// in place of its id, so the summary can link to errors on other pages.
     pub part_url: Option<&'a str>,
@@ -144,6 +148,7 @@ struct FormView {
     form_id: String,
     action: String,
     multipart: bool,
+    novalidate: bool,
     part: Option<String>,
     hidden: Vec<(String, String)>,
     summary_title: &'static str,
@@ -227,6 +232,7 @@ impl FormView {
             form_id: s.id().to_string(),
             action: r.action.to_string(),
             multipart,
+            novalidate: r.novalidate,
             part: r.part.map(str::to_owned),
             hidden: r.hidden.clone(),
             summary_title: r.lang_pick("提交前请修改以下问题", "There is a problem"),
@@ -280,6 +286,10 @@ impl FieldView {
         let mut attrs = f.html_attrs();
         if f.is_group() || f.kind == FieldType::Checkboxes {
             attrs.clear();
+        }
+        if !files.is_empty() {
+            // A file already kept answers the field; the empty input beside it may stay empty.
+            attrs.retain(|(name, _)| *name != "required");
         }
         FieldView {
             id: field_id(&path),

@@ -200,6 +200,7 @@ impl Renderer {
             values: &serde_json::json!({ "course": page.slug }),
             errors: &[],
             buttons: vec![(String::new(), String::new(), submit.to_string())],
+            novalidate: false,
             part_url: None,
         }))
     }

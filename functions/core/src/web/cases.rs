@@ -1215,6 +1215,7 @@ fn schema_form(
         values,
         errors,
         buttons,
+        novalidate: false,
         part_url: None,
     })
 }

@@ -124,6 +124,7 @@ fn plan_form(values: &Value, errors: &[(String, String)], hidden: Vec<(String, S
         values,
         errors,
         buttons: vec![(String::new(), String::new(), submit.to_string())],
+        novalidate: false,
         part_url: None,
     })
 }

@@ -25,6 +25,7 @@ pub fn form_html(attempt: &Attempt, schema: &gazette_forms::Schema, lang: gazett
         values: &attempt.values,
         errors: &errors,
         buttons: vec![(String::new(), String::new(), submit.to_string())],
+        novalidate: false,
         part_url: None,
     })
 }

@@ -276,6 +276,7 @@ async fn part_page(
         values: &values,
         errors: &errors,
         buttons,
+        novalidate: true,
         part_url: Some(&part_url),
     });
     let steps: Vec<Value> = parts
