@@ -127,6 +127,43 @@ describe('pages drawn by the functions', { timeout: 240_000 }, () => {
     pages['integrity-cases'] = await get(`${base}/api/web/integrity-cases`, national);
     pages['not-found'] = await get(`${base}/api/web/no-such-page`, filler);
 
+    // A typical case and an integrity case, to see their pages at each desk.
+    const uploaded = await post(
+      `${base}/api/web/submit`,
+      {
+        _to: 'POST /typical-cases', _form: 'case-upload', _next: '/api/web/cases/{id}', _back: '/api/web/cases/new',
+        _idem: `html-check-${Date.now()}`,
+        title: '科技成果评价改革试点', region: 'hebei', provider: '河北省科技厅', category: 'evaluation',
+        date: '2022-06-20', summary: '河北省开展科技成果评价改革试点。', 
+        body: '## 一、背景\n\n为深入贯彻落实《关于完善科技成果评价机制的指导意见》，河北省开展科技成果评价改革试点。\n\n## 二、做法\n\n分类评价，逐项落实。',
+      },
+      province,
+    );
+    assert.match(uploaded.location || '', /^\/api\/web\/cases\/[0-9A-Z]+$/, 'the case was uploaded');
+    pages['case-province'] = await get(base + uploaded.location, province);
+    pages['case-organiser'] = await get(base + uploaded.location, organiser);
+    const registered = await post(
+      `${base}/api/web/submit`,
+      {
+        _to: 'POST /integrity-cases', _form: 'integrity-case', _next: '/api/web/integrity-cases/{id}',
+        _back: '/api/web/integrity-cases', _idem: `html-check-${Date.now()}`,
+        source: 'retracted_paper', batch: '2023-01', paper_title: 'A Hybrid Intelligent System for Company Financial Risk Detection',
+        authors: '王星星; 张三', corresponding_institution: '某某省第三医院', region: 'hebei',
+      },
+      national,
+    );
+    assert.match(registered.location || '', /^\/api\/web\/integrity-cases\/[0-9A-Z]+$/, 'the integrity case was registered');
+    pages['integrity-national'] = await get(base + registered.location, national);
+    const id = registered.location.split('/').pop();
+    const dispatched = await post(
+      `${base}/api/web/submit`,
+      { _to: `POST /integrity-cases/${id}/dispatch`, _next: registered.location, _back: registered.location },
+      national,
+    );
+    assert.equal(dispatched.location, registered.location, 'dispatched to the province');
+    pages['integrity-province'] = await get(base + registered.location, province);
+    pages['review-province'] = await get(`${base}/api/web/review`, province);
+
     for (const [name, page] of Object.entries(pages)) {
       assert.ok([200, 404, 422].includes(page.status), `${name}: status ${page.status}`);
       assert.match(page.text, /^<!doctype html>/i, `${name} is an HTML page`);
