@@ -34,6 +34,7 @@ static TEMPLATES: LazyLock<tera::Tera> = LazyLock::new(|| {
         "report_part.html",
         "registrations.html",
         "cases.html",
+        "case_macros.html",
         "case.html",
         "integrity_case.html",
         "integrity_cases.html",
