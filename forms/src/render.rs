@@ -71,9 +71,9 @@ pub fn render_form(request: &FormRequest<'_>) -> String {
     TEMPLATES.render("form.html", &context).unwrap_or_else(|e| panic!("form template failed: {e:?}"))
 }
 
-/// Errors in the order of the form (so the summary reads top to bottom), with the
-/// field's label in front: what an error summary lists.
-pub fn error_summary(schema: &Schema, lang: Lang, errors: &[(String, String)]) -> Vec<SummaryItem> {
+/// Errors in the order of the form (so the summary reads top to bottom), each with
+/// the control it links to: what an error summary lists.
+pub fn error_summary(schema: &Schema, errors: &[(String, String)]) -> Vec<SummaryItem> {
     let mut items: Vec<(usize, usize, usize, SummaryItem)> = errors
         .iter()
         .map(|(path, message)| {
@@ -84,14 +84,6 @@ pub fn error_summary(schema: &Schema, lang: Lang, errors: &[(String, String)]) -
                     (row + 1, group.columns().iter().position(|c| c.id() == column).unwrap_or(0) + 1)
                 }
                 _ => (0, 0),
-            };
-            let label = match (schema.field_at(top), cell) {
-                (Some(group), Some((row, _))) => {
-                    let column = schema.field_at(path).map(|c| c.label(lang)).unwrap_or_default();
-                    format!("{} {} · {}", group.label(lang), row + 1, column)
-                }
-                // Messages name their field already; only a row needs saying which.
-                _ => String::new(),
             };
             let target = match schema.field_at(path) {
                 Some(f) if matches!(f.kind, FieldType::Radio | FieldType::Checkboxes) && !f.options.is_empty() => {
@@ -105,12 +97,7 @@ pub fn error_summary(schema: &Schema, lang: Lang, errors: &[(String, String)]) -
             };
             let part = schema.part_of(path).map(|p| p.id().to_string());
             let href = format!("#{target}");
-            (
-                position,
-                row,
-                column,
-                SummaryItem { path: path.clone(), label, message: message.clone(), target, href, part },
-            )
+            (position, row, column, SummaryItem { path: path.clone(), message: message.clone(), target, href, part })
         })
         .collect();
     items.sort_by_key(|(p, r, c, _)| (*p, *r, *c));
@@ -121,8 +108,7 @@ pub fn error_summary(schema: &Schema, lang: Lang, errors: &[(String, String)]) -
 #[derive(Debug, Clone, Serialize)]
 pub struct SummaryItem {
     pub path: String,
-    /// Which row of a group the message is about (`作者 2 · 身份证号`); empty otherwise.
-    pub label: String,
+    /// The message; it names its field (and row) itself.
     pub message: String,
     /// The id of the control to jump to; empty when the error is about the whole form.
     pub target: String,
@@ -218,7 +204,7 @@ impl FormView {
         let multipart = fields.iter().any(|f| {
             f.kind == FieldType::File || f.rows.iter().any(|row| row.cells.iter().any(|c| c.kind == FieldType::File))
         });
-        let mut summary = error_summary(s, r.lang, r.errors);
+        let mut summary = error_summary(s, r.errors);
         for item in &mut summary {
             item.href = match (&item.part, r.part, r.part_url) {
                 (Some(part), Some(here), Some(url)) if part != here => {

@@ -16,7 +16,7 @@
 //! - `pages.rs` — the page templates (`functions/core/templates/`);
 //! - `public.rs` — pages anyone may see: a refused form, a registration receipt;
 //! - `desk.rs` — the signed-in home and review queues;
-//! - `reports.rs`, `registrations.rs`, `cases.rs`, `plans.rs` — the pages of each workflow.
+//! - `reports.rs`, `registrations.rs`, `plans.rs`, `cases/` — the pages of each workflow.
 
 mod attempt;
 mod cases;

@@ -168,7 +168,7 @@ async fn overview(
     let here = report_url(&p.unit, &p.platform, &p.period);
     let attempt = load_attempt(&web, &q).await;
     let errors = attempt.as_ref().map(Attempt::field_errors).unwrap_or_default();
-    let mut summary = error_summary(schema, Lang::Zh, &errors);
+    let mut summary = error_summary(schema, &errors);
     // Each error links to its part's page, which shows the same errors at the fields.
     let with_attempt = q.attempt.as_deref().map(|t| format!("?attempt={}", urlencoding(t))).unwrap_or_default();
     for item in &mut summary {

@@ -358,7 +358,7 @@ async fn an_integrity_case_goes_down_the_chain_and_its_result_up_through_both_re
     let back = redirected(&post(&app, &hospital, &filled(&at_hospital, "form-integrity-result", &bad), &[]).await);
     let refused = page(&app, &hospital, &back).await;
     says(&refused, "提交前请修改以下问题");
-    says(&refused, "作者 1 · 身份证号");
+    says(&refused, "第 1 条的“身份证号”");
 
     // Saved with the investigation report; the ID number comes back masked.
     let mut fields = result_fields(ID_FIRST);
