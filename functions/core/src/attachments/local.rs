@@ -96,9 +96,13 @@ impl LocalAttachments {
     }
 
     /// The bytes behind a download link from [`Attachments::presign_download`].
-    pub async fn open(&self, token: &str) -> Result<Vec<u8>, AttachmentError> {
+    /// The file a download link names: its stored name (the key's last segment) and bytes.
+    pub async fn open(&self, token: &str) -> Result<(String, Vec<u8>), AttachmentError> {
         let grant = self.verify(token, "get")?;
-        tokio::fs::read(self.dir.join(&grant.key)).await.map_err(|e| AttachmentError::Backend(e.to_string()))
+        let bytes =
+            tokio::fs::read(self.dir.join(&grant.key)).await.map_err(|e| AttachmentError::Backend(e.to_string()))?;
+        let name = grant.key.rsplit('/').next().unwrap_or("file").to_string();
+        Ok((name, bytes))
     }
 }
 

@@ -238,9 +238,13 @@ pub async fn serve_file(
     Path(token): Path<String>,
 ) -> Result<Response, ApiError> {
     let local = state.files.as_ref().and_then(|f| f.local()).ok_or_else(|| ApiError::not_found(lang))?;
-    let bytes = local.open(&token).await.map_err(|e| attachment_error(e, lang))?;
+    let (name, bytes) = local.open(&token).await.map_err(|e| attachment_error(e, lang))?;
     let mut response = (StatusCode::OK, bytes).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    // Saved under the stored name, not the link's token. Keys hold ASCII names only.
+    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        response.headers_mut().insert(header::CONTENT_DISPOSITION, disposition);
+    }
     Ok(response)
 }
 

@@ -30,7 +30,7 @@ async fn a_local_upload_with_its_ticket_is_stored_and_can_be_downloaded() {
     assert_eq!(key, "cases/c1/report.pdf");
     assert_eq!(std::fs::read(dir.path().join("cases/c1/report.pdf")).unwrap(), pdf);
     let link = files.presign_download("cases/c1/report.pdf", Duration::from_secs(60)).await.unwrap();
-    assert_eq!(files.open(token_of(&link)).await.unwrap(), pdf);
+    assert_eq!(files.open(token_of(&link)).await.unwrap(), ("report.pdf".to_string(), pdf.to_vec()));
     // An upload link does not open files, nor a download link accept uploads.
     assert!(matches!(files.open(token_of(&ticket.url)).await, Err(AttachmentError::BadTicket)));
     assert!(matches!(files.receive(token_of(&link), "application/pdf", pdf).await, Err(AttachmentError::BadTicket)));

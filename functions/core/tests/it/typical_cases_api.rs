@@ -142,6 +142,9 @@ pub async fn an_uploaded_case_with_its_file_waits_for_review_and_only_its_region
     let path = link["url"].as_str().unwrap().strip_prefix(API_BASE).unwrap().to_owned();
     let file = call(&app, Method::GET, &path, None, None).await;
     assert_eq!((file.status, file.bytes.as_slice()), (StatusCode::OK, &b"%PDF-1.7 plan"[..]));
+    let saved_as = file.headers.get("content-disposition").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let stored_name = key.rsplit('/').next().unwrap();
+    assert_eq!(saved_as, format!("attachment; filename=\"{stored_name}\""), "saved under its name, not the token");
 }
 
 pub async fn a_returned_case_is_edited_and_resubmitted_and_then_approved(store: SharedStore) {
