@@ -6,7 +6,7 @@ use axum::response::Response;
 use serde::Serialize;
 use serde_json::json;
 
-use super::session::Visitor;
+use super::session::{SignedIn, Visitor};
 use super::{WebState, cases, page_url, pages, plans, registrations, reports};
 use crate::http::Role;
 
@@ -62,10 +62,7 @@ pub async fn home(visitor: Visitor) -> Response {
 }
 
 /// `GET /web/review` — everything waiting for the visitor's decision.
-pub async fn review(State(web): State<WebState>, visitor: Visitor) -> Response {
-    if visitor.role().is_none() {
-        return visitor.sign_in_redirect();
-    }
+pub async fn review(State(web): State<WebState>, SignedIn(visitor): SignedIn) -> Response {
     let mut queues = Vec::new();
     queues.extend(reports::queue(&web, &visitor).await);
     queues.extend(registrations::queue(&web, &visitor).await);

@@ -15,7 +15,7 @@ use super::attempt::{self, Attempt};
 use super::desk::{Queue, QueueRow};
 use super::pages::{self, label_history, refusal, shown, text};
 use super::public::urlencoding;
-use super::session::Visitor;
+use super::session::{SignedIn, Visitor};
 use super::{WebState, page_url};
 use crate::http::Role;
 
@@ -76,10 +76,7 @@ struct ListQuery {
 }
 
 /// `GET /web/plans` — the unit's plans, or every unit's plans of a year for reviewers.
-async fn list(State(web): State<WebState>, visitor: Visitor, Query(q): Query<ListQuery>) -> Response {
-    if visitor.role().is_none() {
-        return visitor.sign_in_redirect();
-    }
+async fn list(State(web): State<WebState>, SignedIn(visitor): SignedIn, Query(q): Query<ListQuery>) -> Response {
     let year = q.year.unwrap_or(this_year() + 1);
     let mut plans = Vec::new();
     if is_reviewer(&visitor) {

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::desk::{Queue, QueueRow};
 use super::pages::{self, refusal};
 use super::public::urlencoding;
-use super::session::Visitor;
+use super::session::{SignedIn, Visitor};
 use super::{WebState, attempt, page_url};
 use crate::domain::RegistrationStatus;
 use crate::http::Role;
@@ -56,10 +56,7 @@ struct ListQuery {
 }
 
 /// `GET /web/registrations?course=&status=`.
-async fn list(State(web): State<WebState>, visitor: Visitor, Query(q): Query<ListQuery>) -> Response {
-    if visitor.role().is_none() {
-        return visitor.sign_in_redirect();
-    }
+async fn list(State(web): State<WebState>, SignedIn(visitor): SignedIn, Query(q): Query<ListQuery>) -> Response {
     let mut courses: Vec<Value> = web
         .app
         .registrations

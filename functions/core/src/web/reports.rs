@@ -16,7 +16,7 @@ use super::attempt::{self, Attempt};
 use super::desk::{Queue, QueueRow};
 use super::pages::{self, label_history, refusal, shown, text};
 use super::public::urlencoding;
-use super::session::Visitor;
+use super::session::{SignedIn, Visitor};
 use super::{WebState, page_url};
 use crate::http::Role;
 
@@ -70,10 +70,7 @@ fn schema() -> &'static Schema {
 }
 
 /// `GET /web/reports` — the unit's reports, status per platform and month.
-async fn list(State(web): State<WebState>, visitor: Visitor) -> Response {
-    if visitor.role().is_none() {
-        return visitor.sign_in_redirect();
-    }
+async fn list(State(web): State<WebState>, SignedIn(visitor): SignedIn) -> Response {
     let answer = web.call(&visitor, Method::GET, "/reports", None).await;
     if !answer.is_success() {
         return refusal(&visitor, &answer);

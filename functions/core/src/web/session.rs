@@ -83,6 +83,25 @@ where
     }
 }
 
+/// A visitor who is signed in; anyone else is sent to the sign-in page, coming back
+/// to the page they asked for.
+pub struct SignedIn(pub Visitor);
+
+impl<S> FromRequestParts<S> for SignedIn
+where
+    S: Send + Sync,
+    AuthConfig: FromRef<S>,
+{
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Ok(visitor) = Visitor::from_request_parts(parts, state).await;
+        if visitor.claims.is_none() {
+            return Err(visitor.sign_in_redirect());
+        }
+        Ok(SignedIn(visitor))
+    }
+}
+
 fn url_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {

@@ -18,7 +18,7 @@ use crate::domain::IntegrityStatus;
 use crate::web::desk::{Queue, QueueRow};
 use crate::web::pages::{self, refusal, text};
 use crate::web::public::urlencoding;
-use crate::web::session::Visitor;
+use crate::web::session::{SignedIn, Visitor};
 use crate::web::{WebState, page_url};
 
 /// The registration form; its `region` options name the regions on every case page.
@@ -28,10 +28,11 @@ const INTEGRITY_REVIEW: &str = "integrity-review";
 
 /// `GET /web/integrity-cases` — the visitor's queue, by status; the national account
 /// registers new cases here.
-pub(super) async fn list(State(web): State<WebState>, visitor: Visitor, Query(q): Query<PageQuery>) -> Response {
-    if visitor.role().is_none() {
-        return visitor.sign_in_redirect();
-    }
+pub(super) async fn list(
+    State(web): State<WebState>,
+    SignedIn(visitor): SignedIn,
+    Query(q): Query<PageQuery>,
+) -> Response {
     let status = q.status.as_deref().and_then(IntegrityStatus::parse);
     let path = match status {
         Some(s) => format!("/integrity-cases?status={}", s.as_str()),
@@ -110,13 +111,10 @@ pub(super) async fn list(State(web): State<WebState>, visitor: Visitor, Query(q)
 /// visitor's step: dispatch, forward, return to the superior, the result, a review.
 pub(super) async fn page(
     State(web): State<WebState>,
-    visitor: Visitor,
+    SignedIn(visitor): SignedIn,
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    if visitor.role().is_none() {
-        return visitor.sign_in_redirect();
-    }
     let id = urlencoding(&id);
     let answer = web.call(&visitor, Method::GET, &format!("/integrity-cases/{id}"), None).await;
     if !answer.is_success() {
@@ -284,10 +282,11 @@ pub(super) async fn page(
 
 /// `GET /web/integrity-cases/{id}/submit` — the institution checks its saved result
 /// before submitting it for provincial review (check your answers).
-pub(super) async fn confirm(State(web): State<WebState>, visitor: Visitor, Path(id): Path<String>) -> Response {
-    if visitor.role().is_none() {
-        return visitor.sign_in_redirect();
-    }
+pub(super) async fn confirm(
+    State(web): State<WebState>,
+    SignedIn(visitor): SignedIn,
+    Path(id): Path<String>,
+) -> Response {
     let id = urlencoding(&id);
     let answer = web.call(&visitor, Method::GET, &format!("/integrity-cases/{id}"), None).await;
     if !answer.is_success() {

@@ -19,16 +19,17 @@ use crate::web::attempt::Attempt;
 use crate::web::desk::{Queue, QueueRow};
 use crate::web::pages::{self, refusal, text};
 use crate::web::public::urlencoding;
-use crate::web::session::Visitor;
+use crate::web::session::{SignedIn, Visitor};
 use crate::web::{WebState, page_url};
 
 const CASE_UPLOAD: &str = "case-upload";
 
 /// `GET /web/cases` — the typical cases the visitor may see, by status.
-pub(super) async fn list(State(web): State<WebState>, visitor: Visitor, Query(q): Query<PageQuery>) -> Response {
-    if visitor.role().is_none() {
-        return visitor.sign_in_redirect();
-    }
+pub(super) async fn list(
+    State(web): State<WebState>,
+    SignedIn(visitor): SignedIn,
+    Query(q): Query<PageQuery>,
+) -> Response {
     let status = q.status.as_deref().and_then(TypicalCaseStatus::parse);
     let path = match status {
         Some(s) => format!("/typical-cases?status={}", s.as_str()),
@@ -72,10 +73,13 @@ pub(super) async fn list(State(web): State<WebState>, visitor: Visitor, Query(q)
 }
 
 /// `GET /web/cases/new` — a province uploads a case of its region (`case-upload`).
-pub(super) async fn upload_form(State(web): State<WebState>, visitor: Visitor, Query(q): Query<PageQuery>) -> Response {
+pub(super) async fn upload_form(
+    State(web): State<WebState>,
+    SignedIn(visitor): SignedIn,
+    Query(q): Query<PageQuery>,
+) -> Response {
     let region = match seat(&visitor) {
         Seat::Province(region) => region.to_owned(),
-        _ if visitor.role().is_none() => return visitor.sign_in_redirect(),
         _ => {
             return pages::message_status(
                 &visitor,
@@ -112,13 +116,10 @@ pub(super) async fn upload_form(State(web): State<WebState>, visitor: Visitor, Q
 /// once returned.
 pub(super) async fn page(
     State(web): State<WebState>,
-    visitor: Visitor,
+    SignedIn(visitor): SignedIn,
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    if visitor.role().is_none() {
-        return visitor.sign_in_redirect();
-    }
     let id = urlencoding(&id);
     let answer = web.call(&visitor, Method::GET, &format!("/typical-cases/{id}"), None).await;
     if !answer.is_success() {
