@@ -4,6 +4,7 @@
 // - fields are checked as you type, by the server's own validator (POST
 //   /api/web/check/{form}), so the rules are the same ones a submission meets;
 // - totals show the sum of their parts live ("分项合计"), flagged when they disagree;
+// - fields asked only under a condition appear when it holds (the server decides);
 // - a submission is sent in the background and its errors shown in place, in the
 //   error summary (focused, so screen readers announce it) and at each field;
 // - a fresh idempotency key goes with each form, so a double click registers once.
@@ -115,6 +116,15 @@
     });
   }
 
+  // Fields asked only under a condition (`when`) show while it holds — GOV.UK's
+  // conditional reveal, decided by the server's own conditions (the check's
+  // `hidden` list). A hidden field's error is hidden with it; the server clears its value.
+  function revealConditional(form, hidden) {
+    form.querySelectorAll("[data-when]").forEach(function (field) {
+      field.hidden = hidden.indexOf(field.getAttribute("data-field")) >= 0;
+    });
+  }
+
   function postData(form, submitter, withFiles) {
     var data = submitter ? new FormData(form, submitter) : new FormData(form);
     if (withFiles) return data;
@@ -154,6 +164,7 @@
           if (!answer) return;
           var fields = answer.fields || {};
           Object.keys(touched).forEach(function (path) { showFieldError(form, path, fields[path] || ""); });
+          revealConditional(form, answer.hidden || []);
         })
         .catch(function () { /* offline: the submission will say */ });
     }
@@ -162,7 +173,9 @@
       var name = event.target && event.target.name;
       if (!name || name.charAt(0) === "_" || event.target.type === "file") return;
       updateSums(form);
-      if (event.type === "input" && !touched[name]) return; // first check on leaving the field
+      var choice = event.target.type === "radio" || event.target.type === "checkbox" || event.target.tagName === "SELECT";
+      // First check on leaving a text field; a choice may reveal other fields at once.
+      if (event.type === "input" && !touched[name] && !choice) return;
       touched[name] = true;
       clearTimeout(timer);
       timer = setTimeout(check, event.type === "input" ? CHECK_DELAY_MS : 0);
@@ -170,6 +183,7 @@
     form.addEventListener("input", onEdit);
     form.addEventListener("change", onEdit);
     updateSums(form);
+    if (form.querySelector("[data-when]")) check(); // which conditional fields apply now
 
     form.addEventListener("submit", function (event) {
       if (!window.fetch || !window.FormData) return;

@@ -168,6 +168,9 @@ struct FieldView {
     /// For a file field: files already uploaded, as JSON (kept when ticked).
     files: Vec<FileView>,
     honeypot: bool,
+    /// Shown only under a condition (`when`): the page's script hides it while the
+    /// condition does not hold; without the script it is always shown.
+    conditional: bool,
 }
 
 #[derive(Serialize)]
@@ -295,6 +298,7 @@ impl FieldView {
             rows,
             files,
             honeypot: f.kind == FieldType::Honeypot,
+            conditional: f.shown_when().is_some(),
             path,
         }
     }

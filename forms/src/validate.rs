@@ -63,6 +63,16 @@ impl Schema {
         warnings
     }
 
+    /// The paths of the fields whose `when` does not hold for `input`: what a page
+    /// hides as the person types, and what a submission clears. Cells are named with
+    /// the row as submitted (`projects[0].days`); rows left blank are not looked at.
+    pub fn hidden_paths(&self, input: &Value) -> Vec<String> {
+        let run = Run::new(self, input, Lang::Zh, Mode::Submit);
+        let mut paths: Vec<String> = run.hidden.into_iter().collect();
+        paths.sort();
+        paths
+    }
+
     /// Whether the honeypot field was filled in: a bot. Handlers may answer as if
     /// the submission succeeded and store nothing; [`Schema::validate`] refuses it too.
     pub fn is_spam(&self, input: &Value) -> bool {
@@ -664,5 +674,22 @@ mod tests {
         assert!(is_blank(Some(&Value::Bool(false))));
         assert!(!is_blank(Some(&serde_json::json!(0))));
         assert!(!is_blank(Some(&Value::Bool(true))));
+    }
+
+    #[test]
+    fn hidden_paths_follow_the_conditions_row_by_row() {
+        let plan = crate::schema("training-plan").unwrap();
+        let input = serde_json::json!({
+            "prior_funded": "",
+            "projects": [{ "name": "研修班", "kind": "seminar" }, { "name": "讲坛", "kind": "lecture" }],
+        });
+        let hidden = plan.hidden_paths(&input);
+        assert!(hidden.contains(&"prior_execution_rate".to_string()), "{hidden:?}");
+        assert!(hidden.contains(&"projects[0].sessions".to_string()), "{hidden:?}");
+        assert!(!hidden.contains(&"projects[0].days".to_string()), "{hidden:?}");
+        assert!(hidden.contains(&"projects[1].days".to_string()), "{hidden:?}");
+        assert!(!hidden.contains(&"projects[1].sessions".to_string()), "{hidden:?}");
+        let funded = plan.hidden_paths(&serde_json::json!({ "prior_funded": "on" }));
+        assert!(!funded.contains(&"prior_execution_rate".to_string()), "{funded:?}");
     }
 }

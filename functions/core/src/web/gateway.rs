@@ -154,7 +154,8 @@ pub async fn submit(
 }
 
 /// `POST /web/check/{form}` — the checks of `form` on what is typed so far, for the
-/// page's script to show as you type: `{"fields": {path: message}}`, always 200.
+/// page's script to show as you type: `{"fields": {path: message}, "hidden": [path]}`
+/// (the fields whose `when` does not hold, for the script to hide), always 200.
 /// The same validator as a submission; nothing is stored.
 pub async fn check(Path(form): Path<String>, visitor: Visitor, request: Request) -> Response {
     let Some(schema) = gazette_forms::schema(&form) else {
@@ -176,7 +177,7 @@ pub async fn check(Path(form): Path<String>, visitor: Visitor, request: Request)
         Ok(_) => Default::default(),
         Err(errors) => errors.to_map(),
     };
-    Json(json!({ "fields": fields })).into_response()
+    Json(json!({ "fields": fields, "hidden": schema.hidden_paths(&values) })).into_response()
 }
 
 /// The path of the page the form was on, when the browser says and it is this site's.

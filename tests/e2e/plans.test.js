@@ -1,0 +1,113 @@
+'use strict';
+// The annual training plan (seed 001) in a real browser: a unit's filler opens the
+// plan form from its notice, sees the fields of a project appear for its kind (days
+// for a seminar, sessions for a lecture series), fills one flagship seminar with its
+// course plan attached, is told what the guide asks of a flagship project (at least
+// 70 people, run before, funding asked for), fixes it and submits; the organiser
+// approves the plan from the review queue.
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { describe, it, before, after } = require('node:test');
+const { startGazette, launchBrowser, checkA11y, screenshot, clickAndLoad, signIn } = require('./harness');
+
+const UNIT = 'ioz-1';
+const NOTICE = '/notices/cas-2027-jixu-jiaoyu-jihua/';
+const WAIT_MS = 30_000;
+
+describe('annual training plan', { timeout: 300_000 }, () => {
+  let gazette, browser, tmp;
+
+  before(async () => {
+    gazette = await startGazette();
+    browser = await launchBrowser();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gazette-plan-'));
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+    if (gazette) await gazette.stop();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('is filled with a project and its attachment, corrected, submitted and approved', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, gazette.url, { role: 'filler', unit: UNIT });
+
+    // From the notice that calls for the plans to the form.
+    await page.goto(gazette.url + NOTICE);
+    await clickAndLoad(page, page.locator('.call-to-action a', { hasText: '在线填报' }));
+    assert.equal(new URL(page.url()).pathname, '/api/web/plans/new');
+    const form = page.locator('#form-training-plan');
+    await page.waitForFunction(() => document.getElementById('form-training-plan').noValidate);
+
+    // The kind of a project decides which of its fields are asked.
+    const days = page.locator('[data-field="projects[0].days"]');
+    const sessions = page.locator('[data-field="projects[0].sessions"]');
+    await form.locator('#f-projects-0-kind').selectOption('lecture');
+    await sessions.waitFor({ state: 'visible', timeout: WAIT_MS });
+    await days.waitFor({ state: 'hidden', timeout: WAIT_MS });
+    await form.locator('#f-projects-0-kind').selectOption('seminar');
+    await days.waitFor({ state: 'visible', timeout: WAIT_MS });
+    await sessions.waitFor({ state: 'hidden', timeout: WAIT_MS });
+
+    await form.locator('#f-unit_name').fill('中国科学院动物研究所');
+    await form.locator('#f-contact_name').fill('王五');
+    await form.locator('#f-contact_phone').fill('13912345678');
+    await form.locator('#f-contact_email').fill('wangwu@example.org');
+    await form.locator('#f-projects-0-name').fill('动物多样性保护技术精品培训班');
+    await form.locator('#f-projects-0-tier').selectOption('flagship');
+    await form.locator('#f-projects-0-start').fill('2027-05-10');
+    await form.locator('#f-projects-0-end').fill('2027-05-14');
+    await form.locator('#f-projects-0-days').fill('5');
+    await form.locator('#f-projects-0-participants').fill('60');
+    await form.locator('#f-projects-0-flagship').check();
+    await page.locator('[data-field="projects[0].plan_document"]').waitFor({ state: 'visible', timeout: WAIT_MS });
+    const pdf = path.join(tmp, 'peixun-fangan.pdf');
+    fs.writeFileSync(pdf, '%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+    await form.locator('#f-projects-0-plan_document').setInputFiles(pdf);
+
+    // A flagship seminar takes at least 70 and must have run before: said in place.
+    await form.locator('button[type=submit]', { hasText: '提交计划' }).click();
+    const summary = page.locator('#form-training-plan-summary');
+    await summary.waitFor({ state: 'visible', timeout: WAIT_MS }).catch(async (e) => {
+      throw new Error(`no error summary; at ${page.url()}:\n${(await page.locator('main').innerText()).slice(0, 1500)}`);
+    });
+    const said = (await summary.innerText()).replace(/\s+/g, ' ');
+    assert.match(said, /不少于 70 人/);
+    assert.match(said, /至少已举办过 1 次/);
+    await checkA11y(page, 'training plan form with errors');
+    await screenshot(page, 'plan-errors');
+
+    // Funded, run before and funded last year: then the course plan is the one file asked.
+    await form.locator('#f-projects-0-participants').fill('72');
+    await form.locator('#f-projects-0-held_before').check();
+    await form.locator('#f-projects-0-apply_funding').check();
+    await form.locator('#f-projects-0-funded_last_year').check();
+    const submitted = page.waitForURL(/\/api\/web\/plans\/ioz-1\/2027$/, { timeout: WAIT_MS });
+    await form.locator('button[type=submit]', { hasText: '提交计划' }).click();
+    await submitted.catch(async () => {
+      throw new Error(`not submitted; the page says:\n${(await summary.innerText()).slice(0, 1500)}`);
+    });
+    await page.waitForLoadState('load');
+    assert.equal((await page.locator('.gz-status__label strong').innerText()).trim(), '待审核');
+    const body = await page.locator('main').innerText();
+    assert.match(body, /动物多样性保护技术精品培训班/);
+    assert.match(body, /peixun-fangan\.pdf/, 'the attachment is listed with the project');
+    await context.close();
+
+    // The organiser finds it waiting and approves it.
+    const reviewer = await browser.newContext();
+    const desk = await reviewer.newPage();
+    await signIn(desk, gazette.url, { role: 'organiser' });
+    await desk.goto(`${gazette.url}/api/web/review`);
+    await clickAndLoad(desk, desk.locator('a', { hasText: '中国科学院动物研究所 2027 年度培训计划' }));
+    await clickAndLoad(desk, desk.locator('button', { hasText: '审核通过' }));
+    assert.equal((await desk.locator('.gz-status__label strong').innerText()).trim(), '审核通过');
+    await screenshot(desk, 'plan-approved');
+    await reviewer.close();
+  });
+});
