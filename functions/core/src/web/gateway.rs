@@ -314,7 +314,7 @@ async fn store_upload(web: &WebState, visitor: &Visitor, form: &str, upload: &Up
     }
     let url = ticket.body["upload"]["url"].as_str().unwrap_or("");
     let Some(at) = url.find("/uploads/") else {
-        return Err(format!("{}：不用脚本上传文件需要本地附件存储；请启用浏览器脚本后重试。", upload.name));
+        return Err(format!("{}：附件存于云端存储时，网页表单暂不能转交文件；请联系平台管理员。", upload.name));
     };
     let stored = web.put_bytes(&url[at..], &upload.content_type, upload.bytes.clone()).await;
     if !stored.is_success() {
