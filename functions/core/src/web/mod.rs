@@ -157,6 +157,11 @@ impl WebState {
     }
 }
 
+/// `s` as one value of a query string (`?next=…`), percent-encoded.
+pub fn query_value(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
 /// `/api/web` + `path`: a link to a page.
 pub fn page_url(path: &str) -> String {
     format!("{MOUNT}/web{path}")

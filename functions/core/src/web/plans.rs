@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::attempt::{self, Attempt};
 use super::desk::{Queue, QueueRow};
 use super::pages::{self, label_history, refusal, shown, text};
-use super::public::urlencoding;
+use super::public::path_segment;
 use super::session::{SignedIn, Visitor};
 use super::{WebState, page_url};
 use crate::http::Role;
@@ -41,7 +41,7 @@ fn this_year() -> i32 {
 }
 
 fn plan_url(unit: &str, year: &str) -> String {
-    page_url(&format!("/plans/{}/{}", urlencoding(unit), urlencoding(year)))
+    page_url(&format!("/plans/{}/{}", path_segment(unit), path_segment(year)))
 }
 
 /// Plans submitted and waiting for the organiser, this year's and next.
@@ -88,7 +88,7 @@ async fn list(State(web): State<WebState>, SignedIn(visitor): SignedIn, Query(q)
     } else if let Some(unit) = visitor.unit() {
         for y in [this_year() - 1, this_year(), this_year() + 1] {
             let answer =
-                web.call(&visitor, Method::GET, &format!("/training-plans/{}/{y}", urlencoding(unit)), None).await;
+                web.call(&visitor, Method::GET, &format!("/training-plans/{}/{y}", path_segment(unit)), None).await;
             if answer.is_success() {
                 plans.push(answer.body);
             }
@@ -145,7 +145,7 @@ async fn new_plan(State(web): State<WebState>, visitor: Visitor, Query(q): Query
     let hidden = vec![
         ("_to".into(), "POST /training-plans".into()),
         ("_form".into(), FORM.into()),
-        ("_next".into(), page_url(&format!("/plans/{}/{{year}}", urlencoding(&unit)))),
+        ("_next".into(), page_url(&format!("/plans/{}/{{year}}", path_segment(&unit)))),
         ("_back".into(), page_url("/plans/new")),
         ("_idem".into(), ulid::Ulid::new().to_string()),
     ];
@@ -174,7 +174,7 @@ async fn plan_page(
     Path((unit, year)): Path<(String, String)>,
     Query(q): Query<AttemptQuery>,
 ) -> Response {
-    let api_path = format!("/training-plans/{}/{}", urlencoding(&unit), urlencoding(&year));
+    let api_path = format!("/training-plans/{}/{}", path_segment(&unit), path_segment(&year));
     let answer = web.call(&visitor, Method::GET, &api_path, None).await;
     if !answer.is_success() {
         return refusal(&visitor, &answer);

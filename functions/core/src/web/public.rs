@@ -63,7 +63,7 @@ pub async fn refused_form(State(web): State<WebState>, visitor: Visitor, Path(to
 /// `GET /web/receipt/{code}` — the registrant's receipt: status, place on the waiting
 /// list, masked details, and withdrawal.
 pub async fn receipt(State(web): State<WebState>, visitor: Visitor, Path(code): Path<String>) -> Response {
-    let path = format!("/registrations/receipt/{}", urlencoding(&code));
+    let path = format!("/registrations/receipt/{}", path_segment(&code));
     let answer = web.call(&visitor, Method::GET, &path, None).await;
     if !answer.is_success() {
         return refusal(&visitor, &answer);
@@ -76,7 +76,8 @@ pub async fn not_found(visitor: Visitor) -> Response {
     pages::message_status(&visitor, StatusCode::NOT_FOUND, "找不到页面", "没有这个页面。请检查地址，或从工作台进入。")
 }
 
-/// A path segment as typed in a URL: only the characters of codes and ids pass.
-pub fn urlencoding(segment: &str) -> String {
+/// A code or id as a path segment: only the characters codes and ids use pass, so
+/// nothing typed into an address can change the path it is put in.
+pub fn path_segment(segment: &str) -> String {
     segment.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')).collect()
 }

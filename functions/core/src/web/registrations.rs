@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::desk::{Queue, QueueRow};
 use super::pages::{self, refusal};
-use super::public::urlencoding;
+use super::public::path_segment;
 use super::session::{SignedIn, Visitor};
 use super::{WebState, attempt, page_url};
 use crate::domain::RegistrationStatus;
@@ -33,7 +33,7 @@ pub async fn queue(web: &WebState, visitor: &Visitor) -> Vec<Queue> {
     }
     let mut rows = Vec::new();
     for course in web.app.registrations.catalog().iter() {
-        let path = format!("/registrations?course={}&status=pending", urlencoding(&course.slug));
+        let path = format!("/registrations?course={}&status=pending", path_segment(&course.slug));
         let answer = web.call(visitor, Method::GET, &path, None).await;
         let waiting = answer.body["count"].as_u64().unwrap_or(0);
         if waiting > 0 {
@@ -41,7 +41,7 @@ pub async fn queue(web: &WebState, visitor: &Visitor) -> Vec<Queue> {
                 label: course.title.clone(),
                 detail: format!("{waiting} 人待审核"),
                 status: "待审核".into(),
-                href: page_url(&format!("/registrations?course={}&status=pending", urlencoding(&course.slug))),
+                href: page_url(&format!("/registrations?course={}&status=pending", path_segment(&course.slug))),
             });
         }
     }
@@ -65,7 +65,7 @@ async fn list(State(web): State<WebState>, SignedIn(visitor): SignedIn, Query(q)
         .map(|c| json!({ "slug": c.slug, "title": c.title, "selected": q.course.as_deref() == Some(c.slug.as_str()) }))
         .collect();
     courses.sort_by(|a, b| a["title"].as_str().cmp(&b["title"].as_str()));
-    let course = q.course.as_deref().map(urlencoding).filter(|c| !c.is_empty());
+    let course = q.course.as_deref().map(path_segment).filter(|c| !c.is_empty());
     let status = q.status.as_deref().and_then(RegistrationStatus::parse);
     let statuses: Vec<Value> = ["pending", "approved", "waitlisted", "rejected", "withdrawn"]
         .into_iter()

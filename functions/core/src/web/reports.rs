@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use super::attempt::{self, Attempt};
 use super::desk::{Queue, QueueRow};
 use super::pages::{self, label_history, refusal, shown, text};
-use super::public::urlencoding;
+use super::public::path_segment;
 use super::session::{SignedIn, Visitor};
 use super::{WebState, page_url};
 use crate::http::Role;
@@ -62,7 +62,7 @@ pub async fn queue(web: &WebState, visitor: &Visitor) -> Vec<Queue> {
 }
 
 fn report_url(unit: &str, platform: &str, period: &str) -> String {
-    page_url(&format!("/reports/{}/{}/{}", urlencoding(unit), urlencoding(platform), urlencoding(period)))
+    page_url(&format!("/reports/{}/{}/{}", path_segment(unit), path_segment(platform), path_segment(period)))
 }
 
 fn schema() -> &'static Schema {
@@ -120,8 +120,8 @@ struct OpenQuery {
 /// `GET /web/reports/open?platform=&period=` — the "fill in a month" form's target.
 async fn open(visitor: Visitor, Query(q): Query<OpenQuery>) -> Response {
     let unit = visitor.unit().unwrap_or_default().to_string();
-    let platform = urlencoding(q.platform.as_deref().unwrap_or("").trim());
-    let period = urlencoding(q.period.as_deref().unwrap_or("").trim());
+    let platform = path_segment(q.platform.as_deref().unwrap_or("").trim());
+    let period = path_segment(q.period.as_deref().unwrap_or("").trim());
     if platform.is_empty() || period.len() != 7 {
         return pages::message(&visitor, "无法打开报告", "请填写平台代码（字母、数字或连字符）并选择填报月份。");
     }
@@ -145,7 +145,7 @@ async fn load_attempt(web: &WebState, q: &AttemptQuery) -> Option<Attempt> {
 }
 
 fn api_path(p: &ReportPath) -> String {
-    format!("/reports/{}/{}/{}", urlencoding(&p.unit), urlencoding(&p.platform), urlencoding(&p.period))
+    format!("/reports/{}/{}/{}", path_segment(&p.unit), path_segment(&p.platform), path_segment(&p.period))
 }
 
 /// `GET /web/reports/{unit}/{platform}/{period}` — the month: status, actions, figures.
@@ -167,7 +167,7 @@ async fn overview(
     let errors = attempt.as_ref().map(Attempt::field_errors).unwrap_or_default();
     let mut summary = error_summary(schema, &errors);
     // Each error links to its part's page, which shows the same errors at the fields.
-    let with_attempt = q.attempt.as_deref().map(|t| format!("?attempt={}", urlencoding(t))).unwrap_or_default();
+    let with_attempt = q.attempt.as_deref().map(|t| format!("?attempt={}", path_segment(t))).unwrap_or_default();
     for item in &mut summary {
         if let Some(part) = &item.part {
             item.href = format!("{here}/{part}{with_attempt}#{}", item.target);
@@ -262,7 +262,7 @@ async fn part_page(
         (String::new(), String::new(), if last { "保存并检查".to_string() } else { "保存并继续".to_string() }),
         ("_step".into(), "stay".into(), "保存".to_string()),
     ];
-    let with_attempt = q.attempt.as_deref().map(|t| format!("?attempt={}", urlencoding(t))).unwrap_or_default();
+    let with_attempt = q.attempt.as_deref().map(|t| format!("?attempt={}", path_segment(t))).unwrap_or_default();
     let part_url = format!("{here}/{{part}}{with_attempt}");
     let form = render_form(&FormRequest {
         schema,

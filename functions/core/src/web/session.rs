@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::pages::{self, local_path};
-use super::{WebState, page_url};
+use super::{WebState, page_url, query_value};
 use crate::http::auth::{SESSION_COOKIE, cookie};
 use crate::http::{AuthConfig, Claims, Lang, Role, mint_dev_token};
 
@@ -54,7 +54,7 @@ impl Visitor {
 
     /// The sign-in page, coming back here afterwards.
     pub fn sign_in_redirect(&self) -> Response {
-        let next: String = url_encode(&self.here);
+        let next: String = query_value(&self.here);
         Redirect::to(&format!("{}?next={next}", page_url("/sign-in"))).into_response()
     }
 }
@@ -100,15 +100,6 @@ where
         }
         Ok(SignedIn(visitor))
     }
-}
-
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[derive(Deserialize)]

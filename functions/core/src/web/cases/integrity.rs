@@ -12,14 +12,14 @@ use super::action_form::{ActionField, ActionForm};
 use super::summary::{SummaryRow, file_link, summary_rows};
 use super::{
     PageQuery, Seat, ZH, button, controls, done_message, file_redirect, filters, idempotency_key, listed, machine_time,
-    no_schema, query_value, refused, region_label, schema_form, seat, timeline, when,
+    no_schema, refused, region_label, schema_form, seat, timeline, when,
 };
 use crate::domain::IntegrityStatus;
 use crate::web::desk::{Queue, QueueRow};
 use crate::web::pages::{self, refusal, text};
-use crate::web::public::urlencoding;
+use crate::web::public::path_segment;
 use crate::web::session::{SignedIn, Visitor};
-use crate::web::{WebState, page_url};
+use crate::web::{WebState, page_url, query_value};
 
 /// The registration form; its `region` options name the regions on every case page.
 pub(super) const INTEGRITY_CASE: &str = "integrity-case";
@@ -115,7 +115,7 @@ pub(super) async fn page(
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let id = urlencoding(&id);
+    let id = path_segment(&id);
     let answer = web.call(&visitor, Method::GET, &format!("/integrity-cases/{id}"), None).await;
     if !answer.is_success() {
         return refusal(&visitor, &answer);
@@ -287,7 +287,7 @@ pub(super) async fn confirm(
     SignedIn(visitor): SignedIn,
     Path(id): Path<String>,
 ) -> Response {
-    let id = urlencoding(&id);
+    let id = path_segment(&id);
     let answer = web.call(&visitor, Method::GET, &format!("/integrity-cases/{id}"), None).await;
     if !answer.is_success() {
         return refusal(&visitor, &answer);
@@ -329,7 +329,7 @@ pub(super) async fn file(
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let path = format!("/integrity-cases/{}/download", urlencoding(&id));
+    let path = format!("/integrity-cases/{}/download", path_segment(&id));
     file_redirect(&web, &visitor, &path, q.key.as_deref().unwrap_or("")).await
 }
 
@@ -378,7 +378,7 @@ pub(super) async fn queue(web: &WebState, visitor: &Visitor, seat: Seat<'_>) -> 
 }
 
 fn case_url(case: &Value) -> String {
-    page_url(&format!("/integrity-cases/{}", urlencoding(&text(&case["id"]).unwrap_or_default())))
+    page_url(&format!("/integrity-cases/{}", path_segment(&text(&case["id"]).unwrap_or_default())))
 }
 
 fn return_to_superior_form(id: &str, here: &str, superior: &str, next: &str) -> ActionForm {

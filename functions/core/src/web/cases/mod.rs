@@ -27,6 +27,7 @@ use serde_json::{Value, json};
 use super::attempt::{self, Attempt};
 use super::desk::Queue;
 use super::pages::{self, refusal, text};
+pub(super) use super::query_value;
 use super::session::Visitor;
 use super::{Answer, WebState, page_url};
 use crate::http::Role;
@@ -251,10 +252,6 @@ fn listed(answer: &Answer) -> Vec<Value> {
         return Vec::new();
     }
     answer.body.get("cases").and_then(Value::as_array).cloned().unwrap_or_default()
-}
-
-fn query_value(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// Asks the API for a short-lived link to a case file and sends the browser there.

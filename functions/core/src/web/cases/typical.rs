@@ -12,15 +12,15 @@ use super::action_form::{ActionField, ActionForm};
 use super::summary::summary_rows;
 use super::{
     PageQuery, Seat, ZH, button, controls, done_message, file_redirect, filters, idempotency_key, listed, machine_time,
-    no_schema, query_value, refused, schema_form, seat, timeline, when,
+    no_schema, refused, schema_form, seat, timeline, when,
 };
 use crate::domain::TypicalCaseStatus;
 use crate::web::attempt::Attempt;
 use crate::web::desk::{Queue, QueueRow};
 use crate::web::pages::{self, refusal, text};
-use crate::web::public::urlencoding;
+use crate::web::public::path_segment;
 use crate::web::session::{SignedIn, Visitor};
-use crate::web::{WebState, page_url};
+use crate::web::{WebState, page_url, query_value};
 
 const CASE_UPLOAD: &str = "case-upload";
 
@@ -120,7 +120,7 @@ pub(super) async fn page(
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let id = urlencoding(&id);
+    let id = path_segment(&id);
     let answer = web.call(&visitor, Method::GET, &format!("/typical-cases/{id}"), None).await;
     if !answer.is_success() {
         return refusal(&visitor, &answer);
@@ -204,7 +204,7 @@ pub(super) async fn file(
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let path = format!("/typical-cases/{}/download", urlencoding(&id));
+    let path = format!("/typical-cases/{}/download", path_segment(&id));
     file_redirect(&web, &visitor, &path, q.key.as_deref().unwrap_or("")).await
 }
 
@@ -230,7 +230,7 @@ pub(super) async fn queue(web: &WebState, visitor: &Visitor, seat: Seat<'_>) -> 
 }
 
 fn case_url(case: &Value) -> String {
-    page_url(&format!("/cases/{}", urlencoding(&text(&case["id"]).unwrap_or_default())))
+    page_url(&format!("/cases/{}", path_segment(&text(&case["id"]).unwrap_or_default())))
 }
 
 /// The refused submission of `?attempt=`, if it came from the form `action`.
