@@ -138,7 +138,8 @@
   function enhance(form) {
     var formId = form.getAttribute("data-form");
     var action = form.getAttribute("action") || "";
-    var checkUrl = action.replace(/\/submit$/, "/check/" + encodeURIComponent(formId));
+    // Form routes live under …/web/act/…; the checks as you type under …/web/check/.
+    var checkUrl = action.replace(/\/web\/.*$/, "/web/check/" + encodeURIComponent(formId));
     var touched = {};
     var timer = null;
     var multipart = (form.getAttribute("enctype") || "").indexOf("multipart") === 0;
@@ -189,12 +190,13 @@
       if (!window.fetch || !window.FormData) return;
       event.preventDefault();
       var submitter = event.submitter || null;
-      // Read the form before disabling its buttons: a disabled button is not posted,
-      // and the pressed one may choose the step (save and stay, return …).
+      // Read the form before disabling its buttons: a disabled button is not posted.
       var body = postData(form, submitter, multipart);
       var buttons = form.querySelectorAll("button[type=submit]");
       buttons.forEach(function (b) { b.disabled = true; });
-      fetch(action, {
+      // A button of its own route (approve or return …) posts there.
+      var target = (submitter && submitter.getAttribute("formaction")) || action;
+      fetch(target, {
         method: "POST",
         body: body,
         headers: { Accept: "application/json" },

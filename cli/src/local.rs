@@ -13,13 +13,22 @@ fn secret_path(data_dir: &Path) -> PathBuf {
     data_dir.join(SECRET_FILE)
 }
 
+/// The functions' configuration on this machine: the environment (read once, see
+/// `gazette_core::config`) over this machine's defaults — the embedded store and an
+/// attachment folder under `data_dir`, upload links on `port`.
+pub fn functions_config(data_dir: &Path, port: u16) -> anyhow::Result<gazette_core::Config> {
+    let defaults = gazette_core::config::Defaults {
+        data_dir: data_dir.to_path_buf(),
+        api_base_url: format!("http://127.0.0.1:{port}/api"),
+    };
+    Ok(gazette_core::Config::from_env(defaults)?)
+}
+
 /// The HS256 secret: `GAZETTE_JWT_SECRET` when set, otherwise a random secret kept
 /// in the data directory (created on first use, readable only by its owner).
-pub fn jwt_secret(data_dir: &Path) -> anyhow::Result<String> {
-    if let Ok(secret) = std::env::var("GAZETTE_JWT_SECRET")
-        && !secret.trim().is_empty()
-    {
-        return Ok(secret);
+pub fn jwt_secret(config: &gazette_core::Config, data_dir: &Path) -> anyhow::Result<String> {
+    if let Some(secret) = &config.jwt_secret {
+        return Ok(secret.clone());
     }
     let path = secret_path(data_dir);
     if let Ok(secret) = std::fs::read_to_string(&path) {
@@ -32,11 +41,10 @@ pub fn jwt_secret(data_dir: &Path) -> anyhow::Result<String> {
 }
 
 /// Where [`jwt_secret`] takes the secret from, for messages.
-pub fn secret_source(data_dir: &Path) -> String {
-    if std::env::var("GAZETTE_JWT_SECRET").is_ok_and(|s| !s.trim().is_empty()) {
-        "GAZETTE_JWT_SECRET".to_string()
-    } else {
-        secret_path(data_dir).display().to_string()
+pub fn secret_source(config: &gazette_core::Config, data_dir: &Path) -> String {
+    match config.jwt_secret {
+        Some(_) => "GAZETTE_JWT_SECRET".to_string(),
+        None => secret_path(data_dir).display().to_string(),
     }
 }
 
@@ -56,7 +64,7 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 /// The courses that take registrations, as the functions see them: those with a
 /// registration window in their front matter. The window runs from the opening
 /// day's midnight to the end of the closing day, Beijing time, as the site shows it.
-pub fn course_catalog(library: &gazette_site::content::Library) -> gazette_core::domain::CourseCatalog {
+pub fn course_catalog(library: &gazette_site::content::Library) -> gazette_core::workflows::CourseCatalog {
     use gazette_site::content::Kind;
     let midnight = |date: jiff::civil::Date| {
         date.to_datetime(jiff::civil::Time::midnight())
@@ -67,7 +75,7 @@ pub fn course_catalog(library: &gazette_site::content::Library) -> gazette_core:
     let courses = library.of_kind(Kind::Course).filter_map(|page| {
         let course = page.course()?;
         let closes_on = course.registration_closes.or(course.registration_opens.map(|_| course.start))?;
-        Some(gazette_core::domain::Course {
+        Some(gazette_core::workflows::Course {
             slug: page.slug.clone(),
             title: page.title.clone(),
             capacity: course.capacity,
@@ -75,54 +83,33 @@ pub fn course_catalog(library: &gazette_site::content::Library) -> gazette_core:
             closes: closes_on.tomorrow().ok().and_then(midnight),
         })
     });
-    gazette_core::domain::CourseCatalog::new(courses)
+    gazette_core::workflows::CourseCatalog::new(courses)
 }
 
 /// The training-plan deadlines the notices announce: a notice asking for the
 /// `training-plan` form with a deadline calls for the next year's plans (seed 001:
 /// the 2023 plans were due on 2022-11-14). `PLAN_DEADLINES` overrides them.
-pub fn plan_deadlines(library: &gazette_site::content::Library) -> gazette_core::domain::PlanDeadlines {
+pub fn plan_deadlines(library: &gazette_site::content::Library) -> gazette_core::workflows::PlanDeadlines {
     use gazette_site::content::Kind;
     let deadlines = library.of_kind(Kind::Notice).filter_map(|page| {
         let notice = page.notice()?;
         let deadline = notice.deadline.filter(|_| notice.form.as_deref() == Some("training-plan"))?;
         Some((i32::from(deadline.year()) + 1, deadline))
     });
-    gazette_core::domain::PlanDeadlines::new(deadlines)
+    gazette_core::workflows::PlanDeadlines::new(deadlines)
 }
 
-/// The functions' configuration on this machine: the environment (`TABLE_NAME`,
-/// `ATTACHMENTS_BUCKET`, …) where set, otherwise the embedded store and an
-/// attachment folder under `data_dir`, with tokens and upload links signed by the
-/// development secret.
-pub fn functions_config(data_dir: &Path, port: u16) -> anyhow::Result<gazette_core::Config> {
-    let mut config = gazette_core::Config::from_env();
-    if let gazette_core::StoreConfig::Embedded { data_dir: dir } = &mut config.store {
-        *dir = data_dir.join("store");
-    }
-    if let gazette_core::AttachmentsConfig::Local { dir, base_url } = &mut config.attachments {
-        if std::env::var_os("ATTACHMENTS_DIR").is_none() {
-            *dir = data_dir.join("attachments");
-        }
-        if std::env::var_os("API_BASE_URL").is_none() {
-            *base_url = format!("http://127.0.0.1:{port}/api");
-        }
-    }
-    config.jwt_secret = Some(jwt_secret(data_dir)?);
-    Ok(config)
-}
-
-/// The functions' router for `gazette serve`: the same handlers as the Lambdas.
+/// The functions' router for `gazette serve`: the same router as the Lambdas, with
+/// what the environment leaves unset taken from this machine — the development
+/// secret, the course catalogue of `content/courses/`, the plan deadlines of the
+/// notices.
 pub async fn api_router(root: &Path, data_dir: &Path, port: u16) -> anyhow::Result<axum::Router> {
     let (library, _) = gazette_site::build::load_checked(root)?;
-    let config = functions_config(data_dir, port)?;
-    let store = config.open_store().await.context("opening the store")?;
-    let deadlines = match std::env::var_os("PLAN_DEADLINES") {
-        Some(_) => config.load_plan_deadlines().context("reading PLAN_DEADLINES")?,
-        None => plan_deadlines(&library),
-    };
-    let files = config.files().await.context("opening the attachment storage")?;
-    Ok(gazette_core::config::full_router(store, course_catalog(&library), deadlines, config.auth(), files))
+    let mut config = functions_config(data_dir, port)?;
+    config.jwt_secret = Some(jwt_secret(&config, data_dir)?);
+    config.course_catalog.get_or_insert_with(|| course_catalog(&library));
+    config.plan_deadlines.get_or_insert_with(|| plan_deadlines(&library));
+    config.router().await.context("setting up the functions")
 }
 
 /// `gazette cases export`: approved typical cases → bundles in `content/cases/`.
@@ -139,9 +126,9 @@ pub fn export_cases(root: &Path, data_dir: &Path) -> anyhow::Result<gazette_core
 }
 
 /// Where the data lives, for the start-up message.
-pub fn describe_store(data_dir: &Path) -> String {
-    match std::env::var("TABLE_NAME") {
-        Ok(table) if !table.trim().is_empty() => format!("DynamoDB table {table}"),
-        _ => format!("embedded store in {}", data_dir.join("store").display()),
+pub fn describe_store(config: &gazette_core::Config) -> String {
+    match &config.store {
+        gazette_core::StoreConfig::Dynamo { table } => format!("DynamoDB table {table}"),
+        gazette_core::StoreConfig::Embedded { data_dir } => format!("embedded store in {}", data_dir.display()),
     }
 }

@@ -65,6 +65,9 @@ enum Command {
         #[arg(long, default_value = "data")]
         data_dir: PathBuf,
     },
+    /// Print the course catalogue the functions read (COURSE_CATALOG) as JSON: every
+    /// course of content/courses/ with a registration window.
+    CourseCatalog,
     /// Typical cases submitted through the site.
     Cases {
         #[command(subcommand)]
@@ -157,7 +160,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Err(other) => return Err(other),
                 },
             };
-            println!("Functions under /api/ on the {}", local::describe_store(&data_dir));
+            println!(
+                "Functions under /api/ on the {}",
+                local::describe_store(&local::functions_config(&data_dir, port)?)
+            );
             println!(
                 "Sign in (development tokens) at http://127.0.0.1:{port}/api/web/sign-in, or: gazette token --role filler --unit <unit>"
             );
@@ -172,18 +178,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 format!("unknown role \"{role}\": use filler, unit-admin, regional-admin, national-admin or organiser")
             })?;
             let data_dir = if data_dir.is_absolute() { data_dir } else { root.join(data_dir) };
-            let secret = local::jwt_secret(&data_dir)?;
+            let config = local::functions_config(&data_dir, 1111)?;
+            let secret = local::jwt_secret(&config, &data_dir)?;
             let ttl = std::time::Duration::from_secs(hours * 3600);
             let token =
                 gazette_core::http::mint_dev_token(secret.as_bytes(), role, unit.as_deref(), region.as_deref(), ttl);
             eprintln!(
                 "{} token, valid {hours} h, signed with the secret in {}:",
                 role.as_str(),
-                local::secret_source(&data_dir)
+                local::secret_source(&config, &data_dir)
             );
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
+        Command::CourseCatalog => match build::load_checked(&root) {
+            Ok((library, _)) => {
+                let catalog = local::course_catalog(&library);
+                let courses: Vec<_> = catalog.iter().collect();
+                println!("{}", serde_json::to_string_pretty(&courses)?);
+                eprintln!("{} course(s) take registrations.", courses.len());
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(error) => Ok(report_build_error(error)),
+        },
         Command::Cases { command: CasesCommand::Export { data_dir } } => {
             let data_dir = if data_dir.is_absolute() { data_dir } else { root.join(data_dir) };
             let report = local::export_cases(&root, &data_dir)?;

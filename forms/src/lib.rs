@@ -41,7 +41,7 @@ pub use errors::FieldErrors;
 pub use html::Element;
 pub use load::SchemaError;
 pub use number::Decimal;
-pub use render::{FormRequest, SummaryItem, error_summary, field_id, render_form};
+pub use render::{Button, FormRequest, SummaryItem, error_summary, field_id, render_form};
 pub use rules::{CmpOp, Level, Operand, Rule, RuleKind, SumOp};
 pub use schema::{Aggregate, Choice, Field, FieldType, Format, Limit, Month, Part, Pattern, Requirement, Schema, Unit};
 pub use text::{Lang, Text};

@@ -23,6 +23,27 @@ use crate::rules::{RuleKind, SumOp};
 use crate::schema::{Field, FieldType, Schema, split_path};
 use crate::text::Lang;
 
+/// A submit button of a form.
+#[derive(Debug, Clone, Serialize)]
+pub struct Button {
+    pub label: String,
+    /// Where this button posts, when not to the form's `action` (HTML `formaction`):
+    /// how a page with two outcomes (approve or return) gives each its own route.
+    pub formaction: Option<String>,
+}
+
+impl Button {
+    /// A button posting to the form's action.
+    pub fn submit(label: &str) -> Button {
+        Button { label: label.to_owned(), formaction: None }
+    }
+
+    /// A button posting to `formaction`.
+    pub fn to(label: &str, formaction: &str) -> Button {
+        Button { label: label.to_owned(), formaction: Some(formaction.to_owned()) }
+    }
+}
+
 /// What to render: the form, where it goes, what is in it.
 pub struct FormRequest<'a> {
     pub schema: &'a Schema,
@@ -37,8 +58,8 @@ pub struct FormRequest<'a> {
     pub values: &'a Value,
     /// Errors as `(path, message)`; shown in form order whatever order they come in.
     pub errors: &'a [(String, String)],
-    /// The buttons: `(name, value, label)`; the first is the default action.
-    pub buttons: Vec<(String, String, String)>,
+    /// The buttons; the first is the default action.
+    pub buttons: Vec<Button>,
     /// Leave the browser's own checks off (`novalidate`): for drafts saved piece by
     /// piece, where a field required on submission may stay empty for now. The
     /// server's messages, from the same rules, come back in place.
@@ -140,7 +161,7 @@ struct FormView {
     summary_title: &'static str,
     summary: Vec<SummaryItem>,
     fields: Vec<FieldView>,
-    buttons: Vec<(String, String, String)>,
+    buttons: Vec<Button>,
     lang: &'static str,
     required_note: &'static str,
 }

@@ -40,7 +40,9 @@ async function post(url, fields, cookie) {
   const headers = { 'content-type': 'application/x-www-form-urlencoded' };
   if (cookie) headers.cookie = cookie;
   const res = await fetch(url, { method: 'POST', body, headers, redirect: 'manual' });
-  return { status: res.status, location: res.headers.get('location') };
+  const cookies = res.headers.getSetCookie ? res.headers.getSetCookie() : [];
+  const browser = cookies.map((c) => c.split(';')[0]).find((c) => c.startsWith('gazette_browser='));
+  return { status: res.status, location: res.headers.get('location'), browser };
 }
 
 describe('pages drawn by the functions', { timeout: 240_000 }, () => {
@@ -65,22 +67,20 @@ describe('pages drawn by the functions', { timeout: 240_000 }, () => {
     const national = as('--role', 'national-admin');
 
     const registration = {
-      _to: 'POST /registrations',
-      _form: 'registration',
-      _next: '/api/web/receipt/{receipt}',
       _title: '报名',
       _return: `/courses/${COURSE}/`,
       course: COURSE,
       name: '张三',
       phone: '123',
     };
-    const refused = await post(`${base}/api/web/submit`, registration);
+    const refused = await post(`${base}/api/web/act/registrations`, registration);
     assert.equal(refused.status, 303);
     assert.match(refused.location, /^\/api\/web\/form\//);
-    pages['refused-registration'] = await get(base + refused.location);
+    // Kept for the browser that posted it.
+    pages['refused-registration'] = await get(base + refused.location, refused.browser);
     assert.equal(pages['refused-registration'].status, 422);
 
-    const accepted = await post(`${base}/api/web/submit`, {
+    const accepted = await post(`${base}/api/web/act/registrations`, {
       ...registration,
       phone: '13912345678',
       organisation: '某研究所',
@@ -94,18 +94,14 @@ describe('pages drawn by the functions', { timeout: 240_000 }, () => {
 
     const month = '/api/web/reports/lab-1/p1/2026-10';
     const saved = await post(
-      `${base}/api/web/submit`,
-      {
-        _to: 'PUT /reports/lab-1/p1/2026-10', _wrap: 'values', _version: '0', _form: 'monthly-report',
-        _part: 'staff', _next: `${month}/funding`, _back: `${month}/staff`,
-        staff_total: '10', staff_senior: '3',
-      },
+      `${base}/api/web/act/reports/lab-1/p1/2026-10/parts/staff`,
+      { _version: '0', staff_total: '10', staff_senior: '3' },
       filler,
     );
     assert.equal(saved.location, `${month}/funding`);
     const submitted = await post(
-      `${base}/api/web/submit`,
-      { _to: 'POST /reports/lab-1/p1/2026-10/submit', _version: '1', _next: month, _back: month },
+      `${base}/api/web/act/reports/lab-1/p1/2026-10/submit`,
+      { _version: '1' },
       filler,
     );
     assert.match(submitted.location, /\?attempt=/);
@@ -129,9 +125,8 @@ describe('pages drawn by the functions', { timeout: 240_000 }, () => {
 
     // A typical case and an integrity case, to see their pages at each desk.
     const uploaded = await post(
-      `${base}/api/web/submit`,
+      `${base}/api/web/act/typical-cases`,
       {
-        _to: 'POST /typical-cases', _form: 'case-upload', _next: '/api/web/cases/{id}', _back: '/api/web/cases/new',
         _idem: `html-check-${Date.now()}`,
         title: '科技成果评价改革试点', region: 'hebei', provider: '河北省科技厅', category: 'evaluation',
         date: '2022-06-20', summary: '河北省开展科技成果评价改革试点。', 
@@ -139,29 +134,25 @@ describe('pages drawn by the functions', { timeout: 240_000 }, () => {
       },
       province,
     );
-    assert.match(uploaded.location || '', /^\/api\/web\/cases\/[0-9A-Z]+$/, 'the case was uploaded');
+    assert.match(uploaded.location || '', /^\/api\/web\/cases\/[0-9A-Z]+\?done=uploaded$/, 'the case was uploaded');
     pages['case-province'] = await get(base + uploaded.location, province);
     pages['case-organiser'] = await get(base + uploaded.location, organiser);
     const registered = await post(
-      `${base}/api/web/submit`,
+      `${base}/api/web/act/integrity-cases`,
       {
-        _to: 'POST /integrity-cases', _form: 'integrity-case', _next: '/api/web/integrity-cases/{id}',
-        _back: '/api/web/integrity-cases', _idem: `html-check-${Date.now()}`,
+        _idem: `html-check-${Date.now()}`,
         source: 'retracted_paper', batch: '2023-01', paper_title: 'A Hybrid Intelligent System for Company Financial Risk Detection',
         authors: '王星星; 张三', corresponding_institution: '某某省第三医院', region: 'hebei',
       },
       national,
     );
-    assert.match(registered.location || '', /^\/api\/web\/integrity-cases\/[0-9A-Z]+$/, 'the integrity case was registered');
+    assert.match(registered.location || '', /^\/api\/web\/integrity-cases\/[0-9A-Z]+\?done=registered$/, 'the integrity case was registered');
     pages['integrity-national'] = await get(base + registered.location, national);
-    const id = registered.location.split('/').pop();
-    const dispatched = await post(
-      `${base}/api/web/submit`,
-      { _to: `POST /integrity-cases/${id}/dispatch`, _next: registered.location, _back: registered.location },
-      national,
-    );
-    assert.equal(dispatched.location, registered.location, 'dispatched to the province');
-    pages['integrity-province'] = await get(base + registered.location, province);
+    const casePage = registered.location.split('?')[0];
+    const id = casePage.split('/').pop();
+    const dispatched = await post(`${base}/api/web/act/integrity-cases/${id}/dispatch`, { region: 'hebei' }, national);
+    assert.equal(dispatched.location, `${casePage}?done=dispatched`, 'dispatched to the province');
+    pages['integrity-province'] = await get(base + casePage, province);
     pages['review-province'] = await get(`${base}/api/web/review`, province);
 
     for (const [name, page] of Object.entries(pages)) {

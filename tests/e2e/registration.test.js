@@ -73,9 +73,9 @@ describe('course registration', { timeout: 300_000 }, () => {
     assert.equal(await summary.isVisible(), false, 'no summary before a submission');
 
     // Sent empty: the errors appear on the same page, the summary focused.
-    const posted = page.waitForResponse((r) => r.url().endsWith('/api/web/submit') && r.request().method() === 'POST');
+    const posted = page.waitForResponse((r) => r.url().endsWith('/api/web/act/registrations') && r.request().method() === 'POST');
     await form.getByRole('button', { name: '提交报名' }).click();
-    assert.equal((await posted).status(), 422, 'the gateway refuses an empty form');
+    assert.equal((await posted).status(), 422, 'the registration route refuses an empty form');
     await summary.waitFor({ state: 'visible' });
     assert.equal(new URL(page.url()).pathname, COURSE_PAGE, 'still on the course page');
     await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'form-registration-summary');

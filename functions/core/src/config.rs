@@ -1,20 +1,22 @@
-//! From environment to a ready router, for the Lambda entry points (and anything else
-//! that wants the same wiring).
+//! The functions' configuration: every environment variable they read, read once at
+//! start-up. A blank variable counts as unset; a malformed one stops start-up with
+//! a message that names the variable and the form it takes.
 //!
-//! | variable | meaning | default |
+//! | variable | meaning | when unset |
 //! | --- | --- | --- |
-//! | `TABLE_NAME` | DynamoDB table; when set, DynamoDB is the store | unset → embedded |
-//! | `DATA_DIR` | directory of the embedded store | `./data` |
+//! | `TABLE_NAME` | DynamoDB table; when set, DynamoDB is the store | the embedded store |
+//! | `DATA_DIR` | directory of the embedded store and local attachments | `./data` (`gazette serve`: `--data-dir`) |
 //! | `AWS_ENDPOINT_URL` | DynamoDB-compatible endpoint (read by the AWS SDK) | AWS |
-//! | `GAZETTE_JWT_SECRET` | HS256 secret for bearer tokens | unset → only API Gateway authorizer claims |
-//! | `COURSE_CATALOG` | JSON file: `[{slug, title, capacity, opens, closes}]` | unset → no courses |
-//! | `PLAN_DEADLINES` | training-plan deadlines, JSON `{"2023": "2022-11-14"}` (inline or a file path) | unset → no plan accepted |
-//! | `ATTACHMENTS_BUCKET` | S3 bucket of case attachments (presigned uploads) | unset → a local directory |
+//! | `GAZETTE_JWT_SECRET` | HS256 secret for bearer tokens and local file links | only API Gateway authorizer claims (`gazette serve`: a development secret) |
+//! | `COURSE_CATALOG` | JSON file: `[{slug, title, capacity, opens, closes}]` (`gazette course-catalog`) | no courses (`gazette serve`: from `content/courses/`) |
+//! | `PLAN_DEADLINES` | training-plan deadlines, JSON `{"2023": "2022-11-14"}` (inline or a file path) | no plan accepted (`gazette serve`: from the notices) |
+//! | `ATTACHMENTS_BUCKET` | S3 bucket of case attachments (presigned uploads) | a local directory |
 //! | `ATTACHMENTS_DIR` | local attachment directory | `$DATA_DIR/attachments` |
 //! | `API_BASE_URL` | where the router is reachable, for local upload links | `http://127.0.0.1:1111/api` |
+//! | `GAZETTE_RATE_LIMIT` | public submissions per address and minute, `0` = no limit | `20` |
 //!
-//! Every function serves the one router of [`crate::http::routes`]; the entry points
-//! differ only in name.
+//! [`Config::from_env`] reads them over [`Defaults`]; the Lambda entry point and
+//! `gazette serve` build the same router from the result ([`Config::router`]).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,10 +24,10 @@ use std::sync::Arc;
 use axum::Router;
 
 use crate::attachments::{LocalAttachments, S3Attachments, SharedAttachments};
-use crate::domain::{Clock, CourseCatalog, PlanDeadlines, system_clock};
 use crate::http::limit::RateLimit;
 use crate::http::{AppState, AuthConfig, Files, router};
 use crate::store::{DynamoStore, EmbeddedStore, SharedStore, StoreError, dynamo_client};
+use crate::workflows::{Clock, CourseCatalog, PlanDeadlines, system_clock};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreConfig {
@@ -33,14 +35,18 @@ pub enum StoreConfig {
     Embedded { data_dir: PathBuf },
 }
 
+/// What the environment says, parsed.
 #[derive(Debug, Clone)]
 pub struct Config {
     pub store: StoreConfig,
     pub jwt_secret: Option<String>,
-    pub course_catalog: Option<PathBuf>,
-    /// `PLAN_DEADLINES`: inline JSON, or the path of a JSON file.
-    pub plan_deadlines: Option<String>,
+    /// `COURSE_CATALOG`, read: `None` when unset.
+    pub course_catalog: Option<CourseCatalog>,
+    /// `PLAN_DEADLINES`, read: `None` when unset.
+    pub plan_deadlines: Option<PlanDeadlines>,
     pub attachments: AttachmentsConfig,
+    /// `GAZETTE_RATE_LIMIT`: public submissions per address and minute.
+    pub rate_limit: u32,
 }
 
 /// Where case attachments are kept.
@@ -52,46 +58,73 @@ pub enum AttachmentsConfig {
     Local { dir: PathBuf, base_url: String },
 }
 
+/// What a variable left unset means, for the program reading them: the Lambda
+/// entry point takes [`Defaults::default`]; `gazette serve` its `--data-dir` and port.
+#[derive(Debug, Clone)]
+pub struct Defaults {
+    pub data_dir: PathBuf,
+    pub api_base_url: String,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults { data_dir: "./data".into(), api_base_url: "http://127.0.0.1:1111/api".into() }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("cannot read the course catalog {path}: {reason}")]
-    Catalog { path: PathBuf, reason: String },
-    #[error(
-        "PLAN_DEADLINES must be a JSON object of year → last day, like {{\"2023\": \"2022-11-14\"}} (inline or in a file): {0}"
-    )]
-    PlanDeadlines(String),
+    #[error("{variable} is malformed: {problem}. Expected {expected}.")]
+    Malformed { variable: &'static str, problem: String, expected: &'static str },
     #[error(transparent)]
     Attachments(#[from] crate::attachments::AttachmentError),
 }
 
-fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
+const PLAN_DEADLINES_FORM: &str =
+    r#"a JSON object of plan year → last day, like {"2023": "2022-11-14"}, inline or in a file"#;
+const COURSE_CATALOG_FORM: &str =
+    "the path of a JSON file [{slug, title, capacity, opens, closes}], as `gazette course-catalog` writes it";
+const RATE_LIMIT_FORM: &str = "a whole number of submissions per address and minute (0: no limit)";
 
 impl Config {
-    pub fn from_env() -> Config {
+    /// The process environment over `defaults`.
+    pub fn from_env(defaults: Defaults) -> Result<Config, ConfigError> {
+        Config::from_vars(defaults, |name| std::env::var(name).ok())
+    }
+
+    /// `var(name)` over `defaults`: blank counts as unset.
+    pub fn from_vars(defaults: Defaults, var: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let data_dir = var("DATA_DIR").map(PathBuf::from).unwrap_or(defaults.data_dir);
         let store = match var("TABLE_NAME") {
             Some(table) => StoreConfig::Dynamo { table },
-            None => StoreConfig::Embedded { data_dir: var("DATA_DIR").unwrap_or_else(|| "./data".into()).into() },
+            None => StoreConfig::Embedded { data_dir: data_dir.join("store") },
         };
         let attachments = match var("ATTACHMENTS_BUCKET") {
             Some(bucket) => AttachmentsConfig::S3 { bucket },
             None => AttachmentsConfig::Local {
-                dir: var("ATTACHMENTS_DIR").map(PathBuf::from).unwrap_or_else(|| {
-                    PathBuf::from(var("DATA_DIR").unwrap_or_else(|| "./data".into())).join("attachments")
-                }),
-                base_url: var("API_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:1111/api".into()),
+                dir: var("ATTACHMENTS_DIR").map(PathBuf::from).unwrap_or_else(|| data_dir.join("attachments")),
+                base_url: var("API_BASE_URL").unwrap_or(defaults.api_base_url),
             },
         };
-        Config {
+        let rate_limit = match var("GAZETTE_RATE_LIMIT") {
+            None => 20,
+            Some(raw) => raw.trim().parse().map_err(|_| ConfigError::Malformed {
+                variable: "GAZETTE_RATE_LIMIT",
+                problem: format!("{raw:?} is not a whole number"),
+                expected: RATE_LIMIT_FORM,
+            })?,
+        };
+        Ok(Config {
             store,
             jwt_secret: var("GAZETTE_JWT_SECRET"),
-            course_catalog: var("COURSE_CATALOG").map(PathBuf::from),
-            plan_deadlines: var("PLAN_DEADLINES"),
+            course_catalog: var("COURSE_CATALOG").map(|path| read_catalog(&path)).transpose()?,
+            plan_deadlines: var("PLAN_DEADLINES").map(|raw| read_plan_deadlines(&raw)).transpose()?,
             attachments,
-        }
+            rate_limit,
+        })
     }
 
     /// The attachment storage, with the local upload routes when it is a directory.
@@ -125,32 +158,6 @@ impl Config {
         })
     }
 
-    pub fn load_catalog(&self) -> Result<CourseCatalog, ConfigError> {
-        let Some(path) = &self.course_catalog else {
-            tracing::warn!("COURSE_CATALOG is not set: no course accepts registrations");
-            return Ok(CourseCatalog::default());
-        };
-        let err = |reason: String| ConfigError::Catalog { path: path.clone(), reason };
-        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-        let courses: Vec<crate::domain::Course> = serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
-        Ok(CourseCatalog::new(courses))
-    }
-
-    /// The training-plan deadlines: `PLAN_DEADLINES` as inline JSON (starts with `{`)
-    /// or as the path of a JSON file.
-    pub fn load_plan_deadlines(&self) -> Result<PlanDeadlines, ConfigError> {
-        let Some(raw) = &self.plan_deadlines else {
-            tracing::warn!("PLAN_DEADLINES is not set: no training plan is accepted");
-            return Ok(PlanDeadlines::default());
-        };
-        let text = if raw.trim_start().starts_with('{') {
-            raw.clone()
-        } else {
-            std::fs::read_to_string(raw).map_err(|e| ConfigError::PlanDeadlines(format!("{raw}: {e}")))?
-        };
-        serde_json::from_str(&text).map_err(|e| ConfigError::PlanDeadlines(e.to_string()))
-    }
-
     pub fn auth(&self) -> AuthConfig {
         match &self.jwt_secret {
             Some(secret) => AuthConfig::hs256(secret),
@@ -159,31 +166,52 @@ impl Config {
     }
 
     /// The functions' router, wired from this configuration: every workflow, with
-    /// the configured attachment storage. Each Lambda serves this same router.
+    /// the configured attachment storage and the pages. Each Lambda serves this same
+    /// router; `gazette serve` mounts it under `/api/`.
     pub async fn router(&self) -> Result<Router, ConfigError> {
-        let store = self.open_store().await?;
-        let state =
-            AppState::new(store, self.load_catalog()?, self.load_plan_deadlines()?, self.auth(), system_clock());
-        Ok(crate::web::router(state.with_files(self.files().await?).with_rate_limit(rate_limit_from_env())))
-    }
-
-    /// The registration function's router (the one router; see [`Config::router`]).
-    pub async fn registration_router(&self) -> Result<Router, ConfigError> {
-        self.router().await
-    }
-
-    /// The reports function's router (the one router; see [`Config::router`]).
-    pub async fn reports_router(&self) -> Result<Router, ConfigError> {
-        self.router().await
-    }
-
-    /// The cases function's router (the one router; see [`Config::router`]).
-    pub async fn cases_router(&self) -> Result<Router, ConfigError> {
-        self.router().await
+        let state = AppState::new(
+            self.open_store().await?,
+            self.course_catalog.clone().unwrap_or_default(),
+            self.plan_deadlines.clone().unwrap_or_default(),
+            self.auth(),
+            system_clock(),
+        );
+        if self.course_catalog.is_none() {
+            tracing::warn!("COURSE_CATALOG is not set: no course accepts registrations");
+        }
+        if self.plan_deadlines.is_none() {
+            tracing::warn!("PLAN_DEADLINES is not set: no training plan is accepted");
+        }
+        let state = state.with_files(self.files().await?).with_rate_limit(RateLimit::per_minute(self.rate_limit));
+        Ok(crate::web::router(state))
     }
 }
 
-/// The router over a given store and settings, without attachment storage.
+/// `COURSE_CATALOG`: the catalogue file.
+fn read_catalog(path: &str) -> Result<CourseCatalog, ConfigError> {
+    let malformed = |problem: String| ConfigError::Malformed {
+        variable: "COURSE_CATALOG",
+        problem: format!("{path}: {problem}"),
+        expected: COURSE_CATALOG_FORM,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| malformed(e.to_string()))?;
+    let courses: Vec<crate::workflows::Course> = serde_json::from_str(&text).map_err(|e| malformed(e.to_string()))?;
+    Ok(CourseCatalog::new(courses))
+}
+
+/// `PLAN_DEADLINES`: inline JSON (starts with `{`) or the path of a JSON file.
+fn read_plan_deadlines(raw: &str) -> Result<PlanDeadlines, ConfigError> {
+    let malformed =
+        |problem: String| ConfigError::Malformed { variable: "PLAN_DEADLINES", problem, expected: PLAN_DEADLINES_FORM };
+    let text = if raw.trim_start().starts_with('{') {
+        raw.to_string()
+    } else {
+        std::fs::read_to_string(raw).map_err(|e| malformed(format!("{raw}: {e}")))?
+    };
+    serde_json::from_str(&text).map_err(|e| malformed(e.to_string()))
+}
+
+/// The router over a given store and settings, without attachment storage (tests).
 pub fn app_router(
     store: SharedStore,
     catalog: CourseCatalog,
@@ -206,59 +234,67 @@ pub fn reports_router(store: SharedStore, deadlines: PlanDeadlines, auth: AuthCo
 
 /// The router with attachment storage and no courses or deadlines.
 pub fn cases_router(store: SharedStore, auth: AuthConfig, files: Files) -> Router {
-    full_router(store, CourseCatalog::default(), PlanDeadlines::default(), auth, files)
-}
-
-/// Everything at once, with the pages — what `gazette serve` mounts under `/api/`.
-pub fn full_router(
-    store: SharedStore,
-    catalog: CourseCatalog,
-    deadlines: PlanDeadlines,
-    auth: AuthConfig,
-    files: Files,
-) -> Router {
-    let state = AppState::new(store, catalog, deadlines, auth, system_clock()).with_files(files);
-    crate::web::router(state.with_rate_limit(rate_limit_from_env()))
-}
-
-/// `GAZETTE_RATE_LIMIT`: public submissions per address and minute (default 20; 0 = no limit).
-pub fn rate_limit_from_env() -> RateLimit {
-    RateLimit::per_minute(var("GAZETTE_RATE_LIMIT").and_then(|v| v.trim().parse().ok()).unwrap_or(20))
+    let state = AppState::new(store, CourseCatalog::default(), PlanDeadlines::default(), auth, system_clock());
+    crate::web::router(state.with_files(files))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn with_deadlines(raw: Option<&str>) -> Config {
-        Config {
-            store: StoreConfig::Embedded { data_dir: "./data".into() },
-            jwt_secret: None,
-            course_catalog: None,
-            plan_deadlines: raw.map(str::to_owned),
-            attachments: AttachmentsConfig::Local {
-                dir: "./data/attachments".into(),
-                base_url: "http://127.0.0.1:1111/api".into(),
-            },
-        }
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_vars(Defaults::default(), |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
     }
 
     #[test]
     fn plan_deadlines_are_read_inline_or_from_a_file() {
-        let inline = with_deadlines(Some(r#"{"2023": "2022-11-14"}"#)).load_plan_deadlines().unwrap();
-        assert_eq!(inline.of(2023), Some(jiff::civil::date(2022, 11, 14)));
+        let inline = config(&[("PLAN_DEADLINES", r#"{"2023": "2022-11-14"}"#)]).unwrap();
+        assert_eq!(inline.plan_deadlines.unwrap().of(2023), Some(jiff::civil::date(2022, 11, 14)));
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("deadlines.json");
         std::fs::write(&path, r#"{"2024": "2023-11-10"}"#).unwrap();
-        let from_file = with_deadlines(Some(path.to_str().unwrap())).load_plan_deadlines().unwrap();
-        assert_eq!(from_file.of(2024), Some(jiff::civil::date(2023, 11, 10)));
-        assert_eq!(with_deadlines(None).load_plan_deadlines().unwrap(), PlanDeadlines::default());
+        let from_file = config(&[("PLAN_DEADLINES", path.to_str().unwrap())]).unwrap();
+        assert_eq!(from_file.plan_deadlines.unwrap().of(2024), Some(jiff::civil::date(2023, 11, 10)));
+        assert!(config(&[]).unwrap().plan_deadlines.is_none());
     }
 
     #[test]
     fn malformed_plan_deadlines_are_an_error_that_shows_the_expected_shape() {
-        let err = with_deadlines(Some(r#"{"2023": "14/11/2022"}"#)).load_plan_deadlines().unwrap_err();
-        assert!(err.to_string().contains(r#"{"2023": "2022-11-14"}"#), "{err}");
-        assert!(with_deadlines(Some("/no/such/file.json")).load_plan_deadlines().is_err());
+        let err = config(&[("PLAN_DEADLINES", r#"{"2023": "14/11/2022"}"#)]).unwrap_err().to_string();
+        assert!(err.contains("PLAN_DEADLINES") && err.contains(r#"{"2023": "2022-11-14"}"#), "{err}");
+        assert!(config(&[("PLAN_DEADLINES", "/no/such/file.json")]).is_err());
+    }
+
+    #[test]
+    fn a_blank_variable_is_unset_everywhere() {
+        let blank = config(&[
+            ("PLAN_DEADLINES", ""),
+            ("GAZETTE_RATE_LIMIT", " "),
+            ("TABLE_NAME", ""),
+            ("COURSE_CATALOG", ""),
+            ("GAZETTE_JWT_SECRET", "  "),
+            ("ATTACHMENTS_BUCKET", ""),
+        ])
+        .unwrap();
+        assert!(blank.plan_deadlines.is_none());
+        assert!(blank.course_catalog.is_none());
+        assert!(blank.jwt_secret.is_none());
+        assert_eq!(blank.rate_limit, 20);
+        assert_eq!(blank.store, StoreConfig::Embedded { data_dir: "./data/store".into() });
+        assert!(matches!(blank.attachments, AttachmentsConfig::Local { .. }));
+    }
+
+    #[test]
+    fn a_malformed_rate_limit_stops_start_up_naming_the_variable() {
+        let err = config(&[("GAZETTE_RATE_LIMIT", "abc")]).unwrap_err().to_string();
+        assert!(err.contains("GAZETTE_RATE_LIMIT") && err.contains("\"abc\"") && err.contains("whole number"), "{err}");
+        assert_eq!(config(&[("GAZETTE_RATE_LIMIT", "0")]).unwrap().rate_limit, 0);
+    }
+
+    #[test]
+    fn a_missing_course_catalog_file_stops_start_up_naming_the_variable() {
+        let err = config(&[("COURSE_CATALOG", "/no/such/catalog.json")]).unwrap_err().to_string();
+        assert!(err.contains("COURSE_CATALOG") && err.contains("gazette course-catalog"), "{err}");
     }
 }

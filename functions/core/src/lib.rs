@@ -1,25 +1,32 @@
-//! Domain core of gazette's functions: training registration, monthly performance
-//! reports and annual training plans, typical cases and integrity cases.
+//! The functions of gazette: what people submit through the site — course
+//! registrations, monthly performance reports, annual training plans, typical cases
+//! and integrity cases — as one axum router, served by `lambda_http` on AWS Lambda
+//! and mounted under `/api/` by `gazette serve`.
 //!
 //! ```text
-//! http/         axum router: routes, auth (JWT), errors, exports   ← thin
-//! domain/       workflows in the documents' words                 ← knows no HTTP/AWS
+//! workflows/    one folder per workflow: domain, API, pages, templates
+//! lifecycle/    review lifecycle, idempotency, masking, clock    ← leaf, no HTTP
+//! casework/     what the two case workflows share                ← leaf
+//! http/         the caller (JWT), errors, extractors, limits     ← leaf
+//! web/          pages' plumbing: session, rendering, form posts  ← leaf
+//! routes        the one route table: every route, who may call it
 //! validation    JSON body → typed form, through the form schemas
-//! store/        Store trait + DynamoDB + embedded (redb)           ← the only door to data
+//! store/        Store trait + DynamoDB + embedded (redb)         ← the only door to data
 //! attachments/  presigned uploads: S3 or a local directory
-//! config        environment → store, auth, router (for the Lambda entry points)
-//! case_export   approved typical cases → Markdown bundles in content/cases/
+//! config        the environment, read once at start-up
 //! ```
 
 pub mod attachments;
 pub mod aws;
-pub mod case_export;
+pub mod casework;
 pub mod config;
-pub mod domain;
 pub mod http;
+pub mod lifecycle;
+pub mod routes;
 pub mod store;
 pub mod validation;
 pub mod web;
+pub mod workflows;
 
-pub use case_export::{ExportError, ExportReport, export_approved_cases};
 pub use config::{AttachmentsConfig, Config, StoreConfig};
+pub use workflows::typical_case::{ExportError, ExportReport, export_approved_cases};

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::domain::RegistrationForm;
 use crate::http::Lang;
+use crate::workflows::RegistrationForm;
 
 /// Why a submission was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,7 +70,7 @@ fn schema(id: &'static str) -> Result<&'static gazette_forms::Schema, Rejection>
 }
 
 /// Files a submission points at must be the submitter's own uploads (their keys start
-/// with `owner_prefix`, see [`crate::domain::Actor::upload_prefix`]): a form cannot
+/// with `owner_prefix`, see [`crate::workflows::Actor::upload_prefix`]): a form cannot
 /// claim someone else's file by naming its key.
 fn foreign_files(
     schema: &gazette_forms::Schema,
@@ -105,7 +105,7 @@ fn text_of(value: &Value, name: &str) -> String {
     value.get(name).and_then(Value::as_str).unwrap_or("").trim().to_owned()
 }
 
-fn file_refs(value: Option<&Value>) -> Vec<crate::domain::FileRef> {
+fn file_refs(value: Option<&Value>) -> Vec<crate::workflows::FileRef> {
     match value {
         Some(Value::Array(items)) => items.iter().filter_map(|v| serde_json::from_value(v.clone()).ok()).collect(),
         Some(v @ Value::Object(_)) => serde_json::from_value(v.clone()).ok().into_iter().collect(),
@@ -114,7 +114,7 @@ fn file_refs(value: Option<&Value>) -> Vec<crate::domain::FileRef> {
 }
 
 /// A typical-case upload, validated against the `case-upload` schema.
-pub fn case_upload(input: &Value, lang: Lang, owner_prefix: &str) -> Result<crate::domain::CaseUpload, Rejection> {
+pub fn case_upload(input: &Value, lang: Lang, owner_prefix: &str) -> Result<crate::workflows::CaseUpload, Rejection> {
     let schema = schema(CASE_UPLOAD)?;
     let v = schema.validate(input, forms_lang(lang)).map_err(|errors| Rejection::Invalid(errors.to_map()))?;
     let foreign = foreign_files(schema, &v, owner_prefix, lang);
@@ -122,7 +122,7 @@ pub fn case_upload(input: &Value, lang: Lang, owner_prefix: &str) -> Result<crat
         return Err(Rejection::Invalid(foreign));
     }
     let optional = |name: &str| Some(text_of(&v, name)).filter(|s| !s.is_empty());
-    Ok(crate::domain::CaseUpload {
+    Ok(crate::workflows::CaseUpload {
         title: text_of(&v, "title"),
         region: text_of(&v, "region"),
         provider: text_of(&v, "provider"),
@@ -136,11 +136,12 @@ pub fn case_upload(input: &Value, lang: Lang, owner_prefix: &str) -> Result<crat
 }
 
 /// An integrity case as the national account registers it (`integrity-case` schema).
-pub fn integrity_case(input: &Value, lang: Lang) -> Result<crate::domain::IntegrityCaseForm, Rejection> {
+pub fn integrity_case(input: &Value, lang: Lang) -> Result<crate::workflows::IntegrityCaseForm, Rejection> {
     let schema = schema(INTEGRITY_CASE)?;
     let v = schema.validate(input, forms_lang(lang)).map_err(|errors| Rejection::Invalid(errors.to_map()))?;
-    let source = crate::domain::CaseSource::parse(&text_of(&v, "source")).ok_or(Rejection::NoSchema(INTEGRITY_CASE))?;
-    Ok(crate::domain::IntegrityCaseForm {
+    let source =
+        crate::workflows::CaseSource::parse(&text_of(&v, "source")).ok_or(Rejection::NoSchema(INTEGRITY_CASE))?;
+    Ok(crate::workflows::IntegrityCaseForm {
         source,
         batch: text_of(&v, "batch"),
         paper_title: text_of(&v, "paper_title"),
@@ -191,7 +192,7 @@ pub fn review(
     input: &Value,
     lang: Lang,
     owner_prefix: &str,
-) -> Result<(String, Option<crate::domain::FileRef>), Rejection> {
+) -> Result<(String, Option<crate::workflows::FileRef>), Rejection> {
     let schema = schema(INTEGRITY_REVIEW)?;
     let v = schema.validate(input, forms_lang(lang)).map_err(|errors| Rejection::Invalid(errors.to_map()))?;
     let foreign = foreign_files(schema, &v, owner_prefix, lang);

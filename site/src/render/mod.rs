@@ -183,23 +183,19 @@ impl Renderer {
             _ => gazette_forms::Lang::Zh,
         };
         let api = self.config.api_url.trim_end_matches('/');
-        let hidden = [
-            ("_to", "POST /registrations".to_string()),
-            ("_form", "registration".to_string()),
-            ("_next", format!("{api}/web/receipt/{{receipt}}")),
-            ("_title", format!("报名：{}", page.title)),
-            ("_return", page.url.clone()),
-        ];
+        // The form route of the registration workflow fixes the call and the next
+        // page; these controls only title the page that shows a refused form again.
+        let hidden = [("_title", format!("报名：{}", page.title)), ("_return", page.url.clone())];
         let submit = i18n::strings(self.config.language).get("submit_registration").copied().unwrap_or("提交报名");
         Some(gazette_forms::render_form(&gazette_forms::FormRequest {
             schema,
             lang,
-            action: &format!("{api}/web/submit"),
+            action: &format!("{api}/web/act/registrations"),
             hidden: hidden.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
             part: None,
             values: &serde_json::json!({ "course": page.slug }),
             errors: &[],
-            buttons: vec![(String::new(), String::new(), submit.to_string())],
+            buttons: vec![gazette_forms::Button::submit(submit)],
             novalidate: false,
             part_url: None,
         }))

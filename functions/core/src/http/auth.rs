@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
 use super::extract::Lang;
-use crate::domain::Scope;
+use crate::workflows::Scope;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

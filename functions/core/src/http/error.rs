@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::extract::Lang;
-use crate::domain::RegistrationError;
 use crate::store::StoreError;
+use crate::workflows::RegistrationError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct ErrorBody {
@@ -153,7 +153,7 @@ impl ApiError {
 }
 
 fn zh_status(s: &str) -> &'static str {
-    crate::domain::RegistrationStatus::parse(s).map_or("未知", |s| s.label_zh())
+    crate::workflows::RegistrationStatus::parse(s).map_or("未知", |s| s.label_zh())
 }
 
 impl IntoResponse for ApiError {

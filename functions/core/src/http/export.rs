@@ -3,7 +3,7 @@
 
 use rust_xlsxwriter::{Format, Workbook};
 
-use crate::domain::Registration;
+use crate::workflows::Registration;
 
 pub const HEADERS: [&str; 11] =
     ["编号", "课程", "姓名", "单位", "职务/职称", "联系电话", "邮箱", "地区", "状态", "提交时间", "审核意见"];

@@ -1,26 +1,23 @@
 //! The HTTP face of the functions: one axum [`Router`] that `lambda_http::run` serves
 //! on Lambda and `gazette serve` mounts under `/api/`.
 //!
-//! [`routes`] is the single list of endpoints: the router is built from it, and the
-//! OpenAPI test checks `functions/openapi.yaml` against it.
+//! The endpoints themselves are listed by each workflow (`workflows/*/api.rs`) and
+//! gathered in [`crate::routes`], the one route table; the router is built from it.
+//! Here: the state every handler reaches, the caller (`auth`), errors, extractors,
+//! limits and exports that every workflow's endpoints share.
 
 pub mod auth;
-mod cases;
 pub mod error;
 pub mod export;
 pub mod extract;
-mod integrity_cases;
 pub mod limit;
-mod registration;
-mod reports;
-mod training_plan;
 
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{Method, Request, StatusCode};
-use axum::routing::{MethodRouter, get, post, put};
+use axum::routing::MethodRouter;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -28,13 +25,13 @@ pub use auth::{AuthConfig, Caller, Claims, Role, mint_dev_token};
 pub use error::{ApiError, ErrorBody};
 pub use extract::{BODY_LIMIT, Lang};
 
-pub use cases::UPLOAD_LIMIT;
+pub use crate::casework::api::UPLOAD_LIMIT;
 
 use crate::attachments::{LocalAttachments, SharedAttachments};
-use crate::domain::{
+use crate::store::SharedStore;
+use crate::workflows::{
     Clock, CourseCatalog, IntegrityCases, PlanDeadlines, Registrations, Reports, TrainingPlans, TypicalCases,
 };
-use crate::store::SharedStore;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -118,65 +115,44 @@ impl FromRef<AppState> for AuthConfig {
     }
 }
 
-/// Every endpoint: method, path (axum and OpenAPI share the `{param}` syntax), handler.
-pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
-    vec![
-        (Method::POST, "/registrations", post(registration::submit)),
-        (Method::GET, "/registrations", get(registration::list)),
-        (Method::GET, "/registrations/export.csv", get(registration::export_csv)),
-        (Method::GET, "/registrations/export.xlsx", get(registration::export_xlsx)),
-        (Method::GET, "/registrations/receipt/{code}", get(registration::receipt)),
-        (Method::POST, "/registrations/receipt/{code}/withdraw", post(registration::withdraw)),
-        (Method::GET, "/registrations/{id}", get(registration::detail)),
-        (Method::POST, "/registrations/{id}/approve", post(registration::approve)),
-        (Method::POST, "/registrations/{id}/reject", post(registration::reject)),
-        (Method::GET, "/courses/{course}/seats", get(registration::seats)),
-        // reports
-        (Method::GET, "/reports", get(reports::list)),
-        (Method::GET, "/reports/review-queue", get(reports::review_queue)),
-        (Method::GET, "/reports/{unit}/{platform}/{period}", get(reports::detail)),
-        (Method::PUT, "/reports/{unit}/{platform}/{period}", put(reports::save)),
-        (Method::POST, "/reports/{unit}/{platform}/{period}/submit", post(reports::submit)),
-        (Method::POST, "/reports/{unit}/{platform}/{period}/withdraw", post(reports::withdraw)),
-        (Method::POST, "/reports/{unit}/{platform}/{period}/approve", post(reports::approve)),
-        (Method::POST, "/reports/{unit}/{platform}/{period}/return", post(reports::return_for_changes)),
-        (Method::GET, "/reports/{unit}/{platform}/{period}/print", get(reports::print)),
-        (Method::GET, "/annual-reports/{unit}/{platform}/{year}", get(reports::annual)),
-        (Method::POST, "/training-plans", post(training_plan::submit)),
-        (Method::GET, "/training-plans", get(training_plan::list)),
-        (Method::GET, "/training-plans/{unit}/{year}", get(training_plan::detail)),
-        (Method::PUT, "/training-plans/{unit}/{year}", put(training_plan::resubmit)),
-        (Method::POST, "/training-plans/{unit}/{year}/withdraw", post(training_plan::withdraw)),
-        (Method::POST, "/training-plans/{unit}/{year}/approve", post(training_plan::approve)),
-        (Method::POST, "/training-plans/{unit}/{year}/return", post(training_plan::return_for_changes)),
-        // cases
-        (Method::POST, "/case-files", post(cases::upload_ticket)),
-        (Method::PUT, "/uploads/{token}", put(cases::receive_upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT))),
-        (Method::GET, "/files/{token}", get(cases::serve_file)),
-        (Method::POST, "/typical-cases", post(cases::upload_typical)),
-        (Method::GET, "/typical-cases", get(cases::list_typical)),
-        (Method::GET, "/typical-cases/{id}", get(cases::typical_detail)),
-        (Method::GET, "/typical-cases/{id}/download", get(cases::typical_download)),
-        (Method::POST, "/typical-cases/{id}/resubmit", post(cases::resubmit_typical)),
-        (Method::POST, "/typical-cases/{id}/approve", post(cases::approve_typical)),
-        (Method::POST, "/typical-cases/{id}/return", post(cases::return_typical)),
-        (Method::POST, "/integrity-cases", post(integrity_cases::create)),
-        (Method::GET, "/integrity-cases", get(integrity_cases::list)),
-        (Method::GET, "/integrity-cases/{id}", get(integrity_cases::detail)),
-        (Method::GET, "/integrity-cases/{id}/download", get(integrity_cases::download)),
-        (Method::POST, "/integrity-cases/{id}/dispatch", post(integrity_cases::dispatch)),
-        (Method::POST, "/integrity-cases/{id}/forward", post(integrity_cases::forward)),
-        (Method::POST, "/integrity-cases/{id}/return-to-superior", post(integrity_cases::return_to_superior)),
-        (Method::PUT, "/integrity-cases/{id}/result", put(integrity_cases::save_result)),
-        (Method::POST, "/integrity-cases/{id}/submit", post(integrity_cases::submit)),
-        (Method::POST, "/integrity-cases/{id}/approve", post(integrity_cases::approve)),
-        (Method::POST, "/integrity-cases/{id}/return", post(integrity_cases::return_for_changes)),
-    ]
+/// Who may call a route ([`crate::routes`] lists every route with its access).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: no token, no session (registering for a course, a receipt, seats left,
+    /// the signed upload and download links, public pages and forms).
+    Public,
+    /// A bearer token (the JSON API). In AWS, API Gateway's JWT authorizer checks it
+    /// before the function runs; the handler's [`Caller`] checks it again.
+    Token,
+    /// A signed-in visitor: the session cookie (pages and their forms), checked by the
+    /// page's [`crate::web::session::SignedIn`] or by the API call the form makes.
+    Session,
 }
 
-/// `(method, path)` of every endpoint, in [`routes`] order.
+/// One endpoint of the JSON API: method, path (axum and OpenAPI share the `{param}`
+/// syntax), who may call it, handler.
+pub struct ApiRoute {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    pub handler: MethodRouter<AppState>,
+}
+
+impl ApiRoute {
+    /// An endpoint that needs a bearer token.
+    pub fn token(method: Method, path: &'static str, handler: MethodRouter<AppState>) -> ApiRoute {
+        ApiRoute { method, path, access: Access::Token, handler }
+    }
+
+    /// An endpoint anyone may call.
+    pub fn public(method: Method, path: &'static str, handler: MethodRouter<AppState>) -> ApiRoute {
+        ApiRoute { method, path, access: Access::Public, handler }
+    }
+}
+
+/// `(method, path)` of every endpoint of the JSON API, in [`crate::routes::api`] order.
 pub fn route_table() -> Vec<(Method, &'static str)> {
-    routes().into_iter().map(|(m, p, _)| (m, p)).collect()
+    crate::routes::api().into_iter().map(|r| (r.method, r.path)).collect()
 }
 
 async fn not_found(lang: Lang) -> ApiError {
@@ -194,7 +170,7 @@ async fn method_not_allowed(lang: Lang) -> ApiError {
 /// `x-request-id`), and a tracing span per request carrying that id.
 pub fn router(state: AppState) -> Router {
     let mut by_path: Vec<(&'static str, MethodRouter<AppState>)> = Vec::new();
-    for (_, path, handler) in routes() {
+    for ApiRoute { path, handler, .. } in crate::routes::api() {
         match by_path.iter_mut().find(|(p, _)| *p == path) {
             Some((_, existing)) => *existing = std::mem::take(existing).merge(handler),
             None => by_path.push((path, handler)),

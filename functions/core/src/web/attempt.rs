@@ -1,7 +1,8 @@
 //! A refused submission, kept so the page it redirects to can show the form again
 //! with the errors and with what was typed (post/redirect/get: a reload does not post
-//! twice). Kept in the store for an hour under a random token, then ignored; the
-//! token is the only way to it, like a receipt code.
+//! twice). Kept in the store for an hour under a random token, then ignored; only
+//! the visitor who posted it — the same sign-in, or the same browser — is shown it:
+//! a link to it sent to someone else shows nothing.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -12,6 +13,11 @@ const KEEP_FOR_SECONDS: i64 = 3600;
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 pub struct Attempt {
+    /// Who posted it ([`super::Visitor::owner_id`]).
+    pub owner: String,
+    /// The address it was posted to (a form route), for the generic page that shows
+    /// it again to post the same way.
+    pub posted_to: String,
     /// The form's schema id, when the form has one.
     pub form: Option<String>,
     /// The part of a multi-part form the page showed.
@@ -22,7 +28,7 @@ pub struct Attempt {
     pub errors: Vec<(String, String)>,
     /// The API's sentence about the refusal.
     pub message: String,
-    /// The page's own controls (`_to`, `_next`, `_title` …), to post the same way again.
+    /// The page's own controls (`_version`, `_idem`, `_action`, `_title` …), to post the same way again.
     pub controls: Vec<(String, String)>,
     pub expires: i64,
 }
@@ -56,12 +62,13 @@ pub async fn save(store: &SharedStore, mut attempt: Attempt) -> Option<String> {
     }
 }
 
-/// The attempt behind a token, unless unknown or expired.
-pub async fn load(store: &SharedStore, token: &str) -> Option<Attempt> {
+/// The attempt behind a token, unless unknown, expired or someone else's.
+pub async fn load(store: &SharedStore, token: &str, visitor: &super::Visitor) -> Option<Attempt> {
     if token.is_empty() || token.len() > 40 || !token.chars().all(|c| c.is_ascii_alphanumeric()) {
         return None;
     }
     let item = store.get(&key(token)).await.ok()??;
     let attempt: Attempt = serde_json::from_value(item.data).ok()?;
-    (attempt.expires > jiff::Timestamp::now().as_second()).then_some(attempt)
+    let mine = visitor.owner_id().is_some_and(|owner| owner == attempt.owner);
+    (mine && attempt.expires > jiff::Timestamp::now().as_second()).then_some(attempt)
 }

@@ -1,5 +1,5 @@
 //! The signed-in home (工作台: what this role can do) and the review queue (what
-//! waits for this role), gathered from each workflow's pages.
+//! waits for this role), gathered from each workflow's pages by [`crate::routes`].
 
 use axum::extract::State;
 use axum::response::Response;
@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::session::{SignedIn, Visitor};
-use super::{WebState, cases, page_url, pages, plans, registrations, reports};
+use super::{WebState, page_url, pages};
 use crate::http::Role;
 
 /// One thing to do from the home page.
@@ -63,10 +63,6 @@ pub async fn home(visitor: Visitor) -> Response {
 
 /// `GET /web/review` — everything waiting for the visitor's decision.
 pub async fn review(State(web): State<WebState>, SignedIn(visitor): SignedIn) -> Response {
-    let mut queues = Vec::new();
-    queues.extend(reports::queue(&web, &visitor).await);
-    queues.extend(registrations::queue(&web, &visitor).await);
-    queues.extend(cases::queue(&web, &visitor).await);
-    queues.extend(plans::queue(&web, &visitor).await);
+    let queues = crate::routes::review_queues(&web, &visitor).await;
     pages::render(&visitor, "review.html", json!({ "title": "待我审核", "queues": queues }))
 }

@@ -1,20 +1,18 @@
-//! Where every form of the site posts: the posted fields → the API's JSON → one API
-//! call → a redirect. The form says what to call with hidden controls:
+//! What every form post does, whichever form: the posted fields → the API's JSON →
+//! the one API call its [`FormRoute`] names → a redirect. The route decides the call,
+//! the next page and the page for errors; of what a form posts, only these hidden
+//! controls are read, and none of them chooses an action or a page:
 //!
 //! | control | meaning |
 //! | --- | --- |
-//! | `_to` | the API call, `METHOD /path` (`POST /registrations`) |
-//! | `_next` | the page after success; `{name}` is replaced by that field of the API's answer |
-//! | `_back` | the page that shows the form again with errors (gets `?attempt=…`); default `/web/form/{attempt}` |
-//! | `_form`, `_part` | the schema (and the part) the fields belong to |
 //! | `_version` | the version the page was drawn from, sent as the number `version` |
-//! | `_wrap` | `values`: send `{"version": …, "values": {…}}` instead of the fields |
 //! | `_idem` | idempotency key, fixed when the page was drawn, so a double click registers once |
+//! | `_action` | which of a page's forms this was, so a refusal is drawn in it again |
 //! | `_title`, `_return` | heading and "back to" link of the generic refused-form page |
 //!
-//! A button can pick other controls: `name=_step value=save` makes `_to.save` and
-//! `_next.save` win over `_to` and `_next`. Files of a multipart post are stored first
-//! (upload ticket, then the local upload route) and go in as their records.
+//! Files of a multipart post are stored first (upload ticket, then the local upload
+//! route) and go in as their records. A refused post is kept as an [`Attempt`] for
+//! the visitor who made it, and only for them.
 //!
 //! With `Accept: application/json` (the page's script) the answer is JSON instead of a
 //! redirect: the API's own refusal, or `{"redirect": next}`.
@@ -26,6 +24,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::{Map, Value, json};
 
 use super::attempt::{self, Attempt};
+use super::form_route::{FormAccess, FormRoute, Params};
 use super::pages::{local_path, message_status};
 use super::session::Visitor;
 use super::{WebState, page_url};
@@ -34,11 +33,13 @@ use crate::http::limit::ClientAddr;
 /// The largest post without files.
 const FIELDS_LIMIT: usize = 256 * 1024;
 
-/// `POST /web/submit`.
+/// `POST /web{route.path}`: one form post, as `route` says.
 pub async fn submit(
+    route: &FormRoute,
     State(web): State<WebState>,
     visitor: Visitor,
     ClientAddr(addr): ClientAddr,
+    Path(params): Path<Params>,
     headers: HeaderMap,
     request: Request,
 ) -> Response {
@@ -50,7 +51,7 @@ pub async fn submit(
             message_status(&visitor, status, "无法提交", message)
         }
     };
-    if visitor.token.is_none() {
+    if visitor.token.is_none() && route.access == FormAccess::Public {
         if let Err(e) = web.app.rate_limit.check(addr, visitor.lang) {
             return refuse(e.status, &e.body.error);
         }
@@ -60,20 +61,14 @@ pub async fn submit(
         Err(message) => return refuse(StatusCode::BAD_REQUEST, &message),
     };
     let controls = Controls(posted.controls);
-    let step = controls.get("_step").unwrap_or("");
-    let (Some(to), next) = (controls.for_step("_to", step), controls.for_step("_next", step)) else {
-        return refuse(StatusCode::BAD_REQUEST, "表单缺少提交目标（_to），请从网站页面提交。");
-    };
-    let Some((method, path)) = api_call(to) else {
-        return refuse(StatusCode::BAD_REQUEST, "表单的提交目标（_to）应为“方法 路径”，如 POST /registrations。");
-    };
-    let schema = controls.get("_form").and_then(gazette_forms::schema);
-    let part = controls.get("_part").filter(|p| !p.is_empty());
+    let (method, path) = (route.call.0.clone(), route.call_path(&params));
+    let schema = route.form.and_then(gazette_forms::schema);
+    let part = params.iter().find(|(k, _)| k == "part").map(|(_, v)| v.as_str());
 
     let mut pairs = posted.fields;
     let mut upload_errors = Vec::new();
     for upload in posted.files {
-        match store_upload(&web, &visitor, controls.get("_form").unwrap_or(""), &upload).await {
+        match store_upload(&web, &visitor, route.form.unwrap_or(""), &upload).await {
             Ok(record) => pairs.push((upload.field, record)),
             Err(message) => upload_errors.push((upload.field, message)),
         }
@@ -85,9 +80,10 @@ pub async fn submit(
 
     let answer = if upload_errors.is_empty() {
         let version = controls.get("_version").and_then(|v| v.parse::<u64>().ok());
-        let mut body = match controls.get("_wrap") {
-            Some("values") => json!({ "version": version.unwrap_or(0), "values": values }),
-            _ => values.clone(),
+        let mut body = if route.wrap_values {
+            json!({ "version": version.unwrap_or(0), "values": values })
+        } else {
+            values.clone()
         };
         if let (Some(version), Value::Object(fields)) = (version, &mut body) {
             fields.insert("version".into(), json!(version));
@@ -100,8 +96,7 @@ pub async fn submit(
 
     match answer {
         Some(answer) if answer.is_success() => {
-            let next = fill(next.unwrap_or("/"), &answer.body);
-            let next = local_path(&next).unwrap_or_else(|| "/".into());
+            let next = local_path(&route.next_page(&params, &answer.body)).unwrap_or_else(|| page_url("/"));
             if wants_json {
                 Json(json!({ "redirect": next, "result": answer.body })).into_response()
             } else {
@@ -110,11 +105,7 @@ pub async fn submit(
         }
         Some(answer) if answer.status == StatusCode::UNAUTHORIZED && !wants_json => {
             // Back to the form's page after signing in, not to this POST-only address.
-            let page = controls
-                .get("_back")
-                .and_then(local_path)
-                .or_else(|| referer_path(&headers))
-                .unwrap_or_else(|| page_url("/"));
+            let page = route.form_page(&params).or_else(|| referer_path(&headers)).unwrap_or_else(|| page_url("/"));
             Visitor { here: page, ..visitor }.sign_in_redirect()
         }
         Some(answer) if wants_json => (answer.status, Json(answer.body)).into_response(),
@@ -132,7 +123,10 @@ pub async fn submit(
                 return (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({ "error": message, "fields": fields })))
                     .into_response();
             }
+            let (owner, new_browser) = visitor.owner();
             let attempt = Attempt {
+                owner,
+                posted_to: visitor.here.clone(),
                 form: schema.map(|s| s.id().to_string()),
                 part: part.map(str::to_owned),
                 values,
@@ -144,11 +138,11 @@ pub async fn submit(
             let Some(token) = attempt::save(&web.app.store, attempt).await else {
                 return refuse(StatusCode::SERVICE_UNAVAILABLE, "暂时无法保存您填写的内容，请返回上一页重试。");
             };
-            let back = match controls.get("_back").and_then(local_path) {
-                Some(back) => format!("{back}{}attempt={token}", if back.contains('?') { '&' } else { '?' }),
-                None => page_url(&format!("/form/{token}")),
-            };
-            Redirect::to(&back).into_response()
+            let mut response = Redirect::to(&route.back_page(&params, &token)).into_response();
+            if let Some(cookie) = new_browser {
+                response.headers_mut().append(header::SET_COOKIE, cookie);
+            }
+            response
         }
     }
 }
@@ -195,44 +189,6 @@ impl Controls {
     fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
-
-    /// `name.step` when the pressed button chose a step and the form has one, else `name`.
-    fn for_step(&self, name: &str, step: &str) -> Option<&str> {
-        if !step.is_empty() {
-            if let Some(v) = self.get(&format!("{name}.{step}")) {
-                return Some(v);
-            }
-        }
-        self.get(name)
-    }
-}
-
-/// `POST /registrations` → (POST, `/registrations`). Only API paths: no scheme, no host.
-fn api_call(to: &str) -> Option<(Method, String)> {
-    let (method, path) = to.trim().split_once(' ')?;
-    let method = match method {
-        "POST" => Method::POST,
-        "PUT" => Method::PUT,
-        _ => return None,
-    };
-    let path = local_path(path.trim())?;
-    Some((method, path))
-}
-
-/// `next` with `{name}` replaced by the answer's `name` (strings and numbers only).
-fn fill(next: &str, answer: &Value) -> String {
-    let mut out = next.to_string();
-    if let Value::Object(fields) = answer {
-        for (name, value) in fields {
-            let text = match value {
-                Value::String(s) => s.clone(),
-                Value::Number(n) => n.to_string(),
-                _ => continue,
-            };
-            out = out.replace(&format!("{{{name}}}"), &text);
-        }
-    }
-    out
 }
 
 struct Posted {
@@ -342,26 +298,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_api_paths_with_post_or_put_can_be_called() {
-        assert_eq!(api_call("POST /registrations"), Some((Method::POST, "/registrations".into())));
-        assert_eq!(api_call("PUT /reports/u/p/2023-05").map(|c| c.0), Some(Method::PUT));
-        for bad in ["DELETE /x", "POST https://evil.example/", "POST //evil.example/x", "/registrations", ""] {
-            assert_eq!(api_call(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
     fn a_file_in_a_group_row_is_ticketed_for_its_column() {
         assert_eq!(column_path("projects[0].plan_document"), "projects.plan_document");
         assert_eq!(column_path("attachments"), "attachments");
-    }
-
-    #[test]
-    fn next_is_filled_from_the_answer() {
-        let answer = json!({"receipt": "ABC", "version": 3, "nested": {"x": 1}});
-        assert_eq!(
-            fill("/api/web/receipt/{receipt}?v={version}&n={nested}", &answer),
-            "/api/web/receipt/ABC?v=3&n={nested}"
-        );
     }
 }

@@ -1,69 +1,120 @@
 //! The site's dynamic pages: what the functions serve as HTML, under `/web/`, for
-//! people using the site without a script and for everything behind sign-in.
+//! people using the site without a script and for everything behind sign-in. Each
+//! workflow draws its own pages (`workflows/<name>/pages.rs`); this module is what
+//! they share.
 //!
 //! Every page is a view over the JSON API of [`crate::http`]: a page asks the API
 //! (in-process, through the same router, carrying the visitor's session as a bearer
-//! token) and renders the answer; every form posts to [`gateway`], which turns the
-//! posted fields into the API's JSON, calls the API and redirects — to the next page
-//! on success, or back to the form with the errors and what was typed. So the rules,
-//! the permissions and the wording of errors live in one place, whichever way a
-//! person comes in.
+//! token) and renders the answer. Every form posts to a [`form_route::FormRoute`]
+//! declared by its workflow: the route names the API call and the next page, the
+//! [`gateway`] turns the posted fields into the API's JSON, calls the API and
+//! redirects — to the next page on success, or back to the form with the errors and
+//! what was typed. So the rules, the permissions and the wording of errors live in
+//! one place, whichever way a person comes in.
 //!
-//! - `gateway.rs` — plain POST (urlencoded or multipart) → API call → redirect;
-//!   `/web/check/{form}` for checks as you type;
-//! - `attempt.rs` — a refused submission kept for the page that shows it again;
+//! - `form_route.rs` — where a form posts and what the post does;
+//! - `gateway.rs` — a form post → API call → redirect; `/web/check/{form}` for checks as you type;
+//! - `attempt.rs` — a refused submission kept for the visitor who made it;
 //! - `session.rs` — the visitor: language, session cookie, sign-in with development tokens;
-//! - `pages.rs` — the page templates (`functions/core/templates/`);
+//! - `pages.rs` — rendering the page templates (each beside its workflow);
 //! - `public.rs` — pages anyone may see: a refused form, a registration receipt;
-//! - `desk.rs` — the signed-in home and review queues;
-//! - `reports.rs`, `registrations.rs`, `plans.rs`, `cases/` — the pages of each workflow.
+//! - `desk.rs` — the signed-in home and review queues.
 
-mod attempt;
-mod cases;
-mod desk;
-mod gateway;
-mod pages;
-mod plans;
-mod public;
-mod registrations;
-mod reports;
-mod session;
+pub mod attempt;
+pub mod desk;
+pub mod form_route;
+pub mod gateway;
+pub mod pages;
+pub mod public;
+pub mod session;
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::FromRef;
 use axum::http::{Method, Request, StatusCode, header};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use serde_json::Value;
 use tower::ServiceExt;
 
 pub use session::Visitor;
 
-use crate::http::{AppState, AuthConfig, ErrorBody, router as api_router};
+use crate::http::{Access, AppState, AuthConfig, ErrorBody, router as api_router};
 
 /// Where the functions are mounted on the site: `gazette serve` nests them here, and
 /// in AWS CloudFront sends this path to the HTTP API. Pages link with it.
 pub const MOUNT: &str = "/api";
 
-/// The API router with the pages: `/web/…` here, everything else the API.
+/// One page (or a post that is no workflow's form: sign-in, checks as you type) under
+/// `/web`: method, path, who may see it, handler.
+pub struct PageRoute {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    pub handler: MethodRouter<WebState>,
+}
+
+impl PageRoute {
+    /// A page for signed-in visitors; anyone else is sent to sign in.
+    pub fn signed_in(path: &'static str, handler: MethodRouter<WebState>) -> PageRoute {
+        PageRoute { method: Method::GET, path, access: Access::Session, handler }
+    }
+
+    /// A page anyone may see.
+    pub fn public(path: &'static str, handler: MethodRouter<WebState>) -> PageRoute {
+        PageRoute { method: Method::GET, path, access: Access::Public, handler }
+    }
+
+    /// A post anyone may make that is no workflow's form.
+    pub fn public_post(path: &'static str, handler: MethodRouter<WebState>) -> PageRoute {
+        PageRoute { method: Method::POST, path, access: Access::Public, handler }
+    }
+}
+
+/// The pages that belong to no workflow: sign-in, the desk, the review queue, a
+/// refused form again, a registration receipt, the checks as you type.
+pub fn shared_pages() -> Vec<PageRoute> {
+    vec![
+        PageRoute::signed_in("/", get(desk::home)),
+        PageRoute::signed_in("/review", get(desk::review)),
+        PageRoute::public("/sign-in", get(session::sign_in_page)),
+        PageRoute::public_post("/sign-in", post(session::sign_in)),
+        PageRoute::public_post("/sign-out", post(session::sign_out)),
+        PageRoute::public("/form/{attempt}", get(public::refused_form)),
+        PageRoute::public("/receipt/{code}", get(public::receipt)),
+        PageRoute::public_post("/check/{form}", post(gateway::check)),
+    ]
+}
+
+/// The API router with the pages and form routes of [`crate::routes`]: `/web/…`
+/// here, everything else the API.
 pub fn router(state: AppState) -> Router {
     let api = api_router(state.clone());
     let web = WebState { app: state, api: api.clone() };
-    let pages = Router::new()
-        .route("/submit", post(gateway::submit))
-        .route("/check/{form}", post(gateway::check))
-        .route("/form/{attempt}", get(public::refused_form))
-        .route("/receipt/{code}", get(public::receipt))
-        .route("/sign-in", get(session::sign_in_page).post(session::sign_in))
-        .route("/sign-out", post(session::sign_out))
-        .route("/", get(desk::home))
-        .route("/review", get(desk::review))
-        .merge(reports::routes())
-        .merge(registrations::routes())
-        .merge(cases::routes())
-        .merge(plans::routes())
-        .fallback(public::not_found)
-        .with_state(web.clone());
+    let mut by_path: Vec<(&'static str, MethodRouter<WebState>)> = Vec::new();
+    let mut add =
+        |path: &'static str, handler: MethodRouter<WebState>| match by_path.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, existing)) => *existing = std::mem::take(existing).merge(handler),
+            None => by_path.push((path, handler)),
+        };
+    for page in crate::routes::pages() {
+        add(page.path, page.handler);
+    }
+    for form in crate::routes::forms() {
+        let form = std::sync::Arc::new(form);
+        let path = form.path;
+        add(
+            path,
+            post(move |state, visitor, addr, params, headers, request| {
+                let form = form.clone();
+                async move { gateway::submit(&form, state, visitor, addr, params, headers, request).await }
+            }),
+        );
+    }
+    let mut pages = Router::new();
+    for (path, handler) in by_path {
+        pages = pages.route(path, handler);
+    }
+    let pages = pages.fallback(public::not_found).with_state(web.clone());
     // A nested "/" answers `/web` only; the desk is linked as `/web/` too.
     let desk_home = Router::new().route("/web/", get(desk::home)).with_state(web);
     Router::new().nest("/web", pages).merge(desk_home).fallback_service(api)

@@ -13,32 +13,34 @@ use crate::http::Role;
 use super::session::Visitor;
 use super::{Answer, MOUNT, page_url};
 
+/// `name => file`: the template `name`, read at compile time from `src/<file>`.
 macro_rules! templates {
-    ($($name:literal),* $(,)?) => {
-        [$(($name, include_str!(concat!("../../templates/", $name)))),*]
+    ($($name:literal => $file:literal),* $(,)?) => {
+        [$(($name, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/src/", $file)))),*]
     };
 }
 
+/// Every page template, beside the code that renders it.
 static TEMPLATES: LazyLock<tera::Tera> = LazyLock::new(|| {
     let mut tera = tera::Tera::default();
     tera.add_raw_templates(templates![
-        "layout.html",
-        "message.html",
-        "sign_in.html",
-        "form_page.html",
-        "receipt.html",
-        "desk.html",
-        "review.html",
-        "reports.html",
-        "report.html",
-        "report_part.html",
-        "registrations.html",
-        "cases.html",
-        "case_macros.html",
-        "case.html",
-        "integrity_case.html",
-        "integrity_cases.html",
-        "plans.html",
+        "layout.html" => "web/templates/layout.html",
+        "message.html" => "web/templates/message.html",
+        "sign_in.html" => "web/templates/sign_in.html",
+        "form_page.html" => "web/templates/form_page.html",
+        "desk.html" => "web/templates/desk.html",
+        "review.html" => "web/templates/review.html",
+        "receipt.html" => "workflows/registration/receipt.html",
+        "registrations.html" => "workflows/registration/registrations.html",
+        "reports.html" => "workflows/monthly_report/reports.html",
+        "report.html" => "workflows/monthly_report/report.html",
+        "report_part.html" => "workflows/monthly_report/report_part.html",
+        "plans.html" => "workflows/training_plan/plans.html",
+        "case_macros.html" => "casework/case_macros.html",
+        "cases.html" => "workflows/typical_case/cases.html",
+        "case.html" => "workflows/typical_case/case.html",
+        "integrity_cases.html" => "workflows/integrity_case/integrity_cases.html",
+        "integrity_case.html" => "workflows/integrity_case/integrity_case.html",
     ])
     .unwrap_or_else(|e| panic!("page templates do not parse: {e:?}"));
     tera
@@ -127,7 +129,7 @@ pub fn text(v: &Value) -> Option<String> {
 /// Adds the Chinese names of each step's action and role, for the timeline.
 pub fn label_history(history: &mut Value) {
     for step in history.as_array_mut().into_iter().flatten() {
-        if let Ok(action) = serde_json::from_value::<crate::domain::review::Action>(step["action"].clone()) {
+        if let Ok(action) = serde_json::from_value::<crate::lifecycle::review::Action>(step["action"].clone()) {
             step["action_label"] = json!(action.label_zh());
         }
         if let Some(role) = step["role"].as_str().and_then(Role::parse) {

@@ -6,25 +6,25 @@ use axum::response::Response;
 use gazette_forms::{FormRequest, render_form};
 use serde_json::json;
 
+use super::WebState;
 use super::attempt::{self, Attempt};
 use super::pages::{self, refusal};
 use super::session::Visitor;
-use super::{WebState, page_url};
 
 /// The form of an attempt, filled in as it was posted and with its errors, posting
 /// the same way again. Pages that draw their own forms call this with their schema.
 pub fn form_html(attempt: &Attempt, schema: &gazette_forms::Schema, lang: gazette_forms::Lang, submit: &str) -> String {
-    let hidden: Vec<(String, String)> = attempt.controls.iter().filter(|(k, _)| k != "_step").cloned().collect();
+    let hidden: Vec<(String, String)> = attempt.controls.clone();
     let errors = attempt.field_errors();
     render_form(&FormRequest {
         schema,
         lang,
-        action: &page_url("/submit"),
+        action: &attempt.posted_to,
         hidden,
         part: attempt.part.as_deref(),
         values: &attempt.values,
         errors: &errors,
-        buttons: vec![(String::new(), String::new(), submit.to_string())],
+        buttons: vec![gazette_forms::Button::submit(submit)],
         novalidate: false,
         part_url: None,
     })
@@ -32,12 +32,12 @@ pub fn form_html(attempt: &Attempt, schema: &gazette_forms::Schema, lang: gazett
 
 /// `GET /web/form/{attempt}` — a refused form, again.
 pub async fn refused_form(State(web): State<WebState>, visitor: Visitor, Path(token): Path<String>) -> Response {
-    let Some(attempt) = attempt::load(&web.app.store, &token).await else {
+    let Some(attempt) = attempt::load(&web.app.store, &token, &visitor).await else {
         return pages::message_status(
             &visitor,
             StatusCode::NOT_FOUND,
             "内容已过期",
-            "这次填写的内容已不再保留（保留一小时）。请回到原页面重新填写。",
+            "这次填写的内容已不再保留（保留一小时，且只向填写人本人显示）。请回到原页面重新填写。",
         );
     };
     let schema = attempt.form.as_deref().and_then(gazette_forms::schema);

@@ -18,6 +18,9 @@ use super::{WebState, page_url, query_value};
 use crate::http::auth::{SESSION_COOKIE, cookie};
 use crate::http::{AuthConfig, Claims, Lang, Role, mint_dev_token};
 
+/// The cookie naming a browser that is not signed in (for its refused forms only).
+const BROWSER_COOKIE: &str = "gazette_browser";
+
 /// How long a sign-in lasts.
 const SESSION_LENGTH: Duration = Duration::from_secs(12 * 3600);
 
@@ -30,6 +33,9 @@ pub struct Visitor {
     pub claims: Option<Claims>,
     /// The path and query of the page asked for (where to come back after signing in).
     pub here: String,
+    /// This browser's random id (the `gazette_browser` cookie), when it has one: what
+    /// a refused form of a visitor who is not signed in is kept for.
+    pub browser: Option<String>,
 }
 
 impl Visitor {
@@ -50,6 +56,28 @@ impl Visitor {
 
     pub fn region(&self) -> Option<&str> {
         self.claims.as_ref().and_then(|c| c.region.as_deref())
+    }
+
+    /// Who a refused form is kept for: this sign-in (a digest of the session token),
+    /// or else this browser. `None` when the visitor has neither yet.
+    pub fn owner_id(&self) -> Option<String> {
+        use sha2::{Digest, Sha256};
+        match (&self.token, &self.browser) {
+            (Some(token), _) => Some(format!("session:{:x}", Sha256::digest(token.as_bytes()))),
+            (None, Some(browser)) => Some(format!("browser:{browser}")),
+            (None, None) => None,
+        }
+    }
+
+    /// [`Visitor::owner_id`], giving the browser an id first when it has none: the
+    /// owner, and the cookie to set.
+    pub fn owner(&self) -> (String, Option<HeaderValue>) {
+        if let Some(owner) = self.owner_id() {
+            return (owner, None);
+        }
+        let browser = ulid::Ulid::from(rand::random::<u128>()).to_string();
+        let cookie = format!("{BROWSER_COOKIE}={browser}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600");
+        (format!("browser:{browser}"), HeaderValue::from_str(&cookie).ok())
     }
 
     /// The sign-in page, coming back here afterwards.
@@ -79,7 +107,9 @@ where
         };
         // The pages are written in Chinese, like the documents; the API's messages
         // on them must be too, whatever language the browser prefers.
-        Ok(Visitor { lang: Lang::Zh, token: token.filter(|_| claims.is_some()), claims, here })
+        let browser =
+            cookie(parts, BROWSER_COOKIE).filter(|b| b.len() <= 40 && b.chars().all(|c| c.is_ascii_alphanumeric()));
+        Ok(Visitor { lang: Lang::Zh, token: token.filter(|_| claims.is_some()), claims, here, browser })
     }
 }
 

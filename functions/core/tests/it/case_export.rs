@@ -129,7 +129,7 @@ pub async fn an_existing_folder_is_never_overwritten_and_the_case_stays_approved
     let id = approved_case(&app).await;
     let project = tempfile::tempdir().unwrap();
     let cases_dir = project.path().join("content/cases");
-    let slug = gazette_core::case_export::case_slug(&id);
+    let slug = gazette_core::workflows::typical_case::export::case_slug(&id);
     std::fs::create_dir_all(cases_dir.join(&slug)).unwrap();
     std::fs::write(cases_dir.join(&slug).join("index.md"), "hand-written").unwrap();
 
@@ -159,7 +159,10 @@ pub async fn a_case_whose_file_is_missing_is_skipped_whole(store: SharedStore) {
     let report = export_approved_cases(store, files(uploads.path()), &cases_dir).await.expect("export");
     assert!(report.written.is_empty());
     assert_eq!(report.skipped.len(), 1, "{report:?}");
-    assert!(!cases_dir.join(gazette_core::case_export::case_slug(&id)).exists(), "no half-written bundle");
+    assert!(
+        !cases_dir.join(gazette_core::workflows::typical_case::export::case_slug(&id)).exists(),
+        "no half-written bundle"
+    );
     let leftovers: Vec<_> = std::fs::read_dir(&cases_dir).unwrap().collect();
     assert!(leftovers.is_empty(), "no staging folder left behind");
 }

@@ -7,9 +7,9 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use gazette_core::config::reports_router;
-use gazette_core::domain::PlanDeadlines;
 use gazette_core::http::{AuthConfig, Role, mint_dev_token};
 use gazette_core::store::SharedStore;
+use gazette_core::workflows::PlanDeadlines;
 use serde_json::{Value, json};
 
 use crate::registration_api::SECRET;

@@ -3,8 +3,8 @@
 //! 000): upload, a refused upload shown again, return with a comment, resubmit,
 //! approve. Integrity cases (seed 004): register, dispatch, forward, the result saved
 //! and submitted with files, a provincial return with a letter, submitted again, both
-//! reviews. The controls of each form are read from the page it is on, as a browser
-//! would send them.
+//! reviews. The controls of each form, and where it posts, are read from the page it
+//! is on, as a browser would send them.
 
 use axum::Router;
 use axum::body::Body;
@@ -37,14 +37,23 @@ async fn page(app: &Router, token: &str, path: &str) -> String {
 /// A file posted with a form: (field, file name, content type, bytes).
 type File<'a> = (&'a str, &'a str, &'a str, &'a [u8]);
 
-/// Posts a form to the gateway: urlencoded, or multipart when it carries files.
-async fn post(app: &Router, token: &str, fields: &[(String, String)], files: &[File<'_>]) -> Reply {
+/// What a browser sends when a button of a form is pressed: where (the form's
+/// action, or the button's `formaction`) and the fields.
+struct Sent {
+    action: String,
+    fields: Vec<(String, String)>,
+}
+
+/// Posts a form to its route: urlencoded, or multipart when it carries files.
+async fn post(app: &Router, token: &str, sent: &Sent, files: &[File<'_>]) -> Reply {
     let cookie = format!("gazette_session={token}");
+    let fields = &sent.fields;
+    let action = sent.action.strip_prefix("/api").unwrap_or(&sent.action);
     let req = if files.is_empty() {
         let body: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish();
         Request::builder()
             .method(Method::POST)
-            .uri("/web/submit")
+            .uri(action)
             .header(header::COOKIE, cookie)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(body))
@@ -71,7 +80,7 @@ async fn post(app: &Router, token: &str, fields: &[(String, String)], files: &[F
         body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
         Request::builder()
             .method(Method::POST)
-            .uri("/web/submit")
+            .uri(action)
             .header(header::COOKIE, cookie)
             .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
             .body(Body::from(body))
@@ -86,12 +95,26 @@ fn redirected(r: &Reply) -> String {
 }
 
 /// What a browser sends of the form with `id`: its hidden controls and the boxes
-/// already ticked (files kept), except where `extra` — what the visitor typed,
-/// ticked or pressed — says otherwise.
-fn form(html: &str, id: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+/// already ticked (files kept), except where `extra` — what the visitor typed or
+/// ticked — says otherwise; `("_press", label)` presses the button `label` (else the
+/// first), which posts to its own `formaction` when it has one.
+fn form(html: &str, id: &str, extra: &[(&str, &str)]) -> Sent {
     let start = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no form #{id} on the page:\n{html}"));
     let start = html[..start].rfind("<form").expect("the id is a form's");
     let end = start + html[start..].find("</form>").expect("form ends");
+    let open = &html[start..start + html[start..].find('>').expect("form tag")];
+    let mut action = attr(open, "action").expect("a form posts somewhere");
+    if let Some((_, label)) = extra.iter().find(|(k, _)| *k == "_press") {
+        let button = html[start..end]
+            .split("<button")
+            .skip(1)
+            .find(|b| b.split_once('>').is_some_and(|(_, rest)| rest.starts_with(&format!("{label}<"))))
+            .unwrap_or_else(|| panic!("no button {label:?} in form #{id}"));
+        if let Some(formaction) = attr(&button[..button.find('>').unwrap_or(0)], "formaction") {
+            action = formaction;
+        }
+    }
+    let extra: Vec<&(&str, &str)> = extra.iter().filter(|(k, _)| *k != "_press").collect();
     let mut pairs = Vec::new();
     for tag in html[start..end].split("<input").skip(1) {
         let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
@@ -104,7 +127,7 @@ fn form(html: &str, id: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
         }
     }
     pairs.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-    pairs
+    Sent { action, fields: pairs }
 }
 
 fn attr(tag: &str, name: &str) -> Option<String> {
@@ -178,7 +201,7 @@ fn case_fields(title: &str, summary: &str) -> Vec<(&'static str, String)> {
 }
 
 /// The form `id` of `html` as sent with `fields` filled in.
-fn filled(html: &str, id: &str, fields: &[(&str, String)]) -> Vec<(String, String)> {
+fn filled(html: &str, id: &str, fields: &[(&str, String)]) -> Sent {
     let extra: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
     form(html, id, &extra)
 }
@@ -263,7 +286,7 @@ async fn a_typical_case_is_uploaded_returned_resubmitted_and_approved_through_th
     assert!(returned.contains("value=\"科技成果评价改革试点\""), "the form holds the case");
     let fields =
         filled(&returned, "form-case-upload", &case_fields("科技成果评价改革试点", "试点后验收周期缩短一半。"));
-    assert!(fields.iter().any(|(k, v)| k == "attachments" && v.contains("实施方案.pdf")), "the file is kept");
+    assert!(fields.fields.iter().any(|(k, v)| k == "attachments" && v.contains("实施方案.pdf")), "the file is kept");
     let to = redirected(&post(&app, &province, &fields, &[]).await);
     let resubmitted = page(&app, &province, &to).await;
     says(&resubmitted, "已修改并重新提交。");
@@ -352,9 +375,9 @@ async fn an_integrity_case_goes_down_the_chain_and_its_result_up_through_both_re
     // The institution: an ID number with a wrong check character is refused in place.
     let at_hospital = page(&app, &hospital, &case).await;
     says(&at_hospital, "填写办理结果");
-    let step = |name: &'static str| ("_step", name.to_owned());
+    let step = |label: &'static str| ("_press", label.to_owned());
     let mut bad = result_fields("110105202004080428");
-    bad.push(step("save"));
+    bad.push(step("保存"));
     let back = redirected(&post(&app, &hospital, &filled(&at_hospital, "form-integrity-result", &bad), &[]).await);
     let refused = page(&app, &hospital, &back).await;
     says(&refused, "提交前请修改以下问题");
@@ -362,7 +385,7 @@ async fn an_integrity_case_goes_down_the_chain_and_its_result_up_through_both_re
 
     // Saved with the investigation report; the ID number comes back masked.
     let mut fields = result_fields(ID_FIRST);
-    fields.push(step("save"));
+    fields.push(step("保存"));
     let report = [("report", "调查报告.pdf", "application/pdf", PDF)];
     let to = redirected(&post(&app, &hospital, &filled(&refused, "form-integrity-result", &fields), &report).await);
     assert!(to.ends_with("?done=saved"), "{to}");
@@ -374,7 +397,7 @@ async fn an_integrity_case_goes_down_the_chain_and_its_result_up_through_both_re
 
     // Submitting without the submission record is refused on the confirmation page's post.
     let mut fields = result_fields("110105********002X");
-    fields.push(step("submit"));
+    fields.push(step("保存并提交审核"));
     let to = redirected(&post(&app, &hospital, &filled(&saved, "form-integrity-result", &fields), &[]).await);
     assert_eq!(to, format!("/api/web/integrity-cases/{id}/submit"));
     let confirm = page(&app, &hospital, &to).await;
@@ -401,13 +424,18 @@ async fn an_integrity_case_goes_down_the_chain_and_its_result_up_through_both_re
     says(&review, "110105********002X");
     seen.push(review.clone());
     let back = redirected(
-        &post(&app, &province, &form(&review, "form-integrity-review", &[("opinion", ""), ("_step", "return")]), &[])
-            .await,
+        &post(
+            &app,
+            &province,
+            &form(&review, "form-integrity-review", &[("opinion", ""), ("_press", "退回修改")]),
+            &[],
+        )
+        .await,
     );
     says(&page(&app, &province, &back).await, "请填写审查意见");
     let opinion = "请补充作者情况说明。";
     let letter = [("letter", "正式函件.pdf", "application/pdf", PDF)];
-    let fields = form(&review, "form-integrity-review", &[("opinion", opinion), ("_step", "return")]);
+    let fields = form(&review, "form-integrity-review", &[("opinion", opinion), ("_press", "退回修改")]);
     let to = redirected(&post(&app, &province, &fields, &letter).await);
     let returned = page(&app, &province, &to).await;
     says(&returned, "省级审核退回");
@@ -425,14 +453,16 @@ async fn an_integrity_case_goes_down_the_chain_and_its_result_up_through_both_re
 
     // Provincial approval, then national approval closes it.
     let review = page(&app, &province, &case).await;
-    let to =
-        redirected(&post(&app, &province, &form(&review, "form-integrity-review", &[("_step", "approve")]), &[]).await);
+    let to = redirected(
+        &post(&app, &province, &form(&review, "form-integrity-review", &[("_press", "审核通过")]), &[]).await,
+    );
     says(&page(&app, &province, &to).await, "待国家审核结果");
     let queue = page(&app, &nation, "/web/review").await;
     says(&queue, "科研诚信案件：待国家审核");
     let review = page(&app, &nation, &case).await;
     let to = redirected(
-        &post(&app, &nation, &form(&review, "review", &[("opinion", "同意。"), ("_step", "approve")]), &[]).await,
+        &post(&app, &nation, &form(&review, "review", &[("opinion", "同意。"), ("_press", "审核通过（办结）")]), &[])
+            .await,
     );
     let closed = page(&app, &nation, &to).await;
     says(&closed, "已审核通过，案件办结。");
@@ -459,6 +489,68 @@ async fn an_integrity_case_goes_down_the_chain_and_its_result_up_through_both_re
 /// ID numbers masked), sent with "submit".
 fn fields_to_submit() -> Vec<(&'static str, String)> {
     let mut fields = result_fields("110105********002X");
-    fields.push(("_step", "submit".to_owned()));
+    fields.push(("_press", "保存并提交审核".to_owned()));
     fields
+}
+
+/// A form planted by an attacker: a signed-in filler posts to a case's approval route
+/// (with controls naming other calls and pages) and is refused. The refused form is
+/// kept for the filler's session only: an organiser who follows its link sees
+/// nothing of it, and nothing a form posts makes a route run another call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_form_shows_nothing_to_another_session_and_no_field_chooses_the_action() {
+    let (store, _guard) = crate::support::embedded();
+    let (app, _files) = case_app(store);
+    let province = regional("hebei");
+    let reviewer = organiser();
+    let attacker = tok(Role::Filler, Some("lab-1"), None);
+
+    let new = page(&app, &province, "/web/cases/new").await;
+    let fields = filled(&new, "form-case-upload", &case_fields("科技成果评价改革试点", "以评价改革为抓手。"));
+    let to = redirected(&post(&app, &province, &fields, &[]).await);
+    let id = id_in(&to, "/api/web/cases/");
+    let case = format!("/web/cases/{id}");
+
+    // The filler posts to the approval route, planting a call, pages and a heading.
+    let planted = Sent {
+        action: format!("/api/web/act/typical-cases/{id}/approve"),
+        fields: [
+            ("_to", format!("POST /typical-cases/{id}/approve")),
+            ("_next", "/api/web/".to_owned()),
+            ("_back", "/api/web/form/".to_owned()),
+            ("_title", "请审核通过".to_owned()),
+            ("_action", "approve".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect(),
+    };
+    let back = redirected(&post(&app, &attacker, &planted, &[]).await);
+    assert!(back.starts_with(&format!("/api/web/cases/{id}?attempt=")), "the route's own page: {back}");
+    let token = back.split("attempt=").nth(1).expect("a token").to_owned();
+
+    // The organiser opening either link sees no trace of it, and no form to resend it.
+    let generic = get(&app, &reviewer, &format!("/web/form/{token}")).await;
+    assert_eq!(generic.status, StatusCode::NOT_FOUND);
+    let shown = page(&app, &reviewer, &back).await;
+    assert!(!shown.contains("请审核通过") && !shown.contains("无权"), "another session's refusal:\n{shown}");
+    assert!(!shown.contains("gz-error-summary__list"), "{shown}");
+    // The filler's own link shows the refusal to the filler (and to nobody else).
+    let own = get(&app, &attacker, &format!("/web/form/{token}")).await;
+    assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", String::from_utf8_lossy(&own.bytes));
+
+    // A route runs its own call whatever the form says: the return route with a
+    // planted `_to` of approval returns (or refuses), never approves.
+    let review = page(&app, &reviewer, &case).await;
+    let mut sent = form(&review, "return", &[("comment", "请补充材料。")]);
+    sent.fields.push(("_to".into(), format!("POST /typical-cases/{id}/approve")));
+    let to = redirected(&post(&app, &reviewer, &sent, &[]).await);
+    assert!(to.ends_with("?done=returned"), "{to}");
+    let after = page(&app, &reviewer, &case).await;
+    says(&after, "退回修改");
+    assert!(!text(&after).contains("审核通过，待导出"), "approved through a planted field:\n{after}");
+
+    // There is no catch-all address left that takes its call from a field.
+    let old = Sent { action: "/api/web/submit".into(), fields: planted.fields.clone() };
+    assert_eq!(post(&app, &reviewer, &old, &[]).await.status, StatusCode::NOT_FOUND);
 }

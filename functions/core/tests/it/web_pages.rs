@@ -1,5 +1,5 @@
 //! The site's pages as a browser without a script uses them: plain urlencoded posts to
-//! the form gateway (`/web/submit`), redirects followed by hand, the pages read as HTML.
+//! each form's route (`/web/act/…`), redirects followed by hand, the pages read as HTML.
 //! Registration with errors and again, the honeypot, the per-address limit, redirects
 //! that must stay on the site, a monthly report from the first part to approval, the
 //! organisers' registration list, and pages that need signing in.
@@ -11,10 +11,10 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{Method, Request, StatusCode, header};
-use gazette_core::domain::{Course, CourseCatalog, PlanDeadlines, system_clock};
 use gazette_core::http::limit::RateLimit;
 use gazette_core::http::{AppState, AuthConfig, Role, mint_dev_token};
 use gazette_core::store::SharedStore;
+use gazette_core::workflows::{Course, CourseCatalog, PlanDeadlines, system_clock};
 
 use crate::registration_api::SECRET;
 use crate::support::{Reply, embedded, send};
@@ -25,6 +25,8 @@ const PERIOD: &str = "2025-06";
 /// The report's pages and API path.
 const REPORT_PAGE: &str = "/api/web/reports/lab-1/p1/2025-06";
 const REPORT_API: &str = "/reports/lab-1/p1/2025-06";
+/// Where the course page's registration form posts.
+const REGISTER: &str = "/api/web/act/registrations";
 
 // ---- the router, visitors, requests ---------------------------------------------------
 
@@ -78,6 +80,23 @@ async fn page(app: &Router, site_path: &str, session: Option<&str>) -> Reply {
     send(app, b.body(Body::empty()).expect("request")).await
 }
 
+/// The browser's id a reply sets (`gazette_browser=…`), as a `Cookie` header value.
+fn browser_cookie(r: &Reply) -> String {
+    r.headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("gazette_browser="))
+        .map(|c| c.split(';').next().unwrap_or_default().to_string())
+        .unwrap_or_else(|| panic!("no browser cookie set: {:?}", r.headers))
+}
+
+/// GET a page as a browser that is not signed in but holds `cookie`.
+async fn page_in_browser(app: &Router, site_path: &str, cookie: &str) -> Reply {
+    let b = Request::builder().method(Method::GET).uri(site_path).header(header::COOKIE, cookie);
+    send(app, b.body(Body::empty()).expect("request")).await
+}
+
 /// How a browser without a script posts a form: urlencoded, in document order.
 fn urlencoded(fields: &[(String, String)]) -> String {
     let mut out = form_urlencoded::Serializer::new(String::new());
@@ -107,8 +126,20 @@ async fn post_with(app: &Router, action: &str, fields: &[(String, String)], how:
     send(app, b.body(Body::from(urlencoded(fields))).expect("request")).await
 }
 
+/// Posts the course page's registration form.
 async fn submit(app: &Router, fields: &[(String, String)], session: Option<&str>) -> Reply {
-    post_with(app, "/api/web/submit", fields, Post { session, ..PLAIN }).await
+    post_with(app, REGISTER, fields, Post { session, ..PLAIN }).await
+}
+
+/// Posts a form of a page as a browser does, with `set` typed in; `("_press", label)`
+/// presses that button, which posts to its own `formaction` when it has one.
+async fn post_form(app: &Router, form: &Form, set: &[(&str, &str)], session: Option<&str>) -> Reply {
+    let action = match set.iter().find(|(k, _)| *k == "_press") {
+        Some((_, label)) => form.button_action(label),
+        None => form.action.clone(),
+    };
+    let set: Vec<(&str, &str)> = set.iter().filter(|(k, _)| *k != "_press").copied().collect();
+    post_with(app, &action, &form.filled(&set), Post { session, ..PLAIN }).await
 }
 
 fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -148,12 +179,24 @@ fn see_other(r: &Reply) -> String {
 struct Form {
     action: String,
     controls: Vec<(String, String)>,
+    /// `(label, formaction)` of each submit button.
+    buttons: Vec<(String, Option<String>)>,
     html: String,
 }
 
 impl Form {
     fn get(&self, name: &str) -> Option<&str> {
         self.controls.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Where pressing the button `label` posts.
+    fn button_action(&self, label: &str) -> String {
+        let (_, formaction) = self
+            .buttons
+            .iter()
+            .find(|(l, _)| l == label)
+            .unwrap_or_else(|| panic!("no button {label:?}: {:?}", self.buttons));
+        formaction.clone().unwrap_or_else(|| self.action.clone())
     }
 
     fn hidden(&self) -> Vec<(String, String)> {
@@ -202,6 +245,7 @@ fn forms(page_html: &str) -> Vec<Form> {
         let body = &rest[start..end];
         let open = &body[..body.find('>').expect("form tag")];
         let mut controls = Vec::new();
+        let mut buttons = Vec::new();
         let mut at = 0;
         while let Some(i) = body[at..].find('<').map(|i| at + i) {
             let tag_end = body[i..].find('>').map(|e| i + e).unwrap_or(body.len());
@@ -216,6 +260,10 @@ fn forms(page_html: &str) -> Vec<Form> {
                         _ => controls.push((name, value)),
                     }
                 }
+            } else if tag.starts_with("<button") {
+                let close = body[tag_end..].find("</button>").map(|e| tag_end + e).unwrap_or(tag_end);
+                let label = body[tag_end + 1..close].split('<').next().unwrap_or_default().to_string();
+                buttons.push((label, attr(tag, "formaction")));
             } else if tag.starts_with("<textarea") {
                 if let Some(name) = attr(tag, "name") {
                     let close = body[tag_end..].find("</textarea>").map(|e| tag_end + e).unwrap_or(tag_end);
@@ -237,17 +285,17 @@ fn forms(page_html: &str) -> Vec<Form> {
             }
             at = tag_end.max(i + 1);
         }
-        out.push(Form { action: attr(open, "action").unwrap_or_default(), controls, html: unescape(body) });
+        out.push(Form { action: attr(open, "action").unwrap_or_default(), controls, buttons, html: unescape(body) });
         rest = &rest[end..];
     }
     out
 }
 
-/// The form of the page whose `_to` (or the form's id) contains `marker`.
+/// The form of the page whose action (or the form's id) contains `marker`.
 fn form_on(page_html: &str, marker: &str) -> Form {
     forms(page_html)
         .into_iter()
-        .find(|f| f.get("_to").is_some_and(|to| to.contains(marker)) || f.html.contains(&format!("id=\"{marker}\"")))
+        .find(|f| f.action.contains(marker) || f.html.contains(&format!("id=\"{marker}\"")))
         .unwrap_or_else(|| panic!("no form for {marker:?} on the page:\n{page_html}"))
 }
 
@@ -292,9 +340,6 @@ async fn report_status(app: &Router, session: &str) -> String {
 /// The controls of the course page's form (see `site/src/render/mod.rs`) and its fields.
 fn course_page_form(extra: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut fields = pairs(&[
-        ("_to", "POST /registrations"),
-        ("_form", "registration"),
-        ("_next", "/api/web/receipt/{receipt}"),
         ("_title", "报名：“黑土粮仓”科技会战科技人才精品培训班"),
         ("_return", "/courses/cas-jingpin-heitu-liangcang-2027/"),
         ("course", COURSE),
@@ -333,9 +378,16 @@ async fn a_refused_registration_comes_back_with_its_errors_and_what_was_typed_th
     // Name and a wrong phone typed; the rest left empty, consent not ticked.
     let refused = submit(&app, &course_page_form(&[("name", "李四"), ("phone", "1862068")]), None).await;
     let back = see_other(&refused);
-    assert!(back.starts_with("/api/web/form/"), "a refused form without _back goes to the kept attempt: {back}");
+    assert!(back.starts_with("/api/web/form/"), "a form without a page of its own goes to the kept attempt: {back}");
+    // Kept for this browser: another browser, or one without the cookie, sees nothing.
+    let browser = browser_cookie(&refused);
+    assert_eq!(page(&app, &back, None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        page_in_browser(&app, &back, "gazette_browser=01ARZ3NDEKTSV4RRFFQ69G5FAV").await.status,
+        StatusCode::NOT_FOUND
+    );
 
-    let shown = page(&app, &back, None).await;
+    let shown = page_in_browser(&app, &back, &browser).await;
     assert_eq!(shown.status, StatusCode::UNPROCESSABLE_ENTITY);
     let h = html(&shown);
     assert!(h.contains("<h1>报名：“黑土粮仓”科技会战科技人才精品培训班</h1>"), "the form's own title:\n{h}");
@@ -360,14 +412,11 @@ async fn a_refused_registration_comes_back_with_its_errors_and_what_was_typed_th
     assert_eq!(form.get("phone"), Some("1862068"));
     assert_eq!(form.get("course"), Some(COURSE));
     assert_eq!(form.get("consent"), None, "an unticked box stays unticked");
-    // It posts again to the gateway, the same way as the course page did.
-    assert_eq!(form.action, "/api/web/submit");
+    // It posts again to the registration route, the same way as the course page did.
+    assert_eq!(form.action, REGISTER);
     assert_eq!(
         form.hidden(),
         pairs(&[
-            ("_to", "POST /registrations"),
-            ("_form", "registration"),
-            ("_next", "/api/web/receipt/{receipt}"),
             ("_title", "报名：“黑土粮仓”科技会战科技人才精品培训班"),
             ("_return", "/courses/cas-jingpin-heitu-liangcang-2027/"),
         ])
@@ -390,8 +439,8 @@ async fn a_refused_registration_comes_back_with_its_errors_and_what_was_typed_th
 
     // A reload of the refused form's page still shows it (post/redirect/get), and an
     // unknown attempt says it has gone.
-    assert_eq!(page(&app, &back, None).await.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let gone = page(&app, "/api/web/form/01ARZ3NDEKTSV4RRFFQ69G5FAV", None).await;
+    assert_eq!(page_in_browser(&app, &back, &browser).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let gone = page_in_browser(&app, "/api/web/form/01ARZ3NDEKTSV4RRFFQ69G5FAV", &browser).await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND);
     assert!(html(&gone).contains("内容已过期"));
 }
@@ -401,12 +450,12 @@ async fn a_script_posting_the_same_form_gets_the_errors_as_json() {
     let (store, _guard) = embedded();
     let app = app(store);
     let fields = course_page_form(&[("phone", "12")]);
-    let r = post_with(&app, "/api/web/submit", &fields, Post { json: true, ..PLAIN }).await;
+    let r = post_with(&app, REGISTER, &fields, Post { json: true, ..PLAIN }).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let body = r.json();
     assert!(body["fields"]["phone"].as_str().is_some_and(|m| m.contains("应为 11 位手机号")), "{body}");
     assert!(body["fields"]["name"].is_string());
-    let ok = post_with(&app, "/api/web/submit", &course_page_form(VALID), Post { json: true, ..PLAIN }).await;
+    let ok = post_with(&app, REGISTER, &course_page_form(VALID), Post { json: true, ..PLAIN }).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", text(&ok));
     let redirect = ok.json()["redirect"].as_str().expect("redirect").to_string();
     assert!(redirect.starts_with("/api/web/receipt/"), "{redirect}");
@@ -448,7 +497,7 @@ async fn one_address_is_limited_per_minute_with_a_clear_message() {
     let from: SocketAddr = "192.0.2.7:50123".parse().unwrap();
     let sent = |fields: Vec<(String, String)>, json: bool| {
         let app = app.clone();
-        async move { post_with(&app, "/api/web/submit", &fields, Post { from: Some(from), json, ..PLAIN }).await }
+        async move { post_with(&app, REGISTER, &fields, Post { from: Some(from), json, ..PLAIN }).await }
     };
     // Two posts in the minute are served (refused or not, each counts).
     let first = sent(course_page_form(&[("name", "李四")]), false).await;
@@ -468,7 +517,7 @@ async fn one_address_is_limited_per_minute_with_a_clear_message() {
     // Another address is not held back.
     let other: SocketAddr = "198.51.100.20:40000".parse().unwrap();
     let fields = course_page_form(&[("name", "王五")]);
-    let r = post_with(&app, "/api/web/submit", &fields, Post { from: Some(other), ..PLAIN }).await;
+    let r = post_with(&app, REGISTER, &fields, Post { from: Some(other), ..PLAIN }).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
 }
 
@@ -486,37 +535,40 @@ fn assert_on_site(location: &str, what: &str) {
 }
 
 #[tokio::test]
-async fn crafted_next_and_back_controls_never_lead_off_the_site() {
+async fn no_control_of_a_form_chooses_its_call_or_where_it_leads() {
     let (store, _guard) = embedded();
     let app = app(store);
     let evil =
         ["//evil.example/", "https://evil.example/", "/\\evil.example/", "\\\\evil.example", "//evil.example/%2F.."];
     for (n, target) in evil.iter().enumerate() {
-        // Success with a crafted _next.
-        let email = format!("visitor{n}@example.org");
+        // Success with a planted _next, _back and _to: the route's own receipt page, its own call.
         let mut fields = course_page_form(VALID);
-        fields.retain(|(k, _)| k != "_next" && k != "email");
-        fields.push(("email".into(), email));
+        fields.retain(|(k, _)| k != "email");
+        fields.push(("email".into(), format!("visitor{n}@example.org")));
         fields.push(("_next".into(), target.to_string()));
+        fields.push(("_to".into(), "POST /registrations/x/approve".into()));
         let r = submit(&app, &fields, None).await;
-        assert_on_site(&see_other(&r), &format!("_next={target}"));
+        let location = see_other(&r);
+        assert_on_site(&location, &format!("_next={target}"));
+        assert!(location.starts_with("/api/web/receipt/"), "the route's next page: {location}");
         // The same through a script (another person: the first is registered now).
         for (k, v) in fields.iter_mut() {
             if k == "email" {
                 *v = format!("script{n}@example.org");
             }
         }
-        let r = post_with(&app, "/api/web/submit", &fields, Post { json: true, ..PLAIN }).await;
+        let r = post_with(&app, REGISTER, &fields, Post { json: true, ..PLAIN }).await;
         assert_eq!(r.status, StatusCode::OK, "{}", text(&r));
-        assert_on_site(r.json()["redirect"].as_str().expect("redirect"), &format!("JSON _next={target}"));
+        let redirect = r.json()["redirect"].as_str().expect("redirect").to_string();
+        assert!(redirect.starts_with("/api/web/receipt/"), "JSON _next={target}: {redirect}");
 
-        // Refusal with a crafted _back.
+        // Refusal with a planted _back: the kept attempt, whatever it says.
         let mut fields = course_page_form(&[("phone", "1")]);
         fields.push(("_back".into(), target.to_string()));
         let r = submit(&app, &fields, None).await;
         let location = see_other(&r);
         assert_on_site(&location, &format!("_back={target}"));
-        assert!(location.starts_with("/api/web/form/"), "a bad _back falls back to the kept attempt: {location}");
+        assert!(location.starts_with("/api/web/form/"), "a planted _back changes nothing: {location}");
 
         // Signing in with a crafted next.
         let sign_in = pairs(&[("role", "organiser"), ("unit", ""), ("region", ""), ("next", target)]);
@@ -527,26 +579,9 @@ async fn crafted_next_and_back_controls_never_lead_off_the_site() {
         let shown = html(&page(&app, &format!("/api/web/sign-in?{q}"), None).await);
         assert_eq!(form_on(&shown, "f-role").get("next"), Some(""), "sign-in page next={target}");
     }
-    // A host in _next's placeholder cannot appear either: `/{receipt_url}` would be `//registrations/…`.
-    let mut fields = course_page_form(&[("email", "placeholder@example.org")]);
-    for (k, v) in VALID {
-        if *k != "email" {
-            fields.retain(|(n, _)| n != k);
-            fields.push((k.to_string(), v.to_string()));
-        }
-    }
-    fields.retain(|(k, _)| k != "_next");
-    fields.push(("_next".into(), "/{receipt_url}".into()));
-    assert_on_site(&see_other(&submit(&app, &fields, None).await), "_next=/{receipt_url}");
-    // And _to only ever calls this API.
-    for to in ["POST https://evil.example/registrations", "POST //evil.example/registrations", "GET /registrations"] {
-        let mut fields = course_page_form(VALID);
-        fields.retain(|(k, _)| k != "_to");
-        fields.push(("_to".into(), to.into()));
-        let r = submit(&app, &fields, None).await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST, "_to={to}: {}", text(&r));
-        assert!(html(&r).contains("提交目标"), "the page says what is wrong");
-    }
+    // The catch-all gateway of old is gone: there is no address that takes its call from a field.
+    let old = post_with(&app, "/api/web/submit", &course_page_form(VALID), PLAIN).await;
+    assert_eq!(old.status, StatusCode::NOT_FOUND, "{}", text(&old));
 }
 
 // ---- a monthly report, without a script ---------------------------------------------------
@@ -557,16 +592,16 @@ async fn save_part(app: &Router, part: &str, set: &[(&str, &str)]) -> String {
     let r = page(app, &format!("{REPORT_PAGE}/{part}"), Some(&filler)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", text(&r));
     let form = form_on(&html(&r), "form-monthly-report");
-    assert_eq!(form.get("_part"), Some(part));
-    see_other(&submit(app, &form.filled(set), Some(&filler)).await)
+    assert_eq!(form.action, format!("/api/web/act{REPORT_API}/parts/{part}"));
+    see_other(&post_form(app, &form, set, Some(&filler)).await)
 }
 
-/// Posts the overview's form whose `_to` ends with `action`, as `session`.
+/// Posts the overview's form whose action ends with `action`, as `session`.
 async fn overview_action(app: &Router, session: &str, action: &str, set: &[(&str, &str)]) -> String {
     let r = page(app, REPORT_PAGE, Some(session)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", text(&r));
-    let form = form_on(&html(&r), &format!("{REPORT_API}/{action}"));
-    see_other(&submit(app, &form.filled(set), Some(session)).await)
+    let form = form_on(&html(&r), &format!("/api/web/act{REPORT_API}/{action}"));
+    see_other(&post_form(app, &form, set, Some(session)).await)
 }
 
 const COVER: &[(&str, &str)] = &[
@@ -582,7 +617,7 @@ const STAFF_OFF: &[(&str, &str)] = &[
     ("staff_intermediate", "3"),
     ("staff_junior", "2"),
     ("staff_other", "1"),
-    ("_step", "stay"),
+    ("_press", "保存"),
 ];
 
 #[tokio::test]
@@ -599,7 +634,8 @@ async fn a_monthly_report_from_its_first_part_to_approval_without_a_script() {
     let cover = html(&page(&app, &format!("{REPORT_PAGE}/cover"), Some(&filler)).await);
     let form = form_on(&cover, "form-monthly-report");
     assert_eq!(form.get("_version"), Some("0"));
-    assert_eq!(form.get("_to"), Some(format!("PUT {REPORT_API}").as_str()));
+    assert_eq!(form.action, format!("/api/web/act{REPORT_API}/parts/cover"));
+    assert_eq!(form.button_action("保存"), format!("/api/web/act{REPORT_API}/parts/cover/stay"));
     assert_eq!(form.get("period"), Some(PERIOD), "the month is filled in");
     assert_eq!(save_part(&app, "cover", COVER).await, format!("{REPORT_PAGE}/staff"));
     assert_eq!(report_status(&app, &filler).await, "草稿");
@@ -660,7 +696,7 @@ async fn a_monthly_report_from_its_first_part_to_approval_without_a_script() {
         "{queue}"
     );
     // Returning it needs a comment.
-    let refused = overview_action(&app, &admin, "approve", &[("_step", "return"), ("comment", "")]).await;
+    let refused = overview_action(&app, &admin, "approve", &[("_press", "退回修改"), ("comment", "")]).await;
     assert!(refused.starts_with(&format!("{REPORT_PAGE}?attempt=")), "{refused}");
     let shown = html(&page(&app, &refused, Some(&admin)).await);
     let message =
@@ -687,7 +723,7 @@ async fn a_return_without_a_comment_links_its_summary_to_the_comment_box() {
     let (filler, admin) = (filler(), unit_admin());
     save_part(&app, "cover", COVER).await;
     assert_eq!(overview_action(&app, &filler, "submit", &[]).await, REPORT_PAGE);
-    let refused = overview_action(&app, &admin, "approve", &[("_step", "return"), ("comment", "  ")]).await;
+    let refused = overview_action(&app, &admin, "approve", &[("_press", "退回修改"), ("comment", "  ")]).await;
     let shown = html(&page(&app, &refused, Some(&admin)).await);
     let links = summary_links(&shown);
     assert_eq!(links.len(), 1, "{links:?}");
@@ -713,10 +749,10 @@ async fn a_save_from_a_page_drawn_before_another_save_is_refused_on_that_page() 
     let staff = html(&page(&app, &format!("{REPORT_PAGE}/staff"), Some(&filler)).await);
     let tab = form_on(&staff, "form-monthly-report");
     assert_eq!(
-        see_other(&submit(&app, &tab.filled(&[("staff_total", "5")]), Some(&filler)).await),
+        see_other(&post_form(&app, &tab, &[("staff_total", "5")], Some(&filler)).await),
         format!("{REPORT_PAGE}/funding")
     );
-    let stale = see_other(&submit(&app, &tab.filled(&[("staff_total", "7")]), Some(&filler)).await);
+    let stale = see_other(&post_form(&app, &tab, &[("staff_total", "7")], Some(&filler)).await);
     assert!(stale.starts_with(&format!("{REPORT_PAGE}/staff?attempt=")), "back to the part: {stale}");
     let shown = html(&page(&app, &stale, Some(&filler)).await);
     assert_eq!(form_on(&shown, "form-monthly-report").get("staff_total"), Some("7"), "what was typed is kept");
@@ -750,30 +786,30 @@ async fn organisers_approve_and_reject_from_the_list_page() {
     assert!(list.contains("名额 70 · 已占 2 · 候补 0"), "{list}");
     assert!(list.contains(&format!("href=\"/api/registrations/export.csv?course={COURSE}\"")));
     assert!(list.contains(&format!("href=\"/api/registrations/export.xlsx?course={COURSE}\"")));
-    let row_forms = |h: &str| forms(h).into_iter().filter(|f| f.action == "/api/web/submit").collect::<Vec<_>>();
+    let decisions_at = format!("/api/web/act/courses/{COURSE}/registrations/");
+    let row_forms = |h: &str| forms(h).into_iter().filter(|f| f.action.starts_with(&decisions_at)).collect::<Vec<_>>();
     let decisions = row_forms(&list);
     assert_eq!(decisions.len(), 4, "approve and reject for each pending row");
-    let approve = decisions.iter().find(|f| f.html.contains("：赵一") && f.get("_to").unwrap().ends_with("/approve"));
+    let approve = decisions.iter().find(|f| f.html.contains("：赵一") && f.action.ends_with("/approve"));
     let approve = approve.expect("an approve form for 赵一");
-    assert_eq!(approve.get("_next"), Some(here.as_str()));
 
     // Approve the first.
-    assert_eq!(see_other(&submit(&app, &approve.filled(&[]), Some(&organiser)).await), here);
+    assert_eq!(see_other(&post_form(&app, approve, &[], Some(&organiser)).await), here);
     let list = html(&page(&app, &here, Some(&organiser)).await);
     assert!(list.contains("gz-tag--approved\">已通过</span>"), "{list}");
 
     // Reject the second: a note is required…
     let reject = row_forms(&list)
         .into_iter()
-        .find(|f| f.html.contains("：钱二") && f.get("_to").unwrap().ends_with("/reject"))
+        .find(|f| f.html.contains("：钱二") && f.action.ends_with("/reject"))
         .expect("a reject form for 钱二");
-    let refused = see_other(&submit(&app, &reject.filled(&[("note", "")]), Some(&organiser)).await);
+    let refused = see_other(&post_form(&app, &reject, &[("note", "")], Some(&organiser)).await);
     assert!(refused.starts_with(&format!("{here}&attempt=")), "{refused}");
     let shown = html(&page(&app, &refused, Some(&organiser)).await);
     assert!(shown.contains("操作未完成"), "{shown}");
     assert!(shown.contains("gz-tag--pending\">待审核</span>"), "still waiting");
     // …and with it, the registration is rejected and the note shown.
-    assert_eq!(see_other(&submit(&app, &reject.filled(&[("note", "不符合参训条件")]), Some(&organiser)).await), here);
+    assert_eq!(see_other(&post_form(&app, &reject, &[("note", "不符合参训条件")], Some(&organiser)).await), here);
     let list = html(&page(&app, &here, Some(&organiser)).await);
     assert!(
         list.contains("gz-tag--rejected\">未通过</span><br><span class=\"gz-hint\">不符合参训条件</span>"),
@@ -785,7 +821,7 @@ async fn organisers_approve_and_reject_from_the_list_page() {
     let filler = filler();
     let r = page(&app, &here, Some(&filler)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", text(&r));
-    assert!(row_forms(&html(&r)).iter().all(|f| !f.get("_to").unwrap_or("").contains("/approve")));
+    assert!(row_forms(&html(&r)).iter().all(|f| !f.action.contains("/approve")));
 }
 
 // ---- signing in -------------------------------------------------------------------------------
@@ -878,20 +914,8 @@ async fn the_sign_in_redirect_comes_back_to_the_page_asked_for() {
 async fn a_post_that_needs_a_session_sends_the_visitor_to_sign_in() {
     let (store, _guard) = embedded();
     let app = app(store);
-    let r = submit(
-        &app,
-        &pairs(&[
-            ("_to", &format!("PUT {REPORT_API}")),
-            ("_wrap", "values"),
-            ("_version", "0"),
-            ("_form", "monthly-report"),
-            ("_part", "cover"),
-            ("_next", &format!("{REPORT_PAGE}/staff")),
-            ("platform_name", "x"),
-        ]),
-        None,
-    )
-    .await;
+    let part = format!("/api/web/act{REPORT_API}/parts/cover");
+    let r = post_with(&app, &part, &pairs(&[("_version", "0"), ("platform_name", "x")]), PLAIN).await;
     let location = see_other(&r);
     assert!(location.starts_with("/api/web/sign-in?next="), "{location}");
     // Nothing was saved.
@@ -906,18 +930,8 @@ async fn a_post_that_needs_a_session_sends_the_visitor_to_sign_in() {
 async fn signing_in_after_a_post_without_a_session_leads_back_to_a_page() {
     let (store, _guard) = embedded();
     let app = app(store);
-    let part = format!("{REPORT_PAGE}/cover");
-    let fields = pairs(&[
-        ("_to", &format!("PUT {REPORT_API}")),
-        ("_wrap", "values"),
-        ("_version", "0"),
-        ("_form", "monthly-report"),
-        ("_part", "cover"),
-        ("_next", &format!("{REPORT_PAGE}/staff")),
-        ("_back", &part),
-        ("platform_name", "x"),
-    ]);
-    let location = see_other(&submit(&app, &fields, None).await);
+    let fields = pairs(&[("_version", "0"), ("platform_name", "x")]);
+    let location = see_other(&post_with(&app, &format!("/api/web/act{REPORT_API}/parts/cover"), &fields, PLAIN).await);
     let next = sign_in_next(&location);
     let sign_in = pairs(&[("role", "filler"), ("unit", UNIT), ("region", ""), ("next", &next)]);
     let r = post_with(&app, "/api/web/sign-in", &sign_in, PLAIN).await;

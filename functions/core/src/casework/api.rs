@@ -1,0 +1,323 @@
+//! Case endpoints shared by both case workflows — who the caller is in the chain, the
+//! error mapping, attachment tickets and the local upload/download routes. The
+//! workflows' own endpoints are in `workflows/typical_case/api.rs` and
+//! `workflows/integrity_case/api.rs`.
+
+use crate::http::ApiRoute;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Method;
+use axum::routing::{get, post, put};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::attachments::AttachmentError;
+use crate::http::AppState;
+use crate::http::auth::{Caller, Role};
+use crate::http::error::ApiError;
+use crate::http::extract::{JsonBody, Lang};
+use crate::validation::{self, Rejection};
+use crate::workflows::{Actor, CaseError, Level, Written};
+
+/// How long an upload or download link stays valid.
+const UPLOAD_VALID_FOR: Duration = Duration::from_secs(15 * 60);
+const DOWNLOAD_VALID_FOR: Duration = Duration::from_secs(5 * 60);
+/// Largest file the local upload route takes (the largest `max_size` of the forms).
+pub const UPLOAD_LIMIT: usize = 100 * 1024 * 1024;
+
+impl Caller {
+    /// Where this caller acts in the case workflows: national, a province (region
+    /// claim), an institution (unit claim) or the organisers.
+    pub fn case_actor(&self, lang: Lang) -> Result<Actor, ApiError> {
+        let claims = &self.0;
+        let level = match (claims.role, &claims.region, &claims.unit) {
+            (Role::NationalAdmin, _, _) => Level::National,
+            (Role::Organiser, _, _) => Level::Organiser,
+            (Role::RegionalAdmin, Some(region), _) if !region.is_empty() => Level::Province { region: region.clone() },
+            (Role::UnitAdmin, _, Some(unit)) if !unit.is_empty() => Level::Institution { unit: unit.clone() },
+            (Role::RegionalAdmin, _, _) => {
+                return Err(ApiError::forbidden(
+                    lang,
+                    "地方管理员的令牌须注明所辖地区。",
+                    "A regional administrator's token must name a region.",
+                ));
+            }
+            (Role::UnitAdmin, _, _) => {
+                return Err(ApiError::forbidden(
+                    lang,
+                    "单位管理员的令牌须注明所在单位。",
+                    "A unit administrator's token must name a unit.",
+                ));
+            }
+            _ => return Err(ApiError::forbidden(lang, "您的角色无权办理案例。", "Your role may not handle cases.")),
+        };
+        Ok(Actor::new(claims.sub.clone(), level))
+    }
+}
+
+pub(crate) fn case_error(e: CaseError, lang: Lang) -> ApiError {
+    match e {
+        CaseError::NotFound => ApiError::not_found(lang),
+        CaseError::OutOfScope => ApiError::forbidden(
+            lang,
+            "该案例不属于您所管辖的地区或单位。",
+            "This case belongs to another region or unit.",
+        ),
+        CaseError::NotAllowed { action } => {
+            ApiError::forbidden(lang, "您的角色无权执行此操作。", &format!("Your role may not {action} this case."))
+        }
+        CaseError::InvalidTransition { status, status_zh, action } => ApiError::new(
+            StatusCode::CONFLICT,
+            lang.pick(
+                &format!("案例当前状态为“{status_zh}”，不能执行此操作。"),
+                &format!("A case that is {status} cannot be {action}."),
+            ),
+        ),
+        CaseError::Required { field, max } => {
+            let (zh, en) = match field {
+                "comment" => ("请填写审核意见", "Give a comment"),
+                "opinion" => ("请填写审查意见", "Give an opinion"),
+                "reason" => ("请填写退回原因", "Give a reason"),
+                "unit" => ("请指明转办机构", "Name the institution"),
+                _ => ("请填写此项", "This is required"),
+            };
+            ApiError::invalid(lang, BTreeMap::new()).field(
+                field,
+                match lang {
+                    Lang::Zh => format!("{zh}（不超过 {max} 字）。"),
+                    Lang::En => format!("{en} (at most {max} characters)."),
+                },
+            )
+        }
+        CaseError::Invalid(fields) => ApiError::invalid(lang, fields),
+        CaseError::IdempotencyKeyReused => ApiError::invalid(lang, BTreeMap::new()).field(
+            "Idempotency-Key",
+            lang.pick(
+                "该幂等键已用于另一次提交，请换一个新的键。",
+                "This Idempotency-Key was used for a different request; use a new key.",
+            ),
+        ),
+        CaseError::Busy => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            lang.pick("系统繁忙，请稍后重试。", "The service is busy; please retry in a moment."),
+        ),
+        CaseError::Store(e) => ApiError::store(e, lang),
+    }
+}
+
+pub(crate) fn rejection(r: Rejection, lang: Lang) -> ApiError {
+    match r {
+        Rejection::Invalid(fields) => ApiError::invalid(lang, fields),
+        Rejection::NoSchema(id) => {
+            tracing::error!(form = id, "form schema is not compiled in");
+            ApiError::internal(lang)
+        }
+    }
+}
+
+/// 201 (or 200 for a change) with `idempotent-replayed: true` on a replay.
+pub(crate) fn written<T>(w: &Written<T>, status: StatusCode, body: Value) -> Response {
+    let mut response = (status, Json(body)).into_response();
+    if w.replayed {
+        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    response
+}
+
+fn no_attachments(lang: Lang) -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        lang.pick("附件存储未配置，暂不能上传附件。", "Attachment storage is not configured; uploads are unavailable."),
+    )
+}
+
+fn attachment_error(e: AttachmentError, lang: Lang) -> ApiError {
+    match e {
+        AttachmentError::BadTicket => ApiError::forbidden(
+            lang,
+            "上传或下载链接无效或已过期，请重新获取。",
+            "The upload or download link is invalid or has expired; ask for a new one.",
+        ),
+        AttachmentError::WrongLength { expected, actual } => ApiError::invalid(lang, BTreeMap::new()).field(
+            "file",
+            match lang {
+                Lang::Zh => format!("文件大小为 {actual} 字节，与申请上传时的 {expected} 字节不符。"),
+                Lang::En => format!("The file is {actual} bytes, not the {expected} bytes the link is for."),
+            },
+        ),
+        AttachmentError::WrongType { expected, actual } => ApiError::invalid(lang, BTreeMap::new()).field(
+            "file",
+            match lang {
+                Lang::Zh => format!("文件类型为 {actual}，与申请上传时的 {expected} 不符。"),
+                Lang::En => format!("The file is of type {actual}, not the {expected} the link is for."),
+            },
+        ),
+        AttachmentError::Missing(_) => ApiError::not_found(lang),
+        e => {
+            tracing::error!(error = %e, "attachment storage failed");
+            ApiError::internal(lang)
+        }
+    }
+}
+
+// ---- attachments ---------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub struct PlannedUpload {
+    #[serde(default)]
+    form: String,
+    #[serde(default)]
+    field: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    size: u64,
+    #[serde(default)]
+    content_type: String,
+}
+
+/// `POST /case-files` `{form, field, name, size, content_type}` — an upload ticket for
+/// one file of a case form, checked against that field's `accept` and `max_size`.
+/// Answers the file record to put in the form once uploaded, and how to upload it.
+pub async fn upload_ticket(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let actor = match (caller.case_actor(lang), caller.0.role, caller.0.unit.as_deref()) {
+        (Ok(actor), ..) => actor,
+        // A filler attaches files to the unit's reports and plans, under the unit's keys.
+        (Err(_), Role::Filler, Some(unit)) if !unit.is_empty() => {
+            Actor::new(caller.0.sub.clone(), Level::Institution { unit: unit.to_owned() })
+        }
+        (Err(refusal), ..) => return Err(refusal),
+    };
+    let files = state.files.as_ref().ok_or_else(|| no_attachments(lang))?;
+    let planned: PlannedUpload = serde_json::from_value(body).map_err(|e| {
+        ApiError::invalid(lang, BTreeMap::new())
+            .field("", lang.pick("请求内容格式不正确。", "The request body has the wrong shape."))
+            .field("detail", e.to_string())
+    })?;
+    let content_type = planned.content_type.trim().to_ascii_lowercase();
+    validation::planned_upload(&planned.form, &planned.field, planned.name.trim(), planned.size, &content_type, lang)
+        .map_err(|r| rejection(r, lang))?;
+    let key = actor.upload_key(planned.name.trim());
+    let ticket = files
+        .attachments()
+        .presign_upload(&key, &content_type, planned.size, UPLOAD_VALID_FOR)
+        .await
+        .map_err(|e| attachment_error(e, lang))?;
+    tracing::info!(key = %key, size = planned.size, by = %actor.id, "upload ticket issued");
+    let file = json!({ "name": planned.name.trim(), "size": planned.size, "content_type": content_type, "key": key });
+    Ok((StatusCode::CREATED, Json(json!({ "file": file, "upload": ticket }))).into_response())
+}
+
+/// `PUT /uploads/{token}` — the local stand-in for an S3 presigned upload.
+pub async fn receive_upload(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let local = state.files.as_ref().and_then(|f| f.local()).ok_or_else(|| ApiError::not_found(lang))?;
+    let content_type =
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").trim().to_ascii_lowercase();
+    let key = local.receive(&token, &content_type, &body).await.map_err(|e| attachment_error(e, lang))?;
+    tracing::info!(key = %key, bytes = body.len(), "file uploaded");
+    Ok(Json(json!({ "key": key })).into_response())
+}
+
+/// `GET /files/{token}` — the local stand-in for an S3 presigned download.
+pub async fn serve_file(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(token): Path<String>,
+) -> Result<Response, ApiError> {
+    let local = state.files.as_ref().and_then(|f| f.local()).ok_or_else(|| ApiError::not_found(lang))?;
+    let (name, bytes) = local.open(&token).await.map_err(|e| attachment_error(e, lang))?;
+    let mut response = (StatusCode::OK, bytes).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    // Saved under the stored name, not the link's token. Keys hold ASCII names only.
+    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        response.headers_mut().insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DownloadQuery {
+    #[serde(default)]
+    pub(crate) key: String,
+}
+
+impl DownloadQuery {
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+}
+
+/// A download link for `key`, if it is one of the files of a case the caller sees.
+pub(crate) async fn download_link(
+    state: &AppState,
+    lang: Lang,
+    case_files: &[String],
+    key: &str,
+) -> Result<Response, ApiError> {
+    let files = state.files.as_ref().ok_or_else(|| no_attachments(lang))?;
+    if key.is_empty() || !case_files.iter().any(|k| k == key) {
+        return Err(ApiError::not_found(lang));
+    }
+    let url =
+        files.attachments().presign_download(key, DOWNLOAD_VALID_FOR).await.map_err(|e| attachment_error(e, lang))?;
+    Ok(Json(json!({ "url": url })).into_response())
+}
+
+/// Every file key in a form value (`{key}` objects at any depth).
+pub(crate) fn file_keys(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let (Some(Value::String(key)), Some(_), Some(_)) = (map.get("key"), map.get("name"), map.get("size")) {
+                out.push(key.clone());
+            }
+            map.values().for_each(|v| file_keys(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| file_keys(v, out)),
+        _ => {}
+    }
+}
+
+/// `?status=` of a case list.
+#[derive(Debug, Deserialize)]
+pub struct StatusQuery {
+    status: Option<String>,
+}
+
+impl StatusQuery {
+    pub fn status(&self) -> Option<&str> {
+        self.status.as_deref()
+    }
+}
+
+/// The attachment endpoints both case workflows (and the training plan) use: an
+/// upload ticket needs a token; the local upload and download routes are reached
+/// through the signed links the tickets hold.
+pub fn routes() -> Vec<ApiRoute> {
+    vec![
+        ApiRoute::token(Method::POST, "/case-files", post(upload_ticket)),
+        ApiRoute::public(
+            Method::PUT,
+            "/uploads/{token}",
+            put(receive_upload).layer(DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        ),
+        ApiRoute::public(Method::GET, "/files/{token}", get(serve_file)),
+    ]
+}

@@ -1,0 +1,185 @@
+//! A form's answers as people read them, for a summary list
+//! (`<dl class="gz-summary-list">`, the `summary_list` macro of `case_macros.html`):
+//! option labels, units, files as links, a group as a table, and nothing a
+//! condition of the form did not ask for.
+
+use gazette_forms::{FieldType, Schema};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::pages::ZH;
+
+/// One line of a summary list: a field of a form and its answer.
+#[derive(Debug, Serialize)]
+pub(crate) struct SummaryRow {
+    label: String,
+    texts: Vec<String>,
+    /// A text shown as paragraphs (a long answer).
+    block: bool,
+    href: Option<String>,
+    files: Vec<Value>,
+    table: Option<Value>,
+}
+
+impl SummaryRow {
+    pub(crate) fn text(label: &str, text: String) -> SummaryRow {
+        SummaryRow { label: label.to_owned(), texts: vec![text], block: false, href: None, files: vec![], table: None }
+    }
+}
+
+pub(crate) fn summary_rows(schema: &Schema, values: &Value, file_href: &dyn Fn(&str) -> String) -> Vec<SummaryRow> {
+    let mut rows = Vec::new();
+    for field in schema.fields() {
+        let Some(value) = values.get(field.id()).filter(|v| filled(v)) else { continue };
+        if field.shown_when().is_some_and(|when| !holds(when, values)) {
+            // Not asked for these answers (the validator stores 0 for an empty number).
+            continue;
+        }
+        let mut row = SummaryRow::text(field.label(ZH), String::new());
+        row.texts.clear();
+        match field.kind() {
+            FieldType::Group => {
+                let head: Vec<&str> = field.columns().iter().map(|c| c.label(ZH)).collect();
+                let body: Vec<Vec<String>> = value
+                    .as_array()
+                    .map(|items| {
+                        items
+                            .iter()
+                            .map(|item| {
+                                field
+                                    .columns()
+                                    .iter()
+                                    .map(|c| item.get(c.id()).map(|v| answer(c, v)).unwrap_or_default())
+                                    .collect()
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                row.table = Some(json!({ "head": head, "rows": body }));
+            }
+            FieldType::File => {
+                let items = match value {
+                    Value::Array(items) => items.iter().collect(),
+                    one => vec![one],
+                };
+                row.files = items.into_iter().filter_map(|f| file_link(f, file_href)).collect();
+            }
+            FieldType::Checkboxes => {
+                row.texts = value.as_array().into_iter().flatten().map(|v| answer(field, v)).collect();
+                row.block = row.texts.len() > 1;
+            }
+            FieldType::Textarea => {
+                let text = value.as_str().unwrap_or_default().replace("\r\n", "\n");
+                row.texts = text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned).collect();
+                row.block = true;
+            }
+            FieldType::Url => {
+                let url = value.as_str().unwrap_or_default().to_owned();
+                if url.starts_with("https://") || url.starts_with("http://") {
+                    row.href = Some(url.clone());
+                }
+                row.texts = vec![url];
+            }
+            _ => row.texts = vec![answer(field, value)],
+        }
+        rows.push(row);
+    }
+    rows
+}
+
+/// A value as people read it: an option's label, a number with its unit, 是/否.
+/// (Unlike `pages::shown`, it knows the field: options, units, a ticked checkbox.)
+fn answer(field: &gazette_forms::Field, value: &Value) -> String {
+    let raw = match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        Value::Bool(b) => return if *b { "是".into() } else { "否".into() },
+        other => other.to_string(),
+    };
+    if let Some(choice) = field.option(&raw) {
+        return choice.label(ZH).to_owned();
+    }
+    match field.kind() {
+        FieldType::Checkbox => if raw == "on" || raw == "true" { "是" } else { "否" }.to_owned(),
+        _ => match field.unit().map(|u| u.label(ZH)).filter(|u| !u.is_empty()) {
+            Some(unit) if !raw.is_empty() => format!("{raw} {unit}"),
+            _ => raw,
+        },
+    }
+}
+
+/// Whether a field's `when` holds for the answers (top-level conditions; a row
+/// condition counts as met, so nothing given is hidden by mistake).
+fn holds(condition: &gazette_forms::Condition, values: &Value) -> bool {
+    use gazette_forms::Condition as C;
+    let value = |field: &gazette_forms::FieldRef| values.get(field.id()).unwrap_or(&Value::Null);
+    let ticked = |field: &gazette_forms::FieldRef| -> Vec<String> {
+        value(field).as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect()
+    };
+    match condition {
+        C::Equals { field, value: wanted } => value(field) == wanted,
+        C::In { field, values: wanted } => wanted.contains(value(field)),
+        C::NotIn { field, values: wanted } => !wanted.contains(value(field)),
+        C::Contains { field, value: wanted } => ticked(field).contains(wanted),
+        C::ContainsAny { field, values: wanted } => ticked(field).iter().any(|v| wanted.contains(v)),
+        C::Filled { field, filled: wanted } => filled(value(field)) == *wanted,
+        C::AnyRow { .. } => true,
+        C::All(all) => all.iter().all(|c| holds(c, values)),
+        C::Any(any) => any.iter().any(|c| holds(c, values)),
+    }
+}
+
+fn filled(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::String(s) => !s.trim().is_empty(),
+        Value::Array(items) => !items.is_empty(),
+        Value::Object(map) => !map.is_empty(),
+        _ => true,
+    }
+}
+
+/// `{name, size, key}` → `{name, size, href}` for a link to it.
+pub(crate) fn file_link(file: &Value, file_href: &dyn Fn(&str) -> String) -> Option<Value> {
+    let key = file.get("key")?.as_str()?;
+    let name = file.get("name").and_then(Value::as_str).unwrap_or(key);
+    let size = file.get("size").and_then(Value::as_u64).map(file_size).unwrap_or_default();
+    Some(json!({ "name": name, "size": size, "href": file_href(key) }))
+}
+
+fn file_size(bytes: u64) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} 字节"),
+        1024..1_048_576 => format!("{:.1} KB", bytes as f64 / 1024.0),
+        _ => format!("{:.1} MB", bytes as f64 / 1_048_576.0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_result_reads_as_labels_units_and_a_table_of_authors() {
+        let schema = gazette_forms::schema("integrity-result").unwrap();
+        let result = json!({
+            "finding": "yes",
+            "authors": [{"name": "张三", "institution": "某医院", "id_number": "110105********002X", "role": "first", "penalised": true}],
+            "penalties": ["circular", "ban_projects"],
+            "years_ban_projects": 4,
+            "years_suspend": 0,
+            "report": {"name": "调查报告.pdf", "size": 2048, "content_type": "application/pdf", "key": "cases/u-h/1/r.pdf"},
+        });
+        let rows = summary_rows(schema, &result, &|key| format!("/f?key={key}"));
+        let row = |label: &str| rows.iter().find(|r| r.label == label).unwrap_or_else(|| panic!("{label}"));
+        assert_eq!(row("是否存在科研失信行为").texts, ["是"]);
+        assert_eq!(row("禁止承担或参与科技活动期限").texts, ["4 年"]);
+        assert_eq!(row("处理措施").texts.len(), 2);
+        let table = row("作者").table.as_ref().unwrap();
+        assert_eq!(table["rows"][0][2], "110105********002X");
+        assert_eq!(table["rows"][0][4], "第一作者");
+        assert_eq!(row("机构调查报告").files[0]["href"], "/f?key=cases/u-h/1/r.pdf");
+        assert_eq!(row("机构调查报告").files[0]["size"], "2.0 KB");
+        assert!(rows.iter().all(|r| r.label != "暂停期限"), "a period not asked for is not shown");
+    }
+}

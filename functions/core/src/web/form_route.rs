@@ -1,0 +1,186 @@
+//! Where a form posts, and what that post does: a [`FormRoute`] is declared by the
+//! workflow whose page draws the form, in the one route table ([`crate::routes`]).
+//! The route fixes the API call, the page after success and the page that shows a
+//! refused form again; nothing a form posts can change them. A page with two
+//! outcomes (approve or return; save or save and submit) gives each button its
+//! own route with `formaction`.
+//!
+//! By convention a form route is `/act` followed by the path of the API call it
+//! makes (`POST /web/act/training-plans/{unit}/{year}/approve` →
+//! `POST /training-plans/{unit}/{year}/approve`), plus a suffix when one call has
+//! two next pages.
+
+use axum::http::Method;
+use serde_json::Value;
+
+use super::page_url;
+use super::public::path_segment;
+
+/// The path parameters of a form route, as posted (`{unit}` → `hebei-001`).
+pub type Params = Vec<(String, String)>;
+
+/// Who may post a form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormAccess {
+    /// Anyone: a honeypot and the per-address limit guard it (course registration,
+    /// a receipt's withdrawal).
+    Public,
+    /// A signed-in visitor; the API decides what the role may do.
+    SignedIn,
+}
+
+/// The page after a successful post.
+#[derive(Clone, Copy)]
+pub enum Next {
+    /// A page path under `/web`: `{name}` is a path parameter or, failing that, a
+    /// field of the API's answer (`/receipt/{receipt}`).
+    Page(&'static str),
+    /// Worked out from the path parameters and the answer (the next part of a report).
+    Computed(fn(&Params, &Value) -> String),
+}
+
+/// A form post route: `POST /web{path}`.
+#[derive(Clone)]
+pub struct FormRoute {
+    /// Under `/web`, with `{param}`s: `/act/training-plans/{unit}/{year}/approve`.
+    pub path: &'static str,
+    /// The API call: method and path, with `{param}`s of [`FormRoute::path`].
+    pub call: (Method, &'static str),
+    pub next: Next,
+    /// The page that shows the form again with its errors (gets `?attempt=…`), a
+    /// path under `/web` with `{param}`s; `None`: the generic `/web/form/{attempt}`.
+    pub back: Option<&'static str>,
+    /// The schema the posted fields follow (`content/forms/<id>.toml`).
+    pub form: Option<&'static str>,
+    /// Send `{"version": …, "values": {…}}` rather than the fields themselves.
+    pub wrap_values: bool,
+    pub access: FormAccess,
+}
+
+impl FormRoute {
+    /// A form of signed-in visitors posting to `/web{path}` that calls `method call`
+    /// and goes back to `next` (also the page that shows it again when refused).
+    pub fn new(path: &'static str, method: Method, call: &'static str, next: &'static str) -> FormRoute {
+        FormRoute {
+            path,
+            call: (method, call),
+            next: Next::Page(next),
+            back: Some(next),
+            form: None,
+            wrap_values: false,
+            access: FormAccess::SignedIn,
+        }
+    }
+
+    pub fn next(mut self, next: Next) -> Self {
+        self.next = next;
+        self
+    }
+
+    pub fn back(mut self, back: Option<&'static str>) -> Self {
+        self.back = back;
+        self
+    }
+
+    pub fn form(mut self, form: &'static str) -> Self {
+        self.form = Some(form);
+        self
+    }
+
+    pub fn wrap_values(mut self) -> Self {
+        self.wrap_values = true;
+        self
+    }
+
+    pub fn public(mut self) -> Self {
+        self.access = FormAccess::Public;
+        self
+    }
+
+    /// The API path to call, its parameters filled in.
+    pub fn call_path(&self, params: &Params) -> String {
+        fill(self.call.1, params, &Value::Null)
+    }
+
+    /// The page after success (a site path under the mount).
+    pub fn next_page(&self, params: &Params, answer: &Value) -> String {
+        match self.next {
+            Next::Page(page) => page_url(&fill(page, params, answer)),
+            Next::Computed(next) => next(params, answer),
+        }
+    }
+
+    /// The page the form is on, when the route names it.
+    pub fn form_page(&self, params: &Params) -> Option<String> {
+        self.back.map(|back| page_url(&fill(back, params, &Value::Null)))
+    }
+
+    /// The page that shows the form again, with `?attempt=token` (or `&…`).
+    pub fn back_page(&self, params: &Params, token: &str) -> String {
+        match self.form_page(params) {
+            Some(page) => format!("{page}{}attempt={token}", if page.contains('?') { '&' } else { '?' }),
+            None => page_url(&format!("/form/{token}")),
+        }
+    }
+}
+
+/// `template` with each `{name}` replaced by the path parameter `name`, or else the
+/// answer's field `name` (strings and numbers), as a safe path segment.
+fn fill(template: &str, params: &Params, answer: &Value) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else { break };
+        let name = &rest[open + 1..open + close];
+        let value = params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).or_else(|| match &answer[name] {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        });
+        out.push_str(&path_segment(&value.unwrap_or_default()));
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn params(pairs: &[(&str, &str)]) -> Params {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn the_call_and_the_pages_come_from_the_route_and_its_parameters() {
+        let route = FormRoute::new(
+            "/act/training-plans/{unit}/{year}/approve",
+            Method::POST,
+            "/training-plans/{unit}/{year}/approve",
+            "/plans/{unit}/{year}",
+        );
+        let p = params(&[("unit", "u1"), ("year", "2027")]);
+        assert_eq!(route.call_path(&p), "/training-plans/u1/2027/approve");
+        assert_eq!(route.next_page(&p, &json!({"unit": "other"})), "/api/web/plans/u1/2027");
+        assert_eq!(route.back_page(&p, "T1"), "/api/web/plans/u1/2027?attempt=T1");
+    }
+
+    #[test]
+    fn answer_fields_fill_what_the_path_does_not_name() {
+        let route = FormRoute::new("/act/registrations", Method::POST, "/registrations", "/receipt/{receipt}")
+            .back(None)
+            .public();
+        assert_eq!(route.next_page(&Vec::new(), &json!({"receipt": "AB12"})), "/api/web/receipt/AB12");
+        assert_eq!(route.back_page(&Vec::new(), "T2"), "/api/web/form/T2");
+    }
+
+    #[test]
+    fn a_parameter_cannot_leave_its_path_segment() {
+        let route = FormRoute::new("/act/x/{id}", Method::POST, "/typical-cases/{id}/approve", "/cases/{id}");
+        let p = params(&[("id", "../../registrations/1/approve?x=")]);
+        assert_eq!(route.call_path(&p), "/typical-cases/....registrations1approvex/approve");
+    }
+}

@@ -1,0 +1,250 @@
+//! Integrity case endpoints (seed 004): parse, call [`crate::workflows::IntegrityCases`],
+//! answer with the case as [`crate::workflows::IntegrityCase::view`] shows it — authors'
+//! ID numbers masked. Nothing here logs a result's content.
+
+use crate::http::ApiRoute;
+use axum::http::Method;
+use axum::routing::{get, post, put};
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::casework::api::{DownloadQuery, StatusQuery, case_error, download_link, file_keys, rejection, written};
+use crate::http::AppState;
+use crate::http::auth::Caller;
+use crate::http::error::ApiError;
+use crate::http::extract::{Idempotency, JsonBody, Lang, OptionalJsonBody, body_text};
+use crate::validation;
+use crate::workflows::{IntegrityStatus, Level};
+
+fn text<'a>(body: &'a Value, name: &str) -> &'a str {
+    body_text(body, name).unwrap_or("")
+}
+
+/// `POST /integrity-cases` — the national account registers a case.
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Idempotency(key): Idempotency,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let actor = caller.case_actor(lang)?;
+    if actor.level != Level::National {
+        return Err(ApiError::forbidden(
+            lang,
+            "只有国家级管理员可以登记案件。",
+            "Only the national administrator registers cases.",
+        ));
+    }
+    let form = validation::integrity_case(&body, lang).map_err(|r| rejection(r, lang))?;
+    let w = state.integrity_cases.create(&actor, form, key.as_ref()).await.map_err(|e| case_error(e, lang))?;
+    tracing::info!(case = %w.case.id, replayed = w.replayed, "integrity case created");
+    Ok(written(&w, StatusCode::CREATED, w.case.view()))
+}
+
+/// `GET /integrity-cases?status=` — the caller's queue.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Query(q): Query<StatusQuery>,
+) -> Result<Response, ApiError> {
+    let actor = caller.case_actor(lang)?;
+    let status = match q.status().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(IntegrityStatus::parse(s).ok_or_else(|| {
+            ApiError::invalid(lang, BTreeMap::new()).field("status", lang.pick("没有这个办理状态。", "No such status."))
+        })?),
+    };
+    let cases = state.integrity_cases.list(&actor, status).await.map_err(|e| case_error(e, lang))?;
+    let rows: Vec<Value> = cases.iter().map(|c| c.summary()).collect();
+    Ok(Json(json!({ "count": rows.len(), "cases": rows })).into_response())
+}
+
+/// `GET /integrity-cases/{id}` — details, result (masked) and progress (办理进度).
+pub async fn detail(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let actor = caller.case_actor(lang)?;
+    let case = state.integrity_cases.get(&id, &actor).await.map_err(|e| case_error(e, lang))?;
+    Ok(Json(case.view()).into_response())
+}
+
+/// `GET /integrity-cases/{id}/download?key=` — a short-lived link to one of its files.
+pub async fn download(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(id): Path<String>,
+    Query(q): Query<DownloadQuery>,
+) -> Result<Response, ApiError> {
+    let actor = caller.case_actor(lang)?;
+    let case = state.integrity_cases.get(&id, &actor).await.map_err(|e| case_error(e, lang))?;
+    let mut keys = vec![];
+    if let Some(result) = &case.result {
+        file_keys(result, &mut keys);
+    }
+    for step in &case.history {
+        keys.extend(step.letter.as_ref().map(|l| l.key.clone()));
+    }
+    download_link(&state, lang, &keys, q.key()).await
+}
+
+/// `POST /integrity-cases/{id}/dispatch` `{"region"?: "hebei"}` — national: send to a
+/// province (again, after a misrouting, possibly to another region).
+pub async fn dispatch(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(id): Path<String>,
+    OptionalJsonBody(body): OptionalJsonBody,
+) -> Result<Response, ApiError> {
+    let actor = caller.case_actor(lang)?;
+    let region = Some(text(&body, "region").trim().to_owned()).filter(|r| !r.is_empty());
+    if let Some(region) = &region
+        && !validation::is_region(region)
+    {
+        return Err(ApiError::invalid(lang, BTreeMap::new())
+            .field("region", lang.pick("请选择列表中的行政区划。", "Choose a region from the list.")));
+    }
+    let case = state.integrity_cases.dispatch(&id, &actor, region).await.map_err(|e| case_error(e, lang))?;
+    tracing::info!(case = %case.id, region = %case.details.region, "integrity case dispatched");
+    Ok(Json(case.view()).into_response())
+}
+
+/// `POST /integrity-cases/{id}/forward` `{"unit": "…", "unit_name"?: "…"}` — a province
+/// sends its case on to an institution.
+pub async fn forward(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let actor = caller.case_actor(lang)?;
+    let case = state
+        .integrity_cases
+        .forward(&id, &actor, text(&body, "unit"), text(&body, "unit_name"))
+        .await
+        .map_err(|e| case_error(e, lang))?;
+    tracing::info!(case = %case.id, "integrity case forwarded to an institution");
+    Ok(Json(case.view()).into_response())
+}
+
+/// `POST /integrity-cases/{id}/return-to-superior` `{"reason": "…"}` — misrouted: back
+/// up one level.
+pub async fn return_to_superior(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let actor = caller.case_actor(lang)?;
+    let case = state
+        .integrity_cases
+        .return_to_superior(&id, &actor, text(&body, "reason"))
+        .await
+        .map_err(|e| case_error(e, lang))?;
+    tracing::info!(case = %case.id, status = case.status.as_str(), "integrity case returned to the superior");
+    Ok(Json(case.view()).into_response())
+}
+
+/// `PUT /integrity-cases/{id}/result` — the institution saves its result, whole or in
+/// part (drafts: the fields given are checked and replace the stored ones).
+pub async fn save_result(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let actor = caller.case_actor(lang)?;
+    let prefix = actor.upload_prefix();
+    let check = move |v: &Value| validation::integrity_result_draft(v, lang, &prefix);
+    let case = state.integrity_cases.save_result(&id, &actor, &body, &check).await.map_err(|e| case_error(e, lang))?;
+    tracing::info!(case = %case.id, "integrity case result saved");
+    Ok(Json(case.view()).into_response())
+}
+
+/// `POST /integrity-cases/{id}/submit` — the institution submits its result for review.
+pub async fn submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(id): Path<String>,
+    Idempotency(key): Idempotency,
+) -> Result<Response, ApiError> {
+    let actor = caller.case_actor(lang)?;
+    let prefix = actor.upload_prefix();
+    let check = move |v: &Value| validation::integrity_result_full(v, lang, &prefix);
+    let w = state.integrity_cases.submit(&id, &actor, &check, key.as_ref()).await.map_err(|e| case_error(e, lang))?;
+    tracing::info!(case = %w.case.id, replayed = w.replayed, "integrity case result submitted");
+    Ok(written(&w, StatusCode::OK, w.case.view()))
+}
+
+/// `POST /integrity-cases/{id}/approve` `{"opinion"?: "…"}` — provincial or national review.
+pub async fn approve(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(id): Path<String>,
+    OptionalJsonBody(body): OptionalJsonBody,
+) -> Result<Response, ApiError> {
+    let actor = caller.case_actor(lang)?;
+    let (opinion, letter) = validation::review(&body, lang, &actor.upload_prefix()).map_err(|r| rejection(r, lang))?;
+    if letter.is_some() {
+        return Err(ApiError::invalid(lang, BTreeMap::new()).field(
+            "letter",
+            lang.pick("正式函件随退回意见提交。", "An official letter goes with a return, not an approval."),
+        ));
+    }
+    let case = state.integrity_cases.approve(&id, &actor, Some(&opinion)).await.map_err(|e| case_error(e, lang))?;
+    tracing::info!(case = %case.id, status = case.status.as_str(), "integrity case result approved");
+    Ok(Json(case.view()).into_response())
+}
+
+/// `POST /integrity-cases/{id}/return` `{"opinion": "…", "letter"?: file}` — a review
+/// returns the result to the institution.
+pub async fn return_for_changes(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let actor = caller.case_actor(lang)?;
+    let (opinion, letter) = validation::review(&body, lang, &actor.upload_prefix()).map_err(|r| rejection(r, lang))?;
+    let case = state
+        .integrity_cases
+        .return_for_changes(&id, &actor, &opinion, letter)
+        .await
+        .map_err(|e| case_error(e, lang))?;
+    tracing::info!(case = %case.id, status = case.status.as_str(), "integrity case result returned");
+    Ok(Json(case.view()).into_response())
+}
+
+/// The integrity-case endpoints; every one needs a token.
+pub fn routes() -> Vec<ApiRoute> {
+    vec![
+        ApiRoute::token(Method::POST, "/integrity-cases", post(create)),
+        ApiRoute::token(Method::GET, "/integrity-cases", get(list)),
+        ApiRoute::token(Method::GET, "/integrity-cases/{id}", get(detail)),
+        ApiRoute::token(Method::GET, "/integrity-cases/{id}/download", get(download)),
+        ApiRoute::token(Method::POST, "/integrity-cases/{id}/dispatch", post(dispatch)),
+        ApiRoute::token(Method::POST, "/integrity-cases/{id}/forward", post(forward)),
+        ApiRoute::token(Method::POST, "/integrity-cases/{id}/return-to-superior", post(return_to_superior)),
+        ApiRoute::token(Method::PUT, "/integrity-cases/{id}/result", put(save_result)),
+        ApiRoute::token(Method::POST, "/integrity-cases/{id}/submit", post(submit)),
+        ApiRoute::token(Method::POST, "/integrity-cases/{id}/approve", post(approve)),
+        ApiRoute::token(Method::POST, "/integrity-cases/{id}/return", post(return_for_changes)),
+    ]
+}

@@ -1,0 +1,519 @@
+//! Research-integrity cases (科研诚信案件, seed 004): the national account registers a
+//! case and sends it to a province, the province forwards it to an institution (either
+//! may return it to the level above), the institution saves and submits its result,
+//! and the province then the nation review it.
+
+use axum::extract::{Path, Query, State};
+use axum::http::Method;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde_json::{Value, json};
+
+use crate::casework::action_form::{ActionField, ActionForm};
+use crate::casework::pages::{
+    PageQuery, Seat, ZH, controls, done_message, file_redirect, filters, idempotency_key, listed, machine_time,
+    no_schema, refused, region_label, schema_form, seat, timeline, when,
+};
+use crate::casework::summary::{SummaryRow, file_link, summary_rows};
+use crate::web::desk::{Queue, QueueRow};
+use crate::web::form_route::FormRoute;
+use crate::web::pages::{self, refusal, text};
+use crate::web::public::path_segment;
+use crate::web::session::{SignedIn, Visitor};
+use crate::web::{PageRoute, WebState, page_url, query_value};
+use crate::workflows::IntegrityStatus;
+use gazette_forms::Button;
+
+/// The registration form; its `region` options name the regions on every case page.
+pub(crate) const INTEGRITY_CASE: &str = "integrity-case";
+const INTEGRITY_RESULT: &str = "integrity-result";
+const INTEGRITY_REVIEW: &str = "integrity-review";
+
+/// The integrity-case pages, for signed-in visitors.
+pub fn pages() -> Vec<PageRoute> {
+    vec![
+        PageRoute::signed_in("/integrity-cases", get(list)),
+        PageRoute::signed_in("/integrity-cases/{id}", get(page)),
+        PageRoute::signed_in("/integrity-cases/{id}/submit", get(confirm)),
+        PageRoute::signed_in("/integrity-cases/{id}/file", get(file)),
+    ]
+}
+
+/// Where the integrity-case forms post, and what each post does. One call with two
+/// next pages has two routes: a result saved, or saved and then confirmed; a case
+/// approved by the province, or closed by the nation.
+pub fn form_routes() -> Vec<FormRoute> {
+    let case = "/integrity-cases/{id}";
+    let step = |path: &'static str, call: &'static str, next: &'static str| {
+        FormRoute::new(path, Method::POST, call, next).back(Some(case))
+    };
+    vec![
+        FormRoute::new(
+            "/act/integrity-cases",
+            Method::POST,
+            "/integrity-cases",
+            "/integrity-cases/{id}?done=registered",
+        )
+        .back(Some("/integrity-cases"))
+        .form(INTEGRITY_CASE),
+        step(
+            "/act/integrity-cases/{id}/dispatch",
+            "/integrity-cases/{id}/dispatch",
+            "/integrity-cases/{id}?done=dispatched",
+        ),
+        step(
+            "/act/integrity-cases/{id}/forward",
+            "/integrity-cases/{id}/forward",
+            "/integrity-cases/{id}?done=forwarded",
+        ),
+        step(
+            "/act/integrity-cases/{id}/return-to-superior",
+            "/integrity-cases/{id}/return-to-superior",
+            "/integrity-cases/{id}?done=sent_back",
+        ),
+        // The institution returns a case to its province and no longer sees it: back to its list.
+        step(
+            "/act/integrity-cases/{id}/return-to-province",
+            "/integrity-cases/{id}/return-to-superior",
+            "/integrity-cases?done=sent_back",
+        ),
+        FormRoute::new(
+            "/act/integrity-cases/{id}/result",
+            Method::PUT,
+            "/integrity-cases/{id}/result",
+            "/integrity-cases/{id}?done=saved",
+        )
+        .back(Some(case))
+        .form(INTEGRITY_RESULT),
+        FormRoute::new(
+            "/act/integrity-cases/{id}/result/then-submit",
+            Method::PUT,
+            "/integrity-cases/{id}/result",
+            "/integrity-cases/{id}/submit",
+        )
+        .back(Some(case))
+        .form(INTEGRITY_RESULT),
+        step(
+            "/act/integrity-cases/{id}/submit",
+            "/integrity-cases/{id}/submit",
+            "/integrity-cases/{id}?done=submitted",
+        ),
+        step(
+            "/act/integrity-cases/{id}/approve",
+            "/integrity-cases/{id}/approve",
+            "/integrity-cases/{id}?done=approved",
+        )
+        .form(INTEGRITY_REVIEW),
+        step("/act/integrity-cases/{id}/close", "/integrity-cases/{id}/approve", "/integrity-cases/{id}?done=closed"),
+        step("/act/integrity-cases/{id}/return", "/integrity-cases/{id}/return", "/integrity-cases/{id}?done=returned")
+            .form(INTEGRITY_REVIEW),
+        step(
+            "/act/integrity-cases/{id}/national-return",
+            "/integrity-cases/{id}/return",
+            "/integrity-cases/{id}?done=returned",
+        ),
+    ]
+}
+
+/// `/web/act/integrity-cases/{id}/…`: the form route of a step of case `id`.
+fn act(id: &str, step: &str) -> String {
+    page_url(&format!("/act/integrity-cases/{id}/{step}"))
+}
+
+/// `GET /web/integrity-cases` — the visitor's queue, by status; the national account
+/// registers new cases here.
+pub(crate) async fn list(
+    State(web): State<WebState>,
+    SignedIn(visitor): SignedIn,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let status = q.status.as_deref().and_then(IntegrityStatus::parse);
+    let path = match status {
+        Some(s) => format!("/integrity-cases?status={}", s.as_str()),
+        None => "/integrity-cases".to_owned(),
+    };
+    let answer = web.call(&visitor, Method::GET, &path, None).await;
+    if !answer.is_success() {
+        return refusal(&visitor, &answer);
+    }
+    let rows: Vec<Value> = listed(&answer)
+        .iter()
+        .map(|c| {
+            let updated = text(&c["updated_at"]).unwrap_or_default();
+            json!({
+                "title": text(&c["paper_title"]).unwrap_or_default(),
+                "href": case_url(c),
+                "source": text(&c["source_label"]).unwrap_or_default(),
+                "batch": text(&c["batch"]).unwrap_or_default(),
+                "authors": text(&c["authors"]).unwrap_or_default(),
+                "institution": text(&c["corresponding_institution"]).unwrap_or_default(),
+                "region": region_label(&text(&c["region"]).unwrap_or_default()),
+                "unit": text(&c["unit_name"]).unwrap_or_default(),
+                "status": text(&c["status"]).unwrap_or_default(),
+                "status_label": text(&c["status_label"]).unwrap_or_default(),
+                "updated": when(&updated),
+                "updated_iso": machine_time(&updated),
+            })
+        })
+        .collect();
+
+    let mut register = None;
+    let mut problem = None;
+    let attempt = refused(&web, &visitor, &q).await;
+    if seat(&visitor) == Seat::National {
+        let Some(schema) = gazette_forms::schema(INTEGRITY_CASE) else { return no_schema(&visitor) };
+        let mine = attempt.as_ref().filter(|a| a.control("_action") == Some("register"));
+        let (values, errors) = match mine {
+            Some(a) => (a.values.clone(), a.field_errors()),
+            None => (json!({}), Vec::new()),
+        };
+        let hidden = controls(&[("_action", "register"), ("_idem", &idempotency_key(mine))]);
+        let action = page_url("/act/integrity-cases");
+        register = Some(json!({
+            "intro": schema.description(ZH),
+            "message": mine.map(|a| a.message.clone()),
+            "form": schema_form(schema, &action, &values, &errors, hidden, vec![Button::submit("登记案件")], false),
+        }));
+        problem = attempt.as_ref().filter(|_| mine.is_none()).map(|a| a.message.clone());
+    } else if let Some(a) = &attempt {
+        problem = Some(a.message.clone());
+    }
+    let statuses = IntegrityStatus::ALL.iter().map(|s| (s.as_str(), s.label_zh()));
+    pages::render(
+        &visitor,
+        "integrity_cases.html",
+        json!({
+            "title": "科研诚信案件",
+            "filters": filters("/integrity-cases", statuses, status.map(IntegrityStatus::as_str)),
+            "filtered": status.map(IntegrityStatus::label_zh),
+            "rows": rows,
+            "register": register,
+            "problem": problem,
+            "done": done_message(q.done.as_deref()),
+        }),
+    )
+}
+
+/// `GET /web/integrity-cases/{id}` — one case: details, the institution's result
+/// (ID numbers masked, as the API gives them), progress along the chain, and the
+/// visitor's step: dispatch, forward, return to the superior, the result, a review.
+pub(crate) async fn page(
+    State(web): State<WebState>,
+    SignedIn(visitor): SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let id = path_segment(&id);
+    let answer = web.call(&visitor, Method::GET, &format!("/integrity-cases/{id}"), None).await;
+    if !answer.is_success() {
+        return refusal(&visitor, &answer);
+    }
+    let c = &answer.body;
+    let (Some(case_schema), Some(result_schema), Some(review_schema)) = (
+        gazette_forms::schema(INTEGRITY_CASE),
+        gazette_forms::schema(INTEGRITY_RESULT),
+        gazette_forms::schema(INTEGRITY_REVIEW),
+    ) else {
+        return no_schema(&visitor);
+    };
+    let attempt = refused(&web, &visitor, &q).await;
+    let file_href = |key: &str| page_url(&format!("/integrity-cases/{id}/file?key={}", query_value(key)));
+    let status = IntegrityStatus::parse(&text(&c["status"]).unwrap_or_default());
+    let region = text(&c["region"]).unwrap_or_default();
+    let holder = c.get("unit").and_then(Value::as_str).unwrap_or("");
+    let stored_result = c.get("result").filter(|r| r.is_object()).cloned().unwrap_or_else(|| json!({}));
+    let action = |name: &str| attempt.as_ref().filter(|a| a.control("_action") == Some(name));
+
+    let mut actions = Vec::new();
+    let mut result_form = None;
+    let mut review_form = None;
+    match (seat(&visitor), status) {
+        (Seat::National, Some(IntegrityStatus::Created | IntegrityStatus::ReturnedToNational)) => {
+            let regions = case_schema.field("region").map(|f| f.options()).unwrap_or_default();
+            actions.push(
+                ActionForm::new("dispatch", "发送至省级办理", &act(&id, "dispatch"))
+                    .intro("案件发送至所选地区的省级管理部门，由其转办至机构。")
+                    .field(ActionField::select("region", "行政区划", regions, &region))
+                    .button("发送", false)
+                    .with_attempt(attempt.as_ref()),
+            );
+        }
+        (Seat::Province(mine), Some(IntegrityStatus::AtProvince | IntegrityStatus::ReturnedToProvince))
+            if mine == region =>
+        {
+            actions.push(
+                ActionForm::new("forward", "转办至机构", &act(&id, "forward"))
+                    .intro("填写负责办理的机构（其单位管理员账号的单位代码）。")
+                    .field(ActionField::text("unit", "机构单位代码", true, 100).hint("如 hosp-3。"))
+                    .field(ActionField::text("unit_name", "机构名称", false, 200).hint("如 某某省第三医院；可不填。"))
+                    .button("转办", false)
+                    .with_attempt(attempt.as_ref()),
+            );
+            actions.push(return_to_superior_form(&id, "国家", "return-to-superior").with_attempt(attempt.as_ref()));
+        }
+        (Seat::Institution(mine), Some(s)) if mine == holder && handled_by_institution(s) => {
+            if s == IntegrityStatus::AtInstitution {
+                actions.push(return_to_superior_form(&id, "省级", "return-to-province").with_attempt(attempt.as_ref()));
+            }
+            // Saved as often as the institution likes; "submit" saves, then asks to
+            // confirm on a page of its own (the API submits what is stored).
+            let (values, errors, message) = match (action("result"), action("submit")) {
+                (Some(a), _) => (a.values.clone(), a.field_errors(), Some(a.message.clone())),
+                (None, Some(a)) => (stored_result.clone(), a.field_errors(), Some(a.message.clone())),
+                (None, None) => (stored_result.clone(), Vec::new(), None),
+            };
+            let hidden = controls(&[("_action", "result")]);
+            let action = act(&id, "result");
+            let buttons = vec![Button::submit("保存"), Button::to("保存并提交审核", &act(&id, "result/then-submit"))];
+            result_form = Some(json!({
+                "intro": result_schema.description(ZH),
+                "message": message,
+                // A draft saved in parts: the server checks it (see `schema_form`).
+                "form": schema_form(result_schema, &action, &values, &errors, hidden, buttons, true),
+            }));
+        }
+        (Seat::Province(mine), Some(IntegrityStatus::ProvincialReview)) if mine == region => {
+            let mine = action("review");
+            let (values, errors) = match mine {
+                Some(a) => (a.values.clone(), a.field_errors()),
+                None => (json!({}), Vec::new()),
+            };
+            let hidden = controls(&[("_action", "review")]);
+            let action = act(&id, "approve");
+            let buttons = vec![Button::submit("审核通过"), Button::to("退回修改", &act(&id, "return"))];
+            review_form = Some(json!({
+                "intro": "审核通过的，报国家审核；需要机构修改的，填写审查意见后退回，可附正式函件。",
+                "message": mine.map(|a| a.message.clone()),
+                "form": schema_form(review_schema, &action, &values, &errors, hidden, buttons, false),
+            }));
+        }
+        (Seat::National, Some(IntegrityStatus::NationalReview)) => {
+            let opinion = review_schema.field("opinion");
+            actions.push(
+                ActionForm::new("review", "审核办理结果", &act(&id, "close"))
+                    .intro("审核通过即办结；需要机构修改的，填写审查意见后退回。")
+                    .button("审核通过（办结）", false)
+                    .button_to("退回修改", &act(&id, "national-return"), true)
+                    .field(
+                        ActionField::textarea("opinion", "审查意见", false, 2000)
+                            .hint(opinion.and_then(|f| f.help(ZH)).unwrap_or("退回时必须填写。")),
+                    )
+                    .with_attempt(attempt.as_ref()),
+            );
+        }
+        _ => {}
+    }
+
+    let drawn = actions.iter().any(|a| a.drawn)
+        || [&result_form, &review_form].iter().any(|f| f.as_ref().is_some_and(|f| !f["message"].is_null()));
+    let mut details = summary_rows(case_schema, c, &file_href);
+    if let Some(unit) = c.get("unit").and_then(Value::as_str) {
+        let name = text(&c["unit_name"]).unwrap_or_default();
+        let shown = if name.is_empty() || name == unit { unit.to_owned() } else { format!("{name}（{unit}）") };
+        details.push(SummaryRow::text("转办机构", shown));
+    }
+    let show_result = status.is_some_and(|s| !handled_by_institution(s) || result_form.is_none())
+        && status.is_some_and(result_submitted)
+        && c.get("result").is_some_and(Value::is_object);
+    pages::render(
+        &visitor,
+        "integrity_case.html",
+        json!({
+            "title": text(&c["paper_title"]).unwrap_or_default(),
+            "c": c,
+            "explain": explanation(status),
+            "opinion": opinion_line(c, status),
+            "letter": c.get("letter").and_then(|l| file_link(l, &file_href)),
+            "details": details,
+            "result": show_result.then(|| summary_rows(result_schema, &stored_result, &file_href)),
+            "history": timeline(c, action_label, status_label, &file_href),
+            "actions_title": if result_form.is_some() { "分发有误" } else { "办理" },
+            "actions": actions,
+            "result_form": result_form,
+            "review_form": review_form,
+            "problem": attempt.as_ref().filter(|_| !drawn).map(|a| a.message.clone()),
+            "done": done_message(q.done.as_deref()),
+            "list_href": page_url("/integrity-cases"),
+        }),
+    )
+}
+
+/// `GET /web/integrity-cases/{id}/submit` — the institution checks its saved result
+/// before submitting it for provincial review (check your answers).
+pub(crate) async fn confirm(
+    State(web): State<WebState>,
+    SignedIn(visitor): SignedIn,
+    Path(id): Path<String>,
+) -> Response {
+    let id = path_segment(&id);
+    let answer = web.call(&visitor, Method::GET, &format!("/integrity-cases/{id}"), None).await;
+    if !answer.is_success() {
+        return refusal(&visitor, &answer);
+    }
+    let c = &answer.body;
+    let here = page_url(&format!("/integrity-cases/{id}"));
+    let holds =
+        matches!(seat(&visitor), Seat::Institution(unit) if c.get("unit").and_then(Value::as_str) == Some(unit));
+    let status = IntegrityStatus::parse(&text(&c["status"]).unwrap_or_default());
+    if !holds || !status.is_some_and(handled_by_institution) {
+        return Redirect::to(&here).into_response();
+    }
+    let Some(schema) = gazette_forms::schema(INTEGRITY_RESULT) else { return no_schema(&visitor) };
+    let file_href = |key: &str| page_url(&format!("/integrity-cases/{id}/file?key={}", query_value(key)));
+    let stored = c.get("result").filter(|r| r.is_object()).cloned().unwrap_or_else(|| json!({}));
+    let submit = ActionForm::new("submit", "提交办理结果", &act(&id, "submit"))
+        .intro("提交后由省级审核，审核期间不能修改。")
+        .hidden("_idem", &idempotency_key(None))
+        .button("确认提交", false);
+    pages::render(
+        &visitor,
+        "integrity_case.html",
+        json!({
+            "title": format!("提交办理结果：{}", text(&c["paper_title"]).unwrap_or_default()),
+            "confirm": true,
+            "c": c,
+            "result": summary_rows(schema, &stored, &file_href),
+            "actions": [submit],
+            "back_href": here,
+        }),
+    )
+}
+
+/// `GET /web/integrity-cases/{id}/file?key=` — a result file or a province's letter.
+pub(crate) async fn file(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let path = format!("/integrity-cases/{}/download", path_segment(&id));
+    file_redirect(&web, &visitor, &path, q.key.as_deref().unwrap_or("")).await
+}
+
+/// The review queue's integrity cases at the visitor's step of the chain.
+/// The integrity cases at the visitor's step of the chain.
+pub async fn queue(web: &WebState, visitor: &Visitor) -> Vec<Queue> {
+    use IntegrityStatus as S;
+    let seat = seat(visitor);
+    let integrity: &[(&'static str, &'static str, &[IntegrityStatus])] = match seat {
+        Seat::National => &[
+            ("科研诚信案件：待发送", "没有待发送的案件。", &[S::Created, S::ReturnedToNational]),
+            ("科研诚信案件：待国家审核", "没有待国家审核的办理结果。", &[S::NationalReview]),
+        ],
+        Seat::Province(_) => &[
+            ("科研诚信案件：待转办", "没有待转办的案件。", &[S::AtProvince, S::ReturnedToProvince]),
+            ("科研诚信案件：待省级审核", "没有待省级审核的办理结果。", &[S::ProvincialReview]),
+        ],
+        Seat::Institution(_) => &[(
+            "科研诚信案件：待机构办理",
+            "没有待办理的案件。",
+            &[S::AtInstitution, S::ReturnedByProvince, S::ReturnedByNational],
+        )],
+        _ => return Vec::new(),
+    };
+    let answer = web.call(visitor, Method::GET, "/integrity-cases", None).await;
+    let cases = listed(&answer);
+    let field = |c: &Value, name: &str| text(&c[name]).unwrap_or_default();
+    integrity
+        .iter()
+        .map(|(title, empty, statuses)| {
+            let rows = cases
+                .iter()
+                .filter(|c| IntegrityStatus::parse(&field(c, "status")).is_some_and(|s| statuses.contains(&s)))
+                .map(|c| QueueRow {
+                    label: field(c, "paper_title"),
+                    detail: [field(c, "source_label"), region_label(&field(c, "region")), field(c, "unit_name")]
+                        .into_iter()
+                        .filter(|s| !s.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" · "),
+                    status: field(c, "status_label"),
+                    href: case_url(c),
+                })
+                .collect();
+            Queue { title, empty, rows }
+        })
+        .collect()
+}
+
+fn case_url(case: &Value) -> String {
+    page_url(&format!("/integrity-cases/{}", path_segment(&text(&case["id"]).unwrap_or_default())))
+}
+
+/// The form that returns a misrouted case to `superior`, posting to the form route `step`.
+fn return_to_superior_form(id: &str, superior: &str, step: &str) -> ActionForm {
+    ActionForm::new("return_to_superior", "退回上级", &act(id, step))
+        .intro(&format!("案件分发有误、不应由本级办理的，写明原因后退回{superior}。"))
+        .field(ActionField::textarea("reason", "退回原因", true, 1000))
+        .button("退回上级", true)
+}
+
+/// The institution records and submits its result in these.
+fn handled_by_institution(status: IntegrityStatus) -> bool {
+    matches!(
+        status,
+        IntegrityStatus::AtInstitution | IntegrityStatus::ReturnedByProvince | IntegrityStatus::ReturnedByNational
+    )
+}
+
+/// A result has been submitted at least once: reviewers may see it.
+fn result_submitted(status: IntegrityStatus) -> bool {
+    matches!(
+        status,
+        IntegrityStatus::ProvincialReview
+            | IntegrityStatus::ReturnedByProvince
+            | IntegrityStatus::NationalReview
+            | IntegrityStatus::ReturnedByNational
+            | IntegrityStatus::Approved
+    )
+}
+
+/// The reviewers' opinion or the reason of a return, while it is what the case waits on.
+fn opinion_line(c: &Value, status: Option<IntegrityStatus>) -> Option<Value> {
+    let opinion = c.get("opinion").and_then(Value::as_str).filter(|o| !o.is_empty())?;
+    let label = match status? {
+        IntegrityStatus::ReturnedByProvince | IntegrityStatus::ReturnedByNational => "审查意见",
+        IntegrityStatus::ReturnedToProvince | IntegrityStatus::ReturnedToNational => "退回原因",
+        IntegrityStatus::NationalReview | IntegrityStatus::Approved => "审核意见",
+        _ => return None,
+    };
+    Some(json!({ "label": label, "text": opinion }))
+}
+
+fn action_label(action: &str, by: &Value) -> String {
+    let level = by.get("level").and_then(Value::as_str).unwrap_or("");
+    match (action, level) {
+        ("create", _) => "登记案件",
+        ("dispatch", _) => "发送至省级办理",
+        ("forward", _) => "转办至机构",
+        ("return_to_superior", _) => "退回上级",
+        ("save_result", _) => "保存办理结果",
+        ("submit", _) => "提交办理结果",
+        ("approve", "national") => "国家审核通过（办结）",
+        ("approve", _) => "省级审核通过",
+        ("return", "national") => "国家审核退回",
+        ("return", _) => "省级审核退回",
+        (other, _) => other,
+    }
+    .to_owned()
+}
+
+fn status_label(status: &str) -> String {
+    IntegrityStatus::parse(status).map_or_else(|| status.to_owned(), |s| s.label_zh().to_owned())
+}
+
+fn explanation(status: Option<IntegrityStatus>) -> &'static str {
+    match status {
+        Some(IntegrityStatus::Created) => "案件已登记，尚未发送至省级。",
+        Some(IntegrityStatus::AtProvince) => "已发送至省级，待省级转办至机构。",
+        Some(IntegrityStatus::AtInstitution) => "已转办至机构，待机构填写并提交办理结果。",
+        Some(IntegrityStatus::ReturnedToProvince) => "机构认为分发有误，已退回省级，待省级重新转办或退回国家。",
+        Some(IntegrityStatus::ReturnedToNational) => "省级认为分发有误，已退回国家，待国家重新发送。",
+        Some(IntegrityStatus::ProvincialReview) => "机构已提交办理结果，待省级审核。",
+        Some(IntegrityStatus::ReturnedByProvince) => "省级审核退回，待机构修改后重新提交。",
+        Some(IntegrityStatus::NationalReview) => "省级审核通过，待国家审核。",
+        Some(IntegrityStatus::ReturnedByNational) => "国家审核退回，待机构修改后重新提交。",
+        Some(IntegrityStatus::Approved) => "国家审核通过，案件已办结。",
+        None => "",
+    }
+}

@@ -1,0 +1,34 @@
+//! One folder per workflow, each with everything it is: its states and transitions
+//! and who may take them (`domain.rs`, knows no HTTP), its JSON API (`api.rs`), its
+//! pages (`pages.rs`) and their templates (`*.html`).
+//!
+//! | folder | seed | what |
+//! | --- | --- | --- |
+//! | `registration/` | 000 | course registration: pending → approved / rejected, seats and waiting list |
+//! | `monthly_report/` | 002 | monthly performance reports: draft → submitted → approved / returned; annual report |
+//! | `training_plan/` | 001 | annual training plans with projects, flags and attachments |
+//! | `typical_case/` | 000 | typical cases uploaded by provinces, reviewed, exported as Markdown |
+//! | `integrity_case/` | 004 | research-integrity cases down the chain national → province → institution |
+//!
+//! Shared parts live in leaf modules the workflows use: [`crate::lifecycle`],
+//! [`crate::casework`], [`crate::http`] (caller, errors, extractors), [`crate::web`]
+//! (session, rendering, form posts), [`crate::store`], [`crate::attachments`].
+
+pub mod integrity_case;
+pub mod monthly_report;
+pub mod registration;
+pub mod training_plan;
+pub mod typical_case;
+
+pub use crate::casework::{Actor, CaseError, FileRef, Level, Step, Written};
+pub use crate::lifecycle::{Clock, IdempotencyKey, ReviewStatus, WorkflowError, system_clock};
+pub use integrity_case::{CaseSource, IntegrityCase, IntegrityCaseForm, IntegrityCases, IntegrityStatus};
+pub use monthly_report::{
+    AnnualReport, MonthlyReport, NewMonth, ReportCaller, ReportId, ReportRole, ReportSummary, Reports,
+};
+pub use registration::{
+    Course, CourseCatalog, ReceiptView, Registration, RegistrationError, RegistrationForm, RegistrationStatus,
+    Registrations, Scope, Seats, Submission,
+};
+pub use training_plan::{PlanCaller, PlanDeadlines, PlanRole, TrainingPlan, TrainingPlans};
+pub use typical_case::{CaseUpload, TypicalCase, TypicalCaseStatus, TypicalCases};

@@ -1,0 +1,500 @@
+//! Monthly report endpoints: parse, call [`crate::workflows::Reports`], answer — JSON, or
+//! a printable HTML page of one report.
+
+use crate::http::ApiRoute;
+use axum::http::Method;
+use axum::routing::{get, post, put};
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::http::AppState;
+use crate::http::auth::{Caller, Role};
+use crate::http::error::ApiError;
+use crate::http::extract::{Idempotency, Lang, OptionalJsonBody, body_text};
+use crate::lifecycle::review::{Actor, Denied, WorkflowError};
+use crate::validation::forms_lang;
+use crate::workflows::{MonthlyReport, NewMonth, ReportCaller, ReportId, ReportRole};
+
+/// The answer to a refused workflow step, for reports and training plans alike.
+pub(crate) fn workflow_error(e: WorkflowError, lang: Lang) -> ApiError {
+    use WorkflowError as E;
+    match e {
+        E::NotFound => ApiError::not_found(lang),
+        E::Denied(Denied::Role) => ApiError::forbidden(lang, "您的角色无权执行此操作。", "Your role may not do this."),
+        E::Denied(Denied::OtherUnit) => {
+            ApiError::forbidden(lang, "该记录属于其他单位，您无权查看或修改。", "This record belongs to another unit.")
+        }
+        E::Denied(Denied::OtherRegion) => {
+            ApiError::forbidden(lang, "该记录不属于您所管辖的地区。", "This record belongs to another region.")
+        }
+        E::Invalid(fields) => ApiError::invalid(lang, fields),
+        E::StaleVersion { expected, current } => ApiError::new(
+            StatusCode::CONFLICT,
+            match lang {
+                Lang::Zh => format!("内容已被他人修改（您基于第 {expected} 版，当前为第 {current} 版）。请刷新后重新填写本页再保存。"),
+                Lang::En => format!(
+                    "Someone changed it since you opened it (you started from version {expected}, it is now {current}). Reload, then save again."
+                ),
+            },
+        )
+        .field("version", current.to_string()),
+        E::InvalidTransition { from, action } => ApiError::new(
+            StatusCode::CONFLICT,
+            match lang {
+                Lang::Zh => format!("当前状态（{}）下不能{}或修改。", from.label_zh(), action.label_zh()),
+                Lang::En => format!("A {} record cannot be changed or take the step “{}”.", from.as_str(), action.as_str()),
+            },
+        ),
+        E::CommentRequired => ApiError::invalid(lang, BTreeMap::new()).field(
+            "comment",
+            lang.pick("请填写审核意见（退回时必填，不超过 500 字）。", "Give a comment (required when returning; at most 500 characters)."),
+        ),
+        E::AlreadyExists => ApiError::new(
+            StatusCode::CONFLICT,
+            lang.pick("本单位该年度的计划已经报送，每个单位每年只能报送一份。", "Your unit has already submitted its plan for this year; there is one per unit and year."),
+        ),
+        E::IdempotencyKeyReused => ApiError::invalid(lang, BTreeMap::new()).field(
+            "Idempotency-Key",
+            lang.pick("该幂等键已用于另一份提交，请换一个新的键。", "This Idempotency-Key was used for a different submission; use a new key."),
+        ),
+        E::Busy => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, lang.pick("系统繁忙，请稍后重试。", "The service is busy; please retry in a moment.")),
+        E::NoSchema(id) => {
+            tracing::error!(form = id, "form schema is not compiled in");
+            ApiError::internal(lang)
+        }
+        E::Store(e) => ApiError::store(e, lang),
+    }
+}
+
+fn actor(caller: &Caller) -> Actor {
+    Actor { id: caller.0.sub.clone(), role: caller.0.role.as_str().to_owned() }
+}
+
+fn non_empty(s: &Option<String>) -> Option<String> {
+    s.clone().filter(|s| !s.is_empty())
+}
+
+/// What the token allows with reports.
+fn report_caller(caller: &Caller, lang: Lang) -> Result<ReportCaller, ApiError> {
+    let claims = &caller.0;
+    let role = match claims.role {
+        Role::Filler => {
+            non_empty(&claims.unit).map(|unit| ReportRole::Filler { unit, region: non_empty(&claims.region) })
+        }
+        Role::UnitAdmin => non_empty(&claims.unit).map(|unit| ReportRole::UnitAdmin { unit }),
+        Role::RegionalAdmin => non_empty(&claims.region).map(|region| ReportRole::RegionalAdmin { region }),
+        Role::NationalAdmin => Some(ReportRole::NationalAdmin),
+        _ => {
+            return Err(ApiError::forbidden(
+                lang,
+                "您的角色无权查看月度绩效报告。",
+                "Your role may not use monthly reports.",
+            ));
+        }
+    };
+    let role = role.ok_or_else(|| {
+        ApiError::forbidden(lang, "令牌未注明所属单位或地区。", "The token names no unit or region for this role.")
+    })?;
+    Ok(ReportCaller { actor: actor(caller), role })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReportPath {
+    unit: String,
+    platform: String,
+    period: String,
+}
+
+fn report_id(p: &ReportPath, lang: Lang) -> Result<ReportId, ApiError> {
+    ReportId::parse(&p.unit, &p.platform, &p.period).ok_or_else(|| ApiError::not_found(lang))
+}
+
+fn report_json(r: &MonthlyReport) -> Value {
+    let mut body = serde_json::to_value(r).unwrap_or_default();
+    body["status_label"] = json!(r.status.label_zh());
+    body
+}
+
+fn new_month_json(m: &NewMonth) -> Value {
+    let mut body = serde_json::to_value(m).unwrap_or_default();
+    body["status"] = json!("not_started");
+    body["status_label"] = json!("未开始");
+    body["version"] = json!(0);
+    body
+}
+
+/// `GET /reports?unit=` — a unit's reports, status per platform and month. A filler
+/// or unit administrator may leave `unit` out.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    unit: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    let rc = report_caller(&caller, lang)?;
+    let unit = non_empty(&q.unit).or_else(|| non_empty(&caller.0.unit)).ok_or_else(|| {
+        ApiError::invalid(lang, BTreeMap::new())
+            .field("unit", lang.pick("请在查询参数 unit 中指明单位。", "Name the unit in the `unit` query parameter."))
+    })?;
+    let rows = state.reports.list(&rc, &unit).await.map_err(|e| workflow_error(e, lang))?;
+    Ok(Json(json!({ "unit": unit, "count": rows.len(), "reports": rows })).into_response())
+}
+
+/// `GET /reports/review-queue` — the unit administrator's submitted reports, oldest first.
+pub async fn review_queue(State(state): State<AppState>, caller: Caller, lang: Lang) -> Result<Response, ApiError> {
+    let rc = report_caller(&caller, lang)?;
+    let rows = state.reports.review_queue(&rc).await.map_err(|e| workflow_error(e, lang))?;
+    Ok(Json(json!({ "unit": caller.0.unit, "count": rows.len(), "reports": rows })).into_response())
+}
+
+/// `GET /reports/{unit}/{platform}/{period}` — the report, or what a new month starts from.
+pub async fn detail(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<ReportPath>,
+) -> Result<Response, ApiError> {
+    let rc = report_caller(&caller, lang)?;
+    let id = report_id(&p, lang)?;
+    match state.reports.get(&rc, &id).await.map_err(|e| workflow_error(e, lang))? {
+        Ok(r) => Ok(Json(report_json(&r)).into_response()),
+        Err(new) => Ok(Json(new_month_json(&new)).into_response()),
+    }
+}
+
+fn version_of(body: &Value, lang: Lang, required: bool) -> Result<Option<u64>, ApiError> {
+    match body.get("version") {
+        None | Some(Value::Null) if !required => Ok(None),
+        Some(v) if v.as_u64().is_some() => Ok(v.as_u64()),
+        _ => Err(ApiError::invalid(lang, BTreeMap::new()).field(
+            "version",
+            lang.pick(
+                "请带上所基于的版本号 version（新的月份为 0）。",
+                "Send the `version` you started from (0 for a month not started yet).",
+            ),
+        )),
+    }
+}
+
+/// `PUT /reports/{unit}/{platform}/{period}` with `{"version": n, "values": {…}}` —
+/// saves some fields of the draft (a page of the form).
+pub async fn save(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<ReportPath>,
+    OptionalJsonBody(body): OptionalJsonBody,
+) -> Result<Response, ApiError> {
+    let rc = report_caller(&caller, lang)?;
+    let id = report_id(&p, lang)?;
+    let version = version_of(&body, lang, true)?.unwrap_or(0);
+    let values = body.get("values").cloned().unwrap_or_else(|| json!({}));
+    let r = state
+        .reports
+        .save_draft(&rc, &id, version, &values, forms_lang(lang))
+        .await
+        .map_err(|e| workflow_error(e, lang))?;
+    let status = if version == 0 { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, Json(report_json(&r))).into_response())
+}
+
+/// `POST /reports/{unit}/{platform}/{period}/submit`, optionally `{"version": n}`.
+pub async fn submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Idempotency(key): Idempotency,
+    Path(p): Path<ReportPath>,
+    OptionalJsonBody(body): OptionalJsonBody,
+) -> Result<Response, ApiError> {
+    let rc = report_caller(&caller, lang)?;
+    let id = report_id(&p, lang)?;
+    let version = version_of(&body, lang, false)?;
+    let done = state
+        .reports
+        .submit(&rc, &id, version, key.as_ref(), forms_lang(lang))
+        .await
+        .map_err(|e| workflow_error(e, lang))?;
+    tracing::info!(unit = %id.unit, platform = %id.platform, period = %id.period, by = %caller.0.sub,
+        replayed = done.replayed, "monthly report submitted");
+    let mut response = Json(report_json(&done.report)).into_response();
+    if done.replayed {
+        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// `POST /reports/{unit}/{platform}/{period}/withdraw` — the filler, until approved.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<ReportPath>,
+) -> Result<Response, ApiError> {
+    let rc = report_caller(&caller, lang)?;
+    let id = report_id(&p, lang)?;
+    let r = state.reports.withdraw(&rc, &id).await.map_err(|e| workflow_error(e, lang))?;
+    tracing::info!(unit = %id.unit, platform = %id.platform, period = %id.period, by = %caller.0.sub, "monthly report withdrawn");
+    Ok(Json(report_json(&r)).into_response())
+}
+
+/// `POST /reports/{unit}/{platform}/{period}/approve`, optionally `{"comment": "…"}`.
+pub async fn approve(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<ReportPath>,
+    OptionalJsonBody(body): OptionalJsonBody,
+) -> Result<Response, ApiError> {
+    let rc = report_caller(&caller, lang)?;
+    let id = report_id(&p, lang)?;
+    let r = state.reports.approve(&rc, &id, body_text(&body, "comment")).await.map_err(|e| workflow_error(e, lang))?;
+    tracing::info!(unit = %id.unit, platform = %id.platform, period = %id.period, by = %caller.0.sub, "monthly report approved");
+    Ok(Json(report_json(&r)).into_response())
+}
+
+/// `POST /reports/{unit}/{platform}/{period}/return` with `{"comment": "…"}` (required).
+pub async fn return_for_changes(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<ReportPath>,
+    OptionalJsonBody(body): OptionalJsonBody,
+) -> Result<Response, ApiError> {
+    let rc = report_caller(&caller, lang)?;
+    let id = report_id(&p, lang)?;
+    let r = state
+        .reports
+        .return_for_changes(&rc, &id, body_text(&body, "comment"))
+        .await
+        .map_err(|e| workflow_error(e, lang))?;
+    tracing::info!(unit = %id.unit, platform = %id.platform, period = %id.period, by = %caller.0.sub, "monthly report returned");
+    Ok(Json(report_json(&r)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AnnualPath {
+    unit: String,
+    platform: String,
+    year: String,
+}
+
+/// `GET /annual-reports/{unit}/{platform}/{year}` — made from the approved months.
+pub async fn annual(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<AnnualPath>,
+) -> Result<Response, ApiError> {
+    let rc = report_caller(&caller, lang)?;
+    let year: i32 = p.year.parse().map_err(|_| ApiError::not_found(lang))?;
+    let annual = state.reports.annual(&rc, &p.unit, &p.platform, year).await.map_err(|e| workflow_error(e, lang))?;
+    Ok(Json(annual).into_response())
+}
+
+/// `GET /reports/{unit}/{platform}/{period}/print` — the report as a printable page.
+pub async fn print(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<ReportPath>,
+) -> Result<Response, ApiError> {
+    let rc = report_caller(&caller, lang)?;
+    let id = report_id(&p, lang)?;
+    let r = match state.reports.get(&rc, &id).await.map_err(|e| workflow_error(e, lang))? {
+        Ok(r) => r,
+        Err(_) => return Err(ApiError::not_found(lang)),
+    };
+    let schema = gazette_forms::schema("monthly-report").ok_or_else(|| ApiError::internal(lang))?;
+    let html = print::page(schema, &r);
+    let mut response = (StatusCode::OK, html).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    Ok(response)
+}
+
+/// The printable page: standalone HTML5, every part a table of label / value / unit.
+mod print {
+    use std::fmt::Write as _;
+
+    use gazette_forms::{Field, FieldType, Lang, Schema};
+    use serde_json::Value;
+
+    use crate::workflows::MonthlyReport;
+
+    const STYLE: &str = "\
+:root{color-scheme:light}\
+body{font-family:system-ui,-apple-system,\"PingFang SC\",\"Hiragino Sans GB\",\"Microsoft YaHei\",\"Noto Sans CJK SC\",\"Source Han Sans SC\",sans-serif;\
+line-height:1.75;color:#0b0c0c;background:#fff;max-width:52rem;margin:2rem auto;padding:0 1rem}\
+h1{font-size:1.6rem;line-height:1.3;margin:0 0 1rem}\
+dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem;margin:0 0 1.5rem}\
+dt{font-weight:bold}dd{margin:0}\
+table{border-collapse:collapse;width:100%;margin:0 0 1.5rem}\
+caption{text-align:left;font-weight:bold;font-size:1.15rem;padding:.5rem 0}\
+th,td{border:1px solid #6f777b;padding:.3rem .6rem;text-align:left;vertical-align:top}\
+thead th{background:#f3f2f1}\
+td.value{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\
+td.text{white-space:pre-wrap}\
+@media print{@page{size:A4;margin:15mm}body{margin:0;max-width:none;font-size:10.5pt}\
+table{page-break-inside:auto}tr,caption{page-break-inside:avoid;page-break-after:avoid}thead{display:table-header-group}\
+thead th{background:none}}";
+
+    /// Escapes text for HTML content and attribute values.
+    pub fn escape(s: &str) -> String {
+        let mut out = String::with_capacity(s.len());
+        for c in s.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&#39;"),
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    /// A moment as readers in China read it (UTC+8), in a `<time>` element.
+    fn when(t: jiff::Timestamp) -> String {
+        let local = t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).strftime("%Y-%m-%d %H:%M").to_string();
+        format!(
+            "<time datetime=\"{}\">{}</time>",
+            escape(&t.round(jiff::Unit::Second).unwrap_or(t).to_string()),
+            escape(&local)
+        )
+    }
+
+    /// The shown value of a field and whether it is a number (right-aligned).
+    fn shown(field: &Field, value: Option<&Value>) -> (String, bool) {
+        let lang = Lang::Zh;
+        match (field.kind(), value) {
+            (FieldType::Number, Some(Value::Number(n))) => (n.to_string(), true),
+            (FieldType::Number, _) => ("0".to_owned(), true),
+            (FieldType::Checkbox, Some(Value::Bool(b))) => ((if *b { "是" } else { "否" }).to_owned(), false),
+            (FieldType::File, Some(Value::Array(files))) => {
+                let names: Vec<&str> = files.iter().filter_map(|f| f.get("name")?.as_str()).collect();
+                (if names.is_empty() { "—".to_owned() } else { names.join("\n") }, false)
+            }
+            (FieldType::File, Some(Value::Object(f))) => {
+                (f.get("name").and_then(Value::as_str).unwrap_or("—").to_owned(), false)
+            }
+            (FieldType::Select | FieldType::Radio, Some(Value::String(s))) => {
+                (field.option(s).map_or(s.as_str(), |c| c.label(lang)).to_owned(), false)
+            }
+            (_, Some(Value::String(s))) if !s.trim().is_empty() => (s.clone(), false),
+            (_, Some(Value::Array(items))) if !items.is_empty() => {
+                let parts: Vec<String> =
+                    items.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect();
+                (parts.join("、"), false)
+            }
+            _ => ("—".to_owned(), false),
+        }
+    }
+
+    pub fn page(schema: &Schema, r: &MonthlyReport) -> String {
+        let lang = Lang::Zh;
+        let text = |id: &str| r.values.get(id).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let name = text("platform_name");
+        let name = if name.is_empty() { r.platform.clone() } else { name };
+        let title = format!("{name} {} {}", r.period, schema.title(lang));
+        let mut h = String::with_capacity(16 * 1024);
+        let _ = write!(
+            h,
+            "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n<dl>\n",
+            escape(&title),
+            escape(&title)
+        );
+        for (term, value) in [
+            ("平台", name.as_str()),
+            ("单位", r.unit.as_str()),
+            ("填报月份", r.period.as_str()),
+            ("状态", r.status.label_zh()),
+        ] {
+            let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", escape(term), escape(value));
+        }
+        if let Some(at) = r.submitted_at {
+            let _ = writeln!(h, "<dt>提交时间</dt><dd>{}</dd>", when(at));
+        }
+        if let Some(c) = &r.comment {
+            let _ = writeln!(h, "<dt>审核意见</dt><dd>{}</dd>", escape(c));
+        }
+        h.push_str("</dl>\n");
+        for part in schema.parts() {
+            let _ = write!(
+                h,
+                "<table>\n<caption>{}</caption>\n<thead><tr><th scope=\"col\">项目</th><th scope=\"col\">填报内容</th>\
+                 <th scope=\"col\">单位</th></tr></thead>\n<tbody>\n",
+                escape(part.title(lang))
+            );
+            for field in schema.fields_in_part(part.id()) {
+                let (value, numeric) = shown(field, r.values.get(field.id()));
+                let unit = field.unit().map_or("", |u| u.label(lang));
+                let _ = writeln!(
+                    h,
+                    "<tr><th scope=\"row\">{}</th><td class=\"{}\">{}</td><td>{}</td></tr>",
+                    escape(field.label(lang)),
+                    if numeric { "value" } else { "text" },
+                    escape(&value),
+                    escape(unit)
+                );
+            }
+            h.push_str("</tbody>\n</table>\n");
+        }
+        h.push_str(
+            "<table>\n<caption>流转记录</caption>\n<thead><tr><th scope=\"col\">时间（北京时间）</th><th scope=\"col\">操作</th>\
+             <th scope=\"col\">操作人</th><th scope=\"col\">意见</th></tr></thead>\n<tbody>\n",
+        );
+        for e in &r.history {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"text\">{}</td></tr>",
+                when(e.at),
+                escape(e.action.label_zh()),
+                escape(&e.by),
+                escape(e.comment.as_deref().unwrap_or(""))
+            );
+        }
+        h.push_str("</tbody>\n</table>\n</main>\n</body>\n</html>\n");
+        h
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn escaping_leaves_no_markup() {
+            assert_eq!(
+                super::escape(r#"<a href="x">'&'</a>"#),
+                "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+            );
+        }
+    }
+}
+
+/// The monthly and annual report endpoints; every one needs a token.
+pub fn routes() -> Vec<ApiRoute> {
+    vec![
+        ApiRoute::token(Method::GET, "/reports", get(list)),
+        ApiRoute::token(Method::GET, "/reports/review-queue", get(review_queue)),
+        ApiRoute::token(Method::GET, "/reports/{unit}/{platform}/{period}", get(detail)),
+        ApiRoute::token(Method::PUT, "/reports/{unit}/{platform}/{period}", put(save)),
+        ApiRoute::token(Method::POST, "/reports/{unit}/{platform}/{period}/submit", post(submit)),
+        ApiRoute::token(Method::POST, "/reports/{unit}/{platform}/{period}/withdraw", post(withdraw)),
+        ApiRoute::token(Method::POST, "/reports/{unit}/{platform}/{period}/approve", post(approve)),
+        ApiRoute::token(Method::POST, "/reports/{unit}/{platform}/{period}/return", post(return_for_changes)),
+        ApiRoute::token(Method::GET, "/reports/{unit}/{platform}/{period}/print", get(print)),
+        ApiRoute::token(Method::GET, "/annual-reports/{unit}/{platform}/{year}", get(annual)),
+    ]
+}

@@ -1,0 +1,11 @@
+//! Monthly performance reports of research platforms (科技平台月度绩效报告, seed 002)
+//! and the annual report made from them.
+//!
+//! - `domain.rs` — drafts by part, pre-fill, submit / withdraw / approve / return (no HTTP);
+//! - `api.rs` — the JSON endpoints; `pages.rs` — months, overview, one page per part.
+
+pub mod api;
+mod domain;
+pub mod pages;
+
+pub use domain::*;

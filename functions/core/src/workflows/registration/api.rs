@@ -1,0 +1,258 @@
+//! Registration endpoints: parse, call [`crate::workflows::Registrations`], answer.
+
+use crate::http::ApiRoute;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::Method;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::http::AppState;
+use crate::http::auth::Caller;
+use crate::http::error::ApiError;
+use crate::http::export;
+use crate::http::extract::{Idempotency, JsonBody, Lang};
+use crate::http::limit::ClientAddr;
+use crate::validation;
+use crate::workflows::{Registration, RegistrationStatus};
+
+fn created(r: &Registration, replayed: bool) -> Response {
+    let body = json!({
+        "id": r.id,
+        "course": r.course,
+        "status": r.status,
+        "status_label": r.status.label_zh(),
+        "receipt": r.receipt,
+        "receipt_url": format!("/registrations/receipt/{}", r.receipt),
+    });
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    if replayed {
+        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    response
+}
+
+/// `POST /registrations` — public.
+pub async fn submit(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    Idempotency(key): Idempotency,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    state.rate_limit.check(addr, lang)?;
+    if validation::registration_is_spam(&body) {
+        // Looks like success to the bot; nothing is stored.
+        tracing::warn!("registration discarded: honeypot field filled");
+        let receipt = ulid::Ulid::from(rand::random::<u128>()).to_string();
+        let body = json!({ "id": ulid::Ulid::new().to_string(), "course": body.get("course"), "status": "pending",
+            "status_label": "待审核", "receipt": receipt, "receipt_url": format!("/registrations/receipt/{receipt}") });
+        return Ok((StatusCode::CREATED, Json(body)).into_response());
+    }
+    let form = validation::registration_form(&body, lang).map_err(|rejection| match rejection {
+        validation::Rejection::Invalid(fields) => ApiError::invalid(lang, fields),
+        validation::Rejection::NoSchema(id) => {
+            tracing::error!(form = id, "form schema is not compiled in");
+            ApiError::internal(lang)
+        }
+    })?;
+    let submission =
+        state.registrations.register(form, key.as_ref()).await.map_err(|e| ApiError::registration(e, lang))?;
+    tracing::info!(registration = %submission.registration.id, course = %submission.registration.course,
+        status = submission.registration.status.as_str(), replayed = submission.replayed, "registration submitted");
+    Ok(created(&submission.registration, submission.replayed))
+}
+
+/// `GET /registrations/receipt/{code}` — public, masked.
+pub async fn receipt(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(code): Path<String>,
+) -> Result<Response, ApiError> {
+    let view = state.registrations.receipt(&code).await.map_err(|e| ApiError::registration(e, lang))?;
+    let region_label = validation::region_label(&view.region, lang);
+    let mut body = serde_json::to_value(view).unwrap_or_default();
+    body["region_label"] = json!(region_label);
+    Ok(Json(body).into_response())
+}
+
+/// `POST /registrations/receipt/{code}/withdraw` — public.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(code): Path<String>,
+) -> Result<Response, ApiError> {
+    let r = state.registrations.withdraw(&code).await.map_err(|e| ApiError::registration(e, lang))?;
+    tracing::info!(registration = %r.id, "registration withdrawn");
+    Ok(Json(json!({ "status": r.status, "status_label": r.status.label_zh() })).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    course: Option<String>,
+    status: Option<String>,
+}
+
+fn course_param(q: &ListQuery, lang: Lang) -> Result<String, ApiError> {
+    q.course.clone().filter(|c| !c.is_empty()).ok_or_else(|| {
+        ApiError::invalid(lang, Default::default()).field(
+            "course",
+            lang.pick("请在查询参数 course 中指明课程。", "Name the course in the `course` query parameter."),
+        )
+    })
+}
+
+async fn listed(
+    state: &AppState,
+    caller: &Caller,
+    lang: Lang,
+    q: &ListQuery,
+) -> Result<(String, Vec<Registration>), ApiError> {
+    let scope = caller.registration_scope(lang)?;
+    let course = course_param(q, lang)?;
+    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(RegistrationStatus::parse(s).ok_or_else(|| {
+            ApiError::invalid(lang, Default::default()).field(
+                "status",
+                lang.pick(
+                    "状态须为 pending、approved、rejected、waitlisted 或 withdrawn。",
+                    "Status must be pending, approved, rejected, waitlisted or withdrawn.",
+                ),
+            )
+        })?),
+    };
+    let rows = state.registrations.list(&course, status, &scope).await.map_err(|e| ApiError::registration(e, lang))?;
+    Ok((course, rows))
+}
+
+/// `GET /registrations?course=&status=` — organiser, national or regional admin.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    let (course, rows) = listed(&state, &caller, lang, &q).await?;
+    Ok(Json(json!({ "course": course, "count": rows.len(), "registrations": rows })).into_response())
+}
+
+/// `GET /registrations/export.csv?course=`
+pub async fn export_csv(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    let (course, rows) = listed(&state, &caller, lang, &q).await?;
+    let bytes = export::csv(&rows).map_err(|e| {
+        tracing::error!(error = %e, "csv export failed");
+        ApiError::internal(lang)
+    })?;
+    Ok(download(bytes, "text/csv; charset=utf-8", &format!("registrations-{course}.csv")))
+}
+
+/// `GET /registrations/export.xlsx?course=`
+pub async fn export_xlsx(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    let (course, rows) = listed(&state, &caller, lang, &q).await?;
+    let title = state.registrations.catalog().get(&course).map_or(course.clone(), |c| c.title.clone());
+    let bytes = export::xlsx(&title, &rows).map_err(|e| {
+        tracing::error!(error = %e, "xlsx export failed");
+        ApiError::internal(lang)
+    })?;
+    Ok(download(
+        bytes,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("registrations-{course}.xlsx"),
+    ))
+}
+
+fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        filename.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-', "_")
+    );
+    let mut response = (StatusCode::OK, bytes).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        response.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+}
+
+/// `GET /registrations/{id}`
+pub async fn detail(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let scope = caller.registration_scope(lang)?;
+    let r = state.registrations.get(&id, &scope).await.map_err(|e| ApiError::registration(e, lang))?;
+    Ok(Json(r).into_response())
+}
+
+/// `POST /registrations/{id}/approve`
+pub async fn approve(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let scope = caller.registration_scope(lang)?;
+    let r = state.registrations.approve(&id, &scope).await.map_err(|e| ApiError::registration(e, lang))?;
+    tracing::info!(registration = %r.id, by = %caller.0.sub, "registration approved");
+    Ok(Json(r).into_response())
+}
+
+/// `POST /registrations/{id}/reject` with `{"note": "…"}`
+pub async fn reject(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let scope = caller.registration_scope(lang)?;
+    let note = body.get("note").and_then(|n| n.as_str()).unwrap_or("");
+    let r = state.registrations.reject(&id, note, &scope).await.map_err(|e| ApiError::registration(e, lang))?;
+    tracing::info!(registration = %r.id, by = %caller.0.sub, "registration rejected");
+    Ok(Json(r).into_response())
+}
+
+/// `GET /courses/{course}/seats` — public: capacity, seats taken, people waiting.
+pub async fn seats(
+    State(state): State<AppState>,
+    lang: Lang,
+    Path(course): Path<String>,
+) -> Result<Response, ApiError> {
+    match state.registrations.seats(&course).await {
+        Ok(seats) => Ok(Json(seats).into_response()),
+        Err(crate::workflows::RegistrationError::UnknownCourse(_)) => Err(ApiError::not_found(lang)),
+        Err(e) => Err(ApiError::registration(e, lang)),
+    }
+}
+
+/// The registration endpoints and who may call them.
+pub fn routes() -> Vec<ApiRoute> {
+    vec![
+        ApiRoute::public(Method::POST, "/registrations", post(submit)),
+        ApiRoute::token(Method::GET, "/registrations", get(list)),
+        ApiRoute::token(Method::GET, "/registrations/export.csv", get(export_csv)),
+        ApiRoute::token(Method::GET, "/registrations/export.xlsx", get(export_xlsx)),
+        ApiRoute::public(Method::GET, "/registrations/receipt/{code}", get(receipt)),
+        ApiRoute::public(Method::POST, "/registrations/receipt/{code}/withdraw", post(withdraw)),
+        ApiRoute::token(Method::GET, "/registrations/{id}", get(detail)),
+        ApiRoute::token(Method::POST, "/registrations/{id}/approve", post(approve)),
+        ApiRoute::token(Method::POST, "/registrations/{id}/reject", post(reject)),
+        ApiRoute::public(Method::GET, "/courses/{course}/seats", get(seats)),
+    ]
+}

@@ -1,0 +1,223 @@
+//! Annual training plan endpoints: parse, call [`crate::workflows::TrainingPlans`], answer.
+
+use crate::http::ApiRoute;
+use axum::http::Method;
+use axum::routing::{get, post, put};
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::http::AppState;
+use crate::http::auth::{Caller, Role};
+use crate::http::error::ApiError;
+use crate::http::extract::{Idempotency, JsonBody, Lang, OptionalJsonBody, body_text};
+use crate::lifecycle::review::{Actor, ReviewStatus};
+use crate::validation::forms_lang;
+use crate::workflows::monthly_report::api::workflow_error;
+use crate::workflows::{PlanCaller, PlanRole, TrainingPlan};
+
+/// What the token allows with training plans: a unit's filler or administrator
+/// submits its plan, the training organiser reviews, a national administrator reads.
+fn plan_caller(caller: &Caller, lang: Lang) -> Result<PlanCaller, ApiError> {
+    let claims = &caller.0;
+    let role = match claims.role {
+        Role::Filler | Role::UnitAdmin => match claims.unit.clone().filter(|u| !u.is_empty()) {
+            Some(unit) => PlanRole::Unit { unit },
+            None => return Err(ApiError::forbidden(lang, "令牌未注明所属单位。", "The token names no unit.")),
+        },
+        Role::Organiser => PlanRole::Organiser,
+        Role::NationalAdmin => PlanRole::NationalAdmin,
+        _ => {
+            return Err(ApiError::forbidden(
+                lang,
+                "您的角色无权报送或审核培训计划。",
+                "Your role may not use training plans.",
+            ));
+        }
+    };
+    Ok(PlanCaller { actor: Actor { id: claims.sub.clone(), role: claims.role.as_str().to_owned() }, role })
+}
+
+fn plan_json(p: &TrainingPlan) -> Value {
+    let mut body = serde_json::to_value(p).unwrap_or_default();
+    body["status_label"] = json!(p.status.label_zh());
+    body
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PlanPath {
+    unit: String,
+    year: String,
+}
+
+fn year_of(p: &PlanPath, lang: Lang) -> Result<i32, ApiError> {
+    p.year.parse().map_err(|_| ApiError::not_found(lang))
+}
+
+/// `POST /training-plans` — the plan's fields as the body; 201 with `warnings`.
+pub async fn submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Idempotency(key): Idempotency,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let pc = plan_caller(&caller, lang)?;
+    let done = state
+        .training_plans
+        .submit(&pc, &body, key.as_ref(), forms_lang(lang))
+        .await
+        .map_err(|e| workflow_error(e, lang))?;
+    tracing::info!(unit = %done.plan.unit, year = done.plan.year, by = %caller.0.sub, replayed = done.replayed,
+        "training plan submitted");
+    let mut response = (StatusCode::CREATED, Json(plan_json(&done.plan))).into_response();
+    if done.replayed {
+        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    year: Option<String>,
+    status: Option<String>,
+}
+
+/// `GET /training-plans?year=&status=` — the organiser's list (status `submitted` is the queue).
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    let pc = plan_caller(&caller, lang)?;
+    let year: i32 = q.year.as_deref().and_then(|y| y.parse().ok()).ok_or_else(|| {
+        ApiError::invalid(lang, BTreeMap::new()).field(
+            "year",
+            lang.pick("请在查询参数 year 中指明计划年度。", "Name the plan year in the `year` query parameter."),
+        )
+    })?;
+    let status = match q.status.as_deref().filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(ReviewStatus::parse(s).ok_or_else(|| {
+            ApiError::invalid(lang, BTreeMap::new()).field(
+                "status",
+                lang.pick(
+                    "状态须为 draft、submitted、approved 或 returned。",
+                    "Status must be draft, submitted, approved or returned.",
+                ),
+            )
+        })?),
+    };
+    let plans = state.training_plans.list(&pc, year, status).await.map_err(|e| workflow_error(e, lang))?;
+    let rows: Vec<Value> = plans.iter().map(plan_json).collect();
+    Ok(Json(json!({ "year": year, "count": rows.len(), "plans": rows })).into_response())
+}
+
+/// `GET /training-plans/{unit}/{year}`
+pub async fn detail(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<PlanPath>,
+) -> Result<Response, ApiError> {
+    let pc = plan_caller(&caller, lang)?;
+    let year = year_of(&p, lang)?;
+    let plan = state.training_plans.get(&pc, &p.unit, year).await.map_err(|e| workflow_error(e, lang))?;
+    Ok(Json(plan_json(&plan)).into_response())
+}
+
+/// `PUT /training-plans/{unit}/{year}` with `{"version": n, "values": {…}}` — a
+/// withdrawn or returned plan submitted again.
+pub async fn resubmit(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<PlanPath>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let pc = plan_caller(&caller, lang)?;
+    let year = year_of(&p, lang)?;
+    let version = body.get("version").and_then(Value::as_u64).ok_or_else(|| {
+        ApiError::invalid(lang, BTreeMap::new())
+            .field("version", lang.pick("请带上所基于的版本号 version。", "Send the `version` you started from."))
+    })?;
+    let values = body.get("values").cloned().unwrap_or_else(|| json!({}));
+    let plan = state
+        .training_plans
+        .resubmit(&pc, &p.unit, year, version, &values, forms_lang(lang))
+        .await
+        .map_err(|e| workflow_error(e, lang))?;
+    tracing::info!(unit = %plan.unit, year = plan.year, by = %caller.0.sub, "training plan submitted again");
+    Ok(Json(plan_json(&plan)).into_response())
+}
+
+/// `POST /training-plans/{unit}/{year}/withdraw` — the unit, until approved.
+pub async fn withdraw(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<PlanPath>,
+) -> Result<Response, ApiError> {
+    let pc = plan_caller(&caller, lang)?;
+    let year = year_of(&p, lang)?;
+    let plan = state.training_plans.withdraw(&pc, &p.unit, year).await.map_err(|e| workflow_error(e, lang))?;
+    tracing::info!(unit = %plan.unit, year = plan.year, by = %caller.0.sub, "training plan withdrawn");
+    Ok(Json(plan_json(&plan)).into_response())
+}
+
+/// `POST /training-plans/{unit}/{year}/approve`, optionally `{"comment": "…"}`.
+pub async fn approve(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<PlanPath>,
+    OptionalJsonBody(body): OptionalJsonBody,
+) -> Result<Response, ApiError> {
+    let pc = plan_caller(&caller, lang)?;
+    let year = year_of(&p, lang)?;
+    let plan = state
+        .training_plans
+        .approve(&pc, &p.unit, year, body_text(&body, "comment"))
+        .await
+        .map_err(|e| workflow_error(e, lang))?;
+    tracing::info!(unit = %plan.unit, year = plan.year, by = %caller.0.sub, "training plan approved");
+    Ok(Json(plan_json(&plan)).into_response())
+}
+
+/// `POST /training-plans/{unit}/{year}/return` with `{"comment": "…"}` (required).
+pub async fn return_for_changes(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<PlanPath>,
+    OptionalJsonBody(body): OptionalJsonBody,
+) -> Result<Response, ApiError> {
+    let pc = plan_caller(&caller, lang)?;
+    let year = year_of(&p, lang)?;
+    let plan = state
+        .training_plans
+        .return_for_changes(&pc, &p.unit, year, body_text(&body, "comment"))
+        .await
+        .map_err(|e| workflow_error(e, lang))?;
+    tracing::info!(unit = %plan.unit, year = plan.year, by = %caller.0.sub, "training plan returned");
+    Ok(Json(plan_json(&plan)).into_response())
+}
+
+/// The training-plan endpoints; every one needs a token.
+pub fn routes() -> Vec<ApiRoute> {
+    vec![
+        ApiRoute::token(Method::POST, "/training-plans", post(submit)),
+        ApiRoute::token(Method::GET, "/training-plans", get(list)),
+        ApiRoute::token(Method::GET, "/training-plans/{unit}/{year}", get(detail)),
+        ApiRoute::token(Method::PUT, "/training-plans/{unit}/{year}", put(resubmit)),
+        ApiRoute::token(Method::POST, "/training-plans/{unit}/{year}/withdraw", post(withdraw)),
+        ApiRoute::token(Method::POST, "/training-plans/{unit}/{year}/approve", post(approve)),
+        ApiRoute::token(Method::POST, "/training-plans/{unit}/{year}/return", post(return_for_changes)),
+    ]
+}

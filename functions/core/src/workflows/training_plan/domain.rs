@@ -1,0 +1,467 @@
+//! Annual continuing-education and training plans (年度继续教育与培训计划, seed 001: the
+//! CAS notice of 2022-10-27 and its 院级资助项目申报指南).
+//!
+//! A unit submits its year's plan once; the guide's rules are those of the
+//! `training-plan` schema (kinds, tiers, the four flags, flagship attachments), its
+//! 原则上 rules come back as warnings with a successful submission. On top of the
+//! schema the domain enforces:
+//! - the deadline of the plan year ([`PlanDeadlines`], from configuration): nothing is
+//!   accepted after the end of that day, China time — nor for a year without one;
+//! - one plan per unit and year (a conditional create);
+//! - the review: the training organiser approves or returns it with a comment, the
+//!   unit may withdraw it until it is approved and submit it again (see [`crate::lifecycle::review`]).
+//!
+//! Keys (single table, see `functions/README.md`):
+//! - plan `UNIT#{unit}` / `PLAN#{year}`; gsi1 `PLANS#{year}` / `{unit}` (all plans of a year)
+//! - idempotency record `IDEMPOTENCY#plan-submit#{unit}#{key}` / `IDEMPOTENCY`
+
+use std::collections::BTreeMap;
+
+use gazette_forms::{Lang, Schema};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::lifecycle::Clock;
+use crate::lifecycle::idempotency::{self, IdempotencyKey};
+use crate::lifecycle::review::{self, Action, Actor, Denied, HistoryEntry, ReviewStatus, WorkflowError};
+use crate::store::{Index, Item, Key, SharedStore, StoreError, Write};
+
+const SCHEMA: &str = "training-plan";
+const YEAR_FIELD: &str = "year";
+const MAX_ATTEMPTS: u32 = 20;
+
+/// The last day plans of each year are accepted (报送截止日期), inclusive, China time.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanDeadlines(pub BTreeMap<i32, Date>);
+
+impl PlanDeadlines {
+    pub fn new(deadlines: impl IntoIterator<Item = (i32, Date)>) -> Self {
+        PlanDeadlines(deadlines.into_iter().collect())
+    }
+
+    /// The deadline of a plan year, if one is configured.
+    pub fn of(&self, year: i32) -> Option<Date> {
+        self.0.get(&year).copied()
+    }
+
+    /// Whether a plan for `year` is accepted at `now`: up to the end of the deadline
+    /// day in UTC+8 (China has one time zone and no daylight saving).
+    fn check(&self, year: i32, now: Timestamp, lang: Lang) -> Result<(), WorkflowError> {
+        let Some(deadline) = self.of(year) else {
+            return Err(WorkflowError::invalid_field(
+                YEAR_FIELD,
+                match lang {
+                    Lang::Zh => format!("“计划年度”：{year} 年度的培训计划尚未开放报送，请核对年度"),
+                    Lang::En => format!("Plan year: plans for {year} are not being accepted; check the year"),
+                },
+            ));
+        };
+        let closes = deadline
+            .tomorrow()
+            .ok()
+            .and_then(|d| d.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).ok())
+            .map(|z| z.timestamp());
+        match closes {
+            Some(closes) if now < closes => Ok(()),
+            _ => Err(WorkflowError::invalid_field(
+                YEAR_FIELD,
+                match lang {
+                    Lang::Zh => format!("“计划年度”：{year} 年度培训计划已于 {deadline} 截止报送，不再接收"),
+                    Lang::En => format!("Plan year: plans for {year} closed on {deadline}; no more are accepted"),
+                },
+            )),
+        }
+    }
+}
+
+/// What a caller is, as far as training plans go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanRole {
+    /// Someone of the unit (filler or unit administrator): submits and withdraws its plan.
+    Unit { unit: String },
+    /// 培训组织者 (the Bureau of Personnel): reviews every plan.
+    Organiser,
+    /// 国家级管理员: reads every plan.
+    NationalAdmin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanCaller {
+    pub actor: Actor,
+    pub role: PlanRole,
+}
+
+impl PlanCaller {
+    fn unit(&self) -> Result<&str, WorkflowError> {
+        match &self.role {
+            PlanRole::Unit { unit } => Ok(unit),
+            _ => Err(WorkflowError::Denied(Denied::Role)),
+        }
+    }
+
+    fn may_change(&self, unit: &str) -> Result<(), WorkflowError> {
+        if self.unit()? == unit { Ok(()) } else { Err(WorkflowError::Denied(Denied::OtherUnit)) }
+    }
+
+    fn may_read(&self, unit: &str) -> Result<(), WorkflowError> {
+        match &self.role {
+            PlanRole::Unit { unit: u } if u == unit => Ok(()),
+            PlanRole::Unit { .. } => Err(WorkflowError::Denied(Denied::OtherUnit)),
+            PlanRole::Organiser | PlanRole::NationalAdmin => Ok(()),
+        }
+    }
+
+    fn may_review(&self) -> Result<(), WorkflowError> {
+        match self.role {
+            PlanRole::Organiser => Ok(()),
+            _ => Err(WorkflowError::Denied(Denied::Role)),
+        }
+    }
+}
+
+/// A unit's plan for a year.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingPlan {
+    pub unit: String,
+    pub year: i32,
+    pub status: ReviewStatus,
+    /// The form's values, normalised by the schema.
+    pub values: Value,
+    /// The guide's 原则上 rules the plan does not meet (path → message), as submitted.
+    #[serde(default)]
+    pub warnings: BTreeMap<String, String>,
+    /// The organiser's latest comment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    pub history: Vec<HistoryEntry>,
+    pub submitted_at: Timestamp,
+    pub updated_at: Timestamp,
+    #[serde(default)]
+    pub version: u64,
+}
+
+fn plan_key(unit: &str, year: i32) -> Key {
+    Key::new(format!("UNIT#{unit}"), format!("PLAN#{year}"))
+}
+
+fn year_pk(year: i32) -> String {
+    format!("PLANS#{year}")
+}
+
+impl TrainingPlan {
+    fn key(&self) -> Key {
+        plan_key(&self.unit, self.year)
+    }
+
+    fn to_item(&self) -> Item {
+        Item::new(self.key(), serde_json::to_value(self).unwrap_or_default()).with_index(
+            Index::Gsi1,
+            year_pk(self.year),
+            self.unit.clone(),
+        )
+    }
+
+    fn from_item(item: Item) -> Result<Self, WorkflowError> {
+        let (mut p, version): (TrainingPlan, u64) = review::decode(item)?;
+        p.version = version;
+        Ok(p)
+    }
+}
+
+/// The result of a submission.
+#[derive(Debug, Clone)]
+pub struct PlanSubmitted {
+    pub plan: TrainingPlan,
+    pub replayed: bool,
+}
+
+#[derive(Clone)]
+pub struct TrainingPlans {
+    store: SharedStore,
+    deadlines: PlanDeadlines,
+    clock: Clock,
+}
+
+fn schema() -> Result<&'static Schema, WorkflowError> {
+    gazette_forms::schema(SCHEMA).ok_or(WorkflowError::NoSchema(SCHEMA))
+}
+
+/// The plan's values checked against the schema and the deadline: (values, year, warnings).
+fn checked(
+    input: &Value,
+    deadlines: &PlanDeadlines,
+    now: Timestamp,
+    lang: Lang,
+) -> Result<(Value, i32, BTreeMap<String, String>), WorkflowError> {
+    let schema = schema()?;
+    let values = schema.validate(input, lang).map_err(|e| WorkflowError::Invalid(e.to_map()))?;
+    let year = year_of(&values);
+    deadlines.check(year, now, lang)?;
+    Ok((values, year, schema.warnings(input, lang).to_map()))
+}
+
+fn year_of(values: &Value) -> i32 {
+    values.get(YEAR_FIELD).and_then(Value::as_i64).and_then(|y| i32::try_from(y).ok()).unwrap_or(0)
+}
+
+impl TrainingPlans {
+    pub fn new(store: SharedStore, deadlines: PlanDeadlines, clock: Clock) -> Self {
+        TrainingPlans { store, deadlines, clock }
+    }
+
+    pub fn deadlines(&self) -> &PlanDeadlines {
+        &self.deadlines
+    }
+
+    async fn load(&self, unit: &str, year: i32) -> Result<Option<TrainingPlan>, WorkflowError> {
+        if !review::is_slug(unit) {
+            return Ok(None);
+        }
+        self.store.get(&plan_key(unit, year)).await?.map(TrainingPlan::from_item).transpose()
+    }
+
+    /// A unit submits its plan for the year named in it (报送计划).
+    pub async fn submit(
+        &self,
+        caller: &PlanCaller,
+        input: &Value,
+        idempotency_key: Option<&IdempotencyKey>,
+        lang: Lang,
+    ) -> Result<PlanSubmitted, WorkflowError> {
+        let unit = caller.unit()?.to_owned();
+        if !review::is_slug(&unit) {
+            return Err(WorkflowError::Denied(Denied::OtherUnit));
+        }
+        let now = (self.clock)();
+        let schema = schema()?;
+        let values = schema.validate(input, lang).map_err(|e| WorkflowError::Invalid(e.to_map()))?;
+        let operation = format!("plan-submit#{unit}");
+        let fingerprint = idempotency::fingerprint(&values);
+        if let Some(key) = idempotency_key {
+            if let Some(found) = self.replay(key, &operation, &fingerprint).await? {
+                return Ok(found);
+            }
+        }
+        let year = year_of(&values);
+        self.deadlines.check(year, now, lang)?;
+        let warnings = schema.warnings(input, lang).to_map();
+        let status = ReviewStatus::Submitted;
+        let plan = TrainingPlan {
+            unit: unit.clone(),
+            year,
+            status,
+            values,
+            warnings,
+            comment: None,
+            history: vec![HistoryEntry::new(Action::Submit, status, &caller.actor, now, None)],
+            submitted_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        let mut writes = vec![Write::Create(plan.to_item())];
+        if let Some(key) = idempotency_key {
+            let record = idempotency::Record { fingerprint: fingerprint.clone(), created: plan.key() };
+            writes.push(Write::Create(idempotency::Record::item(key, &operation, &record)));
+        }
+        match self.store.transact(writes).await {
+            Ok(()) => Ok(PlanSubmitted { plan, replayed: false }),
+            Err(StoreError::ConditionFailed { index }) => {
+                if let Some(key) = idempotency_key {
+                    if let Some(found) = self.replay(key, &operation, &fingerprint).await? {
+                        return Ok(found);
+                    }
+                }
+                if index == 0 { Err(WorkflowError::AlreadyExists) } else { Err(WorkflowError::Busy) }
+            }
+            Err(StoreError::Contention) => Err(WorkflowError::Busy),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A withdrawn or returned plan, changed and submitted again (before the deadline).
+    pub async fn resubmit(
+        &self,
+        caller: &PlanCaller,
+        unit: &str,
+        year: i32,
+        expected_version: u64,
+        input: &Value,
+        lang: Lang,
+    ) -> Result<TrainingPlan, WorkflowError> {
+        caller.may_change(unit)?;
+        let p = self.load(unit, year).await?.ok_or(WorkflowError::NotFound)?;
+        if p.version != expected_version {
+            return Err(WorkflowError::StaleVersion { expected: expected_version, current: p.version });
+        }
+        let Some(status) = Action::Submit.from_status(p.status) else {
+            return Err(WorkflowError::InvalidTransition { from: p.status, action: Action::Submit });
+        };
+        let now = (self.clock)();
+        let (values, plan_year, warnings) = checked(input, &self.deadlines, now, lang)?;
+        if plan_year != year {
+            return Err(WorkflowError::invalid_field(
+                YEAR_FIELD,
+                match lang {
+                    Lang::Zh => format!("“计划年度”应为 {year}，与所改计划的年度一致"),
+                    Lang::En => format!("Plan year: must be {year}, the year of this plan"),
+                },
+            ));
+        }
+        let mut history = p.history.clone();
+        history.push(HistoryEntry::new(Action::Submit, status, &caller.actor, now, None));
+        let next = TrainingPlan {
+            status,
+            values,
+            warnings,
+            comment: None,
+            history,
+            submitted_at: now,
+            updated_at: now,
+            version: p.version + 1,
+            ..p.clone()
+        };
+        match self.store.transact(vec![Write::Replace { item: next.to_item(), expected_version: p.version }]).await {
+            Ok(()) => Ok(next),
+            Err(StoreError::ConditionFailed { .. }) => {
+                let current = self.load(unit, year).await?.map_or(0, |p| p.version);
+                Err(WorkflowError::StaleVersion { expected: expected_version, current })
+            }
+            Err(StoreError::Contention) => Err(WorkflowError::Busy),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn replay(
+        &self,
+        key: &IdempotencyKey,
+        operation: &str,
+        fingerprint: &str,
+    ) -> Result<Option<PlanSubmitted>, WorkflowError> {
+        let Some(item) = review::replayed(&self.store, key, operation, fingerprint).await? else {
+            return Ok(None);
+        };
+        Ok(Some(PlanSubmitted { plan: TrainingPlan::from_item(item)?, replayed: true }))
+    }
+
+    pub async fn get(&self, caller: &PlanCaller, unit: &str, year: i32) -> Result<TrainingPlan, WorkflowError> {
+        caller.may_read(unit)?;
+        self.load(unit, year).await?.ok_or(WorkflowError::NotFound)
+    }
+
+    /// Every plan of a year, optionally of one status, by unit — for the organiser.
+    pub async fn list(
+        &self,
+        caller: &PlanCaller,
+        year: i32,
+        status: Option<ReviewStatus>,
+    ) -> Result<Vec<TrainingPlan>, WorkflowError> {
+        if let PlanRole::Unit { .. } = caller.role {
+            return Err(WorkflowError::Denied(Denied::Role));
+        }
+        let mut plans = vec![];
+        for found in self.store.query_index(Index::Gsi1, &year_pk(year)).await? {
+            if let Some(item) = self.store.get(&found.key).await? {
+                let p = TrainingPlan::from_item(item)?;
+                if status.is_none_or(|s| p.status == s) {
+                    plans.push(p);
+                }
+            }
+        }
+        Ok(plans)
+    }
+
+    /// The unit takes its plan back (撤回) until it is approved.
+    pub async fn withdraw(&self, caller: &PlanCaller, unit: &str, year: i32) -> Result<TrainingPlan, WorkflowError> {
+        caller.may_change(unit)?;
+        self.transition(caller, unit, year, Action::Withdraw, None).await
+    }
+
+    pub async fn approve(
+        &self,
+        caller: &PlanCaller,
+        unit: &str,
+        year: i32,
+        comment: Option<&str>,
+    ) -> Result<TrainingPlan, WorkflowError> {
+        caller.may_review()?;
+        let comment = review::comment(comment, false)?;
+        self.transition(caller, unit, year, Action::Approve, comment).await
+    }
+
+    pub async fn return_for_changes(
+        &self,
+        caller: &PlanCaller,
+        unit: &str,
+        year: i32,
+        comment: Option<&str>,
+    ) -> Result<TrainingPlan, WorkflowError> {
+        caller.may_review()?;
+        let comment = review::comment(comment, true)?;
+        self.transition(caller, unit, year, Action::Return, comment).await
+    }
+
+    async fn transition(
+        &self,
+        caller: &PlanCaller,
+        unit: &str,
+        year: i32,
+        action: Action,
+        comment: Option<String>,
+    ) -> Result<TrainingPlan, WorkflowError> {
+        for attempt in 0..MAX_ATTEMPTS {
+            let p = self.load(unit, year).await?.ok_or(WorkflowError::NotFound)?;
+            let Some(status) = action.from_status(p.status) else {
+                return Err(WorkflowError::InvalidTransition { from: p.status, action });
+            };
+            let now = (self.clock)();
+            let mut history = p.history.clone();
+            history.push(HistoryEntry::new(action, status, &caller.actor, now, comment.clone()));
+            let next = TrainingPlan {
+                status,
+                history,
+                comment: if matches!(action, Action::Approve | Action::Return) {
+                    comment.clone()
+                } else {
+                    p.comment.clone()
+                },
+                updated_at: now,
+                version: p.version + 1,
+                ..p.clone()
+            };
+            match self.store.transact(vec![Write::Replace { item: next.to_item(), expected_version: p.version }]).await
+            {
+                Ok(()) => return Ok(next),
+                Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => review::back_off(attempt).await,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(WorkflowError::Busy)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn plans_are_accepted_until_the_end_of_the_deadline_day_in_china() {
+        let d = PlanDeadlines::new([(2023, jiff::civil::date(2022, 11, 14))]);
+        assert!(d.check(2023, at("2022-11-14T15:59:59Z"), Lang::Zh).is_ok());
+        let late = d.check(2023, at("2022-11-14T16:00:00Z"), Lang::Zh);
+        assert!(matches!(late, Err(WorkflowError::Invalid(f)) if f["year"].contains("2022-11-14")));
+    }
+
+    #[test]
+    fn a_year_without_a_deadline_accepts_nothing() {
+        let d = PlanDeadlines::default();
+        assert!(
+            matches!(d.check(2024, at("2023-01-01T00:00:00Z"), Lang::En), Err(WorkflowError::Invalid(f)) if f.contains_key("year"))
+        );
+    }
+}
