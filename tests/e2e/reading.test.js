@@ -89,7 +89,7 @@ describe('reading on a screen', { timeout: 240_000 }, () => {
     await context.close();
   });
 
-  it('search results arrive without moving what is in view (layout shift under 0.1 on a phone)', async () => {
+  it('search results arrive without moving what is in view on a phone (layout shift under 0.05)', async () => {
     const context = await browser.newContext({ ...PHONE });
     const page = await context.newPage();
     await page.addInitScript(() => {
@@ -98,12 +98,16 @@ describe('reading on a screen', { timeout: 240_000 }, () => {
         for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__shift += entry.value;
       }).observe({ type: 'layout-shift', buffered: true });
     });
-    await page.goto(gazette.url + '/search/?q=%E5%9F%B9%E8%AE%AD');
+    // As a reader does: open the page, type a query; the results come a moment
+    // later, after the grace period a browser gives shifts caused by input.
+    await page.goto(gazette.url + '/search/');
+    await page.waitForLoadState('networkidle');
+    await page.locator('#q').pressSequentially('培训', { delay: 50 });
     await page.locator('#search-results > li').first().waitFor();
     await page.locator('#search-status', { hasText: /找到 \d+ 条结果/ }).waitFor();
-    await page.waitForTimeout(300);
+    await page.waitForTimeout(1000);
     const shift = await page.evaluate(() => window.__shift);
-    assert.ok(shift < 0.1, `cumulative layout shift ${shift.toFixed(3)}`);
+    assert.ok(shift < 0.05, `cumulative layout shift ${shift.toFixed(3)} (0.15 before the search page reserved its space)`);
     await context.close();
   });
 
@@ -192,7 +196,8 @@ describe('calls to action on the build date', { timeout: 240_000 }, () => {
     await page.goto(`${gazette.url}/courses/${course}/`);
     const left = page.locator('.seats-left');
     await left.waitFor({ state: 'visible' });
-    assert.equal(await left.innerText(), `剩余名额：${seats.capacity - seats.taken}`);
+    assert.equal(await left.innerText(), `（剩余 ${seats.capacity - seats.taken} 个）`);
+    assert.match(await page.locator('.meta').innerText(), new RegExp(`名额\\s*500（剩余 ${seats.capacity - seats.taken} 个）`));
     await checkA11y(page, 'course page with seats left');
     await page.close();
 
