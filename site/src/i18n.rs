@@ -32,6 +32,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("open_deadlines", "正在征集", "Open deadlines"),
     ("latest_courses", "最新课程", "Latest courses"),
     ("recommended_courses", "推荐课程", "Recommended courses"),
+    ("no_upcoming_courses", "暂无即将开始的课程。", "No course is coming up."),
     ("open_registrations", "正在报名", "Open for registration"),
     ("course_categories", "课程分类", "Course categories"),
     ("more", "更多", "More"),
