@@ -50,10 +50,11 @@ function probe(url) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts `gazette serve` from the repository root on a free port, with its
- * output and data in a fresh temporary folder. Resolves once GET / answers 200
- * with { url, port, dataDir, outDir, output(), stop() }. */
-async function startGazette() {
+/** Starts `gazette serve` from the repository root (or from `root`, another
+ * project folder) on a free port, with its output and data in a fresh temporary
+ * folder; `today` (YYYY-MM-DD) fixes the build date (GAZETTE_TODAY). Resolves
+ * once GET / answers 200 with { url, port, dataDir, outDir, output(), stop() }. */
+async function startGazette({ root, today } = {}) {
   // Where `cargo build --bin gazette` puts it, unless GAZETTE_BIN names another.
   const target = path.resolve(REPO, process.env.CARGO_TARGET_DIR || 'target');
   const bin = process.env.GAZETTE_BIN || path.join(target, 'debug', 'gazette');
@@ -71,8 +72,11 @@ async function startGazette() {
   const env = { ...process.env };
   for (const k of ['GAZETTE_RATE_LIMIT', 'GAZETTE_API_URL', 'TABLE_NAME', 'AWS_ENDPOINT_URL']) delete env[k];
   env.NO_COLOR = '1';
+  if (today) env.GAZETTE_TODAY = today;
 
-  const child = spawn(bin, ['serve', '--port', String(port), '--out', outDir, '--data-dir', dataDir], {
+  const args = ['serve', '--port', String(port), '--out', outDir, '--data-dir', dataDir];
+  if (root) args.push('--root', root);
+  const child = spawn(bin, args, {
     cwd: REPO,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -282,4 +286,4 @@ async function signIn(page, baseUrl, { role, unit = '', region = '' }) {
   assert.ok(cookies.some((c) => c.name === 'gazette_session'), `signing in as ${role} sets the session cookie`);
 }
 
-module.exports = { REPO, SCREENSHOTS, startGazette, launchBrowser, checkA11y, screenshot, freePort, clickAndLoad, signIn };
+module.exports = { REPO, SCREENSHOTS, DESKTOP, PHONE, startGazette, launchBrowser, checkA11y, screenshot, freePort, clickAndLoad, signIn };

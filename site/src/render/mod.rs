@@ -2,6 +2,7 @@
 //! parsed once per build. Work is planned as a list of [`Job`]s rendered in
 //! parallel; serve mode renders just the jobs a change touches.
 
+mod document;
 mod listings;
 mod views;
 
@@ -155,17 +156,47 @@ impl Renderer {
             Meta::Policy(p) => (link(Kind::Policy, &p.supersedes), link(Kind::Policy, &p.superseded_by)),
             _ => (None, None),
         };
+        let course = page.notice().and_then(|n| n.course.as_deref()).and_then(|s| library.get_slug(Kind::Course, s));
+        let written_text =
+            page.notice().map(|n| format!("{}年{}月{}日", n.written.year(), n.written.month(), n.written.day()));
+        let letter = page.notice().zip(written_text.as_deref()).map(|(n, date)| document::Letter {
+            organs: &n.issuers,
+            date,
+            disclosure: &n.disclosure,
+        });
+        let marked = document::mark(&page.content.html, letter.as_ref());
         PageView {
             card: self.card(page),
-            content: &page.content.html,
+            content: marked.html,
+            signed: marked.signed,
+            noted: marked.noted,
+            lists_attachments: marked.lists_attachments,
+            written_text,
             outline: &page.content.outline,
             show_outline: page.content.outline.len() >= OUTLINE_MIN_HEADINGS,
             attachments: &page.attachments,
-            course: page.notice().and_then(|n| link(Kind::Course, &n.course)),
+            course: course.map(PageLink::from),
+            course_status: course.and_then(|c| Status::of(c, self.today, self.config.closing_soon_days)),
             supersedes,
             superseded_by,
             registration_form: self.registration_form(page),
+            seats_url: self.seats_url(page),
         }
+    }
+
+    /// Registration for `page` (a course) is open on the build date.
+    fn registration_open(&self, page: &Page) -> bool {
+        page.kind == Kind::Course
+            && Status::of(page, self.today, self.config.closing_soon_days)
+                .is_some_and(|s| matches!(s.key, "open" | "closing_soon"))
+    }
+
+    /// The functions' seats endpoint for a course open for registration that has a capacity.
+    fn seats_url(&self, page: &Page) -> Option<String> {
+        let limited = page.course().is_some_and(|c| c.capacity.is_some());
+        (limited && self.registration_open(page)).then(|| {
+            format!("{}/courses/{}/seats", self.config.api_url.trim_end_matches('/'), encode_segment(&page.slug))
+        })
     }
 
     /// The registration form of a course whose registration is open on the build
@@ -173,8 +204,7 @@ impl Renderer {
     /// functions use too. It posts to the functions' form gateway (see
     /// `functions/core/src/web/gateway.rs`), which answers with the receipt page.
     fn registration_form(&self, page: &Page) -> Option<String> {
-        let status = Status::of(page, self.today, self.config.closing_soon_days)?;
-        if page.kind != Kind::Course || !matches!(status.key, "open" | "closing_soon") {
+        if !self.registration_open(page) {
             return None;
         }
         let schema = gazette_forms::schema("registration")?;
@@ -203,6 +233,9 @@ impl Renderer {
 
     /// The home page: latest notices, open deadlines, open registrations, latest
     /// and recommended courses — each a handful of cards, never whole sections.
+    /// "Latest" and "recommended" courses are those not over on the build date,
+    /// the soonest to start first (see [`upcoming`]): a course that has ended
+    /// cannot be taken, and one a year away is not what a reader looks for first.
     fn home_context(&self, library: &Library, context: &mut Context) {
         let cards = |pages: Vec<&'_ Page>| -> Vec<serde_json::Value> {
             pages.into_iter().take(HOME_ITEMS).map(|p| serde_json::to_value(self.card(p)).unwrap_or_default()).collect()
@@ -229,13 +262,26 @@ impl Renderer {
         context.insert("latest_notices", &cards(library.of_kind(Kind::Notice).collect()));
         context.insert("open_deadlines", &cards(deadlines));
         context.insert("open_registrations", &cards(registrations));
-        context.insert("latest_courses", &cards(library.of_kind(Kind::Course).collect()));
-        context.insert(
-            "recommended_courses",
-            &cards(library.of_kind(Kind::Course).filter(|p| p.course().is_some_and(|c| c.recommended)).collect()),
-        );
+        let course_dates = |p: &&Page| p.course().map(|c| (c.start, c.end));
+        let upcoming_courses = upcoming(library.of_kind(Kind::Course), self.today, course_dates);
+        let recommended: Vec<&Page> =
+            upcoming_courses.iter().copied().filter(|p| p.course().is_some_and(|c| c.recommended)).collect();
+        context.insert("latest_courses", &cards(upcoming_courses));
+        context.insert("recommended_courses", &cards(recommended));
         context.insert("course_categories", &categories);
     }
+}
+
+/// The items not over on `today` (their end date is today or later), ordered by
+/// start date, soonest first; those already running (started before today) lead.
+/// `dates` gives an item's (start, end); items without dates are left out.
+fn upcoming<T>(items: impl IntoIterator<Item = T>, today: Date, dates: impl Fn(&T) -> Option<(Date, Date)>) -> Vec<T> {
+    let mut kept: Vec<(Date, T)> = items
+        .into_iter()
+        .filter_map(|item| dates(&item).filter(|(_, end)| *end >= today).map(|(start, _)| (start, item)))
+        .collect();
+    kept.sort_by_key(|(start, _)| *start);
+    kept.into_iter().map(|(_, item)| item).collect()
 }
 
 fn template_of(kind: Kind) -> &'static str {
@@ -244,5 +290,51 @@ fn template_of(kind: Kind) -> &'static str {
         Kind::Course => "course.html",
         Kind::Policy => "policy.html",
         Kind::Case => "case.html",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date;
+
+    use super::upcoming;
+
+    /// (slug, start, end) of some of the courses in `content/courses/`.
+    fn courses() -> Vec<(&'static str, jiff::civil::Date, jiff::civil::Date)> {
+        vec![
+            ("cas-gaoyan-liangzi-xinxi-2027", date(2027, 6, 14), date(2027, 6, 18)),
+            ("cas-jingpin-heitu-liangcang-2027", date(2027, 4, 19), date(2027, 4, 22)),
+            ("kjcgpj-kjll-zhuanti-peixun-2022", date(2022, 6, 20), date(2022, 12, 31)),
+            ("cas-xueshu-qianyan-luntan-2027", date(2027, 1, 1), date(2027, 12, 31)),
+            ("kycx-chegao-lunwen-banli-shiwu-2026", date(2026, 12, 8), date(2026, 12, 8)),
+            ("anli-shanxi-xiangmu-yanshou-beian", date(2021, 8, 5), date(2021, 12, 31)),
+        ]
+    }
+
+    #[test]
+    fn latest_courses_are_those_not_over_soonest_first() {
+        let order: Vec<&str> =
+            upcoming(courses(), date(2026, 11, 29), |c| Some((c.1, c.2))).into_iter().map(|c| c.0).collect();
+        // Not the June 2027 course first, and no course of 2021 or 2022.
+        assert_eq!(
+            order,
+            [
+                "kycx-chegao-lunwen-banli-shiwu-2026",
+                "cas-xueshu-qianyan-luntan-2027",
+                "cas-jingpin-heitu-liangcang-2027",
+                "cas-gaoyan-liangzi-xinxi-2027",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_running_course_leads_and_stays_until_its_last_day() {
+        let order: Vec<&str> =
+            upcoming(courses(), date(2027, 4, 22), |c| Some((c.1, c.2))).into_iter().map(|c| c.0).collect();
+        assert_eq!(
+            order,
+            ["cas-xueshu-qianyan-luntan-2027", "cas-jingpin-heitu-liangcang-2027", "cas-gaoyan-liangzi-xinxi-2027"]
+        );
+        assert!(upcoming(courses(), date(2028, 1, 1), |c| Some((c.1, c.2))).is_empty());
     }
 }

@@ -95,17 +95,31 @@ impl<'a> From<&'a Page> for PageLink<'a> {
 pub struct PageView<'a> {
     #[serde(flatten)]
     pub card: Card<'a>,
-    pub content: &'a str,
+    /// The body, its official parts marked for print (see `document.rs`).
+    pub content: String,
+    /// The body signs itself (落款); otherwise the printed page adds the issuers and date.
+    pub signed: bool,
+    /// The body has its note (附注, `（此件主动公开）`); otherwise print adds one.
+    pub noted: bool,
+    /// The body lists its attachments (附件说明), so print leaves out the download list.
+    pub lists_attachments: bool,
+    /// For notices and policies: the date written (成文日期) as paper has it, `2022年6月20日`.
+    pub written_text: Option<String>,
     pub outline: &'a [Heading],
     /// Long documents show their outline; short ones don't need it.
     pub show_outline: bool,
     pub attachments: &'a [Attachment],
     /// For a notice: the course it registers for. For a policy: what it supersedes.
     pub course: Option<PageLink<'a>>,
+    /// Where registration for that course stands: the call to register shows only while open.
+    pub course_status: Option<Status>,
     pub supersedes: Option<PageLink<'a>>,
     pub superseded_by: Option<PageLink<'a>>,
     /// For a course open for registration: its registration form (HTML).
     pub registration_form: Option<String>,
+    /// For a course with a capacity, open for registration: where the functions
+    /// tell the seats left (`GET /courses/{slug}/seats`), for `static/seats.js`.
+    pub seats_url: Option<String>,
 }
 
 /// One entry of a facet: a link to the listing of one issuer, year, topic ….
