@@ -143,6 +143,59 @@ impl HistoryEntry {
     }
 }
 
+/// Which side of a document a caller acts on: the side that fills it in, submits and
+/// withdraws it (the unit), or the side that reviews it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Author,
+    Reviewer,
+}
+
+/// A step a caller may take on a document now. Each workflow's permission model
+/// (`allowed`) answers with these, once, for a caller and a document's state: its
+/// handlers enforce the same answer, its pages draw a button for each, its review
+/// queue lists the documents a caller may decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Change the content (a draft, a returned document, a month not started).
+    Save,
+    Submit,
+    Withdraw,
+    Approve,
+    Return,
+}
+
+impl Step {
+    pub const ALL: [Step; 5] = [Step::Save, Step::Submit, Step::Withdraw, Step::Approve, Step::Return];
+
+    /// Who takes the step.
+    pub fn side(self) -> Side {
+        match self {
+            Step::Save | Step::Submit | Step::Withdraw => Side::Author,
+            Step::Approve | Step::Return => Side::Reviewer,
+        }
+    }
+
+    /// Whether the step is open from `status` (`None`: not started yet).
+    pub fn open_from(self, status: Option<ReviewStatus>) -> bool {
+        let action = match self {
+            Step::Save => return status.is_none_or(ReviewStatus::is_editable),
+            Step::Submit => Action::Submit,
+            Step::Withdraw => Action::Withdraw,
+            Step::Approve => Action::Approve,
+            Step::Return => Action::Return,
+        };
+        status.is_some_and(|s| action.from_status(s).is_some())
+    }
+}
+
+/// The steps open from `status` to a caller for whom `may(side)` holds: the one
+/// rule both workflows of this lifecycle answer with.
+pub fn allowed(status: Option<ReviewStatus>, may: impl Fn(Side) -> bool) -> Vec<Step> {
+    Step::ALL.into_iter().filter(|step| step.open_from(status) && may(step.side())).collect()
+}
+
 /// Why a caller may not do something.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Denied {

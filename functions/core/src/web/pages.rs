@@ -138,6 +138,13 @@ pub fn label_history(history: &mut Value) {
     }
 }
 
+/// Whether a record the API answered with allows the visitor `step`: its `actions`,
+/// the workflow's permission model's answer for this visitor (`save`, `submit`,
+/// `withdraw`, `approve`, `return`). Pages draw a button only where this holds.
+pub fn allows(record: &Value, step: &str) -> bool {
+    record["actions"].as_array().is_some_and(|steps| steps.iter().any(|s| s == step))
+}
+
 /// A stored value as a reviewer reads it.
 pub fn shown(v: &Value) -> String {
     match v {

@@ -111,3 +111,21 @@ fn every_function_routed_to_exists_with_the_arm64_custom_runtime() {
     }
     assert_eq!(functions.len(), 3, "registration, reports and cases: {functions:?}");
 }
+
+#[test]
+fn the_template_wires_every_route_of_the_route_table_pages_and_form_posts_included() {
+    let wired = wired_routes();
+    let table = gazette_core::routes::table();
+    let missing: Vec<String> = table
+        .iter()
+        .filter(|r| !wired.contains_key(&(r.method.as_str().to_owned(), r.path.clone())))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(missing.is_empty(), "routes of the table not wired in infra/template.yaml: {missing:?}");
+    for route in &table {
+        let (function, authorizer) = &wired[&(route.method.as_str().to_owned(), route.path.clone())];
+        let expected = if route.access == gazette_core::http::Access::Token { "GazetteJwt" } else { "NONE" };
+        assert_eq!(authorizer, expected, "{} {} ({function})", route.method, route.path);
+    }
+    assert_eq!(wired.len(), table.len(), "the template wires routes the table does not list");
+}

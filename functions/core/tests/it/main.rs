@@ -3,6 +3,7 @@
 #[macro_use]
 mod support;
 
+mod access;
 mod attachments;
 mod case_export;
 mod infra;

@@ -44,7 +44,7 @@ pub async fn create(
     let form = validation::integrity_case(&body, lang).map_err(|r| rejection(r, lang))?;
     let w = state.integrity_cases.create(&actor, form, key.as_ref()).await.map_err(|e| case_error(e, lang))?;
     tracing::info!(case = %w.case.id, replayed = w.replayed, "integrity case created");
-    Ok(written(&w, StatusCode::CREATED, w.case.view()))
+    Ok(written(&w, StatusCode::CREATED, w.case.view(&actor)))
 }
 
 /// `GET /integrity-cases?status=` — the caller's queue.
@@ -62,7 +62,7 @@ pub async fn list(
         })?),
     };
     let cases = state.integrity_cases.list(&actor, status).await.map_err(|e| case_error(e, lang))?;
-    let rows: Vec<Value> = cases.iter().map(|c| c.summary()).collect();
+    let rows: Vec<Value> = cases.iter().map(|c| c.summary(&actor)).collect();
     Ok(Json(json!({ "count": rows.len(), "cases": rows })).into_response())
 }
 
@@ -75,7 +75,7 @@ pub async fn detail(
 ) -> Result<Response, ApiError> {
     let actor = caller.case_actor(lang)?;
     let case = state.integrity_cases.get(&id, &actor).await.map_err(|e| case_error(e, lang))?;
-    Ok(Json(case.view()).into_response())
+    Ok(Json(case.view(&actor)).into_response())
 }
 
 /// `GET /integrity-cases/{id}/download?key=` — a short-lived link to one of its files.
@@ -117,7 +117,7 @@ pub async fn dispatch(
     }
     let case = state.integrity_cases.dispatch(&id, &actor, region).await.map_err(|e| case_error(e, lang))?;
     tracing::info!(case = %case.id, region = %case.details.region, "integrity case dispatched");
-    Ok(Json(case.view()).into_response())
+    Ok(Json(case.view(&actor)).into_response())
 }
 
 /// `POST /integrity-cases/{id}/forward` `{"unit": "…", "unit_name"?: "…"}` — a province
@@ -136,7 +136,7 @@ pub async fn forward(
         .await
         .map_err(|e| case_error(e, lang))?;
     tracing::info!(case = %case.id, "integrity case forwarded to an institution");
-    Ok(Json(case.view()).into_response())
+    Ok(Json(case.view(&actor)).into_response())
 }
 
 /// `POST /integrity-cases/{id}/return-to-superior` `{"reason": "…"}` — misrouted: back
@@ -155,7 +155,7 @@ pub async fn return_to_superior(
         .await
         .map_err(|e| case_error(e, lang))?;
     tracing::info!(case = %case.id, status = case.status.as_str(), "integrity case returned to the superior");
-    Ok(Json(case.view()).into_response())
+    Ok(Json(case.view(&actor)).into_response())
 }
 
 /// `PUT /integrity-cases/{id}/result` — the institution saves its result, whole or in
@@ -172,7 +172,7 @@ pub async fn save_result(
     let check = move |v: &Value| validation::integrity_result_draft(v, lang, &prefix);
     let case = state.integrity_cases.save_result(&id, &actor, &body, &check).await.map_err(|e| case_error(e, lang))?;
     tracing::info!(case = %case.id, "integrity case result saved");
-    Ok(Json(case.view()).into_response())
+    Ok(Json(case.view(&actor)).into_response())
 }
 
 /// `POST /integrity-cases/{id}/submit` — the institution submits its result for review.
@@ -188,7 +188,7 @@ pub async fn submit(
     let check = move |v: &Value| validation::integrity_result_full(v, lang, &prefix);
     let w = state.integrity_cases.submit(&id, &actor, &check, key.as_ref()).await.map_err(|e| case_error(e, lang))?;
     tracing::info!(case = %w.case.id, replayed = w.replayed, "integrity case result submitted");
-    Ok(written(&w, StatusCode::OK, w.case.view()))
+    Ok(written(&w, StatusCode::OK, w.case.view(&actor)))
 }
 
 /// `POST /integrity-cases/{id}/approve` `{"opinion"?: "…"}` — provincial or national review.
@@ -209,7 +209,7 @@ pub async fn approve(
     }
     let case = state.integrity_cases.approve(&id, &actor, Some(&opinion)).await.map_err(|e| case_error(e, lang))?;
     tracing::info!(case = %case.id, status = case.status.as_str(), "integrity case result approved");
-    Ok(Json(case.view()).into_response())
+    Ok(Json(case.view(&actor)).into_response())
 }
 
 /// `POST /integrity-cases/{id}/return` `{"opinion": "…", "letter"?: file}` — a review
@@ -229,7 +229,7 @@ pub async fn return_for_changes(
         .await
         .map_err(|e| case_error(e, lang))?;
     tracing::info!(case = %case.id, status = case.status.as_str(), "integrity case result returned");
-    Ok(Json(case.view()).into_response())
+    Ok(Json(case.view(&actor)).into_response())
 }
 
 /// The integrity-case endpoints; every one needs a token.

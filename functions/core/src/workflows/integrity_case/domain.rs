@@ -279,8 +279,11 @@ impl IntegrityCase {
 
     /// The case as any caller may see it: ID numbers (and account names that are
     /// personal data) masked, status labelled.
-    pub fn view(&self) -> Value {
+    /// The case as `actor` sees it: the result's ID numbers masked, with the steps
+    /// `actor` may take on it now (`actions`).
+    pub fn view(&self, actor: &Actor) -> Value {
         let mut v = serde_json::to_value(self).unwrap_or_default();
+        v["actions"] = json!(allowed(actor, self));
         if let Some(result) = &self.result {
             v["result"] = mask_result(result);
         }
@@ -290,9 +293,11 @@ impl IntegrityCase {
         v
     }
 
-    /// A line of a queue: what a list shows, without the result.
-    pub fn summary(&self) -> Value {
+    /// A line of a queue: what a list shows, without the result, with the steps
+    /// `actor` may take on the case now.
+    pub fn summary(&self, actor: &Actor) -> Value {
         json!({
+            "actions": allowed(actor, self),
             "id": self.id,
             "source": self.details.source,
             "source_label": self.details.source.label_zh(),
@@ -338,6 +343,111 @@ pub type ResultCheck<'a> = &'a (dyn Fn(&Value) -> Result<Value, BTreeMap<String,
 pub struct IntegrityCases {
     store: SharedStore,
     clock: Clock,
+}
+
+/// A step on an integrity case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntegrityStep {
+    /// 发送办理: the nation sends the case to a province.
+    Dispatch,
+    /// 转办: the province sends it on to an institution.
+    Forward,
+    /// 退回上级: a misrouted case goes back up one level.
+    ReturnToSuperior,
+    /// 填写办理结果: the institution saves its result.
+    SaveResult,
+    /// 提交结果: the institution submits it for review.
+    Submit,
+    /// 审核通过: the province sends it on to the nation; the nation closes it.
+    Approve,
+    /// 退回修改: a review returns the result to the institution.
+    Return,
+}
+
+impl IntegrityStep {
+    pub const ALL: [IntegrityStep; 7] = [
+        IntegrityStep::Dispatch,
+        IntegrityStep::Forward,
+        IntegrityStep::ReturnToSuperior,
+        IntegrityStep::SaveResult,
+        IntegrityStep::Submit,
+        IntegrityStep::Approve,
+        IntegrityStep::Return,
+    ];
+}
+
+fn province_holds(actor: &Actor, case: &IntegrityCase, action: &'static str) -> Result<(), CaseError> {
+    match &actor.level {
+        Level::Province { region } if *region == case.details.region => Ok(()),
+        Level::Province { .. } => Err(CaseError::OutOfScope),
+        _ => Err(CaseError::NotAllowed { action }),
+    }
+}
+
+fn institution_holds(actor: &Actor, case: &IntegrityCase, action: &'static str) -> Result<(), CaseError> {
+    match &actor.level {
+        Level::Institution { unit } if case.unit.as_deref() == Some(unit.as_str()) => Ok(()),
+        Level::Institution { .. } => Err(CaseError::OutOfScope),
+        _ => Err(CaseError::NotAllowed { action }),
+    }
+}
+
+/// The permission model of the integrity case (seed 004), answered once for an actor
+/// and a case's state: whether `actor` may take `step` on `case` now, and if not, why
+/// (another role's step, another region's or unit's case, or not at this status).
+/// The handlers enforce it; [`allowed`] lists it for the pages and the review queue.
+pub fn may(actor: &Actor, case: &IntegrityCase, step: IntegrityStep) -> Result<(), CaseError> {
+    use IntegrityStatus as S;
+    let at = |ok: bool, action: &'static str| if ok { Ok(()) } else { Err(invalid(case.status, action)) };
+    match step {
+        IntegrityStep::Dispatch => {
+            if actor.level != Level::National {
+                return Err(CaseError::NotAllowed { action: "dispatch" });
+            }
+            at(matches!(case.status, S::Created | S::ReturnedToNational), "dispatched")
+        }
+        IntegrityStep::Forward => {
+            province_holds(actor, case, "forward")?;
+            at(matches!(case.status, S::AtProvince | S::ReturnedToProvince), "forwarded")
+        }
+        IntegrityStep::ReturnToSuperior => match &actor.level {
+            Level::Institution { .. } => {
+                institution_holds(actor, case, "return")?;
+                at(case.status == S::AtInstitution, "returned to the province")
+            }
+            Level::Province { .. } => {
+                province_holds(actor, case, "return")?;
+                at(matches!(case.status, S::AtProvince | S::ReturnedToProvince), "returned to the national level")
+            }
+            _ => Err(CaseError::NotAllowed { action: "return" }),
+        },
+        IntegrityStep::SaveResult => {
+            institution_holds(actor, case, "record a result for")?;
+            at(case.status.institution_handles(), "changed")
+        }
+        IntegrityStep::Submit => {
+            institution_holds(actor, case, "submit")?;
+            at(case.status.institution_handles(), "submitted")
+        }
+        IntegrityStep::Approve | IntegrityStep::Return => {
+            let (action, done) =
+                if step == IntegrityStep::Approve { ("approve", "approved") } else { ("return", "returned") };
+            match &actor.level {
+                Level::Province { .. } => {
+                    province_holds(actor, case, action)?;
+                    at(case.status == S::ProvincialReview, done)
+                }
+                Level::National => at(case.status == S::NationalReview, done),
+                _ => Err(CaseError::NotAllowed { action }),
+            }
+        }
+    }
+}
+
+/// The steps `actor` may take on `case` now.
+pub fn allowed(actor: &Actor, case: &IntegrityCase) -> Vec<IntegrityStep> {
+    IntegrityStep::ALL.into_iter().filter(|step| may(actor, case, *step).is_ok()).collect()
 }
 
 impl IntegrityCases {
@@ -429,9 +539,7 @@ impl IntegrityCases {
         }
         let written = self
             .change(id, None, |case, now| {
-                if !matches!(case.status, IntegrityStatus::Created | IntegrityStatus::ReturnedToNational) {
-                    return Err(invalid(case.status, "dispatched"));
-                }
+                may(actor, case, IntegrityStep::Dispatch)?;
                 let mut next = case.moved(IntegrityStatus::AtProvince, now);
                 if let Some(region) = &region {
                     next.details.region = region.clone();
@@ -443,22 +551,6 @@ impl IntegrityCases {
             })
             .await?;
         Ok(written.case)
-    }
-
-    fn province_holds(actor: &Actor, case: &IntegrityCase, action: &'static str) -> Result<(), CaseError> {
-        match &actor.level {
-            Level::Province { region } if *region == case.details.region => Ok(()),
-            Level::Province { .. } => Err(CaseError::OutOfScope),
-            _ => Err(CaseError::NotAllowed { action }),
-        }
-    }
-
-    fn institution_holds(actor: &Actor, case: &IntegrityCase, action: &'static str) -> Result<(), CaseError> {
-        match &actor.level {
-            Level::Institution { unit } if case.unit.as_deref() == Some(unit.as_str()) => Ok(()),
-            Level::Institution { .. } => Err(CaseError::OutOfScope),
-            _ => Err(CaseError::NotAllowed { action }),
-        }
     }
 
     /// The province sends the case on to an institution (转办).
@@ -474,10 +566,7 @@ impl IntegrityCases {
         let unit_name = if unit_name.is_empty() { unit.clone() } else { unit_name.chars().take(200).collect() };
         let written = self
             .change(id, None, |case, now| {
-                Self::province_holds(actor, case, "forward")?;
-                if !matches!(case.status, IntegrityStatus::AtProvince | IntegrityStatus::ReturnedToProvince) {
-                    return Err(invalid(case.status, "forwarded"));
-                }
+                may(actor, case, IntegrityStep::Forward)?;
                 let mut next = case.moved(IntegrityStatus::AtInstitution, now);
                 next.unit = Some(unit.clone());
                 next.unit_name = Some(unit_name.clone());
@@ -496,12 +585,9 @@ impl IntegrityCases {
         let reason = casework::required_note(reason, "reason", 1000)?;
         let written = self
             .change(id, None, |case, now| {
+                may(actor, case, IntegrityStep::ReturnToSuperior)?;
                 let mut next = match &actor.level {
                     Level::Institution { .. } => {
-                        Self::institution_holds(actor, case, "return")?;
-                        if case.status != IntegrityStatus::AtInstitution {
-                            return Err(invalid(case.status, "returned to the province"));
-                        }
                         let mut next = case.moved(IntegrityStatus::ReturnedToProvince, now);
                         next.unit = None;
                         next.unit_name = None;
@@ -510,14 +596,7 @@ impl IntegrityCases {
                         next.result = None;
                         next
                     }
-                    Level::Province { .. } => {
-                        Self::province_holds(actor, case, "return")?;
-                        if !matches!(case.status, IntegrityStatus::AtProvince | IntegrityStatus::ReturnedToProvince) {
-                            return Err(invalid(case.status, "returned to the national level"));
-                        }
-                        case.moved(IntegrityStatus::ReturnedToNational, now)
-                    }
-                    _ => return Err(CaseError::NotAllowed { action: "return" }),
+                    _ => case.moved(IntegrityStatus::ReturnedToNational, now),
                 };
                 next.opinion = Some(reason.clone());
                 let mut step = next.step("return_to_superior", actor, now);
@@ -544,10 +623,7 @@ impl IntegrityCases {
         }
         let written = self
             .change(id, None, |case, now| {
-                Self::institution_holds(actor, case, "record a result for")?;
-                if !case.status.institution_handles() {
-                    return Err(invalid(case.status, "changed"));
-                }
+                may(actor, case, IntegrityStep::SaveResult)?;
                 let draft = check(&unmask_input(input, case.result.as_ref())).map_err(CaseError::Invalid)?;
                 let mut merged: Map<String, Value> =
                     case.result.as_ref().and_then(Value::as_object).cloned().unwrap_or_default();
@@ -574,10 +650,7 @@ impl IntegrityCases {
     ) -> Result<Written<IntegrityCase>, CaseError> {
         let guard = Guard::new(idempotency_key, "integrity-case-submit", &(id, &actor.id));
         self.change(id, guard, |case, now| {
-            Self::institution_holds(actor, case, "submit")?;
-            if !case.status.institution_handles() {
-                return Err(invalid(case.status, "submitted"));
-            }
+            may(actor, case, IntegrityStep::Submit)?;
             let stored = case.result.clone().unwrap_or_else(|| json!({}));
             let full = check(&stored).map_err(CaseError::Invalid)?;
             let mut next = case.moved(IntegrityStatus::ProvincialReview, now);
@@ -595,21 +668,10 @@ impl IntegrityCases {
             opinion.map(str::trim).filter(|o| !o.is_empty()).map(|o| o.chars().take(2000).collect::<String>());
         let written = self
             .change(id, None, |case, now| {
+                may(actor, case, IntegrityStep::Approve)?;
                 let to = match &actor.level {
-                    Level::Province { .. } => {
-                        Self::province_holds(actor, case, "approve")?;
-                        if case.status != IntegrityStatus::ProvincialReview {
-                            return Err(invalid(case.status, "approved"));
-                        }
-                        IntegrityStatus::NationalReview
-                    }
-                    Level::National => {
-                        if case.status != IntegrityStatus::NationalReview {
-                            return Err(invalid(case.status, "approved"));
-                        }
-                        IntegrityStatus::Approved
-                    }
-                    _ => return Err(CaseError::NotAllowed { action: "approve" }),
+                    Level::National => IntegrityStatus::Approved,
+                    _ => IntegrityStatus::NationalReview,
                 };
                 let mut next = case.moved(to, now);
                 next.opinion = opinion.clone();
@@ -634,27 +696,16 @@ impl IntegrityCases {
         let opinion = casework::required_note(opinion, "opinion", 2000)?;
         let written = self
             .change(id, None, |case, now| {
+                if actor.level == Level::National && letter.is_some() {
+                    return Err(CaseError::Invalid(BTreeMap::from([(
+                        "letter".to_owned(),
+                        "只有省级审核可附正式函件 / only a provincial review carries a letter".to_owned(),
+                    )])));
+                }
+                may(actor, case, IntegrityStep::Return)?;
                 let to = match &actor.level {
-                    Level::Province { .. } => {
-                        Self::province_holds(actor, case, "return")?;
-                        if case.status != IntegrityStatus::ProvincialReview {
-                            return Err(invalid(case.status, "returned"));
-                        }
-                        IntegrityStatus::ReturnedByProvince
-                    }
-                    Level::National => {
-                        if letter.is_some() {
-                            return Err(CaseError::Invalid(BTreeMap::from([(
-                                "letter".to_owned(),
-                                "只有省级审核可附正式函件 / only a provincial review carries a letter".to_owned(),
-                            )])));
-                        }
-                        if case.status != IntegrityStatus::NationalReview {
-                            return Err(invalid(case.status, "returned"));
-                        }
-                        IntegrityStatus::ReturnedByNational
-                    }
-                    _ => return Err(CaseError::NotAllowed { action: "return" }),
+                    Level::National => IntegrityStatus::ReturnedByNational,
+                    _ => IntegrityStatus::ReturnedByProvince,
                 };
                 let mut next = case.moved(to, now);
                 next.opinion = Some(opinion.clone());

@@ -17,7 +17,7 @@ use crate::casework::pages::{
 use crate::casework::summary::{SummaryRow, file_link, summary_rows};
 use crate::web::desk::{Queue, QueueRow};
 use crate::web::form_route::FormRoute;
-use crate::web::pages::{self, refusal, text};
+use crate::web::pages::{self, allows, refusal, text};
 use crate::web::public::path_segment;
 use crate::web::session::{SignedIn, Visitor};
 use crate::web::{PageRoute, WebState, page_url, query_value};
@@ -220,88 +220,88 @@ pub(crate) async fn page(
     let file_href = |key: &str| page_url(&format!("/integrity-cases/{id}/file?key={}", query_value(key)));
     let status = IntegrityStatus::parse(&text(&c["status"]).unwrap_or_default());
     let region = text(&c["region"]).unwrap_or_default();
-    let holder = c.get("unit").and_then(Value::as_str).unwrap_or("");
     let stored_result = c.get("result").filter(|r| r.is_object()).cloned().unwrap_or_else(|| json!({}));
     let action = |name: &str| attempt.as_ref().filter(|a| a.control("_action") == Some(name));
 
     let mut actions = Vec::new();
     let mut result_form = None;
     let mut review_form = None;
-    match (seat(&visitor), status) {
-        (Seat::National, Some(IntegrityStatus::Created | IntegrityStatus::ReturnedToNational)) => {
-            let regions = case_schema.field("region").map(|f| f.options()).unwrap_or_default();
-            actions.push(
-                ActionForm::new("dispatch", "发送至省级办理", &act(&id, "dispatch"))
-                    .intro("案件发送至所选地区的省级管理部门，由其转办至机构。")
-                    .field(ActionField::select("region", "行政区划", regions, &region))
-                    .button("发送", false)
-                    .with_attempt(attempt.as_ref()),
-            );
-        }
-        (Seat::Province(mine), Some(IntegrityStatus::AtProvince | IntegrityStatus::ReturnedToProvince))
-            if mine == region =>
-        {
-            actions.push(
-                ActionForm::new("forward", "转办至机构", &act(&id, "forward"))
-                    .intro("填写负责办理的机构（其单位管理员账号的单位代码）。")
-                    .field(ActionField::text("unit", "机构单位代码", true, 100).hint("如 hosp-3。"))
-                    .field(ActionField::text("unit_name", "机构名称", false, 200).hint("如 某某省第三医院；可不填。"))
-                    .button("转办", false)
-                    .with_attempt(attempt.as_ref()),
-            );
-            actions.push(return_to_superior_form(&id, "国家", "return-to-superior").with_attempt(attempt.as_ref()));
-        }
-        (Seat::Institution(mine), Some(s)) if mine == holder && handled_by_institution(s) => {
-            if s == IntegrityStatus::AtInstitution {
-                actions.push(return_to_superior_form(&id, "省级", "return-to-province").with_attempt(attempt.as_ref()));
-            }
-            // Saved as often as the institution likes; "submit" saves, then asks to
-            // confirm on a page of its own (the API submits what is stored).
-            let (values, errors, message) = match (action("result"), action("submit")) {
-                (Some(a), _) => (a.values.clone(), a.field_errors(), Some(a.message.clone())),
-                (None, Some(a)) => (stored_result.clone(), a.field_errors(), Some(a.message.clone())),
-                (None, None) => (stored_result.clone(), Vec::new(), None),
-            };
-            let hidden = controls(&[("_action", "result")]);
-            let action = act(&id, "result");
-            let buttons = vec![Button::submit("保存"), Button::to("保存并提交审核", &act(&id, "result/then-submit"))];
-            result_form = Some(json!({
-                "intro": result_schema.description(ZH),
-                "message": message,
-                // A draft saved in parts: the server checks it (see `schema_form`).
-                "form": schema_form(result_schema, &action, &values, &errors, hidden, buttons, true),
-            }));
-        }
-        (Seat::Province(mine), Some(IntegrityStatus::ProvincialReview)) if mine == region => {
-            let mine = action("review");
-            let (values, errors) = match mine {
-                Some(a) => (a.values.clone(), a.field_errors()),
-                None => (json!({}), Vec::new()),
-            };
-            let hidden = controls(&[("_action", "review")]);
-            let action = act(&id, "approve");
-            let buttons = vec![Button::submit("审核通过"), Button::to("退回修改", &act(&id, "return"))];
-            review_form = Some(json!({
-                "intro": "审核通过的，报国家审核；需要机构修改的，填写审查意见后退回，可附正式函件。",
-                "message": mine.map(|a| a.message.clone()),
-                "form": schema_form(review_schema, &action, &values, &errors, hidden, buttons, false),
-            }));
-        }
-        (Seat::National, Some(IntegrityStatus::NationalReview)) => {
-            let opinion = review_schema.field("opinion");
-            actions.push(
-                ActionForm::new("review", "审核办理结果", &act(&id, "close"))
-                    .intro("审核通过即办结；需要机构修改的，填写审查意见后退回。")
-                    .button("审核通过（办结）", false)
-                    .button_to("退回修改", &act(&id, "national-return"), true)
-                    .field(
-                        ActionField::textarea("opinion", "审查意见", false, 2000)
-                            .hint(opinion.and_then(|f| f.help(ZH)).unwrap_or("退回时必须填写。")),
-                    )
-                    .with_attempt(attempt.as_ref()),
-            );
-        }
-        _ => {}
+    // What the visitor may do here is the permission model's answer (`actions`);
+    // who the visitor is (their seat) only words the forms.
+    let national = seat(&visitor) == Seat::National;
+    if allows(c, "dispatch") {
+        let regions = case_schema.field("region").map(|f| f.options()).unwrap_or_default();
+        actions.push(
+            ActionForm::new("dispatch", "发送至省级办理", &act(&id, "dispatch"))
+                .intro("案件发送至所选地区的省级管理部门，由其转办至机构。")
+                .field(ActionField::select("region", "行政区划", regions, &region))
+                .button("发送", false)
+                .with_attempt(attempt.as_ref()),
+        );
+    }
+    if allows(c, "forward") {
+        actions.push(
+            ActionForm::new("forward", "转办至机构", &act(&id, "forward"))
+                .intro("填写负责办理的机构（其单位管理员账号的单位代码）。")
+                .field(ActionField::text("unit", "机构单位代码", true, 100).hint("如 hosp-3。"))
+                .field(ActionField::text("unit_name", "机构名称", false, 200).hint("如 某某省第三医院；可不填。"))
+                .button("转办", false)
+                .with_attempt(attempt.as_ref()),
+        );
+    }
+    if allows(c, "return_to_superior") {
+        let (superior, route) = match seat(&visitor) {
+            Seat::Institution(_) => ("省级", "return-to-province"),
+            _ => ("国家", "return-to-superior"),
+        };
+        actions.push(return_to_superior_form(&id, superior, route).with_attempt(attempt.as_ref()));
+    }
+    if allows(c, "save_result") {
+        // Saved as often as the institution likes; "submit" saves, then asks to
+        // confirm on a page of its own (the API submits what is stored).
+        let (values, errors, message) = match (action("result"), action("submit")) {
+            (Some(a), _) => (a.values.clone(), a.field_errors(), Some(a.message.clone())),
+            (None, Some(a)) => (stored_result.clone(), a.field_errors(), Some(a.message.clone())),
+            (None, None) => (stored_result.clone(), Vec::new(), None),
+        };
+        let hidden = controls(&[("_action", "result")]);
+        let action = act(&id, "result");
+        let buttons = vec![Button::submit("保存"), Button::to("保存并提交审核", &act(&id, "result/then-submit"))];
+        result_form = Some(json!({
+            "intro": result_schema.description(ZH),
+            "message": message,
+            // A draft saved in parts: the server checks it (see `schema_form`).
+            "form": schema_form(result_schema, &action, &values, &errors, hidden, buttons, true),
+        }));
+    }
+    if allows(c, "approve") && !national {
+        let mine = action("review");
+        let (values, errors) = match mine {
+            Some(a) => (a.values.clone(), a.field_errors()),
+            None => (json!({}), Vec::new()),
+        };
+        let hidden = controls(&[("_action", "review")]);
+        let action = act(&id, "approve");
+        let buttons = vec![Button::submit("审核通过"), Button::to("退回修改", &act(&id, "return"))];
+        review_form = Some(json!({
+            "intro": "审核通过的，报国家审核；需要机构修改的，填写审查意见后退回，可附正式函件。",
+            "message": mine.map(|a| a.message.clone()),
+            "form": schema_form(review_schema, &action, &values, &errors, hidden, buttons, false),
+        }));
+    }
+    if allows(c, "approve") && national {
+        let opinion = review_schema.field("opinion");
+        actions.push(
+            ActionForm::new("review", "审核办理结果", &act(&id, "close"))
+                .intro("审核通过即办结；需要机构修改的，填写审查意见后退回。")
+                .button("审核通过（办结）", false)
+                .button_to("退回修改", &act(&id, "national-return"), true)
+                .field(
+                    ActionField::textarea("opinion", "审查意见", false, 2000)
+                        .hint(opinion.and_then(|f| f.help(ZH)).unwrap_or("退回时必须填写。")),
+                )
+                .with_attempt(attempt.as_ref()),
+        );
     }
 
     let drawn = actions.iter().any(|a| a.drawn)
@@ -352,10 +352,7 @@ pub(crate) async fn confirm(
     }
     let c = &answer.body;
     let here = page_url(&format!("/integrity-cases/{id}"));
-    let holds =
-        matches!(seat(&visitor), Seat::Institution(unit) if c.get("unit").and_then(Value::as_str) == Some(unit));
-    let status = IntegrityStatus::parse(&text(&c["status"]).unwrap_or_default());
-    if !holds || !status.is_some_and(handled_by_institution) {
+    if !allows(c, "submit") {
         return Redirect::to(&here).into_response();
     }
     let Some(schema) = gazette_forms::schema(INTEGRITY_RESULT) else { return no_schema(&visitor) };
@@ -419,7 +416,9 @@ pub async fn queue(web: &WebState, visitor: &Visitor) -> Vec<Queue> {
         .map(|(title, empty, statuses)| {
             let rows = cases
                 .iter()
+                // At the visitor's step of the chain, and theirs to act on (the permission model).
                 .filter(|c| IntegrityStatus::parse(&field(c, "status")).is_some_and(|s| statuses.contains(&s)))
+                .filter(|c| c["actions"].as_array().is_some_and(|steps| !steps.is_empty()))
                 .map(|c| QueueRow {
                     label: field(c, "paper_title"),
                     detail: [field(c, "source_label"), region_label(&field(c, "region")), field(c, "unit_name")]

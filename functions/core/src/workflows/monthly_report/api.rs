@@ -115,17 +115,21 @@ fn report_id(p: &ReportPath, lang: Lang) -> Result<ReportId, ApiError> {
     ReportId::parse(&p.unit, &p.platform, &p.period).ok_or_else(|| ApiError::not_found(lang))
 }
 
-fn report_json(r: &MonthlyReport) -> Value {
+/// A report as `rc` sees it, with the steps `rc` may take on it (`actions`).
+fn report_json(r: &MonthlyReport, rc: &ReportCaller) -> Value {
     let mut body = serde_json::to_value(r).unwrap_or_default();
     body["status_label"] = json!(r.status.label_zh());
+    body["actions"] = json!(rc.allowed(&r.unit, Some(r.status)));
     body
 }
 
-fn new_month_json(m: &NewMonth) -> Value {
+/// A month not started yet, pre-filled, with the steps `rc` may take on it.
+fn new_month_json(m: &NewMonth, rc: &ReportCaller) -> Value {
     let mut body = serde_json::to_value(m).unwrap_or_default();
     body["status"] = json!("not_started");
     body["status_label"] = json!("未开始");
     body["version"] = json!(0);
+    body["actions"] = json!(rc.allowed(&m.unit, None));
     body
 }
 
@@ -168,8 +172,8 @@ pub async fn detail(
     let rc = report_caller(&caller, lang)?;
     let id = report_id(&p, lang)?;
     match state.reports.get(&rc, &id).await.map_err(|e| workflow_error(e, lang))? {
-        Ok(r) => Ok(Json(report_json(&r)).into_response()),
-        Err(new) => Ok(Json(new_month_json(&new)).into_response()),
+        Ok(r) => Ok(Json(report_json(&r, &rc)).into_response()),
+        Err(new) => Ok(Json(new_month_json(&new, &rc)).into_response()),
     }
 }
 
@@ -206,7 +210,7 @@ pub async fn save(
         .await
         .map_err(|e| workflow_error(e, lang))?;
     let status = if version == 0 { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(report_json(&r))).into_response())
+    Ok((status, Json(report_json(&r, &rc))).into_response())
 }
 
 /// `POST /reports/{unit}/{platform}/{period}/submit`, optionally `{"version": n}`.
@@ -228,7 +232,7 @@ pub async fn submit(
         .map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %id.unit, platform = %id.platform, period = %id.period, by = %caller.0.sub,
         replayed = done.replayed, "monthly report submitted");
-    let mut response = Json(report_json(&done.report)).into_response();
+    let mut response = Json(report_json(&done.report, &rc)).into_response();
     if done.replayed {
         response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
@@ -246,7 +250,7 @@ pub async fn withdraw(
     let id = report_id(&p, lang)?;
     let r = state.reports.withdraw(&rc, &id).await.map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %id.unit, platform = %id.platform, period = %id.period, by = %caller.0.sub, "monthly report withdrawn");
-    Ok(Json(report_json(&r)).into_response())
+    Ok(Json(report_json(&r, &rc)).into_response())
 }
 
 /// `POST /reports/{unit}/{platform}/{period}/approve`, optionally `{"comment": "…"}`.
@@ -261,7 +265,7 @@ pub async fn approve(
     let id = report_id(&p, lang)?;
     let r = state.reports.approve(&rc, &id, body_text(&body, "comment")).await.map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %id.unit, platform = %id.platform, period = %id.period, by = %caller.0.sub, "monthly report approved");
-    Ok(Json(report_json(&r)).into_response())
+    Ok(Json(report_json(&r, &rc)).into_response())
 }
 
 /// `POST /reports/{unit}/{platform}/{period}/return` with `{"comment": "…"}` (required).
@@ -280,7 +284,7 @@ pub async fn return_for_changes(
         .await
         .map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %id.unit, platform = %id.platform, period = %id.period, by = %caller.0.sub, "monthly report returned");
-    Ok(Json(report_json(&r)).into_response())
+    Ok(Json(report_json(&r, &rc)).into_response())
 }
 
 #[derive(Debug, Deserialize)]

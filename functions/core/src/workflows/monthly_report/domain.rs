@@ -26,7 +26,7 @@ use serde_json::{Map, Value};
 
 use crate::lifecycle::Clock;
 use crate::lifecycle::idempotency::{self, IdempotencyKey};
-use crate::lifecycle::review::{self, Action, Actor, Denied, HistoryEntry, ReviewStatus, WorkflowError};
+use crate::lifecycle::review::{self, Action, Actor, Denied, HistoryEntry, ReviewStatus, Side, Step, WorkflowError};
 use crate::store::{Index, Item, Key, SharedStore, StoreError, Write};
 
 const SCHEMA: &str = "monthly-report";
@@ -78,6 +78,23 @@ impl ReportCaller {
             ReportRole::UnitAdmin { .. } => Err(WorkflowError::Denied(Denied::OtherUnit)),
             _ => Err(WorkflowError::Denied(Denied::Role)),
         }
+    }
+
+    /// Whether the caller acts on `side` of a report of `unit`: the unit's filler
+    /// fills in, submits and withdraws (seed 002: one person, one account); the unit's
+    /// administrator reviews.
+    fn may(&self, side: Side, unit: &str) -> Result<(), WorkflowError> {
+        match side {
+            Side::Author => self.may_fill(unit),
+            Side::Reviewer => self.may_review(unit),
+        }
+    }
+
+    /// The steps this caller may take on the month of `unit` in `status` (`None`: not
+    /// started) — the permission model of the monthly report, which the handlers
+    /// enforce and the pages draw.
+    pub fn allowed(&self, unit: &str, status: Option<ReviewStatus>) -> Vec<Step> {
+        review::allowed(status, |side| self.may(side, unit).is_ok())
     }
 }
 
@@ -313,7 +330,7 @@ impl Reports {
                 Ok(Ok(r))
             }
             None => {
-                if caller.may_fill(&id.unit).is_err() {
+                if caller.may(Side::Author, &id.unit).is_err() {
                     caller.may_read(&id.unit, None)?;
                     return Err(WorkflowError::NotFound);
                 }
@@ -339,7 +356,7 @@ impl Reports {
         input: &Value,
         lang: Lang,
     ) -> Result<MonthlyReport, WorkflowError> {
-        caller.may_fill(&id.unit)?;
+        caller.may(Side::Author, &id.unit)?;
         let schema = schema()?;
         if let Some(p) = input.get(PERIOD_FIELD).and_then(Value::as_str) {
             if p.trim() != id.period {
@@ -431,7 +448,7 @@ impl Reports {
         idempotency_key: Option<&IdempotencyKey>,
         lang: Lang,
     ) -> Result<Submitted, WorkflowError> {
-        caller.may_fill(&id.unit)?;
+        caller.may(Side::Author, &id.unit)?;
         let operation = format!("report-submit#{}", id.unit);
         let fingerprint = idempotency::fingerprint(&(&id.unit, &id.platform, &id.period, expected_version));
         if let Some(key) = idempotency_key {
@@ -508,7 +525,7 @@ impl Reports {
 
     /// The filler takes a submitted report back (撤回) to edit it; not once approved.
     pub async fn withdraw(&self, caller: &ReportCaller, id: &ReportId) -> Result<MonthlyReport, WorkflowError> {
-        caller.may_fill(&id.unit)?;
+        caller.may(Side::Author, &id.unit)?;
         self.transition(caller, id, Action::Withdraw, None).await
     }
 
@@ -519,7 +536,7 @@ impl Reports {
         id: &ReportId,
         comment: Option<&str>,
     ) -> Result<MonthlyReport, WorkflowError> {
-        caller.may_review(&id.unit)?;
+        caller.may(Side::Reviewer, &id.unit)?;
         let comment = review::comment(comment, false)?;
         self.transition(caller, id, Action::Approve, comment).await
     }
@@ -531,7 +548,7 @@ impl Reports {
         id: &ReportId,
         comment: Option<&str>,
     ) -> Result<MonthlyReport, WorkflowError> {
-        caller.may_review(&id.unit)?;
+        caller.may(Side::Reviewer, &id.unit)?;
         let comment = review::comment(comment, true)?;
         self.transition(caller, id, Action::Return, comment).await
     }
@@ -604,7 +621,7 @@ impl Reports {
         for found in self.store.query_index(Index::Gsi1, &queue_pk(unit)).await? {
             if let Some(item) = self.store.get(&found.key).await? {
                 let r = MonthlyReport::from_item(item)?;
-                if r.status == ReviewStatus::Submitted {
+                if caller.allowed(&r.unit, Some(r.status)).contains(&Step::Approve) {
                     rows.push(ReportSummary::from(&r));
                 }
             }

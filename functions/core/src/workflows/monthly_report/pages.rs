@@ -15,7 +15,7 @@ use crate::http::Role;
 use crate::web::attempt::{self, Attempt};
 use crate::web::desk::{Queue, QueueRow};
 use crate::web::form_route::{FormRoute, Next, Params};
-use crate::web::pages::{self, label_history, refusal, shown, text};
+use crate::web::pages::{self, allows, label_history, refusal, shown, text};
 use crate::web::public::path_segment;
 use crate::web::session::{SignedIn, Visitor};
 use crate::web::{PageRoute, WebState, page_url};
@@ -176,7 +176,7 @@ struct OpenQuery {
 }
 
 /// `GET /web/reports/open?platform=&period=` — the "fill in a month" form's target.
-async fn open(visitor: Visitor, Query(q): Query<OpenQuery>) -> Response {
+async fn open(SignedIn(visitor): SignedIn, Query(q): Query<OpenQuery>) -> Response {
     let unit = visitor.unit().unwrap_or_default().to_string();
     let platform = path_segment(q.platform.as_deref().unwrap_or("").trim());
     let period = path_segment(q.period.as_deref().unwrap_or("").trim());
@@ -232,7 +232,6 @@ async fn overview(
         }
     }
     let status = text(&report["status"]).unwrap_or_default();
-    let role = visitor.role();
     let parts: Vec<Value> = schema
         .parts()
         .iter()
@@ -246,7 +245,7 @@ async fn overview(
             json!({ "id": part.id(), "title": part.title(Lang::Zh), "href": format!("{here}/{}", part.id()), "rows": rows, "errors": errors })
         })
         .collect();
-    let editable = matches!(status.as_str(), "not_started" | "draft" | "returned") && role == Some(Role::Filler);
+    let editable = allows(&report, "save");
     pages::render(
         &visitor,
         "report.html",
@@ -260,9 +259,9 @@ async fn overview(
             "summary": summary,
             "message": attempt.as_ref().map(|a| a.message.clone()),
             "editable": editable,
-            "can_submit": editable && status != "not_started",
-            "can_withdraw": status == "submitted" && role == Some(Role::Filler),
-            "can_review": status == "submitted" && role == Some(Role::UnitAdmin),
+            "can_submit": allows(&report, "submit"),
+            "can_withdraw": allows(&report, "withdraw"),
+            "can_review": allows(&report, "approve"),
             "comment_error": errors.iter().find(|(p, _)| p == "comment").map(|(_, m)| m.clone()),
             "idem": ulid::Ulid::new().to_string(),
         }),
@@ -287,9 +286,8 @@ async fn part_page(
     }
     let report = answer.body;
     let here = report_url(&p.unit, &p.platform, &p.period);
-    let status = text(&report["status"]).unwrap_or_default();
-    if !matches!(status.as_str(), "not_started" | "draft" | "returned") || visitor.role() != Some(Role::Filler) {
-        // Submitted and approved months are read on the overview.
+    if !allows(&report, "save") {
+        // Submitted and approved months, and everyone but the unit's filler, read the overview.
         return Redirect::to(&here).into_response();
     }
     let attempt = load_attempt(&web, &visitor, &q).await;

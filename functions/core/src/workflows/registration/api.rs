@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::http::AppState;
 use crate::http::auth::Caller;
@@ -17,7 +17,16 @@ use crate::http::export;
 use crate::http::extract::{Idempotency, JsonBody, Lang};
 use crate::http::limit::ClientAddr;
 use crate::validation;
+use crate::workflows::registration::{RegistrationStep, Scope, allowed};
 use crate::workflows::{Registration, RegistrationStatus};
+
+/// A registration as an organiser of `scope` sees it, with the decisions open to them
+/// (`actions`).
+fn registration_view(r: &Registration, scope: &Scope) -> Value {
+    let mut v = serde_json::to_value(r).unwrap_or_default();
+    v["actions"] = json!(allowed(scope, r, &[RegistrationStep::Approve, RegistrationStep::Reject]));
+    v
+}
 
 fn created(r: &Registration, replayed: bool) -> Response {
     let body = json!({
@@ -137,6 +146,8 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
     let (course, rows) = listed(&state, &caller, lang, &q).await?;
+    let scope = caller.registration_scope(lang)?;
+    let rows: Vec<Value> = rows.iter().map(|r| registration_view(r, &scope)).collect();
     Ok(Json(json!({ "course": course, "count": rows.len(), "registrations": rows })).into_response())
 }
 
@@ -197,7 +208,7 @@ pub async fn detail(
 ) -> Result<Response, ApiError> {
     let scope = caller.registration_scope(lang)?;
     let r = state.registrations.get(&id, &scope).await.map_err(|e| ApiError::registration(e, lang))?;
-    Ok(Json(r).into_response())
+    Ok(Json(registration_view(&r, &scope)).into_response())
 }
 
 /// `POST /registrations/{id}/approve`
@@ -210,7 +221,7 @@ pub async fn approve(
     let scope = caller.registration_scope(lang)?;
     let r = state.registrations.approve(&id, &scope).await.map_err(|e| ApiError::registration(e, lang))?;
     tracing::info!(registration = %r.id, by = %caller.0.sub, "registration approved");
-    Ok(Json(r).into_response())
+    Ok(Json(registration_view(&r, &scope)).into_response())
 }
 
 /// `POST /registrations/{id}/reject` with `{"note": "…"}`
@@ -225,7 +236,7 @@ pub async fn reject(
     let note = body.get("note").and_then(|n| n.as_str()).unwrap_or("");
     let r = state.registrations.reject(&id, note, &scope).await.map_err(|e| ApiError::registration(e, lang))?;
     tracing::info!(registration = %r.id, by = %caller.0.sub, "registration rejected");
-    Ok(Json(r).into_response())
+    Ok(Json(registration_view(&r, &scope)).into_response())
 }
 
 /// `GET /courses/{course}/seats` — public: capacity, seats taken, people waiting.

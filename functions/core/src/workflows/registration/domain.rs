@@ -195,6 +195,58 @@ impl Scope {
     }
 }
 
+/// A step on a registration: the organisers' decisions, and the registrant's
+/// withdrawal with the receipt code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RegistrationStep {
+    /// 审核通过: a pending registration takes its seat.
+    Approve,
+    /// 审核不通过, with a note: also after approval or on the waiting list.
+    Reject,
+    /// 撤回: the registrant, until rejected.
+    Withdraw,
+}
+
+impl RegistrationStep {
+    pub const ALL: [RegistrationStep; 3] =
+        [RegistrationStep::Approve, RegistrationStep::Reject, RegistrationStep::Withdraw];
+
+    fn done(self) -> &'static str {
+        match self {
+            RegistrationStep::Approve => "approved",
+            RegistrationStep::Reject => "rejected",
+            RegistrationStep::Withdraw => "withdrawn",
+        }
+    }
+}
+
+/// The permission model of registration (seed 000), answered once for a caller's
+/// scope and a registration's state: the organisers decide registrations within
+/// their scope; the holder of the receipt (scope: that registration) withdraws. The
+/// handlers enforce it; [`allowed`] lists it for the pages.
+pub fn may(scope: &Scope, r: &Registration, step: RegistrationStep) -> Result<(), RegistrationError> {
+    if !scope.covers(r) {
+        return Err(RegistrationError::OutOfScope);
+    }
+    let open = match step {
+        RegistrationStep::Approve => r.status == RegistrationStatus::Pending,
+        RegistrationStep::Reject | RegistrationStep::Withdraw => {
+            !matches!(r.status, RegistrationStatus::Rejected | RegistrationStatus::Withdrawn)
+        }
+    };
+    if open {
+        Ok(())
+    } else {
+        Err(RegistrationError::InvalidTransition { from: r.status.label_en(), action: step.done() })
+    }
+}
+
+/// The steps of `steps` a caller of `scope` may take on `r` now.
+pub fn allowed(scope: &Scope, r: &Registration, steps: &[RegistrationStep]) -> Vec<RegistrationStep> {
+    steps.iter().copied().filter(|step| may(scope, r, *step).is_ok()).collect()
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RegistrationError {
     #[error("there is no course {0:?} open for registration")]
@@ -248,6 +300,8 @@ pub struct ReceiptView {
     pub waitlist_position: Option<usize>,
     pub submitted_at: Timestamp,
     pub updated_at: Timestamp,
+    /// What the holder may do now: withdraw, until rejected.
+    pub actions: Vec<RegistrationStep>,
 }
 
 /// Seat availability of a course.
@@ -448,6 +502,7 @@ impl Registrations {
         } else {
             None
         };
+        let actions = allowed(&Scope::All, &r, &[RegistrationStep::Withdraw]);
         Ok(ReceiptView {
             course_title: self.catalog.get(&r.course).map(|c| c.title.clone()).unwrap_or_else(|| r.course.clone()),
             course: r.course,
@@ -462,13 +517,14 @@ impl Registrations {
             waitlist_position,
             submitted_at: r.submitted_at,
             updated_at: r.updated_at,
+            actions,
         })
     }
 
     /// The registrant withdraws (撤回) with the receipt code.
     pub async fn withdraw(&self, receipt: &str) -> Result<Registration, RegistrationError> {
         let r = self.by_receipt(receipt).await?;
-        self.release(r.key(), RegistrationStatus::Withdrawn, None, &Scope::All).await
+        self.release(r.key(), RegistrationStep::Withdraw, None, &Scope::All).await
     }
 
     pub async fn get(&self, id: &str, scope: &Scope) -> Result<Registration, RegistrationError> {
@@ -516,9 +572,7 @@ impl Registrations {
     pub async fn approve(&self, id: &str, scope: &Scope) -> Result<Registration, RegistrationError> {
         for attempt in 0..MAX_ATTEMPTS {
             let r = self.get(id, scope).await?;
-            if r.status != RegistrationStatus::Pending {
-                return Err(RegistrationError::InvalidTransition { from: r.status.label_en(), action: "approved" });
-            }
+            may(scope, &r, RegistrationStep::Approve)?;
             let approved = r.with_status(RegistrationStatus::Approved, (self.clock)());
             match self
                 .store
@@ -540,7 +594,7 @@ impl Registrations {
             return Err(RegistrationError::NoteRequired);
         }
         let r = self.get(id, scope).await?;
-        self.release(r.key(), RegistrationStatus::Rejected, Some(note.to_owned()), scope).await
+        self.release(r.key(), RegistrationStep::Reject, Some(note.to_owned()), scope).await
     }
 
     /// Moves a registration to a final status, handing its seat (if it held one) to the
@@ -548,20 +602,19 @@ impl Registrations {
     async fn release(
         &self,
         key: Key,
-        to: RegistrationStatus,
+        step: RegistrationStep,
         note: Option<String>,
         scope: &Scope,
     ) -> Result<Registration, RegistrationError> {
-        let action = if to == RegistrationStatus::Withdrawn { "withdrawn" } else { "rejected" };
+        let to = if step == RegistrationStep::Withdraw {
+            RegistrationStatus::Withdrawn
+        } else {
+            RegistrationStatus::Rejected
+        };
         for attempt in 0..MAX_ATTEMPTS {
             let item = self.store.get(&key).await?.ok_or(RegistrationError::NotFound)?;
             let r = Registration::from_item(item)?;
-            if !scope.covers(&r) {
-                return Err(RegistrationError::OutOfScope);
-            }
-            if matches!(r.status, RegistrationStatus::Rejected | RegistrationStatus::Withdrawn) {
-                return Err(RegistrationError::InvalidTransition { from: r.status.label_en(), action });
-            }
+            may(scope, &r, step)?;
             let now = (self.clock)();
             let mut released = r.with_status(to, now);
             if note.is_some() {

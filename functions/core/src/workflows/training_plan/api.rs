@@ -43,9 +43,11 @@ fn plan_caller(caller: &Caller, lang: Lang) -> Result<PlanCaller, ApiError> {
     Ok(PlanCaller { actor: Actor { id: claims.sub.clone(), role: claims.role.as_str().to_owned() }, role })
 }
 
-fn plan_json(p: &TrainingPlan) -> Value {
+/// A plan as `pc` sees it, with the steps `pc` may take on it (`actions`).
+fn plan_json(p: &TrainingPlan, pc: &PlanCaller) -> Value {
     let mut body = serde_json::to_value(p).unwrap_or_default();
     body["status_label"] = json!(p.status.label_zh());
+    body["actions"] = json!(pc.allowed(p));
     body
 }
 
@@ -75,7 +77,7 @@ pub async fn submit(
         .map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %done.plan.unit, year = done.plan.year, by = %caller.0.sub, replayed = done.replayed,
         "training plan submitted");
-    let mut response = (StatusCode::CREATED, Json(plan_json(&done.plan))).into_response();
+    let mut response = (StatusCode::CREATED, Json(plan_json(&done.plan, &pc))).into_response();
     if done.replayed {
         response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
@@ -115,7 +117,7 @@ pub async fn list(
         })?),
     };
     let plans = state.training_plans.list(&pc, year, status).await.map_err(|e| workflow_error(e, lang))?;
-    let rows: Vec<Value> = plans.iter().map(plan_json).collect();
+    let rows: Vec<Value> = plans.iter().map(|p| plan_json(p, &pc)).collect();
     Ok(Json(json!({ "year": year, "count": rows.len(), "plans": rows })).into_response())
 }
 
@@ -129,7 +131,7 @@ pub async fn detail(
     let pc = plan_caller(&caller, lang)?;
     let year = year_of(&p, lang)?;
     let plan = state.training_plans.get(&pc, &p.unit, year).await.map_err(|e| workflow_error(e, lang))?;
-    Ok(Json(plan_json(&plan)).into_response())
+    Ok(Json(plan_json(&plan, &pc)).into_response())
 }
 
 /// `PUT /training-plans/{unit}/{year}` with `{"version": n, "values": {…}}` — a
@@ -154,7 +156,7 @@ pub async fn resubmit(
         .await
         .map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %plan.unit, year = plan.year, by = %caller.0.sub, "training plan submitted again");
-    Ok(Json(plan_json(&plan)).into_response())
+    Ok(Json(plan_json(&plan, &pc)).into_response())
 }
 
 /// `POST /training-plans/{unit}/{year}/withdraw` — the unit, until approved.
@@ -168,7 +170,7 @@ pub async fn withdraw(
     let year = year_of(&p, lang)?;
     let plan = state.training_plans.withdraw(&pc, &p.unit, year).await.map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %plan.unit, year = plan.year, by = %caller.0.sub, "training plan withdrawn");
-    Ok(Json(plan_json(&plan)).into_response())
+    Ok(Json(plan_json(&plan, &pc)).into_response())
 }
 
 /// `POST /training-plans/{unit}/{year}/approve`, optionally `{"comment": "…"}`.
@@ -187,7 +189,7 @@ pub async fn approve(
         .await
         .map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %plan.unit, year = plan.year, by = %caller.0.sub, "training plan approved");
-    Ok(Json(plan_json(&plan)).into_response())
+    Ok(Json(plan_json(&plan, &pc)).into_response())
 }
 
 /// `POST /training-plans/{unit}/{year}/return` with `{"comment": "…"}` (required).
@@ -206,7 +208,7 @@ pub async fn return_for_changes(
         .await
         .map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %plan.unit, year = plan.year, by = %caller.0.sub, "training plan returned");
-    Ok(Json(plan_json(&plan)).into_response())
+    Ok(Json(plan_json(&plan, &pc)).into_response())
 }
 
 /// The training-plan endpoints; every one needs a token.

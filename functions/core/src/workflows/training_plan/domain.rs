@@ -25,7 +25,7 @@ use serde_json::Value;
 
 use crate::lifecycle::Clock;
 use crate::lifecycle::idempotency::{self, IdempotencyKey};
-use crate::lifecycle::review::{self, Action, Actor, Denied, HistoryEntry, ReviewStatus, WorkflowError};
+use crate::lifecycle::review::{self, Action, Actor, Denied, HistoryEntry, ReviewStatus, Side, Step, WorkflowError};
 use crate::store::{Index, Item, Key, SharedStore, StoreError, Write};
 
 const SCHEMA: &str = "training-plan";
@@ -118,6 +118,21 @@ impl PlanCaller {
             PlanRole::Organiser => Ok(()),
             _ => Err(WorkflowError::Denied(Denied::Role)),
         }
+    }
+
+    /// Whether the caller acts on `side` of the unit's plan: the unit submits and
+    /// withdraws its own plan, the organiser reviews every plan.
+    fn may(&self, side: Side, unit: &str) -> Result<(), WorkflowError> {
+        match side {
+            Side::Author => self.may_change(unit),
+            Side::Reviewer => self.may_review(),
+        }
+    }
+
+    /// The steps this caller may take on `plan` now — the permission model of the
+    /// training plan, which the handlers enforce and the pages draw.
+    pub fn allowed(&self, plan: &TrainingPlan) -> Vec<Step> {
+        review::allowed(Some(plan.status), |side| self.may(side, &plan.unit).is_ok())
     }
 }
 
@@ -290,7 +305,7 @@ impl TrainingPlans {
         input: &Value,
         lang: Lang,
     ) -> Result<TrainingPlan, WorkflowError> {
-        caller.may_change(unit)?;
+        caller.may(Side::Author, unit)?;
         let p = self.load(unit, year).await?.ok_or(WorkflowError::NotFound)?;
         if p.version != expected_version {
             return Err(WorkflowError::StaleVersion { expected: expected_version, current: p.version });
@@ -374,7 +389,7 @@ impl TrainingPlans {
 
     /// The unit takes its plan back (撤回) until it is approved.
     pub async fn withdraw(&self, caller: &PlanCaller, unit: &str, year: i32) -> Result<TrainingPlan, WorkflowError> {
-        caller.may_change(unit)?;
+        caller.may(Side::Author, unit)?;
         self.transition(caller, unit, year, Action::Withdraw, None).await
     }
 
@@ -385,7 +400,7 @@ impl TrainingPlans {
         year: i32,
         comment: Option<&str>,
     ) -> Result<TrainingPlan, WorkflowError> {
-        caller.may_review()?;
+        caller.may(Side::Reviewer, unit)?;
         let comment = review::comment(comment, false)?;
         self.transition(caller, unit, year, Action::Approve, comment).await
     }
@@ -397,7 +412,7 @@ impl TrainingPlans {
         year: i32,
         comment: Option<&str>,
     ) -> Result<TrainingPlan, WorkflowError> {
-        caller.may_review()?;
+        caller.may(Side::Reviewer, unit)?;
         let comment = review::comment(comment, true)?;
         self.transition(caller, unit, year, Action::Return, comment).await
     }
@@ -463,5 +478,43 @@ mod tests {
         assert!(
             matches!(d.check(2024, at("2023-01-01T00:00:00Z"), Lang::En), Err(WorkflowError::Invalid(f)) if f.contains_key("year"))
         );
+    }
+
+    fn plan(status: ReviewStatus) -> TrainingPlan {
+        TrainingPlan {
+            unit: "u1".into(),
+            year: 2027,
+            status,
+            values: Value::Null,
+            warnings: BTreeMap::new(),
+            comment: None,
+            history: Vec::new(),
+            submitted_at: at("2026-11-01T00:00:00Z"),
+            updated_at: at("2026-11-01T00:00:00Z"),
+            version: 1,
+        }
+    }
+
+    fn caller(role: PlanRole) -> PlanCaller {
+        PlanCaller { actor: Actor { id: "someone".into(), role: "x".into() }, role }
+    }
+
+    #[test]
+    fn the_unit_withdraws_its_submitted_plan_and_only_the_organiser_decides_it() {
+        let submitted = plan(ReviewStatus::Submitted);
+        assert_eq!(caller(PlanRole::Unit { unit: "u1".into() }).allowed(&submitted), [Step::Withdraw]);
+        assert_eq!(caller(PlanRole::Organiser).allowed(&submitted), [Step::Approve, Step::Return]);
+        // A national administrator reads every plan but decides none.
+        assert!(caller(PlanRole::NationalAdmin).allowed(&submitted).is_empty());
+        assert!(caller(PlanRole::Unit { unit: "u2".into() }).allowed(&submitted).is_empty());
+    }
+
+    #[test]
+    fn a_returned_plan_is_the_units_to_change_and_an_approved_one_nobodys() {
+        let unit = caller(PlanRole::Unit { unit: "u1".into() });
+        assert_eq!(unit.allowed(&plan(ReviewStatus::Returned)), [Step::Save, Step::Submit]);
+        for role in [PlanRole::Unit { unit: "u1".into() }, PlanRole::Organiser, PlanRole::NationalAdmin] {
+            assert!(caller(role).allowed(&plan(ReviewStatus::Approved)).is_empty(), "approved is final");
+        }
     }
 }

@@ -14,7 +14,7 @@ use crate::http::Role;
 use crate::web::attempt::{self, Attempt};
 use crate::web::desk::{Queue, QueueRow};
 use crate::web::form_route::FormRoute;
-use crate::web::pages::{self, label_history, refusal, shown, text};
+use crate::web::pages::{self, allows, label_history, refusal, shown, text};
 use crate::web::public::path_segment;
 use crate::web::session::{SignedIn, Visitor};
 use crate::web::{PageRoute, WebState, page_url};
@@ -77,7 +77,8 @@ fn plan_url(unit: &str, year: &str) -> String {
     page_url(&format!("/plans/{}/{}", path_segment(unit), path_segment(year)))
 }
 
-/// Plans submitted and waiting for the organiser, this year's and next.
+/// Plans of this year and next that the visitor may decide now (the permission model's
+/// `approve`): the organiser's queue.
 pub async fn queue(web: &WebState, visitor: &Visitor) -> Vec<Queue> {
     if !is_reviewer(visitor) {
         return Vec::new();
@@ -86,7 +87,7 @@ pub async fn queue(web: &WebState, visitor: &Visitor) -> Vec<Queue> {
     for year in [this_year(), this_year() + 1] {
         let answer =
             web.call(visitor, Method::GET, &format!("/training-plans?year={year}&status=submitted"), None).await;
-        for p in answer.body["plans"].as_array().into_iter().flatten() {
+        for p in answer.body["plans"].as_array().into_iter().flatten().filter(|p| allows(p, "approve")) {
             let unit = text(&p["unit"]).unwrap_or_default();
             rows.push(QueueRow {
                 label: format!(
@@ -216,13 +217,12 @@ async fn plan_page(
     label_history(&mut plan["history"]);
     let here = plan_url(&unit, &year);
     let status = text(&plan["status"]).unwrap_or_default();
-    let own = visitor.unit() == Some(unit.as_str()) && matches!(visitor.role(), Some(Role::Filler | Role::UnitAdmin));
     let attempt = match q.attempt.as_deref() {
         Some(token) => attempt::load(&web.app.store, token, &visitor).await,
         None => None,
     };
     let errors = attempt.as_ref().map(Attempt::field_errors).unwrap_or_default();
-    let editable = own && matches!(status.as_str(), "draft" | "returned");
+    let editable = allows(&plan, "save");
     let form = editable.then(|| {
         let values = match &attempt {
             Some(a) if a.form.is_some() => a.values.clone(),
@@ -270,8 +270,8 @@ async fn plan_page(
             "form": form,
             "message": attempt.as_ref().map(|a| a.message.clone()),
             "problems": attempt.as_ref().map(|a| a.errors.iter().filter(|(p, _)| p == "comment" || p.is_empty()).map(|(_, m)| m.clone()).collect::<Vec<_>>()),
-            "can_withdraw": own && status == "submitted",
-            "can_review": is_reviewer(&visitor) && status == "submitted",
+            "can_withdraw": allows(&plan, "withdraw"),
+            "can_review": allows(&plan, "approve"),
         }),
     )
 }

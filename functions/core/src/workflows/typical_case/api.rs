@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 
 use std::collections::BTreeMap;
 
-use crate::casework::Level;
 use crate::casework::api::{DownloadQuery, StatusQuery, case_error, download_link, rejection, written};
+use crate::casework::{Actor, Level};
 use crate::http::AppState;
 use crate::http::auth::Caller;
 use crate::http::error::ApiError;
@@ -21,8 +21,10 @@ use crate::http::extract::{Idempotency, JsonBody, Lang};
 use crate::validation;
 use crate::workflows::{TypicalCase, TypicalCaseStatus};
 
-fn typical_view(case: &TypicalCase, lang: Lang) -> Value {
+/// A case as `actor` sees it, with the steps `actor` may take on it (`actions`).
+fn typical_view(case: &TypicalCase, actor: &Actor, lang: Lang) -> Value {
     let mut v = serde_json::to_value(case).unwrap_or_default();
+    v["actions"] = json!(crate::workflows::typical_case::allowed(actor, case));
     v["status_label"] = json!(case.status.label_zh());
     v["region_label"] = json!(validation::case_label("region", &case.upload.region, lang));
     v["category_label"] = json!(validation::case_label("category", &case.upload.category, lang));
@@ -49,7 +51,7 @@ pub async fn upload_typical(
     let upload = validation::case_upload(&body, lang, &actor.upload_prefix()).map_err(|r| rejection(r, lang))?;
     let w = state.typical_cases.upload(&actor, upload, key.as_ref()).await.map_err(|e| case_error(e, lang))?;
     tracing::info!(case = %w.case.id, region = %w.case.upload.region, replayed = w.replayed, "typical case uploaded");
-    Ok(written(&w, StatusCode::CREATED, typical_view(&w.case, lang)))
+    Ok(written(&w, StatusCode::CREATED, typical_view(&w.case, &actor, lang)))
 }
 
 /// `GET /typical-cases?status=`
@@ -73,7 +75,7 @@ pub async fn list_typical(
         })?),
     };
     let cases = state.typical_cases.list(&actor, status).await.map_err(|e| case_error(e, lang))?;
-    let rows: Vec<Value> = cases.iter().map(|c| typical_view(c, lang)).collect();
+    let rows: Vec<Value> = cases.iter().map(|c| typical_view(c, &actor, lang)).collect();
     Ok(Json(json!({ "count": rows.len(), "cases": rows })).into_response())
 }
 
@@ -86,7 +88,7 @@ pub async fn typical_detail(
 ) -> Result<Response, ApiError> {
     let actor = caller.case_actor(lang)?;
     let case = state.typical_cases.get(&id, &actor).await.map_err(|e| case_error(e, lang))?;
-    Ok(Json(typical_view(&case, lang)).into_response())
+    Ok(Json(typical_view(&case, &actor, lang)).into_response())
 }
 
 /// `GET /typical-cases/{id}/download?key=` — a short-lived link to one of its files.
@@ -116,7 +118,7 @@ pub async fn resubmit_typical(
     let upload = validation::case_upload(&body, lang, &actor.upload_prefix()).map_err(|r| rejection(r, lang))?;
     let w = state.typical_cases.resubmit(&id, &actor, upload, key.as_ref()).await.map_err(|e| case_error(e, lang))?;
     tracing::info!(case = %w.case.id, replayed = w.replayed, "typical case resubmitted");
-    Ok(written(&w, StatusCode::OK, typical_view(&w.case, lang)))
+    Ok(written(&w, StatusCode::OK, typical_view(&w.case, &actor, lang)))
 }
 
 /// `POST /typical-cases/{id}/approve` — organisers.
@@ -129,7 +131,7 @@ pub async fn approve_typical(
     let actor = caller.case_actor(lang)?;
     let case = state.typical_cases.approve(&id, &actor).await.map_err(|e| case_error(e, lang))?;
     tracing::info!(case = %case.id, by = %actor.id, "typical case approved");
-    Ok(Json(typical_view(&case, lang)).into_response())
+    Ok(Json(typical_view(&case, &actor, lang)).into_response())
 }
 
 /// `POST /typical-cases/{id}/return` `{"comment": "…"}` — organisers.
@@ -144,7 +146,7 @@ pub async fn return_typical(
     let comment = body.get("comment").and_then(Value::as_str).unwrap_or("");
     let case = state.typical_cases.return_for_changes(&id, &actor, comment).await.map_err(|e| case_error(e, lang))?;
     tracing::info!(case = %case.id, by = %actor.id, "typical case returned");
-    Ok(Json(typical_view(&case, lang)).into_response())
+    Ok(Json(typical_view(&case, &actor, lang)).into_response())
 }
 
 /// The typical-case endpoints; every one needs a token.

@@ -174,6 +174,54 @@ fn is_reviewer(actor: &Actor) -> bool {
     matches!(actor.level, Level::National | Level::Organiser)
 }
 
+/// A step a caller may take on a typical case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStep {
+    /// The province edits a returned case and submits it again.
+    Resubmit,
+    /// The organisers (or the nation) approve a submitted case for publication.
+    Approve,
+    /// The organisers return a submitted case with a comment.
+    Return,
+}
+
+impl CaseStep {
+    pub const ALL: [CaseStep; 3] = [CaseStep::Resubmit, CaseStep::Approve, CaseStep::Return];
+}
+
+/// The permission model of the typical case, answered once for an actor and a
+/// case's state: whether `actor` may take `step` on `case` now, and if not, why. The
+/// handlers enforce it, [`allowed`] lists it for the pages and the review queue.
+pub fn may(actor: &Actor, case: &TypicalCase, step: CaseStep) -> Result<(), CaseError> {
+    let (status, action) = match step {
+        CaseStep::Resubmit => {
+            match &actor.level {
+                Level::Province { region } if *region == case.upload.region => {}
+                Level::Province { .. } => return Err(CaseError::OutOfScope),
+                _ => return Err(CaseError::NotAllowed { action: "resubmit" }),
+            }
+            (TypicalCaseStatus::Returned, "resubmitted")
+        }
+        CaseStep::Approve | CaseStep::Return => {
+            let action = if step == CaseStep::Approve { "approve" } else { "return" };
+            if !is_reviewer(actor) {
+                return Err(CaseError::NotAllowed { action });
+            }
+            (TypicalCaseStatus::Submitted, if step == CaseStep::Approve { "approved" } else { "returned" })
+        }
+    };
+    if case.status != status {
+        return Err(invalid(case.status, action));
+    }
+    Ok(())
+}
+
+/// The steps `actor` may take on `case` now.
+pub fn allowed(actor: &Actor, case: &TypicalCase) -> Vec<CaseStep> {
+    CaseStep::ALL.into_iter().filter(|step| may(actor, case, *step).is_ok()).collect()
+}
+
 fn check_id(id: &str) -> Result<(), CaseError> {
     if id.is_empty() || id.len() > 40 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(CaseError::NotFound);
@@ -269,13 +317,10 @@ impl TypicalCases {
         let guard = Guard::new(idempotency_key, "typical-case-resubmit", &(id, &actor.id, &upload));
         let now = (self.clock)();
         casework::update(&self.store, &case_key(id), guard, |case: &TypicalCase| {
-            match &actor.level {
-                Level::Province { region } if *region == case.upload.region && *region == upload.region => {}
-                Level::Province { .. } => return Err(CaseError::OutOfScope),
-                _ => return Err(CaseError::NotAllowed { action: "resubmit" }),
-            }
-            if case.status != TypicalCaseStatus::Returned {
-                return Err(invalid(case.status, "resubmitted"));
+            may(actor, case, CaseStep::Resubmit)?;
+            // The case stays in its region: an upload naming another is out of scope.
+            if upload.region != case.upload.region {
+                return Err(CaseError::OutOfScope);
             }
             let mut next = TypicalCase {
                 upload: upload.clone(),
@@ -297,9 +342,7 @@ impl TypicalCases {
         }
         let now = (self.clock)();
         let written = casework::update(&self.store, &case_key(id), None, |case: &TypicalCase| {
-            if case.status != TypicalCaseStatus::Submitted {
-                return Err(invalid(case.status, "approved"));
-            }
+            may(actor, case, CaseStep::Approve)?;
             let mut next = TypicalCase {
                 status: TypicalCaseStatus::Approved,
                 approved_at: Some(now),
@@ -322,9 +365,7 @@ impl TypicalCases {
         let comment = casework::required_note(comment, "comment", 1000)?;
         let now = (self.clock)();
         let written = casework::update(&self.store, &case_key(id), None, |case: &TypicalCase| {
-            if case.status != TypicalCaseStatus::Submitted {
-                return Err(invalid(case.status, "returned"));
-            }
+            may(actor, case, CaseStep::Return)?;
             let mut next = TypicalCase {
                 status: TypicalCaseStatus::Returned,
                 comment: Some(comment.clone()),

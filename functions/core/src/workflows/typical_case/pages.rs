@@ -18,7 +18,7 @@ use crate::casework::summary::summary_rows;
 use crate::web::attempt::Attempt;
 use crate::web::desk::{Queue, QueueRow};
 use crate::web::form_route::FormRoute;
-use crate::web::pages::{self, refusal, text};
+use crate::web::pages::{self, allows, refusal, text};
 use crate::web::public::path_segment;
 use crate::web::session::{SignedIn, Visitor};
 use crate::web::{PageRoute, WebState, page_url, query_value};
@@ -170,26 +170,28 @@ pub(crate) async fn page(
 
     let mut actions = Vec::new();
     let mut resubmit = None;
-    match seat(&visitor) {
-        Seat::National | Seat::Organiser if status == "submitted" => {
-            actions.push(
-                ActionForm::new("approve", "审核通过", &page_url(&format!("/act/typical-cases/{id}/approve")))
-                    .intro("案例内容无误的，审核通过后即可导出为网站内容发布。")
-                    .button("审核通过", false)
-                    .with_attempt(attempt.as_ref()),
-            );
-            actions.push(
-                ActionForm::new("return", "退回修改", &page_url(&format!("/act/typical-cases/{id}/return")))
-                    .intro("需要上传单位修改或补充的，写明审核意见后退回。")
-                    .field(
-                        ActionField::textarea("comment", "审核意见", true, 1000)
-                            .hint("写明需要修改或补充的内容，上传单位将看到这段意见。"),
-                    )
-                    .button("退回修改", true)
-                    .with_attempt(attempt.as_ref()),
-            );
-        }
-        Seat::Province(region) if status == "returned" && region == text(&c["region"]).unwrap_or_default() => {
+    if allows(c, "approve") {
+        actions.push(
+            ActionForm::new("approve", "审核通过", &page_url(&format!("/act/typical-cases/{id}/approve")))
+                .intro("案例内容无误的，审核通过后即可导出为网站内容发布。")
+                .button("审核通过", false)
+                .with_attempt(attempt.as_ref()),
+        );
+    }
+    if allows(c, "return") {
+        actions.push(
+            ActionForm::new("return", "退回修改", &page_url(&format!("/act/typical-cases/{id}/return")))
+                .intro("需要上传单位修改或补充的，写明审核意见后退回。")
+                .field(
+                    ActionField::textarea("comment", "审核意见", true, 1000)
+                        .hint("写明需要修改或补充的内容，上传单位将看到这段意见。"),
+                )
+                .button("退回修改", true)
+                .with_attempt(attempt.as_ref()),
+        );
+    }
+    if allows(c, "resubmit") {
+        {
             let mine = attempt.as_ref().filter(|a| a.control("_action") == Some("resubmit"));
             let (values, errors) = match mine {
                 Some(a) => (a.values.clone(), a.field_errors()),
@@ -203,7 +205,6 @@ pub(crate) async fn page(
                 "form": schema_form(schema, &action, &values, &errors, hidden, buttons, false),
             }));
         }
-        _ => {}
     }
     let drawn = actions.iter().any(|a| a.drawn) || resubmit.as_ref().is_some_and(|r| !r["message"].is_null());
     let exported = c.get("exported").and_then(|e| e.get("slug")).and_then(Value::as_str);
@@ -251,8 +252,10 @@ async fn queue_at(web: &WebState, visitor: &Visitor, seat: Seat<'_>) -> Option<Q
         _ => return None,
     };
     let answer = web.call(visitor, Method::GET, &format!("/typical-cases?status={status}"), None).await;
+    let step = if status == "submitted" { "approve" } else { "resubmit" };
     let rows = listed(&answer)
         .iter()
+        .filter(|c| allows(c, step))
         .map(|c| QueueRow {
             label: text(&c["title"]).unwrap_or_default(),
             detail: [text(&c["region_label"]).unwrap_or_default(), text(&c["provider"]).unwrap_or_default()]
