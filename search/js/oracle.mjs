@@ -1,0 +1,64 @@
+// Brute-force search, written apart from static/search.js to check it: the
+// README's reading of text, applied to every page. A page is its blocks (title,
+// doc number, each issuer, the provider, each block of the body); a block is a
+// row of units — a CJK character, or a word of [0-9a-z] — and of separators
+// ('|', one for any punctuation between two runs). Full-width forms fold to
+// ASCII, letters to lower case; in a page whitespace separates words but joins
+// everything else, in a query it separates the parts, which are ANDed. A part
+// is found where its row of units and separators stands in one block.
+
+const CJK = /[\u3007\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\u{20000}-\u{3134f}]/u;
+const SPACE = /[ \t\n\r\v\f\u00a0\u2028\u2029]/;
+
+export function fold(s) {
+  return Array.from(String(s || ''), (ch) => {
+    const c = ch.codePointAt(0);
+    if (c >= 0xff01 && c <= 0xff5e) return String.fromCharCode(c - 0xfee0).toLowerCase();
+    if (c === 0x3000) return ' ';
+    return /[A-Z]/.test(ch) ? ch.toLowerCase() : ch;
+  }).join('');
+}
+
+// Text → rows: one row for a page's block, one per part of a query.
+export function rows(text, query) {
+  const out = [[]];
+  let word = '';
+  const row = () => out[out.length - 1];
+  const endWord = () => { if (word) row().push(word); word = ''; };
+  for (const ch of fold(text)) {
+    if (/[0-9a-z]/.test(ch)) word += ch;
+    else if (CJK.test(ch)) { endWord(); row().push(ch); }
+    else if (SPACE.test(ch)) { endWord(); if (query && row().length) out.push([]); }
+    else { endWord(); if (row().length && row()[row().length - 1] !== '|') row().push('|'); }
+  }
+  endWord();
+  return out.map((r) => (r[r.length - 1] === '|' ? r.slice(0, -1) : r)).filter((r) => r.length);
+}
+
+const blocksOf = (p) => [p.title, p.doc_number, ...(p.issuers || []), p.provider,
+  ...(Array.isArray(p.body) ? p.body : [p.body])].filter((b) => b);
+
+function holds(row, part) {
+  for (let at = 0; at + part.length <= row.length; at++) {
+    if (part.every((u, i) => row[at + i] === u)) return true;
+  }
+  return false;
+}
+
+const cache = new WeakMap();
+// Does the page hold the query, as the README defines it?
+export function holdsQuery(page, query) {
+  if (!cache.has(page)) cache.set(page, [].concat(...blocksOf(page).map((b) => rows(b, false))));
+  const parts = rows(query, true);
+  return parts.length > 0 && parts.every((part) => cache.get(page).some((row) => holds(row, part)));
+}
+
+export const pagesContaining = (corpus, q) => corpus.filter((p) => holdsQuery(p, q)).map((p) => p.url);
+
+// The literal check: a block of the page, with whitespace dropped between
+// characters that are not both ASCII letters or digits, contains the text.
+export function containsText(page, text) {
+  const squeeze = (s) => fold(s).replace(/\s+/g, ' ').replace(/ (?![0-9a-z])|(?<![0-9a-z]) /g, '');
+  const t = squeeze(text);
+  return blocksOf(page).some((b) => squeeze(b).includes(t));
+}
