@@ -123,41 +123,13 @@ test('a single character finds every page holding it', async () => {
 // Every answer against brute force: no page missed, none returned that lacks
 // the query (and each returned page holds its text literally, too).
 async function checkExact(e, pages, queries) {
-  const meta = await e.meta();
-  const urlOf = (await e.details([...Array(meta.ids).keys()])).map((d) => d.url);
-  const byUrl = new Map(pages.map((p) => [p.url, p]));
-  const misses = [], extras = [];
-  for (const q of queries) {
-    const want = new Set(pagesContaining(pages, q));
-    const got = new Set((await e.search({ q })).hits.map((h) => urlOf[h.id]));
-    for (const u of want) if (!got.has(u)) misses.push(`${q} @ ${u}`);
-    for (const u of got) {
-      const literal = oracle.rows(q, true).every((part) =>
-        oracle.containsText(byUrl.get(u), part.filter((x) => x !== '|').length === part.length ? part.join('') : ''));
-      if (!want.has(u) || !literal) extras.push(`${q} @ ${u}`);
-    }
-  }
+  const { misses, extras } = await oracle.differences(e, pages, queries);
   assert.deepEqual(misses.slice(0, 10), [], `${misses.length} pages containing the query were not found`);
   assert.deepEqual(extras.slice(0, 10), [], `${extras.length} pages not containing the query were returned`);
 }
 
-// Substrings of every block, whatever they hold: Chinese, digits, Latin,
-// punctuation, a word cut in two.
-function substrings(pages, step) {
-  const queries = new Set();
-  for (const page of pages) {
-    for (const block of [page.title, page.doc_number, ...page.body].filter(Boolean)) {
-      const text = Array.from(fold(block).replace(/\s+/g, ''));
-      for (let len = 1; len <= 8; len++) {
-        for (let at = len % step; at + len <= text.length; at += step) queries.add(text.slice(at, at + len).join(''));
-      }
-    }
-  }
-  return queries;
-}
-
 test('every substring of real text finds exactly the pages that contain it', async () => {
-  const queries = substrings(corpus, 5);
+  const queries = oracle.substrings(corpus, 5);
   assert.ok(queries.size > 5000, `only ${queries.size} queries`);
   assert.ok([...queries].some((q) => /[0-9a-z]/.test(q) && new RegExp(`[${CJK}]`).test(q)), 'mixed queries too');
   await checkExact(engine(), corpus, queries);

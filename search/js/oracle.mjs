@@ -62,3 +62,39 @@ export function containsText(page, text) {
   const t = squeeze(text);
   return blocksOf(page).some((b) => squeeze(b).includes(t));
 }
+
+// Runs every query through a search engine (createSearch of static/search.js)
+// and lists, as `query @ url`, the pages it missed and the pages it returned
+// that do not hold the query — by the rows above, and literally: each part
+// without punctuation must be in a block's text.
+export async function differences(engine, pages, queries) {
+  const meta = await engine.meta();
+  const urlOf = (await engine.details([...Array(meta.ids).keys()])).map((d) => d.url);
+  const byUrl = new Map(pages.map((p) => [p.url, p]));
+  const misses = [], extras = [];
+  for (const q of queries) {
+    const want = new Set(pagesContaining(pages, q));
+    const got = new Set((await engine.search({ q })).hits.map((h) => urlOf[h.id]));
+    for (const u of want) if (!got.has(u)) misses.push(`${q} @ ${u}`);
+    for (const u of got) {
+      const literal = rows(q, true).every((part) => part.includes('|') || containsText(byUrl.get(u), part.join('')));
+      if (!want.has(u) || !literal) extras.push(`${q} @ ${u}`);
+    }
+  }
+  return { misses, extras };
+}
+
+// Substrings of every block of the pages, whatever they hold: Chinese,
+// digits, Latin, punctuation, a word cut in two; one every `step` characters.
+export function substrings(pages, step, longest = 8) {
+  const queries = new Set();
+  for (const page of pages) {
+    for (const block of [page.title, page.doc_number, ...page.body].filter(Boolean)) {
+      const text = Array.from(fold(block).replace(/\s+/g, ''));
+      for (let len = 1; len <= longest; len++) {
+        for (let at = len % step; at + len <= text.length; at += step) queries.add(text.slice(at, at + len).join(''));
+      }
+    }
+  }
+  return queries;
+}
