@@ -9,6 +9,7 @@
   const VAL = new Int8Array(128);
   for (let i = 0; i < 64; i++) VAL[B64.charCodeAt(i)] = i;
   const PAGE = 20;
+  const MAX_SUGGEST_UNITS = 32;
 
   // Full-width ASCII and the ideographic space folded, letters lowercased.
   const norm = (c) => {
@@ -194,10 +195,12 @@
     // search, and the pieces' terms are among the query's: the probes fetch
     // the files the query fetched, and positions.
     async function suggest(o) {
-      const parts = tokenize(o.q), pieces = [];
+      const parts = tokenize(o.q), pieces = [], runs = [].concat(...parts);
+      // A pasted paragraph is no query to cut up: it would take hundreds of probes.
+      if (runs.reduce((n, run) => n + run.length, 0) > MAX_SUGGEST_UNITS) return null;
       const found = async (units) =>
         (await search(Object.assign({}, o, { q: units.map((u) => u.t).join('') }))).total > 0;
-      for (const run of [].concat(...parts)) {
+      for (const run of runs) {
         for (let i = 0; i < run.length;) {
           let lo = i, hi = run.length;
           while (lo < hi) {

@@ -184,6 +184,7 @@ test('a query without results suggests its longest pieces that have results toge
   assert.equal(await e.suggest({ q: '第一批，试点单位名单' }), null, '第一批 and 试点单位名单 are on two pages');
   assert.equal(await e.suggest({ q: '科研 诚信名单' }), null, 'no page has the pieces together');
   assert.equal(await e.suggest({ q: '科研诚信𪚥' }), null, 'a character no page has');
+  assert.equal(await e.suggest({ q: '科研诚信伦理'.repeat(6) }), null, 'a pasted paragraph is not cut up');
 });
 
 test('a query fetches meta, one shard per term and the chunks of the results it shows', async () => {
