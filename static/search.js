@@ -9,6 +9,7 @@
   const VAL = new Int8Array(128);
   for (let i = 0; i < 64; i++) VAL[B64.charCodeAt(i)] = i;
   const PAGE = 20;
+  const MAX_SUGGEST_UNITS = 32;
 
   // Full-width ASCII and the ideographic space folded, letters lowercased.
   const norm = (c) => {
@@ -30,44 +31,56 @@
   }
   const shardOf = (term, shards) => hash(term) % shards;
 
-  // A query → runs of units (a CJK character or an [0-9a-z] word); anything
-  // else, spaces included, separates runs, which are ANDed.
+  const isSpace = (c) => c === 32 || (c >= 9 && c <= 13) || c === 0xA0 || c === 0x2028 || c === 0x2029;
+  // Stands for the punctuation between two runs of a part in a pair's text.
+  const SEP = '|';
+
+  // A query → parts (whitespace apart; ANDed), each a list of runs (punctuation
+  // apart; they must follow each other) of units (a CJK character or an
+  // [0-9a-z] word), as text.rs reads a query.
   function tokenize(q) {
-    const runs = [];
-    let run = [], word = '';
+    const parts = [];
+    let run = [], word = '', apart = true;
     const endWord = () => { if (word) run.push({ t: word, cjk: false }); word = ''; };
-    const endRun = () => { endWord(); if (run.length) runs.push(run); run = []; };
+    const endRun = () => {
+      endWord();
+      if (run.length) { if (apart) parts.push([]); parts[parts.length - 1].push(run); apart = false; }
+      run = [];
+    };
     for (const ch of String(q || '')) {
       const c = norm(ch.codePointAt(0));
       if (isWord(c)) word += String.fromCharCode(c);
       else if (isCjk(c)) { endWord(); run.push({ t: String.fromCodePoint(c), cjk: true }); }
+      else if (isSpace(c)) { endRun(); apart = true; }
       else endRun();
     }
     endRun();
-    return runs;
+    return parts;
   }
 
-  // Terms to look up: every pair of adjacent CJK characters, a lone CJK
-  // character, every word (with the 12-bit codes of what must follow it). Per
-  // run of 3+ units, the chain of pairs and words whose positions must line up.
+  // Terms to look up: a part of one unit is that unit (a character or a word);
+  // a longer part is the chain of its pairs of neighbouring units, the
+  // punctuation between runs counting as one unit SEP, whose positions must
+  // line up. A part of two units is one pair and needs no positions.
   function queryTerms(q) {
-    const terms = new Map(), runs = tokenize(q), chains = [];
-    for (const run of runs) {
+    const terms = new Map(), parts = tokenize(q), chains = [];
+    for (const part of parts) {
+      const units = [];
+      part.forEach((run, i) => { if (i) units.push({ t: SEP }); units.push(...run); });
+      if (units.length === 1) {
+        if (!terms.has(units[0].t)) terms.set(units[0].t, { cls: units[0].cjk ? 'c' : 'w' });
+        continue;
+      }
       const chain = [];
-      run.forEach((u, i) => {
-        const next = run[i + 1], prev = run[i - 1];
-        let term, cls;
-        if (u.cjk && next && next.cjk) { term = u.t + next.t; cls = 'p'; }
-        else if (u.cjk) { if (prev && prev.cjk) return; term = u.t; cls = 'c'; }
-        else { term = u.t; cls = 'w'; }
-        const e = terms.get(term) || { cls, needs: [] };
-        if (cls === 'w' && next) e.needs.push(hash(next.t) & 4095);
-        terms.set(term, e);
-        if (cls !== 'c') chain.push({ term, at: i, pair: cls === 'p' });
-      });
+      for (let i = 0; i + 1 < units.length; i++) {
+        const term = units[i].t + units[i + 1].t;
+        if (!terms.has(term)) terms.set(term, { cls: 'p' });
+        chain.push({ term, at: i });
+      }
       if (chain.length > 1) chains.push(chain);
     }
-    return { terms, chains, runs: runs.map((r) => r.map((u) => u.t).join('')) };
+    const text = (run) => run.map((u) => u.t).join('');
+    return { terms, chains, runs: [].concat(...parts.map((p) => p.map(text))), parts: parts.map((p) => p.map(text)) };
   }
 
   function varint(s, st) {
@@ -77,24 +90,17 @@
   }
 
   // A posting list → ids (ascending), info (field/tf digit), idx (place in the
-  // list, to find positions), df. A word whose followers rule it out is dropped.
-  function decode(s, cls, needs) {
+  // list, to find positions), df.
+  function decode(s, cls) {
     const ids = [], info = [], idx = [], st = { p: 0 };
-    let id = -1, df = 0;
+    let id = -1;
     while (st.p < s.length) {
-      let v = varint(s, st), k = 0, ok = true;
-      if (cls === 'w') { k = v & 7; v >>>= 3; }
-      id += v;
-      const a = cls === 'f' ? 0 : VAL[s.charCodeAt(st.p++)];
-      if (k >= 1 && k <= 4) {
-        const codes = [];
-        for (let m = 0; m < k; m++, st.p += 2) codes.push(VAL[s.charCodeAt(st.p)] * 64 + VAL[s.charCodeAt(st.p + 1)]);
-        ok = needs.every((n) => codes.indexOf(n) >= 0);
-      } else if (k === 0 && needs && needs.length) ok = false;
-      if (ok) { ids.push(id); info.push(a); idx.push(df); }
-      df++;
+      id += varint(s, st);
+      info.push(cls === 'f' ? 0 : VAL[s.charCodeAt(st.p++)]);
+      idx.push(ids.length);
+      ids.push(id);
     }
-    return { ids, info, idx, df };
+    return { ids, info, idx, df: ids.length };
   }
 
   // Positions of the postings at the given ascending places in a list.
@@ -132,12 +138,12 @@
       const m = await meta(), parsed = queryTerms(o.q), lists = new Map();
       const wanted = Array.from(parsed.terms);
       for (const [prefix, value] of [['t:', o.type], ['y:', o.year], ['i:', o.issuer]]) {
-        if (value) wanted.push([prefix + value, { cls: 'f', needs: [] }]);
+        if (value) wanted.push([prefix + value, { cls: 'f' }]);
       }
       if (!wanted.length) return { total: 0, hits: [], runs: [] };
       const files = await Promise.all(wanted.map(([t]) => shard('s', t, m)));
       wanted.forEach(([t, e], i) => {
-        const l = decode(files[i][t] || '', e.cls, e.needs);
+        const l = decode(files[i][t] || '', e.cls);
         l.idf = e.cls === 'f' ? 0 : Math.log(1 + m.docs / Math.max(1, l.df));
         lists.set(t, l);
       });
@@ -159,14 +165,15 @@
       return { total: hits.length, hits, runs: parsed.runs };
     }
 
-    // Keeps the hits where each chain's terms stand side by side. A pair with
+    // Keeps the hits where each chain's pairs stand side by side. A pair with
     // checked pairs on both sides is implied by them (教育@0 and 培训@2 spell
-    // 教育培训), so the commonest such pairs are not fetched.
+    // 教育培训: a position holds one unit or separator, and pairs never span
+    // blocks), so the commonest such pairs are not fetched.
     async function adjacent(hits, chains, lists, m) {
       chains = chains.map((chain) => {
-        const keep = chain.slice(), pairAt = (o) => keep.some((l) => l.pair && l.at === o);
+        const keep = chain.slice(), pairAt = (o) => keep.some((l) => l.at === o);
         chain.slice().sort((a, b) => lists.get(b.term).df - lists.get(a.term).df).forEach((l) => {
-          if (l.pair && pairAt(l.at - 1) && pairAt(l.at + 1)) keep.splice(keep.indexOf(l), 1);
+          if (pairAt(l.at - 1) && pairAt(l.at + 1)) keep.splice(keep.indexOf(l), 1);
         });
         return keep;
       });
@@ -181,6 +188,34 @@
       return hits.filter((h, i) => chains.every((c) => lined(c.map((l) => ({ at: l.at, pos: pos.get(l.term)[i] })))));
     }
 
+    // For a query without results: its runs cut into pieces that have
+    // results, greedily from the left, longest first (科研诚信伦理 → 科研诚信,
+    // 伦理), if those pieces ANDed have results; else null. A page holding a
+    // string holds its every prefix, so the longest piece is found by binary
+    // search, and the pieces' terms are among the query's: the probes fetch
+    // the files the query fetched, and positions.
+    async function suggest(o) {
+      const parts = tokenize(o.q), pieces = [], runs = [].concat(...parts);
+      // A pasted paragraph is no query to cut up: it would take hundreds of probes.
+      if (runs.reduce((n, run) => n + run.length, 0) > MAX_SUGGEST_UNITS) return null;
+      const found = async (units) =>
+        (await search(Object.assign({}, o, { q: units.map((u) => u.t).join('') }))).total > 0;
+      for (const run of runs) {
+        for (let i = 0; i < run.length;) {
+          let lo = i, hi = run.length;
+          while (lo < hi) {
+            const mid = (lo + hi + 1) >> 1;
+            if (await found(run.slice(i, mid))) lo = mid; else hi = mid - 1;
+          }
+          if (lo === i) return null;  // a unit no page has
+          pieces.push(run.slice(i, lo).map((u) => u.t).join(''));
+          i = lo;
+        }
+      }
+      if (pieces.length === parts.length) return null;  // the query itself
+      return (await search(Object.assign({}, o, { q: pieces.join(' ') }))).total ? pieces : null;
+    }
+
     // Ids → [{id, url, title, kind, date, number, snippet}], from the chunks.
     async function details(ids) {
       const m = await meta();
@@ -190,7 +225,7 @@
         return d && { id, url: d[0], title: d[1], kind: d[2], date: d[3], number: d[4], snippet: d[5] };
       }).filter(Boolean);
     }
-    return { meta, search, details };
+    return { meta, search, suggest, details };
   }
 
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
@@ -269,6 +304,7 @@
       try {
         const r = v.q || v.type || v.issuer || v.year ? await engine.search(v) : null;
         const docs = r ? await engine.details(r.hits.slice(0, PAGE).map((h) => h.id)) : [];
+        const pieces = r && !r.total && v.q ? await engine.suggest(v) : null;
         if (mine !== seq) return;  // a newer query is on its way
         result = r;
         shown = 0;
@@ -276,6 +312,12 @@
         more.hidden = true;
         status.textContent = !r ? '' : r.total ? '找到 ' + r.total + ' 条结果' :
           '没有找到' + (v.q ? '与“' + v.q + '”相关的' : '符合条件的') + '结果';
+        if (pieces) {
+          const link = new URLSearchParams(p);
+          link.set('q', pieces.join(' '));
+          status.innerHTML = esc(status.textContent) + '；分开搜索：<a href="?' + esc(String(link)) + '">' +
+            esc(pieces.join(' ')) + '</a>';
+        }
         if (r) render(docs);
       } catch (e) {
         if (mine === seq) fail();

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const target = process.env.CARGO_TARGET_DIR ? path.resolve(repo, process.env.CARGO_TARGET_DIR) : path.join(repo, 'target');
-const index = path.join(target, 'search-fixture', 'index');
+const index = path.join(target, 'search-fixtures', fs.realpathSync(repo).replace(/[^0-9A-Za-z]/g, '-'), 'index');
 if (!fs.existsSync(path.join(index, 'meta.json'))) {
   throw new Error(`no search index fixture in ${index}: run \`cargo test -p gazette-search --test index\` first`);
 }
@@ -99,6 +99,15 @@ test('typing updates the results and the address without a reload', async () => 
   els['search-form'].fire('submit');
   await settle();
   assert.equal(els['search-status'].textContent, '没有找到与“没有这个词语”相关的结果');
+  assert.equal(els['search-results'].innerHTML, '');
+});
+
+test('a query without results links to its pieces searched together', async () => {
+  const { els } = page('?q=' + encodeURIComponent('科研诚信伦理') + '&type=notice');
+  await settle(200);
+  assert.equal(els['search-status'].innerHTML, '没有找到与“科研诚信伦理”相关的结果；分开搜索：' +
+    '<a href="?q=%E7%A7%91%E7%A0%94%E8%AF%9A%E4%BF%A1+%E4%BC%A6%E7%90%86&amp;type=notice">科研诚信 伦理</a>'
+      .replace('&amp;', '&#38;'));
   assert.equal(els['search-results'].innerHTML, '');
 });
 

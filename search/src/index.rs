@@ -60,12 +60,13 @@ impl DocRecord {
 }
 
 /// The start of the body with whitespace runs collapsed (and dropped between
-/// CJK characters, where a line break is an artefact, not a space).
-fn snippet(body: &str) -> String {
+/// CJK characters, where a line break is an artefact, not a space); blocks
+/// are read as if a line break ended each.
+fn snippet(body: &[&str]) -> String {
     let mut out = String::with_capacity(SNIPPET_CHARS * 3);
     let mut chars = 0;
     let mut pending_space = false;
-    for c in body.chars() {
+    for c in body.iter().flat_map(|block| block.chars().chain(['\n'])) {
         if c.is_whitespace() {
             pending_space = !out.is_empty();
             continue;
@@ -137,7 +138,7 @@ impl Building {
     fn close(&mut self, key: u64) {
         if let Some((id, gathered, _)) = self.open.take() {
             let class = class_of(key);
-            self.list.push(class, id, &gathered.posting(class));
+            self.list.push(id, &gathered.posting(class));
             if has_positions(class) {
                 self.list.end_positions();
             }
@@ -250,7 +251,7 @@ impl SearchIndex {
                 for map in maps {
                     for (key, list) in map {
                         match merged.entry(key) {
-                            std::collections::hash_map::Entry::Occupied(e) => e.into_mut().append(class_of(key), list),
+                            std::collections::hash_map::Entry::Occupied(e) => e.into_mut().append(list),
                             std::collections::hash_map::Entry::Vacant(e) => {
                                 e.insert(list);
                             }
@@ -345,8 +346,8 @@ mod tests {
 
     #[test]
     fn snippet_keeps_the_start_of_the_body_without_line_breaks() {
-        assert_eq!(snippet("  为深入\n贯彻落实\n\nthe plan  2023年"), "为深入贯彻落实 the plan 2023年");
+        assert_eq!(snippet(&["  为深入\n贯彻", "落实\n\nthe plan  2023年"]), "为深入贯彻落实 the plan 2023年");
         let long: String = "科".repeat(200);
-        assert_eq!(snippet(&long).chars().count(), SNIPPET_CHARS + 1);
+        assert_eq!(snippet(&[&long]).chars().count(), SNIPPET_CHARS + 1);
     }
 }

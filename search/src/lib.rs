@@ -19,14 +19,19 @@ pub struct Document<'a> {
     pub doc_number: Option<&'a str>,
     /// `notice` | `course` | `policy` | `case`: the type filter.
     pub kind: &'a str,
-    /// Issuers (notice, policy) or provider (course, case): the issuer filter.
+    /// 发文机关 (notice, policy): searched, and the issuer filter's values.
     pub issuers: &'a [String],
+    /// Who offers a course or sends a case: searched like an issuer, but no
+    /// value of the issuer filter.
+    pub provider: Option<&'a str>,
     /// The year filter.
     pub year: Option<i32>,
     /// `YYYY-MM-DD`, shown in results and used for recency.
     pub date: Option<&'a str>,
-    /// Plain text of the page, Markdown already stripped.
-    pub body: &'a str,
+    /// Plain text of the page, Markdown already stripped, one string per block
+    /// (paragraph, heading, list item, table cell): no query matches across
+    /// two blocks.
+    pub body: &'a [&'a str],
 }
 
 /// What [`SearchIndex::write`] produced.
@@ -57,24 +62,36 @@ pub enum SearchError {
 pub mod format {
     use crate::text::{Mode, Tokeniser};
 
-    /// The terms `static/search.js` looks up for `query`, in order, deduplicated.
+    /// The terms `static/search.js` looks up for `query`, in order, deduplicated:
+    /// for each part (whitespace apart) of one unit, that unit; of more, every
+    /// two neighbouring units, punctuation between runs counting as one
+    /// separator unit (`国科办监〔2022〕83号` → `国科` … `监|`, `|2022`,
+    /// `2022|`, `|83`, `83号`).
     pub fn query_terms(query: &str) -> Vec<String> {
+        use crate::text::SEPARATOR;
+        let mut parts: Vec<Vec<String>> = Vec::new();
+        Tokeniser::default().runs(query, Mode::Query, |units, words, joined| {
+            match parts.last_mut() {
+                Some(part) if joined => part.push(SEPARATOR.to_string()),
+                _ => parts.push(Vec::new()),
+            }
+            if let Some(part) = parts.last_mut() {
+                let mut buf = [0u8; 4];
+                part.extend(units.iter().map(|u| u.text(words, &mut buf).to_string()));
+            }
+        });
         let mut terms: Vec<String> = Vec::new();
-        Tokeniser::default().runs(query, Mode::Query, |units, words| {
-            for (i, unit) in units.iter().enumerate() {
-                let next = units.get(i + 1).and_then(|u| u.cjk);
-                let previous = i.checked_sub(1).and_then(|p| units[p].cjk);
-                let term = match (unit.cjk, next, previous) {
-                    (Some(c), Some(n), _) => [c, n].iter().collect(),
-                    (Some(c), None, None) => c.to_string(),
-                    (Some(_), None, Some(_)) => continue,
-                    (None, _, _) => words[unit.start as usize..unit.end as usize].to_string(),
-                };
+        for part in parts {
+            let found: Vec<String> = match part.as_slice() {
+                [one] => vec![one.clone()],
+                _ => part.windows(2).map(|w| w.concat()).collect(),
+            };
+            for term in found {
                 if !terms.contains(&term) {
                     terms.push(term);
                 }
             }
-        });
+        }
         terms
     }
 

@@ -8,21 +8,18 @@
 //!
 //! The list proper (shard `s/`), one posting per document in ascending id:
 //! - `varint(delta)` for facet terms (`t:notice`, `y:2023`, `i:科技部办公厅`);
-//! - `varint(delta) A` for single CJK characters and CJK pairs;
-//! - `varint(delta << 3 | K) A F…` for ASCII words,
+//! - `varint(delta) A` for every other term,
 //!
-//! where `delta` is the id minus the previous id (the first counts from -1);
+//! where `delta` is the id minus the previous id (the first counts from -1) and
 //! `A` is one digit: bits 0–2 say the term is in the title / doc number /
-//! issuers, bits 3–5 the bucketed count of occurrences in the body; `K` says
-//! what follows the word: 0 nothing, 1–4 that many distinct next units whose
-//! 12-bit hash codes follow as two digits each (`F`), 5 more than four (any
-//! passes). `K` only serves a word followed by a lone character (`83号`).
+//! issuers, bits 3–5 the bucketed count of occurrences in the body.
 //!
-//! Positions (shard `p/`, pairs and words only), for the same postings in the
-//! same order: each document's unit positions as varint deltas (the first
-//! counting from -1), then a `0` digit. A delta is never 0 and a varint never
-//! ends in a 0 digit, so `A` alone marks the end of a document. Positions are
-//! kept apart because only queries of three or more characters need them.
+//! Positions (shard `p/`, pairs only: two adjacent units, or a unit and the
+//! punctuation between joined runs), for the same postings in the same order:
+//! each document's positions as varint deltas (the first counting from -1),
+//! then a `0` digit. A delta is never 0 and a varint never ends in a 0 digit,
+//! so `A` alone marks the end of a document. Positions are kept apart because
+//! only queries of three or more units need them.
 
 use crate::terms::TermClass;
 
@@ -30,10 +27,6 @@ pub(crate) const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm
 
 /// Ends one document's positions.
 pub(crate) const END_OF_POSITIONS: u8 = b'A';
-
-/// Followers beyond this many are not recorded (K = `MANY_FOLLOWERS`).
-pub(crate) const MAX_FOLLOWERS: usize = 4;
-pub(crate) const MANY_FOLLOWERS: u8 = 5;
 
 fn digit_value(b: u8) -> u32 {
     match b {
@@ -152,31 +145,20 @@ fn read_varint(bytes: &[u8], pos: &mut usize) -> u64 {
     v
 }
 
-/// What one document contributes to one term's list, minus the id.
-#[derive(Clone, Copy, Debug)]
+/// What one document contributes to one term's list, minus the id: the `A`
+/// digit, or nothing for a facet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Posting {
-    /// Follower kind `K` (only meaningful for classes with followers).
-    pub k: u8,
-    /// The digits after the id: `A` and the follower codes.
-    pub tail: [u8; 1 + 2 * MAX_FOLLOWERS],
-    pub tail_len: u8,
+    pub tail: Option<u8>,
 }
 
 impl Posting {
     pub fn tail(&self) -> &[u8] {
-        &self.tail[..self.tail_len as usize]
+        self.tail.as_slice()
     }
 
-    fn from_parts(k: u8, tail: &[u8]) -> Posting {
-        let mut p = Posting { k, tail: [0; 1 + 2 * MAX_FOLLOWERS], tail_len: tail.len() as u8 };
-        p.tail[..tail.len()].copy_from_slice(tail);
-        p
-    }
-}
-
-impl PartialEq for Posting {
-    fn eq(&self, other: &Posting) -> bool {
-        self.k == other.k && self.tail() == other.tail()
+    fn from_tail(tail: &[u8]) -> Posting {
+        Posting { tail: tail.first().copied() }
     }
 }
 
@@ -185,56 +167,26 @@ pub(crate) fn tf_bucket(tf: u32) -> u8 {
     if tf == 0 { 0 } else { (32 - (tf - 1).leading_zeros()).min(6) as u8 + 1 }
 }
 
-pub(crate) fn encode_posting(
-    class: TermClass,
-    fields: u8,
-    body_tf: u32,
-    followers: &[u32],
-    distinct_followers: usize,
-) -> Posting {
-    let mut p = Posting { k: 0, tail: [0; 1 + 2 * MAX_FOLLOWERS], tail_len: 0 };
+pub(crate) fn encode_posting(class: TermClass, fields: u8, body_tf: u32) -> Posting {
     match class {
-        TermClass::Facet => {}
-        TermClass::Char | TermClass::Pair => {
-            p.tail[0] = ALPHABET[(fields | tf_bucket(body_tf) << 3) as usize];
-            p.tail_len = 1;
-        }
-        TermClass::Word => {
-            p.tail[0] = ALPHABET[(fields | tf_bucket(body_tf) << 3) as usize];
-            p.tail_len = 1;
-            if distinct_followers > MAX_FOLLOWERS {
-                p.k = MANY_FOLLOWERS;
-            } else {
-                p.k = distinct_followers as u8;
-                for &h in &followers[..distinct_followers] {
-                    let code = h & 0xFFF;
-                    p.tail[p.tail_len as usize] = ALPHABET[(code >> 6) as usize];
-                    p.tail[p.tail_len as usize + 1] = ALPHABET[(code & 63) as usize];
-                    p.tail_len += 2;
-                }
-            }
-        }
+        TermClass::Facet => Posting { tail: None },
+        _ => Posting { tail: Some(ALPHABET[(fields | tf_bucket(body_tf) << 3) as usize]) },
     }
-    p
 }
 
 /// A term's list as written to its shard.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct PostingList {
     pub bytes: Digits,
-    /// Pairs and words: each posting's positions, `END_OF_POSITIONS` after each.
+    /// Pairs: each posting's positions, `END_OF_POSITIONS` after each.
     pub positions: Digits,
     pub first: u32,
     pub last: u32,
     pub count: u32,
 }
 
-fn has_k(class: TermClass) -> bool {
-    class == TermClass::Word
-}
-
 pub(crate) fn has_positions(class: TermClass) -> bool {
-    matches!(class, TermClass::Pair | TermClass::Word)
+    matches!(class, TermClass::Pair | TermClass::Joint)
 }
 
 /// Appends one position to a document's positions, given the previous one.
@@ -249,9 +201,9 @@ pub(crate) fn push_position(out: &mut impl Sink, previous: Option<u32>, position
 }
 
 impl PostingList {
-    fn push_id(&mut self, class: TermClass, id: u32, k: u8) {
+    fn push_id(&mut self, id: u32) {
         let delta = if self.count == 0 { id as u64 + 1 } else { (id - self.last) as u64 };
-        push_prefix(&mut self.bytes, class, delta, k);
+        push_varint(&mut self.bytes, delta);
         if self.count == 0 {
             self.first = id;
         }
@@ -260,10 +212,10 @@ impl PostingList {
     }
 
     /// Appends a posting for a document newer in id order than every one held;
-    /// its positions (pairs and words) are added separately, with `end_positions`.
-    pub fn push(&mut self, class: TermClass, id: u32, posting: &Posting) {
+    /// its positions (pairs) are added separately, with `end_positions`.
+    pub fn push(&mut self, id: u32, posting: &Posting) {
         debug_assert!(self.count == 0 || id > self.last);
-        self.push_id(class, id, posting.k);
+        self.push_id(id);
         self.bytes.extend_from_slice(posting.tail());
     }
 
@@ -272,7 +224,7 @@ impl PostingList {
     }
 
     /// Appends a list whose ids all follow this one's: only its first delta changes.
-    pub fn append(&mut self, class: TermClass, other: PostingList) {
+    pub fn append(&mut self, other: PostingList) {
         if other.count == 0 {
             return;
         }
@@ -281,10 +233,9 @@ impl PostingList {
             return;
         }
         let mut pos = 0;
-        let v = read_varint(&other.bytes, &mut pos);
-        let k = if has_k(class) { (v & 7) as u8 } else { 0 };
+        read_varint(&other.bytes, &mut pos);
         let count = self.count;
-        self.push_id(class, other.first, k);
+        self.push_id(other.first);
         self.bytes.extend_from_slice(&other.bytes[pos..]);
         self.positions.extend_from_slice(&other.positions);
         self.last = other.last;
@@ -297,7 +248,7 @@ impl PostingList {
         let mut out = Vec::with_capacity(self.count as usize);
         let mut cursor = Cursor::default();
         while let Some(step) = cursor.next(&self.bytes, class) {
-            let p = Posting::from_parts(step.k, &self.bytes[step.tail_start..step.end]);
+            let p = Posting::from_tail(&self.bytes[step.tail_start..step.end]);
             let segment = if has_positions(class) {
                 let range = self.segment(step.index);
                 self.positions[range.start..range.end - 1].to_vec()
@@ -340,9 +291,9 @@ impl PostingList {
     }
 
     /// Rewrites the id prefix of the posting at `step` so it counts from `previous`.
-    fn rebase(&mut self, class: TermClass, step: &Step, previous: i64) {
+    fn rebase(&mut self, step: &Step, previous: i64) {
         let mut prefix = Vec::with_capacity(4);
-        push_prefix(&mut prefix, class, (step.id as i64 - previous) as u64, step.k);
+        push_varint(&mut prefix, (step.id as i64 - previous) as u64);
         self.bytes.vec().splice(step.start..step.tail_start, prefix);
     }
 
@@ -358,7 +309,7 @@ impl PostingList {
         if found.id != id {
             return None;
         }
-        let posting = Posting::from_parts(found.k, &self.bytes[found.tail_start..found.end]);
+        let posting = Posting::from_tail(&self.bytes[found.tail_start..found.end]);
         let mut positions: Vec<u8> = Vec::new();
         if has_positions(class) {
             let range = self.segment(found.index);
@@ -371,7 +322,7 @@ impl PostingList {
                 let removed = found.end - found.start;
                 let next = Step { start: found.start, tail_start: next.tail_start - removed, ..next };
                 self.bytes.vec().drain(found.start..found.end);
-                self.rebase(class, &next, previous);
+                self.rebase(&next, previous);
                 if id == self.first {
                     self.first = next.id;
                 }
@@ -394,7 +345,7 @@ impl PostingList {
         self.remove(class, id);
         let (next, previous) = self.seek(class, id);
         let Some(next) = next else {
-            self.push(class, id, posting);
+            self.push(id, posting);
             if has_positions(class) {
                 self.positions.extend_from_slice(positions);
                 self.end_positions();
@@ -402,13 +353,13 @@ impl PostingList {
             return;
         };
         let mut encoded = Vec::with_capacity(12);
-        push_prefix(&mut encoded, class, (id as i64 - previous) as u64, posting.k);
+        push_varint(&mut encoded, (id as i64 - previous) as u64);
         encoded.extend_from_slice(posting.tail());
         let shift = encoded.len();
         self.bytes.vec().splice(next.start..next.start, encoded);
         let moved =
             Step { start: next.start + shift, tail_start: next.tail_start + shift, end: next.end + shift, ..next };
-        self.rebase(class, &moved, id as i64);
+        self.rebase(&moved, id as i64);
         if has_positions(class) {
             let at = self.segment(next.index).start;
             self.positions.vec().splice(at..at, positions.iter().copied().chain([END_OF_POSITIONS]));
@@ -418,19 +369,10 @@ impl PostingList {
     }
 }
 
-fn push_prefix(out: &mut impl Sink, class: TermClass, delta: u64, k: u8) {
-    if has_k(class) {
-        push_varint(out, delta << 3 | k as u64);
-    } else {
-        push_varint(out, delta);
-    }
-}
-
 /// One posting's place in a list's bytes.
 #[derive(Clone, Copy, Debug)]
 struct Step {
     id: u32,
-    k: u8,
     /// How many postings come before it.
     index: usize,
     start: usize,
@@ -457,19 +399,13 @@ impl Cursor {
             return None;
         }
         let start = self.pos;
-        let v = read_varint(bytes, &mut self.pos);
-        let (delta, k) = if has_k(class) { (v >> 3, (v & 7) as u8) } else { (v, 0) };
-        self.id += delta as i64;
+        self.id += read_varint(bytes, &mut self.pos) as i64;
         let tail_start = self.pos;
-        let tail_len = match class {
-            TermClass::Facet => 0,
-            TermClass::Char | TermClass::Pair => 1,
-            TermClass::Word => 1 + if (1..=MAX_FOLLOWERS as u8).contains(&k) { 2 * k as usize } else { 0 },
-        };
+        let tail_len = if class == TermClass::Facet { 0 } else { 1 };
         self.pos = (self.pos + tail_len).min(bytes.len());
         let index = self.index;
         self.index += 1;
-        Some(Step { id: self.id as u32, k, index, start, tail_start, end: self.pos })
+        Some(Step { id: self.id as u32, index, start, tail_start, end: self.pos })
     }
 }
 
@@ -477,8 +413,8 @@ impl Cursor {
 mod tests {
     use super::*;
 
-    fn posting(class: TermClass, fields: u8, tf: u32, followers: &[u32]) -> Posting {
-        encode_posting(class, fields, tf, followers, followers.len())
+    fn posting(class: TermClass, fields: u8, tf: u32) -> Posting {
+        encode_posting(class, fields, tf)
     }
 
     fn positions_of(ps: &[u32]) -> Vec<u8> {
@@ -491,8 +427,8 @@ mod tests {
         out
     }
 
-    fn push_with_positions(list: &mut PostingList, class: TermClass, id: u32, p: &Posting, ps: &[u32]) {
-        list.push(class, id, p);
+    fn push_with_positions(list: &mut PostingList, id: u32, p: &Posting, ps: &[u32]) {
+        list.push(id, p);
         list.positions.extend_from_slice(&positions_of(ps));
         list.end_positions();
     }
@@ -505,24 +441,22 @@ mod tests {
 
     #[test]
     fn lists_appended_in_pieces_decode_like_one_built_whole() {
-        let class = TermClass::Word;
-        let p = |n: u32| {
-            posting(class, (n % 8) as u8, n, &[n.wrapping_mul(7919), n.wrapping_mul(104_729)][..(n % 3) as usize])
-        };
+        let class = TermClass::Joint;
+        let p = |n: u32| posting(class, (n % 8) as u8, n);
         let ps = |n: u32| vec![n % 5, n % 5 + 40, 1000 + n % 7];
         let mut whole = PostingList::default();
         for id in [0, 3, 40, 41, 1000, 70_000] {
-            push_with_positions(&mut whole, class, id, &p(id), &ps(id));
+            push_with_positions(&mut whole, id, &p(id), &ps(id));
         }
         let mut a = PostingList::default();
         let mut b = PostingList::default();
         for id in [0, 3, 40] {
-            push_with_positions(&mut a, class, id, &p(id), &ps(id));
+            push_with_positions(&mut a, id, &p(id), &ps(id));
         }
         for id in [41, 1000, 70_000] {
-            push_with_positions(&mut b, class, id, &p(id), &ps(id));
+            push_with_positions(&mut b, id, &p(id), &ps(id));
         }
-        a.append(class, b);
+        a.append(b);
         assert_eq!(&a.bytes[..], &whole.bytes[..]);
         assert_eq!(&a.positions[..], &whole.positions[..]);
         assert_eq!((a.first, a.last, a.count), (0, 70_000, 6));
@@ -535,10 +469,10 @@ mod tests {
     #[test]
     fn removing_and_inserting_in_the_middle_keeps_the_others_intact() {
         let class = TermClass::Pair;
-        let p = posting(class, 1, 2, &[]);
+        let p = posting(class, 1, 2);
         let mut list = PostingList::default();
         for id in [2, 5, 9] {
-            push_with_positions(&mut list, class, id, &p, &[id, id + 100]);
+            push_with_positions(&mut list, id, &p, &[id, id + 100]);
         }
         assert_eq!(list.remove(class, 5), Some((p, positions_of(&[5, 105]))));
         assert_eq!(list.remove(class, 6), None);

@@ -1,34 +1,43 @@
 //! Terms: what a document is indexed under, and how a page becomes its postings.
 //!
-//! Every CJK character is a term (single-character queries), every adjacent
-//! pair of CJK characters is a term (everything longer is found through its
-//! pairs), every ASCII word is a term, and the facets a reader filters by are
-//! terms (`t:notice`, `y:2023`, `i:科技部办公厅`) so that filtering reuses the
-//! same shards and costs a phone nothing until a filter is chosen. Pairs and
-//! words also keep their positions, so that a longer query can be checked
-//! for its pairs standing side by side.
+//! Every CJK character is a term (single-character queries), every ASCII word
+//! is a term (single-word queries), and every two neighbouring units of a
+//! block are a *pair* term: two CJK characters (`诚信`), a word and a
+//! character (`83号`, `第2`), or a unit and the punctuation between two joined
+//! runs (`监|`, `|2022`, written with [`SEPARATOR`]). Pairs keep their
+//! positions, so any query of two or more units is a chain of pairs that must
+//! stand side by side: that, and nothing weaker, is what makes a result hold
+//! the query. Words next to words (`ai 2023` in a page, one run) form no pair:
+//! a query never has them side by side. The facets a reader filters by are
+//! terms too (`t:notice`, `y:2023`, `i:科技部办公厅`), so that filtering reuses
+//! the same shards and costs a phone nothing until a filter is chosen.
 //!
-//! In memory a term is a `u64` key — the characters themselves for CJK terms,
-//! a 62-bit hash for words and facets (whose text is kept once, in a names
-//! table) — because the build does millions of map operations on them.
+//! In memory a term is a `u64` key — the characters themselves for CJK terms
+//! and CJK-with-separator pairs, a 61/62-bit hash for words, pairs with a word
+//! and facets (whose text is kept once, in a names table) — because the build
+//! does millions of map operations on them.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::Document;
-use crate::postings::{MAX_FOLLOWERS, Posting, encode_posting, has_positions, push_position};
-use crate::text::{Mode, Tokeniser, Unit, hash_code_points};
+use crate::postings::{Posting, encode_posting, has_positions, push_position};
+use crate::text::{Mode, SEPARATOR, Tokeniser, Unit, hash_code_points};
 
 const TAG_SHIFT: u32 = 62;
 const HASH_MASK: u64 = (1 << TAG_SHIFT) - 1;
+/// Under tag 3, tells a pair with a word from a facet.
+const JOINT_BIT: u64 = 1 << 61;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum TermClass {
     /// One CJK character.
     Char,
-    /// Two adjacent CJK characters.
+    /// Two neighbouring CJK characters, or one and a separator.
     Pair,
     /// A run of ASCII letters and digits.
     Word,
+    /// A word and its neighbouring character or separator (`83号`, `|2022`).
+    Joint,
     /// A filter value: type, year or issuer.
     Facet,
 }
@@ -38,6 +47,7 @@ pub(crate) fn class_of(key: u64) -> TermClass {
         0 => TermClass::Char,
         1 => TermClass::Pair,
         2 => TermClass::Word,
+        _ if key & JOINT_BIT != 0 => TermClass::Joint,
         _ => TermClass::Facet,
     }
 }
@@ -52,15 +62,23 @@ fn pair_key(a: char, b: char) -> u64 {
 
 /// FNV-1a 64 with a murmur finaliser; only Rust sees these keys, never the browser.
 pub(crate) fn named_key(class: TermClass, name: &str) -> u64 {
+    named_key_of_parts(class, &[name])
+}
+
+/// The key of the concatenation of `parts`, without building it.
+fn named_key_of_parts(class: TermClass, parts: &[&str]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in name.bytes() {
+    for b in parts.iter().flat_map(|p| p.bytes()) {
         h = (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
     }
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^= h >> 33;
-    let tag = if class == TermClass::Word { 2 } else { 3 };
-    tag << TAG_SHIFT | (h & HASH_MASK)
+    match class {
+        TermClass::Word => 2 << TAG_SHIFT | (h & HASH_MASK),
+        TermClass::Joint => 3 << TAG_SHIFT | JOINT_BIT | (h & (JOINT_BIT - 1)),
+        _ => 3 << TAG_SHIFT | (h & (JOINT_BIT - 1)),
+    }
 }
 
 /// Which shard a term lives in; `static/search.js` computes the same.
@@ -77,34 +95,29 @@ pub(crate) const FIELD_NONE: u8 = 0;
 
 /// What a page says about a term, in 16 bytes so the build can buffer tens
 /// of millions of them cheaply. For a pair or word it is one occurrence: its
-/// position (in units from the start of the page, runs one unit apart so
-/// nothing spans two), its field and, for a word, the code of the unit after
-/// it. For a single character, whose positions are not kept, the page's
+/// position and its field. Positions count units from the start of the page;
+/// runs of a block are one apart (the separator's place), blocks two apart,
+/// so no pair spans two blocks and none spans two runs but by its separator.
+/// For a single character, whose positions are not kept, the page's
 /// occurrences are counted up front: `position` holds the count in the body.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Occurrence {
     pub key: u64,
     pub position: u32,
-    /// Bits 0–3 field flags; bit 4 has a follower; bits 5–16 the follower's
-    /// 12-bit code; bits 24–31 free for the build's use (the page in its batch).
+    /// Bits 0–3 field flags; bits 24–31 free for the build's use (the page in
+    /// its batch).
     pub meta: u32,
 }
 
-const HAS_FOLLOWER: u32 = 1 << 4;
 pub(crate) const META_TAG_SHIFT: u32 = 24;
 
 impl Occurrence {
-    fn new(key: u64, position: u32, field: u8, follower: Option<u32>) -> Occurrence {
-        let meta = field as u32 | follower.map_or(0, |h| HAS_FOLLOWER | (h & 0xFFF) << 5);
-        Occurrence { key, position, meta }
+    fn new(key: u64, position: u32, field: u8) -> Occurrence {
+        Occurrence { key, position, meta: field as u32 }
     }
 
     fn field(&self) -> u8 {
         (self.meta & 0xF) as u8
-    }
-
-    fn follower(&self) -> Option<u32> {
-        (self.meta & HAS_FOLLOWER != 0).then_some((self.meta >> 5) & 0xFFF)
     }
 }
 
@@ -113,9 +126,6 @@ impl Occurrence {
 pub(crate) struct Gathered {
     fields: u8,
     body_tf: u32,
-    /// Distinct followers seen, counting past `MAX_FOLLOWERS` only as "more".
-    distinct: u8,
-    followers: [u32; MAX_FOLLOWERS],
 }
 
 impl Gathered {
@@ -131,20 +141,10 @@ impl Gathered {
         } else {
             self.fields |= field;
         }
-        if let Some(code) = o.follower() {
-            let known = (self.distinct as usize).min(MAX_FOLLOWERS);
-            if self.distinct as usize <= MAX_FOLLOWERS && !self.followers[..known].contains(&code) {
-                if known < MAX_FOLLOWERS {
-                    self.followers[known] = code;
-                }
-                self.distinct += 1;
-            }
-        }
     }
 
     pub fn posting(&self, class: TermClass) -> Posting {
-        let shown = (self.distinct as usize).min(MAX_FOLLOWERS);
-        encode_posting(class, self.fields, self.body_tf, &self.followers[..shown], self.distinct as usize)
+        encode_posting(class, self.fields, self.body_tf)
     }
 }
 
@@ -160,6 +160,9 @@ pub(crate) struct Analyser {
     char_body: Vec<u16>,
     char_fields: Vec<u8>,
     touched: Vec<u16>,
+    /// Named keys already handed out for the page being read.
+    named: FxHashSet<u64>,
+    last_word: String,
 }
 
 impl Default for Analyser {
@@ -169,6 +172,8 @@ impl Default for Analyser {
             char_body: vec![0; BMP],
             char_fields: vec![0; BMP],
             touched: Vec::new(),
+            named: FxHashSet::default(),
+            last_word: String::new(),
         }
     }
 }
@@ -176,22 +181,50 @@ impl Default for Analyser {
 impl Analyser {
     /// Hands what a page says about each term to `emit`: occurrences of pairs
     /// and words in page order, then one count per character, then facets.
-    /// Returns the text of the word and facet keys among them.
+    /// Returns the text of the word, joint and facet keys among them.
     pub fn occurrences(&mut self, doc: &Document, mut emit: impl FnMut(Occurrence)) -> Vec<(u64, Box<str>)> {
-        let mut names: Vec<(u64, Box<str>)> = Vec::new();
+        let mut names = Names { seen: &mut self.named, list: Vec::new() };
+        names.seen.clear();
         let mut position = 0u32;
-        let fields = [(doc.title, FIELD_TITLE)]
+        let blocks = [(doc.title, FIELD_TITLE)]
             .into_iter()
             .chain(doc.doc_number.map(|n| (n, FIELD_DOC_NUMBER)))
             .chain(doc.issuers.iter().map(|i| (i.as_str(), FIELD_ISSUER)))
-            .chain([(doc.body, FIELD_BODY)]);
-        for (text, field) in fields {
+            .chain(doc.provider.map(|p| (p, FIELD_ISSUER)))
+            .chain(doc.body.iter().map(|b| (*b, FIELD_BODY)));
+        let last_word = &mut self.last_word;
+        for (text, field) in blocks {
             let mut chars =
                 CharCounts { body: &mut self.char_body, fields: &mut self.char_fields, touched: &mut self.touched };
-            self.tokeniser.runs(text, Mode::Document, |units, words| {
+            // The last unit of the run before, for the pairs across the separator.
+            let mut last: Option<Option<char>> = None;
+            self.tokeniser.runs(text, Mode::Document, |units, words, joined| {
+                if let (true, Some(previous), Some(first)) = (joined, last, units.first()) {
+                    let mut buf = [0u8; 4];
+                    let gap = position - 1;
+                    let previous = match previous {
+                        Some(c) => Piece::Char(c),
+                        None => Piece::Word(last_word.as_str()),
+                    };
+                    if let Some(key) = pair_term(previous, Piece::Separator, &mut names) {
+                        emit(Occurrence::new(key, gap - 1, field));
+                    }
+                    if let Some(key) = pair_term(Piece::Separator, Piece::of(first, words, &mut buf), &mut names) {
+                        emit(Occurrence::new(key, gap, field));
+                    }
+                }
                 emit_run(units, words, field, position, &mut chars, &mut emit, &mut names);
+                if let Some(unit) = units.last() {
+                    last = Some(unit.cjk);
+                    last_word.clear();
+                    if unit.cjk.is_none() {
+                        last_word.push_str(&words[unit.start as usize..unit.end as usize]);
+                    }
+                }
                 position = position.saturating_add(units.len() as u32 + 1);
             });
+            // Blocks are two apart: no chain of pairs reaches across.
+            position = position.saturating_add(1);
         }
         for c in self.touched.drain(..) {
             let i = c as usize;
@@ -211,10 +244,10 @@ impl Analyser {
         }
         for facet in facets {
             let key = named_key(TermClass::Facet, &facet);
-            emit(Occurrence::new(key, 0, FIELD_NONE, None));
-            names.push((key, facet.into_boxed_str()));
+            emit(Occurrence::new(key, 0, FIELD_NONE));
+            names.list.push((key, facet.into_boxed_str()));
         }
-        names
+        names.list
     }
 
     /// One posting per term of a page, with its positions (serve mode's
@@ -265,6 +298,58 @@ impl CharCounts<'_> {
     }
 }
 
+/// The text of named keys, each once per page.
+struct Names<'a> {
+    seen: &'a mut FxHashSet<u64>,
+    list: Vec<(u64, Box<str>)>,
+}
+
+impl Names<'_> {
+    fn add(&mut self, key: u64, parts: &[&str]) {
+        if self.seen.insert(key) {
+            self.list.push((key, parts.concat().into_boxed_str()));
+        }
+    }
+}
+
+/// One side of a pair.
+#[derive(Clone, Copy)]
+enum Piece<'a> {
+    Char(char),
+    Word(&'a str),
+    /// The punctuation between two joined runs.
+    Separator,
+}
+
+impl<'a> Piece<'a> {
+    fn of(unit: &Unit, words: &'a str, buf: &'a mut [u8; 4]) -> Piece<'a> {
+        match unit.cjk {
+            Some(c) => Piece::Char(c),
+            None => Piece::Word(unit.text(words, buf)),
+        }
+    }
+}
+
+/// The key of the pair `a b`, or `None` for two words (never side by side in
+/// a query) or two separators.
+fn pair_term(a: Piece, b: Piece, names: &mut Names) -> Option<u64> {
+    let mut buf = [[0u8; 4]; 2];
+    let [ba, bb] = &mut buf;
+    let (ta, tb) = match (a, b) {
+        (Piece::Char(x), Piece::Char(y)) => return Some(pair_key(x, y)),
+        (Piece::Char(x), Piece::Separator) => return Some(pair_key(x, SEPARATOR)),
+        (Piece::Separator, Piece::Char(y)) => return Some(pair_key(SEPARATOR, y)),
+        (Piece::Word(_), Piece::Word(_)) | (Piece::Separator, Piece::Separator) => return None,
+        (Piece::Word(w), Piece::Char(y)) => (w, &*y.encode_utf8(bb)),
+        (Piece::Char(x), Piece::Word(w)) => (&*x.encode_utf8(ba), w),
+        (Piece::Word(w), Piece::Separator) => (w, &*SEPARATOR.encode_utf8(bb)),
+        (Piece::Separator, Piece::Word(w)) => (&*SEPARATOR.encode_utf8(ba), w),
+    };
+    let key = named_key_of_parts(TermClass::Joint, &[ta, tb]);
+    names.add(key, &[ta, tb]);
+    Some(key)
+}
+
 fn emit_run(
     units: &[Unit],
     words: &str,
@@ -272,26 +357,29 @@ fn emit_run(
     start: u32,
     chars: &mut CharCounts,
     emit: &mut impl FnMut(Occurrence),
-    names: &mut Vec<(u64, Box<str>)>,
+    names: &mut Names,
 ) {
     for (i, unit) in units.iter().enumerate() {
         let position = start.saturating_add(i as u32);
-        match unit.cjk {
+        let piece = match unit.cjk {
             Some(c) => {
                 if let Some(o) = chars.count(c, field) {
                     emit(o);
                 }
-                if let Some(next) = units.get(i + 1).and_then(|u| u.cjk) {
-                    emit(Occurrence::new(pair_key(c, next), position, field, None));
-                }
+                Piece::Char(c)
             }
             None => {
                 let word = &words[unit.start as usize..unit.end as usize];
                 let key = named_key(TermClass::Word, word);
-                if !names.iter().any(|(k, _)| *k == key) {
-                    names.push((key, word.into()));
-                }
-                emit(Occurrence::new(key, position, field, units.get(i + 1).map(|u| u.hash(words))));
+                names.add(key, &[word]);
+                emit(Occurrence::new(key, position, field));
+                Piece::Word(word)
+            }
+        };
+        if let Some(next) = units.get(i + 1) {
+            let mut next_buf = [0u8; 4];
+            if let Some(key) = pair_term(piece, Piece::of(next, words, &mut next_buf), names) {
+                emit(Occurrence::new(key, position, field));
             }
         }
     }

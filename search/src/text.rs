@@ -8,6 +8,12 @@
 //! separates runs, which is what makes `国科办监〔2022〕83号` and
 //! `国科办监[2022]83号` tokenise identically.
 //!
+//! Runs of one block (a paragraph, heading, list item, table cell, a field of
+//! the page) that only punctuation separates are *joined*: a query may span
+//! them (`国科办监〔2022〕83号` is three runs of one block), but never two
+//! blocks, and in a query whitespace ends the part (`2023 绩效` is two parts,
+//! ANDed).
+//!
 //! `static/search.js` mirrors this module character for character (`normalise`,
 //! `classify`, the hash); a change here is a change of index format and must be
 //! made there too, or queries silently stop matching.
@@ -20,7 +26,8 @@ pub(crate) enum Mode {
     /// middle of words (`《关\n于加强`), and official documents space out
     /// numbers (`2022 年 6 月`); a reader sees `2022年6月`, so must a search.
     Document,
-    /// A query: whitespace separates the parts a user wants ANDed (`2023 绩效`).
+    /// A query: whitespace separates the parts a user wants ANDed (`2023 绩效`);
+    /// punctuation separates runs of one part, which must follow each other.
     Query,
 }
 
@@ -34,14 +41,18 @@ pub(crate) struct Unit {
 }
 
 impl Unit {
-    /// `hash_code_points` of the unit's text: what a word's follower code records.
-    pub fn hash(&self, words: &str) -> u32 {
+    /// The unit's text: its character, or its word in `words`.
+    pub fn text<'a>(&self, words: &'a str, buf: &'a mut [u8; 4]) -> &'a str {
         match self.cjk {
-            Some(c) => hash_code_points([c as u32]),
-            None => hash_str(&words[self.start as usize..self.end as usize]),
+            Some(c) => c.encode_utf8(buf),
+            None => &words[self.start as usize..self.end as usize],
         }
     }
 }
+
+/// Stands for the punctuation between two joined runs in the text of a term
+/// (`监|`, `|2022`): no run contains it, so no other term is spelt the same.
+pub(crate) const SEPARATOR: char = '|';
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Class {
@@ -109,21 +120,36 @@ pub(crate) fn hash_str(s: &str) -> u32 {
 pub(crate) struct Tokeniser {
     units: Vec<Unit>,
     words: String,
+    /// A run has been handed out since `runs` began.
+    any: bool,
+    /// Whitespace came since the last run (queries only).
+    apart: bool,
 }
 
 impl Tokeniser {
-    /// Calls `on_run(units, words)` for every run of `text`, in order.
-    pub fn runs(&mut self, text: &str, mode: Mode, mut on_run: impl FnMut(&[Unit], &str)) {
+    /// Calls `on_run(units, words, joined)` for every run of `text`, in order;
+    /// `joined` says the run follows the one before it across punctuation only
+    /// (always, after the first run, in a page's block; in a query, unless
+    /// whitespace came between).
+    pub fn runs(&mut self, text: &str, mode: Mode, mut on_run: impl FnMut(&[Unit], &str, bool)) {
         self.units.clear();
         self.words.clear();
+        self.any = false;
+        self.apart = false;
         let mut in_word = false;
         let mut word_start = 0usize;
         let mut pending_space = false;
         for raw in text.chars() {
             let c = normalise(raw);
-            let mut class = classify(c);
+            let class = classify(c);
             if class == Class::Space && mode == Mode::Query {
-                class = Class::Break;
+                if in_word {
+                    self.finish_word(word_start);
+                    in_word = false;
+                }
+                self.flush(&mut on_run);
+                self.apart = true;
+                continue;
             }
             match class {
                 Class::Word => {
@@ -170,9 +196,11 @@ impl Tokeniser {
         self.units.push(Unit { cjk: None, start: start as u32, end: end as u32 });
     }
 
-    fn flush(&mut self, on_run: &mut impl FnMut(&[Unit], &str)) {
+    fn flush(&mut self, on_run: &mut impl FnMut(&[Unit], &str, bool)) {
         if !self.units.is_empty() {
-            on_run(&self.units, &self.words);
+            on_run(&self.units, &self.words, self.any && !self.apart);
+            self.any = true;
+            self.apart = false;
             self.units.clear();
         }
         self.words.clear();
@@ -186,7 +214,7 @@ mod tests {
     fn runs(text: &str, mode: Mode) -> Vec<String> {
         let mut t = Tokeniser::default();
         let mut out = Vec::new();
-        t.runs(text, mode, |units, words| {
+        t.runs(text, mode, |units, words, joined| {
             let parts: Vec<String> = units
                 .iter()
                 .map(|u| match u.cjk {
@@ -194,14 +222,14 @@ mod tests {
                     None => format!("[{}]", &words[u.start as usize..u.end as usize]),
                 })
                 .collect();
-            out.push(parts.concat());
+            out.push(format!("{}{}", if joined { "+" } else { "" }, parts.concat()));
         });
         out
     }
 
     #[test]
     fn doc_number_brackets_of_any_kind_tokenise_alike() {
-        let want = vec!["国科办监", "[2022]", "[83]号"];
+        let want = vec!["国科办监", "+[2022]", "+[83]号"];
         assert_eq!(runs("国科办监〔2022〕83号", Mode::Query), want);
         assert_eq!(runs("国科办监[2022]83号", Mode::Query), want);
         assert_eq!(runs("国科办监（２０２２）８３号", Mode::Query), want);
@@ -209,18 +237,21 @@ mod tests {
 
     #[test]
     fn full_width_and_upper_case_letters_fold_to_lower_ascii() {
-        assert_eq!(runs("ＡＩ伦理 Covid-19", Mode::Query), vec!["[ai]伦理", "[covid]", "[19]"]);
+        assert_eq!(runs("ＡＩ伦理 Covid-19", Mode::Query), vec!["[ai]伦理", "[covid]", "+[19]"]);
     }
 
     #[test]
     fn line_breaks_inside_chinese_text_do_not_split_a_word_in_pages() {
         assert_eq!(runs("《关\n于加强》", Mode::Document), vec!["关于加强"]);
-        assert_eq!(runs("2022 年 6 - 12 月", Mode::Document), vec!["[2022]年[6]", "[12]月"]);
+        assert_eq!(runs("2022 年 6 - 12 月", Mode::Document), vec!["[2022]年[6]", "+[12]月"]);
         assert_eq!(runs("ai 2023", Mode::Document), vec!["[ai][2023]"]);
     }
 
     #[test]
-    fn spaces_in_a_query_separate_its_parts() {
+    fn spaces_in_a_query_separate_its_parts_and_punctuation_joins_its_runs() {
         assert_eq!(runs("科研 诚信", Mode::Query), vec!["科研", "诚信"]);
+        assert_eq!(runs("科研，诚信 伦理", Mode::Query), vec!["科研", "+诚信", "伦理"]);
+        assert_eq!(runs("科研 ，诚信", Mode::Query), vec!["科研", "诚信"]);
+        assert_eq!(runs("科研，\n诚信", Mode::Document), vec!["科研", "+诚信"]);
     }
 }

@@ -233,7 +233,7 @@ impl SearchIndex {
         let hash = match class_of(key) {
             TermClass::Char => hash_code_points([key as u32 & 0x1F_FFFF]),
             TermClass::Pair => hash_code_points([(key >> 21) as u32 & 0x1F_FFFF, key as u32 & 0x1F_FFFF]),
-            TermClass::Word | TermClass::Facet => self.names.get(&key).map_or(0, |n| hash_str(n)),
+            TermClass::Word | TermClass::Joint | TermClass::Facet => self.names.get(&key).map_or(0, |n| hash_str(n)),
         };
         hash as usize % shards
     }
@@ -280,7 +280,7 @@ impl SearchIndex {
                 push_char(out, key as u32);
                 out.push(b'"');
             }
-            TermClass::Word | TermClass::Facet => {
+            TermClass::Word | TermClass::Joint | TermClass::Facet => {
                 let mut s = String::new();
                 push_json_str(&mut s, self.names.get(&key).map_or("", |n| n));
                 out.extend_from_slice(s.as_bytes());

@@ -9,16 +9,18 @@ use std::path::{Path, PathBuf};
 use gazette_search::{Document, SearchIndex, format};
 use serde_json::{Value, json};
 
-/// A page of the test corpus, owning its text.
+/// A page of the test corpus.
 struct Page {
     url: &'static str,
     title: &'static str,
     doc_number: Option<&'static str>,
     kind: &'static str,
     issuers: Vec<String>,
+    provider: Option<&'static str>,
     year: Option<i32>,
     date: Option<&'static str>,
-    body: &'static str,
+    /// Blocks: paragraphs, headings, table cells.
+    body: Vec<&'static str>,
 }
 
 impl Page {
@@ -29,37 +31,43 @@ impl Page {
             doc_number: self.doc_number,
             kind: self.kind,
             issuers: &self.issuers,
+            provider: self.provider,
             year: self.year,
             date: self.date,
-            body: self.body,
+            body: &self.body,
         }
     }
 
     fn json(&self) -> Value {
         json!({"url": self.url, "title": self.title, "doc_number": self.doc_number, "kind": self.kind,
-            "issuers": self.issuers, "year": self.year, "date": self.date, "body": self.body})
+            "issuers": self.issuers, "provider": self.provider, "year": self.year, "date": self.date,
+            "body": self.body})
     }
 }
 
+/// A page of one block of body text. `issuers` are a course's or case's
+/// provider, as the site passes them.
 #[allow(clippy::too_many_arguments)]
 fn page(
     url: &'static str,
     kind: &'static str,
     date: Option<&'static str>,
-    issuers: &[&str],
+    issuers: &[&'static str],
     doc_number: Option<&'static str>,
     title: &'static str,
     body: &'static str,
 ) -> Page {
+    let provided = matches!(kind, "course" | "case");
     Page {
         url,
         title,
         doc_number,
         kind,
-        issuers: issuers.iter().map(|s| s.to_string()).collect(),
+        issuers: if provided { Vec::new() } else { issuers.iter().map(|s| s.to_string()).collect() },
+        provider: if provided { issuers.first().copied() } else { None },
         year: date.and_then(|d| d.get(..4)).and_then(|y| y.parse().ok()),
         date,
-        body,
+        body: vec![body],
     }
 }
 
@@ -160,6 +168,71 @@ fn corpus() -> Vec<Page> {
     ]
 }
 
+/// Pages for exactness: each holds the pieces of a query the other does not
+/// hold whole (`第2批` against `第一批…2批`), a table and a heading as blocks, a
+/// doc number's parts scattered, Latin and digits next to Chinese.
+fn exactness_pages() -> Vec<Page> {
+    let mut pages = vec![
+        page(
+            "/notices/pilot-first/",
+            "notice",
+            Some("2023-05-01"),
+            &["科技部办公厅"],
+            None,
+            "关于开展试点遴选工作的通知",
+            "本次遴选为第一批，试点单位共分2批确定。",
+        ),
+        page(
+            "/notices/pilot-second/",
+            "notice",
+            Some("2023-06-01"),
+            &["科技部办公厅"],
+            None,
+            "试点单位名单",
+            "第2批试点单位名单如下，第1批名单已另行公布。",
+        ),
+        page(
+            "/notices/categories/",
+            "notice",
+            Some("2022-03-01"),
+            &["科技部"],
+            None,
+            "项目分类管理办法",
+            "项目分为A类、B类和AB类，2022年启动。",
+        ),
+        page(
+            "/notices/categories-trap/",
+            "notice",
+            Some("2022-04-01"),
+            &["科技部"],
+            None,
+            "预算通知",
+            "本批次只受理B类和C类申报，A轮融资除外。2022 年度预算另行下达。",
+        ),
+        page(
+            "/notices/docnum-trap/",
+            "notice",
+            Some("2022-08-01"),
+            &["科技部办公厅"],
+            Some("国科办监〔2021〕83号"),
+            "关于转发国科办监文件的通知",
+            "2022年工作要点见附件。",
+        ),
+    ];
+    let mut materials = page(
+        "/notices/materials/",
+        "notice",
+        Some("2023-07-01"),
+        &["科技部办公厅"],
+        None,
+        "申报材料清单",
+        "一、申报须知",
+    );
+    materials.body.extend(["知识产权归属按合同约定。", "序号", "材料名称", "1", "申报书"]);
+    pages.push(materials);
+    pages
+}
+
 /// Real administrative prose cut into pages, so the fixture spans several
 /// shards and the client's tests can compare it with brute force at scale.
 fn prose_pages() -> Vec<Page> {
@@ -169,22 +242,41 @@ fn prose_pages() -> Vec<Page> {
     let issuers = ["中国科协", "中国科学院人事局", "科技部办公厅"];
     (0..lines.len().saturating_sub(12) / 3)
         .map(|i| {
-            let body: String = lines[i * 3..i * 3 + 12].join("\n");
+            // Twelve lines: four paragraphs of three.
+            let body: Vec<&'static str> = lines[i * 3..i * 3 + 12]
+                .chunks(3)
+                .map(|paragraph| &*Box::leak(paragraph.join("\n").into_boxed_str()))
+                .collect();
+            let kind = kinds[i % kinds.len()];
+            let issuer = issuers[i % issuers.len()];
+            let provided = matches!(kind, "course" | "case");
             Page {
                 url: Box::leak(format!("/prose/{i}/").into_boxed_str()),
                 title: lines[i * 3 + 1],
                 doc_number: None,
-                kind: kinds[i % kinds.len()],
-                issuers: vec![issuers[i % issuers.len()].to_string()],
+                kind,
+                issuers: if provided { Vec::new() } else { vec![issuer.to_string()] },
+                provider: provided.then_some(issuer),
                 year: Some(2010 + (i % 9) as i32),
                 date: Some(Box::leak(format!("{}-01-{:02}", 2010 + i % 9, 1 + i % 28).into_boxed_str())),
-                body: Box::leak(body.into_boxed_str()),
+                body,
             }
         })
         .collect()
 }
 
-/// The target directory this test was built into, where the Node tests look.
+/// Where the Node tests look for the fixture: under the target directory, in a
+/// folder named after the checkout, since checkouts (git worktrees) may share
+/// one target directory and each must test its own client against its own index.
+fn fixture_dir() -> PathBuf {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let repo = repo.canonicalize().unwrap_or(repo);
+    let name: String =
+        repo.to_string_lossy().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    target_dir().join("search-fixtures").join(name)
+}
+
+/// The target directory this test was built into.
 fn target_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
         let dir = PathBuf::from(dir);
@@ -206,13 +298,7 @@ fn read_json(path: &Path) -> Value {
 fn ids_of(term: &str, list: &str) -> Vec<u32> {
     const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let digits: Vec<u32> = list.bytes().map(|b| B64.bytes().position(|c| c == b).unwrap() as u32).collect();
-    let (with_k, tail) = if term.contains(':') {
-        (false, 0)
-    } else if term.is_ascii() {
-        (true, 1)
-    } else {
-        (false, 1)
-    };
+    let tail = if term.contains(':') { 0 } else { 1 };
     let (mut ids, mut id, mut p) = (Vec::new(), -1i64, 0);
     while p < digits.len() {
         let (mut v, mut shift) = (0u64, 0);
@@ -225,14 +311,9 @@ fn ids_of(term: &str, list: &str) -> Vec<u32> {
                 break;
             }
         }
-        let mut k = 0;
-        if with_k {
-            k = v & 7;
-            v >>= 3;
-        }
         id += v as i64;
         ids.push(id as u32);
-        p += tail + if (1..=4).contains(&k) { 2 * k as usize } else { 0 };
+        p += tail;
     }
     ids
 }
@@ -270,9 +351,10 @@ fn build(pages: &[Page]) -> SearchIndex {
 
 #[test]
 fn writes_the_fixture_the_node_tests_read() {
-    let root = target_dir().join("search-fixture");
+    let root = fixture_dir();
     let _ = std::fs::remove_dir_all(&root);
     let mut pages = corpus();
+    pages.extend(exactness_pages());
     pages.extend(prose_pages());
     let index = build(&pages);
     let stats = index.write(&root.join("index")).unwrap();
@@ -305,6 +387,8 @@ fn writes_the_fixture_the_node_tests_read() {
         "诚",
         "a-b c1d",
         "绩效2023年",
+        "第2批",
+        "（一）坚持，问题 导向",
     ];
     let terms: Vec<Value> = queries
         .iter()
@@ -390,10 +474,14 @@ fn facets_are_terms_and_meta_lists_their_values_by_use() {
     assert_eq!(meta["docs"], 10);
     assert_eq!(meta["types"][0], json!(["notice", 5]));
     assert_eq!(meta["issuers"][0], json!(["科技部办公厅", 3]));
+    let issuers: Vec<&str> = meta["issuers"].as_array().unwrap().iter().map(|i| i[0].as_str().unwrap()).collect();
+    assert!(!issuers.contains(&"科技部科技评估中心"), "a course's provider is no issuer: {issuers:?}");
     assert_eq!(meta["years"][0], json!([2024, 1]));
     assert_eq!(urls(dir.path(), "t:case"), set(&["/cases/trap/", "/cases/no-date/"]));
     assert_eq!(urls(dir.path(), "y:2023"), set(&["/courses/chengxin-jianshe/", "/notices/jikepinghan-2023-16/"]));
-    assert_eq!(urls(dir.path(), "i:中国科协"), set(&["/policies/line-break/", "/cases/no-date/"]));
+    assert_eq!(urls(dir.path(), "i:中国科协"), set(&["/policies/line-break/"]), "a case's provider is no issuer");
+    assert!(urls(dir.path(), "i:科技部科技评估中心").is_empty());
+    assert!(urls(dir.path(), "评估").contains("/courses/chengxin-jianshe/"), "the provider is searched");
 }
 
 #[test]
@@ -510,11 +598,16 @@ fn the_index_can_be_shared_between_threads() {
 }
 
 #[test]
-fn query_terms_are_pairs_lone_characters_and_words() {
+fn query_terms_are_the_pairs_of_neighbouring_units_or_a_lone_unit() {
     assert_eq!(format::query_terms("科研诚信"), vec!["科研", "研诚", "诚信"]);
-    assert_eq!(format::query_terms("国科办监[2022]83号"), vec!["国科", "科办", "办监", "2022", "83", "号"]);
+    assert_eq!(
+        format::query_terms("国科办监[2022]83号"),
+        vec!["国科", "科办", "办监", "监|", "|2022", "2022|", "|83", "83号"]
+    );
+    assert_eq!(format::query_terms("第2批"), vec!["第2", "2批"]);
     assert_eq!(format::query_terms("2023 绩效"), vec!["2023", "绩效"]);
     assert_eq!(format::query_terms("诚"), vec!["诚"]);
+    assert_eq!(format::query_terms("《科研》 a"), vec!["科研", "a"]);
 }
 
 /// Every file under `dir`, relative path → bytes.
@@ -524,8 +617,35 @@ fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
 
 fn many_pages() -> Vec<Page> {
     let mut pages = corpus();
+    pages.extend(exactness_pages());
     pages.extend(prose_pages());
     pages
+}
+
+#[test]
+fn a_digit_next_to_chinese_is_a_pair_listed_only_where_they_touch() {
+    let dir = tempfile::tempdir().unwrap();
+    build(&many_pages()).write(dir.path()).unwrap();
+    assert_eq!(urls(dir.path(), "第2"), set(&["/notices/pilot-second/"]));
+    assert_eq!(urls(dir.path(), "2批"), set(&["/notices/pilot-first/", "/notices/pilot-second/"]));
+    assert_eq!(urls(dir.path(), "a类"), set(&["/notices/categories/"]));
+    assert!(urls(dir.path(), "83号").contains("/notices/docnum-trap/"));
+    assert!(urls(dir.path(), "|2021").contains("/notices/docnum-trap/"), "〔2021〕: 2021 after punctuation");
+    assert!(
+        !urls(dir.path(), "|2022").contains("/notices/docnum-trap/"),
+        "2022 starts the body: no punctuation before"
+    );
+}
+
+#[test]
+fn no_pair_spans_two_table_cells_or_a_heading_and_its_paragraph() {
+    let dir = tempfile::tempdir().unwrap();
+    build(&many_pages()).write(dir.path()).unwrap();
+    assert_eq!(urls(dir.path(), "名称"), set(&["/notices/materials/"]));
+    assert!(urls(dir.path(), "号材").is_empty(), "序号 | 材料名称 are two cells");
+    assert!(urls(dir.path(), "知知").is_empty(), "申报须知 is a heading, 知识产权 the paragraph after it");
+    assert!(!urls(dir.path(), "知|").contains("/notices/materials/"), "nothing joins the heading to the paragraph");
+    assert!(urls(dir.path(), "|申").contains("/notices/materials/"), "一、申报: punctuation inside a block joins");
 }
 
 #[test]
@@ -574,8 +694,9 @@ fn an_edit_rewrites_only_the_files_it_changed() {
     }
     // One word of one page changes; its length and every other page stay.
     let page = pages.iter().find(|p| p.url == "/notices/jixiao-body/").unwrap();
-    let body = page.body.replacen("重点", "要点", 1);
-    let edited = Document { body: &body, ..page.doc() };
+    let body = page.body[0].replacen("重点", "要点", 1);
+    let blocks = [body.as_str()];
+    let edited = Document { body: &blocks, ..page.doc() };
     index.upsert(&edited);
     index.write(dir.path()).unwrap();
     let count = |sub: &str| std::fs::read_dir(dir.path().join(sub)).unwrap().count();

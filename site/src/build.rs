@@ -12,8 +12,8 @@ use walkdir::WalkDir;
 
 use crate::check;
 use crate::config::Config;
-use crate::content::Page;
 use crate::content::{Kind, Library};
+use crate::content::{Meta, Page};
 use crate::error::BuildError;
 use crate::feeds;
 use crate::render::{Job, Listings, Output, Renderer};
@@ -162,22 +162,34 @@ impl Site {
 
 /// Owned parts of the search documents that pages do not store as such.
 pub struct SearchDocuments<'a> {
-    pages: Vec<(&'a Page, String, Vec<String>, Option<String>)>,
+    pages: Vec<SearchParts<'a>>,
+}
+
+struct SearchParts<'a> {
+    page: &'a Page,
+    date: String,
+    /// 发文机关 of a notice or policy: the issuer filter lists these only.
+    issuers: &'a [String],
+    /// Who offers a course or sends a case: searched, but not an issuer.
+    provider: Option<&'a str>,
+    doc_number: Option<String>,
+    blocks: Vec<&'a str>,
 }
 
 impl<'a> SearchDocuments<'a> {
     pub fn documents(&self) -> Vec<gazette_search::Document<'_>> {
         self.pages
             .iter()
-            .map(|(page, date, issuers, doc_number)| gazette_search::Document {
-                url: &page.url,
-                title: &page.title,
-                doc_number: doc_number.as_deref(),
-                kind: page.kind.name(),
-                issuers,
-                year: Some(i32::from(page.date().year())),
-                date: Some(date),
-                body: &page.content.plain_text,
+            .map(|p| gazette_search::Document {
+                url: &p.page.url,
+                title: &p.page.title,
+                doc_number: p.doc_number.as_deref(),
+                kind: p.page.kind.name(),
+                issuers: p.issuers,
+                provider: p.provider,
+                year: Some(i32::from(p.page.date().year())),
+                date: Some(&p.date),
+                body: &p.blocks,
             })
             .collect()
     }
@@ -186,8 +198,20 @@ impl<'a> SearchDocuments<'a> {
 pub fn search_documents<'a>(pages: impl Iterator<Item = &'a Page>) -> SearchDocuments<'a> {
     let pages = pages
         .map(|page| {
-            let doc_number = page.notice().and_then(|n| n.doc_number.as_ref()).map(ToString::to_string);
-            (page, page.date().to_string(), page.issuers(), doc_number)
+            let (issuers, provider): (&[String], _) = match &page.meta {
+                Meta::Notice(n) => (&n.issuers, None),
+                Meta::Policy(p) => (&p.notice.issuers, None),
+                Meta::Course(c) => (&[], Some(c.provider.as_str())),
+                Meta::Case(c) => (&[], Some(c.provider.as_str())),
+            };
+            SearchParts {
+                page,
+                date: page.date().to_string(),
+                issuers,
+                provider,
+                doc_number: page.notice().and_then(|n| n.doc_number.as_ref()).map(ToString::to_string),
+                blocks: page.content.text_blocks.iter().map(String::as_str).collect(),
+            }
         })
         .collect();
     SearchDocuments { pages }

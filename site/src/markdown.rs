@@ -1,7 +1,7 @@
 //! Markdown → HTML, with what the later stages need collected on the way: the
 //! outline of numbered Chinese headings with stable anchors, every link (to be
-//! checked across pages), the plain text (for search) and the first paragraph (a
-//! default summary).
+//! checked across pages), the plain text of each block (for search) and the
+//! first paragraph (a default summary).
 //!
 //! Raw HTML in Markdown is shown as text: content may come from exported user
 //! uploads, and nothing the site publishes needs it.
@@ -13,7 +13,9 @@ use serde::Serialize;
 pub struct Rendered {
     pub html: String,
     pub outline: Vec<Heading>,
-    pub plain_text: String,
+    /// The plain text of each block — paragraph, heading, list item, table
+    /// cell, code block — apart, so that a search never matches across two.
+    pub text_blocks: Vec<String>,
     pub first_paragraph: String,
     pub links: Vec<Link>,
 }
@@ -41,6 +43,7 @@ pub fn render(markdown: &str) -> Rendered {
     let mut heading: Option<(usize, HeadingLevel)> = None;
     let mut paragraph_depth = 0usize;
     let mut in_first_paragraph = false;
+    let mut block = String::new();
 
     for (event, range) in Parser::new_ext(markdown, options).into_offset_iter() {
         match &event {
@@ -62,33 +65,52 @@ pub fn render(markdown: &str) -> Rendered {
             Event::End(TagEnd::Paragraph) => {
                 paragraph_depth = paragraph_depth.saturating_sub(1);
                 in_first_paragraph = false;
-                rendered.plain_text.push('\n');
             }
             Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. }) => {
                 let body_line = markdown[..range.start].matches('\n').count();
                 rendered.links.push(Link { dest: dest_url.to_string(), body_line });
             }
             Event::Text(text) | Event::Code(text) => {
-                rendered.plain_text.push_str(text);
+                block.push_str(text);
                 if in_first_paragraph && paragraph_depth > 0 {
                     rendered.first_paragraph.push_str(text);
                 }
             }
-            Event::SoftBreak | Event::HardBreak => rendered.plain_text.push('\n'),
-            Event::End(TagEnd::Item | TagEnd::TableCell) => rendered.plain_text.push('\n'),
+            Event::SoftBreak | Event::HardBreak => block.push('\n'),
             _ => {}
         }
-        if matches!(event, Event::End(TagEnd::Heading(_))) {
-            rendered.plain_text.push('\n');
+        if starts_or_ends_block(&event) {
+            let text = std::mem::take(&mut block);
+            if !text.trim().is_empty() {
+                rendered.text_blocks.push(text);
+            }
         }
         events.push(match event {
             Event::Html(html) | Event::InlineHtml(html) => Event::Text(html),
             other => other,
         });
     }
+    if !block.trim().is_empty() {
+        rendered.text_blocks.push(block);
+    }
     rendered.html.reserve(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut rendered.html, events.into_iter());
     rendered
+}
+
+/// Whether `event` opens or closes a block: everything but inline markup
+/// (emphasis, links, images, …) does.
+fn starts_or_ends_block(event: &Event<'_>) -> bool {
+    match event {
+        Event::Start(tag) => {
+            !matches!(tag, Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. } | Tag::Image { .. })
+        }
+        Event::End(tag) => {
+            !matches!(tag, TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link | TagEnd::Image)
+        }
+        Event::Rule => true,
+        _ => false,
+    }
 }
 
 fn plain(events: &[Event<'_>]) -> String {
@@ -207,6 +229,17 @@ mod tests {
         let rendered = render("<script>alert(1)</script>\n\ntext <b>bold</b>\n");
         assert!(!rendered.html.contains("<script>"));
         assert!(!rendered.html.contains("<b>"));
+    }
+
+    #[test]
+    fn text_blocks_keep_headings_paragraphs_list_items_and_table_cells_apart() {
+        let rendered = render(
+            "## 一、申报须知\n知识产权归属\n明确。\n\n| 序号 | 材料名称 |\n|---|---|\n| 1 | 申报书 |\n\n- 甲**加粗**乙\n  - 丙\n",
+        );
+        assert_eq!(
+            rendered.text_blocks,
+            ["一、申报须知", "知识产权归属\n明确。", "序号", "材料名称", "1", "申报书", "甲加粗乙", "丙"]
+        );
     }
 
     #[test]
