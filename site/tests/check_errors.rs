@@ -5,6 +5,7 @@ use std::fs;
 
 use gazette_site::BuildError;
 use gazette_site::build::load_checked;
+use gazette_site::config::Language;
 
 const NOTICE: &str = r#"+++
 title = "关于举办培训的通知"
@@ -43,12 +44,17 @@ fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
-/// The errors of checking a project, as printed lines.
+/// The errors of checking a project, as printed lines, in English.
 fn errors(files: &[(&str, &str)]) -> Vec<String> {
+    errors_in(Language::En, files)
+}
+
+/// The errors of checking a project, as printed lines in `language`.
+fn errors_in(language: Language, files: &[(&str, &str)]) -> Vec<String> {
     let dir = project(files);
     match load_checked(dir.path()) {
         Ok(_) => Vec::new(),
-        Err(BuildError::Content(errors)) => errors.iter().map(ToString::to_string).collect(),
+        Err(BuildError::Content(errors)) => errors.iter().map(|e| e.localized(language)).collect(),
         Err(other) => panic!("unexpected error: {other}"),
     }
 }
