@@ -472,4 +472,131 @@ mod tests {
         );
         assert_eq!(rendered.first_paragraph, "第一段。");
     }
+
+    #[test]
+    fn bold_chinese_lead_in_ending_in_punctuation_is_bold() {
+        let rendered = render("**（一）坚持问题导向。**聚焦科研诚信建设中的突出问题。\n");
+        assert!(
+            rendered.html.contains("<strong>（一）坚持问题导向。</strong>聚焦科研诚信建设中的突出问题。"),
+            "{}",
+            rendered.html
+        );
+        assert!(!rendered.html.contains("**"));
+        assert!(!rendered.plain_text.contains(cjk_emphasis::MARK));
+    }
+
+    #[test]
+    fn emphasis_opens_after_a_chinese_character_before_punctuation() {
+        let rendered = render("深入推进**“放管服”**改革，落实**（二）**要求，*重点：*做好。\n");
+        assert!(rendered.html.contains("推进<strong>“放管服”</strong>改革"), "{}", rendered.html);
+        assert!(rendered.html.contains("落实<strong>（二）</strong>要求"), "{}", rendered.html);
+        assert!(rendered.html.contains("<em>重点：</em>做好"), "{}", rendered.html);
+    }
+
+    #[test]
+    fn asterisks_in_code_stay_as_written() {
+        let rendered = render("编号 `1101**。**05` 不变。\n");
+        assert!(rendered.html.contains("<code>1101**。**05</code>"), "{}", rendered.html);
+    }
+
+    #[test]
+    fn script_links_are_not_built() {
+        let rendered = render(
+            "见[实施方案](javascript://%0Aalert(document.domain))。\n\n[a](JavaScript:alert(1)) [b](&#106;avascript:alert(1)) [c]( vbscript:msgbox(1)) <javascript:alert(1)>\n\n![图](data:image/svg+xml;base64,PHN2Zz4=)\n",
+        );
+        let html = rendered.html.to_lowercase();
+        for bad in ["href", "src", "<a", "<img"] {
+            assert!(!html.contains(bad), "{bad} reached the page: {html}");
+        }
+        assert!(rendered.html.contains("见实施方案。"), "{}", rendered.html);
+        assert_eq!(rendered.links.len(), 6, "every target is kept for check: {:?}", rendered.links);
+    }
+
+    #[test]
+    fn safe_links_and_images_are_built() {
+        let rendered = render("[网站](https://www.most.gov.cn/) [邮件](mailto:a@b.cn) ![流程图](liucheng.png)\n");
+        assert!(rendered.html.contains(r#"<a href="https://www.most.gov.cn/">网站</a>"#), "{}", rendered.html);
+        assert!(rendered.html.contains(r#"<img src="liucheng.png" alt="流程图">"#), "{}", rendered.html);
+        assert!(rendered.links[2].image);
+    }
+
+    #[test]
+    fn editors_comments_are_never_published() {
+        let rendered = render(
+            "<!-- 内部备注：联系人电话待核实，发布前删除 -->\n\n正文<!-- 行内备注 -->继续。\n\n<!--\n多行备注\n-->\n\n结尾。\n",
+        );
+        for note in ["内部备注", "行内备注", "多行备注", "<!--", "&lt;!--"] {
+            assert!(!rendered.html.contains(note), "{note} published: {}", rendered.html);
+            assert!(!rendered.plain_text.contains(note), "{note} indexed");
+        }
+        assert!(rendered.html.contains("正文继续。"), "{}", rendered.html);
+        assert!(rendered.raw_html.is_empty(), "{:?}", rendered.raw_html);
+    }
+
+    #[test]
+    fn line_breaks_and_superscripts_are_allowed_html() {
+        let rendered = render(
+            "| 材料 | 份数 |\n|---|---|\n| 申请表 | 一式两份<br>加盖公章 |\n\n面积 100 m<sup>2</sup>，H<sub>2</sub>O<BR/>。\n",
+        );
+        assert!(rendered.html.contains("一式两份<br>加盖公章"), "{}", rendered.html);
+        assert!(rendered.html.contains("m<sup>2</sup>"), "{}", rendered.html);
+        assert!(rendered.html.contains("H<sub>2</sub>O<br>"), "{}", rendered.html);
+        assert!(rendered.raw_html.is_empty(), "{:?}", rendered.raw_html);
+    }
+
+    #[test]
+    fn other_raw_html_shows_as_text_and_is_reported() {
+        let rendered = render("第一行\n\n<font color=\"red\">重要</font> <img src=x onerror=alert(1)>\n");
+        assert!(!rendered.html.contains("<font"), "{}", rendered.html);
+        assert!(!rendered.html.contains("<img"), "{}", rendered.html);
+        assert_eq!(rendered.raw_html.len(), 3, "{:?}", rendered.raw_html);
+        assert_eq!(rendered.raw_html[0], RawHtml { html: "<font color=\"red\">".into(), body_line: 2 });
+    }
+
+    #[test]
+    fn restarted_numbering_in_an_appendix_gets_its_own_anchors() {
+        let before = render(
+            "## 一、总体要求\n### （一）指导思想\n## 二、主要任务\n# 附件\n## 一、填报说明\n### （一）填报范围\n",
+        );
+        let ids: Vec<&str> = before.outline.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["s1", "s1-1", "s2", "h1", "a1-1", "a1-1-1"]);
+        // A heading added under 一、 takes the next number of the main text; the
+        // appendix's anchors stay where they were.
+        let after = render(
+            "## 一、总体要求\n### （一）指导思想\n### （二）基本原则\n## 二、主要任务\n# 附件\n## 一、填报说明\n### （一）填报范围\n",
+        );
+        let ids: Vec<&str> = after.outline.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["s1", "s1-1", "s1-2", "s2", "h1", "a1-1", "a1-1-1"]);
+        let second = render("## 一、正文\n## 一、附件一\n## 二、附件一续\n## 一、附件二\n");
+        let ids: Vec<&str> = second.outline.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["s1", "a1-1", "a1-2", "a2-1"]);
+    }
+
+    #[test]
+    fn repeated_numbers_never_take_another_headings_anchor() {
+        let rendered = render("## 一、总体要求\n### （一）甲\n### （一）乙\n### （二）丙\n");
+        let ids: Vec<&str> = rendered.outline.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["s1", "s1-1", "s1-1_2", "s1-2"]);
+    }
+
+    #[test]
+    fn explicit_heading_ids_pin_an_anchor() {
+        let rendered = render("## 一、总体要求 {#zongti}\n### （一）指导思想\n");
+        let ids: Vec<&str> = rendered.outline.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["zongti", "s1-1"]);
+        assert_eq!(rendered.outline[0].text, "一、总体要求");
+    }
+
+    #[test]
+    fn the_salutation_is_not_the_first_paragraph() {
+        let rendered = render("各有关单位：\n\n为深入贯彻落实有关要求，现将事项通知如下。\n");
+        assert_eq!(rendered.first_paragraph, "为深入贯彻落实有关要求，现将事项通知如下。");
+        let english = render("Dear colleagues:\n\nThe training starts in July.\n");
+        assert_eq!(english.first_paragraph, "The training starts in July.");
+        let addressees = render("各省、自治区、直辖市及新疆生产建设兵团科技厅（委、局），各有关单位：\n\n正文。\n");
+        assert_eq!(addressees.first_paragraph, "正文。");
+        let long = "为贯彻落实党中央、国务院关于深化科技体制改革的决策部署，进一步加强科研诚信建设，营造良好学术生态，经研究，现就有关事项通知如下：";
+        let statement = render(&format!("{long}\n\n一、……\n"));
+        assert_eq!(statement.first_paragraph, long, "a long sentence is not a salutation");
+    }
 }
