@@ -242,6 +242,17 @@ mod tests {
     }
 
     #[test]
+    fn characters_xml_forbids_never_reach_a_feed_or_calendar() {
+        assert_eq!(xml_escape("为深入贯彻\u{10}落实\u{85}。"), "为深入贯彻落实。");
+        assert_eq!(ics_text("DESCRIPTION", "a\u{10}b\u{1b}"), "DESCRIPTION:ab\r\n");
+    }
+
+    #[test]
+    fn ics_text_escapes_separators_and_line_breaks() {
+        assert_eq!(ics_text("LOCATION", "北京; 海淀, 1号\\2\r\n3"), "LOCATION:北京\\; 海淀\\, 1号\\\\2\\n3\r\n");
+    }
+
+    #[test]
     fn xml_is_escaped() {
         assert_eq!(xml_escape("a<b&\"c\""), "a&lt;b&amp;&quot;c&quot;");
     }
