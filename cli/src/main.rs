@@ -166,7 +166,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!(
                 "Sign in (development tokens) at http://127.0.0.1:{port}/api/web/sign-in, or: gazette token --role filler --unit <unit>"
             );
-            match runtime.block_on(serve::serve(root, out, port, Some(api))) {
+            match runtime.block_on(serve::serve(root.clone(), out, port, Some(api))) {
                 Ok(()) => Ok(ExitCode::SUCCESS),
                 Err(serve::ServeError::Build(error)) => Ok(report_build_error(&root, error)),
                 Err(error) => Err(error.into()),
