@@ -170,11 +170,16 @@ fn check_links(page: &Page, library: &Library, known_urls: &HashSet<String>, err
                 }
                 continue;
             }
-            let is_file = library.pages().iter().any(|p| {
+            if known_urls.contains(&with_slash) {
+                continue;
+            }
+            // A file of another page: only that page's folder can hold it.
+            let owner = path.rfind('/').and_then(|slash| library.get(&path[..=slash]));
+            let is_file = owner.is_some_and(|p| {
                 p.attachments.iter().any(|a| links::decoded_path(&a.url) == path)
                     || p.bundle_files().iter().any(|(_, url)| links::decoded_path(url) == path)
             });
-            if !known_urls.contains(&with_slash) && !is_file {
+            if !is_file {
                 report(format!("{dest}：没有页面或文件使用这个网址"), format!("{dest}: no page or file has this URL"));
             }
             continue;

@@ -521,6 +521,14 @@ mod tests {
     }
 
     #[test]
+    fn file_names_with_spaces_are_encoded_in_links() {
+        let rendered = render("[附件1](<附件1 申报指南.txt>) [附件2](附件2%20名单.xlsx)\n");
+        let first = r#"href="%E9%99%84%E4%BB%B61%20%E7%94%B3%E6%8A%A5%E6%8C%87%E5%8D%97.txt""#;
+        assert!(rendered.html.contains(first), "{}", rendered.html);
+        assert!(rendered.html.contains(r#"href="%E9%99%84%E4%BB%B62%20%E5%90%8D%E5%8D%95.xlsx""#), "{}", rendered.html);
+    }
+
+    #[test]
     fn editors_comments_are_never_published() {
         let rendered = render(
             "<!-- 内部备注：联系人电话待核实，发布前删除 -->\n\n正文<!-- 行内备注 -->继续。\n\n<!--\n多行备注\n-->\n\n结尾。\n",

@@ -371,3 +371,17 @@ fn summary_skips_the_salutation() {
     let (library, _) = load_checked(dir.path()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(library.get("/notices/a/").expect("page").summary, "为深入贯彻落实有关要求，现通知如下。");
 }
+
+#[test]
+fn site_path_to_another_pages_file_must_exist() {
+    let bundle = NOTICE
+        .replace("83号", "84号")
+        .replace("+++\n\n", "\n[[attachments]]\ntitle = \"名单\"\nfile = \"ming dan.csv\"\n+++\n\n");
+    let linking = format!("{NOTICE}见[名单](/notices/b/ming%20dan.csv)和[旧名单](/notices/b/old.csv)。\n");
+    let errors = errors(&[
+        ("content/notices/a.md", &linking),
+        ("content/notices/b/index.md", &bundle),
+        ("content/notices/b/ming dan.csv", "a,b\n"),
+    ]);
+    assert_eq!(errors, vec!["content/notices/a.md:11: link: /notices/b/old.csv: no page or file has this URL"]);
+}

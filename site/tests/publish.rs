@@ -3,6 +3,7 @@
 
 use std::fs;
 use std::path::Path;
+use std::process::Command;
 
 use gazette_site::{BuildError, build_site};
 
@@ -163,4 +164,19 @@ fn control_character_stops_the_build_before_any_feed_is_written() {
         other => panic!("expected a content error, got {:?}", other.map(|_| ())),
     }
     assert!(!out.join("atom.xml").exists());
+}
+
+#[test]
+fn pages_with_images_line_breaks_and_encoded_links_are_valid_html() {
+    let jar = repo().join("tests/node_modules/vnu-jar/build/dist/vnu.jar");
+    assert!(jar.is_file(), "Nu HTML Checker not installed: run scripts/setup (it installs npm's vnu-jar into tests/)");
+    let (_dir, out) = site();
+    let output = Command::new("java")
+        .args(["-jar", &jar.to_string_lossy(), "--errors-only", "--format", "text"])
+        .arg(out.join("notices/liucheng-tu/index.html"))
+        .arg(out.join("courses/lunli-shencha/index.html"))
+        .output()
+        .expect("run java: install a JRE (scripts/setup does)");
+    let report = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success() && !report.contains("Error:"), "HTML errors:\n{report}");
 }
