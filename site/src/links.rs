@@ -84,8 +84,8 @@ pub fn is_email(text: &str) -> bool {
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !text.chars().any(|c| c.is_whitespace() || c.is_control() || "\"'<>:;,()[]\\@".contains(c) && c != '@')
         && !domain.contains('@')
+        && !text.chars().any(|c| c.is_whitespace() || c.is_control() || "\"'<>:;,()[]\\".contains(c))
 }
 
 /// A telephone number for a `tel:` link: digits with the usual separators.

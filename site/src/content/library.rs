@@ -200,6 +200,8 @@ pub fn load_page(root: &Path, kind: Kind, path: &Path) -> Result<Page, Vec<Conte
     }
     field_lines.insert("body", split.body_line);
     let mut errors = fields.finish();
+    // A character the file holds as it is was already named with its column.
+    errors.retain(|e| !char_errors.iter().any(|c| c.line == e.line && c.field == e.field));
     errors.append(&mut char_errors);
     if !errors.is_empty() {
         errors.sort_by_key(|e| e.line);
