@@ -78,16 +78,6 @@ impl Site {
         self.renderer.render_all(jobs, &self.library, &self.listings)
     }
 
-    /// Every URL a full build writes that is not a page: listings, feeds, static files.
-    pub fn listing_urls(&self) -> Vec<String> {
-        let per_page = self.config.paginate;
-        let mut urls = vec!["/".to_string(), "/search/".to_string()];
-        for listing in &self.listings.all {
-            urls.extend((1..=listing.page_count(per_page)).map(|n| listing.page_url(n)));
-        }
-        urls
-    }
-
     /// Every URL of the sitemap with the date it last changed: a page's publication
     /// date, a listing's newest item's, the home page's newest page's.
     pub fn sitemap_entries(&self) -> Vec<(String, Option<Date>)> {

@@ -117,11 +117,8 @@ pub fn render(markdown: &str) -> Rendered {
                     continue;
                 }
             }
-            Event::End(TagEnd::Link | TagEnd::Image) => {
-                if dropped_links.pop().unwrap_or(false) {
-                    continue;
-                }
-            }
+            // Closes the innermost open link or image; a dropped one's end goes too.
+            Event::End(TagEnd::Link | TagEnd::Image) if dropped_links.pop().unwrap_or(false) => continue,
             Event::Html(html) | Event::InlineHtml(html) => {
                 if in_comment || html.trim_start().starts_with("<!--") {
                     in_comment = !html.contains("-->");
