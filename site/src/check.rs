@@ -210,8 +210,11 @@ fn check_links(page: &Page, library: &Library, known_urls: &HashSet<String>, err
         };
         if !bundle.join(relative).is_file() {
             report(
-                format!("{dest}：页面文件夹中没有这个{}（{}）", what.0, relative),
-                format!("{dest}: no such {} beside the page (looked for \"{relative}\" in the page's folder)", what.1),
+                format!("{dest}：页面文件夹中没有这个{}：请把 {relative} 放在 index.md 旁边，或改正文件名", what.0),
+                format!(
+                    "{dest}: no such {} beside the page: put \"{relative}\" next to index.md, or correct the name",
+                    what.1
+                ),
             );
         }
     }
