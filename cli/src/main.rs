@@ -1,15 +1,16 @@
 //! `gazette`: the one command for editors, operators and developers. A thin layer
 //! over the libraries: parse arguments, call them, print results and errors.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod local;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
+use gazette_site::config::Language;
 use gazette_site::content::Kind;
-use gazette_site::{BuildError, build, scaffold, serve};
+use gazette_site::{BuildError, Config, build, scaffold, serve};
 
 #[derive(Parser)]
 #[command(
@@ -139,15 +140,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!("Output: {}", out.display());
                     Ok(ExitCode::SUCCESS)
                 }
-                Err(error) => Ok(report_build_error(error)),
+                Err(error) => Ok(report_build_error(&root, error)),
             }
         }
         Command::Check => match build::load_checked(&root) {
             Ok((library, _)) => {
-                println!("OK: {} pages checked, no errors.", library.pages().len());
+                let pages = library.pages().len();
+                match site_language(&root) {
+                    Language::Zh => println!("OK: 已检查 {pages} 个页面，没有错误。"),
+                    Language::En => println!("OK: {pages} pages checked, no errors."),
+                }
                 Ok(ExitCode::SUCCESS)
             }
-            Err(error) => Ok(report_build_error(error)),
+            Err(error) => Ok(report_build_error(&root, error)),
         },
         Command::Serve { port, out, data_dir } => {
             let out = if out.is_absolute() { out } else { root.join(out) };
@@ -156,7 +161,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let api = match runtime.block_on(local::api_router(&root, &data_dir, port)) {
                 Ok(api) => api,
                 Err(error) => match error.downcast::<BuildError>() {
-                    Ok(build_error) => return Ok(report_build_error(build_error)),
+                    Ok(build_error) => return Ok(report_build_error(&root, build_error)),
                     Err(other) => return Err(other),
                 },
             };
@@ -167,9 +172,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!(
                 "Sign in (development tokens) at http://127.0.0.1:{port}/api/web/sign-in, or: gazette token --role filler --unit <unit>"
             );
-            match runtime.block_on(serve::serve(root, out, port, Some(api))) {
+            match runtime.block_on(serve::serve(root.clone(), out, port, Some(api))) {
                 Ok(()) => Ok(ExitCode::SUCCESS),
-                Err(serve::ServeError::Build(error)) => Ok(report_build_error(error)),
+                Err(serve::ServeError::Build(error)) => Ok(report_build_error(&root, error)),
                 Err(error) => Err(error.into()),
             }
         }
@@ -199,7 +204,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("{} course(s) take registrations.", courses.len());
                 Ok(ExitCode::SUCCESS)
             }
-            Err(error) => Ok(report_build_error(error)),
+            Err(error) => Ok(report_build_error(&root, error)),
         },
         Command::Cases { command: CasesCommand::Export { data_dir } } => {
             let data_dir = if data_dir.is_absolute() { data_dir } else { root.join(data_dir) };
@@ -226,11 +231,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Content errors are the user's to fix: list them all, one per line, like a compiler.
-fn report_build_error(error: BuildError) -> ExitCode {
+/// The language editors read messages in: the site's (`language` in
+/// gazette.toml), Chinese when the config cannot be read.
+fn site_language(root: &Path) -> Language {
+    Config::load(root).map(|config| config.language).unwrap_or_default()
+}
+
+/// Content errors are the user's to fix: list them all, one per line, like a
+/// compiler, in the site's language.
+fn report_build_error(root: &Path, error: BuildError) -> ExitCode {
     if let BuildError::Content(errors) = &error {
+        let language = site_language(root);
         for e in errors {
-            eprintln!("{e}");
+            eprintln!("{}", e.localized(language));
+        }
+        if language == Language::Zh {
+            eprintln!("错误：以上列出 {} 处内容错误，未写出任何文件", errors.len());
+            return ExitCode::FAILURE;
         }
     }
     eprintln!("error: {error}");

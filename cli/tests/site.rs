@@ -149,10 +149,50 @@ fn check_lists_every_error_and_exits_non_zero() {
     let stderr = text(&output.stderr);
     for expected in [
         "content/notices/bad.md:3: doc_number:",
-        "content/notices/bad.md:8: deadline: deadline 2022-01-01 is before the written date 2022-06-20",
-        "content/notices/bad.md:9: colour: unknown field",
+        "content/notices/bad.md:8: deadline: 截止日期 2022-01-01 早于成文日期 2022-06-20",
+        "content/notices/bad.md:9: colour: 未知字段",
     ] {
         assert!(stderr.contains(expected), "missing {expected:?} in:\n{stderr}");
+    }
+}
+
+#[test]
+fn check_speaks_the_sites_language() {
+    let dir = broken_project();
+    let zh = text(&gazette(dir.path(), &["check"]).stderr);
+    assert!(zh.contains("错误：以上列出"), "{zh}");
+    assert!(!zh.contains("is before the written date"), "English in a Chinese site's check:\n{zh}");
+    let config = read(dir.path(), "gazette.toml").replace("language = \"zh\"", "language = \"en\"");
+    fs::write(dir.path().join("gazette.toml"), config).expect("config");
+    let en = text(&gazette(dir.path(), &["check"]).stderr);
+    assert!(
+        en.contains("content/notices/bad.md:8: deadline: deadline 2022-01-01 is before the written date 2022-06-20"),
+        "{en}"
+    );
+}
+
+#[test]
+fn a_new_stub_fails_check_only_where_the_editor_must_fill_in() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::copy(repo().join("gazette.toml"), dir.path().join("gazette.toml")).expect("config");
+    for (kind, slug, blanks) in [
+        ("notice", "peixun-tongzhi", vec!["issuers"]),
+        ("policy", "guihua-2027", vec!["issuers"]),
+        ("course", "kycx-anli", vec!["category", "provider"]),
+        ("case", "anli-1", vec!["region", "provider", "category", "summary"]),
+    ] {
+        let output = gazette(dir.path(), &["new", kind, "关于开展科研诚信培训的通知", "--slug", slug]);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let check = gazette(dir.path(), &["check"]);
+        let stderr = text(&check.stderr);
+        let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("content/")).collect();
+        let fields: Vec<&str> = errors.iter().filter_map(|l| l.split(": ").nth(1)).collect();
+        assert_eq!(fields, blanks, "{kind}:\n{stderr}");
+        assert!(errors.iter().all(|l| l.contains("请填写")), "{kind}: not a fill-in message:\n{stderr}");
+        fs::remove_file(
+            dir.path().join(format!("content/{}s/{slug}.md", if kind == "policy" { "policie" } else { kind })),
+        )
+        .expect("remove stub");
     }
 }
 

@@ -78,14 +78,22 @@ impl Site {
         self.renderer.render_all(jobs, &self.library, &self.listings)
     }
 
-    /// Every URL a full build writes that is not a page: listings, feeds, static files.
-    pub fn listing_urls(&self) -> Vec<String> {
+    /// Every URL of the sitemap with the date it last changed: a page's publication
+    /// date, a listing's newest item's, the home page's newest page's.
+    pub fn sitemap_entries(&self) -> Vec<(String, Option<Date>)> {
+        let pages = self.library.pages();
+        let published = |index: &usize| feeds::published_on(&pages[*index], self.today);
+        let newest = pages.iter().map(|p| feeds::published_on(p, self.today)).max();
         let per_page = self.config.paginate;
-        let mut urls = vec!["/".to_string(), "/search/".to_string()];
+        let mut entries = vec![("/".to_string(), newest), ("/search/".to_string(), None)];
         for listing in &self.listings.all {
-            urls.extend((1..=listing.page_count(per_page)).map(|n| listing.page_url(n)));
+            for number in 1..=listing.page_count(per_page) {
+                let on_page = listing.items.iter().skip((number - 1) * per_page).take(per_page);
+                entries.push((listing.page_url(number), on_page.map(published).max()));
+            }
         }
-        urls
+        entries.extend(pages.iter().map(|p| (p.url.clone(), Some(feeds::published_on(p, self.today)))));
+        entries
     }
 
     /// Writes the whole site into `out`, replacing what a previous build left, and
@@ -112,28 +120,22 @@ impl Site {
 
     /// Feeds, sitemap, robots.txt, calendar, attachments and static files.
     pub fn write_extras(&self, out: &Path) -> Result<usize, BuildError> {
+        let today = self.today;
         let mut files: Vec<(String, String)> = vec![
-            (feeds::feed_url(None), feeds::atom(&self.config, &self.library, None)),
+            (feeds::feed_url(None), feeds::atom(&self.config, &self.library, None, today)),
             ("/robots.txt".into(), feeds::robots(&self.config)),
-            ("/calendar.ics".into(), feeds::calendar(&self.config, &self.library)),
+            ("/calendar.ics".into(), feeds::calendar(&self.config, &self.library, jiff::Timestamp::now())),
         ];
         for kind in Kind::ALL {
-            files.push((feeds::feed_url(Some(kind)), feeds::atom(&self.config, &self.library, Some(kind))));
+            files.push((feeds::feed_url(Some(kind)), feeds::atom(&self.config, &self.library, Some(kind), today)));
         }
-        let mut sitemap_urls = self.listing_urls();
-        sitemap_urls.extend(self.library.pages().iter().map(|p| p.url.clone()));
-        files.push(("/sitemap.xml".into(), feeds::sitemap(&self.config, &sitemap_urls)));
+        files.push(("/sitemap.xml".into(), feeds::sitemap(&self.config, &self.sitemap_entries())));
         for (url, text) in &files {
             write_file(&out.join(url.trim_start_matches('/')), text.as_bytes())?;
         }
         let mut copied = 0;
         for page in self.library.pages() {
-            let Some(bundle) = &page.bundle else { continue };
-            for attachment in &page.attachments {
-                let target = output_path(out, &attachment.url);
-                copy_file(&bundle.join(&attachment.file), &target)?;
-                copied += 1;
-            }
+            copied += copy_page_files(page, out)?;
         }
         copied += copy_static(&self.root.join(STATIC_DIR), out)?;
         Ok(files.len() + copied)
@@ -293,6 +295,23 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
         std::fs::create_dir_all(parent).map_err(|e| BuildError::io("create", parent, e))?;
     }
     std::fs::write(path, bytes).map_err(|e| BuildError::io("write", path, e))
+}
+
+/// Copies a page's attachments and every other file of its bundle the body
+/// refers to (images, linked files) next to the page; returns how many.
+pub fn copy_page_files(page: &Page, out: &Path) -> Result<usize, BuildError> {
+    let Some(bundle) = &page.bundle else { return Ok(0) };
+    let mut files: Vec<(PathBuf, String)> =
+        page.attachments.iter().map(|a| (bundle.join(&a.file), a.url.clone())).collect();
+    for (file, url) in page.bundle_files() {
+        if !files.iter().any(|(f, _)| *f == file) {
+            files.push((file, url));
+        }
+    }
+    for (file, url) in &files {
+        copy_file(file, &output_path(out, url))?;
+    }
+    Ok(files.len())
 }
 
 fn copy_file(from: &Path, to: &Path) -> Result<(), BuildError> {

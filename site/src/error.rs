@@ -4,6 +4,30 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::config::Language;
+
+/// What is wrong and what to do, in each language of the site: editors read
+/// `gazette check` in the language the site is written in (`language` in
+/// `gazette.toml`), so every message is written in both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Message {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Message {
+        Message { zh: zh.into(), en: en.into() }
+    }
+
+    pub fn in_language(&self, language: Language) -> &str {
+        match language {
+            Language::Zh => &self.zh,
+            Language::En => &self.en,
+        }
+    }
+}
+
 /// One problem in one content file, printed as `file:line: field: message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContentError {
@@ -11,18 +35,24 @@ pub struct ContentError {
     /// 1-based line in the file; the front-matter line of the field when known.
     pub line: usize,
     pub field: String,
-    pub message: String,
+    pub message: Message,
 }
 
 impl ContentError {
-    pub fn new(file: impl Into<PathBuf>, line: usize, field: impl Into<String>, message: impl Into<String>) -> Self {
-        ContentError { file: file.into(), line, field: field.into(), message: message.into() }
+    pub fn new(file: impl Into<PathBuf>, line: usize, field: impl Into<String>, message: Message) -> Self {
+        ContentError { file: file.into(), line, field: field.into(), message }
+    }
+
+    /// The error as `file:line: field: message` in `language`.
+    pub fn localized(&self, language: Language) -> String {
+        format!("{}:{}: {}: {}", self.file.display(), self.line, self.field, self.message.in_language(language))
     }
 }
 
+/// In the site's default language, Chinese; see [`ContentError::localized`].
 impl fmt::Display for ContentError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}: {}", self.file.display(), self.line, self.field, self.message)
+        f.write_str(&self.localized(Language::Zh))
     }
 }
 

@@ -114,6 +114,8 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("kind_course", "课程", "Course"),
     ("kind_policy", "政策文件", "Policy"),
     ("kind_case", "典型案例", "Case"),
+    ("event_deadline", "截止：", "Deadline: "),
+    ("event_registration_closes", "报名截止：", "Registration closes: "),
 ];
 
 /// The UI strings of one language, for templates.

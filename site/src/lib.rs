@@ -14,10 +14,12 @@ pub mod content;
 pub mod error;
 mod feeds;
 mod i18n;
+pub mod links;
 mod markdown;
 mod render;
 pub mod scaffold;
 pub mod serve;
+mod text;
 
 pub use build::{BuildReport, build_site};
 pub use config::Config;

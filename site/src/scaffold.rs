@@ -24,8 +24,8 @@ pub fn template(kind: Kind, title: &str, today: Date) -> String {
         Kind::Notice | Kind::Policy => {
             let mut text = format!(
                 "title = \"{title}\"\n\
-                 doc_number = \"\"                    # 发文字号, e.g. 国科办监〔2022〕83号; delete the line if none\n\
-                 issuers = [\"\"]                     # 发文机关, one or more\n\
+                 # doc_number = \"国科办监〔2022〕83号\"  # 发文字号; uncomment and fill in if the notice has one\n\
+                 issuers = [\"\"]                     # 发文机关, one or more: fill in\n\
                  written = {today}                  # 成文日期\n\
                  published = {today}                # 发布日期\n\
                  disclosure = \"主动公开\"              # 主动公开 | 依申请公开\n\
@@ -38,11 +38,11 @@ pub fn template(kind: Kind, title: &str, today: Date) -> String {
                  # title = \"\"\n\
                  # file = \"\"\n\
                  \n\
-                 [[contacts]]\n\
-                 name = \"\"\n\
-                 org = \"\"\n\
-                 phone = \"\"\n\
-                 email = \"\"\n"
+                 # [[contacts]]                     # optional, one table per contact person\n\
+                 # name = \"\"\n\
+                 # org = \"\"\n\
+                 # phone = \"\"\n\
+                 # email = \"\"\n"
             );
             if kind == Kind::Policy {
                 text = text.replacen(
@@ -55,7 +55,7 @@ pub fn template(kind: Kind, title: &str, today: Date) -> String {
         }
         Kind::Course => format!(
             "title = \"{title}\"\n\
-             category = \"\"\n\
+             category = \"\"                      # fill in\n\
              kind = \"专业技术研修班\"              # 专业技术研修班 | 专项技术短期培训班 | 学术讲坛 | 案例课 | 专题培训\n\
              tier = \"所级\"                       # 所级 | 院级培育 | 精品 | 高研\n\
              required = false                   # 必修 true / 选修 false\n\
@@ -63,18 +63,18 @@ pub fn template(kind: Kind, title: &str, today: Date) -> String {
              start = {today}\n\
              end = {today}\n\
              mode = \"线上\"                       # 线上 | 线下 | 线上线下\n\
-             place = \"\"\n\
+             # place = \"\"                     # optional\n\
              # capacity = 100                   # omit for unlimited\n\
              # registration_opens = {today}\n\
              # registration_closes = {today}\n\
-             provider = \"\"\n\
+             provider = \"\"                      # fill in\n\
              recommended = false\n"
         ),
         Kind::Case => format!(
             "title = \"{title}\"\n\
              region = \"\"\n\
              provider = \"\"\n\
-             category = \"\"\n\
+             category = \"\"                      # fill in\n\
              date = {today}\n\
              summary = \"\"\n"
         ),

@@ -176,6 +176,9 @@ impl LiveSite {
         }
         let outputs = self.site.render(&jobs)?;
         build::write_outputs(&self.out, &outputs)?;
+        if let Some(page) = self.site.library.get(&url) {
+            build::copy_page_files(page, &self.out)?;
+        }
         let search_started = Instant::now();
         match self.site.library.get(&url) {
             Some(page) => {
@@ -301,8 +304,9 @@ fn rebuild_loop(mut live: LiveSite, changes: mpsc::Receiver<PathBuf>, reload: br
                 let _ = reload.send(());
             }
             Err(BuildError::Content(errors)) => {
+                let language = live.site.config.language;
                 for error in &errors {
-                    eprintln!("{error}");
+                    eprintln!("{}", error.localized(language));
                 }
                 eprintln!(
                     "Not rebuilt: fix the {} error(s) above; the last good version is still served.",

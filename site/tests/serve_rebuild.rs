@@ -107,7 +107,10 @@ fn deleting_a_linked_page_is_refused_with_the_broken_link() {
     fs::remove_file(&file).expect("remove");
     match live.apply(&[file]) {
         Err(BuildError::Content(errors)) => {
-            assert!(errors.iter().any(|e| e.message.starts_with("/cases/nanjing-daxue-anli/: no page")), "{errors:?}")
+            assert!(
+                errors.iter().any(|e| e.message.en.starts_with("/cases/nanjing-daxue-anli/: no page")),
+                "{errors:?}"
+            )
         }
         other => panic!("expected a broken-link error, got {other:?}"),
     }
@@ -130,7 +133,9 @@ fn removing_a_heading_another_page_links_to_is_refused() {
     assert_ne!(edited, text, "the heading is in the policy");
     fs::write(&file, edited).expect("write");
     match live.apply(&[file]) {
-        Err(BuildError::Content(errors)) => assert!(errors.iter().any(|e| e.message.contains("#s4-2")), "{errors:?}"),
+        Err(BuildError::Content(errors)) => {
+            assert!(errors.iter().any(|e| e.message.en.contains("#s4-2")), "{errors:?}")
+        }
         other => panic!("expected a broken-anchor error, got {other:?}"),
     }
 }

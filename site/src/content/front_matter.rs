@@ -10,7 +10,8 @@ use std::path::Path;
 use jiff::civil::Date;
 use toml::{Table, Value};
 
-use crate::error::ContentError;
+use crate::error::{ContentError, Message};
+use crate::text::forbidden_chars;
 
 pub struct Split<'a> {
     pub front_matter: &'a str,
@@ -21,7 +22,8 @@ pub struct Split<'a> {
     pub body_line: usize,
 }
 
-/// Splits `+++\n<toml>\n+++\n<markdown>`.
+/// Splits `+++\n<toml>\n+++\n<markdown>`. A byte-order mark, CRLF line ends and
+/// spaces after either `+++` are tolerated: editors' tools add them unseen.
 pub fn split<'a>(file: &Path, text: &'a str) -> Result<Split<'a>, ContentError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let missing = || {
@@ -29,11 +31,17 @@ pub fn split<'a>(file: &Path, text: &'a str) -> Result<Split<'a>, ContentError> 
             file,
             1,
             "front matter",
-            "missing: start the file with a line `+++`, the TOML fields, and another `+++`",
+            Message::new(
+                "缺少：文件第一行应为 `+++`，其后是 TOML 字段，再以一行 `+++` 结束",
+                "missing: start the file with a line `+++`, the TOML fields, and another `+++`",
+            ),
         )
     };
-    let rest = text.strip_prefix("+++").ok_or_else(missing)?;
-    let rest = rest.strip_prefix("\r\n").or_else(|| rest.strip_prefix('\n')).ok_or_else(missing)?;
+    let first_line_end = text.find('\n').map_or(text.len(), |i| i + 1);
+    if text[..first_line_end].trim_end() != "+++" {
+        return Err(missing());
+    }
+    let rest = &text[first_line_end..];
     let mut offset = 0;
     for line in rest.split_inclusive('\n') {
         if line.trim_end() == "+++" {
@@ -44,7 +52,12 @@ pub fn split<'a>(file: &Path, text: &'a str) -> Result<Split<'a>, ContentError> 
         }
         offset += line.len();
     }
-    Err(ContentError::new(file, 1, "front matter", "not closed: add a line `+++` after the last field"))
+    Err(ContentError::new(
+        file,
+        1,
+        "front matter",
+        Message::new("未结束：在最后一个字段之后加一行 `+++`", "not closed: add a line `+++` after the last field"),
+    ))
 }
 
 /// Typed access to one front-matter table. Every getter records its errors; at the
@@ -65,7 +78,12 @@ impl<'a> Fields<'a> {
     pub fn parse(file: &'a Path, split: &Split<'_>) -> Result<Fields<'a>, ContentError> {
         let table: Table = split.front_matter.parse().map_err(|err: toml::de::Error| {
             let line = split.front_matter_line - 1 + crate::config::line_of(split.front_matter, err.span());
-            ContentError::new(file, line, "front matter", format!("invalid TOML: {}", err.message()))
+            ContentError::new(
+                file,
+                line,
+                "front matter",
+                Message::new(format!("TOML 格式错误：{}", err.message()), format!("invalid TOML: {}", err.message())),
+            )
         })?;
         let lines = key_lines(split.front_matter, split.front_matter_line);
         Ok(Fields {
@@ -84,7 +102,7 @@ impl<'a> Fields<'a> {
         self.lines.get(key).copied().unwrap_or(self.default_line)
     }
 
-    pub fn error(&mut self, key: &str, message: impl Into<String>) {
+    pub fn error(&mut self, key: &str, message: Message) {
         let line = self.line(key);
         let field = format!("{}{}", self.prefix, key);
         self.errors.push(ContentError::new(self.file, line, field, message));
@@ -98,57 +116,101 @@ impl<'a> Fields<'a> {
     fn take_required(&mut self, key: &str) -> Option<Value> {
         let value = self.take(key);
         if value.is_none() {
-            self.error(key, "required field is missing");
+            self.error(key, Message::new("缺少必填字段：请填写", "required field is missing"));
         }
         value
     }
 
+    /// `what` is (中文, English), e.g. ("带引号的字符串", "a string in quotes").
     fn expect<T>(
         &mut self,
         key: &str,
         value: Option<Value>,
-        what: &str,
+        what: (&str, &str),
         convert: impl FnOnce(Value) -> Option<T>,
     ) -> Option<T> {
         let value = value?;
         let shown = short(&value);
         let converted = convert(value);
         if converted.is_none() {
-            self.error(key, format!("expected {what}, found {shown}"));
+            self.error(
+                key,
+                Message::new(format!("应为{}，实际为 {shown}", what.0), format!("expected {}, found {shown}", what.1)),
+            );
         }
         converted
     }
 
+    /// Characters XML 1.0 or HTML forbid (control characters, text pasted from
+    /// PDFs) must not reach the pages or feeds; TOML lets them in as `\u0010`.
+    fn forbid_control_chars(&mut self, key: &str, text: &str) -> bool {
+        let found = forbidden_chars(text);
+        if !found.is_empty() {
+            let codes = found.iter().map(|c| format!("U+{:04X}", *c as u32)).collect::<Vec<_>>().join(", ");
+            self.error(
+                key,
+                Message::new(
+                    format!("含有网页和订阅源不允许的控制字符 {codes}（常见于从 PDF 复制的文字）：请删除"),
+                    format!("contains control characters that pages and feeds cannot carry, {codes} (text pasted from PDFs often does): delete them"),
+                ),
+            );
+            return false;
+        }
+        true
+    }
+
     pub fn string(&mut self, key: &str) -> Option<String> {
         let value = self.take_required(key);
-        self.non_empty_string(key, value)
+        self.non_empty_string(key, value, true)
     }
 
     pub fn opt_string(&mut self, key: &str) -> Option<String> {
         let value = self.take(key);
-        self.non_empty_string(key, value)
+        self.non_empty_string(key, value, false)
     }
 
-    fn non_empty_string(&mut self, key: &str, value: Option<Value>) -> Option<String> {
-        let text = self.expect(key, value, "a string in quotes", |v| v.as_str().map(|s| s.trim().to_string()))?;
+    fn non_empty_string(&mut self, key: &str, value: Option<Value>, required: bool) -> Option<String> {
+        let text = self.expect(key, value, ("带引号的字符串", "a string in quotes"), |v| {
+            v.as_str().map(|s| s.trim().to_string())
+        })?;
         if text.is_empty() {
-            self.error(key, "must not be empty");
+            let message = if required {
+                Message::new("未填写：请填写", "empty: fill it in")
+            } else {
+                Message::new("未填写：请填写，或删除这一行", "empty: fill it in, or delete the line")
+            };
+            self.error(key, message);
             return None;
         }
-        Some(text)
+        self.forbid_control_chars(key, &text).then_some(text)
     }
 
     pub fn string_list(&mut self, key: &str, required: bool) -> Vec<String> {
         let value = if required { self.take_required(key) } else { self.take(key) };
-        let list = self.expect(key, value, "a list of strings like [\"a\", \"b\"]", |v| {
-            v.as_array()?.iter().map(|item| item.as_str().map(|s| s.trim().to_string())).collect::<Option<Vec<_>>>()
-        });
+        let list = self.expect(
+            key,
+            value,
+            ("字符串列表，如 [\"a\", \"b\"]", "a list of strings like [\"a\", \"b\"]"),
+            |v| {
+                v.as_array()?.iter().map(|item| item.as_str().map(|s| s.trim().to_string())).collect::<Option<Vec<_>>>()
+            },
+        );
         let list = list.unwrap_or_default();
         if required && list.is_empty() && self.table.contains_key(key) {
-            self.error(key, "must list at least one entry");
+            self.error(key, Message::new("至少要填写一项", "must list at least one entry"));
         }
         if list.iter().any(String::is_empty) {
-            self.error(key, "entries must not be empty");
+            self.error(
+                key,
+                Message::new(
+                    "有未填写的项：请填写，或删除空的 \"\"",
+                    "entries must not be empty: fill them in or delete the empty \"\"",
+                ),
+            );
+        }
+        let joined = list.join("");
+        if !self.forbid_control_chars(key, &joined) {
+            return Vec::new();
         }
         list
     }
@@ -166,17 +228,32 @@ impl<'a> Fields<'a> {
     fn to_date(&mut self, key: &str, value: Option<Value>) -> Option<Date> {
         let value = value?;
         let Value::Datetime(datetime) = &value else {
-            self.error(key, format!("expected a date like 2022-06-20 (no quotes), found {}", short(&value)));
+            self.error(
+                key,
+                Message::new(
+                    format!("应为日期，如 2022-06-20（不加引号），实际为 {}", short(&value)),
+                    format!("expected a date like 2022-06-20 (no quotes), found {}", short(&value)),
+                ),
+            );
             return None;
         };
         let (Some(date), None) = (datetime.date, datetime.time) else {
-            self.error(key, format!("expected a date without time like 2022-06-20, found {datetime}"));
+            self.error(
+                key,
+                Message::new(
+                    format!("应为不带时间的日期，如 2022-06-20，实际为 {datetime}"),
+                    format!("expected a date without time like 2022-06-20, found {datetime}"),
+                ),
+            );
             return None;
         };
         match Date::new(date.year as i16, date.month as i8, date.day as i8) {
             Ok(date) => Some(date),
             Err(_) => {
-                self.error(key, format!("{datetime} is not a calendar date"));
+                self.error(
+                    key,
+                    Message::new(format!("{datetime} 不是日历上的日期"), format!("{datetime} is not a calendar date")),
+                );
                 None
             }
         }
@@ -184,20 +261,21 @@ impl<'a> Fields<'a> {
 
     pub fn bool(&mut self, key: &str) -> Option<bool> {
         let value = self.take_required(key);
-        self.expect(key, value, "true or false", |v| v.as_bool())
+        self.expect(key, value, ("true 或 false", "true or false"), |v| v.as_bool())
     }
 
     pub fn opt_bool(&mut self, key: &str) -> Option<bool> {
         let value = self.take(key);
-        self.expect(key, value, "true or false", |v| v.as_bool())
+        self.expect(key, value, ("true 或 false", "true or false"), |v| v.as_bool())
     }
 
     pub fn number(&mut self, key: &str) -> Option<f64> {
         let value = self.take_required(key);
-        let number =
-            self.expect(key, value, "a number", |v| v.as_float().or_else(|| v.as_integer().map(|i| i as f64)))?;
+        let number = self.expect(key, value, ("数字", "a number"), |v| {
+            v.as_float().or_else(|| v.as_integer().map(|i| i as f64))
+        })?;
         if number < 0.0 {
-            self.error(key, "must not be negative");
+            self.error(key, Message::new("不能为负数", "must not be negative"));
             return None;
         }
         Some(number)
@@ -205,7 +283,7 @@ impl<'a> Fields<'a> {
 
     pub fn opt_count(&mut self, key: &str) -> Option<u32> {
         let value = self.take(key);
-        self.expect(key, value, "a whole number", |v| v.as_integer().and_then(|i| u32::try_from(i).ok()))
+        self.expect(key, value, ("整数", "a whole number"), |v| v.as_integer().and_then(|i| u32::try_from(i).ok()))
     }
 
     /// One of a fixed set of values, with the allowed ones in the message.
@@ -214,7 +292,13 @@ impl<'a> Fields<'a> {
         if allowed.contains(&value.as_str()) {
             Some(value)
         } else {
-            self.error(key, format!("\"{value}\" is not one of: {}", allowed.join(", ")));
+            self.error(
+                key,
+                Message::new(
+                    format!("\"{value}\" 不是可选值之一：{}", allowed.join(", ")),
+                    format!("\"{value}\" is not one of: {}", allowed.join(", ")),
+                ),
+            );
             None
         }
     }
@@ -223,14 +307,23 @@ impl<'a> Fields<'a> {
     pub fn tables<T>(&mut self, key: &str, mut read: impl FnMut(&mut Fields<'a>) -> Option<T>) -> Vec<T> {
         let Some(value) = self.take(key) else { return Vec::new() };
         let Some(items) = value.as_array() else {
-            self.error(key, format!("expected [[{key}]] tables, found {}", short(&value)));
+            self.error(
+                key,
+                Message::new(
+                    format!("应为 [[{key}]] 表，实际为 {}", short(&value)),
+                    format!("expected [[{key}]] tables, found {}", short(&value)),
+                ),
+            );
             return Vec::new();
         };
         let mut out = Vec::new();
         for (index, item) in items.iter().enumerate() {
             let line = self.lines.get(&format!("[[{key}]]{index}")).copied().unwrap_or_else(|| self.line(key));
             let Some(table) = item.as_table() else {
-                self.error(key, "each entry must be a table with named fields");
+                self.error(
+                    key,
+                    Message::new("每一项都应是带字段名的表", "each entry must be a table with named fields"),
+                );
                 continue;
             };
             let mut nested = Fields {
@@ -259,12 +352,26 @@ impl<'a> Fields<'a> {
         unknown.sort();
         let known: Vec<String> = self.used.iter().cloned().collect();
         for key in unknown {
-            let hint = closest(&key, &known).map(|k| format!(" (did you mean `{k}`?)")).unwrap_or_default();
-            self.error(&key, format!("unknown field{hint}"));
+            let hint = closest(&key, &known);
+            let zh_hint = hint.map(|k| format!("（是否应为 `{k}`？）")).unwrap_or_default();
+            let en_hint = hint.map(|k| format!(" (did you mean `{k}`?)")).unwrap_or_default();
+            self.error(&key, Message::new(format!("未知字段{zh_hint}"), format!("unknown field{en_hint}")));
         }
         self.errors.sort_by_key(|e| e.line);
         self.errors
     }
+}
+
+/// The field a front-matter line belongs to, as errors name it
+/// (`contacts[1].email`): the nearest key at or above the line.
+pub fn field_at_line(split: &Split<'_>, line: usize) -> Option<String> {
+    let lines = key_lines(split.front_matter, split.front_matter_line);
+    let (key, _) = lines.iter().filter(|(_, l)| **l <= line).max_by_key(|(k, l)| (**l, k.contains('.')))?;
+    let Some(rest) = key.strip_prefix("[[") else { return Some(key.clone()) };
+    let (table, rest) = rest.split_once("]]")?;
+    let (index, field) = rest.split_once('.').unwrap_or((rest, ""));
+    let number = index.parse::<usize>().ok()? + 1;
+    Some(if field.is_empty() { format!("{table}[{number}]") } else { format!("{table}[{number}].{field}") })
 }
 
 /// Maps each top-level key, and each key inside the n-th `[[table]]`, to its line.
@@ -324,6 +431,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Language;
 
     fn fields(text: &str) -> (Split<'_>, &'static Path) {
         (split(Path::new("x.md"), text).unwrap(), Path::new("x.md"))
@@ -349,7 +457,7 @@ mod tests {
         f.string("title");
         f.date("written");
         let errors = f.finish();
-        let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        let shown: Vec<String> = errors.iter().map(|e| e.localized(Language::En)).collect();
         assert_eq!(shown.len(), 3, "{shown:?}");
         assert!(shown[0].starts_with("x.md:1: title: required"), "{shown:?}");
         assert!(
@@ -365,7 +473,7 @@ mod tests {
         let mut f = Fields::parse(file, &s).unwrap();
         f.tables("attachments", |t| Some((t.string("title"), t.string("file"))));
         let errors = f.finish();
-        let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+        let shown: Vec<String> = errors.iter().map(|e| e.localized(Language::En)).collect();
         assert!(shown.contains(&"x.md:2: attachments[1].file: required field is missing".to_string()), "{shown:?}");
         assert!(shown.contains(&"x.md:4: attachments[2].title: required field is missing".to_string()), "{shown:?}");
     }

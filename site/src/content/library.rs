@@ -9,7 +9,7 @@ use walkdir::WalkDir;
 
 use super::front_matter::{self, Fields};
 use super::page::{self, Kind, Page};
-use crate::error::ContentError;
+use crate::error::{ContentError, Message};
 use crate::markdown;
 
 pub const CONTENT_DIR: &str = "content";
@@ -94,7 +94,15 @@ fn find_pages(root: &Path) -> (Vec<(Kind, PathBuf)>, Vec<ContentError>) {
     let mut paths = Vec::new();
     let mut errors = Vec::new();
     let Ok(entries) = std::fs::read_dir(&content) else {
-        errors.push(ContentError::new(CONTENT_DIR, 1, "content", "folder not found: run gazette in the project root"));
+        errors.push(ContentError::new(
+            CONTENT_DIR,
+            1,
+            "content",
+            Message::new(
+                "找不到文件夹：请在项目根目录运行 gazette",
+                "folder not found: run gazette in the project root",
+            ),
+        ));
         return (paths, errors);
     };
     let mut dirs: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
@@ -109,7 +117,10 @@ fn find_pages(root: &Path) -> (Vec<(Kind, PathBuf)>, Vec<ContentError>) {
                 relative(root, &dir),
                 1,
                 "path",
-                "not a content folder: expected content/notices, content/courses, content/policies, content/cases or content/forms",
+                Message::new(
+                    "不是内容文件夹：应为 content/notices、content/courses、content/policies、content/cases 或 content/forms",
+                    "not a content folder: expected content/notices, content/courses, content/policies, content/cases or content/forms",
+                ),
             ));
             continue;
         };
@@ -124,13 +135,19 @@ fn find_pages(root: &Path) -> (Vec<(Kind, PathBuf)>, Vec<ContentError>) {
                     relative(root, path),
                     1,
                     "path",
-                    "folder without index.md: a page bundle needs <slug>/index.md",
+                    Message::new(
+                        "文件夹中没有 index.md：页面文件夹需要 <slug>/index.md",
+                        "folder without index.md: a page bundle needs <slug>/index.md",
+                    ),
                 )),
                 (2, false, true) if path.file_name().is_some_and(|n| n != "index.md") => errors.push(ContentError::new(
                     relative(root, path),
                     1,
                     "path",
-                    "Markdown inside a bundle is not a page: give it its own file, or link it as an attachment with another extension",
+                    Message::new(
+                        "页面文件夹中的 Markdown 文件不是页面：请单独成文，或改用其他扩展名作为附件",
+                        "Markdown inside a bundle is not a page: give it its own file, or link it as an attachment with another extension",
+                    ),
                 )),
                 _ => {}
             }
@@ -147,7 +164,15 @@ fn relative(root: &Path, path: &Path) -> PathBuf {
 pub fn load_page(root: &Path, kind: Kind, path: &Path) -> Result<Page, Vec<ContentError>> {
     let source = relative(root, path);
     let text = std::fs::read_to_string(path).map_err(|err| {
-        vec![ContentError::new(&source, 1, "file", format!("cannot read: {err} (content must be UTF-8)"))]
+        vec![ContentError::new(
+            &source,
+            1,
+            "file",
+            Message::new(
+                format!("无法读取：{err}（内容文件须为 UTF-8 编码）"),
+                format!("cannot read: {err} (content must be UTF-8)"),
+            ),
+        )]
     })?;
     let is_bundle = path.file_name().is_some_and(|n| n == "index.md");
     let slug_name = if is_bundle { path.parent().and_then(Path::file_name) } else { path.file_stem() };
@@ -157,7 +182,14 @@ pub fn load_page(root: &Path, kind: Kind, path: &Path) -> Result<Page, Vec<Conte
     let bundle = if is_bundle { path.parent().map(Path::to_path_buf) } else { None };
 
     let split = front_matter::split(&source, &text).map_err(|e| vec![e])?;
-    let mut fields = Fields::parse(&source, &split).map_err(|e| vec![e])?;
+    let mut char_errors = forbidden_characters(&source, &text, &split);
+    let mut fields = match Fields::parse(&source, &split) {
+        Ok(fields) => fields,
+        Err(error) => {
+            char_errors.push(error);
+            return Err(char_errors);
+        }
+    };
     let title = fields.string("title");
     let summary = fields.opt_string("summary");
     let meta = page::read_meta(kind, &mut fields);
@@ -167,18 +199,63 @@ pub fn load_page(root: &Path, kind: Kind, path: &Path) -> Result<Page, Vec<Conte
         field_lines.insert(field, fields.line(field));
     }
     field_lines.insert("body", split.body_line);
-    let errors = fields.finish();
+    let mut errors = fields.finish();
+    // A character the file holds as it is was already named with its column.
+    errors.retain(|e| !char_errors.iter().any(|c| c.line == e.line && c.field == e.field));
+    errors.append(&mut char_errors);
     if !errors.is_empty() {
+        errors.sort_by_key(|e| e.line);
+        errors.dedup();
         return Err(errors);
     }
     let (Some(title), Some(meta)) = (title, meta) else {
         // Every None above came with an error; this is unreachable in practice but
         // must not panic on content.
-        return Err(vec![ContentError::new(&source, 1, "front matter", "incomplete")]);
+        return Err(vec![ContentError::new(&source, 1, "front matter", Message::new("不完整", "incomplete"))]);
     };
     let content = markdown::render(split.body);
     let summary = summary.unwrap_or_else(|| truncate(&content.first_paragraph, 120));
     Ok(Page { kind, slug, url, source, bundle, title, summary, meta, attachments, content, field_lines })
+}
+
+/// One error per line that holds characters pages and feeds cannot carry, with
+/// the front-matter field (or `body`) of that line.
+fn forbidden_characters(source: &Path, text: &str, split: &front_matter::Split<'_>) -> Vec<ContentError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut errors: Vec<ContentError> = Vec::new();
+    let positions = crate::text::forbidden_positions(text);
+    let mut lines: Vec<usize> = positions.iter().map(|p| p.0).collect();
+    lines.dedup();
+    for line in lines {
+        let on_line: Vec<&(usize, usize, char)> = positions.iter().filter(|p| p.0 == line).collect();
+        let shown = on_line
+            .iter()
+            .map(|(_, column, c)| format!("U+{:04X} (col {column})", *c as u32))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let shown_zh = on_line
+            .iter()
+            .map(|(_, column, c)| format!("U+{:04X}（第 {column} 列）", *c as u32))
+            .collect::<Vec<_>>()
+            .join("、");
+        let field = if line >= split.body_line {
+            "body".to_string()
+        } else {
+            front_matter::field_at_line(split, line).unwrap_or_else(|| "front matter".to_string())
+        };
+        errors.push(ContentError::new(
+            source,
+            line,
+            field,
+            Message::new(
+                format!("含有网页和订阅源不允许的控制字符 {shown_zh}（常见于从 PDF 复制的文字）：请删除"),
+                format!(
+                    "control character {shown} that pages and feeds cannot carry (text pasted from PDFs often has them): delete it"
+                ),
+            ),
+        ));
+    }
+    errors
 }
 
 fn truncate(text: &str, max_chars: usize) -> String {
@@ -200,7 +277,10 @@ fn duplicate_urls(pages: &[Page]) -> Vec<ContentError> {
                 &page.source,
                 1,
                 "url",
-                format!("{} is also produced by {}: keep one of the two files", page.url, first.source.display()),
+                Message::new(
+                    format!("{} 也由 {} 生成：两个文件只保留一个", page.url, first.source.display()),
+                    format!("{} is also produced by {}: keep one of the two files", page.url, first.source.display()),
+                ),
             ));
         }
     }

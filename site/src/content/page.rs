@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use super::doc_number::DocNumber;
 use super::front_matter::Fields;
-use crate::error::ContentError;
+use crate::error::{ContentError, Message};
+use crate::links;
 use crate::markdown::Rendered;
 
 /// The four kinds of page, one folder each under `content/`.
@@ -202,6 +203,32 @@ impl Page {
     pub fn line_of(&self, field: &str) -> usize {
         self.field_lines.get(field).copied().unwrap_or(1)
     }
+
+    /// Files of the bundle the body links to or shows (`![流程图](liucheng.png)`),
+    /// listed as attachments or not: each is published beside the page. Returns
+    /// (path on disk, URL). Links that leave the folder are not files of the page.
+    pub fn bundle_files(&self) -> Vec<(PathBuf, String)> {
+        let Some(bundle) = &self.bundle else { return Vec::new() };
+        let mut files: Vec<(PathBuf, String)> = Vec::new();
+        for link in &self.content.links {
+            if links::classify(&link.dest) != links::Target::Relative {
+                continue;
+            }
+            let path = links::decoded_path(&link.dest);
+            let relative = path.strip_prefix("./").unwrap_or(&path);
+            if relative.is_empty()
+                || relative.starts_with('/')
+                || relative.split('/').any(|part| part == ".." || part.is_empty())
+            {
+                continue;
+            }
+            let file = bundle.join(relative);
+            if file.is_file() && !files.iter().any(|(f, _)| *f == file) {
+                files.push((file, format!("{}{}", self.url, links::encode_path(relative))));
+            }
+        }
+        files
+    }
 }
 
 /// Reads the type-specific front matter. Returns `None` when any field was wrong;
@@ -248,8 +275,26 @@ fn read_notice(fields: &mut Fields<'_>) -> Option<NoticeMeta> {
         let org = c.opt_string("org");
         let phone = c.opt_string("phone");
         let email = c.opt_string("email");
+        if let Some(email) = email.as_deref().filter(|e| !links::is_email(e)) {
+            c.error(
+                "email",
+                Message::new(
+                    format!("\"{email}\" 不是电子邮件地址：应为 name@example.cn 的形式"),
+                    format!("\"{email}\" is not an e-mail address: write it like name@example.cn"),
+                ),
+            );
+        }
+        if let Some(phone) = phone.as_deref().filter(|p| !links::is_phone(p)) {
+            c.error(
+                "phone",
+                Message::new(
+                    format!("\"{phone}\" 不是电话号码：只写数字和 -、+、空格、括号"),
+                    format!("\"{phone}\" is not a phone number: digits with -, +, spaces or brackets only"),
+                ),
+            );
+        }
         if name.is_none() && org.is_none() {
-            c.error("name", "a contact needs a name or an org");
+            c.error("name", Message::new("联系人需要填写 name 或 org", "a contact needs a name or an org"));
             return None;
         }
         Some(Contact { name, org, phone, email })
@@ -257,15 +302,33 @@ fn read_notice(fields: &mut Fields<'_>) -> Option<NoticeMeta> {
     if let (Some(written), Some(deadline)) = (written, deadline)
         && deadline < written
     {
-        fields.error("deadline", format!("deadline {deadline} is before the written date {written}"));
+        fields.error(
+            "deadline",
+            Message::new(
+                format!("截止日期 {deadline} 早于成文日期 {written}"),
+                format!("deadline {deadline} is before the written date {written}"),
+            ),
+        );
     }
     if let (Some(written), Some(published)) = (written, published)
         && published < written
     {
-        fields.error("published", format!("published {published} is before the written date {written}"));
+        fields.error(
+            "published",
+            Message::new(
+                format!("发布日期 {published} 早于成文日期 {written}"),
+                format!("published {published} is before the written date {written}"),
+            ),
+        );
     }
     if course.is_some() && form.is_none() {
-        fields.error("course", "a course link needs `form = \"registration\"` too");
+        fields.error(
+            "course",
+            Message::new(
+                "关联课程还需要 `form = \"registration\"`",
+                "a course link needs `form = \"registration\"` too",
+            ),
+        );
     }
     if issuers.is_empty() {
         return None;
@@ -290,7 +353,13 @@ fn read_course(fields: &mut Fields<'_>) -> Option<CourseMeta> {
     let tier = fields.opt_string("tier").filter(|tier| {
         let known = TIERS.contains(&tier.as_str());
         if !known {
-            fields.error("tier", format!("\"{tier}\" is not one of: {}", TIERS.join(", ")));
+            fields.error(
+                "tier",
+                Message::new(
+                    format!("\"{tier}\" 不是可选值之一：{}", TIERS.join(", ")),
+                    format!("\"{tier}\" is not one of: {}", TIERS.join(", ")),
+                ),
+            );
         }
         known
     });
@@ -308,15 +377,27 @@ fn read_course(fields: &mut Fields<'_>) -> Option<CourseMeta> {
     if let (Some(start), Some(end)) = (start, end)
         && end < start
     {
-        fields.error("end", format!("end {end} is before start {start}"));
+        fields.error(
+            "end",
+            Message::new(format!("结束日期 {end} 早于开始日期 {start}"), format!("end {end} is before start {start}")),
+        );
     }
     if let (Some(opens), Some(closes)) = (registration_opens, registration_closes)
         && closes < opens
     {
-        fields.error("registration_closes", format!("registration closes {closes} before it opens {opens}"));
+        fields.error(
+            "registration_closes",
+            Message::new(
+                format!("报名截止日期 {closes} 早于报名开始日期 {opens}"),
+                format!("registration closes {closes} before it opens {opens}"),
+            ),
+        );
     }
     if capacity == Some(0) {
-        fields.error("capacity", "must be at least 1; omit it for unlimited places");
+        fields.error(
+            "capacity",
+            Message::new("至少为 1；名额不限时删除这一行", "must be at least 1; omit it for unlimited places"),
+        );
     }
     Some(CourseMeta {
         category: category?,
@@ -348,12 +429,21 @@ pub fn read_attachments(fields: &mut Fields<'_>, bundle: Option<&Path>, url: &st
         let Some(bundle) = bundle else {
             fields.error(
                 "attachments",
-                "attachments need a bundle: move the page to <slug>/index.md and put the files beside it",
+                Message::new(
+                    "附件需要页面文件夹：把页面移到 <slug>/index.md，附件放在它旁边",
+                    "attachments need a bundle: move the page to <slug>/index.md and put the files beside it",
+                ),
             );
             break;
         };
         if file.contains('/') || file.contains('\\') || file.starts_with('.') {
-            fields.error("attachments", format!("file \"{file}\" must be a plain file name in the page's folder"));
+            fields.error(
+                "attachments",
+                Message::new(
+                    format!("文件 \"{file}\" 应为页面文件夹中的文件名（不含路径）"),
+                    format!("file \"{file}\" must be a plain file name in the page's folder"),
+                ),
+            );
             continue;
         }
         match std::fs::metadata(bundle.join(&file)) {
@@ -364,11 +454,17 @@ pub fn read_attachments(fields: &mut Fields<'_>, bundle: Option<&Path>, url: &st
                     .unwrap_or_else(|| "FILE".into()),
                 size: meta.len(),
                 size_text: human_size(meta.len()),
-                url: format!("{url}{file}"),
+                url: format!("{url}{}", links::encode_path(&file)),
                 title,
                 file,
             }),
-            _ => fields.error("attachments", format!("file \"{file}\" is not in the page's folder")),
+            _ => fields.error(
+                "attachments",
+                Message::new(
+                    format!("文件 \"{file}\" 不在页面文件夹中"),
+                    format!("file \"{file}\" is not in the page's folder"),
+                ),
+            ),
         }
     }
     attachments
@@ -396,8 +492,11 @@ pub fn check_slug(slug: &str, file: &Path) -> Result<(), ContentError> {
             file,
             1,
             "slug",
-            format!(
-                "file name \"{slug}\" is the page's URL: use lowercase letters, digits and hyphens (pinyin or short English)"
+            Message::new(
+                format!("文件名 \"{slug}\" 就是页面网址：只用小写字母、数字和连字符（拼音或简短英文）"),
+                format!(
+                    "file name \"{slug}\" is the page's URL: use lowercase letters, digits and hyphens (pinyin or short English)"
+                ),
             ),
         ))
     }
