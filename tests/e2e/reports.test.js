@@ -201,7 +201,8 @@ describe('monthly report', { timeout: 420_000 }, () => {
     assert.deepEqual(page.scriptErrors, [], 'no script errors');
   });
 
-  // "保存" (name=_step value=stay) saves and stays on the part; "保存并继续" moves on.
+  // "保存" posts to its own route (formaction …/stay): saves and stays on the part;
+  // "保存并继续" posts to the form's route and moves on.
   it('"保存" saves the part and stays on it', async () => {
     const page = await visit('filler');
     const other = `/api/web/reports/${UNIT}/${PLATFORM}/2025-07`;
@@ -210,9 +211,10 @@ describe('monthly report', { timeout: 420_000 }, () => {
     await page.locator('#f-platform_name').fill(PLATFORM_NAME);
     await page.locator('#f-filler_name').fill('王芳');
     await page.locator('#f-filler_phone').fill('13900001111');
-    const posted = page.waitForRequest((r) => r.url().endsWith('/api/web/submit') && r.method() === 'POST');
+    const stay = `/api/web/act/reports/${UNIT}/${PLATFORM}/2025-07/parts/cover/stay`;
+    const posted = page.waitForRequest((r) => r.url().endsWith(stay) && r.method() === 'POST');
     await clickAndLoad(page, page.getByRole('button', { name: '保存', exact: true }));
-    assert.match((await posted).postData() || '', /(^|&)_step=stay(&|$)/, 'the pressed button goes with the post');
+    assert.equal(new URL((await posted).url()).pathname, stay, 'the pressed button posts to its own route');
     assert.equal(path(page), `${other}/cover`, '"保存" stays on the part');
     assert.equal(await page.locator('#f-filler_phone').inputValue(), '13900001111', 'saved');
     assert.match(await page.locator('.gz-caption').innerText(), /草稿/);
