@@ -39,8 +39,9 @@ pub struct BuildReport {
 /// The build date: `GAZETTE_TODAY=YYYY-MM-DD` for reproducible builds and tests,
 /// otherwise today in China Standard Time (deadlines are set in Beijing time).
 pub fn today() -> Result<Date, BuildError> {
-    if let Ok(text) = std::env::var("GAZETTE_TODAY") {
-        return text.parse().map_err(|_| BuildError::Config {
+    // Blank counts as unset, as for every variable of the functions (`gazette_core::config`).
+    if let Some(text) = std::env::var("GAZETTE_TODAY").ok().filter(|t| !t.trim().is_empty()) {
+        return text.trim().parse().map_err(|_| BuildError::Config {
             path: "GAZETTE_TODAY".into(),
             message: format!("\"{text}\" is not a date like 2026-11-23"),
         });

@@ -81,7 +81,8 @@ impl Config {
             path: PathBuf::from(format!("{}:{}", path.display(), line_of(text, err.span()))),
             message: err.message().to_string(),
         })?;
-        if let Ok(api_url) = std::env::var("GAZETTE_API_URL") {
+        // Blank counts as unset: the forms then post to `api_url` of gazette.toml.
+        if let Some(api_url) = std::env::var("GAZETTE_API_URL").ok().filter(|u| !u.trim().is_empty()) {
             config.api_url = api_url;
         }
         config.base_url = config.base_url.trim_end_matches('/').to_string();
