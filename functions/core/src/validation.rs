@@ -69,6 +69,16 @@ fn schema(id: &'static str) -> Result<&'static gazette_forms::Schema, Rejection>
     gazette_forms::schema(id).ok_or(Rejection::NoSchema(id))
 }
 
+/// A key under `owner_prefix` that stays there: no `..` or empty segment can lead
+/// out of it, nor a backslash or control character be read as a separator.
+fn is_own_key(key: &str, owner_prefix: &str) -> bool {
+    key.starts_with(owner_prefix)
+        && key.len() <= 512
+        && !key.contains('\\')
+        && !key.chars().any(char::is_control)
+        && key.split('/').all(|segment| !segment.is_empty() && segment != "." && segment != "..")
+}
+
 /// Files a submission points at must be the submitter's own uploads (their keys start
 /// with `owner_prefix`, see [`crate::workflows::Actor::upload_prefix`]): a form cannot
 /// claim someone else's file by naming its key.
@@ -85,7 +95,7 @@ fn foreign_files(
             Some(v @ Value::Object(_)) => vec![v],
             _ => continue,
         };
-        if files.iter().any(|f| !f.get("key").and_then(Value::as_str).is_some_and(|k| k.starts_with(owner_prefix))) {
+        if files.iter().any(|f| !f.get("key").and_then(Value::as_str).is_some_and(|k| is_own_key(k, owner_prefix))) {
             let label = field.label(forms_lang(lang));
             errors.insert(
                 field.id().to_owned(),
@@ -241,4 +251,25 @@ pub fn case_label(field: &str, value: &str, lang: Lang) -> String {
         .and_then(|s| s.field(field))
         .and_then(|f| f.option(value))
         .map_or_else(|| value.to_owned(), |choice| choice.label(forms_lang(lang)).to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_key_cannot_climb_out_of_its_owners_folder() {
+        let own = "cases/u-hebei-001/";
+        assert!(is_own_key("cases/u-hebei-001/01m8/r.pdf", own));
+        for bad in [
+            "cases/u-hebei-001/../u-hebei-002/01m8/r.pdf",
+            "cases/u-hebei-001/x/../../../../dev-jwt-secret",
+            "cases/u-hebei-001//r.pdf",
+            "cases/u-hebei-001/./r.pdf",
+            "cases/u-hebei-001/a\\..\\b",
+            "cases/u-hebei-002/01m8/r.pdf",
+        ] {
+            assert!(!is_own_key(bad, own), "{bad}");
+        }
+    }
 }

@@ -30,8 +30,13 @@ use super::session::Visitor;
 use super::{WebState, page_url};
 use crate::http::limit::ClientAddr;
 
-/// The largest post without files.
+/// The largest post without files, and the most the typed fields of a post with
+/// files may hold.
 const FIELDS_LIMIT: usize = 256 * 1024;
+const TOO_LARGE: &str = "提交内容过大（上限 256 KB）。";
+
+/// The longest path parameter a form route takes: ids and codes are far shorter.
+const PARAM_LIMIT: usize = 100;
 
 /// `POST /web{route.path}`: one form post, as `route` says.
 pub async fn submit(
@@ -51,6 +56,9 @@ pub async fn submit(
             message_status(&visitor, status, "无法提交", message)
         }
     };
+    if params.iter().any(|(_, v)| v.len() > PARAM_LIMIT) {
+        return refuse(StatusCode::NOT_FOUND, "没有这个记录。");
+    }
     if visitor.token.is_none() && route.access == FormAccess::Public {
         if let Err(e) = web.app.rate_limit.check(addr, visitor.lang) {
             return refuse(e.status, &e.body.error);
@@ -218,6 +226,7 @@ async fn read_post(request: Request) -> Result<Posted, String> {
     if content_type.starts_with("multipart/form-data") {
         let mut multipart =
             Multipart::from_request(request, &()).await.map_err(|e| format!("表单内容无法读取：{}", e.body_text()))?;
+        let mut text_bytes = 0usize;
         loop {
             let field = match multipart.next_field().await {
                 Ok(Some(field)) => field,
@@ -236,14 +245,17 @@ async fn read_post(request: Request) -> Result<Posted, String> {
                 }
                 None => {
                     let text = field.text().await.map_err(|e| format!("表单内容无法读取：{}", e.body_text()))?;
+                    // Files have their own limits; the typed fields share the one of a plain post.
+                    text_bytes += name.len() + text.len();
+                    if text_bytes > FIELDS_LIMIT {
+                        return Err(TOO_LARGE.to_string());
+                    }
                     add(name, text, &mut posted);
                 }
             }
         }
     } else {
-        let bytes = axum::body::to_bytes(request.into_body(), FIELDS_LIMIT)
-            .await
-            .map_err(|_| "提交内容过大（上限 256 KB）。".to_string())?;
+        let bytes = axum::body::to_bytes(request.into_body(), FIELDS_LIMIT).await.map_err(|_| TOO_LARGE.to_string())?;
         for (name, value) in form_urlencoded::parse(&bytes) {
             add(name.into_owned(), value.into_owned(), &mut posted);
         }

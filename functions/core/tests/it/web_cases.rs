@@ -554,3 +554,26 @@ async fn a_refused_form_shows_nothing_to_another_session_and_no_field_chooses_th
     let old = Sent { action: "/api/web/submit".into(), fields: planted.fields.clone() };
     assert_eq!(post(&app, &reviewer, &old, &[]).await.status, StatusCode::NOT_FOUND);
 }
+
+/// A post with files holds its typed fields to the limit of a plain post (256 KB),
+/// and a form route takes no path parameter longer than an id: nothing of either is
+/// kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_fields_and_overlong_ids_are_refused_before_anything_is_kept() {
+    let (store, _guard) = crate::support::embedded();
+    let (app, _files) = case_app(store);
+    let province = regional("hebei");
+    let new = page(&app, &province, "/web/cases/new").await;
+    let mut sent = filled(&new, "form-case-upload", &case_fields("科技成果评价改革试点", "以评价改革为抓手。"));
+    sent.fields.push(("provider".into(), "甲".repeat(100_000)));
+    let files = [("attachments", "实施方案.pdf", "application/pdf", PDF)];
+    let r = post(&app, &province, &sent, &files).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", String::from_utf8_lossy(&r.bytes));
+    says(&String::from_utf8_lossy(&r.bytes), "提交内容过大（上限 256 KB）");
+    says(&page(&app, &province, "/web/cases").await, "还没有典型案例");
+
+    let long = Sent { action: format!("/api/web/act/typical-cases/{}/approve", "A".repeat(300)), fields: Vec::new() };
+    let r = post(&app, &organiser(), &long, &[]).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.headers.get(header::LOCATION).is_none(), "no attempt kept, no redirect");
+}

@@ -18,7 +18,7 @@
 //!
 //! ```no_run
 //! # fn main() -> anyhow::Result<()> {
-//! let config = gazette_core::Config::from_env();
+//! let config = gazette_core::Config::from_env(gazette_core::config::Defaults::default())?;
 //! let runtime = tokio::runtime::Runtime::new()?;
 //! let report = runtime.block_on(async {
 //!     let store = config.open_store().await?;
