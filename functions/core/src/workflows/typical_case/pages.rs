@@ -238,7 +238,6 @@ pub(crate) async fn file(
     file_redirect(&web, &visitor, &path, q.key.as_deref().unwrap_or("")).await
 }
 
-/// The review queue's typical cases: to review (organisers) or to correct (their province).
 /// What waits for the visitor: cases to review (organisers, the nation) or to
 /// correct (their province).
 pub async fn queue(web: &WebState, visitor: &Visitor) -> Vec<Queue> {
