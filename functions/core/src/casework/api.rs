@@ -138,7 +138,7 @@ fn no_attachments(lang: Lang) -> ApiError {
     )
 }
 
-fn attachment_error(e: AttachmentError, lang: Lang) -> ApiError {
+pub(crate) fn attachment_error(e: AttachmentError, lang: Lang) -> ApiError {
     match e {
         AttachmentError::BadTicket => ApiError::forbidden(
             lang,

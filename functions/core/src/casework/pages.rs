@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use super::summary::file_link;
 use crate::http::Role;
 use crate::web::attempt::{self, Attempt};
-use crate::web::pages::{self, refusal, text};
+use crate::web::pages::{self, answer_refusal, text};
 pub(crate) use crate::web::query_value;
 use crate::web::session::Visitor;
 use crate::web::{Answer, WebState, page_url};
@@ -230,7 +230,7 @@ pub(crate) fn listed(answer: &Answer) -> Vec<Value> {
 pub(crate) async fn file_redirect(web: &WebState, visitor: &Visitor, download: &str, key: &str) -> Response {
     let answer = web.call(visitor, Method::GET, &format!("{download}?key={}", query_value(key)), None).await;
     if !answer.is_success() {
-        return refusal(visitor, &answer);
+        return answer_refusal(visitor, &answer);
     }
     match answer.body.get("url").and_then(Value::as_str) {
         Some(url) => Redirect::to(url).into_response(),

@@ -1,20 +1,27 @@
 //! Where a form posts, and what that post does: a [`FormRoute`] is declared by the
 //! workflow whose page draws the form, in the one route table ([`crate::routes`]).
-//! The route fixes the API call, the page after success and the page that shows a
+//! The route fixes the action (a [`FormAction`]: the workflow's handler, called
+//! directly with typed values), the page after success and the page that shows a
 //! refused form again; nothing a form posts can change them. A page with two
 //! outcomes (approve or return; save or save and submit) gives each button its
 //! own route with `formaction`.
 //!
-//! By convention a form route is `/act` followed by the path of the API call it
-//! makes (`POST /web/act/training-plans/{unit}/{year}/approve` →
-//! `POST /training-plans/{unit}/{year}/approve`), plus a suffix when one call has
-//! two next pages.
+//! By convention a form route is `/act` followed by the path of the API endpoint
+//! whose handler it calls (`POST /web/act/training-plans/{unit}/{year}/approve` →
+//! `training_plan::api::approve`), plus a suffix when one action has two next pages.
 
-use axum::http::Method;
-use serde_json::Value;
+use std::future::Future;
+use std::pin::Pin;
 
+use axum::response::Response;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::Visitor;
 use super::page_url;
 use super::public::path_segment;
+use crate::http::{ApiError, AppState, Caller, Lang};
+use crate::workflows::IdempotencyKey;
 
 /// The path parameters of a form route, as posted (`{unit}` → `hebei-001`).
 pub type Params = Vec<(String, String)>;
@@ -39,13 +46,69 @@ pub enum Next {
     Computed(fn(&Params, &Value) -> String),
 }
 
+/// What a form post does once its fields are read: the workflow's handler, called
+/// with the typed values of the [`FormCall`]. Its answer is the API's own (a JSON
+/// body on success, an [`ApiError`] on refusal), so a form and a script are held to
+/// the same rules and get the same words.
+pub type FormAction = fn(FormCall) -> Pin<Box<dyn Future<Output = Result<Response, ApiError>> + Send>>;
+
+/// A [`FormAction`] from an expression over the call `c` (the body of an async
+/// block): `form_action!(c => api::withdraw(State(c.app.clone()), c.caller()?, c.lang,
+/// Path(c.path()?)).await)` — the workflow's handler with typed arguments.
+macro_rules! form_action {
+    ($c:ident => $body:expr) => {
+        (|$c: $crate::web::form_route::FormCall| -> ::std::pin::Pin<
+            Box<
+                dyn ::std::future::Future<
+                        Output = ::std::result::Result<::axum::response::Response, $crate::http::ApiError>,
+                    > + Send,
+            >,
+        > { Box::pin(async move { $body }) }) as $crate::web::form_route::FormAction
+    };
+}
+pub(crate) use form_action;
+
+/// One form post, read: who posts it, the route's path parameters, and the body the
+/// endpoint takes (the form's fields as JSON, shaped by its schema).
+pub struct FormCall {
+    pub app: AppState,
+    pub visitor: Visitor,
+    pub lang: Lang,
+    pub params: Params,
+    pub body: Value,
+    /// The key the page drew the form with (`_idem`), so a double click acts once.
+    pub idempotency: Option<IdempotencyKey>,
+}
+
+impl FormCall {
+    /// The caller, as the API's extractor would give it; 401 when not signed in.
+    pub fn caller(&self) -> Result<Caller, ApiError> {
+        self.visitor.caller()
+    }
+
+    /// The path parameters as the endpoint's path type (`PlanPath { unit, year }`).
+    pub fn path<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        let map: Map<String, Value> = self.params.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+        serde_json::from_value(Value::Object(map)).map_err(|_| ApiError::not_found(self.lang))
+    }
+
+    /// The one path parameter `name` (`{id}`).
+    pub fn param(&self, name: &str) -> Result<String, ApiError> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| ApiError::not_found(self.lang))
+    }
+}
+
 /// A form post route: `POST /web{path}`.
 #[derive(Clone)]
 pub struct FormRoute {
     /// Under `/web`, with `{param}`s: `/act/training-plans/{unit}/{year}/approve`.
     pub path: &'static str,
-    /// The API call: method and path, with `{param}`s of [`FormRoute::path`].
-    pub call: (Method, &'static str),
+    /// What the post does.
+    pub call: FormAction,
     pub next: Next,
     /// The page that shows the form again with its errors (gets `?attempt=…`), a
     /// path under `/web` with `{param}`s; `None`: the generic `/web/form/{attempt}`.
@@ -58,12 +121,12 @@ pub struct FormRoute {
 }
 
 impl FormRoute {
-    /// A form of signed-in visitors posting to `/web{path}` that calls `method call`
-    /// and goes back to `next` (also the page that shows it again when refused).
-    pub fn new(path: &'static str, method: Method, call: &'static str, next: &'static str) -> FormRoute {
+    /// A form of signed-in visitors posting to `/web{path}` that does `call` and goes
+    /// back to `next` (also the page that shows it again when refused).
+    pub fn new(path: &'static str, call: FormAction, next: &'static str) -> FormRoute {
         FormRoute {
             path,
-            call: (method, call),
+            call,
             next: Next::Page(next),
             back: Some(next),
             form: None,
@@ -95,11 +158,6 @@ impl FormRoute {
     pub fn public(mut self) -> Self {
         self.access = FormAccess::Public;
         self
-    }
-
-    /// The API path to call, its parameters filled in.
-    pub fn call_path(&self, params: &Params) -> String {
-        fill(self.call.1, params, &Value::Null)
     }
 
     /// The page after success (a site path under the mount).

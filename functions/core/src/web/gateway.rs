@@ -19,16 +19,20 @@
 
 use axum::Json;
 use axum::extract::{FromRequest, Multipart, Path, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::{Map, Value, json};
 
 use super::attempt::{self, Attempt};
-use super::form_route::{FormAccess, FormRoute, Params};
+use super::form_route::{FormAccess, FormCall, FormRoute, Params};
 use super::pages::{local_path, message_status};
 use super::session::Visitor;
 use super::{WebState, page_url};
+use crate::casework::api::{attachment_error, upload_ticket};
+use crate::http::extract::JsonBody;
 use crate::http::limit::ClientAddr;
+use crate::http::{ApiError, ErrorBody};
+use crate::workflows::IdempotencyKey;
 
 /// The largest post without files, and the most the typed fields of a post with
 /// files may hold.
@@ -69,7 +73,6 @@ pub async fn submit(
         Err(message) => return refuse(StatusCode::BAD_REQUEST, &message),
     };
     let controls = Controls(posted.controls);
-    let (method, path) = (route.call.0.clone(), route.call_path(&params));
     let schema = route.form.and_then(gazette_forms::schema);
     let part = params.iter().find(|(k, _)| k == "part").map(|(_, v)| v.as_str());
 
@@ -96,8 +99,16 @@ pub async fn submit(
         if let (Some(version), Value::Object(fields)) = (version, &mut body) {
             fields.insert("version".into(), json!(version));
         }
-        let body = (method != Method::GET).then_some(&body);
-        Some(web.call_with(&visitor, method, &path, body, controls.get("_idem").filter(|k| !k.is_empty())).await)
+        let idempotency = controls.get("_idem").and_then(IdempotencyKey::parse);
+        let call = FormCall {
+            app: web.app.clone(),
+            visitor: visitor.clone(),
+            lang: visitor.lang,
+            params: params.clone(),
+            body,
+            idempotency,
+        };
+        Some(Answer::of((route.call)(call).await).await)
     } else {
         None
     };
@@ -263,8 +274,9 @@ async fn read_post(request: Request) -> Result<Posted, String> {
     Ok(posted)
 }
 
-/// Stores one posted file the way a script would: an upload ticket from the API,
-/// then the bytes to the ticket's (local) address. Returns the file's record.
+/// Stores one posted file the way a script would: an upload ticket from the
+/// endpoint that grants them (its checks of type and size), then the bytes to the
+/// ticket's local address. Returns the file's record.
 async fn store_upload(web: &WebState, visitor: &Visitor, form: &str, upload: &Upload) -> Result<Value, String> {
     let planned = json!({
         "form": form,
@@ -274,21 +286,52 @@ async fn store_upload(web: &WebState, visitor: &Visitor, form: &str, upload: &Up
         "size": upload.bytes.len(),
         "content_type": upload.content_type,
     });
-    let ticket = web.call(visitor, Method::POST, "/case-files", Some(&planned)).await;
+    let caller = visitor.caller().map_err(|e| format!("{}：{}", upload.name, e.body.error))?;
+    let ticket = Answer::of(upload_ticket(State(web.app.clone()), caller, visitor.lang, JsonBody(planned)).await).await;
     if !ticket.is_success() {
         let error = ticket.error();
         let detail = error.fields.values().next().cloned().unwrap_or(error.error);
         return Err(format!("{}：{detail}", upload.name));
     }
     let url = ticket.body["upload"]["url"].as_str().unwrap_or("");
-    let Some(at) = url.find("/uploads/") else {
+    let (Some(local), Some(at)) = (web.app.files.as_ref().and_then(|f| f.local()), url.find("/uploads/")) else {
         return Err(format!("{}：附件存于云端存储时，网页表单暂不能转交文件；请联系平台管理员。", upload.name));
     };
-    let stored = web.put_bytes(&url[at..], &upload.content_type, upload.bytes.clone()).await;
-    if !stored.is_success() {
-        return Err(format!("{}：{}", upload.name, stored.error().error));
+    let token = &url[at + "/uploads/".len()..];
+    let content_type = upload.content_type.trim().to_ascii_lowercase();
+    match local.receive(token, &content_type, &upload.bytes).await {
+        Ok(_) => Ok(ticket.body["file"].clone()),
+        Err(e) => Err(format!("{}：{}", upload.name, attachment_error(e, visitor.lang).body.error)),
     }
-    Ok(ticket.body["file"].clone())
+}
+
+/// What an action answered: its status and JSON body (`Null` when it had none).
+struct Answer {
+    status: StatusCode,
+    body: Value,
+}
+
+impl Answer {
+    async fn of(result: Result<Response, ApiError>) -> Answer {
+        match result {
+            Ok(response) => {
+                let status = response.status();
+                let bytes = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024).await.unwrap_or_default();
+                Answer { status, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+            }
+            Err(e) => Answer { status: e.status, body: serde_json::to_value(e.body).unwrap_or(Value::Null) },
+        }
+    }
+
+    fn is_success(&self) -> bool {
+        self.status.is_success()
+    }
+
+    /// The refusal's `{error, fields}`.
+    fn error(&self) -> ErrorBody {
+        serde_json::from_value(self.body.clone())
+            .unwrap_or_else(|_| ErrorBody { error: String::new(), fields: Default::default() })
+    }
 }
 
 fn column_path(path: &str) -> String {

@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 use crate::http::Role;
 
 use super::session::Visitor;
-use super::{Answer, MOUNT, page_url};
+use super::{MOUNT, page_url};
+use crate::http::ApiError;
 
 /// `name => file`: the template `name`, read at compile time from `src/<file>`.
 macro_rules! templates {
@@ -94,20 +95,31 @@ pub fn message_status(visitor: &Visitor, status: StatusCode, title: &str, text: 
     render_status(visitor, status, "message.html", json!({ "title": title, "text": text }))
 }
 
-/// An API refusal as a page: not signed in → the sign-in page; otherwise the API's
-/// own message with its status.
-pub fn refusal(visitor: &Visitor, answer: &Answer) -> Response {
-    if answer.status == StatusCode::UNAUTHORIZED {
+/// A workflow's refusal as a page: not signed in → the sign-in page; otherwise the
+/// refusal's own message (the same words the API answers) with its status.
+pub fn refusal(visitor: &Visitor, refused: &ApiError) -> Response {
+    if refused.status == StatusCode::UNAUTHORIZED {
         return visitor.sign_in_redirect();
     }
-    let title = match answer.status {
+    let title = match refused.status {
         StatusCode::NOT_FOUND => "找不到页面",
         StatusCode::FORBIDDEN => "无权访问",
         _ => "无法完成",
     };
-    let error = answer.error();
-    let text = if error.error.is_empty() { "请求未能完成，请稍后再试。".to_string() } else { error.error };
-    message_status(visitor, answer.status, title, &text)
+    let text =
+        if refused.body.error.is_empty() { "请求未能完成，请稍后再试。" } else { &refused.body.error };
+    message_status(visitor, refused.status, title, text)
+}
+
+/// An in-process API answer's refusal as a page (pages not yet calling their workflow directly).
+pub fn answer_refusal(visitor: &Visitor, answer: &super::Answer) -> Response {
+    refusal(visitor, &ApiError { status: answer.status, body: answer.error() })
+}
+
+/// [`refusal`] for `map_err`: page handlers return `Result<Response, Response>` and
+/// end a workflow call with `.map_err(refused(&visitor))?`.
+pub fn refused(visitor: &Visitor) -> impl Fn(ApiError) -> Response + '_ {
+    move |e| refusal(visitor, &e)
 }
 
 /// `s` when it is a path on this site (`/…`, not `//host`): the only places a

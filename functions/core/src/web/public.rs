@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::WebState;
 use super::attempt::{self, Attempt};
-use super::pages::{self, refusal};
+use super::pages::{self, answer_refusal};
 use super::session::Visitor;
 
 /// The form of an attempt, filled in as it was posted and with its errors, posting
@@ -66,7 +66,7 @@ pub async fn receipt(State(web): State<WebState>, visitor: Visitor, Path(code): 
     let path = format!("/registrations/receipt/{}", path_segment(&code));
     let answer = web.call(&visitor, Method::GET, &path, None).await;
     if !answer.is_success() {
-        return refusal(&visitor, &answer);
+        return answer_refusal(&visitor, &answer);
     }
     pages::render(&visitor, "receipt.html", json!({ "title": "报名回执", "code": code, "r": answer.body }))
 }

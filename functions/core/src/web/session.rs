@@ -16,7 +16,7 @@ use serde_json::json;
 use super::pages::{self, local_path};
 use super::{WebState, page_url, query_value};
 use crate::http::auth::{SESSION_COOKIE, cookie};
-use crate::http::{AuthConfig, Claims, Lang, Role, mint_dev_token};
+use crate::http::{ApiError, AuthConfig, Caller, Claims, Lang, Role, mint_dev_token};
 
 /// The cookie naming a browser that is not signed in (for its refused forms only).
 const BROWSER_COOKIE: &str = "gazette_browser";
@@ -56,6 +56,12 @@ impl Visitor {
 
     pub fn region(&self) -> Option<&str> {
         self.claims.as_ref().and_then(|c| c.region.as_deref())
+    }
+
+    /// The visitor as a caller of the workflows, as the API's extractor would give
+    /// it: 401 when not signed in.
+    pub fn caller(&self) -> Result<Caller, ApiError> {
+        self.claims.clone().map(Caller).ok_or_else(|| ApiError::unauthorized(self.lang, "请先登录。", "Sign in first."))
     }
 
     /// Who a refused form is kept for: this sign-in (a digest of the session token),

@@ -3,6 +3,9 @@
 //! may return it to the level above), the institution saves and submits its result,
 //! and the province then the nation review it.
 
+use super::api;
+use crate::http::extract::{Idempotency, JsonBody, OptionalJsonBody};
+use crate::web::form_route::{FormAction, form_action};
 use axum::extract::{Path, Query, State};
 use axum::http::Method;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,7 +20,7 @@ use crate::casework::pages::{
 use crate::casework::summary::{SummaryRow, file_link, summary_rows};
 use crate::web::desk::{Queue, QueueRow};
 use crate::web::form_route::FormRoute;
-use crate::web::pages::{self, allows, refusal, text};
+use crate::web::pages::{self, allows, answer_refusal, refusal, text};
 use crate::web::public::path_segment;
 use crate::web::session::{SignedIn, Visitor};
 use crate::web::{PageRoute, WebState, page_url, query_value};
@@ -39,79 +42,41 @@ pub fn pages() -> Vec<PageRoute> {
     ]
 }
 
-/// Where the integrity-case forms post, and what each post does. One call with two
+/// Where the integrity-case forms post, and what each post does. One action with two
 /// next pages has two routes: a result saved, or saved and then confirmed; a case
 /// approved by the province, or closed by the nation.
 pub fn form_routes() -> Vec<FormRoute> {
     let case = "/integrity-cases/{id}";
-    let step = |path: &'static str, call: &'static str, next: &'static str| {
-        FormRoute::new(path, Method::POST, call, next).back(Some(case))
-    };
+    let step =
+        |path: &'static str, call: FormAction, next: &'static str| FormRoute::new(path, call, next).back(Some(case));
+    let dispatch = form_action!(c => api::dispatch(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?), OptionalJsonBody(c.body)).await);
+    let forward = form_action!(c => api::forward(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?), JsonBody(c.body)).await);
+    let send_back = form_action!(c => api::return_to_superior(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?), JsonBody(c.body)).await);
+    let save_result = form_action!(c => api::save_result(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?), JsonBody(c.body)).await);
+    let submit = form_action!(c => api::submit(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?), Idempotency(c.idempotency)).await);
+    let approve = form_action!(c => api::approve(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?), OptionalJsonBody(c.body)).await);
+    let return_ = form_action!(c => api::return_for_changes(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?), JsonBody(c.body)).await);
     vec![
         FormRoute::new(
             "/act/integrity-cases",
-            Method::POST,
-            "/integrity-cases",
+            form_action!(c => api::create(State(c.app.clone()), c.caller()?, c.lang, Idempotency(c.idempotency), JsonBody(c.body)).await),
             "/integrity-cases/{id}?done=registered",
         )
         .back(Some("/integrity-cases"))
         .form(INTEGRITY_CASE),
-        step(
-            "/act/integrity-cases/{id}/dispatch",
-            "/integrity-cases/{id}/dispatch",
-            "/integrity-cases/{id}?done=dispatched",
-        ),
-        step(
-            "/act/integrity-cases/{id}/forward",
-            "/integrity-cases/{id}/forward",
-            "/integrity-cases/{id}?done=forwarded",
-        ),
-        step(
-            "/act/integrity-cases/{id}/return-to-superior",
-            "/integrity-cases/{id}/return-to-superior",
-            "/integrity-cases/{id}?done=sent_back",
-        ),
+        step("/act/integrity-cases/{id}/dispatch", dispatch, "/integrity-cases/{id}?done=dispatched"),
+        step("/act/integrity-cases/{id}/forward", forward, "/integrity-cases/{id}?done=forwarded"),
+        step("/act/integrity-cases/{id}/return-to-superior", send_back, "/integrity-cases/{id}?done=sent_back"),
         // The institution returns a case to its province and no longer sees it: back to its list.
-        step(
-            "/act/integrity-cases/{id}/return-to-province",
-            "/integrity-cases/{id}/return-to-superior",
-            "/integrity-cases?done=sent_back",
-        ),
-        FormRoute::new(
-            "/act/integrity-cases/{id}/result",
-            Method::PUT,
-            "/integrity-cases/{id}/result",
-            "/integrity-cases/{id}?done=saved",
-        )
-        .back(Some(case))
-        .form(INTEGRITY_RESULT),
-        FormRoute::new(
-            "/act/integrity-cases/{id}/result/then-submit",
-            Method::PUT,
-            "/integrity-cases/{id}/result",
-            "/integrity-cases/{id}/submit",
-        )
-        .back(Some(case))
-        .form(INTEGRITY_RESULT),
-        step(
-            "/act/integrity-cases/{id}/submit",
-            "/integrity-cases/{id}/submit",
-            "/integrity-cases/{id}?done=submitted",
-        ),
-        step(
-            "/act/integrity-cases/{id}/approve",
-            "/integrity-cases/{id}/approve",
-            "/integrity-cases/{id}?done=approved",
-        )
-        .form(INTEGRITY_REVIEW),
-        step("/act/integrity-cases/{id}/close", "/integrity-cases/{id}/approve", "/integrity-cases/{id}?done=closed"),
-        step("/act/integrity-cases/{id}/return", "/integrity-cases/{id}/return", "/integrity-cases/{id}?done=returned")
-            .form(INTEGRITY_REVIEW),
-        step(
-            "/act/integrity-cases/{id}/national-return",
-            "/integrity-cases/{id}/return",
-            "/integrity-cases/{id}?done=returned",
-        ),
+        step("/act/integrity-cases/{id}/return-to-province", send_back, "/integrity-cases?done=sent_back"),
+        step("/act/integrity-cases/{id}/result", save_result, "/integrity-cases/{id}?done=saved").form(INTEGRITY_RESULT),
+        step("/act/integrity-cases/{id}/result/then-submit", save_result, "/integrity-cases/{id}/submit")
+            .form(INTEGRITY_RESULT),
+        step("/act/integrity-cases/{id}/submit", submit, "/integrity-cases/{id}?done=submitted"),
+        step("/act/integrity-cases/{id}/approve", approve, "/integrity-cases/{id}?done=approved").form(INTEGRITY_REVIEW),
+        step("/act/integrity-cases/{id}/close", approve, "/integrity-cases/{id}?done=closed"),
+        step("/act/integrity-cases/{id}/return", return_, "/integrity-cases/{id}?done=returned").form(INTEGRITY_REVIEW),
+        step("/act/integrity-cases/{id}/national-return", return_, "/integrity-cases/{id}?done=returned"),
     ]
 }
 
@@ -134,7 +99,7 @@ pub(crate) async fn list(
     };
     let answer = web.call(&visitor, Method::GET, &path, None).await;
     if !answer.is_success() {
-        return refusal(&visitor, &answer);
+        return answer_refusal(&visitor, &answer);
     }
     let rows: Vec<Value> = listed(&answer)
         .iter()
@@ -206,7 +171,7 @@ pub(crate) async fn page(
     let id = path_segment(&id);
     let answer = web.call(&visitor, Method::GET, &format!("/integrity-cases/{id}"), None).await;
     if !answer.is_success() {
-        return refusal(&visitor, &answer);
+        return answer_refusal(&visitor, &answer);
     }
     let c = &answer.body;
     let (Some(case_schema), Some(result_schema), Some(review_schema)) = (
@@ -348,7 +313,7 @@ pub(crate) async fn confirm(
     let id = path_segment(&id);
     let answer = web.call(&visitor, Method::GET, &format!("/integrity-cases/{id}"), None).await;
     if !answer.is_success() {
-        return refusal(&visitor, &answer);
+        return answer_refusal(&visitor, &answer);
     }
     let c = &answer.body;
     let here = page_url(&format!("/integrity-cases/{id}"));

@@ -3,6 +3,9 @@
 //! one page per part to fill in — saved on its own, pre-filled from the month before,
 //! with live totals next to the figures that must add up.
 
+use super::api;
+use crate::http::extract::{Idempotency, OptionalJsonBody};
+use crate::web::form_route::form_action;
 use axum::extract::{Path, Query, State};
 use axum::http::Method;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -15,7 +18,7 @@ use crate::http::Role;
 use crate::web::attempt::{self, Attempt};
 use crate::web::desk::{Queue, QueueRow};
 use crate::web::form_route::{FormRoute, Next, Params};
-use crate::web::pages::{self, allows, label_history, refusal, shown, text};
+use crate::web::pages::{self, allows, answer_refusal, label_history, refusal, shown, text};
 use crate::web::public::path_segment;
 use crate::web::session::{SignedIn, Visitor};
 use crate::web::{PageRoute, WebState, page_url};
@@ -27,41 +30,40 @@ pub fn form_routes() -> Vec<FormRoute> {
     let month = "/reports/{unit}/{platform}/{period}";
     vec![
         // A part saved: on to the next part ("保存并继续"), or the same page again ("保存").
-        FormRoute::new("/act/reports/{unit}/{platform}/{period}/parts/{part}", Method::PUT, month, month)
-            .next(Next::Computed(next_part))
-            .back(Some("/reports/{unit}/{platform}/{period}/{part}"))
-            .form(FORM)
-            .wrap_values(),
+        FormRoute::new(
+            "/act/reports/{unit}/{platform}/{period}/parts/{part}",
+            form_action!(c => api::save(State(c.app.clone()), c.caller()?, c.lang, Path(c.path()?), OptionalJsonBody(c.body)).await),
+            month,
+        )
+        .next(Next::Computed(next_part))
+        .back(Some("/reports/{unit}/{platform}/{period}/{part}"))
+        .form(FORM)
+        .wrap_values(),
         FormRoute::new(
             "/act/reports/{unit}/{platform}/{period}/parts/{part}/stay",
-            Method::PUT,
-            month,
+            form_action!(c => api::save(State(c.app.clone()), c.caller()?, c.lang, Path(c.path()?), OptionalJsonBody(c.body)).await),
             "/reports/{unit}/{platform}/{period}/{part}",
         )
         .form(FORM)
         .wrap_values(),
         FormRoute::new(
             "/act/reports/{unit}/{platform}/{period}/submit",
-            Method::POST,
-            "/reports/{unit}/{platform}/{period}/submit",
+            form_action!(c => api::submit(State(c.app.clone()), c.caller()?, c.lang, Idempotency(c.idempotency.clone()), Path(c.path()?), OptionalJsonBody(c.body)).await),
             month,
         ),
         FormRoute::new(
             "/act/reports/{unit}/{platform}/{period}/withdraw",
-            Method::POST,
-            "/reports/{unit}/{platform}/{period}/withdraw",
+            form_action!(c => api::withdraw(State(c.app.clone()), c.caller()?, c.lang, Path(c.path()?)).await),
             month,
         ),
         FormRoute::new(
             "/act/reports/{unit}/{platform}/{period}/approve",
-            Method::POST,
-            "/reports/{unit}/{platform}/{period}/approve",
+            form_action!(c => api::approve(State(c.app.clone()), c.caller()?, c.lang, Path(c.path()?), OptionalJsonBody(c.body)).await),
             month,
         ),
         FormRoute::new(
             "/act/reports/{unit}/{platform}/{period}/return",
-            Method::POST,
-            "/reports/{unit}/{platform}/{period}/return",
+            form_action!(c => api::return_for_changes(State(c.app.clone()), c.caller()?, c.lang, Path(c.path()?), OptionalJsonBody(c.body)).await),
             month,
         ),
     ]
@@ -131,7 +133,7 @@ fn schema() -> &'static Schema {
 async fn list(State(web): State<WebState>, SignedIn(visitor): SignedIn) -> Response {
     let answer = web.call(&visitor, Method::GET, "/reports", None).await;
     if !answer.is_success() {
-        return refusal(&visitor, &answer);
+        return answer_refusal(&visitor, &answer);
     }
     let unit = text(&answer.body["unit"]).unwrap_or_default();
     let mut platforms: Vec<(String, String, Vec<Value>)> = Vec::new();
@@ -215,7 +217,7 @@ async fn overview(
 ) -> Response {
     let answer = web.call(&visitor, Method::GET, &api_path(&p), None).await;
     if !answer.is_success() {
-        return refusal(&visitor, &answer);
+        return answer_refusal(&visitor, &answer);
     }
     let mut report = answer.body;
     label_history(&mut report["history"]);
@@ -282,7 +284,7 @@ async fn part_page(
     };
     let answer = web.call(&visitor, Method::GET, &api_path(&p), None).await;
     if !answer.is_success() {
-        return refusal(&visitor, &answer);
+        return answer_refusal(&visitor, &answer);
     }
     let report = answer.body;
     let here = report_url(&p.unit, &p.platform, &p.period);

@@ -2,6 +2,11 @@
 //! department): pick a course, see its registrations in order with seats and the
 //! waiting list, approve or reject (with a note), export to CSV or Excel.
 
+use super::api;
+use crate::http::extract::{Idempotency, JsonBody};
+use crate::http::limit::ClientAddr;
+use crate::web::form_route::form_action;
+use axum::extract::Path;
 use axum::extract::{Query, State};
 use axum::http::Method;
 use axum::response::Response;
@@ -12,7 +17,7 @@ use serde_json::{Value, json};
 use crate::http::Role;
 use crate::web::desk::{Queue, QueueRow};
 use crate::web::form_route::FormRoute;
-use crate::web::pages::{self, refusal};
+use crate::web::pages::{self, answer_refusal, refusal};
 use crate::web::public::path_segment;
 use crate::web::session::{SignedIn, Visitor};
 use crate::web::{PageRoute, WebState, attempt, page_url};
@@ -24,27 +29,29 @@ use crate::workflows::RegistrationStatus;
 pub fn form_routes() -> Vec<FormRoute> {
     let list = "/registrations?course={course}";
     vec![
-        FormRoute::new("/act/registrations", Method::POST, "/registrations", "/receipt/{receipt}")
-            .back(None)
-            .form("registration")
-            .public(),
+        // The gateway has already counted the post against its address's limit.
+        FormRoute::new(
+            "/act/registrations",
+            form_action!(c => api::submit(State(c.app), c.lang, ClientAddr(None), Idempotency(c.idempotency), JsonBody(c.body)).await),
+            "/receipt/{receipt}",
+        )
+        .back(None)
+        .form("registration")
+        .public(),
         FormRoute::new(
             "/act/registrations/receipt/{code}/withdraw",
-            Method::POST,
-            "/registrations/receipt/{code}/withdraw",
+            form_action!(c => api::withdraw(State(c.app.clone()), c.lang, Path(c.param("code")?)).await),
             "/receipt/{code}",
         )
         .public(),
         FormRoute::new(
             "/act/courses/{course}/registrations/{id}/approve",
-            Method::POST,
-            "/registrations/{id}/approve",
+            form_action!(c => api::approve(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?)).await),
             list,
         ),
         FormRoute::new(
             "/act/courses/{course}/registrations/{id}/reject",
-            Method::POST,
-            "/registrations/{id}/reject",
+            form_action!(c => api::reject(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?), JsonBody(c.body)).await),
             list,
         ),
     ]
@@ -119,7 +126,7 @@ async fn list(State(web): State<WebState>, SignedIn(visitor): SignedIn, Query(q)
         };
         let answer = web.call(&visitor, Method::GET, &format!("/registrations?{query}"), None).await;
         if !answer.is_success() {
-            return refusal(&visitor, &answer);
+            return answer_refusal(&visitor, &answer);
         }
         let seats = web.call(&visitor, Method::GET, &format!("/courses/{course}/seats"), None).await;
         let mut rows = answer.body["registrations"].as_array().cloned().unwrap_or_default();

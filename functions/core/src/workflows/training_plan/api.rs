@@ -9,21 +9,21 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::http::AppState;
 use crate::http::auth::{Caller, Role};
 use crate::http::error::ApiError;
 use crate::http::extract::{Idempotency, JsonBody, Lang, OptionalJsonBody, body_text};
-use crate::lifecycle::review::{Actor, ReviewStatus};
+use crate::lifecycle::review::{Actor, ReviewStatus, Step};
 use crate::validation::forms_lang;
 use crate::workflows::monthly_report::api::workflow_error;
 use crate::workflows::{PlanCaller, PlanRole, TrainingPlan};
 
 /// What the token allows with training plans: a unit's filler or administrator
 /// submits its plan, the training organiser reviews, a national administrator reads.
-fn plan_caller(caller: &Caller, lang: Lang) -> Result<PlanCaller, ApiError> {
+pub(crate) fn plan_caller(caller: &Caller, lang: Lang) -> Result<PlanCaller, ApiError> {
     let claims = &caller.0;
     let role = match claims.role {
         Role::Filler | Role::UnitAdmin => match claims.unit.clone().filter(|u| !u.is_empty()) {
@@ -43,21 +43,36 @@ fn plan_caller(caller: &Caller, lang: Lang) -> Result<PlanCaller, ApiError> {
     Ok(PlanCaller { actor: Actor { id: claims.sub.clone(), role: claims.role.as_str().to_owned() }, role })
 }
 
-/// A plan as `pc` sees it, with the steps `pc` may take on it (`actions`).
-fn plan_json(p: &TrainingPlan, pc: &PlanCaller) -> Value {
-    let mut body = serde_json::to_value(p).unwrap_or_default();
-    body["status_label"] = json!(p.status.label_zh());
-    body["actions"] = json!(pc.allowed(p));
-    body
+/// A plan as one caller sees it — what the API answers and the pages draw: the
+/// plan's fields, its status in words, and the steps the caller may take on it now
+/// (`actions`, the permission model's answer).
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanView {
+    #[serde(flatten)]
+    pub plan: TrainingPlan,
+    pub status_label: &'static str,
+    pub actions: Vec<Step>,
 }
 
+impl PlanView {
+    pub fn of(plan: TrainingPlan, pc: &PlanCaller) -> PlanView {
+        PlanView { status_label: plan.status.label_zh(), actions: pc.allowed(&plan), plan }
+    }
+
+    /// Whether the caller may take `step` now: a page draws its button only then.
+    pub fn allows(&self, step: Step) -> bool {
+        self.actions.contains(&step)
+    }
+}
+
+/// `{unit}/{year}` of a plan's path.
 #[derive(Debug, Deserialize)]
 pub struct PlanPath {
-    unit: String,
-    year: String,
+    pub unit: String,
+    pub year: String,
 }
 
-fn year_of(p: &PlanPath, lang: Lang) -> Result<i32, ApiError> {
+pub(crate) fn year_of(p: &PlanPath, lang: Lang) -> Result<i32, ApiError> {
     p.year.parse().map_err(|_| ApiError::not_found(lang))
 }
 
@@ -77,7 +92,7 @@ pub async fn submit(
         .map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %done.plan.unit, year = done.plan.year, by = %caller.0.sub, replayed = done.replayed,
         "training plan submitted");
-    let mut response = (StatusCode::CREATED, Json(plan_json(&done.plan, &pc))).into_response();
+    let mut response = (StatusCode::CREATED, Json(PlanView::of(done.plan, &pc))).into_response();
     if done.replayed {
         response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
@@ -117,7 +132,7 @@ pub async fn list(
         })?),
     };
     let plans = state.training_plans.list(&pc, year, status).await.map_err(|e| workflow_error(e, lang))?;
-    let rows: Vec<Value> = plans.iter().map(|p| plan_json(p, &pc)).collect();
+    let rows: Vec<PlanView> = plans.into_iter().map(|p| PlanView::of(p, &pc)).collect();
     Ok(Json(json!({ "year": year, "count": rows.len(), "plans": rows })).into_response())
 }
 
@@ -131,7 +146,7 @@ pub async fn detail(
     let pc = plan_caller(&caller, lang)?;
     let year = year_of(&p, lang)?;
     let plan = state.training_plans.get(&pc, &p.unit, year).await.map_err(|e| workflow_error(e, lang))?;
-    Ok(Json(plan_json(&plan, &pc)).into_response())
+    Ok(Json(PlanView::of(plan, &pc)).into_response())
 }
 
 /// `PUT /training-plans/{unit}/{year}` with `{"version": n, "values": {…}}` — a
@@ -156,7 +171,7 @@ pub async fn resubmit(
         .await
         .map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %plan.unit, year = plan.year, by = %caller.0.sub, "training plan submitted again");
-    Ok(Json(plan_json(&plan, &pc)).into_response())
+    Ok(Json(PlanView::of(plan, &pc)).into_response())
 }
 
 /// `POST /training-plans/{unit}/{year}/withdraw` — the unit, until approved.
@@ -170,7 +185,7 @@ pub async fn withdraw(
     let year = year_of(&p, lang)?;
     let plan = state.training_plans.withdraw(&pc, &p.unit, year).await.map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %plan.unit, year = plan.year, by = %caller.0.sub, "training plan withdrawn");
-    Ok(Json(plan_json(&plan, &pc)).into_response())
+    Ok(Json(PlanView::of(plan, &pc)).into_response())
 }
 
 /// `POST /training-plans/{unit}/{year}/approve`, optionally `{"comment": "…"}`.
@@ -189,7 +204,7 @@ pub async fn approve(
         .await
         .map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %plan.unit, year = plan.year, by = %caller.0.sub, "training plan approved");
-    Ok(Json(plan_json(&plan, &pc)).into_response())
+    Ok(Json(PlanView::of(plan, &pc)).into_response())
 }
 
 /// `POST /training-plans/{unit}/{year}/return` with `{"comment": "…"}` (required).
@@ -208,7 +223,7 @@ pub async fn return_for_changes(
         .await
         .map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %plan.unit, year = plan.year, by = %caller.0.sub, "training plan returned");
-    Ok(Json(plan_json(&plan, &pc)).into_response())
+    Ok(Json(PlanView::of(plan, &pc)).into_response())
 }
 
 /// The training-plan endpoints; every one needs a token.

@@ -3,21 +3,25 @@
 //! The guide's "in principle" rules come back as warnings that do not block.
 
 use axum::extract::{Path, Query, State};
-use axum::http::Method;
 use axum::response::Response;
 use axum::routing::get;
 use gazette_forms::{Button, FormRequest, Lang, Schema, render_form};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::api::{self, PlanPath, PlanView, plan_caller, year_of};
+use super::{PlanRole, TrainingPlan};
 use crate::http::Role;
+use crate::http::extract::{Idempotency, JsonBody, OptionalJsonBody};
+use crate::lifecycle::review::{ReviewStatus, Step};
 use crate::web::attempt::{self, Attempt};
 use crate::web::desk::{Queue, QueueRow};
-use crate::web::form_route::FormRoute;
-use crate::web::pages::{self, allows, label_history, refusal, shown, text};
+use crate::web::form_route::{FormRoute, form_action};
+use crate::web::pages::{self, label_history, refusal, refused, shown, text};
 use crate::web::public::path_segment;
 use crate::web::session::{SignedIn, Visitor};
 use crate::web::{PageRoute, WebState, page_url};
+use crate::workflows::monthly_report::api::workflow_error;
 
 const FORM: &str = "training-plan";
 
@@ -25,28 +29,33 @@ const FORM: &str = "training-plan";
 pub fn form_routes() -> Vec<FormRoute> {
     let plan = "/plans/{unit}/{year}";
     vec![
-        FormRoute::new("/act/training-plans", Method::POST, "/training-plans", plan)
-            .back(Some("/plans/new"))
-            .form(FORM),
-        FormRoute::new("/act/training-plans/{unit}/{year}", Method::PUT, "/training-plans/{unit}/{year}", plan)
-            .form(FORM)
-            .wrap_values(),
+        FormRoute::new(
+            "/act/training-plans",
+            form_action!(c => api::submit(State(c.app.clone()), c.caller()?, c.lang, Idempotency(c.idempotency), JsonBody(c.body)).await),
+            plan,
+        )
+        .back(Some("/plans/new"))
+        .form(FORM),
+        FormRoute::new(
+            "/act/training-plans/{unit}/{year}",
+            form_action!(c => api::resubmit(State(c.app.clone()), c.caller()?, c.lang, Path(c.path()?), JsonBody(c.body)).await),
+            plan,
+        )
+        .form(FORM)
+        .wrap_values(),
         FormRoute::new(
             "/act/training-plans/{unit}/{year}/withdraw",
-            Method::POST,
-            "/training-plans/{unit}/{year}/withdraw",
+            form_action!(c => api::withdraw(State(c.app.clone()), c.caller()?, c.lang, Path(c.path()?)).await),
             plan,
         ),
         FormRoute::new(
             "/act/training-plans/{unit}/{year}/approve",
-            Method::POST,
-            "/training-plans/{unit}/{year}/approve",
+            form_action!(c => api::approve(State(c.app.clone()), c.caller()?, c.lang, Path(c.path()?), OptionalJsonBody(c.body)).await),
             plan,
         ),
         FormRoute::new(
             "/act/training-plans/{unit}/{year}/return",
-            Method::POST,
-            "/training-plans/{unit}/{year}/return",
+            form_action!(c => api::return_for_changes(State(c.app.clone()), c.caller()?, c.lang, Path(c.path()?), OptionalJsonBody(c.body)).await),
             plan,
         ),
     ]
@@ -83,24 +92,28 @@ pub async fn queue(web: &WebState, visitor: &Visitor) -> Vec<Queue> {
     if !is_reviewer(visitor) {
         return Vec::new();
     }
+    let Ok(pc) = visitor.caller().and_then(|c| plan_caller(&c, visitor.lang)) else {
+        return Vec::new();
+    };
     let mut rows = Vec::new();
     for year in [this_year(), this_year() + 1] {
-        let answer =
-            web.call(visitor, Method::GET, &format!("/training-plans?year={year}&status=submitted"), None).await;
-        for p in answer.body["plans"].as_array().into_iter().flatten().filter(|p| allows(p, "approve")) {
-            let unit = text(&p["unit"]).unwrap_or_default();
+        let plans = web.app.training_plans.list(&pc, year, Some(ReviewStatus::Submitted)).await.unwrap_or_default();
+        for p in plans.into_iter().map(|p| PlanView::of(p, &pc)).filter(|p| p.allows(Step::Approve)) {
+            let plan = &p.plan;
             rows.push(QueueRow {
-                label: format!(
-                    "{} {year} 年度培训计划",
-                    text(&p["values"]["unit_name"]).unwrap_or_else(|| unit.clone())
-                ),
-                detail: format!("{} 个项目", p["values"]["projects"].as_array().map_or(0, Vec::len)),
-                status: text(&p["status_label"]).unwrap_or_default(),
-                href: plan_url(&unit, &year.to_string()),
+                label: format!("{} {year} 年度培训计划", unit_name(plan)),
+                detail: format!("{} 个项目", plan.values["projects"].as_array().map_or(0, Vec::len)),
+                status: p.status_label.to_string(),
+                href: plan_url(&plan.unit, &year.to_string()),
             });
         }
     }
     vec![Queue { title: "年度培训计划", empty: "没有待审核的年度培训计划。", rows }]
+}
+
+/// The unit's name as the plan gives it (单位名称), else its code.
+fn unit_name(plan: &TrainingPlan) -> String {
+    text(&plan.values["unit_name"]).unwrap_or_else(|| plan.unit.clone())
 }
 
 #[derive(Deserialize)]
@@ -109,29 +122,44 @@ struct ListQuery {
     attempt: Option<String>,
 }
 
+/// A plan in a list: the view and its page.
+#[derive(Serialize)]
+struct PlanRow {
+    #[serde(flatten)]
+    view: PlanView,
+    href: String,
+}
+
 /// `GET /web/plans` — the unit's plans, or every unit's plans of a year for reviewers.
-async fn list(State(web): State<WebState>, SignedIn(visitor): SignedIn, Query(q): Query<ListQuery>) -> Response {
+async fn list(
+    State(web): State<WebState>,
+    SignedIn(visitor): SignedIn,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, Response> {
     let year = q.year.unwrap_or(this_year() + 1);
-    let mut plans = Vec::new();
-    if is_reviewer(&visitor) {
-        let answer = web.call(&visitor, Method::GET, &format!("/training-plans?year={year}"), None).await;
-        if !answer.is_success() {
-            return refusal(&visitor, &answer);
-        }
-        plans = answer.body["plans"].as_array().cloned().unwrap_or_default();
-    } else if let Some(unit) = visitor.unit() {
-        for y in [this_year() - 1, this_year(), this_year() + 1] {
-            let answer =
-                web.call(&visitor, Method::GET, &format!("/training-plans/{}/{y}", path_segment(unit)), None).await;
-            if answer.is_success() {
-                plans.push(answer.body);
+    let pc = visitor.caller().and_then(|c| plan_caller(&c, visitor.lang)).map_err(refused(&visitor))?;
+    let plans = match pc.role {
+        PlanRole::Organiser | PlanRole::NationalAdmin => web
+            .app
+            .training_plans
+            .list(&pc, year, None)
+            .await
+            .map_err(|e| refusal(&visitor, &workflow_error(e, visitor.lang)))?,
+        PlanRole::Unit { ref unit } => {
+            let mut plans = Vec::new();
+            for y in [this_year() - 1, this_year(), this_year() + 1] {
+                if let Ok(plan) = web.app.training_plans.get(&pc, unit, y).await {
+                    plans.push(plan);
+                }
             }
+            plans
         }
-    }
-    for p in &mut plans {
-        p["href"] = json!(plan_url(&text(&p["unit"]).unwrap_or_default(), &text(&p["year"]).unwrap_or_default()));
-    }
-    pages::render(
+    };
+    let plans: Vec<PlanRow> = plans
+        .into_iter()
+        .map(|p| PlanRow { href: plan_url(&p.unit, &p.year.to_string()), view: PlanView::of(p, &pc) })
+        .collect();
+    Ok(pages::render(
         &visitor,
         "plans.html",
         json!({
@@ -140,9 +168,9 @@ async fn list(State(web): State<WebState>, SignedIn(visitor): SignedIn, Query(q)
             "years": [this_year() - 1, this_year(), this_year() + 1],
             "plans": plans,
             "reviewer": is_reviewer(&visitor),
-            "can_submit": matches!(visitor.role(), Some(Role::Filler | Role::UnitAdmin)),
+            "can_submit": matches!(pc.role, PlanRole::Unit { .. }),
         }),
-    )
+    ))
 }
 
 fn plan_form(
@@ -205,47 +233,48 @@ struct AttemptQuery {
 async fn plan_page(
     State(web): State<WebState>,
     visitor: Visitor,
-    Path((unit, year)): Path<(String, String)>,
+    Path(path): Path<PlanPath>,
     Query(q): Query<AttemptQuery>,
-) -> Response {
-    let api_path = format!("/training-plans/{}/{}", path_segment(&unit), path_segment(&year));
-    let answer = web.call(&visitor, Method::GET, &api_path, None).await;
-    if !answer.is_success() {
-        return refusal(&visitor, &answer);
-    }
-    let mut plan = answer.body;
-    label_history(&mut plan["history"]);
-    let here = plan_url(&unit, &year);
-    let status = text(&plan["status"]).unwrap_or_default();
+) -> Result<Response, Response> {
+    let lang = visitor.lang;
+    let pc = visitor.caller().and_then(|c| plan_caller(&c, lang)).map_err(refused(&visitor))?;
+    let year = year_of(&path, lang).map_err(refused(&visitor))?;
+    let view = web
+        .app
+        .training_plans
+        .get(&pc, &path.unit, year)
+        .await
+        .map(|plan| PlanView::of(plan, &pc))
+        .map_err(|e| refusal(&visitor, &workflow_error(e, lang)))?;
+    let plan = &view.plan;
+    let here = plan_url(&plan.unit, &year.to_string());
     let attempt = match q.attempt.as_deref() {
         Some(token) => attempt::load(&web.app.store, token, &visitor).await,
         None => None,
     };
     let errors = attempt.as_ref().map(Attempt::field_errors).unwrap_or_default();
-    let editable = allows(&plan, "save");
-    let form = editable.then(|| {
+    let act = page_url(&format!("/act/training-plans/{}/{year}", path_segment(&plan.unit)));
+    let form = view.allows(Step::Save).then(|| {
         let values = match &attempt {
-            Some(a) if a.form.is_some() => a.values.clone(),
-            _ => plan["values"].clone(),
+            Some(a) if a.form.is_some() => &a.values,
+            _ => &plan.values,
         };
-        let hidden = vec![("_version".into(), text(&plan["version"]).unwrap_or_default())];
-        plan_form(&page_url(&format!("/act{api_path}")), &values, &errors, hidden, "重新提交")
+        let hidden = vec![("_version".into(), plan.version.to_string())];
+        plan_form(&act, values, &errors, hidden, "重新提交")
     });
     let rows: Vec<Value> = schema()
         .fields()
         .iter()
         .filter(|f| !f.is_group())
-        .map(|f| json!({ "label": f.label(Lang::Zh), "value": shown(&plan["values"][f.id()]) }))
+        .map(|f| json!({ "label": f.label(Lang::Zh), "value": shown(&plan.values[f.id()]) }))
         .collect();
-    let projects: Vec<Value> = plan["values"]["projects"]
+    let columns = schema().field("projects").map(|g| g.columns()).unwrap_or_default();
+    let projects: Vec<Value> = plan.values["projects"]
         .as_array()
         .into_iter()
         .flatten()
         .map(|p| {
-            let group = schema().field("projects");
-            let cells: Vec<Value> = group
-                .map(|g| g.columns())
-                .unwrap_or_default()
+            let cells: Vec<Value> = columns
                 .iter()
                 .filter(|c| !shown(&p[c.id()]).is_empty())
                 .map(|c| json!({ "label": c.label(Lang::Zh), "value": option_label(c, &p[c.id()]) }))
@@ -253,27 +282,28 @@ async fn plan_page(
             json!({ "cells": cells })
         })
         .collect();
-    let warnings: Vec<String> =
-        plan["warnings"].as_object().into_iter().flatten().filter_map(|(_, m)| text(m)).collect();
-    pages::render(
+    let warnings: Vec<&String> = plan.warnings.values().collect();
+    let mut shown_plan = serde_json::to_value(&view).unwrap_or_default();
+    label_history(&mut shown_plan["history"]);
+    Ok(pages::render(
         &visitor,
         "plans.html",
         json!({
-            "title": format!("{} {year} 年度培训计划", text(&plan["values"]["unit_name"]).unwrap_or_else(|| unit.clone())),
-            "plan": plan,
-            "status": status,
+            "title": format!("{} {year} 年度培训计划", unit_name(plan)),
+            "plan": shown_plan,
+            "status": plan.status,
             "rows": rows,
             "projects": projects,
             "warnings": warnings,
             "here": here,
-            "api_path": api_path,
+            "act": act,
             "form": form,
             "message": attempt.as_ref().map(|a| a.message.clone()),
             "problems": attempt.as_ref().map(|a| a.errors.iter().filter(|(p, _)| p == "comment" || p.is_empty()).map(|(_, m)| m.clone()).collect::<Vec<_>>()),
-            "can_withdraw": allows(&plan, "withdraw"),
-            "can_review": allows(&plan, "approve"),
+            "can_withdraw": view.allows(Step::Withdraw),
+            "can_review": view.allows(Step::Approve),
         }),
-    )
+    ))
 }
 
 /// A choice shown by its label (`kind: seminar` → 高级研修班).

@@ -2,6 +2,9 @@
 //! (`case-upload`), the organisers approve it or return it with a comment, the
 //! province corrects and resubmits it; an approved case is exported as site content.
 
+use super::api;
+use crate::http::extract::{Idempotency, JsonBody};
+use crate::web::form_route::form_action;
 use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
@@ -18,7 +21,7 @@ use crate::casework::summary::summary_rows;
 use crate::web::attempt::Attempt;
 use crate::web::desk::{Queue, QueueRow};
 use crate::web::form_route::FormRoute;
-use crate::web::pages::{self, allows, refusal, text};
+use crate::web::pages::{self, allows, answer_refusal, refusal, text};
 use crate::web::public::path_segment;
 use crate::web::session::{SignedIn, Visitor};
 use crate::web::{PageRoute, WebState, page_url, query_value};
@@ -39,28 +42,29 @@ pub fn pages() -> Vec<PageRoute> {
 /// Where the typical-case forms post, and what each post does.
 pub fn form_routes() -> Vec<FormRoute> {
     vec![
-        FormRoute::new("/act/typical-cases", Method::POST, "/typical-cases", "/cases/{id}?done=uploaded")
-            .back(Some("/cases/new"))
-            .form(CASE_UPLOAD),
+        FormRoute::new(
+            "/act/typical-cases",
+            form_action!(c => api::upload_typical(State(c.app.clone()), c.caller()?, c.lang, Idempotency(c.idempotency), JsonBody(c.body)).await),
+            "/cases/{id}?done=uploaded",
+        )
+        .back(Some("/cases/new"))
+        .form(CASE_UPLOAD),
         FormRoute::new(
             "/act/typical-cases/{id}/resubmit",
-            Method::POST,
-            "/typical-cases/{id}/resubmit",
+            form_action!(c => api::resubmit_typical(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?), Idempotency(c.idempotency), JsonBody(c.body)).await),
             "/cases/{id}?done=resubmitted",
         )
         .back(Some("/cases/{id}"))
         .form(CASE_UPLOAD),
         FormRoute::new(
             "/act/typical-cases/{id}/approve",
-            Method::POST,
-            "/typical-cases/{id}/approve",
+            form_action!(c => api::approve_typical(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?)).await),
             "/cases/{id}?done=approved",
         )
         .back(Some("/cases/{id}")),
         FormRoute::new(
             "/act/typical-cases/{id}/return",
-            Method::POST,
-            "/typical-cases/{id}/return",
+            form_action!(c => api::return_typical(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?), JsonBody(c.body)).await),
             "/cases/{id}?done=returned",
         )
         .back(Some("/cases/{id}")),
@@ -80,7 +84,7 @@ pub(crate) async fn list(
     };
     let answer = web.call(&visitor, Method::GET, &path, None).await;
     if !answer.is_success() {
-        return refusal(&visitor, &answer);
+        return answer_refusal(&visitor, &answer);
     }
     let rows: Vec<Value> = listed(&answer)
         .iter()
@@ -160,7 +164,7 @@ pub(crate) async fn page(
     let id = path_segment(&id);
     let answer = web.call(&visitor, Method::GET, &format!("/typical-cases/{id}"), None).await;
     if !answer.is_success() {
-        return refusal(&visitor, &answer);
+        return answer_refusal(&visitor, &answer);
     }
     let c = &answer.body;
     let Some(schema) = gazette_forms::schema(CASE_UPLOAD) else { return no_schema(&visitor) };
