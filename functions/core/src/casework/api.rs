@@ -266,19 +266,17 @@ impl DownloadQuery {
 }
 
 /// A download link for `key`, if it is one of the files of a case the caller sees.
-pub(crate) async fn download_link(
+pub(crate) async fn download_url(
     state: &AppState,
     lang: Lang,
     case_files: &[String],
     key: &str,
-) -> Result<Response, ApiError> {
+) -> Result<String, ApiError> {
     let files = state.files.as_ref().ok_or_else(|| no_attachments(lang))?;
     if key.is_empty() || !case_files.iter().any(|k| k == key) {
         return Err(ApiError::not_found(lang));
     }
-    let url =
-        files.attachments().presign_download(key, DOWNLOAD_VALID_FOR).await.map_err(|e| attachment_error(e, lang))?;
-    Ok(Json(json!({ "url": url })).into_response())
+    files.attachments().presign_download(key, DOWNLOAD_VALID_FOR).await.map_err(|e| attachment_error(e, lang))
 }
 
 /// Every file key in a form value (`{key}` objects at any depth).

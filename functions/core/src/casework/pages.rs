@@ -1,6 +1,5 @@
 //! The case pages: typical cases (典型案例, seed 000) and research-integrity cases
-//! (科研诚信案件, seed 004), each a view over its JSON API (`/typical-cases`,
-//! `/integrity-cases`): a list by status, and one case with its details, its progress
+//! (科研诚信案件, seed 004), each drawn from its workflow: a list by status, and one case with its details, its progress
 //! (办理进度) and the forms of the steps the visitor may take now. A refused form
 //! comes back with `?attempt=…` and is drawn again in the form its `_action` names.
 //! The API decides what is allowed; a page only leaves out the forms it would refuse.
@@ -11,19 +10,19 @@
 //! - `summary.rs` — a form's answers as a summary list;
 //! - here: the routes, the review queue and what both workflows share.
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use gazette_forms::{Button, FormRequest, Schema, render_form};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::summary::file_link;
+use crate::http::ApiError;
 use crate::http::Role;
 use crate::web::attempt::{self, Attempt};
-use crate::web::pages::{self, answer_refusal, text};
-pub(crate) use crate::web::query_value;
+use crate::web::pages::{self, refusal, text};
 use crate::web::session::Visitor;
-use crate::web::{Answer, WebState, page_url};
+use crate::web::{WebState, page_url};
 
 pub(crate) const ZH: gazette_forms::Lang = gazette_forms::Lang::Zh;
 
@@ -204,7 +203,7 @@ pub(crate) fn controls(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 /// The refused submission of `?attempt=`, whichever form of the page it came from.
-pub(crate) async fn refused(web: &WebState, visitor: &Visitor, q: &PageQuery) -> Option<Attempt> {
+pub(crate) async fn refused_attempt(web: &WebState, visitor: &Visitor, q: &PageQuery) -> Option<Attempt> {
     attempt::load(&web.app.store, q.attempt.as_deref()?, visitor).await
 }
 
@@ -217,26 +216,12 @@ pub(crate) fn idempotency_key(attempt: Option<&Attempt>) -> String {
         .map_or_else(|| ulid::Ulid::new().to_string(), str::to_owned)
 }
 
-/// The `cases` of a list answer (none when the call failed).
-pub(crate) fn listed(answer: &Answer) -> Vec<Value> {
-    if !answer.is_success() {
-        return Vec::new();
-    }
-    answer.body.get("cases").and_then(Value::as_array).cloned().unwrap_or_default()
-}
-
-/// Asks the API for a short-lived link to a case file and sends the browser there.
-/// (Without a session the API's 401 becomes the sign-in page, through `refusal`.)
-pub(crate) async fn file_redirect(web: &WebState, visitor: &Visitor, download: &str, key: &str) -> Response {
-    let answer = web.call(visitor, Method::GET, &format!("{download}?key={}", query_value(key)), None).await;
-    if !answer.is_success() {
-        return answer_refusal(visitor, &answer);
-    }
-    match answer.body.get("url").and_then(Value::as_str) {
-        Some(url) => Redirect::to(url).into_response(),
-        None => {
-            pages::message_status(visitor, StatusCode::BAD_GATEWAY, "无法下载", "暂时无法取得下载链接，请稍后再试。")
-        }
+/// Sends the browser to a short-lived link to a case file, or shows why not
+/// (without a session: the sign-in page).
+pub(crate) fn file_redirect(visitor: &Visitor, url: Result<String, ApiError>) -> Response {
+    match url {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(e) => refusal(visitor, &e),
     }
 }
 

@@ -3,11 +3,13 @@
 //! workflow draws its own pages (`workflows/<name>/pages.rs`); this module is what
 //! they share.
 //!
-//! Every page is a view over the JSON API of [`crate::http`]: a page asks the API
-//! (in-process, through the same router, carrying the visitor's session as a bearer
-//! token) and renders the answer. Every form posts to a [`form_route::FormRoute`]
-//! declared by its workflow: the route names the API call and the next page, the
-//! [`gateway`] turns the posted fields into the API's JSON, calls the API and
+//! A page calls its workflow directly, as the visitor (their session's claims make
+//! the same caller the API's extractor would), and renders the workflow's typed
+//! view — the same view the JSON API answers, with the steps the visitor may take
+//! (`actions`, the workflow's permission model). Every form posts to a
+//! [`form_route::FormRoute`] declared by its workflow: the route names the action
+//! (the endpoint's handler, called with typed values) and the next page; the
+//! [`gateway`] turns the posted fields into the endpoint's JSON, runs the action and
 //! redirects — to the next page on success, or back to the form with the errors and
 //! what was typed. So the rules, the permissions and the wording of errors live in
 //! one place, whichever way a person comes in.
@@ -29,16 +31,13 @@ pub mod public;
 pub mod session;
 
 use axum::Router;
-use axum::body::Body;
 use axum::extract::FromRef;
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::Method;
 use axum::routing::{MethodRouter, get, post};
-use serde_json::Value;
-use tower::ServiceExt;
 
 pub use session::Visitor;
 
-use crate::http::{Access, AppState, AuthConfig, ErrorBody, router as api_router};
+use crate::http::{Access, AppState, AuthConfig, router as api_router};
 
 /// Where the functions are mounted on the site: `gazette serve` nests them here, and
 /// in AWS CloudFront sends this path to the HTTP API. Pages link with it.
@@ -71,7 +70,7 @@ impl PageRoute {
 }
 
 /// The pages that belong to no workflow: sign-in, the desk, the review queue, a
-/// refused form again, a registration receipt, the checks as you type.
+/// refused form again, the checks as you type.
 pub fn shared_pages() -> Vec<PageRoute> {
     vec![
         PageRoute::signed_in("/", get(desk::home)),
@@ -80,7 +79,6 @@ pub fn shared_pages() -> Vec<PageRoute> {
         PageRoute::public_post("/sign-in", post(session::sign_in)),
         PageRoute::public_post("/sign-out", post(session::sign_out)),
         PageRoute::public("/form/{attempt}", get(public::refused_form)),
-        PageRoute::public("/receipt/{code}", get(public::receipt)),
         PageRoute::public_post("/check/{form}", post(gateway::check)),
     ]
 }
@@ -89,7 +87,7 @@ pub fn shared_pages() -> Vec<PageRoute> {
 /// here, everything else the API.
 pub fn router(state: AppState) -> Router {
     let api = api_router(state.clone());
-    let web = WebState { app: state, api: api.clone() };
+    let web = WebState { app: state };
     let mut by_path: Vec<(&'static str, MethodRouter<WebState>)> = Vec::new();
     let mut add =
         |path: &'static str, handler: MethodRouter<WebState>| match by_path.iter_mut().find(|(p, _)| *p == path) {
@@ -120,91 +118,15 @@ pub fn router(state: AppState) -> Router {
     Router::new().nest("/web", pages).merge(desk_home).fallback_service(api)
 }
 
-/// What the pages reach: the workflows, and the API router to ask.
+/// What the pages reach: the workflows.
 #[derive(Clone)]
 pub struct WebState {
     pub app: AppState,
-    api: Router,
 }
 
 impl FromRef<WebState> for AuthConfig {
     fn from_ref(state: &WebState) -> AuthConfig {
         state.app.auth.clone()
-    }
-}
-
-/// An API answer: its status and JSON body (`Null` when it had none or was not JSON).
-#[derive(Debug, Clone)]
-pub struct Answer {
-    pub status: StatusCode,
-    pub body: Value,
-}
-
-impl Answer {
-    pub fn is_success(&self) -> bool {
-        self.status.is_success()
-    }
-
-    /// The API's error body (`{error, fields}`), for a refusal.
-    pub fn error(&self) -> ErrorBody {
-        serde_json::from_value(self.body.clone()).unwrap_or_else(|_| ErrorBody {
-            error: self.body.as_str().unwrap_or("").to_string(),
-            fields: Default::default(),
-        })
-    }
-}
-
-impl WebState {
-    /// Calls the API in-process as `visitor`: `path` is an API path (`/reports?unit=u1`).
-    pub async fn call(&self, visitor: &Visitor, method: Method, path: &str, body: Option<&Value>) -> Answer {
-        self.call_with(visitor, method, path, body, None).await
-    }
-
-    pub async fn call_with(
-        &self,
-        visitor: &Visitor,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
-        idempotency_key: Option<&str>,
-    ) -> Answer {
-        let mut request =
-            Request::builder().method(method).uri(path).header(header::ACCEPT_LANGUAGE, visitor.lang_tag());
-        if let Some(token) = &visitor.token {
-            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-        }
-        if let Some(key) = idempotency_key {
-            request = request.header("idempotency-key", key);
-        }
-        let request = match body {
-            Some(json) => request.header(header::CONTENT_TYPE, "application/json").body(Body::from(json.to_string())),
-            None => request.body(Body::empty()),
-        };
-        self.send(request).await
-    }
-
-    /// Calls the API with raw bytes (a file to the local upload route).
-    pub async fn put_bytes(&self, path: &str, content_type: &str, bytes: Vec<u8>) -> Answer {
-        let request = Request::builder()
-            .method(Method::PUT)
-            .uri(path)
-            .header(header::CONTENT_TYPE, content_type)
-            .header(header::CONTENT_LENGTH, bytes.len())
-            .body(Body::from(bytes));
-        self.send(request).await
-    }
-
-    async fn send(&self, request: Result<Request<Body>, axum::http::Error>) -> Answer {
-        let Ok(request) = request else {
-            return Answer { status: StatusCode::BAD_REQUEST, body: Value::Null };
-        };
-        let response = match self.api.clone().oneshot(request).await {
-            Ok(response) => response,
-            Err(never) => match never {},
-        };
-        let status = response.status();
-        let bytes = axum::body::to_bytes(response.into_body(), 16 * 1024 * 1024).await.unwrap_or_default();
-        Answer { status, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
     }
 }
 

@@ -111,11 +111,6 @@ pub fn refusal(visitor: &Visitor, refused: &ApiError) -> Response {
     message_status(visitor, refused.status, title, text)
 }
 
-/// An in-process API answer's refusal as a page (pages not yet calling their workflow directly).
-pub fn answer_refusal(visitor: &Visitor, answer: &super::Answer) -> Response {
-    refusal(visitor, &ApiError { status: answer.status, body: answer.error() })
-}
-
 /// [`refusal`] for `map_err`: page handlers return `Result<Response, Response>` and
 /// end a workflow call with `.map_err(refused(&visitor))?`.
 pub fn refused(visitor: &Visitor) -> impl Fn(ApiError) -> Response + '_ {
@@ -148,13 +143,6 @@ pub fn label_history(history: &mut Value) {
             step["role_label"] = json!(role.label_zh());
         }
     }
-}
-
-/// Whether a record the API answered with allows the visitor `step`: its `actions`,
-/// the workflow's permission model's answer for this visitor (`save`, `submit`,
-/// `withdraw`, `approve`, `return`). Pages draw a button only where this holds.
-pub fn allows(record: &Value, step: &str) -> bool {
-    record["actions"].as_array().is_some_and(|steps| steps.iter().any(|s| s == step))
 }
 
 /// A stored value as a reviewer reads it.

@@ -1,14 +1,14 @@
-//! Pages anyone may see: a refused form shown again, a registration receipt.
+//! Pages anyone may see: a refused form shown again, a page that does not exist.
 
 use axum::extract::{Path, State};
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use gazette_forms::{FormRequest, render_form};
 use serde_json::json;
 
 use super::WebState;
 use super::attempt::{self, Attempt};
-use super::pages::{self, answer_refusal};
+use super::pages;
 use super::session::Visitor;
 
 /// The form of an attempt, filled in as it was posted and with its errors, posting
@@ -58,17 +58,6 @@ pub async fn refused_form(State(web): State<WebState>, visitor: Visitor, Path(to
             "return": attempt.control("_return").and_then(pages::local_path),
         }),
     )
-}
-
-/// `GET /web/receipt/{code}` — the registrant's receipt: status, place on the waiting
-/// list, masked details, and withdrawal.
-pub async fn receipt(State(web): State<WebState>, visitor: Visitor, Path(code): Path<String>) -> Response {
-    let path = format!("/registrations/receipt/{}", path_segment(&code));
-    let answer = web.call(&visitor, Method::GET, &path, None).await;
-    if !answer.is_success() {
-        return answer_refusal(&visitor, &answer);
-    }
-    pages::render(&visitor, "receipt.html", json!({ "title": "报名回执", "code": code, "r": answer.body }))
 }
 
 /// `/web/…` that is no page.

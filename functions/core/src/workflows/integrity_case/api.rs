@@ -13,13 +13,13 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::casework::api::{DownloadQuery, StatusQuery, case_error, download_link, file_keys, rejection, written};
+use crate::casework::api::{DownloadQuery, StatusQuery, case_error, download_url, file_keys, rejection, written};
 use crate::http::AppState;
 use crate::http::auth::Caller;
 use crate::http::error::ApiError;
 use crate::http::extract::{Idempotency, JsonBody, Lang, OptionalJsonBody, body_text};
 use crate::validation;
-use crate::workflows::{IntegrityStatus, Level};
+use crate::workflows::{IntegrityCase, IntegrityStatus, Level};
 
 fn text<'a>(body: &'a Value, name: &str) -> &'a str {
     body_text(body, name).unwrap_or("")
@@ -88,6 +88,13 @@ pub async fn download(
 ) -> Result<Response, ApiError> {
     let actor = caller.case_actor(lang)?;
     let case = state.integrity_cases.get(&id, &actor).await.map_err(|e| case_error(e, lang))?;
+    let url = download_url(&state, lang, &case_files(&case), q.key()).await?;
+    Ok(Json(json!({ "url": url })).into_response())
+}
+
+/// The keys of the case's files — the result's attachments and the letters of its
+/// steps: the only ones its download link opens.
+pub(crate) fn case_files(case: &IntegrityCase) -> Vec<String> {
     let mut keys = vec![];
     if let Some(result) = &case.result {
         file_keys(result, &mut keys);
@@ -95,7 +102,7 @@ pub async fn download(
     for step in &case.history {
         keys.extend(step.letter.as_ref().map(|l| l.key.clone()));
     }
-    download_link(&state, lang, &keys, q.key()).await
+    keys
 }
 
 /// `POST /integrity-cases/{id}/dispatch` `{"region"?: "hebei"}` — national: send to a

@@ -3,24 +3,25 @@
 //! may return it to the level above), the institution saves and submits its result,
 //! and the province then the nation review it.
 
-use super::api;
+use super::api::{self, case_files};
+use super::{IntegrityCase, IntegrityStep, allowed};
+use crate::casework::api::{case_error, download_url};
 use crate::http::extract::{Idempotency, JsonBody, OptionalJsonBody};
 use crate::web::form_route::{FormAction, form_action};
 use axum::extract::{Path, Query, State};
-use axum::http::Method;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
 use crate::casework::action_form::{ActionField, ActionForm};
 use crate::casework::pages::{
-    PageQuery, Seat, ZH, controls, done_message, file_redirect, filters, idempotency_key, listed, machine_time,
-    no_schema, refused, region_label, schema_form, seat, timeline, when,
+    PageQuery, Seat, ZH, controls, done_message, file_redirect, filters, idempotency_key, machine_time, no_schema,
+    refused_attempt, region_label, schema_form, seat, timeline, when,
 };
 use crate::casework::summary::{SummaryRow, file_link, summary_rows};
 use crate::web::desk::{Queue, QueueRow};
 use crate::web::form_route::FormRoute;
-use crate::web::pages::{self, allows, answer_refusal, refusal, text};
+use crate::web::pages::{self, refusal, refused};
 use crate::web::public::path_segment;
 use crate::web::session::{SignedIn, Visitor};
 use crate::web::{PageRoute, WebState, page_url, query_value};
@@ -91,31 +92,28 @@ pub(crate) async fn list(
     State(web): State<WebState>,
     SignedIn(visitor): SignedIn,
     Query(q): Query<PageQuery>,
-) -> Response {
+) -> Result<Response, Response> {
+    let lang = visitor.lang;
+    let actor = visitor.caller().and_then(|c| c.case_actor(lang)).map_err(refused(&visitor))?;
     let status = q.status.as_deref().and_then(IntegrityStatus::parse);
-    let path = match status {
-        Some(s) => format!("/integrity-cases?status={}", s.as_str()),
-        None => "/integrity-cases".to_owned(),
-    };
-    let answer = web.call(&visitor, Method::GET, &path, None).await;
-    if !answer.is_success() {
-        return answer_refusal(&visitor, &answer);
-    }
-    let rows: Vec<Value> = listed(&answer)
+    let cases =
+        web.app.integrity_cases.list(&actor, status).await.map_err(|e| refusal(&visitor, &case_error(e, lang)))?;
+    let rows: Vec<Value> = cases
         .iter()
         .map(|c| {
-            let updated = text(&c["updated_at"]).unwrap_or_default();
+            let updated = c.updated_at.to_string();
+            let d = &c.details;
             json!({
-                "title": text(&c["paper_title"]).unwrap_or_default(),
-                "href": case_url(c),
-                "source": text(&c["source_label"]).unwrap_or_default(),
-                "batch": text(&c["batch"]).unwrap_or_default(),
-                "authors": text(&c["authors"]).unwrap_or_default(),
-                "institution": text(&c["corresponding_institution"]).unwrap_or_default(),
-                "region": region_label(&text(&c["region"]).unwrap_or_default()),
-                "unit": text(&c["unit_name"]).unwrap_or_default(),
-                "status": text(&c["status"]).unwrap_or_default(),
-                "status_label": text(&c["status_label"]).unwrap_or_default(),
+                "title": d.paper_title,
+                "href": case_url(&c.id),
+                "source": d.source.label_zh(),
+                "batch": d.batch,
+                "authors": d.authors,
+                "institution": d.corresponding_institution,
+                "region": region_label(&d.region),
+                "unit": c.unit_name.clone().unwrap_or_default(),
+                "status": c.status.as_str(),
+                "status_label": c.status.label_zh(),
                 "updated": when(&updated),
                 "updated_iso": machine_time(&updated),
             })
@@ -124,9 +122,9 @@ pub(crate) async fn list(
 
     let mut register = None;
     let mut problem = None;
-    let attempt = refused(&web, &visitor, &q).await;
+    let attempt = refused_attempt(&web, &visitor, &q).await;
     if seat(&visitor) == Seat::National {
-        let Some(schema) = gazette_forms::schema(INTEGRITY_CASE) else { return no_schema(&visitor) };
+        let Some(schema) = gazette_forms::schema(INTEGRITY_CASE) else { return Err(no_schema(&visitor)) };
         let mine = attempt.as_ref().filter(|a| a.control("_action") == Some("register"));
         let (values, errors) = match mine {
             Some(a) => (a.values.clone(), a.field_errors()),
@@ -144,7 +142,7 @@ pub(crate) async fn list(
         problem = Some(a.message.clone());
     }
     let statuses = IntegrityStatus::ALL.iter().map(|s| (s.as_str(), s.label_zh()));
-    pages::render(
+    Ok(pages::render(
         &visitor,
         "integrity_cases.html",
         json!({
@@ -156,7 +154,7 @@ pub(crate) async fn list(
             "problem": problem,
             "done": done_message(q.done.as_deref()),
         }),
-    )
+    ))
 }
 
 /// `GET /web/integrity-cases/{id}` — one case: details, the institution's result
@@ -167,24 +165,21 @@ pub(crate) async fn page(
     SignedIn(visitor): SignedIn,
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
-) -> Response {
-    let id = path_segment(&id);
-    let answer = web.call(&visitor, Method::GET, &format!("/integrity-cases/{id}"), None).await;
-    if !answer.is_success() {
-        return answer_refusal(&visitor, &answer);
-    }
-    let c = &answer.body;
+) -> Result<Response, Response> {
+    let (case, steps, c) = seen(&web, &visitor, &id).await?;
+    let id = path_segment(&case.id);
+    let allows = |step: IntegrityStep| steps.contains(&step);
     let (Some(case_schema), Some(result_schema), Some(review_schema)) = (
         gazette_forms::schema(INTEGRITY_CASE),
         gazette_forms::schema(INTEGRITY_RESULT),
         gazette_forms::schema(INTEGRITY_REVIEW),
     ) else {
-        return no_schema(&visitor);
+        return Err(no_schema(&visitor));
     };
-    let attempt = refused(&web, &visitor, &q).await;
+    let attempt = refused_attempt(&web, &visitor, &q).await;
     let file_href = |key: &str| page_url(&format!("/integrity-cases/{id}/file?key={}", query_value(key)));
-    let status = IntegrityStatus::parse(&text(&c["status"]).unwrap_or_default());
-    let region = text(&c["region"]).unwrap_or_default();
+    let status = case.status;
+    let region = &case.details.region;
     let stored_result = c.get("result").filter(|r| r.is_object()).cloned().unwrap_or_else(|| json!({}));
     let action = |name: &str| attempt.as_ref().filter(|a| a.control("_action") == Some(name));
 
@@ -194,17 +189,17 @@ pub(crate) async fn page(
     // What the visitor may do here is the permission model's answer (`actions`);
     // who the visitor is (their seat) only words the forms.
     let national = seat(&visitor) == Seat::National;
-    if allows(c, "dispatch") {
+    if allows(IntegrityStep::Dispatch) {
         let regions = case_schema.field("region").map(|f| f.options()).unwrap_or_default();
         actions.push(
             ActionForm::new("dispatch", "发送至省级办理", &act(&id, "dispatch"))
                 .intro("案件发送至所选地区的省级管理部门，由其转办至机构。")
-                .field(ActionField::select("region", "行政区划", regions, &region))
+                .field(ActionField::select("region", "行政区划", regions, region))
                 .button("发送", false)
                 .with_attempt(attempt.as_ref()),
         );
     }
-    if allows(c, "forward") {
+    if allows(IntegrityStep::Forward) {
         actions.push(
             ActionForm::new("forward", "转办至机构", &act(&id, "forward"))
                 .intro("填写负责办理的机构（其单位管理员账号的单位代码）。")
@@ -214,14 +209,14 @@ pub(crate) async fn page(
                 .with_attempt(attempt.as_ref()),
         );
     }
-    if allows(c, "return_to_superior") {
+    if allows(IntegrityStep::ReturnToSuperior) {
         let (superior, route) = match seat(&visitor) {
             Seat::Institution(_) => ("省级", "return-to-province"),
             _ => ("国家", "return-to-superior"),
         };
         actions.push(return_to_superior_form(&id, superior, route).with_attempt(attempt.as_ref()));
     }
-    if allows(c, "save_result") {
+    if allows(IntegrityStep::SaveResult) {
         // Saved as often as the institution likes; "submit" saves, then asks to
         // confirm on a page of its own (the API submits what is stored).
         let (values, errors, message) = match (action("result"), action("submit")) {
@@ -239,7 +234,7 @@ pub(crate) async fn page(
             "form": schema_form(result_schema, &action, &values, &errors, hidden, buttons, true),
         }));
     }
-    if allows(c, "approve") && !national {
+    if allows(IntegrityStep::Approve) && !national {
         let mine = action("review");
         let (values, errors) = match mine {
             Some(a) => (a.values.clone(), a.field_errors()),
@@ -254,7 +249,7 @@ pub(crate) async fn page(
             "form": schema_form(review_schema, &action, &values, &errors, hidden, buttons, false),
         }));
     }
-    if allows(c, "approve") && national {
+    if allows(IntegrityStep::Approve) && national {
         let opinion = review_schema.field("opinion");
         actions.push(
             ActionForm::new("review", "审核办理结果", &act(&id, "close"))
@@ -271,27 +266,27 @@ pub(crate) async fn page(
 
     let drawn = actions.iter().any(|a| a.drawn)
         || [&result_form, &review_form].iter().any(|f| f.as_ref().is_some_and(|f| !f["message"].is_null()));
-    let mut details = summary_rows(case_schema, c, &file_href);
-    if let Some(unit) = c.get("unit").and_then(Value::as_str) {
-        let name = text(&c["unit_name"]).unwrap_or_default();
+    let mut details = summary_rows(case_schema, &c, &file_href);
+    if let Some(unit) = &case.unit {
+        let name = case.unit_name.as_deref().unwrap_or_default();
         let shown = if name.is_empty() || name == unit { unit.to_owned() } else { format!("{name}（{unit}）") };
         details.push(SummaryRow::text("转办机构", shown));
     }
-    let show_result = status.is_some_and(|s| !handled_by_institution(s) || result_form.is_none())
-        && status.is_some_and(result_submitted)
-        && c.get("result").is_some_and(Value::is_object);
-    pages::render(
+    let show_result = (!handled_by_institution(status) || result_form.is_none())
+        && result_submitted(status)
+        && case.result.as_ref().is_some_and(Value::is_object);
+    Ok(pages::render(
         &visitor,
         "integrity_case.html",
         json!({
-            "title": text(&c["paper_title"]).unwrap_or_default(),
+            "title": case.details.paper_title,
             "c": c,
-            "explain": explanation(status),
-            "opinion": opinion_line(c, status),
+            "explain": explanation(Some(status)),
+            "opinion": opinion_line(&case),
             "letter": c.get("letter").and_then(|l| file_link(l, &file_href)),
             "details": details,
             "result": show_result.then(|| summary_rows(result_schema, &stored_result, &file_href)),
-            "history": timeline(c, action_label, status_label, &file_href),
+            "history": timeline(&c, action_label, status_label, &file_href),
             "actions_title": if result_form.is_some() { "分发有误" } else { "办理" },
             "actions": actions,
             "result_form": result_form,
@@ -300,7 +295,7 @@ pub(crate) async fn page(
             "done": done_message(q.done.as_deref()),
             "list_href": page_url("/integrity-cases"),
         }),
-    )
+    ))
 }
 
 /// `GET /web/integrity-cases/{id}/submit` — the institution checks its saved result
@@ -309,36 +304,47 @@ pub(crate) async fn confirm(
     State(web): State<WebState>,
     SignedIn(visitor): SignedIn,
     Path(id): Path<String>,
-) -> Response {
-    let id = path_segment(&id);
-    let answer = web.call(&visitor, Method::GET, &format!("/integrity-cases/{id}"), None).await;
-    if !answer.is_success() {
-        return answer_refusal(&visitor, &answer);
-    }
-    let c = &answer.body;
+) -> Result<Response, Response> {
+    let (case, steps, c) = seen(&web, &visitor, &id).await?;
+    let id = path_segment(&case.id);
     let here = page_url(&format!("/integrity-cases/{id}"));
-    if !allows(c, "submit") {
-        return Redirect::to(&here).into_response();
+    if !steps.contains(&IntegrityStep::Submit) {
+        return Ok(Redirect::to(&here).into_response());
     }
-    let Some(schema) = gazette_forms::schema(INTEGRITY_RESULT) else { return no_schema(&visitor) };
+    let Some(schema) = gazette_forms::schema(INTEGRITY_RESULT) else { return Err(no_schema(&visitor)) };
     let file_href = |key: &str| page_url(&format!("/integrity-cases/{id}/file?key={}", query_value(key)));
     let stored = c.get("result").filter(|r| r.is_object()).cloned().unwrap_or_else(|| json!({}));
     let submit = ActionForm::new("submit", "提交办理结果", &act(&id, "submit"))
         .intro("提交后由省级审核，审核期间不能修改。")
         .hidden("_idem", &idempotency_key(None))
         .button("确认提交", false);
-    pages::render(
+    Ok(pages::render(
         &visitor,
         "integrity_case.html",
         json!({
-            "title": format!("提交办理结果：{}", text(&c["paper_title"]).unwrap_or_default()),
+            "title": format!("提交办理结果：{}", case.details.paper_title),
             "confirm": true,
             "c": c,
             "result": summary_rows(schema, &stored, &file_href),
             "actions": [submit],
             "back_href": here,
         }),
-    )
+    ))
+}
+
+/// Case `id` as the visitor sees it: the case, the steps the visitor may take on it
+/// now (the permission model), and the case as the API shows it (ID numbers masked)
+/// for the schema-driven summaries; a refusal as a page.
+async fn seen(
+    web: &WebState,
+    visitor: &Visitor,
+    id: &str,
+) -> Result<(IntegrityCase, Vec<IntegrityStep>, Value), Response> {
+    let lang = visitor.lang;
+    let actor = visitor.caller().and_then(|c| c.case_actor(lang)).map_err(refused(visitor))?;
+    let case = web.app.integrity_cases.get(id, &actor).await.map_err(|e| refusal(visitor, &case_error(e, lang)))?;
+    let view = case.view(&actor);
+    Ok((case.clone(), allowed(&actor, &case), view))
 }
 
 /// `GET /web/integrity-cases/{id}/file?key=` — a result file or a province's letter.
@@ -348,8 +354,13 @@ pub(crate) async fn file(
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let path = format!("/integrity-cases/{}/download", path_segment(&id));
-    file_redirect(&web, &visitor, &path, q.key.as_deref().unwrap_or("")).await
+    let lang = visitor.lang;
+    let url = async {
+        let actor = visitor.caller()?.case_actor(lang)?;
+        let case = web.app.integrity_cases.get(&id, &actor).await.map_err(|e| case_error(e, lang))?;
+        download_url(&web.app, lang, &case_files(&case), q.key.as_deref().unwrap_or("")).await
+    };
+    file_redirect(&visitor, url.await)
 }
 
 /// The review queue's integrity cases at the visitor's step of the chain.
@@ -373,26 +384,31 @@ pub async fn queue(web: &WebState, visitor: &Visitor) -> Vec<Queue> {
         )],
         _ => return Vec::new(),
     };
-    let answer = web.call(visitor, Method::GET, "/integrity-cases", None).await;
-    let cases = listed(&answer);
-    let field = |c: &Value, name: &str| text(&c[name]).unwrap_or_default();
+    let Ok(actor) = visitor.caller().and_then(|c| c.case_actor(visitor.lang)) else {
+        return Vec::new();
+    };
+    let cases = web.app.integrity_cases.list(&actor, None).await.unwrap_or_default();
     integrity
         .iter()
         .map(|(title, empty, statuses)| {
             let rows = cases
                 .iter()
                 // At the visitor's step of the chain, and theirs to act on (the permission model).
-                .filter(|c| IntegrityStatus::parse(&field(c, "status")).is_some_and(|s| statuses.contains(&s)))
-                .filter(|c| c["actions"].as_array().is_some_and(|steps| !steps.is_empty()))
+                .filter(|c| statuses.contains(&c.status))
+                .filter(|c| !allowed(&actor, c).is_empty())
                 .map(|c| QueueRow {
-                    label: field(c, "paper_title"),
-                    detail: [field(c, "source_label"), region_label(&field(c, "region")), field(c, "unit_name")]
-                        .into_iter()
-                        .filter(|s| !s.is_empty())
-                        .collect::<Vec<_>>()
-                        .join(" · "),
-                    status: field(c, "status_label"),
-                    href: case_url(c),
+                    label: c.details.paper_title.clone(),
+                    detail: [
+                        c.details.source.label_zh().to_owned(),
+                        region_label(&c.details.region),
+                        c.unit_name.clone().unwrap_or_default(),
+                    ]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+                    status: c.status.label_zh().to_owned(),
+                    href: case_url(&c.id),
                 })
                 .collect();
             Queue { title, empty, rows }
@@ -400,8 +416,8 @@ pub async fn queue(web: &WebState, visitor: &Visitor) -> Vec<Queue> {
         .collect()
 }
 
-fn case_url(case: &Value) -> String {
-    page_url(&format!("/integrity-cases/{}", path_segment(&text(&case["id"]).unwrap_or_default())))
+fn case_url(id: &str) -> String {
+    page_url(&format!("/integrity-cases/{}", path_segment(id)))
 }
 
 /// The form that returns a misrouted case to `superior`, posting to the form route `step`.
@@ -433,9 +449,9 @@ fn result_submitted(status: IntegrityStatus) -> bool {
 }
 
 /// The reviewers' opinion or the reason of a return, while it is what the case waits on.
-fn opinion_line(c: &Value, status: Option<IntegrityStatus>) -> Option<Value> {
-    let opinion = c.get("opinion").and_then(Value::as_str).filter(|o| !o.is_empty())?;
-    let label = match status? {
+fn opinion_line(case: &IntegrityCase) -> Option<Value> {
+    let opinion = case.opinion.as_deref().filter(|o| !o.is_empty())?;
+    let label = match case.status {
         IntegrityStatus::ReturnedByProvince | IntegrityStatus::ReturnedByNational => "审查意见",
         IntegrityStatus::ReturnedToProvince | IntegrityStatus::ReturnedToNational => "退回原因",
         IntegrityStatus::NationalReview | IntegrityStatus::Approved => "审核意见",

@@ -10,14 +10,14 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::http::AppState;
 use crate::http::auth::{Caller, Role};
 use crate::http::error::ApiError;
 use crate::http::extract::{Idempotency, Lang, OptionalJsonBody, body_text};
-use crate::lifecycle::review::{Actor, Denied, WorkflowError};
+use crate::lifecycle::review::{Actor, Denied, Step, WorkflowError};
 use crate::validation::forms_lang;
 use crate::workflows::{MonthlyReport, NewMonth, ReportCaller, ReportId, ReportRole};
 
@@ -81,7 +81,7 @@ fn non_empty(s: &Option<String>) -> Option<String> {
 }
 
 /// What the token allows with reports.
-fn report_caller(caller: &Caller, lang: Lang) -> Result<ReportCaller, ApiError> {
+pub(crate) fn report_caller(caller: &Caller, lang: Lang) -> Result<ReportCaller, ApiError> {
     let claims = &caller.0;
     let role = match claims.role {
         Role::Filler => {
@@ -104,33 +104,79 @@ fn report_caller(caller: &Caller, lang: Lang) -> Result<ReportCaller, ApiError> 
     Ok(ReportCaller { actor: actor(caller), role })
 }
 
+/// `{unit}/{platform}/{period}` of a report's path.
 #[derive(Debug, Deserialize)]
 pub struct ReportPath {
-    unit: String,
-    platform: String,
-    period: String,
+    pub unit: String,
+    pub platform: String,
+    pub period: String,
 }
 
-fn report_id(p: &ReportPath, lang: Lang) -> Result<ReportId, ApiError> {
+pub(crate) fn report_id(p: &ReportPath, lang: Lang) -> Result<ReportId, ApiError> {
     ReportId::parse(&p.unit, &p.platform, &p.period).ok_or_else(|| ApiError::not_found(lang))
 }
 
-/// A report as `rc` sees it, with the steps `rc` may take on it (`actions`).
-fn report_json(r: &MonthlyReport, rc: &ReportCaller) -> Value {
-    let mut body = serde_json::to_value(r).unwrap_or_default();
-    body["status_label"] = json!(r.status.label_zh());
-    body["actions"] = json!(rc.allowed(&r.unit, Some(r.status)));
-    body
+/// A month as one caller sees it — what the API answers and the pages draw: its
+/// report, or what a month not started yet starts from; its status in words; the
+/// steps the caller may take on it now (`actions`, the permission model's answer).
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportView {
+    #[serde(flatten)]
+    pub month: Month,
+    pub status_label: &'static str,
+    pub actions: Vec<Step>,
 }
 
-/// A month not started yet, pre-filled, with the steps `rc` may take on it.
-fn new_month_json(m: &NewMonth, rc: &ReportCaller) -> Value {
-    let mut body = serde_json::to_value(m).unwrap_or_default();
-    body["status"] = json!("not_started");
-    body["status_label"] = json!("未开始");
-    body["version"] = json!(0);
-    body["actions"] = json!(rc.allowed(&m.unit, None));
-    body
+/// A month: started (a report) or not.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Month {
+    Report(MonthlyReport),
+    /// Pre-filled; `status` is `not_started`, `version` 0.
+    NotStarted {
+        #[serde(flatten)]
+        new: NewMonth,
+        status: &'static str,
+        version: u64,
+    },
+}
+
+impl ReportView {
+    pub fn of(month: Result<MonthlyReport, NewMonth>, rc: &ReportCaller) -> ReportView {
+        match month {
+            Ok(r) => ReportView {
+                status_label: r.status.label_zh(),
+                actions: rc.allowed(&r.unit, Some(r.status)),
+                month: Month::Report(r),
+            },
+            Err(new) => ReportView {
+                status_label: "未开始",
+                actions: rc.allowed(&new.unit, None),
+                month: Month::NotStarted { new, status: "not_started", version: 0 },
+            },
+        }
+    }
+
+    /// The form's values, saved or pre-filled.
+    pub fn values(&self) -> &Value {
+        match &self.month {
+            Month::Report(r) => &r.values,
+            Month::NotStarted { new, .. } => &new.values,
+        }
+    }
+
+    /// The version a page draws its forms from (0 for a month not started).
+    pub fn version(&self) -> u64 {
+        match &self.month {
+            Month::Report(r) => r.version,
+            Month::NotStarted { .. } => 0,
+        }
+    }
+
+    /// Whether the caller may take `step` now: a page draws its button only then.
+    pub fn allows(&self, step: Step) -> bool {
+        self.actions.contains(&step)
+    }
 }
 
 /// `GET /reports?unit=` — a unit's reports, status per platform and month. A filler
@@ -171,10 +217,8 @@ pub async fn detail(
 ) -> Result<Response, ApiError> {
     let rc = report_caller(&caller, lang)?;
     let id = report_id(&p, lang)?;
-    match state.reports.get(&rc, &id).await.map_err(|e| workflow_error(e, lang))? {
-        Ok(r) => Ok(Json(report_json(&r, &rc)).into_response()),
-        Err(new) => Ok(Json(new_month_json(&new, &rc)).into_response()),
-    }
+    let month = state.reports.get(&rc, &id).await.map_err(|e| workflow_error(e, lang))?;
+    Ok(Json(ReportView::of(month, &rc)).into_response())
 }
 
 fn version_of(body: &Value, lang: Lang, required: bool) -> Result<Option<u64>, ApiError> {
@@ -210,7 +254,7 @@ pub async fn save(
         .await
         .map_err(|e| workflow_error(e, lang))?;
     let status = if version == 0 { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(report_json(&r, &rc))).into_response())
+    Ok((status, Json(ReportView::of(Ok(r), &rc))).into_response())
 }
 
 /// `POST /reports/{unit}/{platform}/{period}/submit`, optionally `{"version": n}`.
@@ -232,7 +276,7 @@ pub async fn submit(
         .map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %id.unit, platform = %id.platform, period = %id.period, by = %caller.0.sub,
         replayed = done.replayed, "monthly report submitted");
-    let mut response = Json(report_json(&done.report, &rc)).into_response();
+    let mut response = Json(ReportView::of(Ok(done.report), &rc)).into_response();
     if done.replayed {
         response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
@@ -250,7 +294,7 @@ pub async fn withdraw(
     let id = report_id(&p, lang)?;
     let r = state.reports.withdraw(&rc, &id).await.map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %id.unit, platform = %id.platform, period = %id.period, by = %caller.0.sub, "monthly report withdrawn");
-    Ok(Json(report_json(&r, &rc)).into_response())
+    Ok(Json(ReportView::of(Ok(r), &rc)).into_response())
 }
 
 /// `POST /reports/{unit}/{platform}/{period}/approve`, optionally `{"comment": "…"}`.
@@ -265,7 +309,7 @@ pub async fn approve(
     let id = report_id(&p, lang)?;
     let r = state.reports.approve(&rc, &id, body_text(&body, "comment")).await.map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %id.unit, platform = %id.platform, period = %id.period, by = %caller.0.sub, "monthly report approved");
-    Ok(Json(report_json(&r, &rc)).into_response())
+    Ok(Json(ReportView::of(Ok(r), &rc)).into_response())
 }
 
 /// `POST /reports/{unit}/{platform}/{period}/return` with `{"comment": "…"}` (required).
@@ -284,7 +328,7 @@ pub async fn return_for_changes(
         .await
         .map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %id.unit, platform = %id.platform, period = %id.period, by = %caller.0.sub, "monthly report returned");
-    Ok(Json(report_json(&r, &rc)).into_response())
+    Ok(Json(ReportView::of(Ok(r), &rc)).into_response())
 }
 
 #[derive(Debug, Deserialize)]

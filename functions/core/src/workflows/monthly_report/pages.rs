@@ -3,11 +3,12 @@
 //! one page per part to fill in — saved on its own, pre-filled from the month before,
 //! with live totals next to the figures that must add up.
 
-use super::api;
+use super::ReportSummary;
+use super::api::{self, ReportPath, ReportView, report_caller, report_id, workflow_error};
 use crate::http::extract::{Idempotency, OptionalJsonBody};
+use crate::lifecycle::review::Step;
 use crate::web::form_route::form_action;
 use axum::extract::{Path, Query, State};
-use axum::http::Method;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use gazette_forms::{Button, FormRequest, Lang, Schema, error_summary, render_form};
@@ -18,10 +19,10 @@ use crate::http::Role;
 use crate::web::attempt::{self, Attempt};
 use crate::web::desk::{Queue, QueueRow};
 use crate::web::form_route::{FormRoute, Next, Params};
-use crate::web::pages::{self, allows, answer_refusal, label_history, refusal, shown, text};
+use crate::web::pages::{self, label_history, refusal, refused, shown, text};
 use crate::web::public::path_segment;
 use crate::web::session::{SignedIn, Visitor};
-use crate::web::{PageRoute, WebState, page_url};
+use crate::web::{MOUNT, PageRoute, WebState, page_url};
 
 const FORM: &str = "monthly-report";
 
@@ -95,8 +96,10 @@ pub async fn queue(web: &WebState, visitor: &Visitor) -> Vec<Queue> {
     if visitor.role() != Some(Role::UnitAdmin) {
         return Vec::new();
     }
-    let answer = web.call(visitor, Method::GET, "/reports/review-queue", None).await;
-    let rows = answer.body["reports"].as_array().cloned().unwrap_or_default();
+    let Ok(rc) = visitor.caller().and_then(|c| report_caller(&c, visitor.lang)) else {
+        return Vec::new();
+    };
+    let rows = web.app.reports.review_queue(&rc).await.unwrap_or_default();
     let unit = visitor.unit().unwrap_or_default();
     vec![Queue {
         title: "月度绩效报告",
@@ -104,21 +107,18 @@ pub async fn queue(web: &WebState, visitor: &Visitor) -> Vec<Queue> {
         rows: rows
             .iter()
             .map(|r| QueueRow {
-                label: format!(
-                    "{} {}",
-                    text(&r["platform_name"]).or_else(|| text(&r["platform"])).unwrap_or_default(),
-                    text(&r["period"]).unwrap_or_default()
-                ),
-                detail: format!("平台代码 {}", text(&r["platform"]).unwrap_or_default()),
-                status: text(&r["status_label"]).unwrap_or_default(),
-                href: report_url(
-                    unit,
-                    &text(&r["platform"]).unwrap_or_default(),
-                    &text(&r["period"]).unwrap_or_default(),
-                ),
+                label: format!("{} {}", platform_name(r), r.period),
+                detail: format!("平台代码 {}", r.platform),
+                status: r.status_label.to_string(),
+                href: report_url(unit, &r.platform, &r.period),
             })
             .collect(),
     }]
+}
+
+/// The platform's name as the report gives it (平台名称), else its code.
+fn platform_name(r: &ReportSummary) -> &str {
+    if r.platform_name.is_empty() { &r.platform } else { &r.platform_name }
 }
 
 fn report_url(unit: &str, platform: &str, period: &str) -> String {
@@ -130,27 +130,31 @@ fn schema() -> &'static Schema {
 }
 
 /// `GET /web/reports` — the unit's reports, status per platform and month.
-async fn list(State(web): State<WebState>, SignedIn(visitor): SignedIn) -> Response {
-    let answer = web.call(&visitor, Method::GET, "/reports", None).await;
-    if !answer.is_success() {
-        return answer_refusal(&visitor, &answer);
-    }
-    let unit = text(&answer.body["unit"]).unwrap_or_default();
-    let mut platforms: Vec<(String, String, Vec<Value>)> = Vec::new();
-    for r in answer.body["reports"].as_array().cloned().unwrap_or_default() {
-        let platform = text(&r["platform"]).unwrap_or_default();
+async fn list(State(web): State<WebState>, SignedIn(visitor): SignedIn) -> Result<Response, Response> {
+    let rc = visitor.caller().and_then(|c| report_caller(&c, visitor.lang)).map_err(refused(&visitor))?;
+    let Some(unit) = visitor.unit() else {
+        return Ok(pages::message(
+            &visitor,
+            "月度绩效报告",
+            "月度绩效报告由各单位填报：请以单位的填报人或管理员身份登录。",
+        ));
+    };
+    let reports =
+        web.app.reports.list(&rc, unit).await.map_err(|e| refusal(&visitor, &workflow_error(e, visitor.lang)))?;
+    let mut platforms: Vec<(&str, &str, Vec<Value>)> = Vec::new();
+    for r in &reports {
         let row = json!({
-            "period": r["period"], "status": r["status"], "status_label": r["status_label"],
-            "href": report_url(&unit, &platform, &text(&r["period"]).unwrap_or_default()),
+            "period": r.period, "status": r.status, "status_label": r.status_label,
+            "href": report_url(unit, &r.platform, &r.period),
         });
-        match platforms.iter_mut().find(|(p, ..)| *p == platform) {
+        match platforms.iter_mut().find(|(p, ..)| *p == r.platform) {
             Some((_, name, rows)) => {
                 if name.is_empty() {
-                    *name = text(&r["platform_name"]).unwrap_or_default();
+                    *name = &r.platform_name;
                 }
                 rows.push(row)
             }
-            None => platforms.push((platform, text(&r["platform_name"]).unwrap_or_default(), vec![row])),
+            None => platforms.push((&r.platform, &r.platform_name, vec![row])),
         }
     }
     let platforms: Vec<Value> = platforms
@@ -158,7 +162,7 @@ async fn list(State(web): State<WebState>, SignedIn(visitor): SignedIn) -> Respo
         .map(|(code, name, months)| json!({"code": code, "name": name, "months": months}))
         .collect();
     let this_month = jiff::Zoned::now().strftime("%Y-%m").to_string();
-    pages::render(
+    Ok(pages::render(
         &visitor,
         "reports.html",
         json!({
@@ -168,7 +172,7 @@ async fn list(State(web): State<WebState>, SignedIn(visitor): SignedIn) -> Respo
             "this_month": this_month,
             "can_fill": visitor.role() == Some(Role::Filler),
         }),
-    )
+    ))
 }
 
 #[derive(Deserialize)]
@@ -189,13 +193,6 @@ async fn open(SignedIn(visitor): SignedIn, Query(q): Query<OpenQuery>) -> Respon
 }
 
 #[derive(Deserialize)]
-struct ReportPath {
-    unit: String,
-    platform: String,
-    period: String,
-}
-
-#[derive(Deserialize)]
 struct AttemptQuery {
     attempt: Option<String>,
 }
@@ -204,8 +201,30 @@ async fn load_attempt(web: &WebState, visitor: &Visitor, q: &AttemptQuery) -> Op
     attempt::load(&web.app.store, q.attempt.as_deref()?, visitor).await
 }
 
-fn api_path(p: &ReportPath) -> String {
-    format!("/reports/{}/{}/{}", path_segment(&p.unit), path_segment(&p.platform), path_segment(&p.period))
+/// The month `p` as the visitor sees it; a refusal as a page.
+async fn month(web: &WebState, visitor: &Visitor, p: &ReportPath) -> Result<ReportView, Response> {
+    let lang = visitor.lang;
+    let rc = visitor.caller().and_then(|c| report_caller(&c, lang)).map_err(refused(visitor))?;
+    let id = report_id(p, lang).map_err(refused(visitor))?;
+    let month = web.app.reports.get(&rc, &id).await.map_err(|e| refusal(visitor, &workflow_error(e, lang)))?;
+    Ok(ReportView::of(month, &rc))
+}
+
+/// `/web/act/reports/{unit}/{platform}/{period}`: where the month's form routes start.
+fn act_path(p: &ReportPath) -> String {
+    page_url(&format!(
+        "/act/reports/{}/{}/{}",
+        path_segment(&p.unit),
+        path_segment(&p.platform),
+        path_segment(&p.period)
+    ))
+}
+
+/// The month's view for a template, its history labelled.
+fn shown_report(view: &ReportView) -> Value {
+    let mut report = serde_json::to_value(view).unwrap_or_default();
+    label_history(&mut report["history"]);
+    report
 }
 
 /// `GET /web/reports/{unit}/{platform}/{period}` — the month: status, actions, figures.
@@ -214,13 +233,8 @@ async fn overview(
     visitor: Visitor,
     Path(p): Path<ReportPath>,
     Query(q): Query<AttemptQuery>,
-) -> Response {
-    let answer = web.call(&visitor, Method::GET, &api_path(&p), None).await;
-    if !answer.is_success() {
-        return answer_refusal(&visitor, &answer);
-    }
-    let mut report = answer.body;
-    label_history(&mut report["history"]);
+) -> Result<Response, Response> {
+    let view = month(&web, &visitor, &p).await?;
     let schema = schema();
     let here = report_url(&p.unit, &p.platform, &p.period);
     let attempt = load_attempt(&web, &visitor, &q).await;
@@ -233,7 +247,6 @@ async fn overview(
             item.href = format!("{here}/{part}{with_attempt}#{}", item.target);
         }
     }
-    let status = text(&report["status"]).unwrap_or_default();
     let parts: Vec<Value> = schema
         .parts()
         .iter()
@@ -241,33 +254,34 @@ async fn overview(
             let rows: Vec<Value> = schema
                 .fields_in_part(part.id())
                 .filter(|f| f.kind() != gazette_forms::FieldType::Hidden)
-                .map(|f| json!({ "label": f.label(Lang::Zh), "value": shown(&report["values"][f.id()]), "unit": f.unit().map(|u| u.label(Lang::Zh)) }))
+                .map(|f| json!({ "label": f.label(Lang::Zh), "value": shown(&view.values()[f.id()]), "unit": f.unit().map(|u| u.label(Lang::Zh)) }))
                 .collect();
             let errors = summary.iter().filter(|e| e.part.as_deref() == Some(part.id())).count();
             json!({ "id": part.id(), "title": part.title(Lang::Zh), "href": format!("{here}/{}", part.id()), "rows": rows, "errors": errors })
         })
         .collect();
-    let editable = allows(&report, "save");
-    pages::render(
+    let report = shown_report(&view);
+    Ok(pages::render(
         &visitor,
         "report.html",
         json!({
-            "title": format!("{} {} 月度绩效", text(&report["values"]["platform_name"]).unwrap_or_else(|| p.platform.clone()), p.period),
+            "title": format!("{} {} 月度绩效", text(&view.values()["platform_name"]).unwrap_or_else(|| p.platform.clone()), p.period),
+            "status": report["status"],
             "report": report,
-            "status": status,
             "here": here,
-            "api_path": api_path(&p),
+            "act": act_path(&p),
+            "print": format!("{MOUNT}/reports/{}/{}/{}/print", path_segment(&p.unit), path_segment(&p.platform), path_segment(&p.period)),
             "parts": parts,
             "summary": summary,
             "message": attempt.as_ref().map(|a| a.message.clone()),
-            "editable": editable,
-            "can_submit": allows(&report, "submit"),
-            "can_withdraw": allows(&report, "withdraw"),
-            "can_review": allows(&report, "approve"),
+            "editable": view.allows(Step::Save),
+            "can_submit": view.allows(Step::Submit),
+            "can_withdraw": view.allows(Step::Withdraw),
+            "can_review": view.allows(Step::Approve),
             "comment_error": errors.iter().find(|(p, _)| p == "comment").map(|(_, m)| m.clone()),
             "idem": ulid::Ulid::new().to_string(),
         }),
-    )
+    ))
 }
 
 /// `GET /web/reports/{unit}/{platform}/{period}/{part}` — one part to fill in.
@@ -276,34 +290,29 @@ async fn part_page(
     visitor: Visitor,
     Path((unit, platform, period, part)): Path<(String, String, String, String)>,
     Query(q): Query<AttemptQuery>,
-) -> Response {
+) -> Result<Response, Response> {
     let p = ReportPath { unit, platform, period };
     let schema = schema();
     let Some(index) = schema.parts().iter().position(|x| x.id() == part) else {
-        return crate::web::public::not_found(visitor).await;
+        return Err(crate::web::public::not_found(visitor).await);
     };
-    let answer = web.call(&visitor, Method::GET, &api_path(&p), None).await;
-    if !answer.is_success() {
-        return answer_refusal(&visitor, &answer);
-    }
-    let report = answer.body;
+    let view = month(&web, &visitor, &p).await?;
     let here = report_url(&p.unit, &p.platform, &p.period);
-    if !allows(&report, "save") {
+    if !view.allows(Step::Save) {
         // Submitted and approved months, and everyone but the unit's filler, read the overview.
-        return Redirect::to(&here).into_response();
+        return Ok(Redirect::to(&here).into_response());
     }
     let attempt = load_attempt(&web, &visitor, &q).await;
     let errors = attempt.as_ref().map(Attempt::field_errors).unwrap_or_default();
     // What was typed on this page when it was refused; otherwise what is saved.
     let values = match &attempt {
         Some(a) if a.part.as_deref() == Some(part.as_str()) => a.values.clone(),
-        _ => report["values"].clone(),
+        _ => view.values().clone(),
     };
     let parts = schema.parts();
-    let version = text(&report["version"]).unwrap_or_else(|| "0".into());
-    let hidden = vec![("_version".into(), version)];
+    let hidden = vec![("_version".into(), view.version().to_string())];
     let last = index + 1 == parts.len();
-    let action = page_url(&format!("/act{}/parts/{}", api_path(&p), path_segment(&part)));
+    let action = format!("{}/parts/{}", act_path(&p), path_segment(&part));
     let buttons = vec![
         Button::submit(if last { "保存并检查" } else { "保存并继续" }),
         Button::to("保存", &format!("{action}/stay")),
@@ -328,7 +337,7 @@ async fn part_page(
         .map(|(i, x)| json!({ "n": i + 1, "title": x.title(Lang::Zh), "href": format!("{here}/{}", x.id()), "current": i == index }))
         .collect();
     let current = &parts[index];
-    pages::render(
+    Ok(pages::render(
         &visitor,
         "report_part.html",
         json!({
@@ -337,7 +346,7 @@ async fn part_page(
             "part_help": current.help(Lang::Zh),
             "period": p.period,
             "platform": p.platform,
-            "report": report,
+            "report": shown_report(&view),
             "steps": steps,
             "step": index + 1,
             "step_count": parts.len(),
@@ -345,5 +354,5 @@ async fn part_page(
             "form": form,
             "message": attempt.as_ref().map(|a| a.message.clone()),
         }),
-    )
+    ))
 }

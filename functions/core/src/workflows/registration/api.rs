@@ -7,8 +7,8 @@ use axum::http::Method;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 use crate::http::AppState;
 use crate::http::auth::Caller;
@@ -18,14 +18,29 @@ use crate::http::extract::{Idempotency, JsonBody, Lang};
 use crate::http::limit::ClientAddr;
 use crate::validation;
 use crate::workflows::registration::{RegistrationStep, Scope, allowed};
-use crate::workflows::{Registration, RegistrationStatus};
+use crate::workflows::{ReceiptView, Registration, RegistrationStatus};
 
-/// A registration as an organiser of `scope` sees it, with the decisions open to them
-/// (`actions`).
-fn registration_view(r: &Registration, scope: &Scope) -> Value {
-    let mut v = serde_json::to_value(r).unwrap_or_default();
-    v["actions"] = json!(allowed(scope, r, &[RegistrationStep::Approve, RegistrationStep::Reject]));
-    v
+/// A registration as an organiser of `scope` sees it — what the API answers and the
+/// pages draw: the registration, its status and region in words, and the decisions
+/// open to them now (`actions`, the permission model's answer).
+#[derive(Debug, Clone, Serialize)]
+pub struct RegistrationView {
+    #[serde(flatten)]
+    pub registration: Registration,
+    pub status_label: &'static str,
+    pub region_label: String,
+    pub actions: Vec<RegistrationStep>,
+}
+
+impl RegistrationView {
+    pub fn of(r: Registration, scope: &Scope, lang: Lang) -> RegistrationView {
+        RegistrationView {
+            status_label: r.status.label_zh(),
+            region_label: validation::region_label(&r.region, lang),
+            actions: allowed(scope, &r, &[RegistrationStep::Approve, RegistrationStep::Reject]),
+            registration: r,
+        }
+    }
 }
 
 fn created(r: &Registration, replayed: bool) -> Response {
@@ -81,11 +96,21 @@ pub async fn receipt(
     lang: Lang,
     Path(code): Path<String>,
 ) -> Result<Response, ApiError> {
-    let view = state.registrations.receipt(&code).await.map_err(|e| ApiError::registration(e, lang))?;
-    let region_label = validation::region_label(&view.region, lang);
-    let mut body = serde_json::to_value(view).unwrap_or_default();
-    body["region_label"] = json!(region_label);
-    Ok(Json(body).into_response())
+    Ok(Json(receipt_of(&state, &code, lang).await?).into_response())
+}
+
+/// What a receipt shows (the registration, masked) and its region in words.
+#[derive(Debug, Clone, Serialize)]
+pub struct Receipt {
+    #[serde(flatten)]
+    pub view: ReceiptView,
+    pub region_label: String,
+}
+
+/// The receipt of `code`: what the API answers and the receipt page draws.
+pub(crate) async fn receipt_of(state: &AppState, code: &str, lang: Lang) -> Result<Receipt, ApiError> {
+    let view = state.registrations.receipt(code).await.map_err(|e| ApiError::registration(e, lang))?;
+    Ok(Receipt { region_label: validation::region_label(&view.region, lang), view })
 }
 
 /// `POST /registrations/receipt/{code}/withdraw` — public.
@@ -99,10 +124,11 @@ pub async fn withdraw(
     Ok(Json(json!({ "status": r.status, "status_label": r.status.label_zh() })).into_response())
 }
 
+/// `?course=&status=` of a list or an export.
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
-    course: Option<String>,
-    status: Option<String>,
+    pub course: Option<String>,
+    pub status: Option<String>,
 }
 
 fn course_param(q: &ListQuery, lang: Lang) -> Result<String, ApiError> {
@@ -114,7 +140,8 @@ fn course_param(q: &ListQuery, lang: Lang) -> Result<String, ApiError> {
     })
 }
 
-async fn listed(
+/// The registrations of `q.course` (and `q.status`) the caller may see.
+pub(crate) async fn listed(
     state: &AppState,
     caller: &Caller,
     lang: Lang,
@@ -147,7 +174,7 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let (course, rows) = listed(&state, &caller, lang, &q).await?;
     let scope = caller.registration_scope(lang)?;
-    let rows: Vec<Value> = rows.iter().map(|r| registration_view(r, &scope)).collect();
+    let rows: Vec<RegistrationView> = rows.into_iter().map(|r| RegistrationView::of(r, &scope, lang)).collect();
     Ok(Json(json!({ "course": course, "count": rows.len(), "registrations": rows })).into_response())
 }
 
@@ -208,7 +235,7 @@ pub async fn detail(
 ) -> Result<Response, ApiError> {
     let scope = caller.registration_scope(lang)?;
     let r = state.registrations.get(&id, &scope).await.map_err(|e| ApiError::registration(e, lang))?;
-    Ok(Json(registration_view(&r, &scope)).into_response())
+    Ok(Json(RegistrationView::of(r, &scope, lang)).into_response())
 }
 
 /// `POST /registrations/{id}/approve`
@@ -221,7 +248,7 @@ pub async fn approve(
     let scope = caller.registration_scope(lang)?;
     let r = state.registrations.approve(&id, &scope).await.map_err(|e| ApiError::registration(e, lang))?;
     tracing::info!(registration = %r.id, by = %caller.0.sub, "registration approved");
-    Ok(Json(registration_view(&r, &scope)).into_response())
+    Ok(Json(RegistrationView::of(r, &scope, lang)).into_response())
 }
 
 /// `POST /registrations/{id}/reject` with `{"note": "…"}`
@@ -236,7 +263,7 @@ pub async fn reject(
     let note = body.get("note").and_then(|n| n.as_str()).unwrap_or("");
     let r = state.registrations.reject(&id, note, &scope).await.map_err(|e| ApiError::registration(e, lang))?;
     tracing::info!(registration = %r.id, by = %caller.0.sub, "registration rejected");
-    Ok(Json(registration_view(&r, &scope)).into_response())
+    Ok(Json(RegistrationView::of(r, &scope, lang)).into_response())
 }
 
 /// `GET /courses/{course}/seats` — public: capacity, seats taken, people waiting.

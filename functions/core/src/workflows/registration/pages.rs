@@ -2,13 +2,12 @@
 //! department): pick a course, see its registrations in order with seats and the
 //! waiting list, approve or reject (with a note), export to CSV or Excel.
 
-use super::api;
+use super::api::{self, ListQuery, RegistrationView};
 use crate::http::extract::{Idempotency, JsonBody};
 use crate::http::limit::ClientAddr;
 use crate::web::form_route::form_action;
 use axum::extract::Path;
 use axum::extract::{Query, State};
-use axum::http::Method;
 use axum::response::Response;
 use axum::routing::get;
 use serde::Deserialize;
@@ -17,7 +16,7 @@ use serde_json::{Value, json};
 use crate::http::Role;
 use crate::web::desk::{Queue, QueueRow};
 use crate::web::form_route::FormRoute;
-use crate::web::pages::{self, answer_refusal, refusal};
+use crate::web::pages::{self, refused};
 use crate::web::public::path_segment;
 use crate::web::session::{SignedIn, Visitor};
 use crate::web::{PageRoute, WebState, attempt, page_url};
@@ -57,9 +56,21 @@ pub fn form_routes() -> Vec<FormRoute> {
     ]
 }
 
-/// The organisers' list. The receipt, public, is one of the shared pages (`web/public.rs`).
+/// The organisers' list, and the registrant's receipt (public).
 pub fn pages() -> Vec<PageRoute> {
-    vec![PageRoute::signed_in("/registrations", get(list))]
+    vec![PageRoute::signed_in("/registrations", get(list)), PageRoute::public("/receipt/{code}", get(receipt))]
+}
+
+/// `GET /web/receipt/{code}` — the registrant's receipt: status, place on the waiting
+/// list, masked details, and withdrawal.
+async fn receipt(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Path(code): Path<String>,
+) -> Result<Response, Response> {
+    let receipt = api::receipt_of(&web.app, &code, visitor.lang).await.map_err(refused(&visitor))?;
+    let code = path_segment(&code);
+    Ok(pages::render(&visitor, "receipt.html", json!({ "title": "报名回执", "code": code, "r": receipt })))
 }
 
 fn may_decide(visitor: &Visitor) -> bool {
@@ -71,11 +82,13 @@ pub async fn queue(web: &WebState, visitor: &Visitor) -> Vec<Queue> {
     if !may_decide(visitor) {
         return Vec::new();
     }
+    let Ok(caller) = visitor.caller() else {
+        return Vec::new();
+    };
     let mut rows = Vec::new();
     for course in web.app.registrations.catalog().iter() {
-        let path = format!("/registrations?course={}&status=pending", path_segment(&course.slug));
-        let answer = web.call(visitor, Method::GET, &path, None).await;
-        let waiting = answer.body["count"].as_u64().unwrap_or(0);
+        let q = ListQuery { course: Some(course.slug.clone()), status: Some("pending".into()) };
+        let waiting = api::listed(&web.app, &caller, visitor.lang, &q).await.map_or(0, |(_, rows)| rows.len());
         if waiting > 0 {
             rows.push(QueueRow {
                 label: course.title.clone(),
@@ -89,14 +102,18 @@ pub async fn queue(web: &WebState, visitor: &Visitor) -> Vec<Queue> {
 }
 
 #[derive(Deserialize)]
-struct ListQuery {
+struct PageQuery {
     course: Option<String>,
     status: Option<String>,
     attempt: Option<String>,
 }
 
 /// `GET /web/registrations?course=&status=`.
-async fn list(State(web): State<WebState>, SignedIn(visitor): SignedIn, Query(q): Query<ListQuery>) -> Response {
+async fn list(
+    State(web): State<WebState>,
+    SignedIn(visitor): SignedIn,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, Response> {
     let mut courses: Vec<Value> = web
         .app
         .registrations
@@ -124,18 +141,13 @@ async fn list(State(web): State<WebState>, SignedIn(visitor): SignedIn, Query(q)
             Some(s) => format!("course={course}&status={}", s.as_str()),
             None => format!("course={course}"),
         };
-        let answer = web.call(&visitor, Method::GET, &format!("/registrations?{query}"), None).await;
-        if !answer.is_success() {
-            return answer_refusal(&visitor, &answer);
-        }
-        let seats = web.call(&visitor, Method::GET, &format!("/courses/{course}/seats"), None).await;
-        let mut rows = answer.body["registrations"].as_array().cloned().unwrap_or_default();
-        for r in &mut rows {
-            let status = r["status"].as_str().and_then(RegistrationStatus::parse);
-            r["status_label"] = json!(status.map(RegistrationStatus::label_zh));
-            r["region_label"] =
-                json!(crate::validation::region_label(r["region"].as_str().unwrap_or(""), crate::http::Lang::Zh));
-        }
+        let lang = visitor.lang;
+        let caller = visitor.caller().map_err(refused(&visitor))?;
+        let scope = caller.registration_scope(lang).map_err(refused(&visitor))?;
+        let listing = ListQuery { course: Some(course.clone()), status: status.map(|s| s.as_str().to_owned()) };
+        let (_, rows) = api::listed(&web.app, &caller, lang, &listing).await.map_err(refused(&visitor))?;
+        let rows: Vec<RegistrationView> = rows.into_iter().map(|r| RegistrationView::of(r, &scope, lang)).collect();
+        let seats = web.app.registrations.seats(course).await.ok();
         let problem = match q.attempt.as_deref() {
             Some(token) => attempt::load(&web.app.store, token, &visitor).await.map(|a| {
                 let detail = a.errors.iter().map(|(_, m)| m.clone()).collect::<Vec<_>>().join("；");
@@ -145,10 +157,10 @@ async fn list(State(web): State<WebState>, SignedIn(visitor): SignedIn, Query(q)
         };
         let here = page_url(&format!("/registrations?{query}"));
         context["rows"] = json!(rows);
-        context["seats"] = seats.body;
+        context["seats"] = json!(seats);
         context["here"] = json!(here);
         context["query"] = json!(query);
         context["problem"] = json!(problem);
     }
-    pages::render(&visitor, "registrations.html", context)
+    Ok(pages::render(&visitor, "registrations.html", context))
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use std::collections::BTreeMap;
 
-use crate::casework::api::{DownloadQuery, StatusQuery, case_error, download_link, rejection, written};
+use crate::casework::api::{DownloadQuery, StatusQuery, case_error, download_url, rejection, written};
 use crate::casework::{Actor, Level};
 use crate::http::AppState;
 use crate::http::auth::Caller;
@@ -22,7 +22,7 @@ use crate::validation;
 use crate::workflows::{TypicalCase, TypicalCaseStatus};
 
 /// A case as `actor` sees it, with the steps `actor` may take on it (`actions`).
-fn typical_view(case: &TypicalCase, actor: &Actor, lang: Lang) -> Value {
+pub(crate) fn typical_view(case: &TypicalCase, actor: &Actor, lang: Lang) -> Value {
     let mut v = serde_json::to_value(case).unwrap_or_default();
     v["actions"] = json!(crate::workflows::typical_case::allowed(actor, case));
     v["status_label"] = json!(case.status.label_zh());
@@ -101,8 +101,13 @@ pub async fn typical_download(
 ) -> Result<Response, ApiError> {
     let actor = caller.case_actor(lang)?;
     let case = state.typical_cases.get(&id, &actor).await.map_err(|e| case_error(e, lang))?;
-    let keys: Vec<String> = case.upload.attachments.iter().map(|f| f.key.clone()).collect();
-    download_link(&state, lang, &keys, &q.key).await
+    let url = download_url(&state, lang, &case_files(&case), &q.key).await?;
+    Ok(Json(json!({ "url": url })).into_response())
+}
+
+/// The keys of the case's files: the only ones its download link opens.
+pub(crate) fn case_files(case: &TypicalCase) -> Vec<String> {
+    case.upload.attachments.iter().map(|f| f.key.clone()).collect()
 }
 
 /// `POST /typical-cases/{id}/resubmit` — the uploader's edited version of a returned case.

@@ -2,11 +2,14 @@
 //! (`case-upload`), the organisers approve it or return it with a comment, the
 //! province corrects and resubmits it; an approved case is exported as site content.
 
-use super::api;
+use super::api::{self, case_files, typical_view};
+use super::{CaseStep, allowed};
+use crate::casework::api::{case_error, download_url};
 use crate::http::extract::{Idempotency, JsonBody};
+use crate::validation;
 use crate::web::form_route::form_action;
 use axum::extract::{Path, Query, State};
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use gazette_forms::{Button, Schema};
@@ -14,14 +17,14 @@ use serde_json::{Map, Value, json};
 
 use crate::casework::action_form::{ActionField, ActionForm};
 use crate::casework::pages::{
-    PageQuery, Seat, ZH, controls, done_message, file_redirect, filters, idempotency_key, listed, machine_time,
-    no_schema, refused, schema_form, seat, timeline, when,
+    PageQuery, Seat, ZH, controls, done_message, file_redirect, filters, idempotency_key, machine_time, no_schema,
+    refused_attempt, schema_form, seat, timeline, when,
 };
 use crate::casework::summary::summary_rows;
 use crate::web::attempt::Attempt;
 use crate::web::desk::{Queue, QueueRow};
 use crate::web::form_route::FormRoute;
-use crate::web::pages::{self, allows, answer_refusal, refusal, text};
+use crate::web::pages::{self, refusal, refused};
 use crate::web::public::path_segment;
 use crate::web::session::{SignedIn, Visitor};
 use crate::web::{PageRoute, WebState, page_url, query_value};
@@ -76,35 +79,31 @@ pub(crate) async fn list(
     State(web): State<WebState>,
     SignedIn(visitor): SignedIn,
     Query(q): Query<PageQuery>,
-) -> Response {
+) -> Result<Response, Response> {
+    let lang = visitor.lang;
+    let actor = visitor.caller().and_then(|c| c.case_actor(lang)).map_err(refused(&visitor))?;
     let status = q.status.as_deref().and_then(TypicalCaseStatus::parse);
-    let path = match status {
-        Some(s) => format!("/typical-cases?status={}", s.as_str()),
-        None => "/typical-cases".to_owned(),
-    };
-    let answer = web.call(&visitor, Method::GET, &path, None).await;
-    if !answer.is_success() {
-        return answer_refusal(&visitor, &answer);
-    }
-    let rows: Vec<Value> = listed(&answer)
+    let cases =
+        web.app.typical_cases.list(&actor, status).await.map_err(|e| refusal(&visitor, &case_error(e, lang)))?;
+    let rows: Vec<Value> = cases
         .iter()
         .map(|c| {
-            let updated = text(&c["updated_at"]).unwrap_or_default();
+            let updated = c.updated_at.to_string();
             json!({
-                "title": text(&c["title"]).unwrap_or_default(),
-                "href": case_url(c),
-                "region": text(&c["region_label"]).unwrap_or_default(),
-                "category": text(&c["category_label"]).unwrap_or_default(),
-                "provider": text(&c["provider"]).unwrap_or_default(),
+                "title": c.upload.title,
+                "href": case_url(&c.id),
+                "region": validation::case_label("region", &c.upload.region, lang),
+                "category": validation::case_label("category", &c.upload.category, lang),
+                "provider": c.upload.provider,
                 "updated": when(&updated),
                 "updated_iso": machine_time(&updated),
-                "status": text(&c["status"]).unwrap_or_default(),
-                "status_label": text(&c["status_label"]).unwrap_or_default(),
+                "status": c.status.as_str(),
+                "status_label": c.status.label_zh(),
             })
         })
         .collect();
     let statuses = TypicalCaseStatus::ALL.iter().map(|s| (s.as_str(), s.label_zh()));
-    pages::render(
+    Ok(pages::render(
         &visitor,
         "cases.html",
         json!({
@@ -116,7 +115,7 @@ pub(crate) async fn list(
             "new_href": page_url("/cases/new"),
             "done": done_message(q.done.as_deref()),
         }),
-    )
+    ))
 }
 
 /// `GET /web/cases/new` — a province uploads a case of its region (`case-upload`).
@@ -160,21 +159,21 @@ pub(crate) async fn page(
     SignedIn(visitor): SignedIn,
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
-) -> Response {
-    let id = path_segment(&id);
-    let answer = web.call(&visitor, Method::GET, &format!("/typical-cases/{id}"), None).await;
-    if !answer.is_success() {
-        return answer_refusal(&visitor, &answer);
-    }
-    let c = &answer.body;
-    let Some(schema) = gazette_forms::schema(CASE_UPLOAD) else { return no_schema(&visitor) };
-    let attempt = refused(&web, &visitor, &q).await;
-    let status = text(&c["status"]).unwrap_or_default();
+) -> Result<Response, Response> {
+    let lang = visitor.lang;
+    let actor = visitor.caller().and_then(|c| c.case_actor(lang)).map_err(refused(&visitor))?;
+    let case = web.app.typical_cases.get(&id, &actor).await.map_err(|e| refusal(&visitor, &case_error(e, lang)))?;
+    let id = path_segment(&case.id);
+    let steps = allowed(&actor, &case);
+    // The case as the API shows it (personal data masked), for the schema-driven summary.
+    let c = &typical_view(&case, &actor, lang);
+    let Some(schema) = gazette_forms::schema(CASE_UPLOAD) else { return Err(no_schema(&visitor)) };
+    let attempt = refused_attempt(&web, &visitor, &q).await;
     let file_href = |key: &str| page_url(&format!("/cases/{id}/file?key={}", query_value(key)));
 
     let mut actions = Vec::new();
     let mut resubmit = None;
-    if allows(c, "approve") {
+    if steps.contains(&CaseStep::Approve) {
         actions.push(
             ActionForm::new("approve", "审核通过", &page_url(&format!("/act/typical-cases/{id}/approve")))
                 .intro("案例内容无误的，审核通过后即可导出为网站内容发布。")
@@ -182,7 +181,7 @@ pub(crate) async fn page(
                 .with_attempt(attempt.as_ref()),
         );
     }
-    if allows(c, "return") {
+    if steps.contains(&CaseStep::Return) {
         actions.push(
             ActionForm::new("return", "退回修改", &page_url(&format!("/act/typical-cases/{id}/return")))
                 .intro("需要上传单位修改或补充的，写明审核意见后退回。")
@@ -194,7 +193,7 @@ pub(crate) async fn page(
                 .with_attempt(attempt.as_ref()),
         );
     }
-    if allows(c, "resubmit") {
+    if steps.contains(&CaseStep::Resubmit) {
         {
             let mine = attempt.as_ref().filter(|a| a.control("_action") == Some("resubmit"));
             let (values, errors) = match mine {
@@ -211,14 +210,14 @@ pub(crate) async fn page(
         }
     }
     let drawn = actions.iter().any(|a| a.drawn) || resubmit.as_ref().is_some_and(|r| !r["message"].is_null());
-    let exported = c.get("exported").and_then(|e| e.get("slug")).and_then(Value::as_str);
-    pages::render(
+    let exported = case.exported.as_ref().map(|e| e.slug.as_str());
+    Ok(pages::render(
         &visitor,
         "case.html",
         json!({
-            "title": text(&c["title"]).unwrap_or_default(),
+            "title": case.upload.title,
             "c": c,
-            "explain": explanation(&status, exported),
+            "explain": explanation(case.status, exported),
             "details": summary_rows(schema, c, &file_href),
             "history": timeline(c, action_label, status_label, &file_href),
             "actions": actions,
@@ -227,7 +226,7 @@ pub(crate) async fn page(
             "done": done_message(q.done.as_deref()),
             "list_href": page_url("/cases"),
         }),
-    )
+    ))
 }
 
 /// `GET /web/cases/{id}/file?key=` — one of the case's files, through the API's
@@ -238,8 +237,13 @@ pub(crate) async fn file(
     Path(id): Path<String>,
     Query(q): Query<PageQuery>,
 ) -> Response {
-    let path = format!("/typical-cases/{}/download", path_segment(&id));
-    file_redirect(&web, &visitor, &path, q.key.as_deref().unwrap_or("")).await
+    let lang = visitor.lang;
+    let url = async {
+        let actor = visitor.caller()?.case_actor(lang)?;
+        let case = web.app.typical_cases.get(&id, &actor).await.map_err(|e| case_error(e, lang))?;
+        download_url(&web.app, lang, &case_files(&case), q.key.as_deref().unwrap_or("")).await
+    };
+    file_redirect(&visitor, url.await)
 }
 
 /// What waits for the visitor: cases to review (organisers, the nation) or to
@@ -250,33 +254,36 @@ pub async fn queue(web: &WebState, visitor: &Visitor) -> Vec<Queue> {
 
 async fn queue_at(web: &WebState, visitor: &Visitor, seat: Seat<'_>) -> Option<Queue> {
     let (title, empty, status) = match seat {
-        Seat::National | Seat::Organiser => ("典型案例：待审核", "没有待审核的典型案例。", "submitted"),
-        Seat::Province(_) => ("典型案例：退回修改", "没有退回修改的典型案例。", "returned"),
+        Seat::National | Seat::Organiser => {
+            ("典型案例：待审核", "没有待审核的典型案例。", TypicalCaseStatus::Submitted)
+        }
+        Seat::Province(_) => ("典型案例：退回修改", "没有退回修改的典型案例。", TypicalCaseStatus::Returned),
         _ => return None,
     };
-    let answer = web.call(visitor, Method::GET, &format!("/typical-cases?status={status}"), None).await;
-    let step = if status == "submitted" { "approve" } else { "resubmit" };
-    let rows = listed(&answer)
+    let lang = visitor.lang;
+    let actor = visitor.caller().and_then(|c| c.case_actor(lang)).ok()?;
+    let cases = web.app.typical_cases.list(&actor, Some(status)).await.unwrap_or_default();
+    let step = if status == TypicalCaseStatus::Submitted { CaseStep::Approve } else { CaseStep::Resubmit };
+    let rows = cases
         .iter()
-        .filter(|c| allows(c, step))
+        .filter(|c| allowed(&actor, c).contains(&step))
         .map(|c| QueueRow {
-            label: text(&c["title"]).unwrap_or_default(),
-            detail: [text(&c["region_label"]).unwrap_or_default(), text(&c["provider"]).unwrap_or_default()]
-                .join(" · "),
-            status: text(&c["status_label"]).unwrap_or_default(),
-            href: case_url(c),
+            label: c.upload.title.clone(),
+            detail: [validation::case_label("region", &c.upload.region, lang), c.upload.provider.clone()].join(" · "),
+            status: c.status.label_zh().to_owned(),
+            href: case_url(&c.id),
         })
         .collect();
     Some(Queue { title, empty, rows })
 }
 
-fn case_url(case: &Value) -> String {
-    page_url(&format!("/cases/{}", path_segment(&text(&case["id"]).unwrap_or_default())))
+fn case_url(id: &str) -> String {
+    page_url(&format!("/cases/{}", path_segment(id)))
 }
 
 /// The refused submission of `?attempt=`, if it came from the form `action`.
 async fn load_attempt(web: &WebState, visitor: &Visitor, q: &PageQuery, action: &str) -> Option<Attempt> {
-    refused(web, visitor, q).await.filter(|a| a.control("_action") == Some(action))
+    refused_attempt(web, visitor, q).await.filter(|a| a.control("_action") == Some(action))
 }
 
 /// The case as the `case-upload` form holds it, to edit it again.
@@ -302,15 +309,15 @@ fn status_label(status: &str) -> String {
     TypicalCaseStatus::parse(status).map_or_else(|| status.to_owned(), |s| s.label_zh().to_owned())
 }
 
-fn explanation(status: &str, exported: Option<&str>) -> String {
+fn explanation(status: TypicalCaseStatus, exported: Option<&str>) -> String {
+    use TypicalCaseStatus as S;
     match (status, exported) {
-        ("submitted", _) => "案例已提交，等待主办单位审核。".to_owned(),
-        ("returned", _) => "主办单位已退回修改，请按审核意见修改后重新提交。".to_owned(),
-        ("approved", _) => "审核通过，待导出为网站内容后发布。".to_owned(),
-        ("exported", Some(slug)) => {
+        (S::Submitted, _) => "案例已提交，等待主办单位审核。".to_owned(),
+        (S::Returned, _) => "主办单位已退回修改，请按审核意见修改后重新提交。".to_owned(),
+        (S::Approved, _) => "审核通过，待导出为网站内容后发布。".to_owned(),
+        (S::Exported, Some(slug)) => {
             format!("已导出为网站内容（content/cases/{slug}/），提交到仓库后即在网站发布。")
         }
-        ("exported", None) => "已导出为网站内容，提交到仓库后即在网站发布。".to_owned(),
-        _ => String::new(),
+        (S::Exported, None) => "已导出为网站内容，提交到仓库后即在网站发布。".to_owned(),
     }
 }
