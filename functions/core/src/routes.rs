@@ -5,13 +5,13 @@
 //! `infra/template.yaml` equal to [`table`] (pages and form posts included), and
 //! check that each route's access is what it says.
 //!
-//! A new workflow adds one line to each of [`api`], [`pages`], [`forms`] and
-//! [`review_queues`].
+//! A new workflow adds one line to each of [`api`], [`pages`], [`forms`],
+//! [`review_queues`] and [`desk_tasks`].
 
 use axum::http::Method;
 
 use crate::http::{Access, ApiRoute};
-use crate::web::desk::Queue;
+use crate::web::desk::{Queue, Task};
 use crate::web::form_route::{FormAccess, FormRoute};
 use crate::web::{PageRoute, Visitor, WebState};
 use crate::workflows::{integrity_case, monthly_report, registration, training_plan, typical_case};
@@ -74,6 +74,21 @@ pub async fn review_queues(web: &WebState, visitor: &Visitor) -> Vec<Queue> {
     queues.extend(integrity_case::pages::queue(web, visitor).await);
     queues.extend(training_plan::pages::queue(web, visitor).await);
     queues
+}
+
+/// The home page's tasks, workflow by workflow: each where its permission model lets
+/// the visitor take part.
+pub fn desk_tasks(visitor: &Visitor) -> Vec<Task> {
+    [
+        monthly_report::pages::task(visitor),
+        registration::pages::task(visitor),
+        typical_case::pages::task(visitor),
+        integrity_case::pages::task(visitor),
+        training_plan::pages::task(visitor),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// The whole table, API first, then pages, then form posts.

@@ -21,7 +21,6 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
 use super::extract::Lang;
-use crate::workflows::Scope;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -222,27 +221,6 @@ where
             }
             Err("no-role") => Err(ApiError::forbidden(lang, "令牌未指明角色。", "The token names no role.")),
             Err(_) => Err(ApiError::unauthorized(lang, "访问令牌无效。", "The bearer token is not valid.")),
-        }
-    }
-}
-
-impl Caller {
-    /// Which registrations this caller may see and decide: organisers and national
-    /// administrators all, a regional administrator those of their region.
-    pub fn registration_scope(&self, lang: Lang) -> Result<Scope, ApiError> {
-        match (self.0.role, &self.0.region) {
-            (Role::Organiser | Role::NationalAdmin, _) => Ok(Scope::All),
-            (Role::RegionalAdmin, Some(region)) if !region.is_empty() => Ok(Scope::Region(region.clone())),
-            (Role::RegionalAdmin, _) => Err(ApiError::forbidden(
-                lang,
-                "地方管理员的令牌须注明所辖地区。",
-                "A regional administrator's token must name a region.",
-            )),
-            _ => Err(ApiError::forbidden(
-                lang,
-                "您的角色无权管理培训报名。",
-                "Your role may not manage training registrations.",
-            )),
         }
     }
 }

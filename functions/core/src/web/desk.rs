@@ -1,5 +1,6 @@
-//! The signed-in home (工作台: what this role can do) and the review queue (what
-//! waits for this role), gathered from each workflow's pages by [`crate::routes`].
+//! The signed-in home (工作台: what this visitor can do) and the review queue (what
+//! waits for them), gathered from each workflow's pages by [`crate::routes`]: each
+//! workflow answers from its own permission model.
 
 use axum::extract::State;
 use axum::response::Response;
@@ -8,14 +9,13 @@ use serde_json::json;
 
 use super::session::{SignedIn, Visitor};
 use super::{WebState, page_url, pages};
-use crate::http::Role;
 
 /// One thing to do from the home page.
 #[derive(Debug, Clone, Serialize)]
 pub struct Task {
     pub label: &'static str,
     pub href: String,
-    pub hint: &'static str,
+    pub hint: String,
 }
 
 /// One list of the review queue: what waits, each with a link to act on it.
@@ -35,29 +35,30 @@ pub struct QueueRow {
     pub href: String,
 }
 
-/// `GET /web/` — the tasks of the visitor's role.
-pub async fn home(visitor: Visitor) -> Response {
-    let Some(role) = visitor.role() else { return visitor.sign_in_redirect() };
-    let task = |label, path: &str, hint| Task { label, href: page_url(path), hint };
+impl Task {
+    /// A task leading to the page `path` under `/web`.
+    pub fn new(label: &'static str, path: &str, hint: &'static str) -> Task {
+        Task { label, href: page_url(path), hint: hint.to_owned() }
+    }
+}
+
+/// `GET /web/` — what the visitor can do: each workflow's task where its permission
+/// model lets the visitor take part, and the review queue with how much waits in it.
+pub async fn home(State(web): State<WebState>, visitor: Visitor) -> Response {
+    if visitor.claims.is_none() {
+        return visitor.sign_in_redirect();
+    }
+    let queues = crate::routes::review_queues(&web, &visitor).await;
     let mut tasks = Vec::new();
-    if matches!(role, Role::UnitAdmin | Role::RegionalAdmin | Role::NationalAdmin | Role::Organiser) {
-        tasks.push(task("待我审核", "/review", "提交给我审核的报告、案例和计划"));
+    if !queues.is_empty() {
+        let waiting: usize = queues.iter().map(|q| q.rows.len()).sum();
+        let mut review = Task::new("待我审核", "/review", "提交给我审核的报告、案例和计划");
+        if waiting > 0 {
+            review.hint = format!("{waiting} 项等待处理");
+        }
+        tasks.push(review);
     }
-    if matches!(role, Role::Filler | Role::UnitAdmin) {
-        tasks.push(task("月度绩效报告", "/reports", "按月填报、保存、提交、撤回"));
-    }
-    if matches!(role, Role::RegionalAdmin | Role::NationalAdmin | Role::Organiser) {
-        tasks.push(task("培训报名", "/registrations", "报名名单、审核、导出"));
-    }
-    if matches!(role, Role::RegionalAdmin | Role::NationalAdmin | Role::Organiser) {
-        tasks.push(task("典型案例", "/cases", "上传、审核、退回和进度"));
-    }
-    if matches!(role, Role::UnitAdmin | Role::RegionalAdmin | Role::NationalAdmin) {
-        tasks.push(task("科研诚信案件", "/integrity-cases", "下发、转办、调查处理结果、审核"));
-    }
-    if matches!(role, Role::Filler | Role::UnitAdmin | Role::NationalAdmin | Role::Organiser) {
-        tasks.push(task("年度培训计划", "/plans", "报送和审核年度培训计划"));
-    }
+    tasks.extend(crate::routes::desk_tasks(&visitor));
     pages::render(&visitor, "desk.html", json!({ "title": "工作台", "tasks": tasks }))
 }
 

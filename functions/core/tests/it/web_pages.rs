@@ -890,6 +890,39 @@ async fn the_desk_is_where_sign_in_leads() {
     assert!(location.starts_with("/api/web/sign-in?next="), "{location}");
 }
 
+/// The desk lists each workflow where its permission model lets the visitor take part,
+/// and the review queue, with how much waits in it, only for those who review.
+#[tokio::test]
+async fn each_desk_lists_what_the_permission_models_let_the_visitor_do() {
+    let (store, _guard) = embedded();
+    let app = app(store);
+    let tasks = |h: &str| -> Vec<String> {
+        ["review", "reports", "registrations", "cases", "integrity-cases", "plans"]
+            .into_iter()
+            .filter(|t| h.contains(&format!("href=\"/api/web/{t}\"")))
+            .map(str::to_owned)
+            .collect()
+    };
+    let desk = |session: String| {
+        let app = app.clone();
+        async move { html(&page(&app, "/api/web/", Some(&session)).await) }
+    };
+    assert_eq!(tasks(&desk(filler()).await), ["reports", "plans"]);
+    assert_eq!(tasks(&desk(unit_admin()).await), ["review", "reports", "integrity-cases", "plans"]);
+    assert_eq!(tasks(&desk(organiser()).await), ["review", "registrations", "cases", "plans"]);
+    let province = session(Role::RegionalAdmin, None, Some("heilongjiang"));
+    assert_eq!(tasks(&desk(province.clone()).await), ["review", "registrations", "cases", "integrity-cases"]);
+    // A regional administrator whose session names no region takes part in nothing.
+    assert_eq!(tasks(&desk(session(Role::RegionalAdmin, None, None)).await), Vec::<String>::new());
+
+    // One registration waits for the organisers and the province it comes from.
+    assert!(!desk(organiser()).await.contains("项等待处理"));
+    see_other(&submit(&app, &course_page_form(VALID), None).await);
+    assert!(desk(organiser()).await.contains("1 项等待处理"), "{}", desk(organiser()).await);
+    assert!(desk(province).await.contains("1 项等待处理"));
+    assert!(!desk(unit_admin()).await.contains("项等待处理"));
+}
+
 /// The sign-in page comes back to the page that was asked for: `next` is that page's
 /// own address (`/api/web/…`), so signing in there lands on it.
 #[tokio::test]

@@ -315,6 +315,12 @@ impl IntegrityCase {
     }
 }
 
+/// Who takes part in integrity cases: the nation, the provinces and the
+/// institutions along the chain (seed 004); the training organisers do not.
+pub fn takes_part(level: &Level) -> bool {
+    !matches!(level, Level::Organiser)
+}
+
 fn may_see(actor: &Actor, case: &IntegrityCase) -> bool {
     match &actor.level {
         Level::National => true,

@@ -4,7 +4,7 @@
 //! and the province then the nation review it.
 
 use super::api::{self, case_files};
-use super::{IntegrityCase, IntegrityStep, allowed};
+use super::{IntegrityCase, IntegrityStep, allowed, takes_part};
 use crate::casework::api::{case_error, download_url};
 use crate::http::extract::{Idempotency, JsonBody, OptionalJsonBody};
 use crate::web::form_route::{FormAction, form_action};
@@ -19,7 +19,7 @@ use crate::casework::pages::{
     refused_attempt, region_label, schema_form, seat, timeline, when,
 };
 use crate::casework::summary::{SummaryRow, file_link, summary_rows};
-use crate::web::desk::{Queue, QueueRow};
+use crate::web::desk::{Queue, QueueRow, Task};
 use crate::web::form_route::FormRoute;
 use crate::web::pages::{self, refusal, refused};
 use crate::web::public::path_segment;
@@ -361,6 +361,12 @@ pub(crate) async fn file(
         download_url(&web.app, lang, &case_files(&case), q.key.as_deref().unwrap_or("")).await
     };
     file_redirect(&visitor, url.await)
+}
+
+/// The home page's task, for those who take part in integrity cases.
+pub fn task(visitor: &Visitor) -> Option<Task> {
+    let actor = visitor.caller().and_then(|c| c.case_actor(visitor.lang)).ok()?;
+    takes_part(&actor.level).then(|| Task::new("科研诚信案件", "/integrity-cases", "下发、转办、调查处理结果、审核"))
 }
 
 /// The review queue's integrity cases at the visitor's step of the chain.

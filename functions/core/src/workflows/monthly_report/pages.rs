@@ -3,8 +3,8 @@
 //! one page per part to fill in — saved on its own, pre-filled from the month before,
 //! with live totals next to the figures that must add up.
 
-use super::ReportSummary;
 use super::api::{self, ReportPath, ReportView, report_caller, report_id, workflow_error};
+use super::{ReportRole, ReportSummary};
 use crate::http::extract::{Idempotency, OptionalJsonBody};
 use crate::lifecycle::review::Step;
 use crate::web::form_route::form_action;
@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use crate::http::Role;
 use crate::web::attempt::{self, Attempt};
-use crate::web::desk::{Queue, QueueRow};
+use crate::web::desk::{Queue, QueueRow, Task};
 use crate::web::form_route::{FormRoute, Next, Params};
 use crate::web::pages::{self, label_history, refusal, refused, shown, text};
 use crate::web::public::path_segment;
@@ -89,6 +89,13 @@ pub fn pages() -> Vec<PageRoute> {
         PageRoute::signed_in("/reports/{unit}/{platform}/{period}", get(overview)),
         PageRoute::signed_in("/reports/{unit}/{platform}/{period}/{part}", get(part_page)),
     ]
+}
+
+/// The home page's task, for the unit's fillers and administrator.
+pub fn task(visitor: &Visitor) -> Option<Task> {
+    let rc = visitor.caller().and_then(|c| report_caller(&c, visitor.lang)).ok()?;
+    matches!(rc.role, ReportRole::Filler { .. } | ReportRole::UnitAdmin { .. })
+        .then(|| Task::new("月度绩效报告", "/reports", "按月填报、保存、提交、撤回"))
 }
 
 /// Reports waiting for the unit administrator.

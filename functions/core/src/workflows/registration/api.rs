@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::http::AppState;
-use crate::http::auth::Caller;
+use crate::http::auth::{Caller, Role};
 use crate::http::error::ApiError;
 use crate::http::export;
 use crate::http::extract::{Idempotency, JsonBody, Lang};
@@ -19,6 +19,27 @@ use crate::http::limit::ClientAddr;
 use crate::validation;
 use crate::workflows::registration::{RegistrationStep, Scope, allowed};
 use crate::workflows::{ReceiptView, Registration, RegistrationStatus};
+
+impl Caller {
+    /// Which registrations this caller may see and decide: organisers and national
+    /// administrators all, a regional administrator those of their region.
+    pub fn registration_scope(&self, lang: Lang) -> Result<Scope, ApiError> {
+        match (self.0.role, &self.0.region) {
+            (Role::Organiser | Role::NationalAdmin, _) => Ok(Scope::All),
+            (Role::RegionalAdmin, Some(region)) if !region.is_empty() => Ok(Scope::Region(region.clone())),
+            (Role::RegionalAdmin, _) => Err(ApiError::forbidden(
+                lang,
+                "地方管理员的令牌须注明所辖地区。",
+                "A regional administrator's token must name a region.",
+            )),
+            _ => Err(ApiError::forbidden(
+                lang,
+                "您的角色无权管理培训报名。",
+                "Your role may not manage training registrations.",
+            )),
+        }
+    }
+}
 
 /// A registration as an organiser of `scope` sees it — what the API answers and the
 /// pages draw: the registration, its status and region in words, and the decisions

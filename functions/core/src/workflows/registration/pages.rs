@@ -13,8 +13,7 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::http::Role;
-use crate::web::desk::{Queue, QueueRow};
+use crate::web::desk::{Queue, QueueRow, Task};
 use crate::web::form_route::FormRoute;
 use crate::web::pages::{self, refused};
 use crate::web::public::path_segment;
@@ -73,8 +72,14 @@ async fn receipt(
     Ok(pages::render(&visitor, "receipt.html", json!({ "title": "报名回执", "code": code, "r": receipt })))
 }
 
+/// Whether the visitor may see and decide registrations (the permission model's scope).
 fn may_decide(visitor: &Visitor) -> bool {
-    matches!(visitor.role(), Some(Role::Organiser | Role::NationalAdmin | Role::RegionalAdmin))
+    visitor.caller().and_then(|c| c.registration_scope(visitor.lang)).is_ok()
+}
+
+/// The home page's task, for those who may see and decide registrations.
+pub fn task(visitor: &Visitor) -> Option<Task> {
+    may_decide(visitor).then(|| Task::new("培训报名", "/registrations", "报名名单、审核、导出"))
 }
 
 /// Courses with registrations waiting for a decision.

@@ -15,7 +15,7 @@ use crate::http::Role;
 use crate::http::extract::{Idempotency, JsonBody, OptionalJsonBody};
 use crate::lifecycle::review::{ReviewStatus, Step};
 use crate::web::attempt::{self, Attempt};
-use crate::web::desk::{Queue, QueueRow};
+use crate::web::desk::{Queue, QueueRow, Task};
 use crate::web::form_route::{FormRoute, form_action};
 use crate::web::pages::{self, label_history, refusal, refused, shown, text};
 use crate::web::public::path_segment;
@@ -84,6 +84,12 @@ fn this_year() -> i32 {
 
 fn plan_url(unit: &str, year: &str) -> String {
     page_url(&format!("/plans/{}/{}", path_segment(unit), path_segment(year)))
+}
+
+/// The home page's task, for those the plan's permission model lets take part.
+pub fn task(visitor: &Visitor) -> Option<Task> {
+    visitor.caller().and_then(|c| plan_caller(&c, visitor.lang)).ok()?;
+    Some(Task::new("年度培训计划", "/plans", "报送和审核年度培训计划"))
 }
 
 /// Plans of this year and next that the visitor may decide now (the permission model's

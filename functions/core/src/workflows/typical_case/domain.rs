@@ -170,6 +170,12 @@ fn may_see(actor: &Actor, case: &TypicalCase) -> bool {
     }
 }
 
+/// Who takes part in typical cases: the provinces upload, the nation and the
+/// organisers review (seed 000).
+pub fn takes_part(level: &Level) -> bool {
+    matches!(level, Level::National | Level::Organiser | Level::Province { .. })
+}
+
 fn is_reviewer(actor: &Actor) -> bool {
     matches!(actor.level, Level::National | Level::Organiser)
 }

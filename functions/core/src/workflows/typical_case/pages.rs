@@ -3,7 +3,7 @@
 //! province corrects and resubmits it; an approved case is exported as site content.
 
 use super::api::{self, case_files, typical_view};
-use super::{CaseStep, allowed};
+use super::{CaseStep, allowed, takes_part};
 use crate::casework::api::{case_error, download_url};
 use crate::http::extract::{Idempotency, JsonBody};
 use crate::validation;
@@ -22,7 +22,7 @@ use crate::casework::pages::{
 };
 use crate::casework::summary::summary_rows;
 use crate::web::attempt::Attempt;
-use crate::web::desk::{Queue, QueueRow};
+use crate::web::desk::{Queue, QueueRow, Task};
 use crate::web::form_route::FormRoute;
 use crate::web::pages::{self, refusal, refused};
 use crate::web::public::path_segment;
@@ -244,6 +244,12 @@ pub(crate) async fn file(
         download_url(&web.app, lang, &case_files(&case), q.key.as_deref().unwrap_or("")).await
     };
     file_redirect(&visitor, url.await)
+}
+
+/// The home page's task, for those who take part in typical cases.
+pub fn task(visitor: &Visitor) -> Option<Task> {
+    let actor = visitor.caller().and_then(|c| c.case_actor(visitor.lang)).ok()?;
+    takes_part(&actor.level).then(|| Task::new("典型案例", "/cases", "上传、审核、退回和进度"))
 }
 
 /// What waits for the visitor: cases to review (organisers, the nation) or to
