@@ -18,7 +18,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::idempotency::{self, IdempotencyKey};
-use crate::store::{Item, SharedStore, StoreError};
+use crate::store::{Item, Key, SharedStore, StoreError, Write};
 
 /// Longest reviewer's comment, in characters.
 pub const MAX_COMMENT_CHARS: usize = 500;
@@ -281,6 +281,56 @@ pub(crate) async fn replayed(
         return Err(WorkflowError::IdempotencyKeyReused);
     }
     store.get(&record.created).await?.ok_or(WorkflowError::NotFound).map(Some)
+}
+
+/// A document under review — a monthly report, a training plan: what the lifecycle
+/// engine ([`transition`]) reads and writes of it.
+pub(crate) trait Reviewed: Sized {
+    fn status(&self) -> ReviewStatus;
+    fn version(&self) -> u64;
+    fn to_item(&self) -> Item;
+    fn from_item(item: Item) -> Result<Self, WorkflowError>;
+    /// This document after `step` (already checked): its status is `step.status`,
+    /// `step` ends its history, it was last changed at `step.at` by `step.by`, its
+    /// version is one up; a decision (approve, return) makes `step.comment` its comment.
+    fn after(&self, step: HistoryEntry) -> Self;
+}
+
+/// How often a transition reads again after someone else wrote in between.
+const TRANSITION_ATTEMPTS: u32 = 20;
+
+/// Takes `action` (withdraw, approve, return) on the document at `key` as `actor`, at
+/// `now`: refuses it where the document's status does not allow it, records it in the
+/// history, and writes it only if nobody wrote in between — else reads again and
+/// decides again, so the step always applies to the latest state.
+///
+/// Errors: [`WorkflowError::NotFound`], [`WorkflowError::InvalidTransition`],
+/// [`WorkflowError::Busy`] after repeated contention, store errors.
+pub(crate) async fn transition<D: Reviewed>(
+    store: &SharedStore,
+    key: &Key,
+    actor: &Actor,
+    action: Action,
+    comment: Option<String>,
+    now: Timestamp,
+) -> Result<D, WorkflowError> {
+    for attempt in 0..TRANSITION_ATTEMPTS {
+        let current = D::from_item(store.get(key).await?.ok_or(WorkflowError::NotFound)?)?;
+        let from = current.status();
+        let status = action.from_status(from).ok_or(WorkflowError::InvalidTransition { from, action })?;
+        let next = current.after(HistoryEntry::new(action, status, actor, now, comment.clone()));
+        match store.transact(vec![Write::Replace { item: next.to_item(), expected_version: current.version() }]).await {
+            Ok(()) => return Ok(next),
+            Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => back_off(attempt).await,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(WorkflowError::Busy)
+}
+
+/// The comment a document keeps after `step`: a decision's own, else the one it had.
+pub(crate) fn comment_after(step: &HistoryEntry, had: &Option<String>) -> Option<String> {
+    if matches!(step.action, Action::Approve | Action::Return) { step.comment.clone() } else { had.clone() }
 }
 
 pub(crate) async fn back_off(attempt: u32) {

@@ -26,12 +26,13 @@ use serde_json::{Map, Value};
 
 use crate::lifecycle::Clock;
 use crate::lifecycle::idempotency::{self, IdempotencyKey};
-use crate::lifecycle::review::{self, Action, Actor, Denied, HistoryEntry, ReviewStatus, Side, Step, WorkflowError};
+use crate::lifecycle::review::{
+    self, Action, Actor, Denied, HistoryEntry, ReviewStatus, Reviewed, Side, Step, WorkflowError,
+};
 use crate::store::{Index, Item, Key, SharedStore, StoreError, Write};
 
 const SCHEMA: &str = "monthly-report";
 const PERIOD_FIELD: &str = "period";
-const MAX_ATTEMPTS: u32 = 20;
 
 /// What a caller is, as far as reports go (from the verified token).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,6 +177,27 @@ pub struct MonthlyReport {
 impl MonthlyReport {
     pub fn id(&self) -> ReportId {
         ReportId { unit: self.unit.clone(), platform: self.platform.clone(), period: self.period.clone() }
+    }
+}
+
+impl Reviewed for MonthlyReport {
+    fn status(&self) -> ReviewStatus {
+        self.status
+    }
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+
+    fn after(&self, step: HistoryEntry) -> Self {
+        let mut next = self.clone();
+        next.status = step.status;
+        next.comment = review::comment_after(&step, &self.comment);
+        next.updated_at = step.at;
+        next.updated_by = step.by.clone();
+        next.version = self.version + 1;
+        next.history.push(step);
+        next
     }
 
     fn to_item(&self) -> Item {
@@ -526,7 +548,7 @@ impl Reports {
     /// The filler takes a submitted report back (撤回) to edit it; not once approved.
     pub async fn withdraw(&self, caller: &ReportCaller, id: &ReportId) -> Result<MonthlyReport, WorkflowError> {
         caller.may(Side::Author, &id.unit)?;
-        self.transition(caller, id, Action::Withdraw, None).await
+        self.decide(caller, id, Action::Withdraw, None).await
     }
 
     /// The unit administrator approves (审核通过); approved reports are final.
@@ -538,7 +560,7 @@ impl Reports {
     ) -> Result<MonthlyReport, WorkflowError> {
         caller.may(Side::Reviewer, &id.unit)?;
         let comment = review::comment(comment, false)?;
-        self.transition(caller, id, Action::Approve, comment).await
+        self.decide(caller, id, Action::Approve, comment).await
     }
 
     /// The unit administrator returns the report (退回) with a comment saying what to fix.
@@ -550,45 +572,18 @@ impl Reports {
     ) -> Result<MonthlyReport, WorkflowError> {
         caller.may(Side::Reviewer, &id.unit)?;
         let comment = review::comment(comment, true)?;
-        self.transition(caller, id, Action::Return, comment).await
+        self.decide(caller, id, Action::Return, comment).await
     }
 
-    async fn transition(
+    /// `action` on the report `id`, through the lifecycle engine.
+    async fn decide(
         &self,
         caller: &ReportCaller,
         id: &ReportId,
         action: Action,
         comment: Option<String>,
     ) -> Result<MonthlyReport, WorkflowError> {
-        for attempt in 0..MAX_ATTEMPTS {
-            let r = self.load(id).await?.ok_or(WorkflowError::NotFound)?;
-            let Some(status) = action.from_status(r.status) else {
-                return Err(WorkflowError::InvalidTransition { from: r.status, action });
-            };
-            let now = (self.clock)();
-            let mut history = r.history.clone();
-            history.push(HistoryEntry::new(action, status, &caller.actor, now, comment.clone()));
-            let next = MonthlyReport {
-                status,
-                history,
-                comment: if matches!(action, Action::Approve | Action::Return) {
-                    comment.clone()
-                } else {
-                    r.comment.clone()
-                },
-                updated_at: now,
-                updated_by: caller.actor.id.clone(),
-                version: r.version + 1,
-                ..r.clone()
-            };
-            match self.store.transact(vec![Write::Replace { item: next.to_item(), expected_version: r.version }]).await
-            {
-                Ok(()) => return Ok(next),
-                Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => review::back_off(attempt).await,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(WorkflowError::Busy)
+        review::transition(&self.store, &id.key(), &caller.actor, action, comment, (self.clock)()).await
     }
 
     /// The reports of a unit (status per platform and month), as the caller may see them.

@@ -25,12 +25,13 @@ use serde_json::Value;
 
 use crate::lifecycle::Clock;
 use crate::lifecycle::idempotency::{self, IdempotencyKey};
-use crate::lifecycle::review::{self, Action, Actor, Denied, HistoryEntry, ReviewStatus, Side, Step, WorkflowError};
+use crate::lifecycle::review::{
+    self, Action, Actor, Denied, HistoryEntry, ReviewStatus, Reviewed, Side, Step, WorkflowError,
+};
 use crate::store::{Index, Item, Key, SharedStore, StoreError, Write};
 
 const SCHEMA: &str = "training-plan";
 const YEAR_FIELD: &str = "year";
-const MAX_ATTEMPTS: u32 = 20;
 
 /// The last day plans of each year are accepted (报送截止日期), inclusive, China time.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,6 +169,26 @@ fn year_pk(year: i32) -> String {
 impl TrainingPlan {
     fn key(&self) -> Key {
         plan_key(&self.unit, self.year)
+    }
+}
+
+impl Reviewed for TrainingPlan {
+    fn status(&self) -> ReviewStatus {
+        self.status
+    }
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+
+    fn after(&self, step: HistoryEntry) -> Self {
+        let mut next = self.clone();
+        next.status = step.status;
+        next.comment = review::comment_after(&step, &self.comment);
+        next.updated_at = step.at;
+        next.version = self.version + 1;
+        next.history.push(step);
+        next
     }
 
     fn to_item(&self) -> Item {
@@ -387,10 +408,25 @@ impl TrainingPlans {
         Ok(plans)
     }
 
+    /// `action` on the unit's plan of `year`, through the lifecycle engine.
+    async fn decide(
+        &self,
+        caller: &PlanCaller,
+        unit: &str,
+        year: i32,
+        action: Action,
+        comment: Option<String>,
+    ) -> Result<TrainingPlan, WorkflowError> {
+        if !review::is_slug(unit) {
+            return Err(WorkflowError::NotFound);
+        }
+        review::transition(&self.store, &plan_key(unit, year), &caller.actor, action, comment, (self.clock)()).await
+    }
+
     /// The unit takes its plan back (撤回) until it is approved.
     pub async fn withdraw(&self, caller: &PlanCaller, unit: &str, year: i32) -> Result<TrainingPlan, WorkflowError> {
         caller.may(Side::Author, unit)?;
-        self.transition(caller, unit, year, Action::Withdraw, None).await
+        self.decide(caller, unit, year, Action::Withdraw, None).await
     }
 
     pub async fn approve(
@@ -402,7 +438,7 @@ impl TrainingPlans {
     ) -> Result<TrainingPlan, WorkflowError> {
         caller.may(Side::Reviewer, unit)?;
         let comment = review::comment(comment, false)?;
-        self.transition(caller, unit, year, Action::Approve, comment).await
+        self.decide(caller, unit, year, Action::Approve, comment).await
     }
 
     pub async fn return_for_changes(
@@ -414,45 +450,7 @@ impl TrainingPlans {
     ) -> Result<TrainingPlan, WorkflowError> {
         caller.may(Side::Reviewer, unit)?;
         let comment = review::comment(comment, true)?;
-        self.transition(caller, unit, year, Action::Return, comment).await
-    }
-
-    async fn transition(
-        &self,
-        caller: &PlanCaller,
-        unit: &str,
-        year: i32,
-        action: Action,
-        comment: Option<String>,
-    ) -> Result<TrainingPlan, WorkflowError> {
-        for attempt in 0..MAX_ATTEMPTS {
-            let p = self.load(unit, year).await?.ok_or(WorkflowError::NotFound)?;
-            let Some(status) = action.from_status(p.status) else {
-                return Err(WorkflowError::InvalidTransition { from: p.status, action });
-            };
-            let now = (self.clock)();
-            let mut history = p.history.clone();
-            history.push(HistoryEntry::new(action, status, &caller.actor, now, comment.clone()));
-            let next = TrainingPlan {
-                status,
-                history,
-                comment: if matches!(action, Action::Approve | Action::Return) {
-                    comment.clone()
-                } else {
-                    p.comment.clone()
-                },
-                updated_at: now,
-                version: p.version + 1,
-                ..p.clone()
-            };
-            match self.store.transact(vec![Write::Replace { item: next.to_item(), expected_version: p.version }]).await
-            {
-                Ok(()) => return Ok(next),
-                Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => review::back_off(attempt).await,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(WorkflowError::Busy)
+        self.decide(caller, unit, year, Action::Return, comment).await
     }
 }
 
