@@ -19,12 +19,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::attachments::AttachmentError;
+use crate::casework::{Actor, CaseError, Level, Written};
 use crate::http::AppState;
 use crate::http::auth::{Caller, Role};
 use crate::http::error::ApiError;
 use crate::http::extract::{JsonBody, Lang};
 use crate::validation::{self, Rejection};
-use crate::workflows::{Actor, CaseError, Level, Written};
 
 /// How long an upload or download link stays valid.
 const UPLOAD_VALID_FOR: Duration = Duration::from_secs(15 * 60);

@@ -17,8 +17,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::summary::file_link;
-use crate::http::ApiError;
 use crate::http::Role;
+use crate::http::{ApiError, Lang};
+use crate::validation::region_label;
 use crate::web::attempt::{self, Attempt};
 use crate::web::pages::{self, refusal, text};
 use crate::web::session::Visitor;
@@ -76,7 +77,7 @@ pub(crate) fn timeline(
             let by = step.get("by").cloned().unwrap_or(Value::Null);
             let to = step.get("to").and_then(Value::as_str).map(|to| {
                 if step.get("action").and_then(Value::as_str) == Some("dispatch") {
-                    region_label(to)
+                    region_label(to, Lang::Zh)
                 } else {
                     to.to_owned()
                 }
@@ -102,18 +103,10 @@ pub(crate) fn who(by: &Value) -> String {
     match by.get("level").and_then(Value::as_str).unwrap_or("") {
         "national" => "国家级管理员".to_owned(),
         "organiser" => "主办单位".to_owned(),
-        "province" => format!("省级管理员（{}）", region_label(&text(&by["region"]).unwrap_or_default())),
+        "province" => format!("省级管理员（{}）", region_label(&text(&by["region"]).unwrap_or_default(), Lang::Zh)),
         "institution" => format!("机构管理员（{}）", text(&by["unit"]).unwrap_or_default()),
         other => other.to_owned(),
     }
-}
-
-/// A region's name (`hebei` → 河北省), as the forms list them.
-pub(crate) fn region_label(code: &str) -> String {
-    gazette_forms::schema(crate::workflows::integrity_case::pages::INTEGRITY_CASE)
-        .and_then(|s| s.field("region"))
-        .and_then(|f| f.option(code))
-        .map_or_else(|| code.to_owned(), |o| o.label(ZH).to_owned())
 }
 
 /// An RFC 3339 time as Beijing time, `2026-11-23 14:05`.

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 
 use super::error::ApiError;
-use crate::workflows::IdempotencyKey;
+use crate::lifecycle::IdempotencyKey;
 
 /// Largest request body accepted, in bytes.
 pub const BODY_LIMIT: usize = 64 * 1024;

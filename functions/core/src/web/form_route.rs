@@ -21,7 +21,7 @@ use super::Visitor;
 use super::page_url;
 use super::public::path_segment;
 use crate::http::{ApiError, AppState, Caller, Lang};
-use crate::workflows::IdempotencyKey;
+use crate::lifecycle::IdempotencyKey;
 
 /// The path parameters of a form route, as posted (`{unit}` → `hebei-001`).
 pub type Params = Vec<(String, String)>;

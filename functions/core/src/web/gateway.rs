@@ -32,7 +32,7 @@ use crate::casework::api::{attachment_error, upload_ticket};
 use crate::http::extract::JsonBody;
 use crate::http::limit::ClientAddr;
 use crate::http::{ApiError, ErrorBody};
-use crate::workflows::IdempotencyKey;
+use crate::lifecycle::IdempotencyKey;
 
 /// The largest post without files, and the most the typed fields of a post with
 /// files may hold.

@@ -7,6 +7,7 @@ use super::api::{self, case_files};
 use super::{IntegrityCase, IntegrityStep, allowed, takes_part};
 use crate::casework::api::{case_error, download_url};
 use crate::http::extract::{Idempotency, JsonBody, OptionalJsonBody};
+use crate::validation::region_label;
 use crate::web::form_route::{FormAction, form_action};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,7 +17,7 @@ use serde_json::{Value, json};
 use crate::casework::action_form::{ActionField, ActionForm};
 use crate::casework::pages::{
     PageQuery, Seat, ZH, controls, done_message, file_redirect, filters, idempotency_key, machine_time, no_schema,
-    refused_attempt, region_label, schema_form, seat, timeline, when,
+    refused_attempt, schema_form, seat, timeline, when,
 };
 use crate::casework::summary::{SummaryRow, file_link, summary_rows};
 use crate::web::desk::{Queue, QueueRow, Task};
@@ -110,7 +111,7 @@ pub(crate) async fn list(
                 "batch": d.batch,
                 "authors": d.authors,
                 "institution": d.corresponding_institution,
-                "region": region_label(&d.region),
+                "region": region_label(&d.region, lang),
                 "unit": c.unit_name.clone().unwrap_or_default(),
                 "status": c.status.as_str(),
                 "status_label": c.status.label_zh(),
@@ -406,7 +407,7 @@ pub async fn queue(web: &WebState, visitor: &Visitor) -> Vec<Queue> {
                     label: c.details.paper_title.clone(),
                     detail: [
                         c.details.source.label_zh().to_owned(),
-                        region_label(&c.details.region),
+                        region_label(&c.details.region, visitor.lang),
                         c.unit_name.clone().unwrap_or_default(),
                     ]
                     .into_iter()
