@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::extract::Lang;
+use crate::lifecycle::review::{Denied, WorkflowError};
 use crate::store::StoreError;
 use crate::workflows::RegistrationError;
 
@@ -149,6 +150,57 @@ impl ApiError {
             ),
             E::Store(e) => ApiError::store(e, lang),
         }
+    }
+}
+
+/// The answer to a refused workflow step, for reports and training plans alike.
+pub(crate) fn workflow_error(e: WorkflowError, lang: Lang) -> ApiError {
+    use WorkflowError as E;
+    match e {
+        E::NotFound => ApiError::not_found(lang),
+        E::Denied(Denied::Role) => ApiError::forbidden(lang, "您的角色无权执行此操作。", "Your role may not do this."),
+        E::Denied(Denied::OtherUnit) => {
+            ApiError::forbidden(lang, "该记录属于其他单位，您无权查看或修改。", "This record belongs to another unit.")
+        }
+        E::Denied(Denied::OtherRegion) => {
+            ApiError::forbidden(lang, "该记录不属于您所管辖的地区。", "This record belongs to another region.")
+        }
+        E::Invalid(fields) => ApiError::invalid(lang, fields),
+        E::StaleVersion { expected, current } => ApiError::new(
+            StatusCode::CONFLICT,
+            match lang {
+                Lang::Zh => format!("内容已被他人修改（您基于第 {expected} 版，当前为第 {current} 版）。请刷新后重新填写本页再保存。"),
+                Lang::En => format!(
+                    "Someone changed it since you opened it (you started from version {expected}, it is now {current}). Reload, then save again."
+                ),
+            },
+        )
+        .field("version", current.to_string()),
+        E::InvalidTransition { from, action } => ApiError::new(
+            StatusCode::CONFLICT,
+            match lang {
+                Lang::Zh => format!("当前状态（{}）下不能{}或修改。", from.label_zh(), action.label_zh()),
+                Lang::En => format!("A {} record cannot be changed or take the step “{}”.", from.as_str(), action.as_str()),
+            },
+        ),
+        E::CommentRequired => ApiError::invalid(lang, BTreeMap::new()).field(
+            "comment",
+            lang.pick("请填写审核意见（退回时必填，不超过 500 字）。", "Give a comment (required when returning; at most 500 characters)."),
+        ),
+        E::AlreadyExists => ApiError::new(
+            StatusCode::CONFLICT,
+            lang.pick("本单位该年度的计划已经报送，每个单位每年只能报送一份。", "Your unit has already submitted its plan for this year; there is one per unit and year."),
+        ),
+        E::IdempotencyKeyReused => ApiError::invalid(lang, BTreeMap::new()).field(
+            "Idempotency-Key",
+            lang.pick("该幂等键已用于另一份提交，请换一个新的键。", "This Idempotency-Key was used for a different submission; use a new key."),
+        ),
+        E::Busy => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, lang.pick("系统繁忙，请稍后重试。", "The service is busy; please retry in a moment.")),
+        E::NoSchema(id) => {
+            tracing::error!(form = id, "form schema is not compiled in");
+            ApiError::internal(lang)
+        }
+        E::Store(e) => ApiError::store(e, lang),
     }
 }
 

@@ -3,8 +3,9 @@
 //! one page per part to fill in — saved on its own, pre-filled from the month before,
 //! with live totals next to the figures that must add up.
 
-use super::api::{self, ReportPath, ReportView, report_caller, report_id, workflow_error};
+use super::api::{self, ReportPath, ReportView, report_caller, report_id};
 use super::{ReportRole, ReportSummary};
+use crate::http::error::workflow_error;
 use crate::http::extract::{Idempotency, OptionalJsonBody};
 use crate::lifecycle::review::Step;
 use crate::web::form_route::form_action;

@@ -15,10 +15,10 @@ use serde_json::{Value, json};
 use crate::http::AppState;
 use crate::http::auth::{Caller, Role};
 use crate::http::error::ApiError;
+use crate::http::error::workflow_error;
 use crate::http::extract::{Idempotency, JsonBody, Lang, OptionalJsonBody, body_text};
 use crate::lifecycle::review::{Actor, ReviewStatus, Step};
 use crate::validation::forms_lang;
-use crate::workflows::monthly_report::api::workflow_error;
 use crate::workflows::{PlanCaller, PlanRole, TrainingPlan};
 
 /// What the token allows with training plans: a unit's filler or administrator

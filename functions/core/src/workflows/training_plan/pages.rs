@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::api::{self, PlanPath, PlanView, plan_caller, year_of};
 use super::{PlanRole, TrainingPlan};
 use crate::http::Role;
+use crate::http::error::workflow_error;
 use crate::http::extract::{Idempotency, JsonBody, OptionalJsonBody};
 use crate::lifecycle::review::{ReviewStatus, Step};
 use crate::web::attempt::{self, Attempt};
@@ -21,7 +22,6 @@ use crate::web::pages::{self, label_history, refusal, refused, shown, text};
 use crate::web::public::path_segment;
 use crate::web::session::{SignedIn, Visitor};
 use crate::web::{PageRoute, WebState, page_url};
-use crate::workflows::monthly_report::api::workflow_error;
 
 const FORM: &str = "training-plan";
 
