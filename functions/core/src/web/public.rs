@@ -1,6 +1,6 @@
 //! Pages anyone may see: a refused form shown again, a registration receipt.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use gazette_forms::{FormRequest, render_form};
@@ -47,28 +47,50 @@ pub async fn refused_form(State(web): State<WebState>, visitor: Visitor, Path(to
         .map(str::to_owned)
         .or_else(|| schema.map(|s| s.title(gazette_forms::Lang::Zh).to_string()))
         .unwrap_or_else(|| "提交未成功".into());
+    // A refusal that is one field's message (an e-mail already registered) is said once, at the field.
+    let message = Some(&attempt.message).filter(|m| form.is_none() || attempt.errors.iter().all(|(_, e)| e != *m));
     pages::render_status(
         &visitor,
         StatusCode::UNPROCESSABLE_ENTITY,
         "form_page.html",
         json!({
             "title": title,
-            "message": attempt.message,
+            "message": message,
             "form": form,
             "return": attempt.control("_return").and_then(pages::local_path),
         }),
     )
 }
 
+/// What the receipt page takes in its query string.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ReceiptQuery {
+    /// `withdraw`: ask to confirm the withdrawal (the receipt's "撤回报名" leads here).
+    confirm: Option<String>,
+}
+
 /// `GET /web/receipt/{code}` — the registrant's receipt: status, place on the waiting
-/// list, masked details, and withdrawal.
-pub async fn receipt(State(web): State<WebState>, visitor: Visitor, Path(code): Path<String>) -> Response {
+/// list, masked details, and withdrawal — asked to be confirmed first
+/// (`?confirm=withdraw`), on the page itself, so it works the same without a script.
+pub async fn receipt(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Path(code): Path<String>,
+    Query(q): Query<ReceiptQuery>,
+) -> Response {
     let path = format!("/registrations/receipt/{}", path_segment(&code));
     let answer = web.call(&visitor, Method::GET, &path, None).await;
     if !answer.is_success() {
         return refusal(&visitor, &answer);
     }
-    pages::render(&visitor, "receipt.html", json!({ "title": "报名回执", "code": code, "r": answer.body }))
+    let confirm = q.confirm.as_deref() == Some("withdraw");
+    let title = if confirm { "确认撤回报名" } else { "报名回执" };
+    let code = path_segment(&code);
+    pages::render(
+        &visitor,
+        "receipt.html",
+        json!({ "title": title, "code": code, "r": answer.body, "confirm": confirm }),
+    )
 }
 
 /// `/web/…` that is no page.
