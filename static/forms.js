@@ -146,8 +146,7 @@
       var remove = row.querySelector("[data-remove-row]");
       if (remove) {
         remove.hidden = rows.length < 2;
-        var hidden = remove.querySelector(".gz-visually-hidden");
-        if (hidden) hidden.textContent = "：" + label + " " + (i + 1);
+        remove.setAttribute("aria-label", remove.textContent + "：" + label + " " + (i + 1));
       }
     });
     var add = group.querySelector("[data-add-row]");

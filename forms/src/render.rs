@@ -508,7 +508,7 @@ mod tests {
             "{one}"
         );
         assert!(
-            one.contains(r#"name="_remove_row" value="projects[0]" formnovalidate data-remove-row hidden>"#),
+            one.contains(r#"name="_remove_row" value="projects[0]" formnovalidate data-remove-row aria-label="删除：培训项目 1" hidden>"#),
             "the only row is not removed"
         );
         // The template: a blank row for a script, its index and number to fill in.
@@ -527,7 +527,12 @@ mod tests {
 
         let two = drawn("training-plan", json!({ "projects": [{ "name": "研修班" }, {}] }));
         assert!(two.contains("<legend>培训项目 2</legend>"), "a blank row added is drawn");
-        assert!(two.contains(r#"value="projects[1]" formnovalidate data-remove-row>删除<span class="gz-visually-hidden">：培训项目 2</span>"#), "{two}");
+        assert!(
+            two.contains(
+                r#"value="projects[1]" formnovalidate data-remove-row aria-label="删除：培训项目 2">删除</button>"#
+            ),
+            "{two}"
+        );
         assert!(two.contains(r#"data-next-row="2""#));
     }
 

@@ -71,7 +71,7 @@ describe('annual training plan', { timeout: 300_000 }, () => {
     await form.locator('#f-projects-0-plan_document').setInputFiles(pdf);
 
     // A flagship seminar takes at least 70 and must have run before: said in place.
-    await form.locator('button[type=submit]', { hasText: '提交计划' }).click();
+    await form.getByRole('button', { name: '提交计划', exact: true }).click();
     const summary = page.locator('#form-training-plan-summary');
     await summary.waitFor({ state: 'visible', timeout: WAIT_MS }).catch(async (e) => {
       throw new Error(`no error summary; at ${page.url()}:\n${(await page.locator('main').innerText()).slice(0, 1500)}`);
@@ -89,7 +89,7 @@ describe('annual training plan', { timeout: 300_000 }, () => {
     await form.locator('#f-projects-0-apply_funding').check();
     await form.locator('#f-projects-0-funded_last_year').check();
     const submitted = page.waitForURL(/\/api\/web\/plans\/ioz-1\/2027$/, { timeout: WAIT_MS });
-    await form.locator('button[type=submit]', { hasText: '提交计划' }).click();
+    await form.getByRole('button', { name: '提交计划', exact: true }).click();
     await submitted.catch(async () => {
       throw new Error(`not submitted; the page says:\n${(await summary.innerText()).slice(0, 1500)}`);
     });
@@ -167,7 +167,7 @@ describe('annual training plan', { timeout: 300_000 }, () => {
       await page.locator('[data-field="projects[1].sessions"]').waitFor({ state: 'visible' });
       await page.locator('[data-field="projects[1].days"]').waitFor({ state: 'hidden' });
     }
-    await form.locator('#f-projects-1-tier').selectOption('cultivation');
+    await form.locator('#f-projects-1-tier').selectOption('institute');
     await form.locator('#f-projects-1-start').fill('2027-03-01');
     await form.locator('#f-projects-1-end').fill('2027-12-20');
     await form.locator('#f-projects-1-sessions').fill('8');

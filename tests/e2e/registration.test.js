@@ -5,7 +5,7 @@
 
 const assert = require('node:assert/strict');
 const { describe, it, before, after } = require('node:test');
-const { startGazette, launchBrowser, checkA11y, screenshot, clickAndLoad, open, fitsPhone } = require('./harness');
+const { startGazette, launchBrowser, checkA11y, screenshot, clickAndLoad, open, fitsPhone, signIn } = require('./harness');
 
 // A course open for registration (capacity 70) in content/courses/.
 const COURSE = 'cas-jingpin-heitu-liangcang-2027';
@@ -227,6 +227,22 @@ describe('course registration', { timeout: 300_000 }, () => {
     assert.ok(mentions.length >= 1 && mentions.every((line) => line.replace(/^错误：/, '') === ALREADY), `one wording: ${mentions.join(' | ')}`);
     await page.context().close();
   }
+
+  it("the organisers' list of the course reads on a phone, and approves from it", async () => {
+    const page = await newPage();
+    await signIn(page, gazette.url, { role: 'organiser' });
+    await open(page, gazette.url, `/api/web/registrations?course=${COURSE}`);
+    const rows = page.locator('table.gz-table tbody tr');
+    assert.ok((await rows.count()) >= 2, 'the registrations so far are listed');
+    // On a phone each registration is a card: every cell under its column's name.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const label = await rows.first().locator('td').first().evaluate((td) => getComputedStyle(td, '::before').content);
+    assert.equal(label, '"姓名"');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await clickAndLoad(page, rows.first().getByRole('button', { name: /^通过/ }));
+    assert.match(await rows.first().innerText(), /已通过/);
+    await page.context().close();
+  });
 
   it('without the script: withdrawing asks first, and the registrant may register again', async () => {
     await withdrawAndRegisterAgain({ javaScriptEnabled: false });
