@@ -11,7 +11,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { describe, it, before, after } = require('node:test');
-const { startGazette, launchBrowser, checkA11y, screenshot, signIn, clickAndLoad, open } = require('./harness');
+const { startGazette, launchBrowser, checkA11y, screenshot, signIn, clickAndLoad, open, registerIntegrityCase } = require('./harness');
 
 // The smallest file a PDF reader opens; what matters here is its name and type.
 const PDF = '%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n';
@@ -112,16 +112,7 @@ describe('typical cases', { timeout: 240_000 }, () => {
 
     // The national account registers a retracted paper for Hebei and sends it there.
     await signIn(page, base, { role: 'national-admin' });
-    await open(page, base, '/api/web/integrity-cases');
-    await page.locator('#f-source-0').check();
-    await page.locator('#f-batch').fill('2023-01');
-    await page.locator('#f-paper_title').fill(paper);
-    await page.locator('#f-authors').fill('王星星; 张三');
-    await page.locator('#f-corresponding_institution').fill('某某省第三医院');
-    await page.locator('#f-region').selectOption('hebei');
-    await clickAndLoad(page, main.getByRole('button', { name: '登记案件' }));
-    const caseUrl = page.url().replace(/\?.*$/, '');
-    assert.match(caseUrl, /\/api\/web\/integrity-cases\/[0-9A-Z]{26}$/);
+    const caseUrl = await registerIntegrityCase(page, base, paper);
     assert.equal(await page.locator('#dispatch-region').inputValue(), 'hebei');
     await clickAndLoad(page, page.locator('form#dispatch button[type=submit]'));
     await main.getByText('已发送至省级办理。').waitFor();

@@ -311,6 +311,38 @@ async function clickAndLoad(page, locator, { timeout = 60_000 } = {}) {
   return page.url();
 }
 
+/** Presses a group's "add a row" or "remove" button (`locator`): with the page's
+ * script the row comes or goes in place and nothing is posted; without it the
+ * form's page comes back (`?attempt=…`) with the row added or removed. Resolves
+ * with the page's URL. */
+async function pressRowButton(page, locator, { javaScriptEnabled }) {
+  const before = page.url();
+  if (javaScriptEnabled) {
+    await locator.click();
+    assert.equal(page.url(), before, 'in place: nothing posted');
+  } else {
+    await clickAndLoad(page, locator);
+    assert.match(page.url(), /\?attempt=[0-9A-Z]{26}$/, 'the form again, with what was typed');
+  }
+  return page.url();
+}
+
+/** The national account's form on /api/web/integrity-cases, filled with a retracted
+ * paper (`paper`) for Hebei and sent: resolves with the new case page's address. */
+async function registerIntegrityCase(page, baseUrl, paper) {
+  await open(page, baseUrl, '/api/web/integrity-cases');
+  await page.locator('#f-source-0').check();
+  await page.locator('#f-batch').fill('2023-01');
+  await page.locator('#f-paper_title').fill(paper);
+  await page.locator('#f-authors').fill('王星星; 张三');
+  await page.locator('#f-corresponding_institution').fill('某某省第三医院');
+  await page.locator('#f-region').selectOption('hebei');
+  await clickAndLoad(page, page.locator('main').getByRole('button', { name: '登记案件' }));
+  const caseUrl = page.url().replace(/\?.*$/, '');
+  assert.match(caseUrl, /\/api\/web\/integrity-cases\/[0-9A-Z]{26}$/, 'registered');
+  return caseUrl;
+}
+
 /** Signs `page`'s browser context in through the sign-in page (development
  * tokens): role filler | unit-admin | regional-admin | national-admin |
  * organiser, with a unit code or a region where the role needs one. Resolves
@@ -341,5 +373,7 @@ module.exports = {
   clickAndLoad,
   fitsPhone,
   open,
+  pressRowButton,
+  registerIntegrityCase,
   signIn,
 };

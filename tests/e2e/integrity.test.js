@@ -12,7 +12,17 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { describe, it, before, after } = require('node:test');
-const { startGazette, launchBrowser, checkA11y, signIn, clickAndLoad, open, fitsPhone } = require('./harness');
+const {
+  startGazette,
+  launchBrowser,
+  checkA11y,
+  signIn,
+  clickAndLoad,
+  open,
+  fitsPhone,
+  pressRowButton,
+  registerIntegrityCase,
+} = require('./harness');
 
 const PDF = '%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n';
 const STEP_MS = 30_000;
@@ -51,15 +61,7 @@ describe('an integrity result at the institution', { timeout: 600_000 }, () => {
     const page = await newPage();
     const main = page.locator('main');
     await signIn(page, base, { role: 'national-admin' });
-    await open(page, base, '/api/web/integrity-cases');
-    await page.locator('#f-source-0').check();
-    await page.locator('#f-batch').fill('2023-01');
-    await page.locator('#f-paper_title').fill(paper);
-    await page.locator('#f-authors').fill('王星星; 张三');
-    await page.locator('#f-corresponding_institution').fill('某某省第三医院');
-    await page.locator('#f-region').selectOption('hebei');
-    await clickAndLoad(page, main.getByRole('button', { name: '登记案件' }));
-    const caseUrl = page.url().replace(/\?.*$/, '');
+    const caseUrl = await registerIntegrityCase(page, base, paper);
     await clickAndLoad(page, page.locator('form#dispatch button[type=submit]'));
     await signIn(page, base, { role: 'regional-admin', region: 'hebei' });
     await open(page, '', caseUrl);
@@ -118,26 +120,17 @@ describe('an integrity result at the institution', { timeout: 600_000 }, () => {
     const authors = form.locator('[data-field="authors"] > fieldset.gz-row');
     assert.equal(await authors.count(), 1, 'one author so far');
     const add = form.getByRole('button', { name: '添加作者' });
-    if (javaScriptEnabled) {
-      const before = page.url();
-      await add.click();
-      assert.equal(page.url(), before, 'added in place, nothing posted');
-    } else {
-      await clickAndLoad(page, add);
-      assert.match(page.url(), /\?attempt=[0-9A-Z]{26}$/, 'the form again, with a row more');
-      assert.equal(await form.locator('#f-years_ban_projects').inputValue(), '3', 'what was typed is kept');
-    }
+    const press = (locator) => pressRowButton(page, locator, { javaScriptEnabled });
+    await press(add);
+    assert.equal(await form.locator('#f-years_ban_projects').inputValue(), '3', 'what was typed is kept');
     assert.equal(await authors.count(), 2);
     await form.locator('#f-authors-1-name').fill('张三');
     await form.locator('#f-authors-1-institution').fill('某某省第三医院');
     await form.locator('#f-authors-1-id_number').fill('440304199001011233');
     await form.locator('#f-authors-1-role').selectOption('corresponding');
-    if (javaScriptEnabled) await add.click();
-    else await clickAndLoad(page, add);
+    await press(add);
     assert.equal(await authors.count(), 3);
-    const remove = form.getByRole('button', { name: '删除：作者 3' });
-    if (javaScriptEnabled) await remove.click();
-    else await clickAndLoad(page, remove);
+    await press(form.getByRole('button', { name: '删除：作者 3' }));
     assert.equal(await authors.count(), 2, 'the third row is gone');
     assert.equal(await form.locator('#f-authors-1-name').inputValue(), '张三');
 

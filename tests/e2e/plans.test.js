@@ -11,7 +11,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { describe, it, before, after } = require('node:test');
-const { startGazette, launchBrowser, checkA11y, screenshot, clickAndLoad, signIn, open, fitsPhone } = require('./harness');
+const { startGazette, launchBrowser, checkA11y, screenshot, clickAndLoad, signIn, open, fitsPhone, pressRowButton } = require('./harness');
 
 const UNIT = 'ioz-1';
 const NOTICE = '/notices/cas-2027-jixu-jiaoyu-jihua/';
@@ -147,14 +147,8 @@ describe('annual training plan', { timeout: 300_000 }, () => {
     // and a blank project; with it the project appears in place.
     const add = form.getByRole('button', { name: '添加培训项目' });
     const press = async (locator) => {
-      if (javaScriptEnabled) {
-        const before = page.url();
-        await locator.click();
-        assert.equal(page.url(), before, 'in place: nothing posted');
-      } else {
-        await clickAndLoad(page, locator);
-        assert.match(new URL(page.url()).pathname, /^\/api\/web\/plans\/new$/);
-      }
+      const at = await pressRowButton(page, locator, { javaScriptEnabled });
+      assert.equal(new URL(at).pathname, '/api/web/plans/new', 'the same form');
     };
     await press(add);
     assert.equal(await rows.count(), 2);
