@@ -7,7 +7,11 @@
 // - fields asked only under a condition appear when it holds (the server decides);
 // - a submission is sent in the background and its errors shown in place, in the
 //   error summary (focused, so screen readers announce it) and at each field;
-// - a fresh idempotency key goes with each form, so a double click registers once.
+// - a fresh idempotency key goes with each form, so a double click registers once;
+// - a group's "add" button adds a blank row in place (the server's own blank row,
+//   from the group's <template>) and a row's "remove" button takes it out, with
+//   nothing sent (without the script both buttons post, and the page comes back
+//   with the row added or removed).
 (function () {
   "use strict";
 
@@ -125,6 +129,60 @@
     });
   }
 
+  // The rows of a group (its fieldsets), in page order.
+  function rowsOf(group) {
+    return Array.prototype.filter.call(group.children, function (el) { return el.classList.contains("gz-row"); });
+  }
+
+  // After a row came or went: rows numbered 1… in their legends, "remove" only while
+  // more than one row is left, "add" only below the group's limit. Names keep the
+  // index they were drawn with, so the server's messages still find their fields.
+  function renumberRows(group) {
+    var label = group.getAttribute("data-row-label") || "";
+    var rows = rowsOf(group);
+    rows.forEach(function (row, i) {
+      var legend = row.querySelector("legend");
+      if (legend) legend.textContent = label + " " + (i + 1);
+      var remove = row.querySelector("[data-remove-row]");
+      if (remove) {
+        remove.hidden = rows.length < 2;
+        remove.setAttribute("aria-label", remove.textContent + "：" + label + " " + (i + 1));
+      }
+    });
+    var add = group.querySelector("[data-add-row]");
+    var max = Number(group.getAttribute("data-max-rows") || "0");
+    if (add) add.hidden = max > 0 && rows.length >= max;
+  }
+
+  function addRow(group) {
+    var template = group.querySelector("template[data-row-template]");
+    if (!template) return null;
+    var index = Number(group.getAttribute("data-next-row") || "0");
+    var number = rowsOf(group).length + 1;
+    var holder = document.createElement("div");
+    holder.innerHTML = template.innerHTML.replace(/__i__/g, String(index)).replace(/__n__/g, String(number));
+    var row = holder.firstElementChild;
+    var rows = rowsOf(group);
+    var after = rows.length ? rows[rows.length - 1] : group.querySelector(".gz-group-title");
+    after.insertAdjacentElement("afterend", row);
+    group.setAttribute("data-next-row", String(index + 1));
+    renumberRows(group);
+    var first = row.querySelector("input, select, textarea");
+    if (first) first.focus();
+    return row;
+  }
+
+  function removeRow(row) {
+    var group = row.parentElement;
+    var rows = rowsOf(group);
+    if (rows.length < 2) return;
+    var next = rows[rows.indexOf(row) + 1] || rows[rows.indexOf(row) - 1];
+    row.remove();
+    renumberRows(group);
+    // Focus stays in the group: on the row that took its place.
+    if (next) next.focus();
+  }
+
   function postData(form, submitter, withFiles) {
     var data = submitter ? new FormData(form, submitter) : new FormData(form);
     if (withFiles) return data;
@@ -183,6 +241,15 @@
     }
     form.addEventListener("input", onEdit);
     form.addEventListener("change", onEdit);
+    form.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest("[data-add-row], [data-remove-row]");
+      if (!button || !form.contains(button)) return;
+      event.preventDefault();
+      if (button.hasAttribute("data-add-row")) addRow(button.closest(".gz-group"));
+      else removeRow(button.closest(".gz-row"));
+      updateSums(form);
+      check(); // which fields of a new row apply; messages of a removed one go
+    });
     updateSums(form);
     if (form.querySelector("[data-when]")) check(); // which conditional fields apply now
 

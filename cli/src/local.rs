@@ -66,12 +66,7 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
 /// day's midnight to the end of the closing day, Beijing time, as the site shows it.
 pub fn course_catalog(library: &gazette_site::content::Library) -> gazette_core::workflows::CourseCatalog {
     use gazette_site::content::Kind;
-    let midnight = |date: jiff::civil::Date| {
-        date.to_datetime(jiff::civil::Time::midnight())
-            .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
-            .ok()
-            .map(|z| z.timestamp())
-    };
+    let midnight = gazette_core::lifecycle::time::start_of;
     let courses = library.of_kind(Kind::Course).filter_map(|page| {
         let course = page.course()?;
         let closes_on = course.registration_closes.or(course.registration_opens.map(|_| course.start))?;

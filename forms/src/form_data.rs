@@ -9,6 +9,9 @@
 //! `[]` — otherwise unticking could never clear a saved box. Names starting with `_`
 //! are the page's own controls and are left out; other names the schema does not know
 //! are kept as strings (an action's `comment`), for the endpoint to judge.
+//!
+//! A group's "add a row" and "remove" buttons post the form too, without a script;
+//! [`Schema::edit_rows`] applies them to what was posted, for the page to draw again.
 
 use serde_json::{Map, Value};
 
@@ -63,6 +66,50 @@ impl Schema {
         }
         // Blank rows (an untouched "add another" row) are left for the validator to drop.
         Value::Object(out)
+    }
+}
+
+/// What a group's button asks of the answers posted with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowEdit<'a> {
+    /// "Add a row" to the group with this id (`projects`).
+    Add(&'a str),
+    /// "Remove" the row at this path (`projects[1]`).
+    Remove(&'a str),
+}
+
+impl Schema {
+    /// Applies a group's button to `values` (as [`Schema::from_form_pairs`] made
+    /// them): a blank row added at the end, up to the group's `max_rows`, or the row
+    /// taken out (those after it move up). Returns whether it named a group of this
+    /// form; if not, `values` is left as it was.
+    pub fn edit_rows(&self, values: &mut Value, edit: RowEdit<'_>) -> bool {
+        let (id, remove) = match edit {
+            RowEdit::Add(id) => (id, None),
+            RowEdit::Remove(path) => {
+                let Some((id, index)) = path.strip_suffix(']').and_then(|p| p.split_once('[')) else { return false };
+                let Ok(index) = index.parse::<usize>() else { return false };
+                (id, Some(index))
+            }
+        };
+        let Some(group) = self.field(id).filter(|f| f.kind == FieldType::Group) else { return false };
+        let Value::Object(fields) = values else { return false };
+        let rows = fields.entry(id.to_string()).or_insert_with(|| Value::Array(Vec::new()));
+        if !rows.is_array() {
+            *rows = Value::Array(Vec::new());
+        }
+        let Value::Array(rows) = rows else { return false };
+        match remove {
+            Some(index) if index < rows.len() => {
+                rows.remove(index);
+            }
+            Some(_) => {}
+            None if group.max_rows().is_none_or(|max| rows.len() < max as usize) => {
+                rows.push(Value::Object(Map::new()))
+            }
+            None => {}
+        }
+        true
     }
 }
 
@@ -136,6 +183,43 @@ mod tests {
         assert!(value.get("_next").is_none());
         let field = schema.field("report").unwrap();
         assert_eq!(value["report"], if field.is_multiple() { json!([file]) } else { file });
+    }
+
+    #[test]
+    fn a_group_button_adds_a_blank_row_or_takes_one_out() {
+        use super::RowEdit;
+        let plan = crate::schema("training-plan").unwrap();
+        let posted = pairs(&[("projects[0].name", json!("研修班")), ("projects[1].name", json!("讲坛"))]);
+        let mut values = plan.from_form_pairs(&posted, None);
+        assert!(plan.edit_rows(&mut values, RowEdit::Add("projects")));
+        assert_eq!(values["projects"].as_array().map(Vec::len), Some(3));
+        assert_eq!(values["projects"][2], json!({}));
+        assert!(plan.edit_rows(&mut values, RowEdit::Remove("projects[0]")));
+        assert_eq!(values["projects"][0]["name"], "讲坛", "the rows after it move up");
+        assert_eq!(values["projects"].as_array().map(Vec::len), Some(2));
+        // Anything that is not a group of the form changes nothing.
+        let before = values.clone();
+        for edit in
+            [RowEdit::Add("year"), RowEdit::Add("nope"), RowEdit::Remove("projects"), RowEdit::Remove("projects[x]")]
+        {
+            assert!(!plan.edit_rows(&mut values, edit), "{edit:?}");
+        }
+        assert!(plan.edit_rows(&mut values, RowEdit::Remove("projects[99]")));
+        assert_eq!(values, before);
+        // A result's authors too, from none posted.
+        let result = crate::schema("integrity-result").unwrap();
+        let mut values = result.from_form_pairs(&[], None);
+        assert!(result.edit_rows(&mut values, RowEdit::Add("authors")));
+        assert_eq!(values["authors"], json!([{}]));
+    }
+
+    #[test]
+    fn no_more_rows_are_added_than_the_group_takes() {
+        let plan = crate::schema("training-plan").unwrap();
+        let max = plan.field("projects").and_then(|f| f.max_rows()).unwrap() as usize;
+        let mut values = json!({ "projects": vec![json!({ "name": "x" }); max] });
+        assert!(plan.edit_rows(&mut values, super::RowEdit::Add("projects")));
+        assert_eq!(values["projects"].as_array().map(Vec::len), Some(max));
     }
 
     #[test]

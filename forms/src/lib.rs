@@ -11,6 +11,7 @@
 //! - `rules.rs` — cross-field rules (sums, comparisons, conditional limits, counts);
 //! - `condition.rs` — `when` / conditional `required` / rule conditions;
 //! - `aggregate.rs` — monthly reports → annual report (flows summed, stocks latest);
+//! - `answer.rs` — a stored answer as people read it (labels, units);
 //! - `id_number.rs` — resident ID numbers: check character and masking;
 //! - `html.rs` — field → HTML element and attributes;
 //! - `form_data.rs` — posted HTML form fields → the JSON the validator reads;
@@ -20,6 +21,7 @@
 //! The file format and the design decisions are described in `forms/README.md`.
 
 mod aggregate;
+mod answer;
 mod condition;
 mod errors;
 mod form_data;
@@ -38,10 +40,11 @@ use std::sync::LazyLock;
 
 pub use condition::{Condition, FieldRef};
 pub use errors::FieldErrors;
+pub use form_data::RowEdit;
 pub use html::Element;
 pub use load::SchemaError;
 pub use number::Decimal;
-pub use render::{Button, FormRequest, SummaryItem, error_summary, field_id, render_form};
+pub use render::{ADD_ROW, Button, FormRequest, REMOVE_ROW, SummaryItem, error_summary, field_id, render_form};
 pub use rules::{CmpOp, Level, Operand, Rule, RuleKind, SumOp};
 pub use schema::{Aggregate, Choice, Field, FieldType, Format, Limit, Month, Part, Pattern, Requirement, Schema, Unit};
 pub use text::{Lang, Text};

@@ -12,6 +12,14 @@
 //! Controls carry the checks HTML can express ([`Field::html_attrs`]); everything else
 //! comes back from the server. `static/forms.js` enhances the result (live checks,
 //! totals, errors in place) but nothing here needs it.
+//!
+//! A group (a repeatable set of fields: a plan's projects, a result's authors) is
+//! drawn as one fieldset per row, with a button to add a row and one to remove each
+//! row. Without a script they are submit buttons posting the page's controls
+//! [`ADD_ROW`] / [`REMOVE_ROW`] to the form's own route, which draws the form again
+//! with what was typed and the row added or removed, and saves or submits nothing;
+//! with `static/forms.js` they add a blank row (from the `<template>` drawn with the
+//! group) or remove one in place.
 
 use std::sync::LazyLock;
 
@@ -68,6 +76,15 @@ pub struct FormRequest<'a> {
     /// in place of its id, so the summary can link to errors on other pages.
     pub part_url: Option<&'a str>,
 }
+
+/// The page control a group's "add a row" button posts: the group's id (`projects`).
+pub const ADD_ROW: &str = "_add_row";
+/// The page control a row's "remove" button posts: the row's path (`projects[1]`).
+pub const REMOVE_ROW: &str = "_remove_row";
+/// What stands for the row's index (and, in the legend, its number) in the blank
+/// row a script copies for "add a row".
+const ROW_INDEX: &str = "__i__";
+const ROW_NUMBER: &str = "__n__";
 
 /// The id of the control for an error path: `authors[1].id_number` → `f-authors-1-id_number`.
 pub fn field_id(path: &str) -> String {
@@ -162,6 +179,10 @@ struct FormView {
     summary: Vec<SummaryItem>,
     fields: Vec<FieldView>,
     buttons: Vec<Button>,
+    /// The form has buttons of its own besides `buttons` (add or remove a row): an
+    /// unseen copy of the first of `buttons` comes first, so Enter in a field
+    /// presses it (a browser presses the first submit button of a form).
+    default_first: bool,
     lang: &'static str,
     required_note: &'static str,
 }
@@ -186,6 +207,8 @@ struct FieldView {
     sum_exact: bool,
     /// For a group: its rows, each a list of cells.
     rows: Vec<RowView>,
+    /// For a group: what its buttons say and do (see [`GroupView`]).
+    group: Option<GroupView>,
     /// For a file field: files already uploaded, as JSON (kept when ticked).
     files: Vec<FileView>,
     honeypot: bool,
@@ -205,7 +228,30 @@ struct OptionView {
 #[derive(Serialize)]
 struct RowView {
     legend: String,
+    /// `projects[1]`: what its remove button posts.
+    path: String,
+    /// `f-projects-1`: the fieldset's id, where a message about the row leads.
+    id: String,
+    /// Whether it has a remove button (a group keeps at least one row).
+    removable: bool,
     cells: Vec<FieldView>,
+}
+
+/// A group's controls: add a row, remove one.
+#[derive(Serialize)]
+struct GroupView {
+    /// `培训项目`: rows are numbered after it.
+    row_label: String,
+    add_label: String,
+    remove_label: String,
+    /// Whether another row may be added (`max_rows`).
+    can_add: bool,
+    max_rows: Option<u32>,
+    /// The index the next row added takes.
+    next_row: usize,
+    /// A blank row with [`ROW_INDEX`] and [`ROW_NUMBER`] in place of its index and
+    /// number, for a script to copy.
+    template: Option<Box<RowView>>,
 }
 
 #[derive(Serialize)]
@@ -237,7 +283,9 @@ impl FormView {
                 _ => format!("#{}", item.target),
             };
         }
+        let default_first = fields.iter().any(|f| f.group.is_some()) && !r.buttons.is_empty();
         FormView {
+            default_first,
             id: format!("form-{}", s.id()),
             form_id: s.id().to_string(),
             action: r.action.to_string(),
@@ -288,6 +336,7 @@ impl FieldView {
             })
             .collect();
         let rows = if f.is_group() { group_rows(s, f, &path, value, r) } else { Vec::new() };
+        let group = f.is_group().then(|| group_view(s, f, &path, rows.len(), r));
         let files = match (f.kind, value) {
             (FieldType::File, Some(Value::Array(items))) => items.iter().filter_map(file_view).collect(),
             (FieldType::File, Some(item @ Value::Object(_))) => file_view(item).into_iter().collect(),
@@ -317,6 +366,7 @@ impl FieldView {
             sum_of,
             sum_exact,
             rows,
+            group,
             files,
             honeypot: f.kind == FieldType::Honeypot,
             conditional: f.shown_when().is_some(),
@@ -325,35 +375,73 @@ impl FieldView {
     }
 }
 
-/// The rows a group shows: those filled in, then one blank row to add another (no
-/// script needed), at least `min_rows`, at most `max_rows`.
+/// The rows a group shows: those given (a blank one too: a row just added), at
+/// least `min_rows` and one, at most `max_rows`. More come with "add a row".
 fn group_rows(s: &Schema, group: &Field, path: &str, value: Option<&Value>, r: &FormRequest<'_>) -> Vec<RowView> {
-    let filled: &[Value] = match value {
+    let given: &[Value] = match value {
         Some(Value::Array(rows)) => rows,
         _ => &[],
     };
-    let wanted = (filled.len() + 1).max(group.min_rows() as usize).max(1);
+    let wanted = given.len().max(group.min_rows() as usize).max(1);
     let count = group.max_rows().map_or(wanted, |max| wanted.min(max as usize));
     (0..count)
         .map(|i| {
-            let row = filled.get(i);
-            let cells = group
-                .columns()
-                .iter()
-                .map(|c| {
-                    let mut cell =
-                        FieldView::new(s, c, format!("{path}[{i}].{}", c.id()), row.and_then(|v| v.get(c.id())), r);
-                    if i >= group.min_rows() as usize {
-                        // A blank extra row is optional as a whole; the server checks filled rows.
-                        cell.attrs.retain(|(name, _)| *name != "required");
-                        cell.required = false;
-                    }
-                    cell
-                })
-                .collect();
-            RowView { legend: format!("{} {}", group.label(r.lang), i + 1), cells }
+            let mut row = group_row(s, group, path, &i.to_string(), &(i + 1).to_string(), given.get(i), r);
+            row.removable = count > 1;
+            row
         })
         .collect()
+}
+
+/// Row `index` of a group (numbered `number` in its legend), holding `row`.
+fn group_row(
+    s: &Schema,
+    group: &Field,
+    path: &str,
+    index: &str,
+    number: &str,
+    row: Option<&Value>,
+    r: &FormRequest<'_>,
+) -> RowView {
+    let required_row = index.parse::<usize>().is_ok_and(|i| i < group.min_rows() as usize);
+    let cells = group
+        .columns()
+        .iter()
+        .map(|c| {
+            let mut cell =
+                FieldView::new(s, c, format!("{path}[{index}].{}", c.id()), row.and_then(|v| v.get(c.id())), r);
+            if !required_row {
+                // A row beyond `min_rows` is optional as a whole; the server checks filled rows.
+                cell.attrs.retain(|(name, _)| *name != "required");
+                cell.required = false;
+            }
+            cell
+        })
+        .collect();
+    RowView {
+        legend: format!("{} {number}", group.label(r.lang)),
+        id: field_id(&format!("{path}[{index}]")),
+        path: format!("{path}[{index}]"),
+        removable: true,
+        cells,
+    }
+}
+
+fn group_view(s: &Schema, group: &Field, path: &str, rows: usize, r: &FormRequest<'_>) -> GroupView {
+    let label = group.label(r.lang);
+    let can_add = group.max_rows().is_none_or(|max| rows < max as usize);
+    GroupView {
+        row_label: label.to_owned(),
+        add_label: match r.lang {
+            Lang::Zh => format!("添加{label}"),
+            Lang::En => format!("Add to {label}"),
+        },
+        remove_label: r.lang_pick("删除", "Remove").to_owned(),
+        can_add,
+        max_rows: group.max_rows(),
+        next_row: rows,
+        template: can_add.then(|| Box::new(group_row(s, group, path, ROW_INDEX, ROW_NUMBER, None, r))),
+    }
 }
 
 /// For a total that a `sum` rule checks: the ids of its parts and whether they must add up exactly.
@@ -384,5 +472,81 @@ fn as_text(v: &Value) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn drawn(schema: &str, values: Value) -> String {
+        let schema = crate::schema(schema).unwrap();
+        render_form(&FormRequest {
+            schema,
+            lang: Lang::Zh,
+            action: "/api/web/act/x",
+            hidden: vec![],
+            part: None,
+            values: &values,
+            errors: &[],
+            buttons: vec![Button::submit("提交计划")],
+            novalidate: false,
+            part_url: None,
+        })
+    }
+
+    #[test]
+    fn a_group_has_buttons_to_add_a_row_and_remove_one_without_a_script() {
+        let one = drawn("training-plan", json!({}));
+        assert_eq!(one.matches("<legend>培训项目").count(), 2, "one row, and the blank one of the template");
+        assert!(
+            one.contains(
+                r#"type="submit" name="_add_row" value="projects" formnovalidate data-add-row>添加培训项目</button>"#
+            ),
+            "{one}"
+        );
+        assert!(
+            one.contains(r#"name="_remove_row" value="projects[0]" formnovalidate data-remove-row aria-label="删除：培训项目 1" hidden>"#),
+            "the only row is not removed"
+        );
+        // The template: a blank row for a script, its index and number to fill in.
+        let template = &one[one.find("<template data-row-template>").unwrap()..one.find("</template>").unwrap()];
+        assert!(template.contains(r#"id="f-projects-__i__-name" name="projects[__i__].name""#), "{template}");
+        assert!(template.contains("<legend>培训项目 __n__</legend>"));
+        assert!(!template.contains(" required"), "a row added is optional as a whole");
+        // Enter in a field presses the main button, which comes first (unseen) in the form.
+        let first_button = &one[one.find("<button").unwrap()..];
+        assert!(
+            first_button.starts_with(
+                r#"<button class="gz-visually-hidden" type="submit" tabindex="-1" aria-hidden="true">提交计划</button>"#
+            ),
+            "{first_button:.200}"
+        );
+
+        let two = drawn("training-plan", json!({ "projects": [{ "name": "研修班" }, {}] }));
+        assert!(two.contains("<legend>培训项目 2</legend>"), "a blank row added is drawn");
+        assert!(
+            two.contains(
+                r#"value="projects[1]" formnovalidate data-remove-row aria-label="删除：培训项目 2">删除</button>"#
+            ),
+            "{two}"
+        );
+        assert!(two.contains(r#"data-next-row="2""#));
+    }
+
+    #[test]
+    fn a_group_at_its_limit_offers_no_row_more() {
+        let max = crate::schema("training-plan").unwrap().field("projects").unwrap().max_rows().unwrap() as usize;
+        let full = drawn("training-plan", json!({ "projects": vec![json!({ "name": "x" }); max] }));
+        assert!(full.contains(r#"data-add-row hidden>"#), "the add button is hidden");
+        assert!(!full.contains("<template"), "and there is no row to copy");
+    }
+
+    #[test]
+    fn a_form_without_a_group_has_no_unseen_button() {
+        let registration = drawn("registration", json!({}));
+        assert!(!registration.contains("aria-hidden=\"true\">提交计划"), "{registration}");
     }
 }

@@ -11,6 +11,12 @@
 //!
 //! Every error is collected; nothing stops at the first one. A draft runs pass 1
 //! only, on the fields present, so a part can be saved before the rest is filled in.
+//!
+//! A field whose `when` does not hold does not apply: it is neither checked nor
+//! returned, in a submission and in a draft alike, so nothing a person cannot see is
+//! ever stored, and nothing stored from an earlier answer comes back to be checked.
+//! An empty number is 0 where 0 is an answer the field takes, and stays empty where
+//! it is not (a period of at least 1 year), so a draft never stores an answer nobody gave.
 
 use std::collections::{HashMap, HashSet};
 
@@ -27,8 +33,21 @@ use crate::text::Lang;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
+    /// A whole submission: every field, `when`, `required`, rules.
     Submit,
+    /// A whole draft (stored answers and new ones merged): the fields present, by
+    /// type and format, under their `when`; nothing required, no rule.
     Draft,
+    /// Each field present on its own, by type and format only (no `when`: the
+    /// answers it depends on may not be there).
+    Fields,
+}
+
+impl Mode {
+    /// Whether a field's `when` decides if it applies at all.
+    fn applies_when(self) -> bool {
+        self != Mode::Fields
+    }
 }
 
 impl Schema {
@@ -44,13 +63,45 @@ impl Schema {
         run.finish(Level::Error)
     }
 
-    /// Validates a draft — typically one part of a multi-part form saved on its own:
-    /// only the fields present are read, and only their types and formats are
-    /// checked: nothing is required, no `when` hides anything and no rule runs.
-    /// Returns only the fields present, normalised.
+    /// Checks the fields present, each on its own by its type and format: nothing is
+    /// required, no `when` hides anything and no rule runs. Returns only the fields
+    /// present, normalised. For one value out of context (a file about to be
+    /// uploaded); a draft being saved goes through [`Schema::merge_draft`].
     pub fn validate_draft(&self, input: &Value, lang: Lang) -> Result<Value, FieldErrors> {
-        let run = Run::new(self, input, lang, Mode::Draft);
-        if run.errors.is_empty() { Ok(Value::Object(run.out)) } else { Err(run.errors) }
+        let run = Run::new(self, input, lang, Mode::Fields);
+        if run.errors.is_empty() { Ok(run.output()) } else { Err(run.errors) }
+    }
+
+    /// Saves a draft — typically one part of a multi-part form, or a form saved
+    /// before it is complete: the answers of `input` replace those of `stored` (field
+    /// by field; a group as a whole), and the merged draft is checked field by field
+    /// for types and formats. Nothing is required and no rule runs, but a field whose
+    /// `when` does not hold for the merged answers does not apply: it is not checked
+    /// and is left out, so an answer that no longer applies (a ban period after its
+    /// penalty was unticked) is dropped rather than stored and checked again.
+    /// Returns the whole new draft, normalised; errors name the fields at fault.
+    pub fn merge_draft(&self, stored: &Value, input: &Value, lang: Lang) -> Result<Value, FieldErrors> {
+        let Some(given) = input.as_object() else {
+            return Err(Run::new(self, input, lang, Mode::Draft).errors);
+        };
+        let mut merged = stored.as_object().cloned().unwrap_or_default();
+        merged.extend(given.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let run = Run::new(self, &Value::Object(merged), lang, Mode::Draft);
+        if run.errors.is_empty() { Ok(run.output()) } else { Err(run.errors) }
+    }
+
+    /// The answers of `values` that apply: each field (and each cell of a group row)
+    /// whose `when` does not hold is left out, as [`Schema::validate`] leaves it out.
+    /// For pages that show stored answers, which must not show what was never asked
+    /// (a seminar's 讲座场次).
+    pub fn applicable(&self, values: &Value) -> Value {
+        let run = Run::new(self, values, Lang::Zh, Mode::Submit);
+        let mut out = values.clone();
+        if let Value::Object(map) = &mut out {
+            let submitted: HashMap<String, Vec<usize>> = HashMap::new();
+            strip_hidden(map, &run.hidden, &submitted);
+        }
+        out
     }
 
     /// The warnings for a submission: rules with `level = "warning"` that do not hold
@@ -119,7 +170,7 @@ impl<'a> Run<'a> {
         };
         for field in &schema.fields {
             let raw = input.get(&field.id);
-            if mode == Mode::Draft && (raw.is_none() || field.kind == FieldType::Honeypot) {
+            if mode != Mode::Submit && (raw.is_none() || field.kind == FieldType::Honeypot) {
                 continue;
             }
             let loc = Loc::top(field);
@@ -129,7 +180,7 @@ impl<'a> Run<'a> {
                 }
                 continue;
             }
-            if mode == Mode::Submit && field.when.as_ref().is_some_and(|c| !c.holds(Scope { top: &run.out, row: None }))
+            if mode.applies_when() && field.when.as_ref().is_some_and(|c| !c.holds(Scope { top: &run.out, row: None }))
             {
                 run.hidden.insert(field.id.clone());
                 run.out.insert(field.id.clone(), empty_value(field));
@@ -152,7 +203,15 @@ impl<'a> Run<'a> {
     fn finish(mut self, level: Level) -> Result<Value, FieldErrors> {
         let mut errors = std::mem::take(&mut self.errors);
         self.rules(level, &mut errors);
-        if errors.is_empty() { Ok(Value::Object(self.out)) } else { Err(errors) }
+        if errors.is_empty() { Ok(self.output()) } else { Err(errors) }
+    }
+
+    /// The normalised answers without the fields that do not apply. (While the run
+    /// goes on they hold their empty value, so conditions read them as unanswered.)
+    fn output(&self) -> Value {
+        let mut out = self.out.clone();
+        strip_hidden(&mut out, &self.hidden, &self.rows);
+        Value::Object(out)
     }
 
     fn rules(&self, level: Level, errors: &mut FieldErrors) {
@@ -205,7 +264,7 @@ impl<'a> Run<'a> {
             let mut out_row = Map::new();
             for column in &group.fields {
                 let loc = Loc::cell(group, index, column);
-                let hidden = self.mode == Mode::Submit
+                let hidden = self.mode.applies_when()
                     && column.when.as_ref().is_some_and(|c| !c.holds(Scope { top: &self.out, row: Some(&out_row) }));
                 let value = if hidden {
                     self.hidden.insert(loc.path());
@@ -266,13 +325,13 @@ impl<'a> Run<'a> {
 
     fn number(&self, field: &Field, raw: &Value) -> Result<Value, Problem> {
         let n = match raw {
-            Value::Null => return Ok(Decimal::ZERO.to_json()),
+            Value::Null => return Ok(blank_number(field)),
             Value::Number(n) => Decimal::from_json(n).ok_or(Problem::NotNumber)?,
             Value::String(s) => {
                 let s = halfwidth(s);
                 let s = s.trim();
                 if s.is_empty() {
-                    return Ok(Decimal::ZERO.to_json());
+                    return Ok(blank_number(field));
                 }
                 Decimal::parse(s).ok_or(Problem::NotNumber)?
             }
@@ -333,6 +392,35 @@ impl<'a> Run<'a> {
             } else if required && self.empty.contains(&field.id) {
                 self.problem(&Loc::top(field), Problem::Required);
             }
+        }
+    }
+}
+
+/// An empty number: 0 where the field takes 0 (a count of papers), and nothing where
+/// it does not (a ban of at least 1 year), so no answer is made up that the field
+/// itself would refuse.
+fn blank_number(field: &Field) -> Value {
+    let zero = Decimal::ZERO;
+    let above_min = !matches!(field.min, Some(Limit::Number(min)) if min > zero);
+    let below_max = !matches!(field.max, Some(Limit::Number(max)) if max < zero);
+    if above_min && below_max { zero.to_json() } else { Value::Null }
+}
+
+/// Leaves out of `out` the fields and cells named in `hidden` (paths as submitted:
+/// `projects[2].days`). `rows` maps each group's kept rows to their submitted
+/// index; a group missing from it is taken as submitted.
+fn strip_hidden(out: &mut Map<String, Value>, hidden: &HashSet<String>, rows: &HashMap<String, Vec<usize>>) {
+    if hidden.is_empty() {
+        return;
+    }
+    out.retain(|id, _| !hidden.contains(id));
+    for (id, value) in out.iter_mut() {
+        let Value::Array(items) = value else { continue };
+        let indexes = rows.get(id);
+        for (kept, row) in items.iter_mut().enumerate() {
+            let Value::Object(cells) = row else { continue };
+            let index = indexes.and_then(|ix| ix.get(kept)).copied().unwrap_or(kept);
+            cells.retain(|column, _| !hidden.contains(&format!("{id}[{index}].{column}")));
         }
     }
 }

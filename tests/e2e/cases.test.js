@@ -11,7 +11,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { describe, it, before, after } = require('node:test');
-const { startGazette, launchBrowser, checkA11y, screenshot, signIn, clickAndLoad } = require('./harness');
+const { startGazette, launchBrowser, checkA11y, screenshot, signIn, clickAndLoad, open, registerIntegrityCase } = require('./harness');
 
 // The smallest file a PDF reader opens; what matters here is its name and type.
 const PDF = '%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n';
@@ -45,7 +45,7 @@ describe('typical cases', { timeout: 240_000 }, () => {
 
     // The province uploads its case with the file.
     await signIn(page, base, { role: 'regional-admin', region: 'hebei' });
-    await page.goto(`${base}/api/web/cases`);
+    await open(page, base, '/api/web/cases');
     await clickAndLoad(page, main.getByRole('link', { name: '上传典型案例' }));
     assert.equal(new URL(page.url()).pathname, '/api/web/cases/new');
     assert.equal(await page.locator('#f-region').inputValue(), 'hebei', 'the region is the province’s own');
@@ -72,7 +72,7 @@ describe('typical cases', { timeout: 240_000 }, () => {
 
     // The organisers return it with a comment.
     await signIn(page, base, { role: 'organiser' });
-    await page.goto(caseUrl);
+    await open(page, '', caseUrl);
     await page.locator('#return-comment').fill(comment);
     await clickAndLoad(page, page.locator('form#return button[type=submit]'));
     await main.getByText('已退回修改。').waitFor();
@@ -80,7 +80,7 @@ describe('typical cases', { timeout: 240_000 }, () => {
 
     // The province sees why, edits the summary, keeps the file and resubmits.
     await signIn(page, base, { role: 'regional-admin', region: 'hebei' });
-    await page.goto(caseUrl);
+    await open(page, '', caseUrl);
     await main.getByText(`审核意见：${comment}`).waitFor();
     assert.equal(await page.locator('#f-title').inputValue(), title, 'the form holds the case');
     assert.ok(await main.getByLabel('保留 实施方案.pdf').isChecked(), 'the uploaded file is kept');
@@ -91,7 +91,7 @@ describe('typical cases', { timeout: 240_000 }, () => {
 
     // The organisers approve it.
     await signIn(page, base, { role: 'organiser' });
-    await page.goto(caseUrl);
+    await open(page, '', caseUrl);
     await clickAndLoad(page, page.locator('form#approve button[type=submit]'));
     await main.getByText('审核通过，待导出为网站内容后发布。').waitFor();
     assert.equal(await page.locator('form#approve').count(), 0, 'nothing is left to decide');
@@ -112,23 +112,14 @@ describe('typical cases', { timeout: 240_000 }, () => {
 
     // The national account registers a retracted paper for Hebei and sends it there.
     await signIn(page, base, { role: 'national-admin' });
-    await page.goto(`${base}/api/web/integrity-cases`);
-    await page.locator('#f-source-0').check();
-    await page.locator('#f-batch').fill('2023-01');
-    await page.locator('#f-paper_title').fill(paper);
-    await page.locator('#f-authors').fill('王星星; 张三');
-    await page.locator('#f-corresponding_institution').fill('某某省第三医院');
-    await page.locator('#f-region').selectOption('hebei');
-    await clickAndLoad(page, main.getByRole('button', { name: '登记案件' }));
-    const caseUrl = page.url().replace(/\?.*$/, '');
-    assert.match(caseUrl, /\/api\/web\/integrity-cases\/[0-9A-Z]{26}$/);
+    const caseUrl = await registerIntegrityCase(page, base, paper);
     assert.equal(await page.locator('#dispatch-region').inputValue(), 'hebei');
     await clickAndLoad(page, page.locator('form#dispatch button[type=submit]'));
     await main.getByText('已发送至省级办理。').waitFor();
 
     // The province forwards it to the hospital.
     await signIn(page, base, { role: 'regional-admin', region: 'hebei' });
-    await page.goto(caseUrl);
+    await open(page, '', caseUrl);
     await page.locator('#forward-unit').fill('hosp-3');
     await page.locator('#forward-unit_name').fill('某某省第三医院');
     await clickAndLoad(page, page.locator('form#forward button[type=submit]'));
@@ -136,7 +127,7 @@ describe('typical cases', { timeout: 240_000 }, () => {
 
     // The hospital's page: the case, its progress and the result form.
     await signIn(page, base, { role: 'unit-admin', unit: 'hosp-3' });
-    await page.goto(caseUrl);
+    await open(page, '', caseUrl);
     await main.getByRole('heading', { name: '填写办理结果' }).waitFor();
     await main.getByRole('button', { name: '保存并提交审核' }).waitFor();
     await checkA11y(page, 'integrity case at the institution');

@@ -259,14 +259,88 @@ async function screenshot(page, name, { ready } = {}) {
   return { desktop, phone };
 }
 
+// The width of a phone: no page may scroll sideways on it.
+const PHONE_WIDTH = PHONE.viewport.width;
+
+/** Asserts that the page as it is now does not scroll sideways on a phone: the
+ * viewport is made 390 px wide for a moment (the page reflows, nothing reloads)
+ * and document.scrollingElement.scrollWidth must stay within it. The message
+ * names the page and the first element that sticks out. */
+async function fitsPhone(page, label = page.url()) {
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: PHONE_WIDTH, height: PHONE.viewport.height });
+  try {
+    // Reading the sizes lays the page out at the new width (no callbacks: pages
+    // without JavaScript are measured too).
+    const { scrollWidth, culprit } = await page.evaluate(() => {
+      const width = window.innerWidth;
+      let culprit = '';
+      for (const el of document.body.querySelectorAll('*')) {
+        const right = el.getBoundingClientRect().right;
+        if (right > width + 1) {
+          culprit = `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${el.className} (right edge ${Math.round(right)} px)`;
+          break;
+        }
+      }
+      return { scrollWidth: document.scrollingElement.scrollWidth, culprit };
+    });
+    assert.ok(scrollWidth <= PHONE_WIDTH, `${label} scrolls sideways on a phone: ${scrollWidth} px wide at ${PHONE_WIDTH} px; first too wide: ${culprit}`);
+  } finally {
+    if (size) await page.setViewportSize(size);
+  }
+}
+
+/** Opens `url` (a path on `baseUrl`), expects it to answer `status` (200), and
+ * checks it on a phone's width (fitsPhone). Resolves with the response. */
+async function open(page, baseUrl, url, { status = 200 } = {}) {
+  const response = await page.goto(baseUrl + url);
+  assert.equal(response.status(), status, `${url} answers ${status}`);
+  await fitsPhone(page);
+  return response;
+}
+
 /** Clicks `locator` (a submit button or link) and resolves once the page it
  * leads to has loaded — also when that is the same address again, as after a
- * form that posts and is redirected back. Resolves with the page's URL. */
+ * form that posts and is redirected back — and fits a phone (fitsPhone).
+ * Resolves with the page's URL. */
 async function clickAndLoad(page, locator, { timeout = 60_000 } = {}) {
   const loaded = page.waitForEvent('load', { timeout });
   await locator.click();
   await loaded;
+  await fitsPhone(page);
   return page.url();
+}
+
+/** Presses a group's "add a row" or "remove" button (`locator`): with the page's
+ * script the row comes or goes in place and nothing is posted; without it the
+ * form's page comes back (`?attempt=…`) with the row added or removed. Resolves
+ * with the page's URL. */
+async function pressRowButton(page, locator, { javaScriptEnabled }) {
+  const before = page.url();
+  if (javaScriptEnabled) {
+    await locator.click();
+    assert.equal(page.url(), before, 'in place: nothing posted');
+  } else {
+    await clickAndLoad(page, locator);
+    assert.match(page.url(), /\?attempt=[0-9A-Z]{26}$/, 'the form again, with what was typed');
+  }
+  return page.url();
+}
+
+/** The national account's form on /api/web/integrity-cases, filled with a retracted
+ * paper (`paper`) for Hebei and sent: resolves with the new case page's address. */
+async function registerIntegrityCase(page, baseUrl, paper) {
+  await open(page, baseUrl, '/api/web/integrity-cases');
+  await page.locator('#f-source-0').check();
+  await page.locator('#f-batch').fill('2023-01');
+  await page.locator('#f-paper_title').fill(paper);
+  await page.locator('#f-authors').fill('王星星; 张三');
+  await page.locator('#f-corresponding_institution').fill('某某省第三医院');
+  await page.locator('#f-region').selectOption('hebei');
+  await clickAndLoad(page, page.locator('main').getByRole('button', { name: '登记案件' }));
+  const caseUrl = page.url().replace(/\?.*$/, '');
+  assert.match(caseUrl, /\/api\/web\/integrity-cases\/[0-9A-Z]{26}$/, 'registered');
+  return caseUrl;
 }
 
 /** Signs `page`'s browser context in through the sign-in page (development
@@ -286,4 +360,20 @@ async function signIn(page, baseUrl, { role, unit = '', region = '' }) {
   assert.ok(cookies.some((c) => c.name === 'gazette_session'), `signing in as ${role} sets the session cookie`);
 }
 
-module.exports = { REPO, SCREENSHOTS, DESKTOP, PHONE, startGazette, launchBrowser, checkA11y, screenshot, freePort, clickAndLoad, signIn };
+module.exports = {
+  REPO,
+  SCREENSHOTS,
+  DESKTOP,
+  PHONE,
+  startGazette,
+  launchBrowser,
+  checkA11y,
+  screenshot,
+  freePort,
+  clickAndLoad,
+  fitsPhone,
+  open,
+  pressRowButton,
+  registerIntegrityCase,
+  signIn,
+};

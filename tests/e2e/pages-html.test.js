@@ -91,6 +91,8 @@ describe('pages drawn by the functions', { timeout: 240_000 }, () => {
     });
     assert.match(accepted.location, /^\/api\/web\/receipt\//);
     pages.receipt = await get(base + accepted.location);
+    pages['receipt-withdraw'] = await get(`${base}${accepted.location}?confirm=withdraw`);
+    assert.match(pages['receipt-withdraw'].text, /确认撤回报名/);
 
     const month = '/api/web/reports/lab-1/p1/2026-10';
     const saved = await post(
@@ -115,6 +117,11 @@ describe('pages drawn by the functions', { timeout: 240_000 }, () => {
     pages['report-attachments'] = await get(`${base}${month}/attachments`, filler);
     pages['review-unit'] = await get(`${base}/api/web/review`, unitAdmin);
     pages['plan-new'] = await get(`${base}/api/web/plans/new`, filler);
+    // "添加培训项目" without a script: the form again, with a project more.
+    const added = await post(`${base}/api/web/act/training-plans`, { 'projects[0].name': '研修班', _add_row: 'projects' }, filler);
+    assert.match(added.location || '', /^\/api\/web\/plans\/new\?attempt=/);
+    pages['plan-new-two-projects'] = await get(base + added.location, filler);
+    assert.match(pages['plan-new-two-projects'].text, /培训项目 2/);
     pages.plans = await get(`${base}/api/web/plans`, organiser);
     pages.registrations = await get(`${base}/api/web/registrations?course=${COURSE}`, organiser);
     pages['review-organiser'] = await get(`${base}/api/web/review`, organiser);
@@ -153,6 +160,10 @@ describe('pages drawn by the functions', { timeout: 240_000 }, () => {
     const dispatched = await post(`${base}/api/web/act/integrity-cases/${id}/dispatch`, { region: 'hebei' }, national);
     assert.equal(dispatched.location, `${casePage}?done=dispatched`, 'dispatched to the province');
     pages['integrity-province'] = await get(base + casePage, province);
+    const forwarded = await post(`${base}/api/web/act/integrity-cases/${id}/forward`, { unit: 'hosp-3' }, province);
+    assert.equal(forwarded.location, `${casePage}?done=forwarded`, 'forwarded to the institution');
+    pages['integrity-institution'] = await get(base + casePage, as('--role', 'unit-admin', '--unit', 'hosp-3'));
+    assert.match(pages['integrity-institution'].text, /添加作者/);
     pages['review-province'] = await get(`${base}/api/web/review`, province);
 
     for (const [name, page] of Object.entries(pages)) {

@@ -11,7 +11,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { describe, it, before, after } = require('node:test');
-const { startGazette, launchBrowser, checkA11y, screenshot, clickAndLoad, signIn } = require('./harness');
+const { startGazette, launchBrowser, checkA11y, screenshot, clickAndLoad, signIn, open, fitsPhone, pressRowButton } = require('./harness');
 
 const UNIT = 'ioz-1';
 const NOTICE = '/notices/cas-2027-jixu-jiaoyu-jihua/';
@@ -38,7 +38,7 @@ describe('annual training plan', { timeout: 300_000 }, () => {
     await signIn(page, gazette.url, { role: 'filler', unit: UNIT });
 
     // From the notice that calls for the plans to the form.
-    await page.goto(gazette.url + NOTICE);
+    await open(page, gazette.url, NOTICE);
     await clickAndLoad(page, page.locator('.call-to-action a', { hasText: '在线填报' }));
     assert.equal(new URL(page.url()).pathname, '/api/web/plans/new');
     const form = page.locator('#form-training-plan');
@@ -71,12 +71,13 @@ describe('annual training plan', { timeout: 300_000 }, () => {
     await form.locator('#f-projects-0-plan_document').setInputFiles(pdf);
 
     // A flagship seminar takes at least 70 and must have run before: said in place.
-    await form.locator('button[type=submit]', { hasText: '提交计划' }).click();
+    await form.getByRole('button', { name: '提交计划', exact: true }).click();
     const summary = page.locator('#form-training-plan-summary');
     await summary.waitFor({ state: 'visible', timeout: WAIT_MS }).catch(async (e) => {
       throw new Error(`no error summary; at ${page.url()}:\n${(await page.locator('main').innerText()).slice(0, 1500)}`);
     });
     const said = (await summary.innerText()).replace(/\s+/g, ' ');
+    await fitsPhone(page, 'the plan form with its errors');
     assert.match(said, /不少于 70 人/);
     assert.match(said, /至少已举办过 1 次/);
     await checkA11y(page, 'training plan form with errors');
@@ -88,7 +89,7 @@ describe('annual training plan', { timeout: 300_000 }, () => {
     await form.locator('#f-projects-0-apply_funding').check();
     await form.locator('#f-projects-0-funded_last_year').check();
     const submitted = page.waitForURL(/\/api\/web\/plans\/ioz-1\/2027$/, { timeout: WAIT_MS });
-    await form.locator('button[type=submit]', { hasText: '提交计划' }).click();
+    await form.getByRole('button', { name: '提交计划', exact: true }).click();
     await submitted.catch(async () => {
       throw new Error(`not submitted; the page says:\n${(await summary.innerText()).slice(0, 1500)}`);
     });
@@ -103,11 +104,101 @@ describe('annual training plan', { timeout: 300_000 }, () => {
     const reviewer = await browser.newContext();
     const desk = await reviewer.newPage();
     await signIn(desk, gazette.url, { role: 'organiser' });
-    await desk.goto(`${gazette.url}/api/web/review`);
+    await open(desk, gazette.url, '/api/web/review');
     await clickAndLoad(desk, desk.locator('a', { hasText: '中国科学院动物研究所 2027 年度培训计划' }));
     await clickAndLoad(desk, desk.locator('button', { hasText: '审核通过' }));
     assert.equal((await desk.locator('.gz-status__label strong').innerText()).trim(), '审核通过');
     await screenshot(desk, 'plan-approved');
     await reviewer.close();
+  });
+
+  // Two projects — a seminar and a lecture series — through the group's own
+  // buttons (a third added and removed again), the spending rate of last year's
+  // funding; the plan then shows each project's own fields only, and the rate as %.
+  async function twoProjects({ javaScriptEnabled }) {
+    const unit = javaScriptEnabled ? 'ioz-2' : 'ioz-3';
+    const context = await browser.newContext({ javaScriptEnabled });
+    context.setDefaultTimeout(WAIT_MS);
+    const page = await context.newPage();
+    const scriptErrors = [];
+    page.on('pageerror', (e) => scriptErrors.push(e.message));
+    await signIn(page, gazette.url, { role: 'filler', unit });
+    await open(page, gazette.url, '/api/web/plans/new');
+    const form = page.locator('#form-training-plan');
+    if (javaScriptEnabled) await page.waitForFunction(() => document.getElementById('form-training-plan').noValidate);
+    const rows = form.locator('[data-field="projects"] > fieldset.gz-row');
+    assert.equal(await rows.count(), 1, 'one project to start with');
+
+    await form.locator('#f-unit_name').fill(`中国科学院测试研究所 ${unit}`);
+    await form.locator('#f-contact_name').fill('王五');
+    await form.locator('#f-contact_phone').fill('13912345678');
+    await form.locator('#f-contact_email').fill('wangwu@example.org');
+    await form.locator('#f-prior_funded').check();
+    await form.locator('#f-prior_execution_rate').fill('85.5');
+    await form.locator('#f-projects-0-name').fill('高分子材料表征技术研修班');
+    await form.locator('#f-projects-0-kind').selectOption('seminar');
+    await form.locator('#f-projects-0-tier').selectOption('institute');
+    await form.locator('#f-projects-0-start').fill('2027-05-08');
+    await form.locator('#f-projects-0-end').fill('2027-05-10');
+    await form.locator('#f-projects-0-days').fill('3');
+    await form.locator('#f-projects-0-participants').fill('40');
+
+    // "添加培训项目": without the script the form comes back with what was typed
+    // and a blank project; with it the project appears in place.
+    const add = form.getByRole('button', { name: '添加培训项目' });
+    const press = async (locator) => {
+      const at = await pressRowButton(page, locator, { javaScriptEnabled });
+      assert.equal(new URL(at).pathname, '/api/web/plans/new', 'the same form');
+    };
+    await press(add);
+    assert.equal(await rows.count(), 2);
+    assert.equal(await form.locator('#f-projects-0-name').inputValue(), '高分子材料表征技术研修班', 'kept');
+    assert.equal(await form.locator('#f-prior_execution_rate').inputValue(), '85.5', 'kept');
+    assert.equal(await rows.nth(1).locator('legend').innerText(), '培训项目 2');
+    await form.locator('#f-projects-1-name').fill('学术前沿讲坛');
+    await form.locator('#f-projects-1-kind').selectOption('lecture');
+    if (javaScriptEnabled) {
+      await page.locator('[data-field="projects[1].sessions"]').waitFor({ state: 'visible' });
+      await page.locator('[data-field="projects[1].days"]').waitFor({ state: 'hidden' });
+    }
+    await form.locator('#f-projects-1-tier').selectOption('institute');
+    await form.locator('#f-projects-1-start').fill('2027-03-01');
+    await form.locator('#f-projects-1-end').fill('2027-12-20');
+    await form.locator('#f-projects-1-sessions').fill('8');
+    await form.locator('#f-projects-1-hours_per_session').fill('2.5');
+    await form.locator('#f-projects-1-participants').fill('200');
+    await fitsPhone(page, 'the plan form with two projects');
+
+    // A third, removed again.
+    await press(add);
+    assert.equal(await rows.count(), 3);
+    await press(form.getByRole('button', { name: '删除：培训项目 3' }));
+    assert.equal(await rows.count(), 2);
+    assert.equal(await form.locator('#f-projects-1-name').inputValue(), '学术前沿讲坛');
+
+    // Submitted: the plan holds both.
+    await clickAndLoad(page, form.getByRole('button', { name: '提交计划', exact: true }));
+    assert.equal(new URL(page.url()).pathname, `/api/web/plans/${unit}/2027`, `submitted: ${await page.locator('main').innerText()}`);
+    assert.equal((await page.locator('.gz-status__label strong').innerText()).trim(), '待审核');
+    const projects = page.locator('section.gz-part');
+    assert.equal(await projects.count(), 2);
+    const seminar = await projects.nth(0).innerText();
+    assert.match(seminar, /培训天数\s*3 天/);
+    assert.doesNotMatch(seminar, /讲座场次|单场学时/, 'a seminar has no sessions');
+    const lecture = await projects.nth(1).innerText();
+    assert.match(lecture, /讲座场次\s*8 场/);
+    assert.match(lecture, /单场学时\s*2\.5 学时/);
+    assert.doesNotMatch(lecture, /培训天数/, 'a lecture series has no days');
+    assert.match(await page.locator('main').innerText(), /上年度院级资助项目经费执行率\s*85\.5%/);
+    assert.deepEqual(scriptErrors, [], 'no script errors');
+    await context.close();
+  }
+
+  it('holds several projects, added and removed without the script', async () => {
+    await twoProjects({ javaScriptEnabled: false });
+  });
+
+  it('holds several projects, added and removed with the script', async () => {
+    await twoProjects({ javaScriptEnabled: true });
   });
 });

@@ -5,7 +5,7 @@
 
 const assert = require('node:assert/strict');
 const { describe, it, before, after } = require('node:test');
-const { startGazette, launchBrowser, checkA11y, screenshot, clickAndLoad } = require('./harness');
+const { startGazette, launchBrowser, checkA11y, screenshot, clickAndLoad, open, fitsPhone, signIn } = require('./harness');
 
 // A course open for registration (capacity 70) in content/courses/.
 const COURSE = 'cas-jingpin-heitu-liangcang-2027';
@@ -60,8 +60,7 @@ describe('course registration', { timeout: 300_000 }, () => {
 
   it('with the script: errors in place and as you type, then the receipt', async () => {
     const page = await newPage();
-    const response = await page.goto(gazette.url + COURSE_PAGE);
-    assert.equal(response.status(), 200);
+    await open(page, gazette.url, COURSE_PAGE);
     const form = page.locator('form#form-registration');
     await form.waitFor();
     // forms.js has taken the form over (its own messages, an idempotency key).
@@ -77,6 +76,7 @@ describe('course registration', { timeout: 300_000 }, () => {
     await form.getByRole('button', { name: '提交报名' }).click();
     assert.equal((await posted).status(), 422, 'the registration route refuses an empty form');
     await summary.waitFor({ state: 'visible' });
+    await fitsPhone(page, 'the course page with the errors in place');
     assert.equal(new URL(page.url()).pathname, COURSE_PAGE, 'still on the course page');
     await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'form-registration-summary');
     assert.equal(await summary.getAttribute('role'), 'alert');
@@ -131,7 +131,7 @@ describe('course registration', { timeout: 300_000 }, () => {
 
   it('without the script: the server shows the errors and keeps what was typed', async () => {
     const page = await newPage({ javaScriptEnabled: false });
-    await page.goto(gazette.url + COURSE_PAGE);
+    await open(page, gazette.url, COURSE_PAGE);
     const form = page.locator('form#form-registration');
     // All filled in as the browser's own checks want, but the unit only spaces:
     // the browser lets it through, the server's validator does not.
@@ -159,5 +159,96 @@ describe('course registration', { timeout: 300_000 }, () => {
     assert.equal((await page.locator('.gz-status__label strong').innerText()).trim(), '待审核');
     assert.match(await page.locator('.gz-summary-list').innerText(), /东北农业大学/);
     await page.context().close();
+  });
+
+  // The one sentence for an e-mail already registered (http/error.rs).
+  const ALREADY = '该邮箱已报名本课程，每人每门课程只能有一份有效报名；如需查看或撤回，请使用报名回执。';
+
+  // Registers with `email` from the course page; resolves once the receipt is shown.
+  async function registerFromCoursePage(page, { javaScriptEnabled, name, email }) {
+    await open(page, gazette.url, COURSE_PAGE);
+    const form = page.locator('form#form-registration');
+    if (javaScriptEnabled) await page.waitForFunction(() => document.getElementById('form-registration').noValidate);
+    await fillValid(form, { name, email });
+    if (javaScriptEnabled) {
+      await form.getByRole('button', { name: '提交报名' }).click();
+      await page.waitForURL(/\/api\/web\/receipt\/[0-9A-Z]{26}$/, { timeout: NAV_MS });
+      await fitsPhone(page, 'the receipt');
+    } else {
+      await clickAndLoad(page, form.getByRole('button', { name: '提交报名' }), { timeout: NAV_MS });
+    }
+    assert.match(new URL(page.url()).pathname, /^\/api\/web\/receipt\/[0-9A-Z]{26}$/, 'the receipt');
+    return page.url();
+  }
+
+  async function withdrawAndRegisterAgain({ javaScriptEnabled }) {
+    const page = await newPage({ javaScriptEnabled });
+    const email = unique(javaScriptEnabled ? 'again-js' : 'again');
+    const receipt = await registerFromCoursePage(page, { javaScriptEnabled, name: '王五', email });
+
+    // Withdrawing asks first, on a page of its own; "不撤回" changes nothing.
+    await clickAndLoad(page, page.getByRole('link', { name: '撤回报名' }));
+    assert.equal(await page.locator('h1').innerText(), '确认撤回报名');
+    assert.match(await page.locator('main').innerText(), /确定撤回对“.*黑土粮仓.*”的报名吗？/);
+    await clickAndLoad(page, page.getByRole('link', { name: '不撤回，返回回执' }));
+    assert.equal((await page.locator('.gz-status__label strong').innerText()).trim(), '待审核', 'not withdrawn');
+    await clickAndLoad(page, page.getByRole('link', { name: '撤回报名' }));
+    await clickAndLoad(page, page.getByRole('button', { name: '确认撤回报名' }));
+    assert.equal(page.url(), receipt);
+    assert.equal((await page.locator('.gz-status__label strong').innerText()).trim(), '已撤回');
+    assert.equal(await page.getByRole('link', { name: '撤回报名' }).count(), 0, 'nothing left to withdraw');
+
+    // The same person registers for the course again: a new receipt.
+    const again = await registerFromCoursePage(page, { javaScriptEnabled, name: '王五', email });
+    assert.notEqual(again, receipt);
+    assert.equal((await page.locator('.gz-status__label strong').innerText()).trim(), '待审核');
+
+    // A third time while that one stands: refused, said once and the same way everywhere.
+    await open(page, gazette.url, COURSE_PAGE);
+    let form = page.locator('form#form-registration');
+    if (javaScriptEnabled) await page.waitForFunction(() => document.getElementById('form-registration').noValidate);
+    await fillValid(form, { name: '王五', email });
+    if (javaScriptEnabled) {
+      await form.getByRole('button', { name: '提交报名' }).click();
+      await form.locator('.gz-error-summary').waitFor({ state: 'visible' });
+    } else {
+      await clickAndLoad(page, form.getByRole('button', { name: '提交报名' }), { timeout: NAV_MS });
+      assert.match(new URL(page.url()).pathname, /^\/api\/web\/form\/[0-9A-Z]{26}$/);
+      form = page.locator('form#form-registration');
+      // The refused form keeps the site's navigation and offers no sign-in to the public.
+      const nav = await page.locator('header nav').allInnerTexts();
+      assert.match(nav.join(' '), /通知公告[\s\S]*培训课程[\s\S]*政策文件[\s\S]*典型案例/);
+      assert.equal(await page.getByRole('link', { name: '登录' }).count(), 0, 'no 登录 for a public visitor');
+    }
+    const summary = (await form.locator('.gz-error-summary__list').innerText()).trim();
+    assert.equal(summary, ALREADY);
+    assert.equal(await fieldMessage(form, 'email'), `错误：${ALREADY}`);
+    const mentions = (await page.locator('main').innerText()).split(/\n+/).filter((line) => line.includes('该邮箱'));
+    assert.ok(mentions.length >= 1 && mentions.every((line) => line.replace(/^错误：/, '') === ALREADY), `one wording: ${mentions.join(' | ')}`);
+    await page.context().close();
+  }
+
+  it("the organisers' list of the course reads on a phone, and approves from it", async () => {
+    const page = await newPage();
+    await signIn(page, gazette.url, { role: 'organiser' });
+    await open(page, gazette.url, `/api/web/registrations?course=${COURSE}`);
+    const rows = page.locator('table.gz-table tbody tr');
+    assert.ok((await rows.count()) >= 2, 'the registrations so far are listed');
+    // On a phone each registration is a card: every cell under its column's name.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const label = await rows.first().locator('td').first().evaluate((td) => getComputedStyle(td, '::before').content);
+    assert.equal(label, '"姓名"');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await clickAndLoad(page, rows.first().getByRole('button', { name: /^通过/ }));
+    assert.match(await rows.first().innerText(), /已通过/);
+    await page.context().close();
+  });
+
+  it('without the script: withdrawing asks first, and the registrant may register again', async () => {
+    await withdrawAndRegisterAgain({ javaScriptEnabled: false });
+  });
+
+  it('with the script: withdrawing asks first, and the registrant may register again', async () => {
+    await withdrawAndRegisterAgain({ javaScriptEnabled: true });
   });
 });

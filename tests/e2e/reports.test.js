@@ -8,7 +8,7 @@
 
 const assert = require('node:assert/strict');
 const { describe, it, before, after } = require('node:test');
-const { startGazette, launchBrowser, checkA11y, screenshot, clickAndLoad, signIn } = require('./harness');
+const { startGazette, launchBrowser, checkA11y, screenshot, clickAndLoad, signIn, open } = require('./harness');
 
 const UNIT = 'lab-1';
 const PLATFORM = 'p1';
@@ -68,10 +68,7 @@ describe('monthly report', { timeout: 420_000 }, () => {
     return page;
   }
 
-  async function goto(page, where) {
-    const response = await page.goto(gazette.url + where);
-    assert.equal(response.status(), 200, `${where} answers 200`);
-  }
+  const goto = (page, where) => open(page, gazette.url, where);
 
   it('is filled over two visits, checked, submitted, withdrawn and approved', async () => {
     // ---- first visit: start the month, cover, staff that do not add up --------------

@@ -52,19 +52,19 @@ fn a_valid_result_passes_and_is_normalised() {
     );
     assert_eq!(out["aggravating"], json!(["repeated"]), "a single ticked box becomes a list");
     assert_eq!(out["years_ban_projects"], json!(4));
-    assert_eq!(out["years_suspend"], json!(0), "a period for a penalty not chosen is cleared");
+    assert!(out.get("years_suspend").is_none(), "a period for a penalty not chosen is not kept: {out}");
     assert_eq!(crate::id_number::mask(out["authors"][0]["id_number"].as_str().unwrap()), "110105********002X");
 }
 
 #[test]
-fn when_no_misconduct_is_found_the_handling_fields_are_cleared() {
+fn when_no_misconduct_is_found_the_handling_fields_are_left_out() {
     let input = merge(valid(), json!({ "finding": "no" }));
     let out = ok(form("integrity-result"), &input);
-    assert_eq!(out["misconduct_kinds"], json!([]));
-    assert_eq!(out["severity"], "");
-    assert_eq!(out["penalties"], json!([]));
-    assert_eq!(out["years_ban_projects"], json!(0));
-    assert_eq!(out["authors"][0]["penalised"], json!(false));
+    for id in ["misconduct_kinds", "severity", "penalties", "years_ban_projects", "mitigating_note"] {
+        assert!(out.get(id).is_none(), "{id} does not apply and is not kept: {out}");
+    }
+    assert!(out["authors"][0].get("penalised").is_none(), "nor is a row's cell: {out}");
+    assert_eq!(out["authors"][0]["name"], "王星星");
 }
 
 #[test]
@@ -279,4 +279,67 @@ fn conditional_reveals_are_visible_to_the_renderer() {
     assert!(s.field("finding").unwrap().html_attrs().contains(&("required", String::new())));
     assert_eq!(s.part_of("authors[3].id_number").map(|p| p.id()), Some("authors"));
     assert_eq!(s.field_at("authors[3].id_number").map(|f| f.label(Lang::En)), Some("ID number"));
+}
+
+/// What the result form posts when saved without a script: every field of the page,
+/// the periods of penalties not chosen left empty (or holding what an earlier page
+/// wrote back into them).
+fn posted(penalties: Value, years: &str) -> Value {
+    json!({
+        "finding": "yes",
+        "authors": [author("王星星", "11010519491231002x", "first", true)],
+        "misconduct_kinds": [],
+        "penalties": penalties,
+        "years_suspend": years,
+        "years_ban_projects": years,
+        "years_ban_awards": years,
+        "years_ban_nomination": years,
+        "years_ban_supervision": years,
+        "other_penalty": "",
+    })
+}
+
+#[test]
+fn a_saved_result_saves_again_after_a_penalty_and_its_period_are_added() {
+    let s = form("integrity-result");
+    // The first save (是, one author): the periods do not apply and are not kept.
+    let first = s.merge_draft(&json!({}), &posted(json!([]), ""), Lang::Zh).unwrap();
+    for id in ["years_suspend", "years_ban_projects", "years_ban_awards", "years_ban_nomination"] {
+        assert!(first.get(id).is_none(), "{id} not stored: {first}");
+    }
+    // Then penalty (五) with 3 years; the page wrote "0" back into the other periods
+    // (as a result stored before this fix would have it): none of them is checked.
+    let mut again = posted(json!(["ban_projects"]), "0");
+    again["years_ban_projects"] = json!("3");
+    let second = s.merge_draft(&first, &again, Lang::Zh).unwrap_or_else(|e| panic!("saved again: {e}"));
+    assert_eq!(second["years_ban_projects"], json!(3));
+    assert!(second.get("years_suspend").is_none(), "{second}");
+    assert_eq!(second["authors"][0]["name"], "王星星");
+    // A period that applies is still checked.
+    let mut bad = again.clone();
+    bad["years_ban_projects"] = json!("0");
+    let e = s.merge_draft(&first, &bad, Lang::Zh).unwrap_err();
+    assert_eq!(e.paths().collect::<Vec<_>>(), ["years_ban_projects"]);
+}
+
+#[test]
+fn an_answer_that_no_longer_applies_is_dropped_from_the_draft() {
+    let s = form("integrity-result");
+    let stored = s.merge_draft(&json!({}), &posted(json!(["suspend"]), "2"), Lang::Zh).unwrap();
+    assert_eq!(stored["years_suspend"], json!(2));
+    // The finding changes to 否: the handling part no longer applies, and goes.
+    let changed = s.merge_draft(&stored, &json!({ "finding": "no" }), Lang::Zh).unwrap();
+    for id in ["penalties", "years_suspend", "misconduct_kinds"] {
+        assert!(changed.get(id).is_none(), "{id} dropped: {changed}");
+    }
+    assert_eq!(changed["authors"][0]["name"], "王星星", "the answers that apply stay");
+}
+
+#[test]
+fn an_empty_period_stays_empty_in_a_draft() {
+    let s = form("integrity-result");
+    let draft = s.merge_draft(&json!({}), &posted(json!(["ban_projects"]), ""), Lang::Zh).unwrap();
+    assert_eq!(draft["years_ban_projects"], Value::Null, "not 0, which the field itself refuses");
+    let again = s.merge_draft(&draft, &json!({}), Lang::Zh);
+    assert!(again.is_ok(), "saved again as it was: {again:?}");
 }

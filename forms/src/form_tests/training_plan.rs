@@ -10,7 +10,7 @@ fn seminar() -> Value {
 fn lecture() -> Value {
     json!({ "name": "学术前沿讲坛", "kind": "lecture", "tier": "cultivation", "start": "2023-03-01", "end": "2023-12-20",
             "sessions": "8", "hours_per_session": "2.5", "participants": "200", "apply_tech_support": "on",
-            // Not shown for a lecture series; cleared on submit.
+            // Not asked of a lecture series; left out on submit.
             "days": "1", "apply_funding": "on" })
 }
 
@@ -35,17 +35,32 @@ fn valid() -> Value {
 }
 
 #[test]
-fn a_valid_plan_passes_and_hidden_fields_are_cleared() {
+fn a_valid_plan_passes_and_fields_not_asked_are_left_out() {
     let out = ok(form("training-plan"), &plan(vec![seminar(), lecture()]));
     assert_eq!(out["year"], json!(2023));
     assert_eq!(out["prior_execution_rate"], json!(85.5));
-    let lecture = &out["projects"][1];
-    assert_eq!(lecture["days"], json!(0), "days is not asked of a lecture series");
-    assert_eq!(lecture["apply_funding"], json!(false));
+    let lecture = out["projects"][1].as_object().unwrap();
+    assert!(!lecture.contains_key("days"), "days is not asked of a lecture series: {lecture:?}");
+    assert!(!lecture.contains_key("apply_funding"));
     assert_eq!(lecture["apply_tech_support"], json!(true));
     assert_eq!(lecture["hours_per_session"], json!(2.5));
-    assert_eq!(out["projects"][0]["sessions"], json!(0));
-    assert_eq!(out["projects"][0]["teachers"], Value::Null);
+    // A seminar has no 讲座场次 and no 单场学时 to keep (not even 0).
+    let seminar = out["projects"][0].as_object().unwrap();
+    for column in ["sessions", "hours_per_session", "apply_tech_support", "teachers"] {
+        assert!(!seminar.contains_key(column), "{column}: {seminar:?}");
+    }
+}
+
+#[test]
+fn stored_answers_that_do_not_apply_are_not_shown() {
+    // A plan stored before fields not asked were left out: a seminar with 讲座场次 0.
+    let stored = json!({ "prior_funded": false, "prior_execution_rate": 0,
+        "projects": [{ "name": "研修班", "kind": "seminar", "days": 3, "sessions": 0, "hours_per_session": 0 },
+                     { "name": "讲坛", "kind": "lecture", "sessions": 8, "days": 0 }] });
+    let shown = form("training-plan").applicable(&stored);
+    assert!(shown.get("prior_execution_rate").is_none(), "{shown}");
+    assert_eq!(shown["projects"][0], json!({ "name": "研修班", "kind": "seminar", "days": 3 }));
+    assert_eq!(shown["projects"][1], json!({ "name": "讲坛", "kind": "lecture", "sessions": 8 }));
 }
 
 #[test]
@@ -166,7 +181,7 @@ fn documents_are_not_asked_of_projects_that_are_not_flagships() {
     let mut s = seminar();
     s["teachers"] = file("shizi.pdf", 100, "application/pdf");
     let out = ok(form("training-plan"), &plan(vec![s]));
-    assert_eq!(out["projects"][0]["teachers"], Value::Null, "a hidden upload is not kept");
+    assert!(out["projects"][0].get("teachers").is_none(), "a hidden upload is not kept: {out}");
 }
 
 #[test]
@@ -272,8 +287,8 @@ fn the_spending_rate_is_asked_only_of_units_funded_last_year() {
     assert_eq!(e.get("prior_execution_rate"), Some("请填写“上年度院级资助项目经费执行率”"));
     let e = errors(s, &with(&valid(), &[("prior_execution_rate", json!(100.5))]), Lang::Zh);
     assert_eq!(e.get("prior_execution_rate"), Some("“上年度院级资助项目经费执行率”不能大于 100%"));
-    let out = ok(s, &with(&valid(), &[("prior_funded", json!(false)), ("prior_execution_rate", json!(""))]));
-    assert_eq!(out["prior_execution_rate"], json!(0));
+    let out = ok(s, &with(&valid(), &[("prior_funded", json!(false)), ("prior_execution_rate", json!("70"))]));
+    assert!(out.get("prior_execution_rate").is_none(), "not kept for a unit not funded: {out}");
 }
 
 #[test]

@@ -170,15 +170,17 @@ pub fn is_region(value: &str) -> bool {
     gazette_forms::schema(INTEGRITY_CASE).and_then(|s| s.field("region")).is_some_and(|f| f.option(value).is_some())
 }
 
-/// Part of an integrity result being saved: the fields given, types and formats only
-/// (an ID number's check character included), files the institution's own.
+/// Part of an integrity result being saved, merged into the `stored` draft: types and
+/// formats only (an ID number's check character included), fields that no longer
+/// apply left out, files the institution's own.
 pub fn integrity_result_draft(
+    stored: &Value,
     input: &Value,
     lang: Lang,
     owner_prefix: &str,
 ) -> Result<Value, BTreeMap<String, String>> {
     let schema = schema(INTEGRITY_RESULT).map_err(no_schema)?;
-    let v = schema.validate_draft(input, forms_lang(lang)).map_err(|errors| errors.to_map())?;
+    let v = schema.merge_draft(stored, input, forms_lang(lang)).map_err(|errors| errors.to_map())?;
     let foreign = foreign_files(schema, &v, owner_prefix, lang);
     if foreign.is_empty() { Ok(v) } else { Err(foreign) }
 }

@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use super::summary::file_link;
 use crate::http::Role;
 use crate::http::{ApiError, Lang};
+pub(crate) use crate::lifecycle::time::{machine_text as machine_time, shown_text as when};
 use crate::validation::region_label;
 use crate::web::attempt::{self, Attempt};
 use crate::web::pages::{self, refusal, text};
@@ -106,25 +107,6 @@ pub(crate) fn who(by: &Value) -> String {
         "province" => format!("省级管理员（{}）", region_label(&text(&by["region"]).unwrap_or_default(), Lang::Zh)),
         "institution" => format!("机构管理员（{}）", text(&by["unit"]).unwrap_or_default()),
         other => other.to_owned(),
-    }
-}
-
-/// An RFC 3339 time as Beijing time, `2026-11-23 14:05`.
-pub(crate) fn when(at: &str) -> String {
-    beijing(at, "%Y-%m-%d %H:%M")
-}
-
-/// The same time for a `<time datetime>` attribute: to the second, with its offset
-/// (HTML takes at most three digits of a fraction; the API gives nine).
-pub(crate) fn machine_time(at: &str) -> String {
-    beijing(at, "%Y-%m-%dT%H:%M:%S%:z")
-}
-
-pub(crate) fn beijing(at: &str, format: &str) -> String {
-    let zone = jiff::tz::TimeZone::fixed(jiff::tz::offset(8));
-    match at.parse::<jiff::Timestamp>() {
-        Ok(ts) => ts.to_zoned(zone).strftime(format).to_string(),
-        Err(_) => at.to_owned(),
     }
 }
 
@@ -226,13 +208,6 @@ pub(crate) fn no_schema(visitor: &Visitor) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn times_are_shown_in_beijing_time() {
-        assert_eq!(when("2026-11-23T06:05:00.123456789Z"), "2026-11-23 14:05");
-        assert_eq!(machine_time("2026-11-23T06:05:00.123456789Z"), "2026-11-23T14:05:00+08:00");
-        assert_eq!(when("not a time"), "not a time");
-    }
 
     #[test]
     fn only_a_known_done_says_anything() {

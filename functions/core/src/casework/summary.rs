@@ -29,12 +29,11 @@ impl SummaryRow {
 
 pub(crate) fn summary_rows(schema: &Schema, values: &Value, file_href: &dyn Fn(&str) -> String) -> Vec<SummaryRow> {
     let mut rows = Vec::new();
+    // Only what the form asked for these answers (a result stored before fields not
+    // asked were left out may still hold them).
+    let values = schema.applicable(values);
     for field in schema.fields() {
         let Some(value) = values.get(field.id()).filter(|v| filled(v)) else { continue };
-        if field.shown_when().is_some_and(|when| !holds(when, values)) {
-            // Not asked for these answers (the validator stores 0 for an empty number).
-            continue;
-        }
         let mut row = SummaryRow::text(field.label(ZH), String::new());
         row.texts.clear();
         match field.kind() {
@@ -49,7 +48,7 @@ pub(crate) fn summary_rows(schema: &Schema, values: &Value, file_href: &dyn Fn(&
                                 field
                                     .columns()
                                     .iter()
-                                    .map(|c| item.get(c.id()).map(|v| answer(c, v)).unwrap_or_default())
+                                    .map(|c| item.get(c.id()).map(|v| c.display(v, ZH)).unwrap_or_default())
                                     .collect()
                             })
                             .collect()
@@ -65,7 +64,7 @@ pub(crate) fn summary_rows(schema: &Schema, values: &Value, file_href: &dyn Fn(&
                 row.files = items.into_iter().filter_map(|f| file_link(f, file_href)).collect();
             }
             FieldType::Checkboxes => {
-                row.texts = value.as_array().into_iter().flatten().map(|v| answer(field, v)).collect();
+                row.texts = value.as_array().into_iter().flatten().map(|v| field.display(v, ZH)).collect();
                 row.block = row.texts.len() > 1;
             }
             FieldType::Textarea => {
@@ -80,53 +79,11 @@ pub(crate) fn summary_rows(schema: &Schema, values: &Value, file_href: &dyn Fn(&
                 }
                 row.texts = vec![url];
             }
-            _ => row.texts = vec![answer(field, value)],
+            _ => row.texts = vec![field.display(value, ZH)],
         }
         rows.push(row);
     }
     rows
-}
-
-/// A value as people read it: an option's label, a number with its unit, 是/否.
-/// (Unlike `pages::shown`, it knows the field: options, units, a ticked checkbox.)
-fn answer(field: &gazette_forms::Field, value: &Value) -> String {
-    let raw = match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        Value::Bool(b) => return if *b { "是".into() } else { "否".into() },
-        other => other.to_string(),
-    };
-    if let Some(choice) = field.option(&raw) {
-        return choice.label(ZH).to_owned();
-    }
-    match field.kind() {
-        FieldType::Checkbox => if raw == "on" || raw == "true" { "是" } else { "否" }.to_owned(),
-        _ => match field.unit().map(|u| u.label(ZH)).filter(|u| !u.is_empty()) {
-            Some(unit) if !raw.is_empty() => format!("{raw} {unit}"),
-            _ => raw,
-        },
-    }
-}
-
-/// Whether a field's `when` holds for the answers (top-level conditions; a row
-/// condition counts as met, so nothing given is hidden by mistake).
-fn holds(condition: &gazette_forms::Condition, values: &Value) -> bool {
-    use gazette_forms::Condition as C;
-    let value = |field: &gazette_forms::FieldRef| values.get(field.id()).unwrap_or(&Value::Null);
-    let ticked = |field: &gazette_forms::FieldRef| -> Vec<String> {
-        value(field).as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_owned).collect()
-    };
-    match condition {
-        C::Equals { field, value: wanted } => value(field) == wanted,
-        C::In { field, values: wanted } => wanted.contains(value(field)),
-        C::NotIn { field, values: wanted } => !wanted.contains(value(field)),
-        C::Contains { field, value: wanted } => ticked(field).contains(wanted),
-        C::ContainsAny { field, values: wanted } => ticked(field).iter().any(|v| wanted.contains(v)),
-        C::Filled { field, filled: wanted } => filled(value(field)) == *wanted,
-        C::AnyRow { .. } => true,
-        C::All(all) => all.iter().all(|c| holds(c, values)),
-        C::Any(any) => any.iter().any(|c| holds(c, values)),
-    }
 }
 
 fn filled(v: &Value) -> bool {

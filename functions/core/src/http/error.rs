@@ -96,27 +96,26 @@ impl ApiError {
                 unprocessable("没有这门可报名的课程。", "There is no such course open for registration.")
             }
             E::NotYetOpen(at) => {
-                let (zh, en) = (format!("报名尚未开始，开始时间：{at}。"), format!("Registration opens at {at}."));
+                let at = crate::lifecycle::time::shown(at);
+                let (zh, en) = (
+                    format!("报名尚未开始，开始时间：{at}（北京时间）。"),
+                    format!("Registration opens at {at} (Beijing time)."),
+                );
                 unprocessable(&zh, &en)
             }
             E::Closed(at) => {
-                let (zh, en) = (format!("报名已于 {at} 截止。"), format!("Registration closed at {at}."));
+                let at = crate::lifecycle::time::shown(at);
+                let (zh, en) = (
+                    format!("报名已于 {at}（北京时间）截止。"),
+                    format!("Registration closed at {at} (Beijing time)."),
+                );
                 unprocessable(&zh, &en)
             }
-            E::AlreadyRegistered => ApiError::new(
-                StatusCode::CONFLICT,
-                lang.pick(
-                    "该邮箱已报名本课程，每人每门课程只能报名一次。",
-                    "This e-mail address is already registered for this course.",
-                ),
-            )
-            .field(
-                "email",
-                lang.pick(
-                    "该邮箱已报名本课程；如需查询，请使用报名回执码。",
-                    "Already registered; use your receipt code to check its status.",
-                ),
-            ),
+            E::AlreadyRegistered => {
+                // One sentence for the refusal and for the field, on every page and in the API.
+                let message = lang.pick(ALREADY_REGISTERED.0, ALREADY_REGISTERED.1);
+                ApiError::new(StatusCode::CONFLICT, message).field("email", message)
+            }
             E::NotFound => ApiError::not_found(lang),
             E::OutOfScope => ApiError::forbidden(
                 lang,
@@ -203,6 +202,12 @@ pub(crate) fn workflow_error(e: WorkflowError, lang: Lang) -> ApiError {
         E::Store(e) => ApiError::store(e, lang),
     }
 }
+
+/// A second live registration with one e-mail for one course (zh, en).
+pub const ALREADY_REGISTERED: (&str, &str) = (
+    "该邮箱已报名本课程，每人每门课程只能有一份有效报名；如需查看或撤回，请使用报名回执。",
+    "This e-mail address is already registered for this course (one registration per person and course); use your receipt to check or withdraw it.",
+);
 
 fn zh_status(s: &str) -> &'static str {
     crate::workflows::RegistrationStatus::parse(s).map_or("未知", |s| s.label_zh())

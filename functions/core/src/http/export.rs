@@ -19,7 +19,8 @@ fn row(r: &Registration) -> [String; 11] {
         r.email.clone(),
         crate::validation::region_label(&r.region, crate::http::Lang::Zh),
         r.status.label_zh().to_owned(),
-        r.submitted_at.strftime("%Y-%m-%d %H:%M:%S").to_string(),
+        // Beijing time, as every time a person reads (stored in UTC).
+        crate::lifecycle::time::exported(r.submitted_at),
         r.note.clone().unwrap_or_default(),
     ]
 }
@@ -60,4 +61,41 @@ pub fn xlsx(course_title: &str, rows: &[Registration]) -> Result<Vec<u8>, String
     }
     sheet.autofit();
     book.save_to_buffer().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workflows::RegistrationStatus;
+
+    fn submitted_at(utc: &str) -> Registration {
+        let at: jiff::Timestamp = utc.parse().unwrap();
+        Registration {
+            id: "01J".into(),
+            course: "ethics".into(),
+            name: "张三".into(),
+            organisation: "某研究所".into(),
+            position: "研究员".into(),
+            phone: "18612347239".into(),
+            email: "z@example.org".into(),
+            region: "hebei".into(),
+            status: RegistrationStatus::Pending,
+            note: None,
+            receipt: "R".into(),
+            submitted_at: at,
+            updated_at: at,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn the_submission_time_is_exported_in_beijing_time() {
+        // Submitted at 20:16 in Beijing: 12:16 UTC, as stored.
+        let rows = [submitted_at("2026-11-23T12:16:05Z")];
+        let text = String::from_utf8(csv(&rows).unwrap()).unwrap();
+        assert!(text.contains(",2026-11-23 20:16:05,"), "{text}");
+        assert!(!text.contains("12:16"), "{text}");
+        // Late in the evening UTC is the next morning in Beijing.
+        assert_eq!(row(&submitted_at("2026-12-31T17:00:00Z"))[9], "2027-01-01 01:00:00");
+    }
 }

@@ -22,7 +22,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 pub use auth::{AuthConfig, Caller, Claims, Role, mint_dev_token};
-pub use error::{ApiError, ErrorBody};
+pub use error::{ALREADY_REGISTERED, ApiError, ErrorBody};
 pub use extract::{BODY_LIMIT, Lang};
 
 pub use crate::casework::api::UPLOAD_LIMIT;

@@ -1,11 +1,13 @@
 //! What every workflow shares and no workflow owns: the review lifecycle of reports
 //! and plans (draft → submitted → approved / returned, with history), idempotency
-//! records, masking of personal data, and the clock. Leaf modules: they know no
+//! records, masking of personal data, the clock, and times as people read them
+//! (Beijing time, `time.rs`). Leaf modules: they know no
 //! workflow, and nothing here knows of HTTP, AWS or files.
 
 pub mod idempotency;
 pub mod masking;
 pub mod review;
+pub mod time;
 
 pub use idempotency::IdempotencyKey;
 pub use review::{ReviewStatus, WorkflowError};

@@ -9,6 +9,11 @@
 //! | `_idem` | idempotency key, fixed when the page was drawn, so a double click registers once |
 //! | `_action` | which of a page's forms this was, so a refusal is drawn in it again |
 //! | `_title`, `_return` | heading and "back to" link of the generic refused-form page |
+//! | `_add_row`, `_remove_row` | a group's button: add a row to it, or remove one |
+//!
+//! A post of a group's button ("add a row", "remove") calls nothing: what was typed
+//! is kept as an attempt without errors, with the row added or removed, and the form's
+//! page (from the route, as for a refusal) draws it again.
 //!
 //! Files of a multipart post are stored first (upload ticket, then the local upload
 //! route) and go in as their records. A refused post is kept as an [`Attempt`] for
@@ -89,6 +94,20 @@ pub async fn submit(
         None => Value::Object(pairs.iter().filter(|(k, _)| !k.starts_with('_')).cloned().collect::<Map<_, _>>()),
     };
 
+    if let Some(edit) = row_edit(&controls) {
+        let mut values = values;
+        if let Some(schema) = schema {
+            schema.edit_rows(&mut values, edit);
+        }
+        let kept = Attempt {
+            values,
+            errors: upload_errors,
+            message: String::new(),
+            ..attempt_of(&visitor, schema, part, &controls)
+        };
+        return keep(&web, &visitor, route, &params, kept, wants_json).await;
+    }
+
     let answer = if upload_errors.is_empty() {
         let version = controls.get("_version").and_then(|v| v.parse::<u64>().ok());
         let mut body = if route.wrap_values {
@@ -142,28 +161,65 @@ pub async fn submit(
                 return (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({ "error": message, "fields": fields })))
                     .into_response();
             }
-            let (owner, new_browser) = visitor.owner();
-            let attempt = Attempt {
-                owner,
-                posted_to: visitor.here.clone(),
-                form: schema.map(|s| s.id().to_string()),
-                part: part.map(str::to_owned),
-                values,
-                errors,
-                message,
-                controls: controls.0.clone(),
-                expires: 0,
-            };
-            let Some(token) = attempt::save(&web.app.store, attempt).await else {
-                return refuse(StatusCode::SERVICE_UNAVAILABLE, "暂时无法保存您填写的内容，请返回上一页重试。");
-            };
-            let mut response = Redirect::to(&route.back_page(&params, &token)).into_response();
-            if let Some(cookie) = new_browser {
-                response.headers_mut().append(header::SET_COOKIE, cookie);
-            }
-            response
+            let refused = Attempt { values, errors, message, ..attempt_of(&visitor, schema, part, &controls) };
+            keep(&web, &visitor, route, &params, refused, false).await
         }
     }
+}
+
+/// The group button a post was made with, if any (see [`gazette_forms::RowEdit`]).
+fn row_edit(controls: &Controls) -> Option<gazette_forms::RowEdit<'_>> {
+    use gazette_forms::{ADD_ROW, REMOVE_ROW, RowEdit};
+    controls.get(ADD_ROW).map(RowEdit::Add).or_else(|| controls.get(REMOVE_ROW).map(RowEdit::Remove))
+}
+
+/// An attempt of `visitor` at the form `schema` (the `part` of it), with the page's
+/// controls, to be filled with what was posted.
+fn attempt_of(
+    visitor: &Visitor,
+    schema: Option<&gazette_forms::Schema>,
+    part: Option<&str>,
+    controls: &Controls,
+) -> Attempt {
+    Attempt {
+        owner: String::new(),
+        posted_to: visitor.here.clone(),
+        form: schema.map(|s| s.id().to_string()),
+        part: part.map(str::to_owned),
+        controls: controls.0.clone(),
+        ..Attempt::default()
+    }
+}
+
+/// Keeps `attempt` for `visitor` and sends them to the page that draws its form
+/// again (the route's, with `?attempt=`): a refusal, or a row added or removed.
+async fn keep(
+    web: &WebState,
+    visitor: &Visitor,
+    route: &FormRoute,
+    params: &Params,
+    attempt: Attempt,
+    wants_json: bool,
+) -> Response {
+    let (owner, new_browser) = visitor.owner();
+    let Some(token) = attempt::save(&web.app.store, Attempt { owner, ..attempt }).await else {
+        let message = "暂时无法保存您填写的内容，请返回上一页重试。";
+        return if wants_json {
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "error": message, "fields": {} }))).into_response()
+        } else {
+            message_status(visitor, StatusCode::SERVICE_UNAVAILABLE, "无法提交", message)
+        };
+    };
+    let back = route.back_page(params, &token);
+    let mut response = if wants_json {
+        Json(json!({ "redirect": back })).into_response()
+    } else {
+        Redirect::to(&back).into_response()
+    };
+    if let Some(cookie) = new_browser {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 /// `POST /web/check/{form}` — the checks of `form` on what is typed so far, for the

@@ -24,6 +24,7 @@ macro_rules! templates {
 /// Every page template, beside the code that renders it.
 static TEMPLATES: LazyLock<tera::Tera> = LazyLock::new(|| {
     let mut tera = tera::Tera::default();
+    crate::lifecycle::time::register_filters(&mut tera);
     tera.add_raw_templates(templates![
         "layout.html" => "web/templates/layout.html",
         "message.html" => "web/templates/message.html",

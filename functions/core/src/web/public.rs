@@ -47,13 +47,15 @@ pub async fn refused_form(State(web): State<WebState>, visitor: Visitor, Path(to
         .map(str::to_owned)
         .or_else(|| schema.map(|s| s.title(gazette_forms::Lang::Zh).to_string()))
         .unwrap_or_else(|| "提交未成功".into());
+    // A refusal that is one field's message (an e-mail already registered) is said once, at the field.
+    let message = Some(&attempt.message).filter(|m| form.is_none() || attempt.errors.iter().all(|(_, e)| e != *m));
     pages::render_status(
         &visitor,
         StatusCode::UNPROCESSABLE_ENTITY,
         "form_page.html",
         json!({
             "title": title,
-            "message": attempt.message,
+            "message": message,
             "form": form,
             "return": attempt.control("_return").and_then(pages::local_path),
         }),

@@ -171,6 +171,54 @@ pub async fn withdrawing_with_nobody_waiting_gives_the_seat_back(store: SharedSt
     assert_eq!((seats["taken"].as_i64(), seats["waiting"].as_i64()), (Some(3), Some(0)));
 }
 
+pub async fn a_registrant_who_withdrew_may_register_again_once(store: SharedStore) {
+    let app = app(store);
+    let first = receipt_of(&register(&app, form("ethics", 1)).await);
+    assert_eq!(
+        post(&app, &format!("/registrations/receipt/{first}/withdraw"), None, None).await.status,
+        StatusCode::OK
+    );
+    // The same person, the same course: registered again, with a new receipt.
+    let again = register(&app, form("ethics", 1)).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&again.bytes));
+    let second = receipt_of(&again);
+    assert_ne!(second, first);
+    assert_eq!(status_by_receipt(&app, &second).await["status"], "pending");
+    assert_eq!(status_by_receipt(&app, &first).await["status"], "withdrawn", "the withdrawal stays on record");
+    // Still one live registration per person: a third is refused while the second stands.
+    let third = register(&app, form("ethics", 1)).await;
+    assert_eq!(third.status, StatusCode::CONFLICT);
+    assert_eq!(get(&app, "/courses/ethics/seats", None).await.json()["taken"], 1);
+    // A rejected registration is final: no new one in its place.
+    let rejected = register(&app, form("evaluation", 2)).await.json()["id"].as_str().unwrap().to_owned();
+    let r = post(
+        &app,
+        &format!("/registrations/{rejected}/reject"),
+        Some(&organiser()),
+        Some(json!({"note": "不符合条件"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(register(&app, form("evaluation", 2)).await.status, StatusCode::CONFLICT);
+}
+
+pub async fn registering_again_after_withdrawing_at_once_twice_makes_one_registration(store: SharedStore) {
+    let app = app(store);
+    let first = receipt_of(&register(&app, form("open-to-all", 7)).await);
+    post(&app, &format!("/registrations/receipt/{first}/withdraw"), None, None).await;
+    let tries = (0..8).map(|_| {
+        let app = app.clone();
+        tokio::spawn(async move { register(&app, form("open-to-all", 7)).await.status })
+    });
+    let mut statuses = Vec::new();
+    for t in tries {
+        statuses.push(t.await.expect("task"));
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT), "{statuses:?}");
+    assert_eq!(ids(&app, "open-to-all", "pending").await.len(), 1);
+}
+
 async fn ids(app: &Router, course: &str, status: &str) -> Vec<String> {
     let r = get(app, &format!("/registrations?course={course}&status={status}"), Some(&organiser())).await;
     assert_eq!(r.status, StatusCode::OK, "{}", String::from_utf8_lossy(&r.bytes));
@@ -336,6 +384,8 @@ on_both_stores!(
     registrations_beyond_capacity_are_waitlisted_in_order,
     withdrawing_frees_the_seat_for_the_oldest_waitlisted_registration,
     withdrawing_with_nobody_waiting_gives_the_seat_back,
+    a_registrant_who_withdrew_may_register_again_once,
+    registering_again_after_withdrawing_at_once_twice_makes_one_registration,
     the_organiser_approves_and_rejects_and_rejection_moves_the_waitlist,
     a_retried_submission_with_the_same_idempotency_key_is_not_duplicated,
     concurrent_retries_with_one_idempotency_key_make_one_registration,

@@ -577,3 +577,111 @@ async fn oversized_fields_and_overlong_ids_are_refused_before_anything_is_kept()
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.headers.get(header::LOCATION).is_none(), "no attempt kept, no redirect");
 }
+
+/// A case registered by the nation, dispatched to Hebei and forwarded to `unit`, all
+/// through the pages: the case page's router path.
+async fn case_at_institution(app: &Router, unit: &str) -> String {
+    let (nation, province) = (national(), regional("hebei"));
+    let list = page(app, &nation, "/web/integrity-cases").await;
+    let registration = [
+        ("source", "retracted_paper"),
+        ("batch", "2023-01"),
+        ("paper_title", "Retracted paper"),
+        ("authors", "王星星"),
+        ("corresponding_institution", "某某省第三医院"),
+        ("region", "hebei"),
+    ];
+    let to = redirected(&post(app, &nation, &form(&list, "form-integrity-case", &registration), &[]).await);
+    let case = format!("/web/integrity-cases/{}", id_in(&to, "/api/web/integrity-cases/"));
+    let created = page(app, &nation, &case).await;
+    redirected(&post(app, &nation, &form(&created, "dispatch", &[]), &[]).await);
+    let at_province = page(app, &province, &case).await;
+    redirected(&post(app, &province, &form(&at_province, "forward", &[("unit", unit)]), &[]).await);
+    case
+}
+
+/// Presses `label` of the result form as a browser does: every control as the page
+/// drew it (what it wrote back of the stored result included), with `set` typed over.
+fn pressed(html: &str, label: &str, set: &[(&str, &str)]) -> Sent {
+    let result = crate::web_pages::form_on(html, "form-integrity-result");
+    Sent { action: result.button_action(label), fields: result.filled(set) }
+}
+
+/// The case as the API answers `token` (a bearer token, as an API client sends it).
+async fn case_json(app: &Router, token: &str, case: &str) -> serde_json::Value {
+    let path = case.replacen("/web", "", 1);
+    let req = Request::builder()
+        .uri(&path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .expect("request");
+    let r = send(app, req).await;
+    assert_eq!(r.status, StatusCode::OK, "GET {path}: {}", String::from_utf8_lossy(&r.bytes));
+    r.json()
+}
+
+/// The steps of the page's progress (办理进度), in order.
+fn progress_steps(html: &str) -> Vec<String> {
+    html.split("<div class=\"gz-timeline__title\"><strong>")
+        .skip(1)
+        .map(|s| s.split("</strong>").next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_saved_result_is_saved_again_after_a_penalty_and_its_period_are_added() {
+    let (store, _guard) = crate::support::embedded();
+    let (app, _files) = case_app(store);
+    let hospital = tok(Role::UnitAdmin, Some("hosp-3"), None);
+    let case = case_at_institution(&app, "hosp-3").await;
+
+    // 是, one author: saved.
+    let at_hospital = page(&app, &hospital, &case).await;
+    let first = [
+        ("finding", "yes"),
+        ("authors[0].name", "王星星"),
+        ("authors[0].institution", "某某省第三医院"),
+        ("authors[0].id_number", ID_FIRST),
+        ("authors[0].role", "first"),
+    ];
+    let to = redirected(&post(&app, &hospital, &pressed(&at_hospital, "保存", &first), &[]).await);
+    assert!(to.ends_with("?done=saved"), "{to}");
+    let saved = page(&app, &hospital, &to).await;
+    let drawn = crate::web_pages::form_on(&saved, "form-integrity-result");
+    assert_eq!(drawn.get("years_suspend"), Some(""), "a period not asked was not stored as 0");
+
+    // Then penalty (五) for 3 years: saved again, the periods not chosen neither stored nor checked.
+    let penalty = [
+        ("authors[0].penalised", "on"),
+        ("misconduct_kinds", "fabrication"),
+        ("severity", "serious"),
+        ("penalties", "ban_projects"),
+        ("years_ban_projects", "3"),
+    ];
+    let to = redirected(&post(&app, &hospital, &pressed(&saved, "保存", &penalty), &[]).await);
+    assert!(to.ends_with("?done=saved"), "saved again, not refused: {to}\n{}", text(&page(&app, &hospital, &to).await));
+    let again = page(&app, &hospital, &to).await;
+    says(&again, "办理结果已保存。");
+    assert!(!text(&again).contains("暂停期限”不能小于"), "no message about a field not asked");
+    let api = case_json(&app, &hospital, &case).await;
+    let result = api["result"].as_object().expect("a result");
+    assert_eq!(result["years_ban_projects"], 3);
+    for id in ["years_suspend", "years_ban_awards", "years_ban_nomination", "years_ban_supervision", "other_penalty"] {
+        assert!(!result.contains_key(id), "{id} stored: {result:?}");
+    }
+
+    // Saved a third time as it is: progress shows one "saved", not three.
+    let to = redirected(&post(&app, &hospital, &pressed(&again, "保存", &[]), &[]).await);
+    let third = page(&app, &hospital, &to).await;
+    assert_eq!(progress_steps(&third), ["登记案件", "发送至省级办理", "转办至机构", "保存办理结果"]);
+
+    // "添加作者": the form again with a second author's row; nothing saved.
+    let back = redirected(&post(&app, &hospital, &pressed(&third, "保存", &[("_add_row", "authors")]), &[]).await);
+    assert!(back.contains("?attempt="), "{back}");
+    let two = page(&app, &hospital, &back).await;
+    let drawn = crate::web_pages::form_on(&two, "form-integrity-result");
+    assert_eq!(drawn.get("authors[1].name"), Some(""), "a blank second author");
+    assert_eq!(drawn.get("years_ban_projects"), Some("3"), "what was typed is kept");
+    let stored = case_json(&app, &hospital, &case).await;
+    assert_eq!(stored["result"]["authors"].as_array().map(Vec::len), Some(1), "the row added is not saved");
+}

@@ -174,10 +174,11 @@ fn see_other(r: &Reply) -> String {
 // ---- reading forms out of a page --------------------------------------------------------
 
 /// One `<form>` of a page: its action and every named control with its value as
-/// drawn (hidden inputs, text inputs, textareas; checkboxes only when checked).
+/// drawn (hidden inputs, text inputs, textareas; checkboxes only when checked), as
+/// a browser posts them — nothing inside a `<template>`, which only a script uses.
 #[derive(Debug, Clone)]
-struct Form {
-    action: String,
+pub(crate) struct Form {
+    pub(crate) action: String,
     controls: Vec<(String, String)>,
     /// `(label, formaction)` of each submit button.
     buttons: Vec<(String, Option<String>)>,
@@ -185,12 +186,12 @@ struct Form {
 }
 
 impl Form {
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.controls.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     /// Where pressing the button `label` posts.
-    fn button_action(&self, label: &str) -> String {
+    pub(crate) fn button_action(&self, label: &str) -> String {
         let (_, formaction) = self
             .buttons
             .iter()
@@ -205,7 +206,7 @@ impl Form {
 
     /// What the browser posts: the controls as drawn, with `set` typed over them
     /// (a name not on the form is added, as a pressed button adds its own).
-    fn filled(&self, set: &[(&str, &str)]) -> Vec<(String, String)> {
+    pub(crate) fn filled(&self, set: &[(&str, &str)]) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = self
             .controls
             .iter()
@@ -237,9 +238,23 @@ fn has_attr(tag: &str, name: &str) -> bool {
     tag.ends_with(&format!(" {name}")) || tag.contains(&format!(" {name} ")) || tag.contains(&format!(" {name}="))
 }
 
+/// `html` without its `<template>` elements (inert: a browser neither shows nor posts them).
+fn without_templates(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find("<template") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find("</template>").map_or(rest.len(), |e| start + e + "</template>".len());
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 fn forms(page_html: &str) -> Vec<Form> {
     let mut out = Vec::new();
-    let mut rest = page_html;
+    let page_html = without_templates(page_html);
+    let mut rest = page_html.as_str();
     while let Some(start) = rest.find("<form") {
         let end = rest[start..].find("</form>").map(|e| start + e + "</form>".len()).expect("a closed form");
         let body = &rest[start..end];
@@ -292,7 +307,7 @@ fn forms(page_html: &str) -> Vec<Form> {
 }
 
 /// The form of the page whose action (or the form's id) contains `marker`.
-fn form_on(page_html: &str, marker: &str) -> Form {
+pub(crate) fn form_on(page_html: &str, marker: &str) -> Form {
     forms(page_html)
         .into_iter()
         .find(|f| f.action.contains(marker) || f.html.contains(&format!("id=\"{marker}\"")))
@@ -973,4 +988,195 @@ async fn signing_in_after_a_post_without_a_session_leads_back_to_a_page() {
     let token = cookie["gazette_session=".len()..].split(';').next().unwrap().to_string();
     let shown = page(&app, &landed, Some(&token)).await;
     assert_eq!(shown.status, StatusCode::OK, "signing in led to {landed} (next={next}): {}", shown.status);
+}
+
+// ---- groups of rows, without a script -----------------------------------------------------
+
+#[tokio::test]
+async fn a_plan_gets_another_project_without_a_script_and_nothing_is_saved() {
+    let (store, _guard) = embedded();
+    let app = app(store);
+    let filler = filler();
+    let new = html(&page(&app, "/api/web/plans/new", Some(&filler)).await);
+    assert!(new.contains("<legend>培训项目 1</legend>") && !new.contains("<legend>培训项目 2</legend>"), "{new}");
+    let form = form_on(&new, "form-training-plan");
+    assert_eq!(form.action, "/api/web/act/training-plans");
+    assert!(form.html.contains("name=\"_add_row\" value=\"projects\""), "an add button of its own");
+
+    // "添加培训项目": the form again, with what was typed and a second project.
+    let typed = [
+        ("unit_name", "中国科学院动物研究所"),
+        ("projects[0].name", "动物多样性保护技术研修班"),
+        ("_add_row", "projects"),
+    ];
+    let back =
+        see_other(&post_with(&app, &form.action, &form.filled(&typed), Post { session: Some(&filler), ..PLAIN }).await);
+    assert!(back.starts_with("/api/web/plans/new?attempt="), "{back}");
+    let two = html(&page(&app, &back, Some(&filler)).await);
+    assert!(two.contains("<legend>培训项目 2</legend>"), "{two}");
+    assert!(!two.contains("gz-error-summary__list\">\n<li>"), "no errors: nothing was checked");
+    let again = form_on(&two, "form-training-plan");
+    assert_eq!(again.get("projects[0].name"), Some("动物多样性保护技术研修班"), "what was typed is kept");
+    assert_eq!(again.get("unit_name"), Some("中国科学院动物研究所"));
+    assert_eq!(again.get("projects[1].name"), Some(""), "a blank second project");
+    // Nothing was submitted.
+    let stored = send(
+        &app,
+        Request::builder()
+            .uri(format!("/api/training-plans/{UNIT}/{}", gazette_core::lifecycle::time::today().year() + 1))
+            .header(header::AUTHORIZATION, format!("Bearer {filler}"))
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert_eq!(stored.status, StatusCode::NOT_FOUND, "{}", text(&stored));
+
+    // "删除" takes the first project out; the second moves up.
+    let set = [("projects[1].name", "学术前沿讲坛"), ("_remove_row", "projects[0]")];
+    let back =
+        see_other(&post_with(&app, &again.action, &again.filled(&set), Post { session: Some(&filler), ..PLAIN }).await);
+    let one = form_on(&html(&page(&app, &back, Some(&filler)).await), "form-training-plan");
+    assert_eq!(one.get("projects[0].name"), Some("学术前沿讲坛"));
+    assert_eq!(one.get("projects[1].name"), None);
+
+    // A button naming anything but a group of the form calls nothing either.
+    for hostile in [("_add_row", "year"), ("_add_row", "../registrations"), ("_remove_row", "projects[-1]")] {
+        let r = post_with(&app, &form.action, &form.filled(&[hostile]), Post { session: Some(&filler), ..PLAIN }).await;
+        assert!(see_other(&r).starts_with("/api/web/plans/new?attempt="), "{hostile:?}");
+    }
+}
+
+// ---- registration: withdraw, register again; what a public visitor sees -----------------
+
+/// Registers `email` from the course page; the receipt's address.
+async fn registered(app: &Router, email: &str) -> String {
+    let fields = course_page_form(&[
+        ("name", "王五"),
+        ("organisation", "东北农业大学"),
+        ("position", "讲师"),
+        ("phone", "18620680009"),
+        ("email", email),
+        ("region", "heilongjiang"),
+        ("consent", "on"),
+    ]);
+    let to = see_other(&submit(app, &fields, None).await);
+    assert!(to.starts_with("/api/web/receipt/"), "{to}");
+    to
+}
+
+#[tokio::test]
+async fn a_withdrawal_is_asked_to_be_confirmed_and_the_registrant_may_register_again() {
+    let (store, _guard) = embedded();
+    let app = app(store);
+    let receipt = registered(&app, "wangwu@example.org").await;
+    let code = receipt.rsplit('/').next().unwrap_or_default().to_string();
+    let withdraw_route = format!("/api/web/act/registrations/receipt/{code}/withdraw");
+
+    // The receipt offers to withdraw; it does not withdraw in one click.
+    let shown = html(&page(&app, &receipt, None).await);
+    assert!(shown.contains(&format!("href=\"{receipt}?confirm=withdraw\"")), "{shown}");
+    assert!(!forms(&shown).iter().any(|f| f.action == withdraw_route), "no withdrawal straight from the receipt");
+    // The confirmation says what happens, and posts the withdrawal; or goes back.
+    let confirm = html(&page(&app, &format!("{receipt}?confirm=withdraw"), None).await);
+    assert!(confirm.contains("<h1>确认撤回报名</h1>"), "{confirm}");
+    assert!(confirm.contains("您的名额将让给候补人员"), "{confirm}");
+    assert!(confirm.contains(&format!("href=\"{receipt}\">不撤回，返回回执</a>")), "{confirm}");
+    let form = form_on(&confirm, &withdraw_route);
+    assert_eq!(see_other(&post_form(&app, &form, &[], None).await), receipt);
+    let withdrawn = html(&page(&app, &receipt, None).await);
+    assert!(withdrawn.contains("报名状态：<strong>已撤回</strong>"), "{withdrawn}");
+    assert!(withdrawn.contains(&format!("href=\"/courses/{COURSE}/\">课程页面</a>重新报名")), "{withdrawn}");
+    // Nothing is left to confirm on a withdrawn registration.
+    let late = html(&page(&app, &format!("{receipt}?confirm=withdraw"), None).await);
+    assert!(!late.contains("确认撤回报名</button>"), "{late}");
+
+    // Registered again with the same e-mail: a new receipt.
+    let again = registered(&app, "WangWu@example.org").await;
+    assert_ne!(again, receipt);
+    assert!(html(&page(&app, &again, None).await).contains("报名状态：<strong>待审核</strong>"));
+}
+
+/// The site's navigation, as `templates/base.html` draws it.
+const SITE_NAV: [&str; 5] = ["/notices/", "/courses/", "/policies/", "/cases/", "/search/"];
+
+fn keeps_the_site_navigation_and_offers_no_sign_in(h: &str, what: &str) {
+    let header = &h[h.find("<header").expect("a header")..h.find("</header>").expect("the header ends")];
+    for href in SITE_NAV {
+        assert!(header.contains(&format!("<a href=\"{href}\">")), "{what}: no link to {href} in\n{header}");
+    }
+    assert!(!h.contains(">登录</a>") && !h.contains("/web/sign-in\""), "{what} offers to sign in:\n{header}");
+}
+
+#[tokio::test]
+async fn a_duplicate_registration_is_said_one_way_on_a_page_that_keeps_the_sites_navigation() {
+    let (store, _guard) = embedded();
+    let app = app(store);
+    let receipt = registered(&app, "zhaoliu@example.org").await;
+    let fields = course_page_form(&[
+        ("name", "赵六"),
+        ("organisation", "东北农业大学"),
+        ("position", "讲师"),
+        ("phone", "18620680010"),
+        ("email", "ZhaoLiu@example.org"),
+        ("region", "heilongjiang"),
+        ("consent", "on"),
+    ]);
+    let refused = submit(&app, &fields, None).await;
+    let back = see_other(&refused);
+    let shown = page_in_browser(&app, &back, &browser_cookie(&refused)).await;
+    let h = html(&shown);
+    keeps_the_site_navigation_and_offers_no_sign_in(&h, "the refused registration");
+    let (zh, _) = gazette_core::http::ALREADY_REGISTERED;
+    assert_eq!(summary_links(&h), [("#f-email".to_string(), zh.to_string())]);
+    assert_eq!(field_message(&h, "email").as_deref(), Some(zh));
+    assert_eq!(h.matches(zh).count(), 2, "at the summary and at the field, nowhere else worded otherwise:\n{h}");
+    assert!(!h.contains("<p class=\"lead\">"), "no second sentence above the form:\n{h}");
+    assert!(!h.contains("如需查询") && !h.contains("只能报名一次"), "{h}");
+
+    // The API says it in the same words, for the refusal and for the field.
+    let json = post_with(&app, REGISTER, &fields, Post { json: true, ..PLAIN }).await;
+    assert_eq!(json.status, StatusCode::CONFLICT);
+    let body: serde_json::Value = serde_json::from_slice(&json.bytes).expect("json");
+    assert_eq!((body["error"].as_str(), body["fields"]["email"].as_str()), (Some(zh), Some(zh)));
+
+    // The other pages a public visitor sees: the receipt, a page that does not exist.
+    keeps_the_site_navigation_and_offers_no_sign_in(&html(&page(&app, &receipt, None).await), "the receipt");
+    keeps_the_site_navigation_and_offers_no_sign_in(
+        &html(&page(&app, "/api/web/nowhere", None).await),
+        "a missing page",
+    );
+    // A signed-in visitor has the desk and signing out besides.
+    let desk = html(&page(&app, "/api/web/", Some(&filler())).await);
+    assert!(desk.contains("<a href=\"/notices/\">") && desk.contains("退出登录"), "{desk}");
+}
+
+// ---- times ------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_history_of_a_report_is_shown_in_beijing_time() {
+    let (store, _guard) = embedded();
+    let app = app(store);
+    save_part(&app, "cover", COVER).await;
+    let api = send(
+        &app,
+        Request::builder()
+            .uri(format!("/api{REPORT_API}"))
+            .header(header::AUTHORIZATION, format!("Bearer {}", filler()))
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await;
+    let at: jiff::Timestamp =
+        serde_json::from_slice::<serde_json::Value>(&api.bytes).expect("json")["history"][0]["at"]
+            .as_str()
+            .expect("a time")
+            .parse()
+            .expect("RFC 3339");
+    let beijing = at.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)));
+    let overview = html(&page(&app, REPORT_PAGE, Some(&filler())).await);
+    let shown = beijing.strftime("%Y-%m-%d %H:%M").to_string();
+    let utc = at.strftime("%Y-%m-%d %H:%M").to_string();
+    assert!(overview.contains(&format!(">{shown}</time>")), "{shown} (Beijing) in:\n{overview}");
+    assert!(!overview.contains(&format!(">{utc}</time>")), "not UTC ({utc})");
+    assert!(overview.contains(&format!("datetime=\"{}\"", beijing.strftime("%Y-%m-%dT%H:%M:%S+08:00"))), "{overview}");
 }

@@ -176,7 +176,7 @@ pub async fn save_result(
 ) -> Result<Response, ApiError> {
     let actor = caller.case_actor(lang)?;
     let prefix = actor.upload_prefix();
-    let check = move |v: &Value| validation::integrity_result_draft(v, lang, &prefix);
+    let check = move |stored: &Value, v: &Value| validation::integrity_result_draft(stored, v, lang, &prefix);
     let case = state.integrity_cases.save_result(&id, &actor, &body, &check).await.map_err(|e| case_error(e, lang))?;
     tracing::info!(case = %case.id, "integrity case result saved");
     Ok(Json(case.view(&actor)).into_response())

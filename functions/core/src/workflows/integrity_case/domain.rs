@@ -222,6 +222,22 @@ impl CaseRecord for IntegrityCase {
     }
 }
 
+/// The step of a saved draft of the result.
+const SAVE_RESULT: &str = "save_result";
+
+/// The case's progress (办理进度) as people follow it: its steps and decisions, with
+/// the institution's drafts of the result as one "saved" step per stretch of saves
+/// (the last of them), however often it saved in between.
+pub fn progress(history: &[Step]) -> Vec<Step> {
+    let is_save = |step: &Step| step.action == SAVE_RESULT;
+    history
+        .iter()
+        .enumerate()
+        .filter(|(i, step)| !is_save(step) || !history.get(i + 1).is_some_and(is_save))
+        .map(|(_, step)| step.clone())
+        .collect()
+}
+
 /// The ID-number-like values of a result's author rows.
 const SECRET_COLUMNS: [&str; 2] = ["id_number", "other_id"];
 
@@ -283,6 +299,7 @@ impl IntegrityCase {
     /// `actor` may take on it now (`actions`).
     pub fn view(&self, actor: &Actor) -> Value {
         let mut v = serde_json::to_value(self).unwrap_or_default();
+        v["history"] = serde_json::to_value(progress(&self.history)).unwrap_or_default();
         v["actions"] = json!(allowed(actor, self));
         if let Some(result) = &self.result {
             v["result"] = mask_result(result);
@@ -341,9 +358,14 @@ fn invalid(status: IntegrityStatus, action: &'static str) -> CaseError {
     CaseError::InvalidTransition { status: status.as_str(), status_zh: status.label_zh(), action }
 }
 
-/// Validates a (partial or whole) result: the form schema, bound to the caller's
-/// language and upload prefix by the HTTP layer. Field path → message on refusal.
+/// Validates a whole result: the form schema, bound to the caller's language and
+/// upload prefix by the HTTP layer. Field path → message on refusal.
 pub type ResultCheck<'a> = &'a (dyn Fn(&Value) -> Result<Value, BTreeMap<String, String>> + Send + Sync);
+
+/// Merges the fields being saved into the stored draft and checks the merged draft
+/// (`(stored, given) → draft`): the form schema's draft checks, bound as for
+/// [`ResultCheck`]. Fields that do not apply to the merged answers are left out.
+pub type DraftCheck<'a> = &'a (dyn Fn(&Value, &Value) -> Result<Value, BTreeMap<String, String>> + Send + Sync);
 
 #[derive(Clone)]
 pub struct IntegrityCases {
@@ -615,14 +637,16 @@ impl IntegrityCases {
     }
 
     /// The institution saves (part of) its result (填写办理结果, saved any number of
-    /// times). `check` validates the given fields only (drafts); they replace the
-    /// stored ones.
+    /// times). `check` merges the given fields into the stored draft and checks the
+    /// whole: a field that no longer applies (a period of a penalty not chosen) is
+    /// dropped, never stored nor checked again. Progress records one save per
+    /// stretch of saves, not each (see [`progress`]).
     pub async fn save_result(
         &self,
         id: &str,
         actor: &Actor,
         input: &Value,
-        check: ResultCheck<'_>,
+        check: DraftCheck<'_>,
     ) -> Result<IntegrityCase, CaseError> {
         if !input.is_object() {
             return Err(CaseError::Invalid(BTreeMap::from([(String::new(), "result must be a JSON object".into())])));
@@ -630,15 +654,12 @@ impl IntegrityCases {
         let written = self
             .change(id, None, |case, now| {
                 may(actor, case, IntegrityStep::SaveResult)?;
-                let draft = check(&unmask_input(input, case.result.as_ref())).map_err(CaseError::Invalid)?;
-                let mut merged: Map<String, Value> =
-                    case.result.as_ref().and_then(Value::as_object).cloned().unwrap_or_default();
-                if let Value::Object(fields) = draft {
-                    merged.extend(fields);
-                }
+                let stored = case.result.clone().unwrap_or_else(|| Value::Object(Map::new()));
+                let draft = check(&stored, &unmask_input(input, case.result.as_ref())).map_err(CaseError::Invalid)?;
                 let mut next = case.moved(case.status, now);
-                next.result = Some(Value::Object(merged));
-                next.history.push(next.step("save_result", actor, now));
+                next.result = Some(draft);
+                next.history.push(next.step(SAVE_RESULT, actor, now));
+                next.history = progress(&next.history);
                 Ok(next)
             })
             .await?;
@@ -730,6 +751,29 @@ impl IntegrityCases {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn progress_keeps_one_save_per_stretch_of_saves() {
+        let by = Actor { id: "hosp-3".into(), level: Level::Institution { unit: "hosp-3".into() } };
+        let step = |action: &str, minute: i64| Step {
+            at: Timestamp::from_second(1_700_000_000 + minute * 60).unwrap(),
+            action: action.into(),
+            by: by.clone(),
+            status: "at_institution".into(),
+            note: None,
+            to: None,
+            letter: None,
+        };
+        let mut history = vec![step("forward", 0)];
+        history.extend((1..=7).map(|m| step(SAVE_RESULT, m)));
+        history.push(step("submit", 8));
+        history.push(step("return", 9));
+        history.extend((10..=12).map(|m| step(SAVE_RESULT, m)));
+        let shown: Vec<(String, i64)> =
+            progress(&history).iter().map(|s| (s.action.clone(), (s.at.as_second() - 1_700_000_000) / 60)).collect();
+        let expected = [("forward", 0), (SAVE_RESULT, 7), ("submit", 8), ("return", 9), (SAVE_RESULT, 12)];
+        assert_eq!(shown, expected.map(|(a, m)| (a.to_owned(), m)));
+    }
 
     #[test]
     fn results_are_masked_and_a_masked_number_sent_back_keeps_the_stored_one() {

@@ -363,14 +363,10 @@ thead th{background:none}}";
         out
     }
 
-    /// A moment as readers in China read it (UTC+8), in a `<time>` element.
+    /// A moment as readers in China read it (Beijing time), in a `<time>` element.
     fn when(t: jiff::Timestamp) -> String {
-        let local = t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).strftime("%Y-%m-%d %H:%M").to_string();
-        format!(
-            "<time datetime=\"{}\">{}</time>",
-            escape(&t.round(jiff::Unit::Second).unwrap_or(t).to_string()),
-            escape(&local)
-        )
+        use crate::lifecycle::time;
+        format!("<time datetime=\"{}\">{}</time>", escape(&time::machine(t)), escape(&time::shown(t)))
     }
 
     /// The shown value of a field and whether it is a number (right-aligned).

@@ -1,9 +1,10 @@
 //! Monthly performance reports of research platforms (科技平台月度绩效, seed 002,
 //! 冀科平函〔2023〕16号) and the annual report made from them.
 //!
-//! - A filler saves a month's report part by part, many times; each save is checked
-//!   for types and formats only (`validate_draft` of the `monthly-report` schema) and
-//!   merged into the stored draft. Saves carry the version they started from, so a
+//! - A filler saves a month's report part by part, many times; each save is merged
+//!   into the stored draft and the draft checked for types and formats only
+//!   (`merge_draft` of the `monthly-report` schema: a field that does not apply is
+//!   left out). Saves carry the version they started from, so a
 //!   save over someone else's newer one is refused instead of losing it.
 //! - The first save of a month starts from the platform's latest earlier report
 //!   (numbers and texts; attachments are per month and not carried over): "if nothing
@@ -385,17 +386,22 @@ impl Reports {
                 return Err(period_mismatch(lang, &id.period));
             }
         }
-        let part = schema.validate_draft(input, lang).map_err(|e| WorkflowError::Invalid(e.to_map()))?;
-        let part = part.as_object().cloned().unwrap_or_default();
+        // The fields saved replace the stored ones, and the merged draft is checked:
+        // what no longer applies is left out, never stored nor checked again.
+        let merge = |stored: &Value| {
+            let merged = schema.merge_draft(stored, input, lang).map_err(|e| WorkflowError::Invalid(e.to_map()))?;
+            let mut values = merged.as_object().cloned().unwrap_or_default();
+            values.insert(PERIOD_FIELD.to_owned(), Value::String(id.period.clone()));
+            Ok::<_, WorkflowError>(values)
+        };
         let now = (self.clock)();
         match self.load(id).await? {
             None => {
                 if expected_version != 0 {
                     return Err(WorkflowError::NotFound);
                 }
-                let (mut values, prefilled_from) = self.prefill(id).await?;
-                values.extend(part);
-                values.insert(PERIOD_FIELD.to_owned(), Value::String(id.period.clone()));
+                let (prefilled, prefilled_from) = self.prefill(id).await?;
+                let values = merge(&Value::Object(prefilled))?;
                 let region = match &caller.role {
                     ReportRole::Filler { region, .. } => region.clone(),
                     _ => None,
@@ -434,9 +440,7 @@ impl Reports {
                 if r.version != expected_version {
                     return Err(WorkflowError::StaleVersion { expected: expected_version, current: r.version });
                 }
-                let mut values = r.values.as_object().cloned().unwrap_or_default();
-                values.extend(part);
-                values.insert(PERIOD_FIELD.to_owned(), Value::String(id.period.clone()));
+                let values = merge(&r.values)?;
                 let saved = MonthlyReport {
                     values: Value::Object(values),
                     updated_at: now,

@@ -169,7 +169,7 @@ async fn list(State(web): State<WebState>, SignedIn(visitor): SignedIn) -> Resul
         .into_iter()
         .map(|(code, name, months)| json!({"code": code, "name": name, "months": months}))
         .collect();
-    let this_month = jiff::Zoned::now().strftime("%Y-%m").to_string();
+    let this_month = crate::lifecycle::time::today().strftime("%Y-%m").to_string();
     Ok(pages::render(
         &visitor,
         "reports.html",

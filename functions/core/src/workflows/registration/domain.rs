@@ -11,14 +11,18 @@
 //!      └──reject/withdraw──────►
 //! ```
 //!
+//! A registration withdrawn is final, but its registrant may register for the course
+//! again: a new registration, which takes over the e-mail's marker.
+//!
 //! Capacity is exact under concurrency because every change of who holds a seat moves
 //! two counters in the same transaction as the registration itself: `SEATS` (pending +
 //! approved, bounded by the capacity) and `WAITING` (waitlisted). A registration takes
 //! a seat with `SEATS + 1 ≤ capacity`; it joins the waitlist only while `SEATS ≥
 //! capacity`; a seat is handed back (`SEATS − 1`) only while `WAITING = 0`, otherwise it
 //! goes to the oldest waitlisted registration. So "someone waits while a seat is free"
-//! can never be committed. One registration per e-mail (case-insensitive) per course
-//! is a marker item created in the same transaction.
+//! can never be committed. One live registration per e-mail (case-insensitive) per
+//! course: a marker item, created in the same transaction — or, when the registration
+//! it names was withdrawn, replaced (on its version) by the one that takes its place.
 //!
 //! Keys (single table, see `functions/README.md`):
 //! - registration `COURSE#{course}` / `REG#{id}`; gsi1 `REG#{id}` / `REG`;
@@ -174,6 +178,14 @@ fn waiting_key(course: &str) -> Key {
 
 fn email_key(course: &str, email: &str) -> Key {
     Key::new(format!("COURSE#{course}"), format!("EMAIL#{}", email.trim().to_lowercase()))
+}
+
+/// What an e-mail's marker says of a course: free, or taken by a live registration,
+/// or by one since withdrawn (whose marker, at `version`, a new registration takes over).
+enum EmailMarker {
+    Free,
+    Live,
+    Withdrawn { version: u64 },
 }
 
 /// Which registrations an organiser-side caller may see and decide.
@@ -383,6 +395,8 @@ impl Registrations {
             email_key(&registration.course, &registration.email),
             serde_json::json!({ "registration": registration.id }),
         );
+        // A new e-mail's marker is created; a withdrawn registration's is taken over.
+        let mut marker_write = Write::Create(marker.clone());
         let record = idempotency_key.map(|key| {
             idempotency::Record::item(
                 key,
@@ -414,7 +428,7 @@ impl Registrations {
                 let gates = gate.len();
                 let mut writes = gate;
                 writes.push(Write::Create(registration.to_item()));
-                writes.push(Write::Create(marker.clone()));
+                writes.push(marker_write.clone());
                 writes.extend(record.clone().map(Write::Create));
                 match self.store.transact(writes).await {
                     Ok(()) => return Ok(Submission { registration, replayed: false }),
@@ -436,7 +450,15 @@ impl Registrations {
                                 return Ok(found);
                             }
                         }
-                        return Err(RegistrationError::AlreadyRegistered);
+                        // Taken by a registration since withdrawn: register again in its place.
+                        marker_write = match self.email_marker(&marker.key, &registration.course).await? {
+                            EmailMarker::Free => Write::Create(marker.clone()),
+                            EmailMarker::Withdrawn { version } => {
+                                Write::Replace { item: marker.clone(), expected_version: version }
+                            }
+                            EmailMarker::Live => return Err(RegistrationError::AlreadyRegistered),
+                        };
+                        break;
                     }
                     Err(StoreError::ConditionFailed { .. }) => {
                         // The idempotency record: a concurrent request with the same key won.
@@ -457,6 +479,21 @@ impl Registrations {
             }
         }
         Err(RegistrationError::Busy)
+    }
+
+    /// Whom an e-mail's marker at `key` stands for now.
+    async fn email_marker(&self, key: &Key, course: &str) -> Result<EmailMarker, RegistrationError> {
+        let Some(marker) = self.store.get(key).await? else {
+            return Ok(EmailMarker::Free);
+        };
+        let Some(id) = marker.data.get("registration").and_then(serde_json::Value::as_str) else {
+            return Ok(EmailMarker::Live);
+        };
+        let withdrawn = match self.store.get(&registration_key(course, id)).await? {
+            Some(item) => Registration::from_item(item)?.status == RegistrationStatus::Withdrawn,
+            None => false,
+        };
+        Ok(if withdrawn { EmailMarker::Withdrawn { version: marker.version } } else { EmailMarker::Live })
     }
 
     async fn replay(&self, key: &IdempotencyKey, fingerprint: &str) -> Result<Option<Submission>, RegistrationError> {

@@ -60,16 +60,28 @@ pub fn pages() -> Vec<PageRoute> {
     vec![PageRoute::signed_in("/registrations", get(list)), PageRoute::public("/receipt/{code}", get(receipt))]
 }
 
+/// What the receipt page takes in its query string.
+#[derive(Debug, Default, Deserialize)]
+struct ReceiptQuery {
+    /// `withdraw`: ask to confirm the withdrawal (the receipt's "撤回报名" leads here).
+    confirm: Option<String>,
+}
+
 /// `GET /web/receipt/{code}` — the registrant's receipt: status, place on the waiting
-/// list, masked details, and withdrawal.
+/// list, masked details, and withdrawal — asked to be confirmed first
+/// (`?confirm=withdraw`), on the page itself, so it works the same without a script.
 async fn receipt(
     State(web): State<WebState>,
     visitor: Visitor,
     Path(code): Path<String>,
+    Query(q): Query<ReceiptQuery>,
 ) -> Result<Response, Response> {
     let receipt = api::receipt_of(&web.app, &code, visitor.lang).await.map_err(refused(&visitor))?;
+    let confirm = q.confirm.as_deref() == Some("withdraw");
+    let title = if confirm { "确认撤回报名" } else { "报名回执" };
     let code = path_segment(&code);
-    Ok(pages::render(&visitor, "receipt.html", json!({ "title": "报名回执", "code": code, "r": receipt })))
+    let context = json!({ "title": title, "code": code, "r": receipt, "confirm": confirm });
+    Ok(pages::render(&visitor, "receipt.html", context))
 }
 
 /// Whether the visitor may see and decide registrations (the permission model's scope).

@@ -48,7 +48,7 @@ impl PlanDeadlines {
     }
 
     /// Whether a plan for `year` is accepted at `now`: up to the end of the deadline
-    /// day in UTC+8 (China has one time zone and no daylight saving).
+    /// day in Beijing time.
     fn check(&self, year: i32, now: Timestamp, lang: Lang) -> Result<(), WorkflowError> {
         let Some(deadline) = self.of(year) else {
             return Err(WorkflowError::invalid_field(
@@ -59,11 +59,7 @@ impl PlanDeadlines {
                 },
             ));
         };
-        let closes = deadline
-            .tomorrow()
-            .ok()
-            .and_then(|d| d.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).ok())
-            .map(|z| z.timestamp());
+        let closes = deadline.tomorrow().ok().and_then(crate::lifecycle::time::start_of);
         match closes {
             Some(closes) if now < closes => Ok(()),
             _ => Err(WorkflowError::invalid_field(

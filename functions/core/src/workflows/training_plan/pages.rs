@@ -18,7 +18,7 @@ use crate::lifecycle::review::{ReviewStatus, Step};
 use crate::web::attempt::{self, Attempt};
 use crate::web::desk::{Queue, QueueRow, Task};
 use crate::web::form_route::{FormRoute, form_action};
-use crate::web::pages::{self, label_history, refusal, refused, shown, text};
+use crate::web::pages::{self, label_history, refusal, refused, text};
 use crate::web::public::path_segment;
 use crate::web::session::{SignedIn, Visitor};
 use crate::web::{PageRoute, WebState, page_url};
@@ -79,7 +79,7 @@ fn is_reviewer(visitor: &Visitor) -> bool {
 }
 
 fn this_year() -> i32 {
-    jiff::Zoned::now().year() as i32
+    i32::from(crate::lifecycle::time::today().year())
 }
 
 fn plan_url(unit: &str, year: &str) -> String {
@@ -268,26 +268,21 @@ async fn plan_page(
         let hidden = vec![("_version".into(), plan.version.to_string())];
         plan_form(&act, values, &errors, hidden, "重新提交")
     });
-    let rows: Vec<Value> = schema()
-        .fields()
-        .iter()
-        .filter(|f| !f.is_group())
-        .map(|f| json!({ "label": f.label(Lang::Zh), "value": shown(&plan.values[f.id()]) }))
-        .collect();
+    // Only what the form asks of these answers (a seminar has no 讲座场次), read with units.
+    let values = schema().applicable(&plan.values);
+    let answers = |fields: &[gazette_forms::Field], of: &Value| -> Vec<Value> {
+        fields
+            .iter()
+            .filter(|f| !f.is_group())
+            .filter_map(|f| Some((f, f.display(of.get(f.id())?, Lang::Zh))))
+            .filter(|(_, shown)| !shown.is_empty())
+            .map(|(f, shown)| json!({ "label": f.label(Lang::Zh), "value": shown }))
+            .collect()
+    };
+    let rows = answers(schema().fields(), &values);
     let columns = schema().field("projects").map(|g| g.columns()).unwrap_or_default();
-    let projects: Vec<Value> = plan.values["projects"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|p| {
-            let cells: Vec<Value> = columns
-                .iter()
-                .filter(|c| !shown(&p[c.id()]).is_empty())
-                .map(|c| json!({ "label": c.label(Lang::Zh), "value": option_label(c, &p[c.id()]) }))
-                .collect();
-            json!({ "cells": cells })
-        })
-        .collect();
+    let projects: Vec<Value> =
+        values["projects"].as_array().into_iter().flatten().map(|p| json!({ "cells": answers(columns, p) })).collect();
     let warnings: Vec<&String> = plan.warnings.values().collect();
     let mut shown_plan = serde_json::to_value(&view).unwrap_or_default();
     label_history(&mut shown_plan["history"]);
@@ -310,15 +305,4 @@ async fn plan_page(
             "can_review": view.allows(Step::Approve),
         }),
     ))
-}
-
-/// A choice shown by its label (`kind: seminar` → 高级研修班).
-fn option_label(field: &gazette_forms::Field, value: &Value) -> String {
-    match value {
-        Value::String(s) => field.option(s).map(|o| o.label(Lang::Zh).to_string()).unwrap_or_else(|| s.clone()),
-        Value::Array(items) if !field.options().is_empty() => {
-            items.iter().map(|i| option_label(field, i)).collect::<Vec<_>>().join("、")
-        }
-        other => shown(other),
-    }
 }

@@ -232,7 +232,7 @@ pub fn toml_string(s: &str) -> String {
 fn case_markdown(case: &TypicalCase, files: &[(String, String)], now: jiff::Timestamp) -> String {
     let u = &case.upload;
     // The case's own date, else the day it was approved (Beijing time).
-    let approved = case.approved_at.unwrap_or(now).to_zoned(jiff::tz::offset(8).to_time_zone()).date().to_string();
+    let approved = crate::lifecycle::time::beijing(case.approved_at.unwrap_or(now)).date().to_string();
     let date = u.date.clone().filter(|d| d.parse::<jiff::civil::Date>().is_ok()).unwrap_or(approved);
     let mut out = String::from("+++\n");
     let _ = writeln!(out, "title = {}", toml_string(&u.title));
