@@ -52,12 +52,11 @@ impl Actor {
     /// The key prefix of the files this actor may upload and reference. Files are
     /// keyed by their owner so a submission can only point at its owner's uploads.
     pub fn upload_prefix(&self) -> String {
-        let owner = match &self.level {
-            Level::National | Level::Organiser => "national".to_owned(),
-            Level::Province { region } => format!("r-{}", safe_part(region)),
-            Level::Institution { unit } => format!("u-{}", safe_part(unit)),
-        };
-        format!("cases/{owner}/")
+        match &self.level {
+            Level::National | Level::Organiser => "cases/national/".to_owned(),
+            Level::Province { region } => format!("cases/r-{}/", safe_part(region)),
+            Level::Institution { unit } => unit_upload_prefix(unit),
+        }
     }
 
     /// A fresh key for a file named `name` uploaded by this actor:
@@ -65,6 +64,13 @@ impl Actor {
     pub fn upload_key(&self, name: &str) -> String {
         format!("{}{}/{}", self.upload_prefix(), ulid::Ulid::new().to_string().to_lowercase(), ascii_file_name(name))
     }
+}
+
+/// The key prefix of a unit's uploads, whoever of the unit uploads them (an
+/// institution's administrator on a case, a filler on a report or plan):
+/// `cases/u-{unit}/`.
+pub fn unit_upload_prefix(unit: &str) -> String {
+    format!("cases/u-{}/", safe_part(unit))
 }
 
 /// A value usable in a key as is, or a short hash of it (unit names may be Chinese).

@@ -250,6 +250,10 @@ pub fn comment(raw: Option<&str>, required: bool) -> Result<Option<String>, Work
     }
 }
 
+/// [`is_slug`] as an HTML `pattern` (a JavaScript regular expression with the `v`
+/// flag, where a `-` in a class must be escaped); inputs add `maxlength="64"`.
+pub const SLUG_PATTERN: &str = r"[a-z0-9_\-]+";
+
 /// A slug as used in keys (unit, platform): lowercase letters, digits, `-`, `_`; no `#`.
 pub fn is_slug(s: &str) -> bool {
     !s.is_empty()

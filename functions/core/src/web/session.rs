@@ -17,6 +17,7 @@ use super::pages::{self, local_path};
 use super::{WebState, page_url, query_value};
 use crate::http::auth::{SESSION_COOKIE, cookie};
 use crate::http::{AuthConfig, Claims, Lang, Role, mint_dev_token};
+use crate::lifecycle::review::is_slug;
 
 /// The cookie naming a browser that is not signed in (for its refused forms only).
 const BROWSER_COOKIE: &str = "gazette_browser";
@@ -192,6 +193,9 @@ pub async fn sign_in(State(web): State<WebState>, visitor: Visitor, Form(form): 
         None => Some(("role", "请选择角色。")),
         Some(Role::Filler | Role::UnitAdmin) if unit.is_none() => {
             Some(("unit", "填报人和单位管理员须填写所在单位代码。"))
+        }
+        _ if unit.is_some_and(|u| !is_slug(u)) => {
+            Some(("unit", "单位代码只能用小写字母、数字、连字符或下划线，不超过 64 个字符，如 hebei-lab-01。"))
         }
         Some(Role::RegionalAdmin) if region.is_none() => Some(("region", "地方管理员须选择所辖地区。")),
         _ => None,

@@ -7,18 +7,19 @@ use axum::routing::{get, post, put};
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::casework::api::rejection;
 use crate::http::AppState;
 use crate::http::auth::{Caller, Role};
 use crate::http::error::ApiError;
-use crate::http::extract::{Idempotency, Lang, OptionalJsonBody, body_text};
+use crate::http::extract::{Idempotency, Lang, OptionalJsonBody, Path, Query, body_text};
 use crate::lifecycle::review::{Actor, Denied, WorkflowError};
-use crate::validation::forms_lang;
+use crate::validation::{self, forms_lang};
 use crate::workflows::{MonthlyReport, NewMonth, ReportCaller, ReportId, ReportRole};
 
 /// The answer to a refused workflow step, for reports and training plans alike.
@@ -191,6 +192,21 @@ fn version_of(body: &Value, lang: Lang, required: bool) -> Result<Option<u64>, A
     }
 }
 
+/// The `values` of a save: an object of the fields saved. Without it a save would
+/// save nothing, so it is refused rather than counted as a change.
+pub(crate) fn values_of(body: &Value, lang: Lang) -> Result<Value, ApiError> {
+    match body.get("values") {
+        Some(values @ Value::Object(_)) => Ok(values.clone()),
+        _ => Err(ApiError::invalid(lang, BTreeMap::new()).field(
+            "values",
+            lang.pick(
+                "请在 values 中带上要保存的内容（字段名到所填值的对象）。",
+                "Send what to save in `values`: an object of field names and values.",
+            ),
+        )),
+    }
+}
+
 /// `PUT /reports/{unit}/{platform}/{period}` with `{"version": n, "values": {…}}` —
 /// saves some fields of the draft (a page of the form).
 pub async fn save(
@@ -203,7 +219,11 @@ pub async fn save(
     let rc = report_caller(&caller, lang)?;
     let id = report_id(&p, lang)?;
     let version = version_of(&body, lang, true)?.unwrap_or(0);
-    let values = body.get("values").cloned().unwrap_or_else(|| json!({}));
+    let values = values_of(&body, lang)?;
+    if let ReportRole::Filler { unit, .. } = &rc.role {
+        // Attachments must be the unit's own uploads; others may not save at all.
+        validation::unit_files("monthly-report", &values, unit, lang).map_err(|r| rejection(r, lang))?;
+    }
     let r = state
         .reports
         .save_draft(&rc, &id, version, &values, forms_lang(lang))
