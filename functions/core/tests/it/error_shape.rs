@@ -117,8 +117,8 @@ async fn pages_answer_what_they_cannot_read_with_a_page() {
     let cases: [(Method, &str, Option<(&str, &[u8])>); 3] = [
         // A receipt page whose code is no text.
         (Method::GET, "/web/receipt/%FF%FE", None),
-        // The sign-in form posted as JSON, which it does not read.
-        (Method::POST, "/web/sign-in", Some(("application/json", b"{\"role\": \"organiser\"}"))),
+        // The sign-in form in bytes that are no UTF-8, which it was said to be.
+        (Method::POST, "/web/sign-in", Some(("application/x-www-form-urlencoded", b"role=%FF%FE"))),
         // A page whose query names the course twice.
         (Method::GET, "/web/registrations?course=a&course=b", None),
     ];

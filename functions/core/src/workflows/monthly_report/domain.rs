@@ -215,6 +215,8 @@ pub struct NewMonth {
     pub platform: String,
     pub period: String,
     pub values: Value,
+    /// As on a report: left out when there is no earlier month.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub prefilled_from: Option<String>,
 }
 
