@@ -155,9 +155,11 @@ pub enum CaseError {
     Store(#[from] StoreError),
 }
 
-/// A required free-text note (opinion, comment, reason): trimmed, 1..=`max` characters.
+/// A required free-text note (opinion, comment, reason): trimmed of blanks and of
+/// characters that show nothing (a note of zero-width spaces is no note), 1..=`max`
+/// characters.
 pub fn required_note(note: &str, field: &'static str, max: usize) -> Result<String, CaseError> {
-    let note = note.trim();
+    let note = gazette_forms::chars::trim_blank(note);
     if note.is_empty() || note.chars().count() > max {
         return Err(CaseError::Required { field, max });
     }

@@ -19,9 +19,12 @@ fn fresh() -> (Router, support::Guard) {
     (gazette_core::web::router(state), guard)
 }
 
+/// A request body: (content type, bytes).
+type Sent<'a> = Option<(&'a str, &'a [u8])>;
+
 /// `method uri` as the organiser (token and session), in `lang`, with `body` of
 /// `content_type`.
-async fn ask(app: &Router, method: Method, uri: &str, lang: &str, body: Option<(&str, &[u8])>) -> Reply {
+async fn ask(app: &Router, method: Method, uri: &str, lang: &str, body: Sent<'_>) -> Reply {
     let organiser = token(Role::Organiser, None);
     let mut req = Request::builder()
         .method(method)
@@ -91,7 +94,7 @@ async fn a_path_that_is_not_utf8_names_no_record() {
 #[tokio::test]
 async fn the_routers_and_extractors_refusals_are_in_the_shape_too() {
     let (app, _g) = fresh();
-    let cases: [(Method, &str, Option<(&str, &[u8])>, StatusCode); 4] = [
+    let cases: [(Method, &str, Sent, StatusCode); 4] = [
         // A method the route does not take.
         (Method::DELETE, "/registrations", None, StatusCode::METHOD_NOT_ALLOWED),
         // No such route.
@@ -114,7 +117,7 @@ async fn the_routers_and_extractors_refusals_are_in_the_shape_too() {
 #[tokio::test]
 async fn pages_answer_what_they_cannot_read_with_a_page() {
     let (app, _g) = fresh();
-    let cases: [(Method, &str, Option<(&str, &[u8])>); 3] = [
+    let cases: [(Method, &str, Sent); 3] = [
         // A receipt page whose code is no text.
         (Method::GET, "/web/receipt/%FF%FE", None),
         // The sign-in form in bytes that are no UTF-8, which it was said to be.
