@@ -253,3 +253,77 @@ fn report_build_error(root: &Path, error: BuildError) -> ExitCode {
     eprintln!("error: {error}");
     ExitCode::FAILURE
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Cli;
+
+    /// The arguments after `cargo run [options] --`, or after a leading `gazette`, of
+    /// one line of a shell block: up to a pipe, redirection, `&&`, `;`, `)` or comment.
+    fn gazette_args(line: &str) -> Option<Vec<String>> {
+        let rest = match line.find("cargo run") {
+            Some(at) => line[at..].split_once(" -- ")?.1,
+            None => line.trim_start().strip_prefix("gazette ")?,
+        };
+        let mut args = Vec::new();
+        let mut word = String::new();
+        let mut quoted = false;
+        for c in rest.chars() {
+            match c {
+                '"' => quoted = !quoted,
+                ' ' if !quoted => args.extend((!word.is_empty()).then(|| std::mem::take(&mut word))),
+                '|' | '>' | '&' | ';' | ')' | '#' if !quoted => break,
+                c => word.push(c),
+            }
+        }
+        args.extend((!word.is_empty()).then_some(word));
+        Some(args)
+    }
+
+    /// Every line of the fenced code blocks of a Markdown text.
+    fn code_lines(markdown: &str) -> Vec<&str> {
+        let mut inside = false;
+        let mut lines = Vec::new();
+        for line in markdown.lines() {
+            if line.trim_start().starts_with("```") {
+                inside = !inside;
+            } else if inside {
+                lines.push(line);
+            }
+        }
+        lines
+    }
+
+    #[test]
+    fn every_command_the_readmes_show_parses() {
+        let readmes = [
+            ("README.md", include_str!("../../README.md")),
+            ("functions/README.md", include_str!("../../functions/README.md")),
+        ];
+        let mut checked = 0;
+        for (file, text) in readmes {
+            for line in code_lines(text) {
+                let Some(args) = gazette_args(line) else { continue };
+                let parsed = Cli::try_parse_from(std::iter::once("gazette".to_string()).chain(args.clone()));
+                assert!(parsed.is_ok(), "{file}: `{}` is a usage error:\n{}", line.trim(), parsed.err().unwrap());
+                checked += 1;
+            }
+        }
+        // Issue 15, point 11: the Lambda section's token command among them.
+        assert!(checked >= 8, "only {checked} commands found");
+        assert!(Cli::try_parse_from(["gazette", "token", "organiser"]).is_err(), "the old wording is a usage error");
+    }
+
+    #[test]
+    fn arguments_are_read_as_the_shell_would() {
+        let line = r#"TOKEN=$(GAZETTE_JWT_SECRET=dev-secret cargo run -q -- token --role organiser | tail -1)"#;
+        assert_eq!(gazette_args(line).unwrap(), ["token", "--role", "organiser"]);
+        assert_eq!(
+            gazette_args(r#"gazette new notice "关于 培训" --slug x  # comment"#).unwrap(),
+            ["new", "notice", "关于 培训", "--slug", "x"]
+        );
+        assert_eq!(gazette_args("curl http://127.0.0.1/"), None);
+    }
+}

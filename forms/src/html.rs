@@ -4,8 +4,9 @@
 //! `multiple`, input `type`), and the server enforces exactly the same values.
 //!
 //! What HTML cannot express — conditional requirements, cross-field rules, file size,
-//! number of rows, ID check characters — is enforced by the server only, and its
-//! message comes back with the field's path.
+//! number of rows, ID check characters, a phone number's pattern (it holds once the
+//! grouping is taken out) — is enforced by the server only, and its message comes
+//! back with the field's path.
 
 use crate::schema::{Field, FieldType, Limit};
 
@@ -74,14 +75,20 @@ impl Field {
         if self.is_required() && !matches!(self.kind, FieldType::Checkboxes | FieldType::Group | FieldType::Hidden) {
             attrs.push(("required", String::new()));
         }
-        if let Some(p) = &self.pattern {
-            attrs.push(("pattern", p.source.clone()));
-        }
-        if let Some(n) = self.minlength {
-            attrs.push(("minlength", n.to_string()));
-        }
-        if let Some(n) = self.maxlength {
-            attrs.push(("maxlength", n.to_string()));
+        // A phone number's pattern and lengths hold for the number once the spaces,
+        // hyphens and country code people write are taken out (`phone.rs`); the
+        // browser would check them on what was typed, and `maxlength` would cut a
+        // pasted `186 1234 7239`. So for `tel` the server checks them alone.
+        if self.kind != FieldType::Tel {
+            if let Some(p) = &self.pattern {
+                attrs.push(("pattern", p.source.clone()));
+            }
+            if let Some(n) = self.minlength {
+                attrs.push(("minlength", n.to_string()));
+            }
+            if let Some(n) = self.maxlength {
+                attrs.push(("maxlength", n.to_string()));
+            }
         }
         let limit = |l: Limit| l.to_string();
         if let Some(min) = self.min {

@@ -16,12 +16,15 @@
 //! - `html.rs` — field → HTML element and attributes;
 //! - `form_data.rs` — posted HTML form fields → the JSON the validator reads;
 //! - `render.rs` — schema, values and errors → the HTML form (templates in `forms/templates/`);
-//! - `messages.rs` — what errors say, in Chinese and English.
+//! - `messages.rs` — what errors say, in Chinese and English;
+//! - `chars.rs` — characters no text may hold, and characters that show nothing;
+//! - `phone.rs` — phone numbers as people write them → the number.
 //!
 //! The file format and the design decisions are described in `forms/README.md`.
 
 mod aggregate;
 mod answer;
+pub mod chars;
 mod condition;
 mod errors;
 mod form_data;
@@ -30,6 +33,7 @@ pub mod id_number;
 mod load;
 mod messages;
 mod number;
+mod phone;
 mod render;
 mod rules;
 mod schema;

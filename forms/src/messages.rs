@@ -88,6 +88,8 @@ pub(crate) fn bytes(n: u64) -> String {
 pub(crate) enum Problem {
     Required,
     NotText,
+    /// A control character or noncharacter (NUL, BEL, DEL …), which no record may hold.
+    ControlCharacter(char),
     Pattern,
     Email,
     Url,
@@ -133,6 +135,18 @@ impl Problem {
                 (Lang::En, _) => format!("{name}: enter a value"),
             },
             Problem::NotText => say(loc, lang, "应为文字", "must be text"),
+            Problem::ControlCharacter(c) => say(
+                loc,
+                lang,
+                format!(
+                    "含有不可见的控制字符 U+{:04X}（常见于从 PDF 或聊天软件粘贴的文字），请删除后重新填写",
+                    *c as u32
+                ),
+                format!(
+                    "holds the invisible control character U+{:04X} (often pasted from a PDF or chat app); delete it",
+                    *c as u32
+                ),
+            ),
             Problem::Pattern => match &f.pattern_message {
                 Some(hint) => say(loc, lang, format!("格式不正确，{}", hint.zh), &hint.en),
                 None => say(loc, lang, "格式不正确", "is not in the right format"),

@@ -22,11 +22,13 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
+use crate::chars;
 use crate::condition::{Scope, is_filled};
 use crate::errors::FieldErrors;
 use crate::id_number;
 use crate::messages::{Loc, Problem, not_an_object};
 use crate::number::Decimal;
+use crate::phone;
 use crate::rules::{self, Checked, Level};
 use crate::schema::{Field, FieldType, Format, Limit, Month, Requirement, Schema};
 use crate::text::Lang;
@@ -449,7 +451,7 @@ pub(crate) fn empty_value(field: &Field) -> Value {
 fn is_blank(raw: Option<&Value>) -> bool {
     match raw {
         None | Some(Value::Null) | Some(Value::Bool(false)) => true,
-        Some(Value::String(s)) => s.trim().is_empty(),
+        Some(Value::String(s)) => chars::trim_blank(s).is_empty(),
         Some(Value::Array(a)) => a.iter().all(|v| is_blank(Some(v))),
         Some(Value::Object(o)) => o.is_empty(),
         _ => false,
@@ -458,15 +460,18 @@ fn is_blank(raw: Option<&Value>) -> bool {
 
 /// Full-width digits and signs typed with a Chinese IME → ASCII.
 fn halfwidth(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            '．' | '。' => '.',
-            '－' => '-',
-            '\u{3000}' => ' ',
-            c => c,
-        })
-        .collect()
+    s.chars().map(halfwidth_char).collect()
+}
+
+/// One character of [`halfwidth`].
+pub(crate) fn halfwidth_char(c: char) -> char {
+    match c {
+        '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+        '．' | '。' => '.',
+        '－' => '-',
+        '\u{3000}' => ' ',
+        c => c,
+    }
 }
 
 /// A submitted scalar as text; numbers become their decimal text.
@@ -484,6 +489,10 @@ fn html_length(s: &str) -> u32 {
     s.encode_utf16().count() as u32
 }
 
+/// Text as typed → trimmed of blanks and invisible characters at either end (a
+/// value of only zero-width spaces or byte-order marks is empty); refused when it
+/// holds a control character. A phone number loses the grouping people write it
+/// with before its length and pattern are checked ([`phone::normalise`]).
 fn text(field: &Field, raw: &Value) -> Result<Value, Problem> {
     let raw = scalar_text(raw)?;
     let s = if field.kind == FieldType::Textarea {
@@ -492,9 +501,22 @@ fn text(field: &Field, raw: &Value) -> Result<Value, Problem> {
         // Single-line inputs cannot hold line breaks; HTML strips them.
         raw.replace(['\r', '\n'], "")
     };
-    let mut s = s.trim().to_string();
+    if let Some(c) = s.chars().find(|c| !chars::is_allowed(*c)) {
+        return Err(Problem::ControlCharacter(c));
+    }
+    let mut s = chars::trim_blank(&s).to_string();
     if s.is_empty() {
         return Ok(Value::String(s));
+    }
+    if field.kind == FieldType::Tel {
+        s = phone::normalise(&s);
+    }
+    // The pattern's message says what the value should be, which helps more than a
+    // length when both are off (`186 1234 72a9` is no number, not "too long").
+    if let Some(pattern) = &field.pattern {
+        if !pattern.is_match(&s) {
+            return Err(Problem::Pattern);
+        }
     }
     if let Some(min) = field.minlength {
         if html_length(&s) < min {
@@ -504,11 +526,6 @@ fn text(field: &Field, raw: &Value) -> Result<Value, Problem> {
     if let Some(max) = field.maxlength {
         if html_length(&s) > max {
             return Err(Problem::TooLong(max));
-        }
-    }
-    if let Some(pattern) = &field.pattern {
-        if !pattern.is_match(&s) {
-            return Err(Problem::Pattern);
         }
     }
     match field.kind {

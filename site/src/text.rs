@@ -4,17 +4,7 @@
 //! the noncharacters. Text pasted from PDFs carries such characters unseen, so
 //! `gazette check` names each one, and the feeds drop any that slip through.
 
-/// Whether `c` may appear in both an HTML page and an XML 1.0 document.
-pub fn is_allowed(c: char) -> bool {
-    let code = c as u32;
-    match c {
-        '\t' | '\n' | '\r' => true,
-        _ if code < 0x20 => false,
-        '\u{7f}'..='\u{9f}' => false,
-        '\u{fdd0}'..='\u{fdef}' => false,
-        _ => code & 0xfffe != 0xfffe,
-    }
-}
+pub use gazette_forms::chars::is_allowed;
 
 /// The forbidden characters of `text`, each once, in order of appearance.
 pub fn forbidden_chars(text: &str) -> Vec<char> {
@@ -44,22 +34,6 @@ pub fn forbidden_positions(text: &str) -> Vec<(usize, usize, char)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn controls_and_noncharacters_are_forbidden() {
-        for c in
-            ['\u{0}', '\u{10}', '\u{0c}', '\u{1b}', '\u{7f}', '\u{85}', '\u{9f}', '\u{fdd0}', '\u{fffe}', '\u{1ffff}']
-        {
-            assert!(!is_allowed(c), "U+{:04X} must be forbidden", c as u32);
-        }
-    }
-
-    #[test]
-    fn text_and_whitespace_are_allowed() {
-        for c in ['\t', '\n', '\r', ' ', '中', '。', '\u{3000}', '\u{a0}', '\u{fffd}', '\u{1f600}'] {
-            assert!(is_allowed(c), "U+{:04X} must be allowed", c as u32);
-        }
-    }
 
     #[test]
     fn positions_name_line_and_column() {

@@ -11,6 +11,7 @@ const path = require('node:path');
 const { describe, it, before, after } = require('node:test');
 
 const { REPO, startGazette } = require('./harness');
+const { browserPatternError, patternAttributes } = require('./patterns');
 
 const VNU = path.join(REPO, 'tests', 'node_modules', 'vnu-jar', 'build', 'dist', 'vnu.jar');
 const COURSE = 'cas-jingpin-heitu-liangcang-2027';
@@ -129,6 +130,8 @@ describe('pages drawn by the functions', { timeout: 240_000 }, () => {
     pages['case-new'] = await get(`${base}/api/web/cases/new`, province);
     pages['integrity-cases'] = await get(`${base}/api/web/integrity-cases`, national);
     pages['not-found'] = await get(`${base}/api/web/no-such-page`, filler);
+    // The site's own page with the registration form, drawn at build time.
+    pages.course = await get(`${base}/courses/${COURSE}/`);
 
     // A typical case and an integrity case, to see their pages at each desk.
     const uploaded = await post(
@@ -172,6 +175,22 @@ describe('pages drawn by the functions', { timeout: 240_000 }, () => {
     }
     assert.match(pages['report-errors'].text, /gz-error-summary/);
     assert.match(pages['report-part-errors'].text, /aria-invalid="true"/);
+  });
+
+  it('carry only pattern attributes a browser compiles', () => {
+    assert.ok(Object.keys(pages).length > 10, 'the pages were collected first');
+    const broken = [];
+    const seen = new Set();
+    for (const [name, page] of Object.entries(pages)) {
+      for (const pattern of patternAttributes(page.text)) {
+        seen.add(pattern);
+        const error = browserPatternError(pattern);
+        if (error) broken.push(`${name}: pattern="${pattern}": ${error}`);
+      }
+    }
+    assert.deepEqual(broken, []);
+    // The sign-in page's unit code and the reports page's platform code among them.
+    assert.ok(seen.has('[a-z0-9_\\-]+'), `patterns seen: ${[...seen].join('  ')}`);
   });
 
   it('are valid HTML', () => {

@@ -69,19 +69,44 @@ fn schema(id: &'static str) -> Result<&'static gazette_forms::Schema, Rejection>
     gazette_forms::schema(id).ok_or(Rejection::NoSchema(id))
 }
 
-/// A key under `owner_prefix` that stays there: no `..` or empty segment can lead
-/// out of it, nor a backslash or control character be read as a separator.
+/// A key under `owner_prefix` that stays there: in the attachments' safe alphabet
+/// ([`crate::attachments::check_key`]: no `..`, `.` or empty segment can lead out of
+/// it, no backslash or control character be read as a separator).
 fn is_own_key(key: &str, owner_prefix: &str) -> bool {
-    key.starts_with(owner_prefix)
-        && key.len() <= 512
-        && !key.contains('\\')
-        && !key.chars().any(char::is_control)
-        && key.split('/').all(|segment| !segment.is_empty() && segment != "." && segment != "..")
+    key.starts_with(owner_prefix) && crate::attachments::check_key(key).is_ok()
+}
+
+/// The files a submission points at, top-level or in a group's rows, as (error
+/// path, field, file records): `attachments`, `projects[1].plan_document`.
+fn file_values<'a>(
+    schema: &'a gazette_forms::Schema,
+    value: &'a Value,
+) -> Vec<(String, &'a gazette_forms::Field, Vec<&'a Value>)> {
+    // Records only: anything else is the form validator's to refuse.
+    let records = |v: Option<&'a Value>| match v {
+        Some(Value::Array(items)) => items.iter().filter(|v| v.is_object()).collect(),
+        Some(v @ Value::Object(_)) => vec![v],
+        _ => vec![],
+    };
+    let mut found = Vec::new();
+    for field in schema.fields() {
+        if field.kind() == gazette_forms::FieldType::File {
+            found.push((field.id().to_owned(), field, records(value.get(field.id()))));
+        }
+        let rows = value.get(field.id()).and_then(Value::as_array).filter(|_| !field.columns().is_empty());
+        for (index, row) in rows.into_iter().flatten().enumerate() {
+            for column in field.columns().iter().filter(|c| c.kind() == gazette_forms::FieldType::File) {
+                found.push((format!("{}[{index}].{}", field.id(), column.id()), column, records(row.get(column.id()))));
+            }
+        }
+    }
+    found
 }
 
 /// Files a submission points at must be the submitter's own uploads (their keys start
-/// with `owner_prefix`, see [`crate::workflows::Actor::upload_prefix`]): a form cannot
-/// claim someone else's file by naming its key.
+/// with `owner_prefix`, see [`crate::workflows::Actor::upload_prefix`]) and safe keys:
+/// a form cannot claim someone else's file by naming its key, nor a path out of the
+/// attachment store. Each file field at fault, in a group row too, gets an error.
 fn foreign_files(
     schema: &gazette_forms::Schema,
     value: &Value,
@@ -89,16 +114,11 @@ fn foreign_files(
     lang: Lang,
 ) -> BTreeMap<String, String> {
     let mut errors = BTreeMap::new();
-    for field in schema.fields().iter().filter(|f| f.kind() == gazette_forms::FieldType::File) {
-        let files: Vec<&Value> = match value.get(field.id()) {
-            Some(Value::Array(items)) => items.iter().collect(),
-            Some(v @ Value::Object(_)) => vec![v],
-            _ => continue,
-        };
+    for (path, field, files) in file_values(schema, value) {
         if files.iter().any(|f| !f.get("key").and_then(Value::as_str).is_some_and(|k| is_own_key(k, owner_prefix))) {
             let label = field.label(forms_lang(lang));
             errors.insert(
-                field.id().to_owned(),
+                path,
                 match lang {
                     Lang::Zh => format!("“{label}”中的文件须由您通过本系统上传，请重新上传"),
                     Lang::En => {
@@ -109,6 +129,14 @@ fn foreign_files(
         }
     }
     errors
+}
+
+/// The files of a unit's monthly report or training plan (`form`): each must be an
+/// upload of that unit (keys under [`crate::casework::unit_upload_prefix`], as the
+/// upload tickets of its fillers and administrators give them).
+pub fn unit_files(form: &'static str, value: &Value, unit: &str, lang: Lang) -> Result<(), Rejection> {
+    let foreign = foreign_files(schema(form)?, value, &crate::casework::unit_upload_prefix(unit), lang);
+    if foreign.is_empty() { Ok(()) } else { Err(Rejection::Invalid(foreign)) }
 }
 
 fn text_of(value: &Value, name: &str) -> String {
@@ -258,6 +286,21 @@ pub fn case_label(field: &str, value: &str, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn file(key: &str) -> Value {
+        serde_json::json!({ "name": "plan.pdf", "size": 10, "content_type": "application/pdf", "key": key })
+    }
+
+    #[test]
+    fn files_in_group_rows_must_be_the_units_own() {
+        let own = crate::casework::unit_upload_prefix("ioz");
+        let plan = serde_json::json!({ "projects": [
+            { "plan_document": file(&format!("{own}01m8/plan.pdf")) },
+            { "plan_document": file("cases/u-ibp/01m8/plan.pdf") },
+        ] });
+        let errors = foreign_files(gazette_forms::schema("training-plan").unwrap(), &plan, &own, Lang::Zh);
+        assert_eq!(errors.keys().collect::<Vec<_>>(), ["projects[1].plan_document"]);
+    }
 
     #[test]
     fn a_file_key_cannot_climb_out_of_its_owners_folder() {

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -23,7 +23,7 @@ use crate::casework::{Actor, CaseError, Level, Written};
 use crate::http::AppState;
 use crate::http::auth::{Caller, Role};
 use crate::http::error::ApiError;
-use crate::http::extract::{JsonBody, Lang};
+use crate::http::extract::{JsonBody, Lang, Path};
 use crate::validation::{self, Rejection};
 
 /// How long an upload or download link stays valid.
@@ -159,7 +159,8 @@ pub(crate) fn attachment_error(e: AttachmentError, lang: Lang) -> ApiError {
                 Lang::En => format!("The file is of type {actual}, not the {expected} the link is for."),
             },
         ),
-        AttachmentError::Missing(_) => ApiError::not_found(lang),
+        // A key no upload could have (`..`, a backslash …) names no file.
+        AttachmentError::Missing(_) | AttachmentError::BadKey(_) => ApiError::not_found(lang),
         e => {
             tracing::error!(error = %e, "attachment storage failed");
             ApiError::internal(lang)

@@ -52,12 +52,11 @@ impl Actor {
     /// The key prefix of the files this actor may upload and reference. Files are
     /// keyed by their owner so a submission can only point at its owner's uploads.
     pub fn upload_prefix(&self) -> String {
-        let owner = match &self.level {
-            Level::National | Level::Organiser => "national".to_owned(),
-            Level::Province { region } => format!("r-{}", safe_part(region)),
-            Level::Institution { unit } => format!("u-{}", safe_part(unit)),
-        };
-        format!("cases/{owner}/")
+        match &self.level {
+            Level::National | Level::Organiser => "cases/national/".to_owned(),
+            Level::Province { region } => format!("cases/r-{}/", safe_part(region)),
+            Level::Institution { unit } => unit_upload_prefix(unit),
+        }
     }
 
     /// A fresh key for a file named `name` uploaded by this actor:
@@ -65,6 +64,13 @@ impl Actor {
     pub fn upload_key(&self, name: &str) -> String {
         format!("{}{}/{}", self.upload_prefix(), ulid::Ulid::new().to_string().to_lowercase(), ascii_file_name(name))
     }
+}
+
+/// The key prefix of a unit's uploads, whoever of the unit uploads them (an
+/// institution's administrator on a case, a filler on a report or plan):
+/// `cases/u-{unit}/`.
+pub fn unit_upload_prefix(unit: &str) -> String {
+    format!("cases/u-{}/", safe_part(unit))
 }
 
 /// A value usable in a key as is, or a short hash of it (unit names may be Chinese).
@@ -149,9 +155,11 @@ pub enum CaseError {
     Store(#[from] StoreError),
 }
 
-/// A required free-text note (opinion, comment, reason): trimmed, 1..=`max` characters.
+/// A required free-text note (opinion, comment, reason): trimmed of blanks and of
+/// characters that show nothing (a note of zero-width spaces is no note), 1..=`max`
+/// characters.
 pub fn required_note(note: &str, field: &'static str, max: usize) -> Result<String, CaseError> {
-    let note = note.trim();
+    let note = gazette_forms::chars::trim_blank(note);
     if note.is_empty() || note.chars().count() > max {
         return Err(CaseError::Required { field, max });
     }

@@ -121,17 +121,36 @@ impl AuthConfig {
         self.verify(token).ok()
     }
 
+    /// Signature, expiry (`exp`), not-before (`nbf`, when present) and an account
+    /// (`sub`) that is not blank: a token without one could not be told apart from
+    /// another in the history of what it did.
     fn verify(&self, token: &str) -> Result<Claims, &'static str> {
         let secret = self.secret.as_ref().ok_or("no-secret")?;
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "sub"]);
-        jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(secret), &validation)
+        validation.validate_nbf = true;
+        let claims = jsonwebtoken::decode::<Claims>(token, &DecodingKey::from_secret(secret), &validation)
             .map(|data| data.claims)
             .map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => "expired",
+                jsonwebtoken::errors::ErrorKind::ImmatureSignature => "not-yet-valid",
                 _ => "invalid",
-            })
+            })?;
+        has_account(claims)
     }
+}
+
+/// `claims` when their `sub` names an account: not empty, not only blanks.
+fn has_account(claims: Claims) -> Result<Claims, &'static str> {
+    if claims.sub.trim().is_empty() { Err("no-account") } else { Ok(claims) }
+}
+
+/// The token of an `Authorization` header value: the scheme `Bearer` in any case
+/// (RFC 9110 §11.1: schemes are case-insensitive), then the token after any blanks.
+fn bearer_token(header: &str) -> Option<&str> {
+    let (scheme, token) = header.trim_start().split_once([' ', '\t'])?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// Mints a token for local development and tests (`gazette token`).
@@ -177,15 +196,18 @@ fn claims_from_gateway(parts: &Parts) -> Option<Result<Claims, &'static str>> {
         #[allow(unreachable_patterns)]
         _ => return None,
     };
-    Some((|| {
-        Ok(Claims {
-            sub: claims.get("sub").cloned().ok_or("invalid")?,
-            role: claims.get("role").and_then(|r| Role::parse(r)).ok_or("no-role")?,
-            unit: claims.get("unit").cloned(),
-            region: claims.get("region").cloned(),
-            exp: claims.get("exp").and_then(|e| e.parse().ok()).unwrap_or(0),
-        })
-    })())
+    Some(
+        (|| {
+            Ok(Claims {
+                sub: claims.get("sub").cloned().ok_or("invalid")?,
+                role: claims.get("role").and_then(|r| Role::parse(r)).ok_or("no-role")?,
+                unit: claims.get("unit").cloned(),
+                region: claims.get("region").cloned(),
+                exp: claims.get("exp").and_then(|e| e.parse().ok()).unwrap_or(0),
+            })
+        })()
+        .and_then(has_account),
+    )
 }
 
 impl<S> FromRequestParts<S> for Caller
@@ -201,8 +223,7 @@ where
             Some(result) => result,
             None => {
                 let header = parts.headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-                let bearer = header.and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")));
-                match bearer.map(str::to_owned).or_else(|| cookie(parts, SESSION_COOKIE)) {
+                match header.and_then(bearer_token).map(str::to_owned).or_else(|| cookie(parts, SESSION_COOKIE)) {
                     None => {
                         return Err(ApiError::unauthorized(
                             lang,
@@ -219,6 +240,16 @@ where
             Err("expired") => {
                 Err(ApiError::unauthorized(lang, "登录已过期，请重新登录。", "The token has expired; sign in again."))
             }
+            Err("not-yet-valid") => Err(ApiError::unauthorized(
+                lang,
+                "访问令牌尚未生效（nbf 晚于当前时间），请稍后再试或重新登录。",
+                "The token is not valid yet (its nbf is in the future).",
+            )),
+            Err("no-account") => Err(ApiError::unauthorized(
+                lang,
+                "访问令牌未注明账号（sub 为空），请重新登录。",
+                "The token names no account (empty sub); sign in again.",
+            )),
             Err("no-role") => Err(ApiError::forbidden(lang, "令牌未指明角色。", "The token names no role.")),
             Err(_) => Err(ApiError::unauthorized(lang, "访问令牌无效。", "The bearer token is not valid.")),
         }

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
@@ -217,4 +219,63 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (self.status, Json(self.body)).into_response()
     }
+}
+
+impl ApiError {
+    /// The refusal for `status` when nothing more is known: what a framework's own
+    /// refusal (an unreadable request, a body of the wrong type) says in the house
+    /// shape and the caller's language.
+    pub fn of_status(status: StatusCode, lang: Lang) -> Self {
+        let (zh, en) = match status {
+            StatusCode::NOT_FOUND => return ApiError::not_found(lang),
+            StatusCode::METHOD_NOT_ALLOWED => ("该地址不支持此请求方法。", "This address does not accept that method."),
+            StatusCode::PAYLOAD_TOO_LARGE => ("提交内容过大。", "The request body is too large."),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                ("请求内容的类型不受支持：请以 JSON 提交。", "The request body's type is not supported: send JSON.")
+            }
+            s if s.is_server_error() => return ApiError::internal(lang).with_status(s),
+            _ => (
+                "请求无法读取，请检查地址、参数和内容后重试。",
+                "The request cannot be read; check its address, parameters and body.",
+            ),
+        };
+        ApiError::new(status, lang.pick(zh, en))
+    }
+
+    fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+}
+
+/// Whether a response is a refusal that is not in the house shape yet: an error
+/// status whose body is not JSON (axum's plain-text rejections, an empty 405).
+pub fn is_foreign_refusal(response: &Response) -> bool {
+    let status = response.status();
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json") || t.starts_with("text/html"));
+    (status.is_client_error() || status.is_server_error()) && !json
+}
+
+/// Middleware: every refusal leaves in the house shape, `{error, fields}` in the
+/// caller's language, whichever layer refused — a handler (already so), or an
+/// extractor or the router (plain text, in English), so a client never has to
+/// read two kinds of error. Headers of the refusal (`allow` …) are kept.
+pub async fn in_house_shape(request: Request, next: Next) -> Response {
+    let lang = Lang::from_headers(request.headers());
+    let response = next.run(request).await;
+    if !is_foreign_refusal(&response) {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let mut answer = ApiError::of_status(parts.status, lang).into_response();
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    for (name, value) in parts.headers.iter() {
+        answer.headers_mut().entry(name).or_insert_with(|| value.clone());
+    }
+    answer
 }

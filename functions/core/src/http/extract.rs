@@ -1,10 +1,20 @@
 //! Request pieces every handler needs, refused in the house error shape: the JSON body
-//! (400 if it is not JSON, 413 if too large), the reply language, the idempotency key.
+//! (400 if it is not JSON, 413 if too large), the reply language, the idempotency key,
+//! the path parameters (404 when they cannot be read: they name no record) and the
+//! query string (400 naming the parameter: given twice, not UTF-8, of the wrong kind).
+//! Handlers take [`Path`] and [`Query`] from here, never axum's, whose refusals are
+//! English plain text.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use encoding_rs::Encoding;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
 use super::error::ApiError;
 use crate::lifecycle::IdempotencyKey;
@@ -22,7 +32,12 @@ pub enum Lang {
 
 impl Lang {
     pub fn from_parts(parts: &Parts) -> Lang {
-        let header = parts.headers.get(http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        Lang::from_headers(&parts.headers)
+    }
+
+    /// English when the first language of `Accept-Language` is English, else Chinese.
+    pub fn from_headers(headers: &http::HeaderMap) -> Lang {
+        let header = headers.get(http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
         let first = header.split(',').next().unwrap_or("").trim().to_ascii_lowercase();
         if first.starts_with("en") { Lang::En } else { Lang::Zh }
     }
@@ -120,4 +135,107 @@ impl<S: Send + Sync> FromRequestParts<S> for Idempotency {
 /// A string field of a JSON body, if present: comments, reasons, opinions.
 pub fn body_text<'a>(body: &'a serde_json::Value, name: &str) -> Option<&'a str> {
     body.get(name).and_then(serde_json::Value::as_str)
+}
+
+/// The path parameters of a route, deserialised. Parameters that cannot be read —
+/// percent-encoded bytes that are not UTF-8, a value of the wrong kind — name no
+/// record: 404 in the house shape.
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = super::ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(rejection) => {
+                tracing::debug!(%rejection, "path parameters unreadable");
+                Err(super::ApiError::not_found(Lang::from_parts(parts)))
+            }
+        }
+    }
+}
+
+/// The query string, deserialised from its parameters as strings. Refused with 400
+/// naming the parameter when one is given twice (`?status=a&status=b`: which would
+/// count?), is not UTF-8, or is not of the kind the endpoint takes.
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = super::ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let lang = Lang::from_parts(parts);
+        let refused = |field: &str, zh: String, en: String| {
+            super::ApiError::new(
+                StatusCode::BAD_REQUEST,
+                lang.pick("查询参数有误，请按提示修改。", "The query string needs correcting; see the fields listed."),
+            )
+            .field(
+                field,
+                match lang {
+                    Lang::Zh => zh,
+                    Lang::En => en,
+                },
+            )
+        };
+        let query = parts.uri.query().unwrap_or("").as_bytes();
+        let pairs = urlencoded_pairs(query, encoding_rs::UTF_8).map_err(|_| {
+            refused("", "查询参数不是有效的 UTF-8 文字。".into(), "The query string is not valid UTF-8.".into())
+        })?;
+        let mut map = Map::new();
+        for (name, value) in pairs {
+            if map.contains_key(&name) {
+                let (zh, en) = (format!("查询参数 {name} 只能给一次。"), format!("Give `{name}` once only."));
+                return Err(refused(&name, zh, en));
+            }
+            map.insert(name, Value::String(value));
+        }
+        serde_json::from_value(Value::Object(map))
+            .map(Query)
+            .map_err(|e| refused("", format!("查询参数无法读取：{e}"), format!("The query string cannot be read: {e}")))
+    }
+}
+
+/// `a=1&b=%E5%BC%A0` (a query string or a form post): each pair percent-decoded
+/// (`+` is a space), then read in `encoding`. `Err` when a name or value is not
+/// text in that encoding: nothing is guessed, so nothing is stored garbled.
+pub fn urlencoded_pairs(body: &[u8], encoding: &'static Encoding) -> Result<Vec<(String, String)>, NotText> {
+    let unescape = |part: &[u8]| {
+        let spaced: Vec<u8> = part.iter().map(|&b| if b == b'+' { b' ' } else { b }).collect();
+        let raw: Vec<u8> = percent_encoding::percent_decode(&spaced).collect();
+        decode_text(&raw, encoding)
+    };
+    body.split(|&b| b == b'&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (name, value) = match pair.iter().position(|&b| b == b'=') {
+                Some(at) => (&pair[..at], &pair[at + 1..]),
+                None => (pair, &[][..]),
+            };
+            Ok((unescape(name)?, unescape(value)?))
+        })
+        .collect()
+}
+
+/// Bytes that are not text in the encoding they were said to be in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotText(pub &'static Encoding);
+
+/// `bytes` as text in `encoding`, strictly: no replacement characters.
+pub fn decode_text(bytes: &[u8], encoding: &'static Encoding) -> Result<String, NotText> {
+    encoding.decode_without_bom_handling_and_without_replacement(bytes).map(Cow::into_owned).ok_or(NotText(encoding))
+}
+
+/// The `values` of a save: an object of the fields saved. Without it a save would
+/// save nothing, so it is refused rather than counted as a change.
+pub fn values_of(body: &Value, lang: Lang) -> Result<Value, ApiError> {
+    match body.get("values") {
+        Some(values @ Value::Object(_)) => Ok(values.clone()),
+        _ => Err(ApiError::invalid(lang, BTreeMap::new()).field(
+            "values",
+            lang.pick(
+                "请在 values 中带上要保存的内容（字段名到所填值的对象）。",
+                "Send what to save in `values`: an object of field names and values.",
+            ),
+        )),
+    }
 }

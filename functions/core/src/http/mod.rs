@@ -160,13 +160,11 @@ async fn not_found(lang: Lang) -> ApiError {
 }
 
 async fn method_not_allowed(lang: Lang) -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        lang.pick("该地址不支持此请求方法。", "This address does not accept that method."),
-    )
+    ApiError::of_status(StatusCode::METHOD_NOT_ALLOWED, lang)
 }
 
-/// The router with its layers: body limit, request id (generated or propagated as
+/// The router with its layers: every refusal in the house shape
+/// ([`error::in_house_shape`]), body limit, request id (generated or propagated as
 /// `x-request-id`), and a tracing span per request carrying that id.
 pub fn router(state: AppState) -> Router {
     let mut by_path: Vec<(&'static str, MethodRouter<AppState>)> = Vec::new();
@@ -183,6 +181,7 @@ pub fn router(state: AppState) -> Router {
     router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(error::in_house_shape))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(
             TraceLayer::new_for_http()

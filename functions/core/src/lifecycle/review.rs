@@ -240,15 +240,20 @@ impl WorkflowError {
     }
 }
 
-/// A reviewer's comment: trimmed, at most [`MAX_COMMENT_CHARS`]; required for a return.
+/// A reviewer's comment: trimmed of blanks and of characters that show nothing, at
+/// most [`MAX_COMMENT_CHARS`]; required for a return.
 pub fn comment(raw: Option<&str>, required: bool) -> Result<Option<String>, WorkflowError> {
-    let c = raw.map(str::trim).filter(|c| !c.is_empty());
+    let c = raw.map(gazette_forms::chars::trim_blank).filter(|c| !c.is_empty());
     match c {
         None if required => Err(WorkflowError::CommentRequired),
         Some(c) if c.chars().count() > MAX_COMMENT_CHARS => Err(WorkflowError::CommentRequired),
         c => Ok(c.map(str::to_owned)),
     }
 }
+
+/// [`is_slug`] as an HTML `pattern` (a JavaScript regular expression with the `v`
+/// flag, where a `-` in a class must be escaped); inputs add `maxlength="64"`.
+pub const SLUG_PATTERN: &str = r"[a-z0-9_\-]+";
 
 /// A slug as used in keys (unit, platform): lowercase letters, digits, `-`, `_`; no `#`.
 pub fn is_slug(s: &str) -> bool {

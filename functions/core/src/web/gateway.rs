@@ -15,7 +15,8 @@
 //! is kept as an attempt without errors, with the row added or removed, and the form's
 //! page (from the route, as for a refusal) draws it again.
 //!
-//! Files of a multipart post are stored first (upload ticket, then the local upload
+//! The body is read by [`super::form_body`] (its charset, `filename*`). Files of a
+//! multipart post are stored first (upload ticket, then the local upload
 //! route) and go in as their records. A refused post is kept as an [`Attempt`] for
 //! the visitor who made it, and only for them.
 //!
@@ -23,12 +24,13 @@
 //! redirect: the API's own refusal, or `{"redirect": next}`.
 
 use axum::Json;
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::{Map, Value, json};
 
 use super::attempt::{self, Attempt};
+use super::form_body::{Upload, read_post};
 use super::form_route::{FormAccess, FormCall, FormRoute, Params};
 use super::pages::{local_path, message_status};
 use super::session::Visitor;
@@ -38,11 +40,6 @@ use crate::http::extract::JsonBody;
 use crate::http::limit::ClientAddr;
 use crate::http::{ApiError, ErrorBody};
 use crate::lifecycle::IdempotencyKey;
-
-/// The largest post without files, and the most the typed fields of a post with
-/// files may hold.
-const FIELDS_LIMIT: usize = 256 * 1024;
-const TOO_LARGE: &str = "提交内容过大（上限 256 KB）。";
 
 /// The longest path parameter a form route takes: ids and codes are far shorter.
 const PARAM_LIMIT: usize = 100;
@@ -82,7 +79,7 @@ pub async fn submit(
     let part = params.iter().find(|(k, _)| k == "part").map(|(_, v)| v.as_str());
 
     let mut pairs = posted.fields;
-    let mut upload_errors = Vec::new();
+    let mut upload_errors = posted.file_errors;
     for upload in posted.files {
         match store_upload(&web, &visitor, route.form.unwrap_or(""), &upload).await {
             Ok(record) => pairs.push((upload.field, record)),
@@ -264,70 +261,6 @@ impl Controls {
     fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
-}
-
-struct Posted {
-    fields: Vec<(String, Value)>,
-    controls: Vec<(String, String)>,
-    files: Vec<Upload>,
-}
-
-struct Upload {
-    field: String,
-    name: String,
-    content_type: String,
-    bytes: Vec<u8>,
-}
-
-async fn read_post(request: Request) -> Result<Posted, String> {
-    let content_type =
-        request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
-    let mut posted = Posted { fields: Vec::new(), controls: Vec::new(), files: Vec::new() };
-    let add = |name: String, value: String, posted: &mut Posted| {
-        if name.starts_with('_') {
-            posted.controls.push((name, value));
-        } else {
-            posted.fields.push((name, Value::String(value)));
-        }
-    };
-    if content_type.starts_with("multipart/form-data") {
-        let mut multipart =
-            Multipart::from_request(request, &()).await.map_err(|e| format!("表单内容无法读取：{}", e.body_text()))?;
-        let mut text_bytes = 0usize;
-        loop {
-            let field = match multipart.next_field().await {
-                Ok(Some(field)) => field,
-                Ok(None) => break,
-                Err(e) => return Err(format!("表单内容无法读取：{}", e.body_text())),
-            };
-            let name = field.name().unwrap_or("").to_string();
-            match field.file_name().map(str::to_owned) {
-                Some(file_name) => {
-                    let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
-                    let bytes = field.bytes().await.map_err(|e| format!("上传的文件无法读取：{}", e.body_text()))?;
-                    // A file input left empty still sends a part with no name and no bytes.
-                    if !file_name.is_empty() {
-                        posted.files.push(Upload { field: name, name: file_name, content_type, bytes: bytes.to_vec() });
-                    }
-                }
-                None => {
-                    let text = field.text().await.map_err(|e| format!("表单内容无法读取：{}", e.body_text()))?;
-                    // Files have their own limits; the typed fields share the one of a plain post.
-                    text_bytes += name.len() + text.len();
-                    if text_bytes > FIELDS_LIMIT {
-                        return Err(TOO_LARGE.to_string());
-                    }
-                    add(name, text, &mut posted);
-                }
-            }
-        }
-    } else {
-        let bytes = axum::body::to_bytes(request.into_body(), FIELDS_LIMIT).await.map_err(|_| TOO_LARGE.to_string())?;
-        for (name, value) in form_urlencoded::parse(&bytes) {
-            add(name.into_owned(), value.into_owned(), &mut posted);
-        }
-    }
-    Ok(posted)
 }
 
 /// Stores one posted file the way a script would: an upload ticket from the

@@ -16,6 +16,7 @@
 //!
 //! - `form_route.rs` — where a form posts and what the post does;
 //! - `gateway.rs` — a form post → API call → redirect; `/web/check/{form}` for checks as you type;
+//! - `form_body.rs` — a post's body → names and values, in its charset; file names (`filename*`);
 //! - `attempt.rs` — a refused submission kept for the visitor who made it;
 //! - `session.rs` — the visitor: language, session cookie, sign-in with development tokens;
 //! - `pages.rs` — rendering the page templates (each beside its workflow);
@@ -24,6 +25,7 @@
 
 pub mod attempt;
 pub mod desk;
+pub mod form_body;
 pub mod form_route;
 pub mod gateway;
 pub mod pages;
@@ -112,7 +114,10 @@ pub fn router(state: AppState) -> Router {
     for (path, handler) in by_path {
         pages = pages.route(path, handler);
     }
-    let pages = pages.fallback(public::not_found).with_state(web.clone());
+    let pages = pages
+        .fallback(public::not_found)
+        .layer(axum::middleware::from_fn_with_state(web.clone(), pages::in_page_shape))
+        .with_state(web.clone());
     // A nested "/" answers `/web` only; the desk is linked as `/web/` too.
     let desk_home = Router::new().route("/web/", get(desk::home)).with_state(web);
     Router::new().nest("/web", pages).merge(desk_home).fallback_service(api)

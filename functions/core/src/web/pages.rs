@@ -4,14 +4,17 @@
 
 use std::sync::LazyLock;
 
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::StatusCode;
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::http::Role;
+use crate::lifecycle::review;
 
 use super::session::Visitor;
-use super::{MOUNT, page_url};
+use super::{MOUNT, WebState, page_url};
 use crate::http::ApiError;
 
 /// `name => file`: the template `name`, read at compile time from `src/<file>`.
@@ -49,7 +52,8 @@ static TEMPLATES: LazyLock<tera::Tera> = LazyLock::new(|| {
 });
 
 /// Renders `template` with `context` (a JSON object) and what every page knows:
-/// the visitor, and where pages and the API are.
+/// the visitor, where pages and the API are, and `slug_pattern`, the browser's
+/// `pattern` for a unit or platform code (the server's [`review::is_slug`]).
 pub fn render(visitor: &Visitor, template: &str, context: Value) -> Response {
     render_status(visitor, StatusCode::OK, template, context)
 }
@@ -61,6 +65,7 @@ pub fn render_status(visitor: &Visitor, status: StatusCode, template: &str, cont
     };
     ctx.insert("web", &page_url(""));
     ctx.insert("api", MOUNT);
+    ctx.insert("slug_pattern", review::SLUG_PATTERN);
     ctx.insert("lang", visitor.lang_tag());
     ctx.insert(
         "visitor",
@@ -94,6 +99,26 @@ pub fn message(visitor: &Visitor, title: &str, text: &str) -> Response {
 
 pub fn message_status(visitor: &Visitor, status: StatusCode, title: &str, text: &str) -> Response {
     render_status(visitor, status, "message.html", json!({ "title": title, "text": text }))
+}
+
+/// Middleware of the pages: a refusal that is no page yet — an extractor's plain
+/// text, about a query or form it cannot read — becomes a message page with the
+/// same status, in the site's language.
+pub async fn in_page_shape(State(web): State<WebState>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let Ok(visitor) = Visitor::from_request_parts(&mut parts, &web).await;
+    let response = next.run(Request::from_parts(parts, body)).await;
+    if !crate::http::error::is_foreign_refusal(&response) {
+        return response;
+    }
+    let status = response.status();
+    let (title, text) = match status {
+        StatusCode::NOT_FOUND => ("找不到页面", "没有这个页面或记录。"),
+        StatusCode::METHOD_NOT_ALLOWED => ("无法打开", "该地址不支持此请求方法。"),
+        s if s.is_server_error() => ("出错了", "页面生成失败，请稍后再试。"),
+        _ => ("无法打开", "地址中的参数或提交的内容无法读取，请返回上一页重试。"),
+    };
+    message_status(&visitor, status, title, text)
 }
 
 /// A workflow's refusal as a page: not signed in → the sign-in page; otherwise the

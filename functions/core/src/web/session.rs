@@ -5,18 +5,19 @@
 
 use std::time::Duration;
 
-use axum::Form;
-use axum::extract::{FromRef, FromRequestParts, OriginalUri, Query, State};
+use axum::extract::{FromRef, FromRequestParts, OriginalUri, Query, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::form_body;
 use super::pages::{self, local_path};
 use super::{WebState, page_url, query_value};
 use crate::http::auth::{SESSION_COOKIE, cookie};
 use crate::http::{ApiError, AuthConfig, Caller, Claims, Lang, Role, mint_dev_token};
+use crate::lifecycle::review::is_slug;
 
 /// The cookie naming a browser that is not signed in (for its refused forms only).
 const BROWSER_COOKIE: &str = "gazette_browser";
@@ -175,21 +176,42 @@ fn sign_in_form(web: &WebState, visitor: &Visitor, next: &str, problem: Option<(
     )
 }
 
-#[derive(Deserialize)]
-pub struct SignInForm {
+/// What the sign-in form posts.
+#[derive(Default)]
+struct SignInForm {
     role: String,
-    #[serde(default)]
     unit: String,
-    #[serde(default)]
     region: String,
-    #[serde(default)]
     next: String,
 }
 
+impl SignInForm {
+    /// The form's fields from a post read like every form's ([`form_body::read_post`]:
+    /// in its charset), the last of a name winning.
+    fn from_posted(posted: form_body::Posted) -> SignInForm {
+        let mut form = SignInForm::default();
+        let text = |v: serde_json::Value| v.as_str().unwrap_or_default().to_owned();
+        for (name, value) in posted.fields {
+            match name.as_str() {
+                "role" => form.role = text(value),
+                "unit" => form.unit = text(value),
+                "region" => form.region = text(value),
+                "next" => form.next = text(value),
+                _ => {}
+            }
+        }
+        form
+    }
+}
+
 /// `POST /web/sign-in` — mints a development token into the session cookie.
-pub async fn sign_in(State(web): State<WebState>, visitor: Visitor, Form(form): Form<SignInForm>) -> Response {
+pub async fn sign_in(State(web): State<WebState>, visitor: Visitor, request: Request) -> Response {
     let Some(secret) = web.app.auth.secret() else {
         return pages::message(&visitor, "登录", "此处不能签发开发令牌：请通过单位的统一身份认证登录。");
+    };
+    let form = match form_body::read_post(request).await {
+        Ok(posted) => SignInForm::from_posted(posted),
+        Err(message) => return pages::message_status(&visitor, StatusCode::BAD_REQUEST, "登录", &message),
     };
     let role = Role::parse(&form.role).filter(|r| *r != Role::Registrant);
     let unit = Some(form.unit.trim()).filter(|u| !u.is_empty());
@@ -198,6 +220,9 @@ pub async fn sign_in(State(web): State<WebState>, visitor: Visitor, Form(form): 
         None => Some(("role", "请选择角色。")),
         Some(Role::Filler | Role::UnitAdmin) if unit.is_none() => {
             Some(("unit", "填报人和单位管理员须填写所在单位代码。"))
+        }
+        _ if unit.is_some_and(|u| !is_slug(u)) => {
+            Some(("unit", "单位代码只能用小写字母、数字、连字符或下划线，不超过 64 个字符，如 hebei-lab-01。"))
         }
         Some(Role::RegionalAdmin) if region.is_none() => Some(("region", "地方管理员须选择所辖地区。")),
         _ => None,

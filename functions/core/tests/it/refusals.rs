@@ -220,6 +220,11 @@ async fn a_rejection_without_a_note_is_refused_on_the_note_field() {
     let r =
         send(&app, request(Method::POST, &format!("/registrations/{id}/reject"), Some(&org), Some(json!({})))).await;
     assert!(assert_error_shape(&r, StatusCode::UNPROCESSABLE_ENTITY)["fields"]["note"].is_string());
+    // Issue 15, point 12, another member: a note of zero-width spaces and a BOM is no note.
+    let invisible = json!({ "note": "\u{200b}\u{feff} \u{200b}" });
+    let r =
+        send(&app, request(Method::POST, &format!("/registrations/{id}/reject"), Some(&org), Some(invisible))).await;
+    assert!(assert_error_shape(&r, StatusCode::UNPROCESSABLE_ENTITY)["fields"]["note"].is_string());
 }
 
 #[tokio::test]

@@ -183,8 +183,7 @@ pub async fn a_new_month_starts_from_the_latest_earlier_month_without_its_attach
     complete_month(&app, "2023-01", json!({ "staff_total": 38 })).await;
     let mut march = merged(&[cover(), staff(40), funding(), outputs(4)]);
     march["honours"] = json!("获评国家级创新平台");
-    march["supporting_files"] =
-        json!([{ "name": "证书.pdf", "size": 1024, "content_type": "application/pdf", "key": "u/1/证书.pdf" }]);
+    march["supporting_files"] = json!([{ "name": "证书.pdf", "size": 1024, "content_type": "application/pdf", "key": "cases/u-hebei-materials-lab/01hz0/file.pdf" }]);
     let r = save(&app, "2023-03", 0, march).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", body_text(&r));
     // Not started yet: the filler sees what May will start from — March, the latest earlier month.
@@ -575,4 +574,80 @@ async fn refusals_are_in_english_when_asked_and_an_overlong_comment_is_refused()
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.json()["fields"]["comment"].is_string());
     assert_eq!(get(&app, "2023-04", &filler()).await.json()["status"], "submitted");
+}
+
+/// A request in `lang` (`Accept-Language`) as the filler.
+async fn call_in(app: &Router, lang: &str, method: Method, uri: &str, body: Option<Value>) -> Reply {
+    let mut req = request(method, uri, Some(&filler()), body);
+    req.headers_mut().insert("accept-language", lang.parse().expect("header"));
+    send(app, req).await
+}
+
+#[tokio::test]
+async fn months_outside_the_forms_range_are_not_found_in_the_callers_language() {
+    let (app, _g) = fresh();
+    // Issue 15, point 12: 1999-01 is before the form's first month (2023-01) …
+    let r = call_in(&app, "zh-CN", Method::GET, &format!("{BASE}/1999-01"), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", body_text(&r));
+    assert!(r.json()["error"].as_str().is_some_and(|e| e.contains("找不到")), "{}", body_text(&r));
+    // … and 9999-12 has not come yet; neither can be started, in English either.
+    let r =
+        call_in(&app, "en", Method::PUT, &format!("{BASE}/9999-12"), Some(json!({ "version": 0, "values": {} }))).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", body_text(&r));
+    assert!(r.json()["error"].as_str().is_some_and(|e| e.starts_with("No such")), "{}", body_text(&r));
+    // Another member: the month just before the form's first, and next month.
+    let next_month = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+        .date()
+        .first_of_month()
+        .checked_add(jiff::Span::new().months(1))
+        .expect("a month")
+        .strftime("%Y-%m")
+        .to_string();
+    for period in ["2022-12", next_month.as_str()] {
+        assert_eq!(save(&app, period, 0, cover()).await.status, StatusCode::NOT_FOUND, "{period}");
+        assert_eq!(get(&app, period, &filler()).await.status, StatusCode::NOT_FOUND, "{period}");
+    }
+    let listed = call(&app, Method::GET, "/reports", Some(&filler()), None).await.json();
+    assert_eq!(listed["count"], 0, "nothing was started: {listed}");
+    // The first month of the form is fine.
+    assert_eq!(save(&app, "2023-01", 0, cover()).await.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn a_save_without_values_does_not_raise_the_version() {
+    let (app, _g) = fresh();
+    assert_eq!(version(&complete_month(&app, "2023-04", json!({})).await), 1);
+    // Issue 15, point 12: no `values` at all is refused on `values` …
+    let r = call(&app, Method::PUT, &format!("{BASE}/2023-04"), Some(&filler()), Some(json!({ "version": 1 }))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", body_text(&r));
+    assert!(r.json()["fields"]["values"].is_string(), "{}", body_text(&r));
+    assert_eq!(version(&get(&app, "2023-04", &filler()).await), 1);
+    // … and another member: a save that changes nothing keeps the version.
+    for values in [json!({}), cover(), staff(40)] {
+        let r = save(&app, "2023-04", 1, values).await;
+        assert_eq!((r.status, version(&r)), (StatusCode::OK, 1), "{}", body_text(&r));
+    }
+    // A real change still counts.
+    assert_eq!(version(&save(&app, "2023-04", 1, json!({ "papers_total": 2 })).await), 2);
+}
+
+#[tokio::test]
+async fn a_report_cannot_name_another_units_file_or_a_key_out_of_the_store() {
+    let (app, _g) = fresh();
+    let file = |key: &str| json!([{ "name": "证书.pdf", "size": 1024, "content_type": "application/pdf", "key": key }]);
+    // Issue 15, point 13: another unit's upload, and a key that climbs out with `..`.
+    for key in [
+        "cases/u-other-lab/01hz0/file.pdf",
+        "cases/u-hebei-materials-lab/../u-other-lab/01hz0/file.pdf",
+        "cases/u-hebei-materials-lab/01hz0/%2e%2e/file.pdf\\..",
+    ] {
+        let r = save(&app, "2023-04", 0, json!({ "supporting_files": file(key) })).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{key}: {}", body_text(&r));
+        assert!(r.json()["fields"]["supporting_files"].as_str().is_some_and(|m| m.contains("上传")), "{key}");
+    }
+    assert_eq!(get(&app, "2023-04", &filler()).await.json()["status"], "not_started", "nothing was stored");
+    let own =
+        save(&app, "2023-04", 0, json!({ "supporting_files": file("cases/u-hebei-materials-lab/01hz0/file.pdf") }));
+    assert_eq!(own.await.status, StatusCode::CREATED);
 }

@@ -45,8 +45,10 @@ fn body_text(r: &Reply) -> String {
     String::from_utf8_lossy(&r.bytes).into_owned()
 }
 
+/// A file of unit `ioz`, keyed as its upload ticket keys it (`cases/u-ioz/{ulid}/…`).
 fn file(name: &str) -> Value {
-    json!({ "name": name, "size": 20480, "content_type": "application/pdf", "key": format!("plans/{name}") })
+    let key = format!("cases/u-ioz/01hz{:x}/file.pdf", name.chars().next().map_or(0, u32::from));
+    json!({ "name": name, "size": 20480, "content_type": "application/pdf", "key": key })
 }
 
 /// An institute-level seminar: no support asked, nothing but the basics.
@@ -361,4 +363,41 @@ async fn who_may_submit_read_and_review_plans() {
         call(&app, Method::GET, &plan_uri("ioz", 2029), Some(&unit("ioz")), None).await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test]
+async fn a_plan_naming_another_units_file_is_refused_on_that_document() {
+    let (app, _g) = fresh();
+    // Issue 15, point 13: a flagship project whose course plan is unit ibp's upload.
+    let mut borrowed = flagship();
+    borrowed["curriculum"]["key"] = json!("cases/u-ibp/01hzabc/file.pdf");
+    let r = submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![seminar("科研诚信专题研修班", 3), borrowed])).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", body_text(&r));
+    let fields = r.json()["fields"].clone();
+    assert!(fields["projects[1].curriculum"].as_str().is_some_and(|m| m.contains("上传")), "{fields}");
+    assert_nothing_stored(&app, "ioz", OPEN_YEAR).await;
+    // Another member: the unit's own folder left through `..`.
+    let mut climbing = flagship();
+    climbing["teachers"]["key"] = json!("cases/u-ioz/../u-ibp/01hzabc/file.pdf");
+    let r = submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![climbing])).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", body_text(&r));
+    assert!(r.json()["fields"]["projects[0].teachers"].is_string());
+    assert_nothing_stored(&app, "ioz", OPEN_YEAR).await;
+}
+
+#[tokio::test]
+async fn a_plan_sent_again_without_values_is_refused_on_values() {
+    let (app, _g) = fresh();
+    let r = submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![seminar("科研诚信专题研修班", 3)])).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", body_text(&r));
+    let withdraw = format!("{}/withdraw", plan_uri("ioz", OPEN_YEAR));
+    let withdrawn = call(&app, Method::POST, &withdraw, Some(&unit("ioz")), None).await;
+    let version = withdrawn.json()["version"].as_u64().expect("version");
+    let r =
+        call(&app, Method::PUT, &plan_uri("ioz", OPEN_YEAR), Some(&unit("ioz")), Some(json!({ "version": version })))
+            .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", body_text(&r));
+    assert!(r.json()["fields"]["values"].is_string(), "{}", body_text(&r));
+    let stored = call(&app, Method::GET, &plan_uri("ioz", OPEN_YEAR), Some(&unit("ioz")), None).await.json();
+    assert_eq!((stored["version"].as_u64(), stored["status"].as_str()), (Some(version), Some("draft")));
 }

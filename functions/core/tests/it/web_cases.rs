@@ -46,6 +46,18 @@ struct Sent {
 
 /// Posts a form to its route: urlencoded, or multipart when it carries files.
 async fn post(app: &Router, token: &str, sent: &Sent, files: &[File<'_>]) -> Reply {
+    let parts: Vec<(String, &str, &[u8])> = files
+        .iter()
+        .map(|(field, file_name, content_type, bytes)| {
+            (format!("name=\"{field}\"; filename=\"{file_name}\""), *content_type, *bytes)
+        })
+        .collect();
+    post_parts(app, token, sent, &parts).await
+}
+
+/// Posts a form with file parts given by their `Content-Disposition` parameters
+/// (`name="attachments"; filename*=UTF-8''…`): urlencoded when there are none.
+async fn post_parts(app: &Router, token: &str, sent: &Sent, files: &[(String, &str, &[u8])]) -> Reply {
     let cookie = format!("gazette_session={token}");
     let fields = &sent.fields;
     let action = sent.action.strip_prefix("/api").unwrap_or(&sent.action);
@@ -66,11 +78,10 @@ async fn post(app: &Router, token: &str, sent: &Sent, files: &[File<'_>]) -> Rep
                     .as_bytes(),
             );
         }
-        for (field, file_name, content_type, bytes) in files {
+        for (disposition, content_type, bytes) in files {
             body.extend_from_slice(
                 format!(
-                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\n\
-                     Content-Type: {content_type}\r\n\r\n"
+                    "--{boundary}\r\nContent-Disposition: form-data; {disposition}\r\nContent-Type: {content_type}\r\n\r\n"
                 )
                 .as_bytes(),
             );
@@ -684,4 +695,31 @@ async fn a_saved_result_is_saved_again_after_a_penalty_and_its_period_are_added(
     assert_eq!(drawn.get("years_ban_projects"), Some("3"), "what was typed is kept");
     let stored = case_json(&app, &hospital, &case).await;
     assert_eq!(stored["result"]["authors"].as_array().map(Vec::len), Some(1), "the row added is not saved");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_named_only_with_filename_star_is_taken_or_refused_on_its_field() {
+    let (store, _guard) = crate::support::embedded();
+    let (app, _files) = case_app(store);
+    let province = regional("hebei");
+    let new = page(&app, &province, "/web/cases/new").await;
+    let fields = filled(&new, "form-case-upload", &case_fields("科技成果评价改革试点", "以评价改革为抓手。"));
+
+    // Issue 15, point 14: the name only in RFC 6266's `filename*` (实施方案.pdf).
+    let star = "name=\"attachments\"; filename*=UTF-8''%E5%AE%9E%E6%96%BD%E6%96%B9%E6%A1%88.pdf".to_owned();
+    let to = redirected(&post_parts(&app, &province, &fields, &[(star, "application/pdf", PDF)]).await);
+    assert!(to.ends_with("?done=uploaded"), "{to}");
+    says(&page(&app, &province, &to).await, "实施方案.pdf");
+
+    // Another member: a `filename*` in a charset of its own (GBK for 附件.pdf) is read too …
+    let gbk = "name=\"attachments\"; filename*=gbk'zh'%B8%BD%BC%FE.pdf".to_owned();
+    let to = redirected(&post_parts(&app, &province, &fields, &[(gbk, "application/pdf", PDF)]).await);
+    says(&page(&app, &province, &to).await, "附件.pdf");
+
+    // … and one whose bytes are no text in it is refused on the field, nothing dropped silently.
+    let broken = "name=\"attachments\"; filename*=UTF-8''%FF%FE.pdf".to_owned();
+    let back = redirected(&post_parts(&app, &province, &fields, &[(broken, "application/pdf", PDF)]).await);
+    assert!(back.starts_with("/api/web/cases/new?attempt="), "{back}");
+    let again = page(&app, &province, &back).await;
+    says(&again, "文件名无法识别");
 }

@@ -1180,3 +1180,89 @@ async fn the_history_of_a_report_is_shown_in_beijing_time() {
     assert!(!overview.contains(&format!(">{utc}</time>")), "not UTC ({utc})");
     assert!(overview.contains(&format!("datetime=\"{}\"", beijing.strftime("%Y-%m-%dT%H:%M:%S+08:00"))), "{overview}");
 }
+
+// ---- posts in another encoding ----------------------------------------------------------
+
+/// The course page's form as a page in `encoding` posts it: each value encoded,
+/// then percent-encoded.
+fn encoded_in(fields: &[(String, String)], encoding: &'static encoding_rs::Encoding) -> Vec<u8> {
+    let pairs: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| {
+            let (bytes, _, unmappable) = encoding.encode(v);
+            assert!(!unmappable, "{v} cannot be written in {}", encoding.name());
+            format!("{k}={}", form_urlencoded::byte_serialize(&bytes).collect::<String>())
+        })
+        .collect();
+    pairs.join("&").into_bytes()
+}
+
+async fn post_bytes(app: &Router, content_type: &str, body: Vec<u8>) -> Reply {
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(REGISTER)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body))
+        .expect("request");
+    send(app, req).await
+}
+
+/// The course's registrations, as the organisers' API lists them.
+async fn stored_registrations(app: &Router) -> Vec<serde_json::Value> {
+    let req = Request::builder()
+        .uri(format!("/api/registrations?course={COURSE}"))
+        .header(header::AUTHORIZATION, format!("Bearer {}", organiser()))
+        .body(Body::empty())
+        .unwrap();
+    send(app, req).await.json()["registrations"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_form_posted_in_another_charset_is_stored_as_the_text_typed() {
+    let (store, _guard) = embedded();
+    let app = app(store);
+    // Issue 15, point 14: a page saved as GBK posts its form in GBK.
+    let gbk = course_page_form(&[VALID, &[("name", "张三"), ("email", "zhangsan@example.org")]].concat());
+    let r =
+        post_bytes(&app, "application/x-www-form-urlencoded; charset=GBK", encoded_in(&gbk, encoding_rs::GBK)).await;
+    assert!(see_other(&r).starts_with("/api/web/receipt/"), "registered");
+    // Another member: Big5, with traditional characters.
+    let big5 = course_page_form(
+        &[
+            VALID,
+            &[
+                ("_title", "報名"),
+                ("name", "張三豐"),
+                ("organisation", "國立臺灣大學"),
+                ("position", "研究員"),
+                ("email", "zhang3f@example.org"),
+            ],
+        ]
+        .concat(),
+    );
+    let r =
+        post_bytes(&app, "application/x-www-form-urlencoded; charset=big5", encoded_in(&big5, encoding_rs::BIG5)).await;
+    assert!(see_other(&r).starts_with("/api/web/receipt/"), "registered");
+    let names: Vec<(String, String)> = stored_registrations(&app)
+        .await
+        .iter()
+        .map(|r| (r["name"].as_str().unwrap_or_default().into(), r["organisation"].as_str().unwrap_or_default().into()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("张三".to_string(), "中国科学院东北地理与农业生态研究所".to_string()),
+            ("張三豐".to_string(), "國立臺灣大學".to_string())
+        ]
+    );
+
+    // GBK bytes said to be UTF-8 (no charset), or a charset nobody knows: refused
+    // with a message that says so, and nothing stored.
+    let other = course_page_form(&[VALID, &[("name", "李雷"), ("email", "lilei@example.org")]].concat());
+    for content_type in ["application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=x-no-such"] {
+        let r = post_bytes(&app, content_type, encoded_in(&other, encoding_rs::GBK)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{content_type}: {}", text(&r));
+        assert!(text(&r).contains("UTF-8"), "{content_type}: {}", text(&r));
+    }
+    assert_eq!(stored_registrations(&app).await.len(), 2, "no mojibake was stored");
+}

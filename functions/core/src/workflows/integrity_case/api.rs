@@ -8,7 +8,7 @@ use axum::routing::{get, post, put};
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -17,7 +17,7 @@ use crate::casework::api::{DownloadQuery, StatusQuery, case_error, download_url,
 use crate::http::AppState;
 use crate::http::auth::Caller;
 use crate::http::error::ApiError;
-use crate::http::extract::{Idempotency, JsonBody, Lang, OptionalJsonBody, body_text};
+use crate::http::extract::{Idempotency, JsonBody, Lang, OptionalJsonBody, Path, Query, body_text};
 use crate::validation;
 use crate::workflows::{IntegrityCase, IntegrityStatus, Level};
 

@@ -6,6 +6,7 @@
 use super::api::{self, case_files};
 use super::{IntegrityCase, IntegrityStep, allowed, takes_part};
 use crate::casework::api::{case_error, download_url};
+use crate::http::extract::Path as ApiPath;
 use crate::http::extract::{Idempotency, JsonBody, OptionalJsonBody};
 use crate::validation::region_label;
 use crate::web::form_route::{FormAction, form_action};
@@ -51,13 +52,13 @@ pub fn form_routes() -> Vec<FormRoute> {
     let case = "/integrity-cases/{id}";
     let step =
         |path: &'static str, call: FormAction, next: &'static str| FormRoute::new(path, call, next).back(Some(case));
-    let dispatch = form_action!(c => api::dispatch(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?), OptionalJsonBody(c.body)).await);
-    let forward = form_action!(c => api::forward(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?), JsonBody(c.body)).await);
-    let send_back = form_action!(c => api::return_to_superior(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?), JsonBody(c.body)).await);
-    let save_result = form_action!(c => api::save_result(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?), JsonBody(c.body)).await);
-    let submit = form_action!(c => api::submit(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?), Idempotency(c.idempotency)).await);
-    let approve = form_action!(c => api::approve(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?), OptionalJsonBody(c.body)).await);
-    let return_ = form_action!(c => api::return_for_changes(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?), JsonBody(c.body)).await);
+    let dispatch = form_action!(c => api::dispatch(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.param("id")?), OptionalJsonBody(c.body)).await);
+    let forward = form_action!(c => api::forward(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.param("id")?), JsonBody(c.body)).await);
+    let send_back = form_action!(c => api::return_to_superior(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.param("id")?), JsonBody(c.body)).await);
+    let save_result = form_action!(c => api::save_result(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.param("id")?), JsonBody(c.body)).await);
+    let submit = form_action!(c => api::submit(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.param("id")?), Idempotency(c.idempotency)).await);
+    let approve = form_action!(c => api::approve(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.param("id")?), OptionalJsonBody(c.body)).await);
+    let return_ = form_action!(c => api::return_for_changes(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.param("id")?), JsonBody(c.body)).await);
     vec![
         FormRoute::new(
             "/act/integrity-cases",

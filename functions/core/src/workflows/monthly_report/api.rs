@@ -7,19 +7,20 @@ use axum::routing::{get, post, put};
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::casework::api::rejection;
 use crate::http::AppState;
 use crate::http::auth::{Caller, Role};
 use crate::http::error::ApiError;
 use crate::http::error::workflow_error;
-use crate::http::extract::{Idempotency, Lang, OptionalJsonBody, body_text};
+use crate::http::extract::{Idempotency, Lang, OptionalJsonBody, Path, Query, body_text, values_of};
 use crate::lifecycle::review::{Actor, Step};
-use crate::validation::forms_lang;
+use crate::validation::{self, forms_lang};
 use crate::workflows::{MonthlyReport, NewMonth, ReportCaller, ReportId, ReportRole};
 
 fn actor(caller: &Caller) -> Actor {
@@ -197,7 +198,11 @@ pub async fn save(
     let rc = report_caller(&caller, lang)?;
     let id = report_id(&p, lang)?;
     let version = version_of(&body, lang, true)?.unwrap_or(0);
-    let values = body.get("values").cloned().unwrap_or_else(|| json!({}));
+    let values = values_of(&body, lang)?;
+    if let ReportRole::Filler { unit, .. } = &rc.role {
+        // Attachments must be the unit's own uploads; others may not save at all.
+        validation::unit_files("monthly-report", &values, unit, lang).map_err(|r| rejection(r, lang))?;
+    }
     let r = state
         .reports
         .save_draft(&rc, &id, version, &values, forms_lang(lang))

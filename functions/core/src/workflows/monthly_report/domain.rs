@@ -110,13 +110,12 @@ pub struct ReportId {
 }
 
 impl ReportId {
-    /// Checks the parts of an address; `None` means no such report can exist.
+    /// Checks the parts of an address; `None` means no such report can exist: a unit
+    /// or platform that is no slug, or a month the form's `period` field refuses
+    /// (before its `min`, 2023-01, or after its `max`).
     pub fn parse(unit: &str, platform: &str, period: &str) -> Option<ReportId> {
-        (review::is_slug(unit) && review::is_slug(platform) && is_period(period)).then(|| ReportId {
-            unit: unit.to_owned(),
-            platform: platform.to_owned(),
-            period: period.to_owned(),
-        })
+        (review::is_slug(unit) && review::is_slug(platform) && is_period(period) && in_form_range(period))
+            .then(|| ReportId { unit: unit.to_owned(), platform: platform.to_owned(), period: period.to_owned() })
     }
 
     fn key(&self) -> Key {
@@ -134,6 +133,18 @@ fn unit_pk(unit: &str) -> String {
 
 fn queue_pk(unit: &str) -> String {
     format!("REPORT-QUEUE#{unit}")
+}
+
+/// Whether the form's `period` field takes `period` (its `min` and `max`): the
+/// schema's own check, so the address and the form cannot disagree.
+fn in_form_range(period: &str) -> bool {
+    schema().is_ok_and(|s| s.validate_draft(&serde_json::json!({ PERIOD_FIELD: period }), Lang::Zh).is_ok())
+}
+
+/// The month it is in Beijing at `now`, `YYYY-MM`: a report is made during or after
+/// its month ("每月月底前更新本月数据"), never for one still to come.
+fn current_period(now: Timestamp) -> String {
+    now.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).strftime("%Y-%m").to_string()
 }
 
 /// `YYYY-MM` with a month 01–12.
@@ -227,6 +238,8 @@ pub struct NewMonth {
     pub platform: String,
     pub period: String,
     pub values: Value,
+    /// As on a report: left out when there is no earlier month.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub prefilled_from: Option<String>,
 }
 
@@ -347,6 +360,7 @@ impl Reports {
         caller: &ReportCaller,
         id: &ReportId,
     ) -> Result<Result<MonthlyReport, NewMonth>, WorkflowError> {
+        self.not_to_come(id)?;
         match self.load(id).await? {
             Some(r) => {
                 caller.may_read(&r.unit, r.region.as_deref())?;
@@ -369,8 +383,15 @@ impl Reports {
         }
     }
 
+    /// `NotFound` for a month still to come, in Beijing time: no report of it exists.
+    fn not_to_come(&self, id: &ReportId) -> Result<(), WorkflowError> {
+        if id.period > current_period((self.clock)()) { Err(WorkflowError::NotFound) } else { Ok(()) }
+    }
+
     /// Saves some fields of a draft (保存草稿). `expected_version` is the version the
-    /// filler's page started from: 0 for a month not started yet.
+    /// filler's page started from: 0 for a month not started yet. A save that
+    /// changes nothing writes nothing: the version stays, so nobody else's page
+    /// goes stale for it.
     pub async fn save_draft(
         &self,
         caller: &ReportCaller,
@@ -380,6 +401,7 @@ impl Reports {
         lang: Lang,
     ) -> Result<MonthlyReport, WorkflowError> {
         caller.may(Side::Author, &id.unit)?;
+        self.not_to_come(id)?;
         let schema = schema()?;
         if let Some(p) = input.get(PERIOD_FIELD).and_then(Value::as_str) {
             if p.trim() != id.period {
@@ -441,6 +463,10 @@ impl Reports {
                     return Err(WorkflowError::StaleVersion { expected: expected_version, current: r.version });
                 }
                 let values = merge(&r.values)?;
+                // A save that changes nothing is no change: the version stays.
+                if Some(&values) == r.values.as_object() {
+                    return Ok(r);
+                }
                 let saved = MonthlyReport {
                     values: Value::Object(values),
                     updated_at: now,
@@ -678,6 +704,20 @@ mod tests {
         assert!(ReportId::parse("hebei-lab", "p1", "2023-05").is_some());
         assert!(ReportId::parse("a#b", "p1", "2023-05").is_none());
         assert!(ReportId::parse("unit", "P1", "2023-05").is_none());
+    }
+
+    #[test]
+    fn a_report_id_refuses_months_the_form_refuses() {
+        // The form's `period` starts at 2023-01.
+        assert!(ReportId::parse("hebei-lab", "p1", "2023-01").is_some());
+        assert!(ReportId::parse("hebei-lab", "p1", "1999-01").is_none());
+        assert!(ReportId::parse("hebei-lab", "p1", "2022-12").is_none());
+    }
+
+    #[test]
+    fn the_current_month_is_beijings() {
+        let new_year_in_beijing: Timestamp = "2026-12-31T16:30:00Z".parse().unwrap();
+        assert_eq!(current_period(new_year_in_beijing), "2027-01");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 use super::api::{self, ReportPath, ReportView, report_caller, report_id};
 use super::{ReportRole, ReportSummary};
 use crate::http::error::workflow_error;
+use crate::http::extract::Path as ApiPath;
 use crate::http::extract::{Idempotency, OptionalJsonBody};
 use crate::lifecycle::review::Step;
 use crate::web::form_route::form_action;
@@ -34,7 +35,7 @@ pub fn form_routes() -> Vec<FormRoute> {
         // A part saved: on to the next part ("保存并继续"), or the same page again ("保存").
         FormRoute::new(
             "/act/reports/{unit}/{platform}/{period}/parts/{part}",
-            form_action!(c => api::save(State(c.app.clone()), c.caller()?, c.lang, Path(c.path()?), OptionalJsonBody(c.body)).await),
+            form_action!(c => api::save(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.path()?), OptionalJsonBody(c.body)).await),
             month,
         )
         .next(Next::Computed(next_part))
@@ -43,29 +44,29 @@ pub fn form_routes() -> Vec<FormRoute> {
         .wrap_values(),
         FormRoute::new(
             "/act/reports/{unit}/{platform}/{period}/parts/{part}/stay",
-            form_action!(c => api::save(State(c.app.clone()), c.caller()?, c.lang, Path(c.path()?), OptionalJsonBody(c.body)).await),
+            form_action!(c => api::save(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.path()?), OptionalJsonBody(c.body)).await),
             "/reports/{unit}/{platform}/{period}/{part}",
         )
         .form(FORM)
         .wrap_values(),
         FormRoute::new(
             "/act/reports/{unit}/{platform}/{period}/submit",
-            form_action!(c => api::submit(State(c.app.clone()), c.caller()?, c.lang, Idempotency(c.idempotency.clone()), Path(c.path()?), OptionalJsonBody(c.body)).await),
+            form_action!(c => api::submit(State(c.app.clone()), c.caller()?, c.lang, Idempotency(c.idempotency.clone()), ApiPath(c.path()?), OptionalJsonBody(c.body)).await),
             month,
         ),
         FormRoute::new(
             "/act/reports/{unit}/{platform}/{period}/withdraw",
-            form_action!(c => api::withdraw(State(c.app.clone()), c.caller()?, c.lang, Path(c.path()?)).await),
+            form_action!(c => api::withdraw(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.path()?)).await),
             month,
         ),
         FormRoute::new(
             "/act/reports/{unit}/{platform}/{period}/approve",
-            form_action!(c => api::approve(State(c.app.clone()), c.caller()?, c.lang, Path(c.path()?), OptionalJsonBody(c.body)).await),
+            form_action!(c => api::approve(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.path()?), OptionalJsonBody(c.body)).await),
             month,
         ),
         FormRoute::new(
             "/act/reports/{unit}/{platform}/{period}/return",
-            form_action!(c => api::return_for_changes(State(c.app.clone()), c.caller()?, c.lang, Path(c.path()?), OptionalJsonBody(c.body)).await),
+            form_action!(c => api::return_for_changes(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.path()?), OptionalJsonBody(c.body)).await),
             month,
         ),
     ]

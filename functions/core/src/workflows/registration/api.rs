@@ -2,7 +2,7 @@
 
 use crate::http::ApiRoute;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::Method;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -14,7 +14,7 @@ use crate::http::AppState;
 use crate::http::auth::{Caller, Role};
 use crate::http::error::ApiError;
 use crate::http::export;
-use crate::http::extract::{Idempotency, JsonBody, Lang};
+use crate::http::extract::{Idempotency, JsonBody, Lang, Path, Query};
 use crate::http::limit::ClientAddr;
 use crate::validation;
 use crate::workflows::registration::{RegistrationStep, Scope, allowed};

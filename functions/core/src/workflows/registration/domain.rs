@@ -626,7 +626,8 @@ impl Registrations {
 
     /// The organiser rejects (审核不通过) with a note for the registrant.
     pub async fn reject(&self, id: &str, note: &str, scope: &Scope) -> Result<Registration, RegistrationError> {
-        let note = note.trim();
+        // Blanks and characters that show nothing make no note.
+        let note = gazette_forms::chars::trim_blank(note);
         if note.is_empty() || note.chars().count() > 500 {
             return Err(RegistrationError::NoteRequired);
         }

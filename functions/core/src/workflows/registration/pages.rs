@@ -3,6 +3,7 @@
 //! waiting list, approve or reject (with a note), export to CSV or Excel.
 
 use super::api::{self, ListQuery, RegistrationView};
+use crate::http::extract::Path as ApiPath;
 use crate::http::extract::{Idempotency, JsonBody};
 use crate::http::limit::ClientAddr;
 use crate::web::form_route::form_action;
@@ -38,18 +39,18 @@ pub fn form_routes() -> Vec<FormRoute> {
         .public(),
         FormRoute::new(
             "/act/registrations/receipt/{code}/withdraw",
-            form_action!(c => api::withdraw(State(c.app.clone()), c.lang, Path(c.param("code")?)).await),
+            form_action!(c => api::withdraw(State(c.app.clone()), c.lang, ApiPath(c.param("code")?)).await),
             "/receipt/{code}",
         )
         .public(),
         FormRoute::new(
             "/act/courses/{course}/registrations/{id}/approve",
-            form_action!(c => api::approve(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?)).await),
+            form_action!(c => api::approve(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.param("id")?)).await),
             list,
         ),
         FormRoute::new(
             "/act/courses/{course}/registrations/{id}/reject",
-            form_action!(c => api::reject(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?), JsonBody(c.body)).await),
+            form_action!(c => api::reject(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.param("id")?), JsonBody(c.body)).await),
             list,
         ),
     ]

@@ -6,19 +6,20 @@ use axum::routing::{get, post, put};
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::casework::api::rejection;
 use crate::http::AppState;
 use crate::http::auth::{Caller, Role};
 use crate::http::error::ApiError;
 use crate::http::error::workflow_error;
-use crate::http::extract::{Idempotency, JsonBody, Lang, OptionalJsonBody, body_text};
+use crate::http::extract::{Idempotency, JsonBody, Lang, OptionalJsonBody, Path, Query, body_text, values_of};
 use crate::lifecycle::review::{Actor, ReviewStatus, Step};
-use crate::validation::forms_lang;
+use crate::validation::{self, forms_lang};
 use crate::workflows::{PlanCaller, PlanRole, TrainingPlan};
 
 /// What the token allows with training plans: a unit's filler or administrator
@@ -54,6 +55,18 @@ pub struct PlanView {
     pub actions: Vec<Step>,
 }
 
+/// The plan's attachments must be uploads of the caller's unit (issue 15: another
+/// unit's key, or one with `..`, is refused on its field). Callers of no unit may
+/// not submit at all, which the domain says.
+fn own_files(pc: &PlanCaller, values: &Value, lang: Lang) -> Result<(), ApiError> {
+    match &pc.role {
+        PlanRole::Unit { unit } => {
+            validation::unit_files("training-plan", values, unit, lang).map_err(|r| rejection(r, lang))
+        }
+        _ => Ok(()),
+    }
+}
+
 impl PlanView {
     pub fn of(plan: TrainingPlan, pc: &PlanCaller) -> PlanView {
         PlanView { status_label: plan.status.label_zh(), actions: pc.allowed(&plan), plan }
@@ -85,6 +98,7 @@ pub async fn submit(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let pc = plan_caller(&caller, lang)?;
+    own_files(&pc, &body, lang)?;
     let done = state
         .training_plans
         .submit(&pc, &body, key.as_ref(), forms_lang(lang))
@@ -164,7 +178,8 @@ pub async fn resubmit(
         ApiError::invalid(lang, BTreeMap::new())
             .field("version", lang.pick("请带上所基于的版本号 version。", "Send the `version` you started from."))
     })?;
-    let values = body.get("values").cloned().unwrap_or_else(|| json!({}));
+    let values = values_of(&body, lang)?;
+    own_files(&pc, &values, lang)?;
     let plan = state
         .training_plans
         .resubmit(&pc, &p.unit, year, version, &values, forms_lang(lang))

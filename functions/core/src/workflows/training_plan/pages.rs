@@ -13,6 +13,7 @@ use super::api::{self, PlanPath, PlanView, plan_caller, year_of};
 use super::{PlanRole, TrainingPlan};
 use crate::http::Role;
 use crate::http::error::workflow_error;
+use crate::http::extract::Path as ApiPath;
 use crate::http::extract::{Idempotency, JsonBody, OptionalJsonBody};
 use crate::lifecycle::review::{ReviewStatus, Step};
 use crate::web::attempt::{self, Attempt};
@@ -38,24 +39,24 @@ pub fn form_routes() -> Vec<FormRoute> {
         .form(FORM),
         FormRoute::new(
             "/act/training-plans/{unit}/{year}",
-            form_action!(c => api::resubmit(State(c.app.clone()), c.caller()?, c.lang, Path(c.path()?), JsonBody(c.body)).await),
+            form_action!(c => api::resubmit(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.path()?), JsonBody(c.body)).await),
             plan,
         )
         .form(FORM)
         .wrap_values(),
         FormRoute::new(
             "/act/training-plans/{unit}/{year}/withdraw",
-            form_action!(c => api::withdraw(State(c.app.clone()), c.caller()?, c.lang, Path(c.path()?)).await),
+            form_action!(c => api::withdraw(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.path()?)).await),
             plan,
         ),
         FormRoute::new(
             "/act/training-plans/{unit}/{year}/approve",
-            form_action!(c => api::approve(State(c.app.clone()), c.caller()?, c.lang, Path(c.path()?), OptionalJsonBody(c.body)).await),
+            form_action!(c => api::approve(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.path()?), OptionalJsonBody(c.body)).await),
             plan,
         ),
         FormRoute::new(
             "/act/training-plans/{unit}/{year}/return",
-            form_action!(c => api::return_for_changes(State(c.app.clone()), c.caller()?, c.lang, Path(c.path()?), OptionalJsonBody(c.body)).await),
+            form_action!(c => api::return_for_changes(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.path()?), OptionalJsonBody(c.body)).await),
             plan,
         ),
     ]

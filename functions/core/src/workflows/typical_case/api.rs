@@ -3,7 +3,7 @@
 
 use crate::http::ApiRoute;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::Method;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -17,7 +17,7 @@ use crate::casework::{Actor, Level};
 use crate::http::AppState;
 use crate::http::auth::Caller;
 use crate::http::error::ApiError;
-use crate::http::extract::{Idempotency, JsonBody, Lang};
+use crate::http::extract::{Idempotency, JsonBody, Lang, Path, Query};
 use crate::validation;
 use crate::workflows::{TypicalCase, TypicalCaseStatus};
 

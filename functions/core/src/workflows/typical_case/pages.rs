@@ -5,6 +5,7 @@
 use super::api::{self, case_files, typical_view};
 use super::{CaseStep, allowed, takes_part};
 use crate::casework::api::{case_error, download_url};
+use crate::http::extract::Path as ApiPath;
 use crate::http::extract::{Idempotency, JsonBody};
 use crate::validation;
 use crate::web::form_route::form_action;
@@ -54,20 +55,20 @@ pub fn form_routes() -> Vec<FormRoute> {
         .form(CASE_UPLOAD),
         FormRoute::new(
             "/act/typical-cases/{id}/resubmit",
-            form_action!(c => api::resubmit_typical(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?), Idempotency(c.idempotency), JsonBody(c.body)).await),
+            form_action!(c => api::resubmit_typical(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.param("id")?), Idempotency(c.idempotency), JsonBody(c.body)).await),
             "/cases/{id}?done=resubmitted",
         )
         .back(Some("/cases/{id}"))
         .form(CASE_UPLOAD),
         FormRoute::new(
             "/act/typical-cases/{id}/approve",
-            form_action!(c => api::approve_typical(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?)).await),
+            form_action!(c => api::approve_typical(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.param("id")?)).await),
             "/cases/{id}?done=approved",
         )
         .back(Some("/cases/{id}")),
         FormRoute::new(
             "/act/typical-cases/{id}/return",
-            form_action!(c => api::return_typical(State(c.app.clone()), c.caller()?, c.lang, Path(c.param("id")?), JsonBody(c.body)).await),
+            form_action!(c => api::return_typical(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.param("id")?), JsonBody(c.body)).await),
             "/cases/{id}?done=returned",
         )
         .back(Some("/cases/{id}")),

@@ -1,0 +1,238 @@
+//! Reading the body of a form post into names and values, whatever encoding it
+//! comes in — or refusing it with a clear message, never storing mojibake:
+//!
+//! - `application/x-www-form-urlencoded`: percent-decoded, then read in the
+//!   `charset` of the content type (any label of the Encoding Standard: `GBK`,
+//!   `gb18030`, `big5` …; UTF-8 when none is given). Bytes that are not text in that
+//!   encoding, or a charset no one knows, refuse the whole post.
+//! - `multipart/form-data` (RFC 7578): a text part is read in its own `charset`, or
+//!   UTF-8. A part with a file name is a file; its name comes from `filename*`
+//!   (RFC 6266 / RFC 8187: `UTF-8''%E8%B0%83%E6%9F%A5.pdf`) when given, else from
+//!   `filename`. A file whose name cannot be read is refused on its field.
+
+use axum::extract::{FromRequest, Multipart, Request};
+use axum::http::{HeaderMap, header};
+use encoding_rs::{Encoding, UTF_8};
+use serde_json::Value;
+
+use crate::http::extract::{NotText, decode_text, urlencoded_pairs};
+
+/// The largest post without files, and the most the typed fields of a post with
+/// files may hold.
+pub(super) const FIELDS_LIMIT: usize = 256 * 1024;
+const TOO_LARGE: &str = "提交内容过大（上限 256 KB）。";
+
+/// A form post, read.
+pub(super) struct Posted {
+    /// The form's fields, in the order posted.
+    pub fields: Vec<(String, Value)>,
+    /// The page's controls (names starting with `_`).
+    pub controls: Vec<(String, String)>,
+    pub files: Vec<Upload>,
+    /// (field, message) for each file part that could not be taken.
+    pub file_errors: Vec<(String, String)>,
+}
+
+/// One posted file.
+pub(super) struct Upload {
+    pub field: String,
+    pub name: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Posted {
+    fn add(&mut self, name: String, value: String) {
+        if name.starts_with('_') {
+            self.controls.push((name, value));
+        } else {
+            self.fields.push((name, Value::String(value)));
+        }
+    }
+}
+
+/// The post's fields, controls and files; `Err` with the message for the person
+/// when the body cannot be read as a form.
+pub(super) async fn read_post(request: Request) -> Result<Posted, String> {
+    let content_type = request.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes().to_vec()).unwrap_or_default();
+    let content_type = String::from_utf8_lossy(&content_type).to_string();
+    let mut posted = Posted { fields: Vec::new(), controls: Vec::new(), files: Vec::new(), file_errors: Vec::new() };
+    let media_type = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if media_type == "multipart/form-data" {
+        read_multipart(request, &mut posted).await?;
+    } else {
+        let encoding = charset(&content_type)?;
+        let bytes = axum::body::to_bytes(request.into_body(), FIELDS_LIMIT).await.map_err(|_| TOO_LARGE.to_string())?;
+        for (name, value) in urlencoded_pairs(&bytes, encoding).map_err(not_text)? {
+            posted.add(name, value);
+        }
+    }
+    Ok(posted)
+}
+
+async fn read_multipart(request: Request, posted: &mut Posted) -> Result<(), String> {
+    let unreadable = |detail: String| format!("表单内容无法读取：{detail}");
+    let mut multipart = Multipart::from_request(request, &()).await.map_err(|e| unreadable(e.body_text()))?;
+    let mut text_bytes = 0usize;
+    while let Some(field) = multipart.next_field().await.map_err(|e| unreadable(e.body_text()))? {
+        let name = field.name().unwrap_or("").to_string();
+        let headers = field.headers().clone();
+        let bytes = field.bytes().await.map_err(|e| format!("上传的内容无法读取：{}", e.body_text()))?;
+        match file_name(&headers) {
+            Some(Ok(file_name)) => {
+                // A file input left empty still sends a part with no name and no bytes.
+                if !file_name.is_empty() {
+                    let content_type = part_content_type(&headers).unwrap_or("application/octet-stream").to_string();
+                    posted.files.push(Upload { field: name, name: file_name, content_type, bytes: bytes.to_vec() });
+                }
+            }
+            Some(Err(())) => posted
+                .file_errors
+                .push((name, "上传文件的文件名无法识别（应为 UTF-8 文字），请把文件改名后重新选择上传。".to_string())),
+            None => {
+                // Files have their own limits; the typed fields share the one of a plain post.
+                text_bytes += name.len() + bytes.len();
+                if text_bytes > FIELDS_LIMIT {
+                    return Err(TOO_LARGE.to_string());
+                }
+                let encoding = charset(part_content_type(&headers).unwrap_or(""))?;
+                posted.add(name, decode(&bytes, encoding)?);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn part_content_type(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
+}
+
+/// The encoding a `charset` parameter of `content_type` names; UTF-8 without one.
+fn charset(content_type: &str) -> Result<&'static Encoding, String> {
+    let label = content_type.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        name.trim().eq_ignore_ascii_case("charset").then(|| value.trim().trim_matches('"').to_string())
+    });
+    match label {
+        None => Ok(UTF_8),
+        Some(label) => Encoding::for_label(label.as_bytes())
+            .ok_or_else(|| format!("不支持的字符编码“{label}”：请用 UTF-8 提交表单。")),
+    }
+}
+
+/// `bytes` as text in `encoding`, refusing what is not text in it.
+fn decode(bytes: &[u8], encoding: &'static Encoding) -> Result<String, String> {
+    decode_text(bytes, encoding).map_err(not_text)
+}
+
+fn not_text(NotText(encoding): NotText) -> String {
+    format!("表单内容不是有效的 {} 编码文字，无法读取：请用 UTF-8 提交表单。", encoding.name())
+}
+
+/// The parameters of a `Content-Disposition` value, names lowercased, values
+/// unquoted (`\"` → `"`), as bytes: browsers send file names as raw UTF-8.
+fn disposition_params(value: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut params = Vec::new();
+    let mut rest = value;
+    // Skip the disposition type (`form-data`).
+    match rest.iter().position(|&b| b == b';') {
+        Some(at) => rest = &rest[at + 1..],
+        None => return params,
+    }
+    while !rest.is_empty() {
+        let start = rest.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(rest.len());
+        rest = &rest[start..];
+        let Some(eq) = rest.iter().position(|&b| b == b'=' || b == b';') else { break };
+        let name = String::from_utf8_lossy(&rest[..eq]).trim().to_ascii_lowercase();
+        if rest[eq] == b';' {
+            rest = &rest[eq + 1..];
+            continue;
+        }
+        rest = &rest[eq + 1..];
+        let start = rest.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(rest.len());
+        rest = &rest[start..];
+        let mut value = Vec::new();
+        if rest.first() == Some(&b'"') {
+            let mut i = 1;
+            while i < rest.len() && rest[i] != b'"' {
+                if rest[i] == b'\\' && i + 1 < rest.len() {
+                    i += 1;
+                }
+                value.push(rest[i]);
+                i += 1;
+            }
+            rest = &rest[(i + 1).min(rest.len())..];
+            let next = rest.iter().position(|&b| b == b';').map_or(rest.len(), |at| at + 1);
+            rest = &rest[next..];
+        } else {
+            let end = rest.iter().position(|&b| b == b';').unwrap_or(rest.len());
+            value.extend_from_slice(rest[..end].trim_ascii_end());
+            rest = &rest[(end + 1).min(rest.len())..];
+        }
+        params.push((name, value));
+    }
+    params
+}
+
+/// The file name of a part: `None` for a text field; `Some(Err)` when the part is a
+/// file whose name cannot be read. `filename*` wins over `filename` (RFC 6266 §4.3).
+fn file_name(headers: &HeaderMap) -> Option<Result<String, ()>> {
+    let disposition = headers.get(header::CONTENT_DISPOSITION)?;
+    let params = disposition_params(disposition.as_bytes());
+    let param = |name: &str| params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_slice());
+    if let Some(extended) = param("filename*") {
+        return Some(extended_value(extended).ok_or(()));
+    }
+    param("filename").map(|plain| String::from_utf8(plain.to_vec()).map_err(|_| ()))
+}
+
+/// An RFC 8187 extended value, `charset'language'percent-encoded`, as text.
+fn extended_value(value: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(value).ok()?;
+    let (charset, rest) = text.split_once('\'')?;
+    let (_language, encoded) = rest.split_once('\'')?;
+    let encoding = Encoding::for_label(charset.trim().as_bytes())?;
+    let bytes: Vec<u8> = percent_encoding::percent_decode_str(encoded).collect();
+    decode_text(&bytes, encoding).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn disposition(value: &[u8]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_bytes(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn a_gbk_form_is_read_in_gbk() {
+        // 张三 in GBK: D5 C5 C8 FD.
+        let gbk = charset("application/x-www-form-urlencoded; charset=GBK").unwrap();
+        let pairs = urlencoded_pairs(b"name=%D5%C5%C8%FD&position=a+b", gbk).map_err(not_text).unwrap();
+        assert_eq!(pairs, [("name".to_string(), "张三".to_string()), ("position".to_string(), "a b".to_string())]);
+        // The same bytes are no UTF-8: refused, not stored as mojibake.
+        let e = urlencoded_pairs(b"name=%D5%C5%C8%FD", UTF_8).map_err(not_text).unwrap_err();
+        assert!(e.contains("UTF-8"), "{e}");
+        assert!(charset("application/x-www-form-urlencoded; charset=\"x-unknown\"").unwrap_err().contains("x-unknown"));
+    }
+
+    #[test]
+    fn a_file_name_is_read_from_filename_star() {
+        let star =
+            disposition(b"form-data; name=\"report\"; filename*=UTF-8''%E8%B0%83%E6%9F%A5%E6%8A%A5%E5%91%8A.pdf");
+        assert_eq!(file_name(&star), Some(Ok("调查报告.pdf".to_string())));
+        let both = disposition(
+            b"form-data; name=\"report\"; filename=\"report.pdf\"; filename*=utf-8'zh'%E6%8A%A5%E5%91%8A.pdf",
+        );
+        assert_eq!(file_name(&both), Some(Ok("报告.pdf".to_string())));
+        let raw = disposition("form-data; name=\"report\"; filename=\"调查 \\\"终稿\\\".pdf\"".as_bytes());
+        assert_eq!(file_name(&raw), Some(Ok("调查 \"终稿\".pdf".to_string())));
+        assert_eq!(file_name(&disposition(b"form-data; name=\"title\"")), None);
+        // A name that is no text in its charset is refused, not dropped.
+        assert_eq!(file_name(&disposition(b"form-data; name=\"r\"; filename*=UTF-8''%FF%FE.pdf")), Some(Err(())));
+        assert_eq!(file_name(&disposition(b"form-data; name=\"r\"; filename*=nonsense")), Some(Err(())));
+    }
+}
