@@ -12,6 +12,8 @@
 
 const assert = require('node:assert/strict');
 const { execFileSync, spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { describe, it, before, after } = require('node:test');
 
@@ -53,13 +55,18 @@ function fuzz(baseUrl, headers) {
     '--seed', '15', '--workers', '1', '--no-shrink', '--max-redirects', '0', '--request-timeout', '30',
     '--suppress-health-check', 'all', '--warnings', 'off', '--phases', 'examples,coverage,fuzzing'];
   for (const h of headers) args.push('--header', h);
+  // Its cache (`.schemathesis/`) goes in a folder of its own, not the repository.
+  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'gazette-fuzz-'));
   return new Promise((resolve, reject) => {
-    const child = spawn('schemathesis', args, { cwd: REPO, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn('schemathesis', args, { cwd, env: { ...process.env, NO_COLOR: '1' } });
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (output += d));
     child.stderr.setEncoding('utf8').on('data', (d) => (output += d));
     child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, output }));
+    child.on('exit', (code) => {
+      fs.rmSync(cwd, { recursive: true, force: true });
+      resolve({ code, output });
+    });
   });
 }
 
