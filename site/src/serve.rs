@@ -182,10 +182,8 @@ impl LiveSite {
         let search_started = Instant::now();
         match self.site.library.get(&url) {
             Some(page) => {
-                let documents = build::search_documents(std::iter::once(page));
-                if let Some(document) = documents.documents().first() {
-                    self.search.upsert(document);
-                }
+                let body = page.body(&root).map_err(BuildError::Content)?;
+                self.search.upsert(&build::SearchParts::of(page, &body).document());
             }
             None => self.search.remove(&url),
         }
