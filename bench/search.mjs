@@ -79,6 +79,7 @@ function serve(root) {
   const server = http.createServer((req, res) => {
     const url = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     if (url === '/__bench.html') { res.writeHead(200, { 'content-type': 'text/html' }); res.end(BLANK); return; }
+    if (url === '/__shown') { res.writeHead(204); res.end(); return; }
     const file = path.join(root, path.normalize(url).replace(/^(\.\.[/\\])+/, ''));
     fs.readFile(file, (err, data) => {
       if (err) { res.writeHead(404); res.end(); return; }
@@ -124,9 +125,9 @@ const engines = {
         // without `more` found every result at once).
         const result = await engine.search({ q }, 10);
         const first = await engine.details(result.hits.slice(0, 10).map((h) => h.id));
-        const fetched = performance.getEntriesByType('resource').map((e) => [e.name, e.decodedBodySize]);
+        await fetch('/__shown');
         if (engine.more && !result.complete) await engine.more(result, Infinity);
-        return { first: first.map((d) => d.url), ids: result.hits.map((h) => h.id), fetched };
+        return { first: first.map((d) => d.url), ids: result.hits.map((h) => h.id) };
       }, { source: searchJs, q });
     },
     script: 'search.js',
@@ -138,8 +139,8 @@ const engines = {
         const pf = await import('/pagefind/pagefind.js');
         const found = await pf.search(q);
         const first = await Promise.all(found.results.slice(0, 10).map((r) => r.data()));
-        const fetched = performance.getEntriesByType('resource').map((e) => [e.name, e.decodedBodySize]);
-        return { first: first.map((d) => d.url), ids: found.results.map((r) => r.id), fetched };
+        await fetch('/__shown');
+        return { first: first.map((d) => d.url), ids: found.results.map((r) => r.id) };
       }, q);
     },
   },
@@ -176,12 +177,20 @@ try {
       const raw = [], gz = [], files = [];
       let found = 0, want = 0, lacking = 0, firstLacking = 0;
       for (const q of list) {
+        // Every response the page and its workers received until the first
+        // ten results were shown (the page says so by fetching /__shown).
         const context = await browser.newContext();
+        const received = [];
+        let shown = false;
+        context.on('requestfinished', (request) => {
+          if (request.url().endsWith('/__shown')) shown = true;
+          else if (!shown && !request.url().endsWith('/__bench.html')) received.push(request);
+        });
         const page = await context.newPage();
         await page.goto(base + '/__bench.html');
         const r = await engine.run(page, q);
+        const resources = await Promise.all(received.map(async (req) => [req.url(), (await req.sizes()).responseBodySize]));
         await context.close();
-        const resources = r.fetched.filter(([u]) => !u.endsWith('/__bench.html'));
         raw.push(resources.reduce((n, [, size]) => n + size, 0));
         gz.push(resources.reduce((n, [u]) => n + gzipSize(engine.root, u), 0));
         files.push(resources.length);

@@ -16,7 +16,7 @@ use crate::content::{Kind, Library};
 use crate::content::{Meta, Page, Rendered};
 use crate::error::BuildError;
 use crate::feeds;
-use crate::render::{Job, Listings, Output, Renderer};
+use crate::render::{Job, Listings, Renderer};
 use gazette_search::SearchIndex;
 
 pub const STATIC_DIR: &str = "static";
@@ -75,10 +75,6 @@ impl Site {
         Renderer::plan(&self.library, &self.listings, self.config.paginate)
     }
 
-    pub fn render(&self, jobs: &[Job]) -> Result<Vec<Output>, BuildError> {
-        self.renderer.render_all(jobs, &self.library, &self.listings)
-    }
-
     /// Every URL of the sitemap with the date it last changed: a page's publication
     /// date, a listing's newest item's, the home page's newest page's.
     pub fn sitemap_entries(&self) -> Vec<(String, Option<Date>)> {
@@ -135,6 +131,17 @@ impl Site {
         Ok(index)
     }
 
+    /// The listing pages on which the page at `index` of the library has its card.
+    pub fn listing_pages_showing(&self, index: usize) -> Vec<Job> {
+        let per_page = self.config.paginate;
+        let listings = self.listings.all.iter().enumerate();
+        listings
+            .filter_map(|(i, listing)| {
+                listing.items.iter().position(|&item| item == index).map(|at| Job::Listing(i, at / per_page + 1))
+            })
+            .collect()
+    }
+
     /// Renders `jobs` and writes each as soon as it is rendered; returns how many.
     pub fn render_and_write(&self, jobs: &[Job], out: &Path) -> Result<usize, BuildError> {
         jobs.par_iter().try_for_each(|job| {
@@ -146,6 +153,17 @@ impl Site {
 
     /// Feeds, sitemap, robots.txt, calendar, attachments and static files.
     pub fn write_extras(&self, out: &Path) -> Result<usize, BuildError> {
+        let mut written = self.write_feeds(out)?;
+        for page in self.library.pages() {
+            written += copy_page_files(page, out)?;
+        }
+        written += copy_static(&self.root.join(STATIC_DIR), out)?;
+        Ok(written)
+    }
+
+    /// Feeds, sitemap, robots.txt and calendar: what depends on every page's
+    /// metadata. Returns how many files.
+    pub fn write_feeds(&self, out: &Path) -> Result<usize, BuildError> {
         let today = self.today;
         let mut files: Vec<(String, String)> = vec![
             (feeds::feed_url(None), feeds::atom(&self.config, &self.library, None, today)),
@@ -159,12 +177,7 @@ impl Site {
         for (url, text) in &files {
             write_file(&out.join(url.trim_start_matches('/')), text.as_bytes())?;
         }
-        let mut copied = 0;
-        for page in self.library.pages() {
-            copied += copy_page_files(page, out)?;
-        }
-        copied += copy_static(&self.root.join(STATIC_DIR), out)?;
-        Ok(files.len() + copied)
+        Ok(files.len())
     }
 
     /// URLs other than pages that content may link to.
@@ -333,10 +346,6 @@ pub fn output_path(out: &Path, url: &str) -> PathBuf {
     } else {
         out.join(relative)
     }
-}
-
-pub fn write_outputs(out: &Path, outputs: &[Output]) -> Result<(), BuildError> {
-    outputs.par_iter().try_for_each(|output| write_file(&output_path(out, &output.url), output.html.as_bytes()))
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {

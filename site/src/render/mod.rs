@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
-use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera};
 
@@ -103,9 +102,6 @@ impl Renderer {
         jobs
     }
 
-    pub fn render_all(&self, jobs: &[Job], library: &Library, listings: &Listings) -> Result<Vec<Output>, BuildError> {
-        jobs.par_iter().map(|job| self.render(job, library, listings)).collect()
-    }
 
     /// Renders one job; a page's body is read and rendered again from its file.
     pub fn render(&self, job: &Job, library: &Library, listings: &Listings) -> Result<Output, BuildError> {
