@@ -5,7 +5,8 @@ Why: the issue asks how gazette's build (site and Chinese search index) compares
 with what a user would pick instead, and how its own cost grows from 1k to 100k
 pages. Runs are interleaved (gazette, [baseline gazette,] Hugo, Hugo + Pagefind,
 then again) so that the load of a shared machine falls on all of them alike;
-each figure is a median, with the peak resident memory of the run (os.wait4).
+each figure is a median, with the CPU time (user + system; on a shared machine
+it says more than wall time) and the peak resident memory of the run (os.wait4).
 Hugo + Pagefind is Hugo's build followed by Pagefind's index of its output:
 its wall time is the sum, its peak the larger of the two.
 
@@ -23,7 +24,7 @@ REPO = BENCH.parent
 
 
 def run_once(cmd, env=None):
-    """(wall seconds, peak RSS bytes) of one run; exits on failure."""
+    """(wall seconds, peak RSS bytes, CPU seconds) of one run; exits on failure."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -31,7 +32,7 @@ def run_once(cmd, env=None):
     stderr = proc.stderr.read().decode(errors="replace")
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"command failed ({status}): {' '.join(map(str, cmd))}\n{stderr[-4000:]}")
-    return wall, usage.ru_maxrss * 1024  # KiB on Linux
+    return wall, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime  # ru_maxrss in KiB on Linux
 
 
 def corpus(work, pages):
@@ -106,15 +107,17 @@ def main():
         for _ in range(runs):
             for label, commands in found:  # interleaved
                 measured = [run_once([str(c) for c in cmd], env) for cmd in commands]
-                results[label].append((sum(w for w, _ in measured), max(m for _, m in measured)))
+                results[label].append((sum(w for w, _, _ in measured), max(m for _, m, _ in measured),
+                                       sum(c for _, _, c in measured)))
         load = os.getloadavg()[0]
-        gazette = statistics.median(w for w, _ in results["gazette"])
+        gazette = statistics.median(w for w, _, _ in results["gazette"])
         for label, _ in found:
-            walls = [w for w, _ in results[label]]
-            wall, peak = statistics.median(walls), max(m for _, m in results[label])
+            walls = [w for w, _, _ in results[label]]
+            wall, peak = statistics.median(walls), max(m for _, m, _ in results[label])
+            cpu = statistics.median(c for _, _, c in results[label])
             ratio = "" if label == "gazette" else f"  {wall / gazette:5.2f}× gazette's time"
             line = (f"{pages:>7,} pages  {label:<20} median {wall:7.2f} s (min {min(walls):.2f}, max {max(walls):.2f}, "
-                    f"{runs} runs)  peak {fmt_bytes(peak):>9}{ratio}")
+                    f"{runs} runs), CPU {cpu:6.2f} s  peak {fmt_bytes(peak):>9}{ratio}")
             print(line + f"  [load {load:.2f}]", flush=True)
             rows.append((pages, label, wall, peak))
     print("\n| pages | " + " | ".join(label for label in dict.fromkeys(l for _, l, _, _ in rows)) + " |")

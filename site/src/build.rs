@@ -30,8 +30,12 @@ pub struct BuildReport {
     pub html_files: usize,
     pub other_files: usize,
     pub load: Duration,
+    /// Rendering and writing the HTML pages, the search index built as the
+    /// content pages are written.
     pub render: Duration,
+    /// Writing the search index's shards and `meta.json`.
     pub search: Duration,
+    /// Feeds, sitemap, calendar, attachments and static files.
     pub write: Duration,
     pub total: Duration,
 }
