@@ -8,8 +8,8 @@
 //! the home page and the feeds too. Templates or config changes re-render all.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
 use std::convert::Infallible;
+use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -68,7 +68,17 @@ impl LiveSite {
         let search = site.write_all(out, &mut report)?;
         report.total = started.elapsed();
         let known_urls = Site::known_urls(root, &site.listings);
-        Ok((LiveSite { site, search, known_urls, out: out.to_path_buf(), search_pending: Vec::new(), feeds_pending: false }, report))
+        Ok((
+            LiveSite {
+                site,
+                search,
+                known_urls,
+                out: out.to_path_buf(),
+                search_pending: Vec::new(),
+                feeds_pending: false,
+            },
+            report,
+        ))
     }
 
     /// Applies a batch of changed paths, doing as little as the change needs.
@@ -165,7 +175,7 @@ impl LiveSite {
         match new_page {
             Some(page) if order_unchanged && targets_unchanged => {
                 if let Err(page) = self.site.library.update_in_place(page) {
-                    self.site.library.replace(&url, Some(page));
+                    self.site.library.replace(&url, Some(*page));
                 }
             }
             other => {
@@ -254,7 +264,9 @@ impl ListingPages {
         let mut pages = HashMap::new();
         for (i, listing) in site.listings.all.iter().enumerate() {
             let total = listing.page_count(per_page);
-            for (n, items) in listing.items.chunks(per_page).chain(listing.items.is_empty().then_some(&[][..])).enumerate() {
+            for (n, items) in
+                listing.items.chunks(per_page).chain(listing.items.is_empty().then_some(&[][..])).enumerate()
+            {
                 let mut hash = std::hash::DefaultHasher::new();
                 let mut shows_edited = false;
                 for &item in items {
@@ -262,7 +274,8 @@ impl ListingPages {
                     shows_edited |= library[item].url == edited;
                 }
                 (total, listing.items.len()).hash(&mut hash);
-                let page = ListingPage { job: Job::Listing(i, n + 1), kind: listing.kind, hash: hash.finish(), shows_edited };
+                let page =
+                    ListingPage { job: Job::Listing(i, n + 1), kind: listing.kind, hash: hash.finish(), shows_edited };
                 pages.insert(listing.page_url(n + 1), page);
             }
         }

@@ -197,7 +197,8 @@ fn feeds_and_search_index_follow_an_edit_once_asked_and_not_before() {
     let text = fs::read_to_string(&file).expect("read");
     let feed = out.join("cases/atom.xml");
     let feed_before = fs::read_to_string(&feed).expect("feed");
-    fs::write(&file, format!("{text}\n补充说明：鹦鹉螺。\n").replacen("title = \"", "title = \"（修订）", 1)).expect("write");
+    fs::write(&file, format!("{text}\n补充说明：鹦鹉螺。\n").replacen("title = \"", "title = \"（修订）", 1))
+        .expect("write");
 
     live.apply(&[file]).expect("rebuild");
     assert_eq!(fs::read_to_string(&meta).expect("meta"), before, "the page comes first");

@@ -67,13 +67,13 @@ impl Library {
 
     /// Swaps in a new version of a page that sorts where the old one did (same
     /// kind, slug and date). Returns the page back if there is none to replace.
-    pub fn update_in_place(&mut self, page: Page) -> Result<(), Page> {
+    pub fn update_in_place(&mut self, page: Page) -> Result<(), Box<Page>> {
         match self.by_url.get(&page.url) {
             Some(&index) if self.pages[index].date() == page.date() => {
                 self.pages[index] = page;
                 Ok(())
             }
-            _ => Err(page),
+            _ => Err(Box::new(page)),
         }
     }
 

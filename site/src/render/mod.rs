@@ -102,7 +102,6 @@ impl Renderer {
         jobs
     }
 
-
     /// Renders one job; a page's body is read and rendered again from its file.
     pub fn render(&self, job: &Job, library: &Library, listings: &Listings) -> Result<Output, BuildError> {
         if let Job::Page(i) = job {
