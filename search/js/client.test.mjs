@@ -135,6 +135,54 @@ test('every substring of real text finds exactly the pages that contain it', asy
   await checkExact(engine(), corpus, queries);
 });
 
+test('long queries — a sentence, a pasted paragraph — find exactly the pages that contain them', async () => {
+  const queries = new Set();
+  for (const page of corpus) {
+    for (const block of page.body) {
+      const text = Array.from(block);
+      for (const len of [12, 20, 40]) {
+        for (let at = 0; at + len <= text.length; at += 17) queries.add(text.slice(at, at + len).join(''));
+      }
+    }
+  }
+  assert.ok(queries.size > 300, `only ${queries.size} queries`);
+  await checkExact(engine(), corpus, queries);
+});
+
+test('a long query shown ten at a time checks only the candidates it shows, the rest on demand', async () => {
+  // The first four-character phrase of the fixture that six pages hold.
+  const phrases = [...oracle.substrings(corpus, 1, 4)].filter((t) => new RegExp(`^[${CJK}]{4}$`).test(t));
+  const q = phrases.find((t) => pagesContaining(corpus, t).length >= 6);
+  assert.ok(q, 'a phrase six pages hold');
+  const want = pagesContaining(corpus, q);
+  const e = engine();
+  const first = await e.search({ q }, 1);
+  assert.ok(first.hits.length >= 1 && first.hits.length <= 3, `${first.hits.length} hits`);
+  assert.equal(first.complete, false);
+  const checked = e.fetched.filter((f) => f.startsWith('d/'));
+  assert.ok(checked.length <= 3, `checked ${checked.length} candidates for one result`);
+  const shown = await e.details(first.hits.map((h) => h.id));
+  for (const d of shown) assert.ok(want.includes(d.url), d.url);
+  await e.more(first, Infinity);
+  assert.equal(first.complete, true);
+  const all = await e.details(first.hits.map((h) => h.id));
+  assert.deepEqual(sorted(all.map((d) => d.url)), sorted(want));
+  const whole = await engine().search({ q });
+  assert.deepEqual(first.hits.map((h) => h.id), whole.hits.map((h) => h.id), 'the same order, checked in steps or at once');
+});
+
+test('a row holds a part only where it does not cut a word', () => {
+  const check = (q) => client.queryTerms(q).checks[0];
+  assert.equal(client.queryTerms('2023年').checks.length, 0, 'two units are one pair: nothing to check');
+  assert.ok(client.holds('第2批ai 2023年度', check('2023年度')));
+  assert.ok(!client.holds('第2批ai12023年度', check('2023年度')), '12023 is another word');
+  assert.ok(client.holds('国科办监|2022|83号', check('国科办监〔2022〕83号')));
+  assert.ok(!client.holds('国科办监|2022|183号', check('〔2022〕83号')), '183 is another word');
+  assert.ok(!client.holds('x|2022|83号56', check('〔2022〕83号5')), 'nor 56');
+  assert.ok(client.holds('x|2022|83号5', check('2022，83号5')));
+  assert.ok(!client.holds('科研\n诚信建设', check('科研诚信')), 'rows are blocks');
+});
+
 test('a digit next to Chinese is found only where they touch: 第2批 is not 第一批…2批', async () => {
   assert.deepEqual(await urls(engine(), '第2批'), ['/notices/pilot-second/']);
   assert.deepEqual(sorted(await urls(engine(), '2批')), sorted(['/notices/pilot-first/', '/notices/pilot-second/']));
@@ -187,7 +235,7 @@ test('a query without results suggests its longest pieces that have results toge
   assert.equal(await e.suggest({ q: '科研诚信伦理'.repeat(6) }), null, 'a pasted paragraph is not cut up');
 });
 
-test('a query fetches meta, one shard per term and the chunks of the results it shows', async () => {
+test('a query fetches meta, one shard per term and the details of the results it shows', async () => {
   const e = engine();
   const meta = readJson('index/meta.json');
   const r = await e.search({ q: '科研 诚信' });

@@ -36,7 +36,7 @@ const joinCjk = new RegExp(`([${CJK}])\\s+(?=[${CJK}])`, 'g');
 const fold = (s) => String(s || '').replace(joinCjk, '$1');
 const texts = corpus.map((p) => [p.title, p.doc_number, ...p.issuers, p.body].map(fold));
 
-// Ids in the index → url, from every details chunk.
+// Ids in the index → url, from every page's details file.
 const all = engine();
 const urlOf = (await all.details([...Array(meta.ids).keys()])).map((d) => d.url);
 

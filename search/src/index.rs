@@ -7,15 +7,16 @@
 //! the next full build renumbers.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
-use crate::Document;
-use crate::postings::{Posting, PostingList, has_positions, push_position};
+use crate::postings::{Posting, PostingList};
 use crate::terms::{Analyser, Gathered, META_TAG_SHIFT, Occurrence, class_of};
 use crate::write::WriteState;
+use crate::{Document, SearchError};
 
 /// Lists are spread over this many maps, by key, so that merging the build's
 /// per-thread fragments and scanning for a removed page run in parallel.
@@ -31,7 +32,8 @@ pub(crate) fn part_of(key: u64) -> usize {
     (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - PARTS.trailing_zeros())) as usize
 }
 
-/// What a result line shows; written to the doc-detail chunks.
+/// What a result line shows, and the page's rows that a query is checked
+/// against; written to the page's details file `d/<id>.json`.
 #[derive(Clone, Debug)]
 pub(crate) struct DocRecord {
     pub url: String,
@@ -42,10 +44,15 @@ pub(crate) struct DocRecord {
     pub snippet: String,
     pub issuers: Vec<String>,
     pub year: Option<i32>,
+    /// The page's rows ([`Analyser::rows`]) until its file is written, or
+    /// `None` once [`SearchIndex::build_into`] wrote it.
+    pub rows: Option<Box<str>>,
+    /// (content hash, bytes) of its details file, when already written.
+    pub file: Option<(u64, u64)>,
 }
 
 impl DocRecord {
-    fn of(doc: &Document) -> DocRecord {
+    fn of(doc: &Document, analyser: &mut Analyser) -> DocRecord {
         DocRecord {
             url: doc.url.to_string(),
             title: doc.title.to_string(),
@@ -55,6 +62,8 @@ impl DocRecord {
             snippet: snippet(doc.body),
             issuers: doc.issuers.to_vec(),
             year: doc.year,
+            rows: Some(analyser.rows(doc).into_boxed_str()),
+            file: None,
         }
     }
 }
@@ -99,6 +108,8 @@ pub struct SearchIndex {
     pub(crate) parts: Vec<FxHashMap<u64, PostingList>>,
     /// The text of word and facet keys.
     pub(crate) names: FxHashMap<u64, Box<str>>,
+    /// Where [`SearchIndex::build_into`] wrote the details files.
+    pub(crate) streamed_to: Option<PathBuf>,
     /// What the last `write` left, and what changed since.
     pub(crate) state: Mutex<WriteState>,
 }
@@ -109,39 +120,28 @@ pub struct SearchIndex {
 const BATCH: usize = 1 << (32 - META_TAG_SHIFT);
 
 /// A term's list while a fragment is built: the finished postings, and what
-/// the page being read has gathered so far. Positions go straight into the
-/// list as they arrive (a page's occurrences come in order), so a page needs
-/// no buffer of its own per term.
+/// the page being read has gathered so far.
 #[derive(Default)]
 struct Building {
     list: PostingList,
-    /// The page being read: its id, what it gathered, its last position.
-    open: Option<(u32, Gathered, Option<u32>)>,
+    /// The page being read: its id and what it gathered.
+    open: Option<(u32, Gathered)>,
 }
 
 impl Building {
     fn add(&mut self, key: u64, id: u32, o: &Occurrence) {
-        let class = class_of(key);
-        if !matches!(&self.open, Some((open, _, _)) if *open == id) {
+        if !matches!(&self.open, Some((open, _)) if *open == id) {
             self.close(key);
-            self.open = Some((id, Gathered::default(), None));
+            self.open = Some((id, Gathered::default()));
         }
-        if let Some((_, gathered, last)) = &mut self.open {
-            gathered.add(class, o);
-            if has_positions(class) {
-                push_position(&mut self.list.positions, *last, o.position);
-                *last = Some(o.position);
-            }
+        if let Some((_, gathered)) = &mut self.open {
+            gathered.add(class_of(key), o);
         }
     }
 
     fn close(&mut self, key: u64) {
-        if let Some((id, gathered, _)) = self.open.take() {
-            let class = class_of(key);
-            self.list.push(id, &gathered.posting(class));
-            if has_positions(class) {
-                self.list.end_positions();
-            }
+        if let Some((id, gathered)) = self.open.take() {
+            self.list.push(id, &gathered.posting(class_of(key)));
         }
     }
 }
@@ -154,7 +154,8 @@ struct Fragment {
 }
 
 impl Fragment {
-    /// Indexes `docs[order[..]]`, whose ids start at `first_id`.
+    /// Indexes the documents `document(k)` hands over for k in `range`, whose
+    /// ids are k.
     ///
     /// Applying each occurrence straight to its term would touch a random one
     /// of ~600k terms each time — a cache miss. Occurrences are instead
@@ -162,27 +163,44 @@ impl Fragment {
     /// applied to that part's terms, which fit in cache. The same pass groups
     /// a page's occurrences of a term into its posting, so a page needs no map
     /// of its own.
-    fn build(docs: &[Document], order: &[usize], first_id: usize) -> Fragment {
+    fn build<E: From<SearchError>>(
+        range: std::ops::Range<usize>,
+        details: Option<&Path>,
+        document: &impl Fn(usize, &mut dyn FnMut(&Document)) -> Result<(), E>,
+    ) -> Result<Fragment, E> {
         let mut analyser = Analyser::default();
         let mut building: Vec<FxHashMap<u64, Building>> = (0..PARTS).map(|_| FxHashMap::default()).collect();
         let mut names = FxHashMap::default();
-        let mut records = Vec::with_capacity(order.len());
+        let mut records = Vec::with_capacity(range.len());
         let mut pending: Vec<Vec<Occurrence>> = (0..PARTS).map(|_| Vec::new()).collect();
-        for (b, batch) in order.chunks(BATCH).enumerate() {
-            let batch_start = (first_id + b * BATCH) as u32;
-            for (j, &doc_index) in batch.iter().enumerate() {
+        for batch_start in range.clone().step_by(BATCH) {
+            for k in batch_start..(batch_start + BATCH).min(range.end) {
                 // The page's place in its batch rides in the occurrence's spare bits.
-                let tag = (j as u32) << META_TAG_SHIFT;
-                let doc = &docs[doc_index];
-                let doc_names = analyser.occurrences(doc, |mut o| {
-                    o.meta |= tag;
-                    pending[part_of(o.key)].push(o);
-                });
-                for (key, name) in doc_names {
-                    names.entry(key).or_insert(name);
-                }
-                records.push(DocRecord::of(doc));
+                let tag = ((k - batch_start) as u32) << META_TAG_SHIFT;
+                let mut written: Result<(), SearchError> = Ok(());
+                let before = records.len();
+                document(k, &mut |doc| {
+                    let doc_names = analyser.occurrences(doc, |mut o| {
+                        o.meta |= tag;
+                        pending[part_of(o.key)].push(o);
+                    });
+                    for (key, name) in doc_names {
+                        names.entry(key).or_insert(name);
+                    }
+                    let mut record = DocRecord::of(doc, &mut analyser);
+                    if let Some(dir) = details {
+                        // Written now, so that no page's text waits in memory for the others.
+                        written = crate::write::write_details(dir, k, &record).map(|file| {
+                            record.file = Some(file);
+                            record.rows = None;
+                        });
+                    }
+                    records.push(record);
+                })?;
+                written?;
+                assert_eq!(records.len(), before + 1, "one document for id {k}");
             }
+            let batch_start = batch_start as u32;
             for (part, buffered) in building.iter_mut().zip(&mut pending) {
                 for o in buffered.drain(..) {
                     let id = batch_start + (o.meta >> META_TAG_SHIFT);
@@ -201,7 +219,7 @@ impl Fragment {
                     .collect()
             })
             .collect();
-        Fragment { parts, names, records }
+        Ok(Fragment { parts, names, records })
     }
 }
 
@@ -214,20 +232,57 @@ impl SearchIndex {
             last_of_url.insert(doc.url, i);
         }
         let mut order: Vec<usize> = (0..docs.len()).filter(|&i| last_of_url.get(docs[i].url) == Some(&i)).collect();
-        order.sort_by(|&a, &b| docs[b].date.cmp(&docs[a].date).then_with(|| docs[a].url.cmp(docs[b].url)));
+        order.sort_by(|a, b| Self::newest_first(&docs[*a], &docs[*b]));
+        let built = SearchIndex::build_from(None, order.len(), |k, index| {
+            index(&docs[order[k]]);
+            Ok::<(), SearchError>(())
+        });
+        // Nothing is written without a folder: the build cannot fail.
+        built.unwrap_or_default()
+    }
 
+    /// The order of ids: newest first (by date), then by URL.
+    pub fn newest_first(a: &Document, b: &Document) -> std::cmp::Ordering {
+        b.date.cmp(&a.date).then_with(|| a.url.cmp(b.url))
+    }
+
+    /// Indexes `count` documents without holding them, and writes each one's
+    /// details file into `dir` (`d/<id>.json`) as it comes; [`SearchIndex::write`]
+    /// into the same `dir` then writes the rest. For each id k, in parallel
+    /// over ranges of ids, `document(k, index)` calls `index` once with the
+    /// document whose id is k, which may be dropped as soon as `index` returns
+    /// (the site renders a page, writes it and hands over its text in one go).
+    /// Documents come in the order of [`SearchIndex::newest_first`] and with
+    /// distinct URLs, as [`SearchIndex::build`] sorts them. The first error —
+    /// `document`'s, or writing a file — stops the build and is returned.
+    pub fn build_into<E: Send + From<SearchError>>(
+        dir: &Path,
+        count: usize,
+        document: impl Fn(usize, &mut dyn FnMut(&Document)) -> Result<(), E> + Sync,
+    ) -> Result<SearchIndex, E> {
+        let details = dir.join("d");
+        std::fs::create_dir_all(&details).map_err(|source| SearchError::Io { path: details.clone(), source })?;
+        let mut index = SearchIndex::build_from(Some(&details), count, document)?;
+        index.streamed_to = Some(dir.to_path_buf());
+        Ok(index)
+    }
+
+    fn build_from<E: Send + From<SearchError>>(
+        details: Option<&Path>,
+        count: usize,
+        document: impl Fn(usize, &mut dyn FnMut(&Document)) -> Result<(), E> + Sync,
+    ) -> Result<SearchIndex, E> {
         // Two fragments per thread: fewer lists to merge than with many small
         // fragments, yet a thread slowed by a neighbour does not hold up the build.
-        let per_fragment = order.len().div_ceil(rayon::current_num_threads() * 2).max(BATCH);
-        let fragments: Vec<Fragment> = order
-            .par_chunks(per_fragment)
-            .enumerate()
-            .map(|(f, chunk)| Fragment::build(docs, chunk, f * per_fragment))
-            .collect();
+        let per_fragment = count.div_ceil(rayon::current_num_threads() * 2).max(BATCH);
+        let fragments: Vec<Fragment> = (0..count.div_ceil(per_fragment))
+            .into_par_iter()
+            .map(|f| Fragment::build(f * per_fragment..((f + 1) * per_fragment).min(count), details, &document))
+            .collect::<Result<_, E>>()?;
 
         let mut by_part: Vec<Vec<FxHashMap<u64, PostingList>>> = (0..PARTS).map(|_| Vec::new()).collect();
         let mut names = FxHashMap::default();
-        let mut records = Vec::with_capacity(order.len());
+        let mut records = Vec::with_capacity(count);
         for fragment in fragments {
             for (p, map) in fragment.parts.into_iter().enumerate() {
                 by_part[p].push(map);
@@ -239,7 +294,7 @@ impl SearchIndex {
                     names.entry(key).or_insert(name);
                 }
             }
-            records.extend(fragment.records.into_iter().map(Some));
+            records.extend(fragment.records);
         }
         // Fragments hold ascending id ranges, so appending them in order keeps
         // every list sorted.
@@ -262,8 +317,9 @@ impl SearchIndex {
             })
             .collect();
 
-        let ids_by_url = order.iter().enumerate().map(|(id, &i)| (docs[i].url.to_string(), id as u32)).collect();
-        SearchIndex { docs: records, ids_by_url, parts, names, state: Mutex::default() }
+        let ids_by_url = records.iter().enumerate().map(|(id, r)| (r.url.clone(), id as u32)).collect();
+        let docs = records.into_iter().map(Some).collect();
+        Ok(SearchIndex { docs, ids_by_url, parts, names, streamed_to: None, state: Mutex::default() })
     }
 
     /// Adds a page, or replaces the page with the same URL (serve mode).
@@ -281,21 +337,22 @@ impl SearchIndex {
             }
         };
         let state = self.state.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let (postings, names) = Analyser::default().postings(doc);
-        for (key, posting, positions) in postings {
+        let mut analyser = Analyser::default();
+        let (postings, names) = analyser.postings(doc);
+        for (key, posting) in postings {
             // An edit leaves most of a page's postings as they were; only the
             // lists that really changed need their shard rewritten.
-            if old.remove(&key) != Some((posting, positions.clone())) {
+            if old.remove(&key) != Some(posting) {
                 state.changed_keys.insert(key);
             }
-            self.parts[part_of(key)].entry(key).or_default().insert(class_of(key), id, &posting, &positions);
+            self.parts[part_of(key)].entry(key).or_default().insert(class_of(key), id, &posting);
         }
         state.changed_keys.extend(old.into_keys());
         state.changed_docs.insert(id);
         for (key, name) in names {
             self.names.entry(key).or_insert(name);
         }
-        self.docs[id as usize] = Some(DocRecord::of(doc));
+        self.docs[id as usize] = Some(DocRecord::of(doc, &mut analyser));
     }
 
     /// Drops the page at `url`, if indexed.
@@ -314,7 +371,7 @@ impl SearchIndex {
     /// The index keeps no list of a page's terms (it would cost as much memory
     /// as the postings), so this scans every list; each scan is a walk over
     /// varints that stops at the id, and most lists are skipped by their range.
-    fn remove_postings(&mut self, id: u32) -> FxHashMap<u64, (Posting, Vec<u8>)> {
+    fn remove_postings(&mut self, id: u32) -> FxHashMap<u64, Posting> {
         self.parts
             .par_iter_mut()
             .flat_map_iter(|part| {

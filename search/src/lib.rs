@@ -41,7 +41,7 @@ pub struct IndexStats {
     /// Distinct terms (characters, pairs, words, facet values).
     pub terms: usize,
     pub shards: usize,
-    /// Files the index consists of: `meta.json`, two per shard, the chunks.
+    /// Files the index consists of: `meta.json`, one per shard, one per page.
     pub files: usize,
     /// Total size of every file.
     pub bytes: u64,
@@ -55,6 +55,12 @@ pub enum SearchError {
         #[source]
         source: std::io::Error,
     },
+    /// An index built with [`SearchIndex::build_into`] wrote its pages' details
+    /// as it went and keeps no text to write them anywhere else.
+    #[error(
+        "the search index's page details were written to {dir} as it was built; write the index there, not to {asked}"
+    )]
+    Elsewhere { dir: PathBuf, asked: PathBuf },
 }
 
 /// The on-disk format seen from outside, for benchmarks and tools that want to

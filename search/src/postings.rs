@@ -14,19 +14,12 @@
 //! `A` is one digit: bits 0–2 say the term is in the title / doc number /
 //! issuers, bits 3–5 the bucketed count of occurrences in the body.
 //!
-//! Positions (shard `p/`, pairs only: two adjacent units, or a unit and the
-//! punctuation between joined runs), for the same postings in the same order:
-//! each document's positions as varint deltas (the first counting from -1),
-//! then a `0` digit. A delta is never 0 and a varint never ends in a 0 digit,
-//! so `A` alone marks the end of a document. Positions are kept apart because
-//! only queries of three or more units need them.
+//! Which pages *hold* a query of three or more units — its pairs side by side,
+//! not just present — the browser checks on the pages' text (`d/`), not here.
 
 use crate::terms::TermClass;
 
 pub(crate) const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/// Ends one document's positions.
-pub(crate) const END_OF_POSITIONS: u8 = b'A';
 
 fn digit_value(b: u8) -> u32 {
     match b {
@@ -178,26 +171,9 @@ pub(crate) fn encode_posting(class: TermClass, fields: u8, body_tf: u32) -> Post
 #[derive(Clone, Debug, Default)]
 pub(crate) struct PostingList {
     pub bytes: Digits,
-    /// Pairs: each posting's positions, `END_OF_POSITIONS` after each.
-    pub positions: Digits,
     pub first: u32,
     pub last: u32,
     pub count: u32,
-}
-
-pub(crate) fn has_positions(class: TermClass) -> bool {
-    matches!(class, TermClass::Pair | TermClass::Joint)
-}
-
-/// Appends one position to a document's positions, given the previous one.
-pub(crate) fn push_position(out: &mut impl Sink, previous: Option<u32>, position: u32) {
-    push_varint(
-        out,
-        match previous {
-            None => position as u64 + 1,
-            Some(p) => (position - p) as u64,
-        },
-    );
 }
 
 impl PostingList {
@@ -211,16 +187,11 @@ impl PostingList {
         self.count += 1;
     }
 
-    /// Appends a posting for a document newer in id order than every one held;
-    /// its positions (pairs) are added separately, with `end_positions`.
+    /// Appends a posting for a document newer in id order than every one held.
     pub fn push(&mut self, id: u32, posting: &Posting) {
         debug_assert!(self.count == 0 || id > self.last);
         self.push_id(id);
         self.bytes.extend_from_slice(posting.tail());
-    }
-
-    pub fn end_positions(&mut self) {
-        self.positions.push(END_OF_POSITIONS);
     }
 
     /// Appends a list whose ids all follow this one's: only its first delta changes.
@@ -237,43 +208,19 @@ impl PostingList {
         let count = self.count;
         self.push_id(other.first);
         self.bytes.extend_from_slice(&other.bytes[pos..]);
-        self.positions.extend_from_slice(&other.positions);
         self.last = other.last;
         self.count = count + other.count;
     }
 
-    /// Every posting as (id, posting, positions without the end mark), in id order.
+    /// Every posting as (id, posting), in id order.
     #[cfg(test)]
-    pub fn decode(&self, class: TermClass) -> Vec<(u32, Posting, Vec<u8>)> {
+    pub fn decode(&self, class: TermClass) -> Vec<(u32, Posting)> {
         let mut out = Vec::with_capacity(self.count as usize);
         let mut cursor = Cursor::default();
         while let Some(step) = cursor.next(&self.bytes, class) {
-            let p = Posting::from_tail(&self.bytes[step.tail_start..step.end]);
-            let segment = if has_positions(class) {
-                let range = self.segment(step.index);
-                self.positions[range.start..range.end - 1].to_vec()
-            } else {
-                Vec::new()
-            };
-            out.push((step.id, p, segment));
+            out.push((step.id, Posting::from_tail(&self.bytes[step.tail_start..step.end])));
         }
         out
-    }
-
-    /// The bytes of the `index`-th posting's positions, end mark included.
-    fn segment(&self, index: usize) -> std::ops::Range<usize> {
-        let mut start = 0;
-        let mut seen = 0;
-        for (i, &b) in self.positions.iter().enumerate() {
-            if b == END_OF_POSITIONS {
-                if seen == index {
-                    return start..i + 1;
-                }
-                seen += 1;
-                start = i + 1;
-            }
-        }
-        start..start
     }
 
     /// Finds where `id` is or would go: the posting at or after it (if any) and
@@ -297,9 +244,8 @@ impl PostingList {
         self.bytes.vec().splice(step.start..step.tail_start, prefix);
     }
 
-    /// Removes `id`'s posting and positions, and returns them (positions
-    /// without the end mark) if there was one.
-    pub fn remove(&mut self, class: TermClass, id: u32) -> Option<(Posting, Vec<u8>)> {
+    /// Removes `id`'s posting and returns it, if there was one.
+    pub fn remove(&mut self, class: TermClass, id: u32) -> Option<Posting> {
         if self.count == 0 || id < self.first || id > self.last {
             return None;
         }
@@ -310,13 +256,7 @@ impl PostingList {
             return None;
         }
         let posting = Posting::from_tail(&self.bytes[found.tail_start..found.end]);
-        let mut positions: Vec<u8> = Vec::new();
-        if has_positions(class) {
-            let range = self.segment(found.index);
-            positions.extend(self.positions.vec().drain(range));
-            positions.pop();
-        }
-        let mut cursor = Cursor { pos: found.end, id: id as i64, index: found.index + 1 };
+        let mut cursor = Cursor { pos: found.end, id: id as i64 };
         match cursor.next(&self.bytes, class) {
             Some(next) => {
                 let removed = found.end - found.start;
@@ -336,20 +276,15 @@ impl PostingList {
         if self.count == 0 {
             *self = PostingList::default();
         }
-        Some((posting, positions))
+        Some(posting)
     }
 
     /// Adds `id`'s posting anywhere in the list, replacing one it already has.
-    /// `positions` are the document's positions of the term, without end mark.
-    pub fn insert(&mut self, class: TermClass, id: u32, posting: &Posting, positions: &[u8]) {
+    pub fn insert(&mut self, class: TermClass, id: u32, posting: &Posting) {
         self.remove(class, id);
         let (next, previous) = self.seek(class, id);
         let Some(next) = next else {
             self.push(id, posting);
-            if has_positions(class) {
-                self.positions.extend_from_slice(positions);
-                self.end_positions();
-            }
             return;
         };
         let mut encoded = Vec::with_capacity(12);
@@ -360,10 +295,6 @@ impl PostingList {
         let moved =
             Step { start: next.start + shift, tail_start: next.tail_start + shift, end: next.end + shift, ..next };
         self.rebase(&moved, id as i64);
-        if has_positions(class) {
-            let at = self.segment(next.index).start;
-            self.positions.vec().splice(at..at, positions.iter().copied().chain([END_OF_POSITIONS]));
-        }
         self.first = self.first.min(id);
         self.count += 1;
     }
@@ -373,8 +304,6 @@ impl PostingList {
 #[derive(Clone, Copy, Debug)]
 struct Step {
     id: u32,
-    /// How many postings come before it.
-    index: usize,
     start: usize,
     tail_start: usize,
     end: usize,
@@ -384,12 +313,11 @@ struct Step {
 struct Cursor {
     pos: usize,
     id: i64,
-    index: usize,
 }
 
 impl Default for Cursor {
     fn default() -> Cursor {
-        Cursor { pos: 0, id: -1, index: 0 }
+        Cursor { pos: 0, id: -1 }
     }
 }
 
@@ -403,9 +331,7 @@ impl Cursor {
         let tail_start = self.pos;
         let tail_len = if class == TermClass::Facet { 0 } else { 1 };
         self.pos = (self.pos + tail_len).min(bytes.len());
-        let index = self.index;
-        self.index += 1;
-        Some(Step { id: self.id as u32, index, start, tail_start, end: self.pos })
+        Some(Step { id: self.id as u32, start, tail_start, end: self.pos })
     }
 }
 
@@ -415,22 +341,6 @@ mod tests {
 
     fn posting(class: TermClass, fields: u8, tf: u32) -> Posting {
         encode_posting(class, fields, tf)
-    }
-
-    fn positions_of(ps: &[u32]) -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut previous = None;
-        for &p in ps {
-            push_position(&mut out, previous, p);
-            previous = Some(p);
-        }
-        out
-    }
-
-    fn push_with_positions(list: &mut PostingList, id: u32, p: &Posting, ps: &[u32]) {
-        list.push(id, p);
-        list.positions.extend_from_slice(&positions_of(ps));
-        list.end_positions();
     }
 
     #[test]
@@ -443,55 +353,47 @@ mod tests {
     fn lists_appended_in_pieces_decode_like_one_built_whole() {
         let class = TermClass::Joint;
         let p = |n: u32| posting(class, (n % 8) as u8, n);
-        let ps = |n: u32| vec![n % 5, n % 5 + 40, 1000 + n % 7];
         let mut whole = PostingList::default();
         for id in [0, 3, 40, 41, 1000, 70_000] {
-            push_with_positions(&mut whole, id, &p(id), &ps(id));
+            whole.push(id, &p(id));
         }
         let mut a = PostingList::default();
         let mut b = PostingList::default();
         for id in [0, 3, 40] {
-            push_with_positions(&mut a, id, &p(id), &ps(id));
+            a.push(id, &p(id));
         }
         for id in [41, 1000, 70_000] {
-            push_with_positions(&mut b, id, &p(id), &ps(id));
+            b.push(id, &p(id));
         }
         a.append(b);
         assert_eq!(&a.bytes[..], &whole.bytes[..]);
-        assert_eq!(&a.positions[..], &whole.positions[..]);
         assert_eq!((a.first, a.last, a.count), (0, 70_000, 6));
         let decoded = a.decode(class);
-        let ids: Vec<u32> = decoded.iter().map(|(i, _, _)| *i).collect();
+        let ids: Vec<u32> = decoded.iter().map(|(i, _)| *i).collect();
         assert_eq!(ids, vec![0, 3, 40, 41, 1000, 70_000]);
-        assert_eq!(decoded[4].2, positions_of(&ps(1000)));
+        assert_eq!(decoded[4].1, p(1000));
     }
 
     #[test]
     fn removing_and_inserting_in_the_middle_keeps_the_others_intact() {
         let class = TermClass::Pair;
-        let p = posting(class, 1, 2);
+        let p = |tf: u32| posting(class, 1, tf);
         let mut list = PostingList::default();
         for id in [2, 5, 9] {
-            push_with_positions(&mut list, id, &p, &[id, id + 100]);
+            list.push(id, &p(id));
         }
-        assert_eq!(list.remove(class, 5), Some((p, positions_of(&[5, 105]))));
+        assert_eq!(list.remove(class, 5), Some(p(5)));
         assert_eq!(list.remove(class, 6), None);
-        list.insert(class, 7, &p, &positions_of(&[7]));
-        list.insert(class, 0, &p, &positions_of(&[0, 1, 2]));
-        list.insert(class, 9, &p, &positions_of(&[90]));
+        list.insert(class, 7, &p(7));
+        list.insert(class, 0, &p(0));
+        list.insert(class, 9, &p(90));
         let decoded = list.decode(class);
-        let ids: Vec<u32> = decoded.iter().map(|(i, _, _)| *i).collect();
-        assert_eq!(ids, vec![0, 2, 7, 9]);
-        let positions: Vec<Vec<u8>> = decoded.into_iter().map(|(_, _, ps)| ps).collect();
-        assert_eq!(
-            positions,
-            vec![positions_of(&[0, 1, 2]), positions_of(&[2, 102]), positions_of(&[7]), positions_of(&[90])]
-        );
+        assert_eq!(decoded, vec![(0, p(0)), (2, p(2)), (7, p(7)), (9, p(90))]);
         assert_eq!((list.first, list.last, list.count), (0, 9, 4));
         for id in [0, 2, 7, 9] {
             assert!(list.remove(class, id).is_some());
         }
-        assert!(list.positions.is_empty() && list.bytes.is_empty());
+        assert!(list.bytes.is_empty());
     }
 
     #[test]
@@ -504,14 +406,5 @@ mod tests {
         assert!(matches!(d, Digits::Heap(_)));
         assert_eq!(d.len(), INLINE + 13);
         assert_eq!(&d[INLINE + 10..], b"xyz");
-    }
-
-    #[test]
-    fn a_lone_zero_digit_only_ever_ends_a_documents_positions() {
-        for v in 1..5000u64 {
-            let mut out = Vec::new();
-            push_varint(&mut out, v);
-            assert_ne!(*out.last().unwrap(), END_OF_POSITIONS, "{v}");
-        }
     }
 }

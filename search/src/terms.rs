@@ -4,13 +4,14 @@
 //! is a term (single-word queries), and every two neighbouring units of a
 //! block are a *pair* term: two CJK characters (`诚信`), a word and a
 //! character (`83号`, `第2`), or a unit and the punctuation between two joined
-//! runs (`监|`, `|2022`, written with [`SEPARATOR`]). Pairs keep their
-//! positions, so any query of two or more units is a chain of pairs that must
-//! stand side by side: that, and nothing weaker, is what makes a result hold
-//! the query. Words next to words (`ai 2023` in a page, one run) form no pair:
-//! a query never has them side by side. The facets a reader filters by are
-//! terms too (`t:notice`, `y:2023`, `i:科技部办公厅`), so that filtering reuses
-//! the same shards and costs a phone nothing until a filter is chosen.
+//! runs (`监|`, `|2022`, written with [`SEPARATOR`]). A query of two units is
+//! one pair, found exactly; a longer one is a chain of pairs, and the pages
+//! holding all of them are its *candidates*, which the browser checks against
+//! each page's rows ([`rows`]) before it shows them. Words next to words
+//! (`ai 2023` in a page, one run) form no pair: a query never has them side
+//! by side. The facets a reader filters by are terms too (`t:notice`,
+//! `y:2023`, `i:科技部办公厅`), so that filtering reuses the same shards and
+//! costs a phone nothing until a filter is chosen.
 //!
 //! In memory a term is a `u64` key — the characters themselves for CJK terms
 //! and CJK-with-separator pairs, a 61/62-bit hash for words, pairs with a word
@@ -20,7 +21,7 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::Document;
-use crate::postings::{Posting, encode_posting, has_positions, push_position};
+use crate::postings::{Posting, encode_posting};
 use crate::text::{Mode, SEPARATOR, Tokeniser, Unit, hash_code_points};
 
 const TAG_SHIFT: u32 = 62;
@@ -186,14 +187,8 @@ impl Analyser {
         let mut names = Names { seen: &mut self.named, list: Vec::new() };
         names.seen.clear();
         let mut position = 0u32;
-        let blocks = [(doc.title, FIELD_TITLE)]
-            .into_iter()
-            .chain(doc.doc_number.map(|n| (n, FIELD_DOC_NUMBER)))
-            .chain(doc.issuers.iter().map(|i| (i.as_str(), FIELD_ISSUER)))
-            .chain(doc.provider.map(|p| (p, FIELD_ISSUER)))
-            .chain(doc.body.iter().map(|b| (*b, FIELD_BODY)));
         let last_word = &mut self.last_word;
-        for (text, field) in blocks {
+        for (text, field) in blocks(doc) {
             let mut chars =
                 CharCounts { body: &mut self.char_body, fields: &mut self.char_fields, touched: &mut self.touched };
             // The last unit of the run before, for the pairs across the separator.
@@ -250,24 +245,65 @@ impl Analyser {
         names.list
     }
 
-    /// One posting per term of a page, with its positions (serve mode's
-    /// single-page path).
+    /// One posting per term of a page (serve mode's single-page path).
     #[allow(clippy::type_complexity)]
-    pub fn postings(&mut self, doc: &Document) -> (Vec<(u64, Posting, Vec<u8>)>, Vec<(u64, Box<str>)>) {
-        let mut gathered: FxHashMap<u64, (Gathered, Vec<u8>, Option<u32>)> = FxHashMap::default();
-        let names = self.occurrences(doc, |o| {
-            let class = class_of(o.key);
-            let (g, positions, last) = gathered.entry(o.key).or_default();
-            g.add(class, &o);
-            if has_positions(class) {
-                push_position(positions, *last, o.position);
-                *last = Some(o.position);
-            }
-        });
-        let postings =
-            gathered.into_iter().map(|(key, (g, positions, _))| (key, g.posting(class_of(key)), positions)).collect();
+    pub fn postings(&mut self, doc: &Document) -> (Vec<(u64, Posting)>, Vec<(u64, Box<str>)>) {
+        let mut gathered: FxHashMap<u64, Gathered> = FxHashMap::default();
+        let names = self.occurrences(doc, |o| gathered.entry(o.key).or_default().add(class_of(o.key), &o));
+        let postings = gathered.into_iter().map(|(key, g)| (key, g.posting(class_of(key)))).collect();
         (postings, names)
     }
+
+    /// The page's blocks as the rows a query is checked against: one line per
+    /// block (title, doc number, each issuer, the provider, each block of the
+    /// body); in a line each unit as it is indexed — a CJK character, or a
+    /// word of `[0-9a-z]` — with [`SEPARATOR`] for the punctuation between two
+    /// joined runs and a space between two words side by side. A part of a
+    /// query (its units and separators, written the same way) is in a page
+    /// exactly when it is in one of these lines and neither of its ends cuts
+    /// a word: what `static/search.js` checks before it shows a candidate.
+    pub fn rows(&mut self, doc: &Document) -> String {
+        let mut out = String::with_capacity(doc.body.iter().map(|b| b.len()).sum::<usize>() + 256);
+        for (i, (text, _)) in blocks(doc).enumerate() {
+            if i > 0 && !out.is_empty() && !out.ends_with('\n') {
+                out.push('\n');
+            }
+            let mut last_was_word = false;
+            self.tokeniser.runs(text, Mode::Document, |units, words, joined| {
+                if joined {
+                    out.push(SEPARATOR);
+                    last_was_word = false;
+                }
+                for unit in units {
+                    match unit.cjk {
+                        Some(c) => {
+                            out.push(c);
+                            last_was_word = false;
+                        }
+                        None => {
+                            if last_was_word {
+                                out.push(' ');
+                            }
+                            out.push_str(&words[unit.start as usize..unit.end as usize]);
+                            last_was_word = true;
+                        }
+                    }
+                }
+            });
+        }
+        out
+    }
+}
+
+/// The blocks of a page with their field: title, doc number, each issuer, the
+/// provider, each block of the body.
+fn blocks<'a>(doc: &Document<'a>) -> impl Iterator<Item = (&'a str, u8)> {
+    [(doc.title, FIELD_TITLE)]
+        .into_iter()
+        .chain(doc.doc_number.map(|n| (n, FIELD_DOC_NUMBER)))
+        .chain(doc.issuers.iter().map(|i| (i.as_str(), FIELD_ISSUER)))
+        .chain(doc.provider.map(|p| (p, FIELD_ISSUER)))
+        .chain(doc.body.iter().map(|b| (*b, FIELD_BODY)))
 }
 
 struct CharCounts<'a> {

@@ -3,13 +3,12 @@
 //! ```text
 //! meta.json      version, counts, shard count, filter vocabularies   (every search)
 //! s/<n>.json     {"term": "postings", …} for the terms hashing to n   (per query term)
-//! p/<n>.json     {"term": "positions", …} for the pairs and words of s/<n>
-//!                (per term of a query run of three or more units)
-//! d/<n>.json     [[url, title, type, date, doc number, snippet], …]  (per shown result)
-//!                for ids n*chunk .. n*chunk+chunk-1 (0 for a removed id)
+//! d/<id>.json    [url, title, type, date, doc number, snippet, rows]  (per result shown,
+//!                or 0 for a removed id                                 and per candidate checked)
 //! ```
-//! Files are only ever named `<digits>.json` under `s/`, `p/` and `d/`; those not
-//! written this time are stale and removed, anything else there is left alone.
+//! Files are only ever named `<digits>.json` under `s/` and `d/`; those not
+//! written this time are stale and removed (and so are those of `p/`, where
+//! an earlier format kept positions), anything else there is left alone.
 
 use std::collections::HashSet;
 use std::hash::Hasher;
@@ -24,15 +23,12 @@ use crate::terms::{TermClass, class_of};
 use crate::text::{hash_code_points, hash_str};
 use crate::{IndexStats, SearchError};
 
-/// Shards aim at this many bytes: big enough that a 10k-page site has hundreds
-/// of files rather than hundreds of thousands, small enough that a phone
-/// fetches tens of kilobytes per query term.
-const TARGET_SHARD_BYTES: usize = 32 * 1024;
-const MAX_SHARDS: usize = 8192;
-
-/// Result details per chunk: about 4 KB, so the ten results on a first page
-/// cost at most ten small requests.
-pub(crate) const DOCS_PER_CHUNK: usize = 8;
+/// Shards aim at this many bytes: a query term costs its own list and this
+/// much of other terms' — the commonest pairs of a 10k-page site have lists
+/// of 10–20 KB, most terms a few bytes — while a 10k-page site has thousands
+/// of files rather than hundreds of thousands.
+const TARGET_SHARD_BYTES: usize = 8 * 1024;
+const MAX_SHARDS: usize = 65_536;
 
 /// What the last `write` left on disk, so that the next one — serve mode,
 /// after an edit — rewrites only the files whose content changed.
@@ -42,10 +38,9 @@ pub(crate) struct Written {
     /// Each shard's keys, sorted: a shard can be rewritten without finding its
     /// terms among all of them.
     shard_keys: Vec<Vec<u64>>,
-    /// (content hash, bytes) of each shard (its `s/` and `p/` files together)
-    /// and of each details chunk.
+    /// (content hash, bytes) of each shard and of each page's details.
     shard_files: Vec<(u64, u64)>,
-    chunk_files: Vec<(u64, u64)>,
+    doc_files: Vec<(u64, u64)>,
 }
 
 /// Write bookkeeping, behind a lock because `write` takes `&self`.
@@ -99,8 +94,8 @@ fn content_hash(bytes: &[u8]) -> u64 {
 }
 
 impl SearchIndex {
-    /// Writes the index into `dir` (created if missing): `meta.json`, `s/`, `p/`
-    /// and `d/`. Removes shard and chunk files of an earlier write that this
+    /// Writes the index into `dir` (created if missing): `meta.json`, `s/` and
+    /// `d/` (what [`SearchIndex::build_into`] did not write already). Removes shard and details files of an earlier write that this
     /// one no longer has. Written again to the same directory after `upsert`
     /// or `remove`, it rewrites only the files those changed.
     pub fn write(&self, dir: &Path) -> Result<IndexStats, SearchError> {
@@ -140,13 +135,21 @@ impl SearchIndex {
             .into_par_iter()
             .map(|s| self.write_shard(&dirs, s, &shard_keys[s]))
             .collect::<Result<Vec<_>, _>>()?;
-        let chunks = self.docs.len().div_ceil(DOCS_PER_CHUNK);
-        let chunk_files =
-            (0..chunks).into_par_iter().map(|c| self.write_chunk(&dirs, c)).collect::<Result<Vec<_>, _>>()?;
+        let streamed = self.streamed_to.as_deref() == Some(dir);
+        let doc_files = (0..self.docs.len())
+            .into_par_iter()
+            .map(|id| match &self.docs[id] {
+                Some(DocRecord { file: Some(file), .. }) if streamed => Ok(*file),
+                _ => self.write_doc(&dirs, id),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         remove_stale(&dirs.shards, shards)?;
-        remove_stale(&dirs.positions, shards)?;
-        remove_stale(&dirs.chunks, chunks)?;
-        Ok(Written { dir: dir.to_path_buf(), shards, shard_keys, shard_files, chunk_files })
+        remove_stale(&dirs.details, self.docs.len())?;
+        let positions = dir.join("p");
+        if positions.is_dir() {
+            remove_stale(&positions, 0)?;
+        }
+        Ok(Written { dir: dir.to_path_buf(), shards, shard_keys, shard_files, doc_files })
     }
 
     fn write_changes(&self, mut written: Written, state: &WriteState) -> Result<Written, SearchError> {
@@ -173,15 +176,12 @@ impl SearchIndex {
             written.shard_files[s] = file;
         }
 
-        let chunks = self.docs.len().div_ceil(DOCS_PER_CHUNK);
-        written.chunk_files.resize(chunks, (0, 0));
-        let mut dirty: Vec<usize> = state.changed_docs.iter().map(|&id| id as usize / DOCS_PER_CHUNK).collect();
-        dirty.sort_unstable();
-        dirty.dedup();
+        written.doc_files.resize(self.docs.len(), (0, 0));
+        let dirty: Vec<usize> = state.changed_docs.iter().map(|&id| id as usize).collect();
         let rewritten =
-            dirty.par_iter().map(|&c| self.write_chunk(&dirs, c).map(|f| (c, f))).collect::<Result<Vec<_>, _>>()?;
-        for (c, file) in rewritten {
-            written.chunk_files[c] = file;
+            dirty.par_iter().map(|&id| self.write_doc(&dirs, id).map(|f| (id, f))).collect::<Result<Vec<_>, _>>()?;
+        for (id, file) in rewritten {
+            written.doc_files[id] = file;
         }
         Ok(written)
     }
@@ -190,7 +190,7 @@ impl SearchIndex {
     fn finish(&self, written: &Written) -> Result<IndexStats, SearchError> {
         let mut version = FxHasher::default();
         let mut bytes = 0;
-        for (hash, len) in written.shard_files.iter().chain(&written.chunk_files) {
+        for (hash, len) in written.shard_files.iter().chain(&written.doc_files) {
             version.write_u64(*hash);
             bytes += len;
         }
@@ -201,32 +201,31 @@ impl SearchIndex {
             documents: self.len(),
             terms: written.shard_keys.iter().map(Vec::len).sum(),
             shards: written.shards,
-            files: 1 + 2 * written.shards + written.chunk_files.len(),
+            files: 1 + written.shards + written.doc_files.len(),
             bytes: bytes + meta.len() as u64,
         })
     }
 
-    /// Writes `s/<n>.json` and `p/<n>.json`; returns their hash and size.
+    /// Writes `s/<n>.json`; returns its hash and size.
     fn write_shard(&self, dirs: &Dirs, s: usize, keys: &[u64]) -> Result<(u64, u64), SearchError> {
         let entries: Vec<(u64, &PostingList)> =
             keys.iter().filter_map(|&key| self.parts[part_of(key)].get(&key).map(|list| (key, list))).collect();
-        let lists = self.shard_json(&entries, |l| &l.bytes);
-        let positions = self.shard_json(&entries, |l| &l.positions);
-        let mut hash = FxHasher::default();
-        for (dir, out) in [(&dirs.shards, &lists), (&dirs.positions, &positions)] {
-            let path = dir.join(format!("{s}.json"));
-            std::fs::write(&path, out).map_err(io_error(&path))?;
-            hash.write_u64(content_hash(out));
-        }
-        Ok((hash.finish(), (lists.len() + positions.len()) as u64))
+        let lists = self.shard_json(&entries);
+        let path = dirs.shards.join(format!("{s}.json"));
+        std::fs::write(&path, &lists).map_err(io_error(&path))?;
+        Ok((content_hash(&lists), lists.len() as u64))
     }
 
-    fn write_chunk(&self, dirs: &Dirs, c: usize) -> Result<(u64, u64), SearchError> {
-        let records = &self.docs[c * DOCS_PER_CHUNK..((c + 1) * DOCS_PER_CHUNK).min(self.docs.len())];
-        let out = chunk_json(records);
-        let path = dirs.chunks.join(format!("{c}.json"));
-        std::fs::write(&path, &out).map_err(io_error(&path))?;
-        Ok((content_hash(out.as_bytes()), out.len() as u64))
+    /// Writes `d/<id>.json` from the page's record (`0` for a removed page).
+    fn write_doc(&self, dirs: &Dirs, id: usize) -> Result<(u64, u64), SearchError> {
+        match &self.docs[id] {
+            Some(record) if record.rows.is_none() => Err(SearchError::Elsewhere {
+                dir: self.streamed_to.clone().unwrap_or_default(),
+                asked: dirs.details.parent().unwrap_or(&dirs.details).to_path_buf(),
+            }),
+            Some(record) => write_details(&dirs.details, id, record),
+            None => write_bytes(&dirs.details.join(format!("{id}.json")), b"0"),
+        }
     }
 
     fn shard_of_key(&self, key: u64, shards: usize) -> usize {
@@ -238,13 +237,13 @@ impl SearchIndex {
         hash as usize % shards
     }
 
-    /// `{"term":"digits",…}` of the entries that have any of `bytes`.
-    fn shard_json(&self, entries: &[(u64, &PostingList)], bytes: impl Fn(&PostingList) -> &[u8]) -> Vec<u8> {
-        let size: usize = entries.iter().map(|(_, l)| bytes(l).len() + 16).sum();
+    /// `{"term":"digits",…}` of the entries.
+    fn shard_json(&self, entries: &[(u64, &PostingList)]) -> Vec<u8> {
+        let size: usize = entries.iter().map(|(_, l)| l.bytes.len() + 16).sum();
         let mut out: Vec<u8> = Vec::with_capacity(size + 2);
         out.push(b'{');
         for (key, list) in entries {
-            let digits = bytes(list);
+            let digits = &list.bytes[..];
             if digits.is_empty() {
                 continue;
             }
@@ -312,7 +311,7 @@ impl SearchIndex {
 
         let mut out = String::with_capacity(256 + 32 * issuers.len());
         out.push_str(&format!(
-            "{{\"v\":\"{version:016x}\",\"docs\":{},\"ids\":{},\"shards\":{shards},\"chunk\":{DOCS_PER_CHUNK},\"types\":[",
+            "{{\"v\":\"{version:016x}\",\"docs\":{},\"ids\":{},\"shards\":{shards},\"types\":[",
             self.len(),
             self.docs.len()
         ));
@@ -348,52 +347,50 @@ impl SearchIndex {
 /// The index's folders, created if missing.
 struct Dirs {
     shards: PathBuf,
-    positions: PathBuf,
-    chunks: PathBuf,
+    /// `d/`: one details file per page.
+    details: PathBuf,
 }
 
 impl Dirs {
     fn new(dir: &Path) -> Result<Dirs, SearchError> {
-        let dirs = Dirs { shards: dir.join("s"), positions: dir.join("p"), chunks: dir.join("d") };
-        for d in [&dirs.shards, &dirs.positions, &dirs.chunks] {
+        let dirs = Dirs { shards: dir.join("s"), details: dir.join("d") };
+        for d in [&dirs.shards, &dirs.details] {
             std::fs::create_dir_all(d).map_err(io_error(d))?;
         }
         Ok(dirs)
     }
 }
 
-fn chunk_json(records: &[Option<DocRecord>]) -> String {
-    let mut out = String::with_capacity(records.len() * 512);
+/// Writes the details file of page `id` into `dir` (`d/`): `[url, title, type,
+/// date, doc number, snippet, rows]`; returns its hash and size.
+pub(crate) fn write_details(dir: &Path, id: usize, record: &DocRecord) -> Result<(u64, u64), SearchError> {
+    let rows = record.rows.as_deref().unwrap_or("");
+    let mut out = String::with_capacity(256 + record.snippet.len() + rows.len());
     out.push('[');
-    for (i, record) in records.iter().enumerate() {
-        if i > 0 {
+    for (j, field) in [
+        record.url.as_str(),
+        record.title.as_str(),
+        record.kind.as_str(),
+        record.date.as_deref().unwrap_or(""),
+        record.doc_number.as_deref().unwrap_or(""),
+        record.snippet.as_str(),
+        rows,
+    ]
+    .iter()
+    .enumerate()
+    {
+        if j > 0 {
             out.push(',');
         }
-        let Some(r) = record else {
-            out.push('0');
-            continue;
-        };
-        out.push('[');
-        for (j, field) in [
-            r.url.as_str(),
-            r.title.as_str(),
-            r.kind.as_str(),
-            r.date.as_deref().unwrap_or(""),
-            r.doc_number.as_deref().unwrap_or(""),
-            r.snippet.as_str(),
-        ]
-        .iter()
-        .enumerate()
-        {
-            if j > 0 {
-                out.push(',');
-            }
-            push_json_str(&mut out, field);
-        }
-        out.push(']');
+        push_json_str(&mut out, field);
     }
     out.push(']');
-    out
+    write_bytes(&dir.join(format!("{id}.json")), out.as_bytes())
+}
+
+fn write_bytes(path: &Path, bytes: &[u8]) -> Result<(u64, u64), SearchError> {
+    std::fs::write(path, bytes).map_err(io_error(path))?;
+    Ok((content_hash(bytes), bytes.len() as u64))
 }
 
 /// Deletes `<n>.json` files in `dir` with `n >= keep`.

@@ -327,9 +327,7 @@ fn postings(dir: &Path, term: &str) -> Vec<u32> {
 }
 
 fn details(dir: &Path, id: u32) -> Value {
-    let meta = read_json(&dir.join("meta.json"));
-    let chunk = meta["chunk"].as_u64().unwrap() as u32;
-    read_json(&dir.join("d").join(format!("{}.json", id / chunk)))[(id % chunk) as usize].clone()
+    read_json(&dir.join("d").join(format!("{id}.json")))
 }
 
 fn url_of(dir: &Path, id: u32) -> String {
@@ -497,6 +495,51 @@ fn details_hold_what_a_result_line_shows() {
 }
 
 #[test]
+fn details_hold_the_rows_a_query_is_checked_against() {
+    let dir = tempfile::tempdir().unwrap();
+    let pages = vec![Page {
+        url: "/notices/rows/",
+        title: "关于《科研诚信》的通知",
+        doc_number: Some("国科办监〔2022〕83号"),
+        kind: "notice",
+        issuers: vec!["科技部办公厅".into()],
+        provider: None,
+        year: Some(2022),
+        date: Some("2022-06-20"),
+        body: vec!["各有关单位：", "第2批 AI 2023年，共分\n３批。", "，，", "v1.2"],
+    }];
+    build(&pages).write(dir.path()).unwrap();
+    // One line per block, in the order the index reads them; punctuation
+    // between runs is one separator, none at either end; two words side by
+    // side keep a space; full width and capitals folded; an empty block none.
+    assert_eq!(
+        details(dir.path(), 0)[6],
+        "关于|科研诚信|的通知\n国科办监|2022|83号\n科技部办公厅\n各有关单位\n第2批ai 2023年|共分3批\nv1|2"
+    );
+}
+
+#[test]
+fn an_index_built_into_its_folder_writes_the_same_files_as_one_built_at_once() {
+    let pages = many_pages();
+    let mut docs: Vec<Document> = pages.iter().map(Page::doc).collect();
+    docs.sort_by(SearchIndex::newest_first);
+    let whole = tempfile::tempdir().unwrap();
+    build(&pages).write(whole.path()).unwrap();
+    let streamed = tempfile::tempdir().unwrap();
+    let index = SearchIndex::build_into(streamed.path(), docs.len(), |k, index| {
+        index(&docs[k]);
+        Ok::<(), gazette_search::SearchError>(())
+    })
+    .unwrap();
+    assert_eq!(std::fs::read_dir(streamed.path().join("d")).unwrap().count(), docs.len(), "details written as built");
+    index.write(streamed.path()).unwrap();
+    assert!(tree(whole.path()) == tree(streamed.path()), "the two indexes differ");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let refused = index.write(elsewhere.path()).unwrap_err().to_string();
+    assert!(refused.contains(&streamed.path().display().to_string()), "{refused}");
+}
+
+#[test]
 fn upsert_replaces_a_page_in_every_list_and_remove_leaves_no_trace() {
     let dir = tempfile::tempdir().unwrap();
     let mut index = build(&corpus());
@@ -512,7 +555,7 @@ fn upsert_replaces_a_page_in_every_list_and_remove_leaves_no_trace() {
     assert!(!urls(dir.path(), "钻研").contains("/cases/trap/"));
     assert!(postings(dir.path(), "钻研").is_empty(), "a term only the removed page had is gone");
     let removed_ids: Vec<u32> = (0..10).filter(|&id| details(dir.path(), id).is_number()).collect();
-    assert_eq!(removed_ids.len(), 1, "a removed page leaves a 0 in its chunk");
+    assert_eq!(removed_ids.len(), 1, "a removed page leaves a 0 as its details");
     assert_eq!(read_json(&dir.path().join("meta.json"))["docs"], 9);
 }
 
@@ -544,19 +587,21 @@ fn an_index_built_page_by_page_lists_the_same_pages_as_one_built_at_once() {
 }
 
 #[test]
-fn write_removes_shards_and_chunks_it_no_longer_has_and_nothing_else() {
+fn write_removes_shards_and_details_it_no_longer_has_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
     build(&corpus()).write(dir.path()).unwrap();
-    for stale in ["s/900.json", "d/77.json"] {
+    std::fs::create_dir_all(dir.path().join("p")).unwrap();
+    for stale in ["s/900.json", "d/77.json", "p/3.json"] {
         std::fs::write(dir.path().join(stale), "{}").unwrap();
     }
     std::fs::write(dir.path().join("s/notes.txt"), "not ours").unwrap();
     let stats = build(&corpus()[..3]).write(dir.path()).unwrap();
     assert!(!dir.path().join("s/900.json").exists());
     assert!(!dir.path().join("d/77.json").exists());
+    assert!(!dir.path().join("p/3.json").exists(), "positions of an earlier format are stale");
     assert!(dir.path().join("s/notes.txt").exists());
-    let chunks = std::fs::read_dir(dir.path().join("d")).unwrap().count();
-    assert_eq!(chunks, 1, "three pages fit one chunk");
+    let details = std::fs::read_dir(dir.path().join("d")).unwrap().count();
+    assert_eq!(details, 3, "one details file per page");
     let shard_files = std::fs::read_dir(dir.path().join("s")).unwrap().count() - 1;
     assert_eq!(shard_files, stats.shards);
     let on_disk: u64 = walk(dir.path())
@@ -687,7 +732,7 @@ fn an_edit_rewrites_only_the_files_it_changed() {
     let mut index = build(&pages);
     let dir = tempfile::tempdir().unwrap();
     let stats = index.write(dir.path()).unwrap();
-    for sub in ["s", "p", "d"] {
+    for sub in ["s", "d"] {
         for entry in std::fs::read_dir(dir.path().join(sub)).unwrap() {
             std::fs::remove_file(entry.unwrap().path()).unwrap();
         }
@@ -700,7 +745,6 @@ fn an_edit_rewrites_only_the_files_it_changed() {
     index.upsert(&edited);
     index.write(dir.path()).unwrap();
     let count = |sub: &str| std::fs::read_dir(dir.path().join(sub)).unwrap().count();
-    assert_eq!(count("d"), 1, "only the page's details chunk");
+    assert_eq!(count("d"), 1, "only the page's details");
     assert!(count("s") <= 6 && count("s") >= 1, "{} of {} shards rewritten", count("s"), stats.shards);
-    assert_eq!(count("s"), count("p"));
 }

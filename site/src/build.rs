@@ -13,10 +13,10 @@ use walkdir::WalkDir;
 use crate::check;
 use crate::config::Config;
 use crate::content::{Kind, Library};
-use crate::content::{Meta, Page};
+use crate::content::{Meta, Page, Rendered};
 use crate::error::BuildError;
 use crate::feeds;
-use crate::render::{Job, Listings, Output, Renderer};
+use crate::render::{Job, Listings, Renderer};
 use gazette_search::SearchIndex;
 
 pub const STATIC_DIR: &str = "static";
@@ -30,8 +30,12 @@ pub struct BuildReport {
     pub html_files: usize,
     pub other_files: usize,
     pub load: Duration,
+    /// Rendering and writing the HTML pages, the search index built as the
+    /// content pages are written.
     pub render: Duration,
+    /// Writing the search index's shards and `meta.json`.
     pub search: Duration,
+    /// Feeds, sitemap, calendar, attachments and static files.
     pub write: Duration,
     pub total: Duration,
 }
@@ -75,10 +79,6 @@ impl Site {
         Renderer::plan(&self.library, &self.listings, self.config.paginate)
     }
 
-    pub fn render(&self, jobs: &[Job]) -> Result<Vec<Output>, BuildError> {
-        self.renderer.render_all(jobs, &self.library, &self.listings)
-    }
-
     /// Every URL of the sitemap with the date it last changed: a page's publication
     /// date, a listing's newest item's, the home page's newest page's.
     pub fn sitemap_entries(&self) -> Vec<(String, Option<Date>)> {
@@ -99,28 +99,75 @@ impl Site {
 
     /// Writes the whole site into `out`, replacing what a previous build left, and
     /// returns the search index so that `serve` can update it page by page.
+    ///
+    /// Nothing grows with the pages' length: listings are rendered and written
+    /// in parallel, then each content page's body is rendered once, newest page
+    /// first (the search index's order), written as HTML and handed to the
+    /// index, and dropped.
     pub fn write_all(&self, out: &Path, report: &mut BuildReport) -> Result<SearchIndex, BuildError> {
         let started = Instant::now();
-        let outputs = self.render(&self.jobs())?;
+        prepare_out_dir(&self.root, out)?;
+        let listings: Vec<Job> = self.jobs().into_iter().filter(|job| !matches!(job, Job::Page(_))).collect();
+        self.render_and_write(&listings, out)?;
+        let pages = self.library.pages();
+        let mut order: Vec<usize> = (0..pages.len()).collect();
+        // As `SearchIndex::newest_first` orders the documents: date, then URL.
+        order.sort_by(|&a, &b| pages[b].date().cmp(&pages[a].date()).then_with(|| pages[a].url.cmp(&pages[b].url)));
+        let index = SearchIndex::build_into(&out.join(SEARCH_INDEX_DIR), order.len(), |k, index| {
+            let page = &pages[order[k]];
+            let body = page.body(&self.root).map_err(BuildError::Content)?;
+            let output = self.renderer.render_page(page, &body, &self.library)?;
+            write_file(&output_path(out, &output.url), output.html.as_bytes())?;
+            index(&SearchParts::of(page, &body).document());
+            Ok::<(), BuildError>(())
+        })?;
         report.render = started.elapsed();
-        report.html_files = outputs.len();
+        report.html_files = listings.len() + pages.len();
 
         let started = Instant::now();
-        prepare_out_dir(&self.root, out)?;
-        write_outputs(out, &outputs)?;
         report.other_files = self.write_extras(out)?;
         report.write = started.elapsed();
 
         let started = Instant::now();
-        let index = SearchIndex::build(&search_documents(self.library.pages().iter()).documents());
         let stats = write_search_index(&index, out)?;
         report.search = started.elapsed();
         report.other_files += stats.files;
         Ok(index)
     }
 
+    /// The listing pages on which the page at `index` of the library has its card.
+    pub fn listing_pages_showing(&self, index: usize) -> Vec<Job> {
+        let per_page = self.config.paginate;
+        let listings = self.listings.all.iter().enumerate();
+        listings
+            .filter_map(|(i, listing)| {
+                listing.items.iter().position(|&item| item == index).map(|at| Job::Listing(i, at / per_page + 1))
+            })
+            .collect()
+    }
+
+    /// Renders `jobs` and writes each as soon as it is rendered; returns how many.
+    pub fn render_and_write(&self, jobs: &[Job], out: &Path) -> Result<usize, BuildError> {
+        jobs.par_iter().try_for_each(|job| {
+            let output = self.renderer.render(job, &self.library, &self.listings)?;
+            write_file(&output_path(out, &output.url), output.html.as_bytes())
+        })?;
+        Ok(jobs.len())
+    }
+
     /// Feeds, sitemap, robots.txt, calendar, attachments and static files.
     pub fn write_extras(&self, out: &Path) -> Result<usize, BuildError> {
+        let mut written = self.write_feeds(out)?;
+        for page in self.library.pages() {
+            written += copy_page_files(page, out)?;
+        }
+        written += copy_static(&self.root.join(STATIC_DIR), out)?;
+        Ok(written)
+    }
+
+    /// Feeds, sitemap, robots.txt and calendar: what depends on every page's
+    /// metadata. Returns how many files.
+    pub fn write_feeds(&self, out: &Path) -> Result<usize, BuildError> {
         let today = self.today;
         let mut files: Vec<(String, String)> = vec![
             (feeds::feed_url(None), feeds::atom(&self.config, &self.library, None, today)),
@@ -134,12 +181,7 @@ impl Site {
         for (url, text) in &files {
             write_file(&out.join(url.trim_start_matches('/')), text.as_bytes())?;
         }
-        let mut copied = 0;
-        for page in self.library.pages() {
-            copied += copy_page_files(page, out)?;
-        }
-        copied += copy_static(&self.root.join(STATIC_DIR), out)?;
-        Ok(files.len() + copied)
+        Ok(files.len())
     }
 
     /// URLs other than pages that content may link to.
@@ -163,12 +205,13 @@ impl Site {
     }
 }
 
-/// Owned parts of the search documents that pages do not store as such.
+/// The search documents of several pages.
 pub struct SearchDocuments<'a> {
     pages: Vec<SearchParts<'a>>,
 }
 
-struct SearchParts<'a> {
+/// What the search index reads of one page and its body.
+pub struct SearchParts<'a> {
     page: &'a Page,
     date: String,
     /// 发文机关 of a notice or policy: the issuer filter lists these only.
@@ -179,45 +222,67 @@ struct SearchParts<'a> {
     blocks: Vec<&'a str>,
 }
 
+impl<'a> SearchParts<'a> {
+    /// `body` is the page's whole body ([`Page::body`]).
+    pub fn of(page: &'a Page, body: &'a Rendered) -> SearchParts<'a> {
+        let (issuers, provider): (&[String], _) = match &page.meta {
+            Meta::Notice(n) => (&n.issuers, None),
+            Meta::Policy(p) => (&p.notice.issuers, None),
+            Meta::Course(c) => (&[], Some(c.provider.as_str())),
+            Meta::Case(c) => (&[], Some(c.provider.as_str())),
+        };
+        SearchParts {
+            page,
+            date: page.date().to_string(),
+            issuers,
+            provider,
+            doc_number: page.notice().and_then(|n| n.doc_number.as_ref()).map(ToString::to_string),
+            blocks: body.text_blocks.iter().map(String::as_str).collect(),
+        }
+    }
+
+    pub fn document(&self) -> gazette_search::Document<'_> {
+        gazette_search::Document {
+            url: &self.page.url,
+            title: &self.page.title,
+            doc_number: self.doc_number.as_deref(),
+            kind: self.page.kind.name(),
+            issuers: self.issuers,
+            provider: self.provider,
+            year: Some(i32::from(self.page.date().year())),
+            date: Some(&self.date),
+            body: &self.blocks,
+        }
+    }
+}
+
 impl<'a> SearchDocuments<'a> {
     pub fn documents(&self) -> Vec<gazette_search::Document<'_>> {
-        self.pages
+        self.pages.iter().map(SearchParts::document).collect()
+    }
+
+    /// The pages as the search sees them, as JSON for the brute-force checks of
+    /// the client (`search/js/oracle.mjs`) and the search benchmark:
+    /// `[{"url", "title", "doc_number", "kind", "issuers", "provider", "body": [block…]}…]`.
+    pub fn corpus_json(&self) -> serde_json::Value {
+        self.documents()
             .iter()
-            .map(|p| gazette_search::Document {
-                url: &p.page.url,
-                title: &p.page.title,
-                doc_number: p.doc_number.as_deref(),
-                kind: p.page.kind.name(),
-                issuers: p.issuers,
-                provider: p.provider,
-                year: Some(i32::from(p.page.date().year())),
-                date: Some(&p.date),
-                body: &p.blocks,
+            .map(|d| {
+                serde_json::json!({"url": d.url, "title": d.title, "doc_number": d.doc_number, "kind": d.kind,
+                    "issuers": d.issuers, "provider": d.provider, "body": d.body})
             })
             .collect()
     }
 }
 
-pub fn search_documents<'a>(pages: impl Iterator<Item = &'a Page>) -> SearchDocuments<'a> {
-    let pages = pages
-        .map(|page| {
-            let (issuers, provider): (&[String], _) = match &page.meta {
-                Meta::Notice(n) => (&n.issuers, None),
-                Meta::Policy(p) => (&p.notice.issuers, None),
-                Meta::Course(c) => (&[], Some(c.provider.as_str())),
-                Meta::Case(c) => (&[], Some(c.provider.as_str())),
-            };
-            SearchParts {
-                page,
-                date: page.date().to_string(),
-                issuers,
-                provider,
-                doc_number: page.notice().and_then(|n| n.doc_number.as_ref()).map(ToString::to_string),
-                blocks: page.content.text_blocks.iter().map(String::as_str).collect(),
-            }
-        })
-        .collect();
-    SearchDocuments { pages }
+/// The search documents of `pages`, each with its whole body ([`page_bodies`]).
+pub fn search_documents<'a>(pages: impl Iterator<Item = (&'a Page, &'a Rendered)>) -> SearchDocuments<'a> {
+    SearchDocuments { pages: pages.map(|(page, body)| SearchParts::of(page, body)).collect() }
+}
+
+/// The whole bodies of `pages` ([`Page::body`]), read in parallel.
+pub fn page_bodies(root: &Path, pages: &[Page]) -> Result<Vec<Rendered>, BuildError> {
+    pages.par_iter().map(|page| page.body(root).map_err(BuildError::Content)).collect()
 }
 
 pub struct SearchWritten {
@@ -225,7 +290,7 @@ pub struct SearchWritten {
 }
 
 pub fn write_search_index(index: &SearchIndex, out: &Path) -> Result<SearchWritten, BuildError> {
-    let stats = index.write(&out.join(SEARCH_INDEX_DIR)).map_err(|e| BuildError::Search(e.to_string()))?;
+    let stats = index.write(&out.join(SEARCH_INDEX_DIR))?;
     Ok(SearchWritten { files: stats.files })
 }
 
@@ -285,10 +350,6 @@ pub fn output_path(out: &Path, url: &str) -> PathBuf {
     } else {
         out.join(relative)
     }
-}
-
-pub fn write_outputs(out: &Path, outputs: &[Output]) -> Result<(), BuildError> {
-    outputs.par_iter().try_for_each(|output| write_file(&output_path(out, &output.url), output.html.as_bytes()))
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {

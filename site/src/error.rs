@@ -78,6 +78,12 @@ pub enum BuildError {
     },
 }
 
+impl From<gazette_search::SearchError> for BuildError {
+    fn from(error: gazette_search::SearchError) -> Self {
+        BuildError::Search(error.to_string())
+    }
+}
+
 impl BuildError {
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         BuildError::Io { action, path: path.into(), source }

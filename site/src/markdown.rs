@@ -20,10 +20,12 @@ use crate::links::{self, Target};
 
 #[derive(Debug, Clone, Default)]
 pub struct Rendered {
+    /// Empty after [`scan`].
     pub html: String,
     pub outline: Vec<Heading>,
     /// The plain text of each block — paragraph, heading, list item, table
     /// cell, code block — apart, so that a search never matches across two.
+    /// Empty after [`scan`].
     pub text_blocks: Vec<String>,
     pub first_paragraph: String,
     pub links: Vec<Link>,
@@ -63,7 +65,27 @@ fn is_allowed_raw_html(html: &str) -> bool {
     ALLOWED_RAW_HTML.contains(&compact.as_str())
 }
 
+/// Renders a page's Markdown body: its HTML and everything else [`Rendered`] holds.
 pub fn render(markdown: &str) -> Rendered {
+    read(markdown, Reading::Whole)
+}
+
+/// What the cross-page stages need of a body — outline, links, raw HTML, first
+/// paragraph — without its HTML and text blocks, which are the bulk of a page:
+/// a build keeps this much of every page and renders the whole body again when
+/// it writes the page ([`crate::content::Page::body`]).
+pub fn scan(markdown: &str) -> Rendered {
+    read(markdown, Reading::Outline)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    Whole,
+    Outline,
+}
+
+fn read(markdown: &str, reading: Reading) -> Rendered {
+    let whole = reading == Reading::Whole;
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_FOOTNOTES
@@ -149,11 +171,14 @@ pub fn render(markdown: &str) -> Rendered {
         }
         if starts_or_ends_block(&event) {
             let text = std::mem::take(&mut block);
-            if !text.trim().is_empty() {
+            if whole && !text.trim().is_empty() {
                 rendered.text_blocks.push(text);
             }
         }
         events.push(event);
+    }
+    if !whole {
+        return rendered;
     }
     if !block.trim().is_empty() {
         rendered.text_blocks.push(block);

@@ -7,8 +7,9 @@
 //! unchanged only its own page is rendered again, otherwise its kind's listings,
 //! the home page and the feeds too. Templates or config changes re-render all.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
+use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -27,7 +28,7 @@ use tower_http::services::{ServeDir, ServeFile};
 
 use crate::build::{self, BuildReport, STATIC_DIR, Site};
 use crate::config::Config;
-use crate::content::{self, CONTENT_DIR, Kind, Library};
+use crate::content::{self, CONTENT_DIR, Kind, Library, Meta};
 use crate::error::BuildError;
 use crate::render::{Job, TEMPLATES_DIR};
 
@@ -40,8 +41,6 @@ const DEBOUNCE: Duration = Duration::from_millis(30);
 pub struct Rebuild {
     pub rendered: usize,
     pub elapsed: Duration,
-    /// Of `elapsed`, the time spent updating the search index.
-    pub search: Duration,
     pub what: String,
 }
 
@@ -52,6 +51,11 @@ pub struct LiveSite {
     /// Listing and static URLs links may point to; refreshed when listings change.
     known_urls: HashSet<String>,
     out: PathBuf,
+    /// Pages changed since the search index was last written, and whether
+    /// the feeds, sitemap and calendar are behind: both are brought up to date
+    /// after the reload, by [`LiveSite::update_feeds_and_search`].
+    search_pending: Vec<String>,
+    feeds_pending: bool,
 }
 
 impl LiveSite {
@@ -64,7 +68,17 @@ impl LiveSite {
         let search = site.write_all(out, &mut report)?;
         report.total = started.elapsed();
         let known_urls = Site::known_urls(root, &site.listings);
-        Ok((LiveSite { site, search, known_urls, out: out.to_path_buf() }, report))
+        Ok((
+            LiveSite {
+                site,
+                search,
+                known_urls,
+                out: out.to_path_buf(),
+                search_pending: Vec::new(),
+                feeds_pending: false,
+            },
+            report,
+        ))
     }
 
     /// Applies a batch of changed paths, doing as little as the change needs.
@@ -78,12 +92,10 @@ impl LiveSite {
             return Ok(Rebuild {
                 rendered: report.html_files,
                 elapsed: started.elapsed(),
-                search: report.search,
                 what: "templates or config: everything".into(),
             });
         }
         let mut rendered = 0;
-        let mut search = Duration::ZERO;
         let mut what = Vec::new();
         if touches(STATIC_DIR) {
             build::copy_static(&root.join(STATIC_DIR), &self.out)?;
@@ -93,18 +105,47 @@ impl LiveSite {
         pages.sort();
         pages.dedup();
         for (kind, file) in pages {
-            let (pages, search_time) = self.update_page(kind, &file)?;
-            rendered += pages;
-            search += search_time;
+            rendered += self.update_page(kind, &file)?;
             what.push(file.strip_prefix(&root).unwrap_or(&file).display().to_string());
         }
-        Ok(Rebuild { rendered, elapsed: started.elapsed(), search, what: what.join(", ") })
+        Ok(Rebuild { rendered, elapsed: started.elapsed(), what: what.join(", ") })
     }
 
-    /// Reloads one content file and renders what depends on it. Returns how many
-    /// HTML files were written and the time the search index took. On a content
-    /// error nothing is written.
-    fn update_page(&mut self, kind: Kind, file: &Path) -> Result<(usize, Duration), BuildError> {
+    /// Brings the feeds, sitemap, calendar and search index up to date with
+    /// the pages changed since they were last written; returns how long that
+    /// took, or `None` if nothing was pending. Serve mode calls it once the
+    /// browser has been told to reload, so that none of them (the index takes
+    /// about 100 ms for a 10,000-page site, the feeds as much) delays the page.
+    pub fn update_feeds_and_search(&mut self) -> Result<Option<Duration>, BuildError> {
+        if self.search_pending.is_empty() && !self.feeds_pending {
+            return Ok(None);
+        }
+        let started = Instant::now();
+        if std::mem::take(&mut self.feeds_pending) {
+            self.site.write_feeds(&self.out)?;
+        }
+        for url in std::mem::take(&mut self.search_pending) {
+            match self.site.library.get(&url) {
+                Some(page) => {
+                    let body = page.body(&self.site.root).map_err(BuildError::Content)?;
+                    self.search.upsert(&build::SearchParts::of(page, &body).document());
+                }
+                None => self.search.remove(&url),
+            }
+        }
+        build::write_search_index(&self.search, &self.out)?;
+        Ok(Some(started.elapsed()))
+    }
+
+    /// Re-renders what an edit of one content file changes: the page; and when
+    /// what listings show of it changed (title, date, summary, metadata), the
+    /// home page, the listing pages whose cards, order or facets changed, the
+    /// pages that show its title (a policy it supersedes, a notice of its
+    /// course) and the feeds. Checks the page alone unless the edit can break
+    /// other pages' links (a page or anchor gone, a facet listing gone).
+    /// Returns how many pages were rendered; the search index follows later
+    /// ([`LiveSite::update_search`]).
+    fn update_page(&mut self, kind: Kind, file: &Path) -> Result<usize, BuildError> {
         let root = self.site.root.clone();
         let slug = slug_of(file);
         let url = format!("/{}/{}/", kind.dir(), slug);
@@ -113,13 +154,13 @@ impl LiveSite {
         } else {
             None
         };
-        let listing_view = |page: Option<&content::Page>| {
-            page.map(|p| {
-                (p.title.clone(), p.date(), p.summary.clone(), serde_json::to_string(&p.meta).unwrap_or_default())
-            })
-        };
-        let listings_unchanged = listing_view(self.site.library.get(&url)) == listing_view(new_page.as_ref());
-        // What other pages may link to: anchors and attachments.
+        // What orders a page into listings and facets, and what its card shows besides.
+        let order_view =
+            |page: Option<&content::Page>| page.map(|p| (p.date(), serde_json::to_string(&p.meta).unwrap_or_default()));
+        let card_view = |page: Option<&content::Page>| page.map(|p| (p.title.clone(), p.summary.clone()));
+        let old_page = self.site.library.get(&url);
+        let order_unchanged = order_view(old_page) == order_view(new_page.as_ref());
+        let cards_unchanged = card_view(old_page) == card_view(new_page.as_ref());
         let link_targets = |page: Option<&content::Page>| {
             page.map(|p| {
                 let anchors: Vec<String> = p.content.outline.iter().map(|h| h.id.clone()).collect();
@@ -127,31 +168,33 @@ impl LiveSite {
                 (anchors, files)
             })
         };
-        let targets_unchanged = link_targets(self.site.library.get(&url)) == link_targets(new_page.as_ref());
+        let targets_unchanged = link_targets(old_page) == link_targets(new_page.as_ref());
+        let existed = old_page.is_some();
 
-        // An edit that leaves what listings show and what links point to alone
-        // cannot break another page: swap the page in place and check only it. Anything else (a new,
-        // deleted, retitled or redated page) re-sorts and re-checks the library.
-        let in_place = match new_page {
-            Some(page) if listings_unchanged && targets_unchanged => match self.site.library.update_in_place(page) {
-                Ok(()) => true,
-                Err(page) => {
-                    self.site.library.replace(&url, Some(page));
-                    false
+        let before = (!order_unchanged).then(|| ListingPages::of(&self.site, &url));
+        match new_page {
+            Some(page) if order_unchanged && targets_unchanged => {
+                if let Err(page) = self.site.library.update_in_place(page) {
+                    self.site.library.replace(&url, Some(*page));
                 }
-            },
+            }
             other => {
                 self.site.library.replace(&url, other);
-                false
-            }
-        };
-        let errors = match (in_place, self.site.library.get(&url)) {
-            (true, Some(page)) => crate::check::check_page(page, &self.site.library, &root, &self.known_urls),
-            _ => {
                 self.site.listings = crate::render::Listings::build(&self.site.library);
-                self.known_urls = Site::known_urls(&root, &self.site.listings);
-                crate::check::check_library(&self.site.library, &root, &self.known_urls)
             }
+        }
+        let after = before.as_ref().map(|_| ListingPages::of(&self.site, &url));
+        let listing_urls_unchanged = match (&before, &after) {
+            (Some(before), Some(after)) => before.urls_equal(after),
+            _ => true,
+        };
+        if !listing_urls_unchanged {
+            self.known_urls = Site::known_urls(&root, &self.site.listings);
+        }
+        let page_alone = targets_unchanged && listing_urls_unchanged && existed;
+        let errors = match self.site.library.get(&url) {
+            Some(page) if page_alone => crate::check::check_page(page, &self.site.library, &root, &self.known_urls),
+            _ => crate::check::check_library(&self.site.library, &root, &self.known_urls),
         };
         if !errors.is_empty() {
             return Err(BuildError::Content(errors));
@@ -163,38 +206,31 @@ impl LiveSite {
                 std::fs::remove_dir_all(folder).map_err(|e| BuildError::io("remove", folder, e))?;
             }
         }
-        let mut jobs = Vec::new();
-        if let Some(index) = self.site.library.pages().iter().position(|p| p.url == url) {
-            jobs.push(Job::Page(index));
-        }
-        if !listings_unchanged {
-            jobs.push(Job::Home);
-            let per_page = self.site.config.paginate;
-            for (i, listing) in self.site.listings.all.iter().enumerate().filter(|(_, l)| l.kind == kind) {
-                jobs.extend((1..=listing.page_count(per_page)).map(|n| Job::Listing(i, n)));
+        let pages = self.site.library.pages();
+        let index = pages.iter().position(|p| p.url == url);
+        let mut jobs: Vec<Job> = index.map(Job::Page).into_iter().collect();
+        if let (Some(before), Some(after)) = (&before, &after) {
+            jobs.extend(after.changed_since(before));
+            for gone in before.gone_from(after) {
+                let file = build::output_path(&self.out, gone);
+                if file.exists() {
+                    std::fs::remove_file(&file).map_err(|e| BuildError::io("remove", &file, e))?;
+                }
             }
+        } else if let Some(index) = index.filter(|_| !cards_unchanged) {
+            jobs.extend(self.site.listing_pages_showing(index));
         }
-        let outputs = self.site.render(&jobs)?;
-        build::write_outputs(&self.out, &outputs)?;
+        if !order_unchanged || !cards_unchanged {
+            jobs.push(Job::Home);
+            jobs.extend(showing_title_of(pages, kind, &slug).filter(|i| pages[*i].url != url).map(Job::Page));
+            self.feeds_pending = true;
+        }
+        let rendered = self.site.render_and_write(&jobs, &self.out)?;
         if let Some(page) = self.site.library.get(&url) {
             build::copy_page_files(page, &self.out)?;
         }
-        let search_started = Instant::now();
-        match self.site.library.get(&url) {
-            Some(page) => {
-                let documents = build::search_documents(std::iter::once(page));
-                if let Some(document) = documents.documents().first() {
-                    self.search.upsert(document);
-                }
-            }
-            None => self.search.remove(&url),
-        }
-        build::write_search_index(&self.search, &self.out)?;
-        let search_time = search_started.elapsed();
-        if !listings_unchanged {
-            self.site.write_extras(&self.out)?;
-        }
-        Ok((outputs.len(), search_time))
+        self.search_pending.push(url);
+        Ok(rendered)
     }
 
     pub fn library(&self) -> &Library {
@@ -204,6 +240,95 @@ impl LiveSite {
 
 /// The content file and kind a changed path belongs to: the page itself, or the
 /// `index.md` of the bundle an attachment sits in.
+/// What every listing page shows of its items — their URLs in order and the
+/// pagination, hashed — by listing page URL, and each kind's facets, so that
+/// an edit re-renders only the listing pages it changed.
+struct ListingPages {
+    pages: HashMap<String, ListingPage>,
+    facets: HashMap<Kind, String>,
+}
+
+struct ListingPage {
+    job: Job,
+    kind: Kind,
+    hash: u64,
+    /// The page being edited is among the items shown.
+    shows_edited: bool,
+}
+
+impl ListingPages {
+    /// The listing pages of `site`, noting those that show the page at `edited`.
+    fn of(site: &Site, edited: &str) -> ListingPages {
+        let per_page = site.config.paginate;
+        let library = site.library.pages();
+        let mut pages = HashMap::new();
+        for (i, listing) in site.listings.all.iter().enumerate() {
+            let total = listing.page_count(per_page);
+            for (n, items) in
+                listing.items.chunks(per_page).chain(listing.items.is_empty().then_some(&[][..])).enumerate()
+            {
+                let mut hash = std::hash::DefaultHasher::new();
+                let mut shows_edited = false;
+                for &item in items {
+                    library[item].url.hash(&mut hash);
+                    shows_edited |= library[item].url == edited;
+                }
+                (total, listing.items.len()).hash(&mut hash);
+                let page =
+                    ListingPage { job: Job::Listing(i, n + 1), kind: listing.kind, hash: hash.finish(), shows_edited };
+                pages.insert(listing.page_url(n + 1), page);
+            }
+        }
+        let facets = site
+            .listings
+            .facets
+            .iter()
+            .map(|(kind, groups)| (*kind, serde_json::to_string(groups).unwrap_or_default()))
+            .collect();
+        ListingPages { pages, facets }
+    }
+
+    fn urls_equal(&self, other: &ListingPages) -> bool {
+        self.pages.len() == other.pages.len() && self.pages.keys().all(|url| other.pages.contains_key(url))
+    }
+
+    /// The listing pages of `self` (the state after an edit) that are new,
+    /// show other items or pagination than `before`, show the edited page
+    /// (now or before), or belong to a kind whose facets changed.
+    fn changed_since(&self, before: &ListingPages) -> Vec<Job> {
+        let refaceted: Vec<Kind> =
+            Kind::ALL.into_iter().filter(|k| self.facets.get(k) != before.facets.get(k)).collect();
+        self.pages
+            .iter()
+            .filter(|(url, page)| {
+                refaceted.contains(&page.kind)
+                    || page.shows_edited
+                    || before.pages.get(*url).is_none_or(|was| was.hash != page.hash || was.shows_edited)
+            })
+            .map(|(_, page)| page.job.clone())
+            .collect()
+    }
+
+    /// Listing page URLs of `self` that `after` no longer has.
+    fn gone_from<'a>(&'a self, after: &'a ListingPages) -> impl Iterator<Item = &'a String> {
+        self.pages.keys().filter(|url| !after.pages.contains_key(*url))
+    }
+}
+
+/// Indices of the pages that show the title of the page `slug` of `kind`: the
+/// policies it supersedes or is superseded by, the notices of a course.
+fn showing_title_of<'a>(pages: &'a [content::Page], kind: Kind, slug: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let names = |s: &Option<String>| s.as_deref() == Some(slug);
+    pages.iter().enumerate().filter_map(move |(i, page)| {
+        let shows = match (kind, &page.meta) {
+            (Kind::Policy, Meta::Policy(p)) => names(&p.supersedes) || names(&p.superseded_by),
+            (Kind::Course, _) => page.notice().is_some_and(|n| names(&n.course)),
+            _ => false,
+        };
+        shows.then_some(i)
+    })
+}
+
 fn page_file(root: &Path, changed: &Path) -> Option<(Kind, PathBuf)> {
     let relative = changed.strip_prefix(root.join(CONTENT_DIR)).ok()?;
     let mut parts = relative.components();
@@ -295,13 +420,19 @@ fn rebuild_loop(mut live: LiveSite, changes: mpsc::Receiver<PathBuf>, reload: br
             Ok(rebuild) if rebuild.what.is_empty() => {}
             Ok(rebuild) => {
                 println!(
-                    "Rebuilt {} page(s) in {:.1} ms (search index {:.1} ms): {}",
+                    "Rebuilt {} page(s) in {:.1} ms: {}",
                     rebuild.rendered,
                     rebuild.elapsed.as_secs_f64() * 1000.0,
-                    rebuild.search.as_secs_f64() * 1000.0,
                     rebuild.what
                 );
                 let _ = reload.send(());
+                match live.update_feeds_and_search() {
+                    Ok(Some(took)) => {
+                        println!("Feeds and search index updated in {:.1} ms", took.as_secs_f64() * 1000.0)
+                    }
+                    Ok(None) => {}
+                    Err(error) => eprintln!("Feeds and search index not updated: {error}"),
+                }
             }
             Err(BuildError::Content(errors)) => {
                 let language = live.site.config.language;

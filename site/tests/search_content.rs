@@ -7,9 +7,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use gazette_search::SearchIndex;
-use gazette_site::build::{load_checked, search_documents};
+use gazette_site::build::{load_checked, page_bodies, search_documents};
 use gazette_site::content::Meta;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 fn repo() -> PathBuf {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -37,7 +37,8 @@ fn fixture_dir() -> PathBuf {
 #[test]
 fn the_issuer_filter_offers_the_issuers_of_notices_and_policies_and_no_provider() {
     let (library, _) = load_checked(&repo()).expect("the project's content passes check");
-    let parts = search_documents(library.pages().iter());
+    let bodies = page_bodies(&repo(), library.pages()).expect("bodies");
+    let parts = search_documents(library.pages().iter().zip(&bodies));
     let dir = tempfile::tempdir().expect("temp dir");
     SearchIndex::build(&parts.documents()).write(dir.path()).expect("index written");
     let meta: Value =
@@ -64,19 +65,13 @@ fn the_issuer_filter_offers_the_issuers_of_notices_and_policies_and_no_provider(
 #[test]
 fn the_contents_search_index_is_written_for_the_client_tests() {
     let (library, _) = load_checked(&repo()).expect("the project's content passes check");
-    let parts = search_documents(library.pages().iter());
+    let bodies = page_bodies(&repo(), library.pages()).expect("bodies");
+    let parts = search_documents(library.pages().iter().zip(&bodies));
     let docs = parts.documents();
     let dir = fixture_dir();
     let _ = std::fs::remove_dir_all(&dir);
     let stats = SearchIndex::build(&docs).write(&dir.join("index")).expect("index written");
     assert_eq!(stats.documents, library.pages().len());
     assert!(docs.iter().any(|d| d.body.len() > 20), "pages reach the index as blocks");
-    let pages: Vec<Value> = docs
-        .iter()
-        .map(|d| {
-            json!({"url": d.url, "title": d.title, "doc_number": d.doc_number, "kind": d.kind,
-                "issuers": d.issuers, "provider": d.provider, "body": d.body})
-        })
-        .collect();
-    std::fs::write(dir.join("corpus.json"), serde_json::to_string(&pages).expect("json")).expect("corpus written");
+    std::fs::write(dir.join("corpus.json"), parts.corpus_json().to_string()).expect("corpus written");
 }

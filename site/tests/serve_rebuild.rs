@@ -139,3 +139,72 @@ fn removing_a_heading_another_page_links_to_is_refused() {
         other => panic!("expected a broken-anchor error, got {other:?}"),
     }
 }
+
+#[test]
+fn title_edit_renders_only_the_listing_pages_that_show_it() {
+    let dir = project();
+    let out = dir.path().join("public");
+    let (mut live, _) = LiveSite::build(dir.path(), &out).expect("build");
+    // A listing page of cases that does not show this case: left as it was.
+    let region = live.library().get("/cases/nanjing-daxue-anli/").map(|p| match &p.meta {
+        gazette_site::content::Meta::Case(c) => c.region.clone(),
+        _ => unreachable!("a case"),
+    });
+    let other = live
+        .library()
+        .pages()
+        .iter()
+        .filter_map(|p| match &p.meta {
+            gazette_site::content::Meta::Case(c) if Some(&c.region) != region.as_ref() => Some(c.region.clone()),
+            _ => None,
+        })
+        .next()
+        .expect("a case of another region");
+    let untouched = out.join("cases/region").join(&other).join("index.html");
+    fs::write(&untouched, "left alone").expect("mark");
+    let file = dir.path().join(CASE);
+    let text = fs::read_to_string(&file).expect("read");
+    fs::write(&file, text.replacen("title = \"", "title = \"（修订）", 1)).expect("write");
+
+    live.apply(&[file]).expect("rebuild");
+    assert_eq!(fs::read_to_string(&untouched).expect("listing"), "left alone");
+    let region_listing = out.join("cases/region").join(region.expect("region")).join("index.html");
+    assert!(fs::read_to_string(region_listing).expect("listing").contains("（修订）"));
+}
+
+#[test]
+fn a_course_title_edit_renders_the_notices_that_name_the_course() {
+    let dir = project();
+    let out = dir.path().join("public");
+    let (mut live, _) = LiveSite::build(dir.path(), &out).expect("build");
+    let file = dir.path().join("content/courses/cas-jingpin-heitu-liangcang-2027.md");
+    let text = fs::read_to_string(&file).expect("read");
+    fs::write(&file, text.replacen("title = \"", "title = \"（改期）", 1)).expect("write");
+
+    live.apply(&[file]).expect("rebuild");
+    let notice = fs::read_to_string(out.join("notices/cas-2027-jingpin-peixun-baoming/index.html")).expect("notice");
+    assert!(notice.contains("（改期）"), "the notice links to the course by its title");
+}
+
+#[test]
+fn feeds_and_search_index_follow_an_edit_once_asked_and_not_before() {
+    let dir = project();
+    let out = dir.path().join("public");
+    let (mut live, _) = LiveSite::build(dir.path(), &out).expect("build");
+    let meta = out.join("search/index/meta.json");
+    let before = fs::read_to_string(&meta).expect("meta");
+    let file = dir.path().join(CASE);
+    let text = fs::read_to_string(&file).expect("read");
+    let feed = out.join("cases/atom.xml");
+    let feed_before = fs::read_to_string(&feed).expect("feed");
+    fs::write(&file, format!("{text}\n补充说明：鹦鹉螺。\n").replacen("title = \"", "title = \"（修订）", 1))
+        .expect("write");
+
+    live.apply(&[file]).expect("rebuild");
+    assert_eq!(fs::read_to_string(&meta).expect("meta"), before, "the page comes first");
+    assert_eq!(fs::read_to_string(&feed).expect("feed"), feed_before);
+    assert!(live.update_feeds_and_search().expect("search").is_some());
+    assert_ne!(fs::read_to_string(&meta).expect("meta"), before);
+    assert!(fs::read_to_string(&feed).expect("feed").contains("（修订）"), "the case is in its kind's feed");
+    assert!(live.update_feeds_and_search().expect("search").is_none(), "nothing left to do");
+}

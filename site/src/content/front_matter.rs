@@ -217,15 +217,15 @@ impl<'a> Fields<'a> {
 
     pub fn date(&mut self, key: &str) -> Option<Date> {
         let value = self.take_required(key);
-        self.to_date(key, value)
+        self.date_of(key, value)
     }
 
     pub fn opt_date(&mut self, key: &str) -> Option<Date> {
         let value = self.take(key);
-        self.to_date(key, value)
+        self.date_of(key, value)
     }
 
-    fn to_date(&mut self, key: &str, value: Option<Value>) -> Option<Date> {
+    fn date_of(&mut self, key: &str, value: Option<Value>) -> Option<Date> {
         let value = value?;
         let Value::Datetime(datetime) = &value else {
             self.error(

@@ -67,13 +67,13 @@ impl Library {
 
     /// Swaps in a new version of a page that sorts where the old one did (same
     /// kind, slug and date). Returns the page back if there is none to replace.
-    pub fn update_in_place(&mut self, page: Page) -> Result<(), Page> {
+    pub fn update_in_place(&mut self, page: Page) -> Result<(), Box<Page>> {
         match self.by_url.get(&page.url) {
             Some(&index) if self.pages[index].date() == page.date() => {
                 self.pages[index] = page;
                 Ok(())
             }
-            _ => Err(page),
+            _ => Err(Box::new(page)),
         }
     }
 
@@ -161,19 +161,14 @@ fn relative(root: &Path, path: &Path) -> PathBuf {
 }
 
 /// Reads one content file into a page: front matter, Markdown and attachments.
+///
+/// The page keeps what listings, feeds and checks need; its body's HTML and
+/// text are left out (see [`markdown::scan`]) and rendered again by
+/// [`Page::body`] when the page itself is written, so that a build's memory
+/// does not grow with the length of its pages.
 pub fn load_page(root: &Path, kind: Kind, path: &Path) -> Result<Page, Vec<ContentError>> {
     let source = relative(root, path);
-    let text = std::fs::read_to_string(path).map_err(|err| {
-        vec![ContentError::new(
-            &source,
-            1,
-            "file",
-            Message::new(
-                format!("无法读取：{err}（内容文件须为 UTF-8 编码）"),
-                format!("cannot read: {err} (content must be UTF-8)"),
-            ),
-        )]
-    })?;
+    let text = read_source(path, &source)?;
     let is_bundle = path.file_name().is_some_and(|n| n == "index.md");
     let slug_name = if is_bundle { path.parent().and_then(Path::file_name) } else { path.file_stem() };
     let slug = slug_name.map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
@@ -213,9 +208,32 @@ pub fn load_page(root: &Path, kind: Kind, path: &Path) -> Result<Page, Vec<Conte
         // must not panic on content.
         return Err(vec![ContentError::new(&source, 1, "front matter", Message::new("不完整", "incomplete"))]);
     };
-    let content = markdown::render(split.body);
+    let content = markdown::scan(split.body);
     let summary = summary.unwrap_or_else(|| truncate(&content.first_paragraph, 120));
     Ok(Page { kind, slug, url, source, bundle, title, summary, meta, attachments, content, field_lines })
+}
+
+fn read_source(path: &Path, source: &Path) -> Result<String, Vec<ContentError>> {
+    std::fs::read_to_string(path).map_err(|err| {
+        vec![ContentError::new(
+            source,
+            1,
+            "file",
+            Message::new(
+                format!("无法读取：{err}（内容文件须为 UTF-8 编码）"),
+                format!("cannot read: {err} (content must be UTF-8)"),
+            ),
+        )]
+    })
+}
+
+/// The whole body of the page loaded from `root`/`page.source`: its HTML and
+/// text blocks besides what the page keeps. Reads the file again; an error if
+/// it can no longer be read or split.
+pub fn page_body(root: &Path, page: &Page) -> Result<markdown::Rendered, Vec<ContentError>> {
+    let text = read_source(&root.join(&page.source), &page.source)?;
+    let split = front_matter::split(&page.source, &text).map_err(|e| vec![e])?;
+    Ok(markdown::render(split.body))
 }
 
 /// One error per line that holds characters pages and feeds cannot carry, with

@@ -6,6 +6,7 @@ mod front_matter;
 mod library;
 mod page;
 
+pub use crate::markdown::Rendered;
 pub use doc_number::DocNumber;
 pub use library::{CONTENT_DIR, Library, load_page};
 pub use page::{

@@ -152,6 +152,8 @@ pub struct Page {
     pub summary: String,
     pub meta: Meta,
     pub attachments: Vec<Attachment>,
+    /// Outline, links, raw HTML and first paragraph of the body; its HTML and
+    /// text blocks are empty (see [`Page::body`]).
     pub content: Rendered,
     /// Lines of the fields that later, cross-page checks report on.
     pub field_lines: BTreeMap<&'static str, usize>,
@@ -198,6 +200,12 @@ impl Page {
             Meta::Course(c) => vec![c.provider.clone()],
             Meta::Case(c) => vec![c.provider.clone()],
         }
+    }
+
+    /// The whole body — HTML and text blocks — which the page does not keep:
+    /// read and rendered again from its file under `root`.
+    pub fn body(&self, root: &Path) -> Result<Rendered, Vec<ContentError>> {
+        super::library::page_body(root, self)
     }
 
     pub fn line_of(&self, field: &str) -> usize {

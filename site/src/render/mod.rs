@@ -7,10 +7,9 @@ mod listings;
 mod views;
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
-use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera};
 
@@ -18,6 +17,7 @@ use crate::config::Config;
 use crate::content::{Kind, Library, Meta, Page};
 use crate::error::BuildError;
 use crate::i18n;
+use crate::markdown::Rendered;
 pub use listings::{Listings, encode_segment};
 use views::{Card, PageLink, PageView, Status};
 
@@ -45,6 +45,8 @@ pub struct Output {
 }
 
 pub struct Renderer {
+    /// The project root: pages' bodies are read again from their files under it.
+    root: PathBuf,
     tera: Tera,
     config: Config,
     today: Date,
@@ -87,7 +89,7 @@ impl Renderer {
             },
         );
         base.insert("t", &i18n::strings(config.language));
-        Ok(Renderer { tera, config: config.clone(), today, base })
+        Ok(Renderer { root: root.to_path_buf(), tera, config: config.clone(), today, base })
     }
 
     /// Every job of a full build.
@@ -100,11 +102,13 @@ impl Renderer {
         jobs
     }
 
-    pub fn render_all(&self, jobs: &[Job], library: &Library, listings: &Listings) -> Result<Vec<Output>, BuildError> {
-        jobs.par_iter().map(|job| self.render(job, library, listings)).collect()
-    }
-
+    /// Renders one job; a page's body is read and rendered again from its file.
     pub fn render(&self, job: &Job, library: &Library, listings: &Listings) -> Result<Output, BuildError> {
+        if let Job::Page(i) = job {
+            let page = &library.pages()[*i];
+            let body = page.body(&self.root).map_err(BuildError::Content)?;
+            return self.render_page(page, &body, library);
+        }
         let mut context = self.base.clone();
         let (template, url) = match job {
             Job::Home => {
@@ -113,12 +117,7 @@ impl Renderer {
             }
             Job::Search => ("search.html", "/search/".to_string()),
             Job::NotFound => ("404.html", "/404.html".to_string()),
-            Job::Page(i) => {
-                let page = &library.pages()[*i];
-                context.insert("page", &self.page_view(page, library));
-                context.insert("section", page.kind.dir());
-                (template_of(page.kind), page.url.clone())
-            }
+            Job::Page(_) => unreachable!("pages are rendered above"),
             Job::Listing(i, number) => {
                 let listing = &listings.all[*i];
                 let per_page = self.config.paginate;
@@ -139,6 +138,18 @@ impl Renderer {
                 ("list.html", listing.page_url(*number))
             }
         };
+        self.finish(template, url, context)
+    }
+
+    /// Renders a content page whose whole body (`Page::body`) the caller has.
+    pub fn render_page(&self, page: &Page, body: &Rendered, library: &Library) -> Result<Output, BuildError> {
+        let mut context = self.base.clone();
+        context.insert("page", &self.page_view(page, body, library));
+        context.insert("section", page.kind.dir());
+        self.finish(template_of(page.kind), page.url.clone(), context)
+    }
+
+    fn finish(&self, template: &str, url: String, mut context: Context) -> Result<Output, BuildError> {
         context.insert("current_url", &url);
         let html = self.tera.render(template, &context).map_err(|e| BuildError::template(&e))?;
         Ok(Output { url, html })
@@ -148,7 +159,7 @@ impl Renderer {
         Card::new(page, self.today, self.config.closing_soon_days)
     }
 
-    fn page_view<'a>(&self, page: &'a Page, library: &'a Library) -> PageView<'a> {
+    fn page_view<'a>(&self, page: &'a Page, body: &Rendered, library: &'a Library) -> PageView<'a> {
         let link = |kind: Kind, slug: &Option<String>| {
             slug.as_deref().and_then(|s| library.get_slug(kind, s)).map(PageLink::from)
         };
@@ -164,7 +175,7 @@ impl Renderer {
             date,
             disclosure: &n.disclosure,
         });
-        let marked = document::mark(&page.content.html, letter.as_ref());
+        let marked = document::mark(&body.html, letter.as_ref());
         PageView {
             card: self.card(page),
             content: marked.html,
