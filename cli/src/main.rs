@@ -12,6 +12,11 @@ use gazette_site::config::Language;
 use gazette_site::content::Kind;
 use gazette_site::{BuildError, Config, build, scaffold, serve};
 
+/// mimalloc rather than the system allocator: a build allocates and frees
+/// small strings and maps on every thread at once (see `bench/`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "gazette",

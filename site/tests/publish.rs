@@ -180,3 +180,27 @@ fn pages_with_images_line_breaks_and_encoded_links_are_valid_html() {
     let report = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     assert!(output.status.success() && !report.contains("Error:"), "HTML errors:\n{report}");
 }
+
+#[test]
+fn a_build_into_an_earlier_output_leaves_nothing_of_it_and_follows_no_link() {
+    let (dir, out) = site();
+    // What an earlier build of a larger site left: a page since deleted, a
+    // file at the top, a file inside a kind's folder.
+    fs::create_dir_all(out.join("notices/deleted-page")).expect("mkdir");
+    fs::write(out.join("notices/deleted-page/index.html"), "old").expect("write");
+    fs::write(out.join("stray.txt"), "old").expect("write");
+    fs::write(out.join("notices/stray.html"), "old").expect("write");
+    // A link to a folder outside the output is removed, not emptied.
+    let outside = tempfile::tempdir().expect("temp dir");
+    fs::write(outside.path().join("keep.txt"), "keep").expect("write");
+    std::os::unix::fs::symlink(outside.path(), out.join("linked")).expect("symlink");
+    std::os::unix::fs::symlink(outside.path(), out.join("notices/linked")).expect("symlink");
+
+    let out = build(dir.path());
+    for gone in ["notices/deleted-page", "stray.txt", "notices/stray.html", "linked", "notices/linked"] {
+        assert!(fs::symlink_metadata(out.join(gone)).is_err(), "{gone} is left from the earlier build");
+    }
+    assert_eq!(fs::read_to_string(outside.path().join("keep.txt")).expect("kept"), "keep");
+    assert!(out.join("notices/liucheng-tu/index.html").is_file(), "this build's pages are written");
+    assert!(out.join("notices/liucheng-tu/liucheng.png").is_file(), "and the files they refer to");
+}

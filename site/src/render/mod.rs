@@ -25,6 +25,9 @@ pub const TEMPLATES_DIR: &str = "templates";
 /// Headings from which a page shows its outline (目录).
 const OUTLINE_MIN_HEADINGS: usize = 4;
 const HOME_ITEMS: usize = 6;
+/// Bytes reserved for a rendered page: a content page is about 7 KB, a
+/// listing page about 25 KB.
+const OUTPUT_CAPACITY: usize = 16 * 1024;
 
 /// One HTML file to produce.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -41,7 +44,9 @@ pub enum Job {
 /// A rendered file: its URL (percent-encoded) and HTML.
 pub struct Output {
     pub url: String,
-    pub html: String,
+    /// UTF-8, as the templates wrote it: kept as bytes, since it is only
+    /// written out, so that it is not checked again as a `String`.
+    pub html: Vec<u8>,
 }
 
 pub struct Renderer {
@@ -151,7 +156,8 @@ impl Renderer {
 
     fn finish(&self, template: &str, url: String, mut context: Context) -> Result<Output, BuildError> {
         context.insert("current_url", &url);
-        let html = self.tera.render(template, &context).map_err(|e| BuildError::template(&e))?;
+        let mut html = Vec::with_capacity(OUTPUT_CAPACITY);
+        self.tera.render_to(template, &context, &mut html).map_err(|e| BuildError::template(&e))?;
         Ok(Output { url, html })
     }
 
