@@ -118,7 +118,7 @@ async fn an_s3_presigned_upload_binds_type_and_length_and_the_object_arrives() {
         s3.presign_download("cases/c9/submission.pdf", "投稿记录.pdf", Duration::from_secs(60)).await.unwrap();
     // The link makes S3 answer `attachment` with the uploaded name (RFC 6266 filename*).
     assert!(download.contains("response-content-disposition=attachment%3B%20filename%3D%22"), "{download}");
-    assert!(download.contains("filename%2A%3DUTF-8%27%27%25E6%258A%2595"), "{download}");
+    assert!(download.contains("filename%2A%3DUTF%2D8%27%27%25E6%258A%2595"), "{download}");
     let (status, got) = http("GET", &download, &[], b"").await;
     assert_eq!((status, got.as_slice()), (200, &body[..]));
     assert_eq!(s3.size_of("cases/c9/submission.pdf").await.unwrap(), Some(body.len() as u64));
@@ -149,7 +149,7 @@ async fn a_used_local_ticket_cannot_replace_the_file_it_stored() {
         files.presign_upload("cases/r-hebei/x/case.pdf", "application/pdf", 8, Duration::from_secs(300)).await.unwrap();
     files.receive(token_of(&ticket.url), "application/pdf", b"%PDF-1.7").await.unwrap();
     assert!(matches!(
-        files.receive(token_of(&ticket.url), "application/pdf", b"<script").await,
+        files.receive(token_of(&ticket.url), "application/pdf", b"<script>").await,
         Err(AttachmentError::AlreadyStored(_))
     ));
     assert_eq!(std::fs::read(dir.path().join("cases/r-hebei/x/case.pdf")).unwrap(), b"%PDF-1.7");
