@@ -251,9 +251,10 @@ pub fn registration_router(store: SharedStore, catalog: CourseCatalog, auth: Aut
     app_router(store, catalog, PlanDeadlines::default(), auth, system_clock())
 }
 
-/// The router with training-plan deadlines and no courses.
-pub fn reports_router(store: SharedStore, deadlines: PlanDeadlines, auth: AuthConfig) -> Router {
-    app_router(store, CourseCatalog::default(), deadlines, auth, system_clock())
+/// The router with training-plan deadlines and attachment storage (the files of
+/// reports and plans), and no courses.
+pub fn reports_router(store: SharedStore, deadlines: PlanDeadlines, auth: AuthConfig, files: Files) -> Router {
+    router(AppState::new(store, CourseCatalog::default(), deadlines, auth, system_clock()).with_files(files))
 }
 
 /// The router with attachment storage and no courses or deadlines.

@@ -13,7 +13,8 @@ use gazette_core::store::SharedStore;
 use serde_json::{Value, json};
 
 use crate::registration_api::SECRET;
-use crate::typical_cases_api::{API_BASE, call, case_app, case_form, ok, organiser, regional, upload_file};
+use crate::support::{API_BASE, upload_file};
+use crate::typical_cases_api::{call, case_app, case_form, ok, organiser, regional};
 
 /// A case with two files and a title and summary that need escaping, approved.
 async fn approved_case(app: &Router) -> String {

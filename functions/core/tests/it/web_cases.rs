@@ -11,8 +11,8 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use gazette_core::http::Role;
 
-use crate::support::{Reply, send};
-use crate::typical_cases_api::{API_BASE, case_app, national, organiser, regional, tok};
+use crate::support::{API_BASE, Reply, send};
+use crate::typical_cases_api::{case_app, national, organiser, regional, tok};
 
 /// A page as the signed-in visitor `token` sees it. `path` is a router path
 /// (`/web/…`) or a link as pages write it (`/api/web/…`).
@@ -566,8 +566,9 @@ async fn a_refused_form_shows_nothing_to_another_session_and_no_field_chooses_th
     assert_eq!(post(&app, &reviewer, &old, &[]).await.status, StatusCode::NOT_FOUND);
 }
 
-/// A post with files holds its typed fields to the limit of a plain post (256 KB),
-/// and a form route takes no path parameter longer than an id: nothing of either is
+/// A post with files holds its typed fields to what its form's fields allow together
+/// (the case form: about 270 KB), and says so on the field that ran over, back on the
+/// form; a form route takes no path parameter longer than an id: nothing of either is
 /// kept.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_fields_and_overlong_ids_are_refused_before_anything_is_kept() {
@@ -578,9 +579,12 @@ async fn oversized_fields_and_overlong_ids_are_refused_before_anything_is_kept()
     let mut sent = filled(&new, "form-case-upload", &case_fields("科技成果评价改革试点", "以评价改革为抓手。"));
     sent.fields.push(("provider".into(), "甲".repeat(100_000)));
     let files = [("attachments", "实施方案.pdf", "application/pdf", PDF)];
-    let r = post(&app, &province, &sent, &files).await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", String::from_utf8_lossy(&r.bytes));
-    says(&String::from_utf8_lossy(&r.bytes), "提交内容过大（上限 256 KB）");
+    let back = redirected(&post(&app, &province, &sent, &files).await);
+    assert!(back.starts_with("/api/web/cases/new?attempt="), "back to the form: {back}");
+    let refused = page(&app, &province, &back).await;
+    says(&refused, "提交前请修改以下问题");
+    says(&refused, "填写的内容过长，超出本表单可提交的上限（约 270 KB）");
+    assert!(refused.contains("href=\"#f-provider\""), "the summary links to the field that ran over:\n{refused}");
     says(&page(&app, &province, "/web/cases").await, "还没有典型案例");
 
     let long = Sent { action: format!("/api/web/act/typical-cases/{}/approve", "A".repeat(300)), fields: Vec::new() };
