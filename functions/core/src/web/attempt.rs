@@ -88,7 +88,10 @@ pub async fn load(store: &SharedStore, token: &str, visitor: &super::Visitor) ->
 }
 
 /// Empties every ID-number field of `attempt` (top-level or in a group's rows) that
-/// holds something, and asks for it again on that field unless it already has an error.
+/// holds a number, and asks for it again on that field unless it already has an error.
+/// A number as the page showed it — masked, `110105********002X` — is no ID number
+/// and is kept: sent back, it stands for the stored one, so a row added or removed
+/// without the script does not make the person retype the numbers already saved.
 fn forget_id_numbers(schema: &gazette_forms::Schema, attempt: &mut Attempt) {
     let is_id = |f: &gazette_forms::Field| f.format() == Some(gazette_forms::Format::IdNumber);
     let mut forgotten = Vec::new();
@@ -117,6 +120,42 @@ fn forget_id_numbers(schema: &gazette_forms::Schema, attempt: &mut Attempt) {
     }
 }
 
+/// Nothing to forget: empty, or a masked number.
 fn is_blank(v: &Value) -> bool {
-    v.as_str().is_some_and(|s| s.trim().is_empty()) || v.is_null()
+    v.as_str().is_some_and(|s| s.trim().is_empty() || s.contains('*')) || v.is_null()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::EmbeddedStore;
+    use serde_json::json;
+
+    /// What the store holds of an attempt at the integrity result (seed 004) with a
+    /// full ID number, a masked one and a planted control: no full number, and the
+    /// person is asked for it again.
+    #[tokio::test]
+    async fn a_kept_attempt_never_holds_a_full_id_number() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: SharedStore = std::sync::Arc::new(EmbeddedStore::open(dir.path()).unwrap());
+        let attempt = Attempt {
+            owner: "browser:B1".into(),
+            form: Some("integrity-result".into()),
+            values: json!({ "authors": [
+                { "name": "王星星", "id_number": "110105199001010021" },
+                { "name": "张三", "id_number": "440304********1233" },
+            ] }),
+            controls: vec![("_version".into(), "2".into()), ("_to".into(), "POST /elsewhere".into())],
+            ..Attempt::default()
+        };
+        let token = save(&store, attempt).await.expect("kept");
+        let stored = store.get(&key(&token)).await.unwrap().expect("stored").data.to_string();
+        assert!(!stored.contains("110105199001010021"), "a full ID number is kept: {stored}");
+        assert!(stored.contains("440304********1233"), "the masked number is kept: {stored}");
+        assert!(!stored.contains("POST /elsewhere"), "an unknown control is kept: {stored}");
+        let kept: Attempt = serde_json::from_str(&stored).unwrap();
+        assert_eq!(kept.values["authors"][0]["id_number"], "");
+        let asked: Vec<&str> = kept.errors.iter().map(|(path, _)| path.as_str()).collect();
+        assert_eq!(asked, ["authors[0].id_number"]);
+    }
 }

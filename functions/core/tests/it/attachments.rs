@@ -70,8 +70,20 @@ async fn an_expired_local_upload_link_is_refused() {
     assert!(matches!(files.receive(token_of(&ticket.url), "text/plain", b"x").await, Err(AttachmentError::BadTicket)));
 }
 
-/// A minimal HTTP/1.1 exchange with loopback (moto), so the test needs no HTTP client.
+/// A minimal HTTP/1.1 exchange with loopback (moto), so the test needs no HTTP client:
+/// the status and body.
 pub(crate) async fn http(method: &str, url: &str, headers: &[(String, String)], body: &[u8]) -> (u16, Vec<u8>) {
+    let (status, _, body) = http_reply(method, url, headers, body).await;
+    (status, body)
+}
+
+/// [`http`], with the reply's headers.
+pub(crate) async fn http_reply(
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> (u16, axum::http::HeaderMap, Vec<u8>) {
     let rest = url.strip_prefix("http://").expect("loopback http url");
     let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap();
     assert!(host.starts_with("127.0.0.1:"), "tests talk to loopback only");
@@ -90,7 +102,17 @@ pub(crate) async fn http(method: &str, url: &str, headers: &[(String, String)], 
     stream.read_to_end(&mut raw).await.unwrap();
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("http response");
     let status = std::str::from_utf8(&raw[9..12]).unwrap().parse().unwrap();
-    (status, raw[split + 4..].to_vec())
+    let mut reply_headers = axum::http::HeaderMap::new();
+    for line in String::from_utf8_lossy(&raw[..split]).lines().skip(1) {
+        if let Some((name, value)) = line.split_once(':') {
+            if let (Ok(name), Ok(value)) =
+                (axum::http::HeaderName::try_from(name.trim()), axum::http::HeaderValue::from_str(value.trim()))
+            {
+                reply_headers.append(name, value);
+            }
+        }
+    }
+    (status, reply_headers, raw[split + 4..].to_vec())
 }
 
 #[tokio::test]

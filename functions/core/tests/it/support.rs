@@ -166,6 +166,17 @@ pub fn local_files() -> (gazette_core::http::Files, tempfile::TempDir) {
     (gazette_core::http::Files::Local(files), dir)
 }
 
+/// Attachment storage in a fresh bucket of moto's S3, or `None` as [`moto`] says.
+pub async fn s3_files() -> Option<gazette_core::http::Files> {
+    let moto = moto()?;
+    let bucket = format!("gazette-test-{}", ulid::Ulid::new().to_string().to_lowercase());
+    let (status, _) = crate::attachments::http("PUT", &format!("{}/{bucket}", moto.endpoint), &[], b"").await;
+    assert_eq!(status, 200, "create bucket on moto");
+    let config = gazette_core::aws::local_sdk_config(&moto.endpoint);
+    let s3 = gazette_core::attachments::S3Attachments::new(&config, &bucket).expect("S3 attachments");
+    Some(gazette_core::http::Files::Remote(Arc::new(s3)))
+}
+
 /// Uploads a file as a person does: asks for a ticket (`POST /case-files`) for
 /// `field` of `form`, PUTs the bytes to the local upload route the ticket names, and
 /// returns the file record to put in the form. `router` answers at the API's root.
