@@ -32,11 +32,28 @@ pub(super) const FIELDS_LIMIT: usize = 256 * 1024;
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Limits<'a> {
     schema: Option<&'a gazette_forms::Schema>,
+    /// The most one posted file may be whatever its field allows ([`LAMBDA_POST_FILE`]).
+    file_cap: Option<u64>,
 }
+
+/// The largest file a form post without the script carries through AWS Lambda: a
+/// request reaches a function with 6 MB at most, and API Gateway hands it a
+/// multipart body base64-encoded (4 bytes for 3), so about 4.5 MB of file arrive;
+/// 4 MB leaves room for the form's text. A larger file is refused on its field, with
+/// the way round it: the page's script uploads straight to S3, up to the field's
+/// own `max_size`. (A post over 6 MB does not reach the function: API Gateway
+/// answers 413 itself; see the README's deploy section.)
+pub const LAMBDA_POST_FILE: u64 = 4 * 1024 * 1024;
 
 impl<'a> Limits<'a> {
     pub(super) fn of(schema: Option<&'a gazette_forms::Schema>) -> Self {
-        Limits { schema }
+        Limits { schema, file_cap: None }
+    }
+
+    /// These limits where posted files go through Lambda on their way to S3
+    /// (`through_lambda`): no file over [`LAMBDA_POST_FILE`].
+    pub(super) fn through_lambda(self, through_lambda: bool) -> Self {
+        Limits { file_cap: through_lambda.then_some(LAMBDA_POST_FILE), ..self }
     }
 
     /// Bytes of typed text (UTF-8) the form's fields may hold together.
@@ -51,8 +68,18 @@ impl<'a> Limits<'a> {
         3 * self.text()
     }
 
+    /// The largest file a post may carry for the field at `path`, and the message when
+    /// one is larger: its `max_size`, or less through Lambda.
+    fn file(&self, path: &str) -> Option<(u64, String)> {
+        let max = self.field_max_size(path)?;
+        Some(match self.file_cap {
+            Some(cap) if cap < max => (cap, too_big_without_script(cap, max)),
+            _ => (max, too_big(max)),
+        })
+    }
+
     /// The largest file the field at `path` (`attachments`, `projects[0].plan_document`) takes.
-    fn file(&self, path: &str) -> Option<u64> {
+    fn field_max_size(&self, path: &str) -> Option<u64> {
         let schema = self.schema?;
         let (group, column) = match path.split_once('.') {
             Some((group, column)) => (group.split('[').next().unwrap_or(group), Some(column)),
@@ -150,13 +177,13 @@ async fn read_multipart(request: Request, limits: Limits<'_>, posted: &mut Poste
         let headers = field.headers().clone();
         let is_file = file_name(&headers);
         // Files have their field's own limit; the typed fields share the form's.
-        let limit = match (&is_file, limits.file(&name)) {
-            (Some(_), Some(max)) => max as usize,
+        let (limit, file_too_big) = match (&is_file, limits.file(&name)) {
+            (Some(_), Some((max, message))) => (max as usize, message),
             (Some(_), None) => {
                 posted.file_errors.push((name, "此项不接受上传文件。".to_string()));
                 return Ok(());
             }
-            (None, _) => limits.text().saturating_sub(text_bytes),
+            (None, _) => (limits.text().saturating_sub(text_bytes), String::new()),
         };
         let mut bytes = Vec::new();
         while let Some(chunk) = field.chunk().await.map_err(|e| format!("上传的内容无法读取：{}", e.body_text()))?
@@ -164,7 +191,7 @@ async fn read_multipart(request: Request, limits: Limits<'_>, posted: &mut Poste
             if bytes.len() + chunk.len() > limit {
                 // Over its limit: the rest of the post is not read; what came before is kept.
                 let message = match is_file {
-                    Some(_) => too_big(limit as u64),
+                    Some(_) => file_too_big,
                     None => too_long(limits.text()),
                 };
                 posted.file_errors.push((name, message));
@@ -212,6 +239,16 @@ async fn read_at_most(body: axum::body::Body, limit: usize) -> Result<(Vec<u8>, 
 /// The error on a file over its field's `max_size`.
 fn too_big(limit: u64) -> String {
     format!("文件超过大小上限（{} MB），请压缩或拆分后重新上传。", limit / (1024 * 1024))
+}
+
+/// The error on a file over what a post without the script carries (`cap`), though
+/// its field takes up to `max`.
+fn too_big_without_script(cap: u64, max: u64) -> String {
+    format!(
+        "未启用 JavaScript 时，随表单提交的文件不能超过 {} MB。请在浏览器中启用 JavaScript 后重新上传（此项文件最大 {} MB），或压缩、拆分后再提交。",
+        cap / (1024 * 1024),
+        max / (1024 * 1024)
+    )
 }
 
 /// The error on a text that ran over what the whole form may hold.
@@ -316,6 +353,25 @@ fn extended_value(value: &[u8]) -> Option<String> {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    #[test]
+    fn through_lambda_a_posted_file_is_held_to_4_mb_with_the_way_round_it() {
+        let case = gazette_forms::schema("case-upload");
+        let (max, message) = Limits::of(case).file("attachments").unwrap();
+        assert_eq!(max, 20 * 1024 * 1024, "the field's own max_size");
+        assert!(message.contains("20 MB"), "{message}");
+        let (max, message) = Limits::of(case).through_lambda(true).file("attachments").unwrap();
+        assert_eq!(max, LAMBDA_POST_FILE);
+        assert!(
+            message.contains("启用 JavaScript") && message.contains("4 MB") && message.contains("20 MB"),
+            "{message}"
+        );
+        // A group's file column too (the training plan's documents).
+        let plan = gazette_forms::schema("training-plan");
+        assert_eq!(Limits::of(plan).through_lambda(true).file("projects[3].teachers").unwrap().0, LAMBDA_POST_FILE);
+        // With the script or locally the field's limit holds.
+        assert!(Limits::of(plan).file("projects[3].teachers").unwrap().0 > LAMBDA_POST_FILE);
+    }
 
     fn disposition(value: &[u8]) -> HeaderMap {
         let mut headers = HeaderMap::new();

@@ -71,7 +71,9 @@ pub async fn submit(
         }
     }
     let schema = route.form.and_then(gazette_forms::schema);
-    let posted = match read_post(request, Limits::of(schema)).await {
+    // Files posted to S3 storage travel through Lambda (its 6 MB request limit).
+    let through_lambda = matches!(web.app.files, Some(crate::http::Files::Remote(_)));
+    let posted = match read_post(request, Limits::of(schema).through_lambda(through_lambda)).await {
         Ok(posted) => posted,
         Err(message) => return refuse(StatusCode::BAD_REQUEST, &message),
     };
