@@ -36,13 +36,13 @@ pub(super) struct Limits<'a> {
     file_cap: Option<u64>,
 }
 
-/// The largest file a form post without the script carries through AWS Lambda: a
+/// The largest file a form post carries through AWS Lambda (S3 storage): a
 /// request reaches a function with 6 MB at most, and API Gateway hands it a
 /// multipart body base64-encoded (4 bytes for 3), so about 4.5 MB of file arrive;
-/// 4 MB leaves room for the form's text. A larger file is refused on its field, with
-/// the way round it: the page's script uploads straight to S3, up to the field's
-/// own `max_size`. (A post over 6 MB does not reach the function: API Gateway
-/// answers 413 itself; see the README's deploy section.)
+/// 4 MB leaves room for the form's text. A larger file is refused on its field,
+/// saying so; an API client's upload ticket takes it straight to S3 up to the
+/// field's own `max_size` (the pages do not use tickets yet). A post over 6 MB does
+/// not reach the function: API Gateway answers 413 itself (README, deploy section).
 pub const LAMBDA_POST_FILE: u64 = 4 * 1024 * 1024;
 
 impl<'a> Limits<'a> {
@@ -73,7 +73,7 @@ impl<'a> Limits<'a> {
     fn file(&self, path: &str) -> Option<(u64, String)> {
         let max = self.field_max_size(path)?;
         Some(match self.file_cap {
-            Some(cap) if cap < max => (cap, too_big_without_script(cap, max)),
+            Some(cap) if cap < max => (cap, too_big_through_lambda(cap, max)),
             _ => (max, too_big(max)),
         })
     }
@@ -241,11 +241,11 @@ fn too_big(limit: u64) -> String {
     format!("文件超过大小上限（{} MB），请压缩或拆分后重新上传。", limit / (1024 * 1024))
 }
 
-/// The error on a file over what a post without the script carries (`cap`), though
-/// its field takes up to `max`.
-fn too_big_without_script(cap: u64, max: u64) -> String {
+/// The error on a file over what a form post carries through Lambda (`cap`), though
+/// its field takes up to `max` through an upload ticket.
+fn too_big_through_lambda(cap: u64, max: u64) -> String {
     format!(
-        "未启用 JavaScript 时，随表单提交的文件不能超过 {} MB。请在浏览器中启用 JavaScript 后重新上传（此项文件最大 {} MB），或压缩、拆分后再提交。",
+        "随网页表单提交的文件不能超过 {} MB（此项通过上传接口可达 {} MB），请压缩或拆分后重新提交。",
         cap / (1024 * 1024),
         max / (1024 * 1024)
     )
@@ -362,10 +362,7 @@ mod tests {
         assert!(message.contains("20 MB"), "{message}");
         let (max, message) = Limits::of(case).through_lambda(true).file("attachments").unwrap();
         assert_eq!(max, LAMBDA_POST_FILE);
-        assert!(
-            message.contains("启用 JavaScript") && message.contains("4 MB") && message.contains("20 MB"),
-            "{message}"
-        );
+        assert!(message.contains("不能超过 4 MB") && message.contains("20 MB"), "{message}");
         // A group's file column too (the training plan's documents).
         let plan = gazette_forms::schema("training-plan");
         assert_eq!(Limits::of(plan).through_lambda(true).file("projects[3].teachers").unwrap().0, LAMBDA_POST_FILE);

@@ -657,11 +657,10 @@ async fn a_3_mb_pdf_and_a_30000_character_text_go_through_the_case_page_to_s3() 
     a_large_file_and_a_long_text_go_through_the_case_page(app, fetch).await;
 }
 
-/// Through Lambda (S3 storage) a form post without the script carries files up to
-/// 4 MB: a larger one is refused on its field, saying to turn the script on (which
-/// uploads straight to S3) — not with a gateway's error; nothing is kept.
+/// Through Lambda (S3 storage) a form post carries files up to 4 MB: a larger one is
+/// refused on its field, saying so — not with a gateway's error; nothing is kept.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn through_lambda_a_file_over_4_mb_posted_without_the_script_is_refused_on_its_field() {
+async fn through_lambda_a_file_over_4_mb_posted_with_a_form_is_refused_on_its_field() {
     let Some(files) = crate::support::s3_files().await else { return };
     let (store, _guard) = crate::support::embedded();
     let app = gazette_core::config::cases_router(
@@ -678,8 +677,7 @@ async fn through_lambda_a_file_over_4_mb_posted_without_the_script_is_refused_on
     let back = redirected(&post(&app, &province, &sent, &files).await);
     assert!(back.starts_with("/api/web/cases/new?attempt="), "back to the form: {back}");
     let refused = page(&app, &province, &back).await;
-    says(&refused, "未启用 JavaScript 时，随表单提交的文件不能超过 4 MB");
-    says(&refused, "此项文件最大 20 MB");
+    says(&refused, "随网页表单提交的文件不能超过 4 MB（此项通过上传接口可达 20 MB）");
     assert!(refused.contains("href=\"#f-attachments\""), "on the file field:\n{refused}");
     says(&page(&app, &province, "/web/cases").await, "还没有典型案例");
 }
