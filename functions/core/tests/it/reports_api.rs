@@ -63,6 +63,20 @@ async fn act(app: &Router, period: &str, action: &str, token: &str, body: Option
     call(app, Method::POST, &format!("{BASE}/{period}/{action}"), Some(token), body).await
 }
 
+/// A certificate the filler uploads for the report (ticket, then PUT): its record.
+async fn certificate(app: &Router) -> Value {
+    support::upload_file(
+        app,
+        &filler(),
+        "monthly-report",
+        "supporting_files",
+        "证书.pdf",
+        "application/pdf",
+        b"%PDF-1.7",
+    )
+    .await
+}
+
 fn cover() -> Value {
     json!({
         "platform_name": "河北省复合材料技术创新中心",
@@ -185,16 +199,7 @@ pub async fn a_new_month_starts_from_the_latest_earlier_month_without_its_attach
     complete_month(&app, "2023-01", json!({ "staff_total": 38 })).await;
     let mut march = merged(&[cover(), staff(40), funding(), outputs(4)]);
     march["honours"] = json!("获评国家级创新平台");
-    let certificate = support::upload_file(
-        &app,
-        &filler(),
-        "monthly-report",
-        "supporting_files",
-        "证书.pdf",
-        "application/pdf",
-        b"%PDF-1.7",
-    )
-    .await;
+    let certificate = certificate(&app).await;
     march["supporting_files"] = json!([certificate]);
     let r = save(&app, "2023-03", 0, march).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", body_text(&r));
@@ -664,16 +669,7 @@ async fn a_report_cannot_name_another_units_file_or_a_key_out_of_the_store() {
     let never =
         save(&app, "2023-04", 0, json!({ "supporting_files": file("cases/u-hebei-materials-lab/01hz0/file.pdf") }));
     assert_eq!(never.await.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let own = support::upload_file(
-        &app,
-        &filler(),
-        "monthly-report",
-        "supporting_files",
-        "证书.pdf",
-        "application/pdf",
-        b"%PDF-1.7",
-    )
-    .await;
+    let own = certificate(&app).await;
     let own = save(&app, "2023-04", 0, json!({ "supporting_files": [own] })).await;
     assert_eq!(own.status, StatusCode::CREATED, "{}", body_text(&own));
 }

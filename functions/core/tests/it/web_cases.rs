@@ -635,15 +635,18 @@ async fn a_3_mb_pdf_and_a_30000_character_text_go_through_the_case_page_on_the_l
     a_large_file_and_a_long_text_go_through_the_case_page(app.clone(), fetch).await;
 }
 
+/// The router over `store` with attachments in a bucket of moto's S3 (as in AWS,
+/// where posted files go through Lambda), or `None` as `support::moto` says.
+async fn s3_case_app(store: gazette_core::store::SharedStore) -> Option<Router> {
+    let files = crate::support::s3_files().await?;
+    let auth = gazette_core::http::AuthConfig::hs256(crate::registration_api::SECRET);
+    Some(gazette_core::config::cases_router(store, auth, files))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_3_mb_pdf_and_a_30000_character_text_go_through_the_case_page_to_s3() {
-    let Some(files) = crate::support::s3_files().await else { return };
     let (store, _guard) = crate::support::embedded();
-    let app = gazette_core::config::cases_router(
-        store,
-        gazette_core::http::AuthConfig::hs256(crate::registration_api::SECRET),
-        files,
-    );
+    let Some(app) = s3_case_app(store).await else { return };
     let fetch = async |url: &str| {
         let (status, mut headers, bytes) = crate::attachments::http_reply("GET", url, &[], b"").await;
         // S3 answers the download's `response-content-disposition` as its header;
@@ -661,13 +664,8 @@ async fn a_3_mb_pdf_and_a_30000_character_text_go_through_the_case_page_to_s3() 
 /// refused on its field, saying so — not with a gateway's error; nothing is kept.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn through_lambda_a_file_over_4_mb_posted_with_a_form_is_refused_on_its_field() {
-    let Some(files) = crate::support::s3_files().await else { return };
     let (store, _guard) = crate::support::embedded();
-    let app = gazette_core::config::cases_router(
-        store,
-        gazette_core::http::AuthConfig::hs256(crate::registration_api::SECRET),
-        files,
-    );
+    let Some(app) = s3_case_app(store).await else { return };
     let province = regional("hebei");
     let new = page(&app, &province, "/web/cases/new").await;
     let mut pdf = b"%PDF-1.7\n".to_vec();
