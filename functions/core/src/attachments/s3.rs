@@ -163,7 +163,7 @@ impl Attachments for S3Attachments {
             403 => Err(AttachmentError::BadTicket),
             code => Err(AttachmentError::Backend(format!(
                 "S3 answered HTTP {code} to an upload: {}",
-                String::from_utf8_lossy(&body).chars().take(300).collect::<String>()
+                String::from_utf8_lossy(body).chars().take(300).collect::<String>()
             ))),
         }
     }
