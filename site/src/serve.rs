@@ -350,6 +350,35 @@ fn slug_of(file: &Path) -> String {
     name.map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
+/// The security headers of every response, as CloudFront's response-headers policy
+/// sets them in AWS (`SecurityHeadersPolicy` of `infra/template.yaml`; a test keeps
+/// the two equal): scripts, styles and everything else from the site itself (no
+/// inline script or style in any page; S3 for uploads), no framing, no sniffing,
+/// HTTPS only, the referrer's origin only across sites. A response that sets one of
+/// them itself keeps its own (the printable report's stricter policy).
+pub const SECURITY_HEADERS: [(&str, &str); 5] = [
+    (
+        "content-security-policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
+         connect-src 'self' https://*.amazonaws.com; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; \
+         object-src 'none'",
+    ),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "strict-origin-when-cross-origin"),
+    ("strict-transport-security", "max-age=31536000; includeSubDomains"),
+];
+
+async fn with_security_headers(mut response: axum::response::Response) -> axum::response::Response {
+    for (name, value) in SECURITY_HEADERS {
+        let headers = response.headers_mut();
+        if !headers.contains_key(name) {
+            headers.insert(name, axum::http::HeaderValue::from_static(value));
+        }
+    }
+    response
+}
+
 /// Serves `out` and the live-reload endpoints on 127.0.0.1:`port`, rebuilding on
 /// changes until interrupted. `api` is mounted under `/api/` when given.
 pub async fn serve(root: PathBuf, out: PathBuf, port: u16, api: Option<Router>) -> Result<(), ServeError> {
@@ -392,7 +421,7 @@ pub async fn serve(root: PathBuf, out: PathBuf, port: u16, api: Option<Router>) 
     if let Some(api) = api {
         app = app.nest("/api", api);
     }
-    let app = app.fallback_service(files);
+    let app = app.fallback_service(files).layer(axum::middleware::map_response(with_security_headers));
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| ServeError::Bind(address, e))?;
     println!("Serving {} at http://{address}/ (Ctrl+C to stop); watching content/, templates/, static/", out.display());

@@ -154,7 +154,11 @@ impl Config {
     pub async fn open_store(&self) -> Result<SharedStore, ConfigError> {
         Ok(match &self.store {
             StoreConfig::Dynamo { table } => Arc::new(DynamoStore::new(dynamo_client(None).await, table.clone())),
-            StoreConfig::Embedded { data_dir } => Arc::new(EmbeddedStore::open(data_dir)?),
+            StoreConfig::Embedded { data_dir } => {
+                let store = EmbeddedStore::open(data_dir)?;
+                sweep_now_and_then(store.clone());
+                Arc::new(store)
+            }
         })
     }
 
@@ -185,6 +189,26 @@ impl Config {
         let state = state.with_files(self.files().await?).with_rate_limit(RateLimit::per_minute(self.rate_limit));
         Ok(crate::web::router(state))
     }
+}
+
+/// How often the embedded store deletes its expired records (DynamoDB's TTL does it in AWS).
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// Deletes the embedded store's expired records at once, then every [`SWEEP_EVERY`],
+/// for as long as the process runs (`gazette serve`); outside a runtime, nothing.
+fn sweep_now_and_then(store: EmbeddedStore) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    runtime.spawn(async move {
+        let mut every = tokio::time::interval(SWEEP_EVERY);
+        loop {
+            every.tick().await;
+            match store.sweep_expired(jiff::Timestamp::now().as_second()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "expired records swept"),
+                Err(e) => tracing::warn!(error = %e, "cannot sweep expired records"),
+            }
+        }
+    });
 }
 
 /// `COURSE_CATALOG`: the catalogue file.
@@ -227,9 +251,10 @@ pub fn registration_router(store: SharedStore, catalog: CourseCatalog, auth: Aut
     app_router(store, catalog, PlanDeadlines::default(), auth, system_clock())
 }
 
-/// The router with training-plan deadlines and no courses.
-pub fn reports_router(store: SharedStore, deadlines: PlanDeadlines, auth: AuthConfig) -> Router {
-    app_router(store, CourseCatalog::default(), deadlines, auth, system_clock())
+/// The router with training-plan deadlines and attachment storage (the files of
+/// reports and plans), and no courses.
+pub fn reports_router(store: SharedStore, deadlines: PlanDeadlines, auth: AuthConfig, files: Files) -> Router {
+    router(AppState::new(store, CourseCatalog::default(), deadlines, auth, system_clock()).with_files(files))
 }
 
 /// The router with attachment storage and no courses or deadlines.

@@ -103,26 +103,49 @@ fn file_values<'a>(
     found
 }
 
+/// Whose files a submission may point at, and which of them are stored: the
+/// submitter's key prefix ([`crate::workflows::Actor::upload_prefix`],
+/// [`crate::casework::unit_upload_prefix`]) and, for the keys under it that the
+/// submission names, the size of the file stored there (built by
+/// `casework::api::stored_uploads` before validating).
+#[derive(Debug, Clone, Default)]
+pub struct Uploads {
+    pub owner_prefix: String,
+    /// key → bytes stored; a key that is absent was never uploaded (or not in full).
+    pub stored: BTreeMap<String, u64>,
+}
+
+impl Uploads {
+    /// A record this submitter may attach: a safe key of theirs, whose upload
+    /// happened, of the size the record says.
+    fn holds(&self, record: &Value) -> bool {
+        let key = record.get("key").and_then(Value::as_str).unwrap_or_default();
+        let size = record.get("size").and_then(Value::as_u64);
+        is_own_key(key, &self.owner_prefix) && size.is_some() && self.stored.get(key).copied() == size
+    }
+}
+
 /// Files a submission points at must be the submitter's own uploads (their keys start
-/// with `owner_prefix`, see [`crate::workflows::Actor::upload_prefix`]) and safe keys:
-/// a form cannot claim someone else's file by naming its key, nor a path out of the
-/// attachment store. Each file field at fault, in a group row too, gets an error.
+/// with the owner's prefix) and safe keys — a form cannot claim someone else's file
+/// by naming its key, nor a path out of the attachment store — and must have been
+/// uploaded, whole: a ticket that was never used answers no field, required or not.
+/// Each file field at fault, in a group row too, gets an error.
 fn foreign_files(
     schema: &gazette_forms::Schema,
     value: &Value,
-    owner_prefix: &str,
+    uploads: &Uploads,
     lang: Lang,
 ) -> BTreeMap<String, String> {
     let mut errors = BTreeMap::new();
     for (path, field, files) in file_values(schema, value) {
-        if files.iter().any(|f| !f.get("key").and_then(Value::as_str).is_some_and(|k| is_own_key(k, owner_prefix))) {
+        if files.iter().any(|f| !uploads.holds(f)) {
             let label = field.label(forms_lang(lang));
             errors.insert(
                 path,
                 match lang {
-                    Lang::Zh => format!("“{label}”中的文件须由您通过本系统上传，请重新上传"),
+                    Lang::Zh => format!("“{label}”中的文件须由您通过本系统上传完成，请重新上传"),
                     Lang::En => {
-                        format!("{label}: files must be uploaded by you through this system; upload them again")
+                        format!("{label}: files must be uploaded in full by you through this system; upload them again")
                     }
                 },
             );
@@ -132,10 +155,10 @@ fn foreign_files(
 }
 
 /// The files of a unit's monthly report or training plan (`form`): each must be an
-/// upload of that unit (keys under [`crate::casework::unit_upload_prefix`], as the
-/// upload tickets of its fillers and administrators give them).
-pub fn unit_files(form: &'static str, value: &Value, unit: &str, lang: Lang) -> Result<(), Rejection> {
-    let foreign = foreign_files(schema(form)?, value, &crate::casework::unit_upload_prefix(unit), lang);
+/// upload of that unit (`uploads` under [`crate::casework::unit_upload_prefix`], as
+/// the upload tickets of its fillers and administrators give them).
+pub fn unit_files(form: &'static str, value: &Value, uploads: &Uploads, lang: Lang) -> Result<(), Rejection> {
+    let foreign = foreign_files(schema(form)?, value, uploads, lang);
     if foreign.is_empty() { Ok(()) } else { Err(Rejection::Invalid(foreign)) }
 }
 
@@ -152,10 +175,10 @@ fn file_refs(value: Option<&Value>) -> Vec<crate::workflows::FileRef> {
 }
 
 /// A typical-case upload, validated against the `case-upload` schema.
-pub fn case_upload(input: &Value, lang: Lang, owner_prefix: &str) -> Result<crate::workflows::CaseUpload, Rejection> {
+pub fn case_upload(input: &Value, lang: Lang, uploads: &Uploads) -> Result<crate::workflows::CaseUpload, Rejection> {
     let schema = schema(CASE_UPLOAD)?;
     let v = schema.validate(input, forms_lang(lang)).map_err(|errors| Rejection::Invalid(errors.to_map()))?;
-    let foreign = foreign_files(schema, &v, owner_prefix, lang);
+    let foreign = foreign_files(schema, &v, uploads, lang);
     if !foreign.is_empty() {
         return Err(Rejection::Invalid(foreign));
     }
@@ -205,20 +228,20 @@ pub fn integrity_result_draft(
     stored: &Value,
     input: &Value,
     lang: Lang,
-    owner_prefix: &str,
+    uploads: &Uploads,
 ) -> Result<Value, BTreeMap<String, String>> {
     let schema = schema(INTEGRITY_RESULT).map_err(no_schema)?;
     let v = schema.merge_draft(stored, input, forms_lang(lang)).map_err(|errors| errors.to_map())?;
-    let foreign = foreign_files(schema, &v, owner_prefix, lang);
+    let foreign = foreign_files(schema, &v, uploads, lang);
     if foreign.is_empty() { Ok(v) } else { Err(foreign) }
 }
 
 /// A whole integrity result at submission: every required field and attachment
 /// (调查报告, 投稿记录), every rule.
-pub fn integrity_result_full(input: &Value, lang: Lang, owner_prefix: &str) -> Result<Value, BTreeMap<String, String>> {
+pub fn integrity_result_full(input: &Value, lang: Lang, uploads: &Uploads) -> Result<Value, BTreeMap<String, String>> {
     let schema = schema(INTEGRITY_RESULT).map_err(no_schema)?;
     let v = schema.validate(input, forms_lang(lang)).map_err(|errors| errors.to_map())?;
-    let foreign = foreign_files(schema, &v, owner_prefix, lang);
+    let foreign = foreign_files(schema, &v, uploads, lang);
     if foreign.is_empty() { Ok(v) } else { Err(foreign) }
 }
 
@@ -231,11 +254,11 @@ fn no_schema(rejection: Rejection) -> BTreeMap<String, String> {
 pub fn review(
     input: &Value,
     lang: Lang,
-    owner_prefix: &str,
+    uploads: &Uploads,
 ) -> Result<(String, Option<crate::workflows::FileRef>), Rejection> {
     let schema = schema(INTEGRITY_REVIEW)?;
     let v = schema.validate(input, forms_lang(lang)).map_err(|errors| Rejection::Invalid(errors.to_map()))?;
-    let foreign = foreign_files(schema, &v, owner_prefix, lang);
+    let foreign = foreign_files(schema, &v, uploads, lang);
     if !foreign.is_empty() {
         return Err(Rejection::Invalid(foreign));
     }
@@ -298,8 +321,24 @@ mod tests {
             { "plan_document": file(&format!("{own}01m8/plan.pdf")) },
             { "plan_document": file("cases/u-ibp/01m8/plan.pdf") },
         ] });
-        let errors = foreign_files(gazette_forms::schema("training-plan").unwrap(), &plan, &own, Lang::Zh);
+        let stored = [(format!("{own}01m8/plan.pdf"), 10), ("cases/u-ibp/01m8/plan.pdf".to_owned(), 10)];
+        let uploads = Uploads { owner_prefix: own, stored: stored.into_iter().collect() };
+        let errors = foreign_files(gazette_forms::schema("training-plan").unwrap(), &plan, &uploads, Lang::Zh);
         assert_eq!(errors.keys().collect::<Vec<_>>(), ["projects[1].plan_document"]);
+    }
+
+    #[test]
+    fn a_file_whose_upload_never_happened_or_was_cut_short_answers_no_field() {
+        let own = crate::casework::unit_upload_prefix("ioz");
+        let plan = serde_json::json!({ "projects": [
+            { "plan_document": file(&format!("{own}01m8/plan.pdf")) },
+            { "plan_document": file(&format!("{own}01m9/never-uploaded.pdf")) },
+            { "plan_document": file(&format!("{own}01ma/half.pdf")) },
+        ] });
+        let stored = [(format!("{own}01m8/plan.pdf"), 10), (format!("{own}01ma/half.pdf"), 4)];
+        let uploads = Uploads { owner_prefix: own, stored: stored.into_iter().collect() };
+        let errors = foreign_files(gazette_forms::schema("training-plan").unwrap(), &plan, &uploads, Lang::Zh);
+        assert_eq!(errors.keys().collect::<Vec<_>>(), ["projects[1].plan_document", "projects[2].plan_document"]);
     }
 
     #[test]

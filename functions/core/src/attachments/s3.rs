@@ -1,7 +1,10 @@
 //! S3 presigned URLs, signed with SigV4 (the SDK's own signer, `aws-sigv4`) rather than
 //! through the whole S3 SDK: the functions only ever presign, and the S3 client would
-//! double the build. `content-type` and `content-length` are signed headers, so S3
-//! refuses an upload of another type or size.
+//! double the build. `content-type`, `content-length` and `if-none-match: *` are
+//! signed headers, so S3 refuses an upload of another type or size, and one to a key
+//! that already holds a file (a ticket writes once). A download link signs
+//! `response-content-disposition`, so S3 serves the file as an attachment under its
+//! uploaded name.
 
 use std::time::{Duration, SystemTime};
 
@@ -14,7 +17,7 @@ use aws_sigv4::http_request::{
 };
 use aws_sigv4::sign::v4;
 
-use super::{AttachmentError, Attachments, UploadTicket, check_key};
+use super::{AttachmentError, Attachments, UploadTicket, check_key, content_disposition};
 
 #[derive(Clone, Debug)]
 pub struct S3Attachments {
@@ -51,6 +54,7 @@ impl S3Attachments {
         &self,
         method: &str,
         key: &str,
+        query: &str,
         headers: &[(String, String)],
         valid_for: Duration,
     ) -> Result<String, AttachmentError> {
@@ -75,7 +79,7 @@ impl S3Attachments {
             .build()
             .map_err(|e| AttachmentError::Backend(e.to_string()))?
             .into();
-        let url = self.object_url(key);
+        let url = if query.is_empty() { self.object_url(key) } else { format!("{}?{query}", self.object_url(key)) };
         let host = url.split("://").nth(1).and_then(|rest| rest.split('/').next()).unwrap_or_default().to_owned();
         let mut signed_headers: Vec<(&str, &str)> = vec![("host", host.as_str())];
         signed_headers.extend(headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -94,6 +98,33 @@ impl S3Attachments {
     }
 }
 
+/// A request to S3 through a presigned URL, with the same rustls (ring) stack the SDK
+/// uses, so no S3 client is linked in.
+async fn send(
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: Vec<u8>,
+) -> Result<http::Response<bytes::Bytes>, String> {
+    use http_body_util::BodyExt;
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
+        .map_err(|e| e.to_string())?
+        .https_or_http()
+        .enable_http1()
+        .build();
+    let client: hyper_util::client::legacy::Client<_, http_body_util::Full<bytes::Bytes>> =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(https);
+    let mut request = http::Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    let request = request.body(http_body_util::Full::new(bytes::Bytes::from(body))).map_err(|e| e.to_string())?;
+    let (head, body) = client.request(request).await.map_err(|e| e.to_string())?.into_parts();
+    let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
+    Ok(http::Response::from_parts(head, body))
+}
+
 #[async_trait]
 impl Attachments for S3Attachments {
     async fn presign_upload(
@@ -106,37 +137,63 @@ impl Attachments for S3Attachments {
         let headers = vec![
             ("content-length".to_owned(), length.to_string()),
             ("content-type".to_owned(), content_type.to_owned()),
+            ("if-none-match".to_owned(), "*".to_owned()),
         ];
-        let url = self.presign("PUT", key, &headers, valid_for).await?;
+        let url = self.presign("PUT", key, "", &headers, valid_for).await?;
         Ok(UploadTicket { method: "PUT", url, headers, expires_at: super::now_unix() + valid_for.as_secs() as i64 })
     }
 
-    async fn presign_download(&self, key: &str, valid_for: Duration) -> Result<String, AttachmentError> {
-        self.presign("GET", key, &[], valid_for).await
+    async fn presign_download(&self, key: &str, name: &str, valid_for: Duration) -> Result<String, AttachmentError> {
+        let disposition = content_disposition(name);
+        let query = format!(
+            "response-content-disposition={}",
+            percent_encoding::utf8_percent_encode(&disposition, percent_encoding::NON_ALPHANUMERIC)
+        );
+        self.presign("GET", key, &query, &[], valid_for).await
     }
 
-    /// A GET of a short-lived presigned URL, through the same rustls (ring) stack the
-    /// SDK uses, so no S3 client is linked in.
-    async fn read(&self, key: &str) -> Result<Vec<u8>, AttachmentError> {
-        use http_body_util::BodyExt;
-        let url = self.presign("GET", key, &[], Duration::from_secs(300)).await?;
-        let backend = |e: &dyn std::fmt::Display| AttachmentError::Backend(format!("cannot read {key:?} from S3: {e}"));
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
-            .map_err(|e| backend(&e))?
-            .https_or_http()
-            .enable_http1()
-            .build();
-        let client: hyper_util::client::legacy::Client<_, http_body_util::Empty<bytes::Bytes>> =
-            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(https);
-        let uri: http::Uri = url.parse().map_err(|e| backend(&e))?;
-        let response = client.get(uri).await.map_err(|e| backend(&e))?;
-        let status = response.status();
-        let body = response.into_body().collect().await.map_err(|e| backend(&e))?.to_bytes();
-        match status.as_u16() {
-            200 => Ok(body.to_vec()),
-            404 => Err(AttachmentError::Missing(key.to_owned())),
+    async fn deliver(&self, ticket: &UploadTicket, bytes: Vec<u8>) -> Result<(), AttachmentError> {
+        let response = send(ticket.method, &ticket.url, &ticket.headers, bytes)
+            .await
+            .map_err(|e| AttachmentError::Backend(format!("cannot upload to S3: {e}")))?;
+        let body = response.body();
+        match response.status().as_u16() {
+            200..=299 => Ok(()),
+            412 => Err(AttachmentError::AlreadyStored(String::new())),
+            403 => Err(AttachmentError::BadTicket),
+            code => Err(AttachmentError::Backend(format!(
+                "S3 answered HTTP {code} to an upload: {}",
+                String::from_utf8_lossy(body).chars().take(300).collect::<String>()
+            ))),
+        }
+    }
+
+    async fn size_of(&self, key: &str) -> Result<Option<u64>, AttachmentError> {
+        let url = self.presign("HEAD", key, "", &[], Duration::from_secs(60)).await?;
+        let backend =
+            |e: &dyn std::fmt::Display| AttachmentError::Backend(format!("cannot look up {key:?} on S3: {e}"));
+        let response = send("HEAD", &url, &[], Vec::new()).await.map_err(|e| backend(&e))?;
+        match response.status().as_u16() {
+            200 => Ok(response
+                .headers()
+                .get(http::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok())),
+            // Without ListBucket, S3 answers a missing key with 403.
+            403 | 404 => Ok(None),
             code => Err(backend(&format!("HTTP {code}"))),
+        }
+    }
+
+    async fn read(&self, key: &str) -> Result<Vec<u8>, AttachmentError> {
+        let url = self.presign("GET", key, "", &[], Duration::from_secs(300)).await?;
+        let response = send("GET", &url, &[], Vec::new())
+            .await
+            .map_err(|e| AttachmentError::Backend(format!("cannot read {key:?} from S3: {e}")))?;
+        match response.status().as_u16() {
+            200 => Ok(response.body().to_vec()),
+            404 => Err(AttachmentError::Missing(key.to_owned())),
+            code => Err(AttachmentError::Backend(format!("cannot read {key:?} from S3: HTTP {code}"))),
         }
     }
 }

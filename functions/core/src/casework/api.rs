@@ -11,19 +11,19 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::attachments::AttachmentError;
-use crate::casework::{Actor, CaseError, Level, Written};
+use crate::attachments::{AttachmentError, content_disposition, media_type};
+use crate::casework::{Actor, CaseError, FileRef, Level, Written};
 use crate::http::AppState;
 use crate::http::auth::{Caller, Role};
 use crate::http::error::ApiError;
 use crate::http::extract::{JsonBody, Lang, Path};
+use crate::store::{Item, Key, Write};
 use crate::validation::{self, Rejection};
 
 /// How long an upload or download link stays valid.
@@ -161,6 +161,13 @@ pub(crate) fn attachment_error(e: AttachmentError, lang: Lang) -> ApiError {
         ),
         // A key no upload could have (`..`, a backslash …) names no file.
         AttachmentError::Missing(_) | AttachmentError::BadKey(_) => ApiError::not_found(lang),
+        AttachmentError::AlreadyStored(_) => ApiError::new(
+            StatusCode::CONFLICT,
+            lang.pick(
+                "该上传链接已经用过，不能再次上传或覆盖文件；请重新选择文件上传。",
+                "This upload link has been used; it cannot upload or replace a file again. Upload the file anew.",
+            ),
+        ),
         e => {
             tracing::error!(error = %e, "attachment storage failed");
             ApiError::internal(lang)
@@ -180,8 +187,7 @@ pub struct PlannedUpload {
     name: String,
     #[serde(default)]
     size: u64,
-    #[serde(default)]
-    content_type: String,
+    // A declared `content_type` is not read: the name's extension decides.
 }
 
 /// `POST /case-files` `{form, field, name, size, content_type}` — an upload ticket for
@@ -207,33 +213,44 @@ pub async fn upload_ticket(
             .field("", lang.pick("请求内容格式不正确。", "The request body has the wrong shape."))
             .field("detail", e.to_string())
     })?;
-    let content_type = planned.content_type.trim().to_ascii_lowercase();
-    validation::planned_upload(&planned.form, &planned.field, planned.name.trim(), planned.size, &content_type, lang)
+    // The type the name's extension stands for, whatever the client declared: the
+    // field's `accept` judges the name, and the file is stored and served as that type.
+    let content_type = media_type(planned.name.trim());
+    validation::planned_upload(&planned.form, &planned.field, planned.name.trim(), planned.size, content_type, lang)
         .map_err(|r| rejection(r, lang))?;
     let key = actor.upload_key(planned.name.trim());
     let ticket = files
         .attachments()
-        .presign_upload(&key, &content_type, planned.size, UPLOAD_VALID_FOR)
+        .presign_upload(&key, content_type, planned.size, UPLOAD_VALID_FOR)
         .await
         .map_err(|e| attachment_error(e, lang))?;
+    let record =
+        json!({ "name": planned.name.trim(), "size": planned.size, "content_type": content_type, "by": actor.id });
+    let kept = Item::new(Key::new(format!("UPLOAD#{key}"), "TICKET"), record).expiring_at(ticket.expires_at);
+    state.store.transact(vec![Write::Create(kept)]).await.map_err(|e| ApiError::store(e, lang))?;
     tracing::info!(key = %key, size = planned.size, by = %actor.id, "upload ticket issued");
     let file = json!({ "name": planned.name.trim(), "size": planned.size, "content_type": content_type, "key": key });
     Ok((StatusCode::CREATED, Json(json!({ "file": file, "upload": ticket }))).into_response())
 }
 
-/// `PUT /uploads/{token}` — the local stand-in for an S3 presigned upload.
+/// `PUT /uploads/{token}` — the local stand-in for an S3 presigned upload. The link
+/// (its signature, expiry, content type, announced length, and that nothing is
+/// stored at its key yet) is checked before a byte of the body is read; the body is
+/// then streamed to disk, never more than the link's length.
 pub async fn receive_upload(
     State(state): State<AppState>,
     lang: Lang,
     Path(token): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Result<Response, ApiError> {
     let local = state.files.as_ref().and_then(|f| f.local()).ok_or_else(|| ApiError::not_found(lang))?;
     let content_type =
         headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").trim().to_ascii_lowercase();
-    let key = local.receive(&token, &content_type, &body).await.map_err(|e| attachment_error(e, lang))?;
-    tracing::info!(key = %key, bytes = body.len(), "file uploaded");
+    let announced = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    let grant = local.admit(&token, &content_type, announced).map_err(|e| attachment_error(e, lang))?;
+    let key = local.receive_stream(grant, body.into_data_stream()).await.map_err(|e| attachment_error(e, lang))?;
+    tracing::info!(key = %key, "file uploaded");
     Ok(Json(json!({ "key": key })).into_response())
 }
 
@@ -246,9 +263,9 @@ pub async fn serve_file(
     let local = state.files.as_ref().and_then(|f| f.local()).ok_or_else(|| ApiError::not_found(lang))?;
     let (name, bytes) = local.open(&token).await.map_err(|e| attachment_error(e, lang))?;
     let mut response = (StatusCode::OK, bytes).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-    // Saved under the stored name, not the link's token. Keys hold ASCII names only.
-    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type(&name)));
+    // Always saved, never shown inline, under the name it was uploaded with.
+    if let Ok(disposition) = HeaderValue::from_str(&content_disposition(&name)) {
         response.headers_mut().insert(header::CONTENT_DISPOSITION, disposition);
     }
     Ok(response)
@@ -266,32 +283,74 @@ impl DownloadQuery {
     }
 }
 
-/// A download link for `key`, if it is one of the files of a case the caller sees.
+/// A download link for `key`, if it is one of the files of a case the caller sees:
+/// it saves the file under the name it was uploaded with.
 pub(crate) async fn download_url(
     state: &AppState,
     lang: Lang,
-    case_files: &[String],
+    case_files: &[FileRef],
     key: &str,
 ) -> Result<String, ApiError> {
     let files = state.files.as_ref().ok_or_else(|| no_attachments(lang))?;
-    if key.is_empty() || !case_files.iter().any(|k| k == key) {
+    let Some(file) = case_files.iter().find(|f| !key.is_empty() && f.key == key) else {
         return Err(ApiError::not_found(lang));
-    }
-    files.attachments().presign_download(key, DOWNLOAD_VALID_FOR).await.map_err(|e| attachment_error(e, lang))
+    };
+    files
+        .attachments()
+        .presign_download(key, &file.name, DOWNLOAD_VALID_FOR)
+        .await
+        .map_err(|e| attachment_error(e, lang))
 }
 
-/// Every file key in a form value (`{key}` objects at any depth).
-pub(crate) fn file_keys(value: &Value, out: &mut Vec<String>) {
+/// Every file record in a form value (`{key, name, size}` objects at any depth).
+pub(crate) fn file_records(value: &Value, out: &mut Vec<FileRef>) {
     match value {
         Value::Object(map) => {
-            if let (Some(Value::String(key)), Some(_), Some(_)) = (map.get("key"), map.get("name"), map.get("size")) {
-                out.push(key.clone());
+            if let (Some(Value::String(key)), Some(name), Some(size)) =
+                (map.get("key"), map.get("name"), map.get("size"))
+            {
+                out.push(FileRef {
+                    name: name.as_str().unwrap_or_default().to_owned(),
+                    size: size.as_u64().unwrap_or_default(),
+                    content_type: map.get("content_type").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                    key: key.clone(),
+                });
             }
-            map.values().for_each(|v| file_keys(v, out));
+            map.values().for_each(|v| file_records(v, out));
         }
-        Value::Array(items) => items.iter().for_each(|v| file_keys(v, out)),
+        Value::Array(items) => items.iter().for_each(|v| file_records(v, out)),
         _ => {}
     }
+}
+
+/// The stored files (key → size) among those a submission points at under
+/// `owner_prefix`: what [`crate::validation`] holds a file field's records against,
+/// so that a key whose upload never happened (or was cut short) answers no field.
+/// Every workflow that takes files builds it before validating.
+pub(crate) async fn stored_uploads(
+    state: &AppState,
+    owner_prefix: &str,
+    submission: &Value,
+    lang: Lang,
+) -> Result<validation::Uploads, ApiError> {
+    let mut records = Vec::new();
+    file_records(submission, &mut records);
+    let keys: std::collections::BTreeSet<String> = records
+        .into_iter()
+        .map(|f| f.key)
+        .filter(|k| k.starts_with(owner_prefix) && crate::attachments::check_key(k).is_ok())
+        .collect();
+    let mut stored = BTreeMap::new();
+    if let (Some(files), false) = (state.files.as_ref(), keys.is_empty()) {
+        let attachments = files.attachments();
+        let sizes = futures_util::future::join_all(keys.iter().map(|k| attachments.size_of(k))).await;
+        for (key, size) in keys.into_iter().zip(sizes) {
+            if let Some(size) = size.map_err(|e| attachment_error(e, lang))? {
+                stored.insert(key, size);
+            }
+        }
+    }
+    Ok(validation::Uploads { owner_prefix: owner_prefix.to_owned(), stored })
 }
 
 /// `?status=` of a case list.

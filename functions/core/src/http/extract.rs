@@ -19,8 +19,13 @@ use serde_json::{Map, Value};
 use super::error::ApiError;
 use crate::lifecycle::IdempotencyKey;
 
-/// Largest request body accepted, in bytes.
-pub const BODY_LIMIT: usize = 64 * 1024;
+/// Largest JSON request body accepted, in bytes: room for every form at its longest
+/// even when every character is sent as a `\uXXXX` escape — a test holds every
+/// schema to it. The longest is the annual training plan (seed 001) with its 200
+/// projects filled, about 1.9 MB so escaped (a typical case's 50,000-character text
+/// is 0.3 MB); 4 MB leaves room under Lambda's 6 MB request limit. Files never come
+/// through the API (upload tickets).
+pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
 
 /// The language of messages: Chinese unless the client prefers English.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -70,7 +75,10 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    lang.pick("提交内容过大（上限 64 KB）。", "The request body is too large (limit 64 KB)."),
+                    match lang {
+                        Lang::Zh => format!("提交内容过大（上限 {} MB）。", BODY_LIMIT >> 20),
+                        Lang::En => format!("The request body is too large (limit {} MB).", BODY_LIMIT >> 20),
+                    },
                 )
             } else {
                 ApiError::new(
@@ -237,5 +245,50 @@ pub fn values_of(body: &Value, lang: Lang) -> Result<Value, ApiError> {
                 "Send what to save in `values`: an object of field names and values.",
             ),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BODY_LIMIT;
+    use gazette_forms::{Field, FieldType};
+    use serde_json::{Value, json};
+
+    /// The longest a field's value can be: its `maxlength` of Chinese characters; a
+    /// number, date, choice or box 32 characters; a file's record with a
+    /// 100-character name (each file of a field of several: `max_files`, else 10); a
+    /// group's every row (its `max_rows`, else 50) at its longest.
+    fn longest(field: &Field) -> Value {
+        if field.is_group() {
+            let row: serde_json::Map<String, Value> =
+                field.columns().iter().map(|c| (c.id().to_owned(), longest(c))).collect();
+            return Value::Array(vec![Value::Object(row); field.max_rows().unwrap_or(50) as usize]);
+        }
+        match (field.kind(), field.maxlength()) {
+            (FieldType::File, _) => {
+                let key = format!("cases/u-{}/{}/file.pdf", "a".repeat(60), "0".repeat(26));
+                let record = json!({ "name": "甲".repeat(100), "size": 104_857_600u64, "content_type": "application/pdf", "key": key });
+                if field.is_multiple() { json!(vec![record; field.max_files().unwrap_or(10) as usize]) } else { record }
+            }
+            (_, Some(n)) => Value::String("甲".repeat(n as usize)),
+            (_, None) => Value::String("9".repeat(32)),
+        }
+    }
+
+    /// The JSON API's body limit holds every form at its longest, every character
+    /// sent as a `\uXXXX` escape (6 bytes), wrapped as a save (`{version, values}`).
+    #[test]
+    fn the_json_body_limit_fits_every_forms_longest_text_escaped() {
+        for schema in gazette_forms::all() {
+            let values: serde_json::Map<String, Value> =
+                schema.fields().iter().map(|f| (f.id().to_owned(), longest(f))).collect();
+            let body = json!({ "version": 1, "values": values }).to_string();
+            let escaped: usize = body.chars().map(|c| if c.is_ascii() { 1 } else { 6 * c.len_utf16() }).sum();
+            assert!(
+                escaped <= BODY_LIMIT,
+                "form {} at its longest is {escaped} bytes escaped, over {BODY_LIMIT}",
+                schema.id()
+            );
+        }
     }
 }

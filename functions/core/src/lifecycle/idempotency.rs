@@ -8,6 +8,10 @@ use sha2::{Digest, Sha256};
 
 use crate::store::{Item, Key};
 
+/// How long a key is remembered: a retry comes within minutes, a page left open and
+/// sent again within days; after that the store deletes the record (DynamoDB TTL).
+pub const KEPT_FOR_SECONDS: i64 = 7 * 24 * 3600;
+
 /// A client-chosen key, 1–200 visible ASCII characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyKey(String);
@@ -40,6 +44,7 @@ pub(crate) struct Record {
 impl Record {
     pub fn item(key: &IdempotencyKey, operation: &str, record: &Record) -> Item {
         Item::new(key.store_key(operation), serde_json::to_value(record).unwrap_or_default())
+            .expiring_at(jiff::Timestamp::now().as_second() + KEPT_FOR_SECONDS)
     }
 }
 

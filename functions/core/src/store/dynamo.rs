@@ -102,6 +102,19 @@ impl DynamoStore {
             .send()
             .await
             .map_err(sdk_error)?;
+        // Records that only matter for a while are deleted by DynamoDB after `ttl`.
+        let ttl = aws_sdk_dynamodb::types::TimeToLiveSpecification::builder()
+            .attribute_name(super::TTL_ATTRIBUTE)
+            .enabled(true)
+            .build()
+            .map_err(build_error)?;
+        self.client
+            .update_time_to_live()
+            .table_name(&self.table)
+            .time_to_live_specification(ttl)
+            .send()
+            .await
+            .map_err(sdk_error)?;
         Ok(())
     }
 
@@ -111,6 +124,9 @@ impl DynamoStore {
         m.insert("sk".into(), s(item.key.sk));
         m.insert("v".into(), n(version));
         m.insert("data".into(), to_attribute(&item.data));
+        if let Some(at) = item.expires {
+            m.insert(super::TTL_ATTRIBUTE.into(), n(at));
+        }
         for (index, ik) in [(Index::Gsi1, item.gsi1), (Index::Gsi2, item.gsi2)] {
             if let Some(ik) = ik {
                 m.insert(format!("{}pk", index.name()), s(ik.pk));
@@ -212,7 +228,13 @@ impl DynamoStore {
         };
         let gsi1 = index_key(Index::Gsi1);
         let gsi2 = index_key(Index::Gsi2);
-        Ok(Item { key, version, gsi1, gsi2, data })
+        let expires = match m.get(super::TTL_ATTRIBUTE) {
+            Some(AttributeValue::N(at)) => {
+                Some(at.parse().map_err(|_| corrupt(format!("ttl {at:?} is not a number")))?)
+            }
+            _ => None,
+        };
+        Ok(Item { key, version, gsi1, gsi2, data, expires })
     }
 
     async fn query_pages(

@@ -38,6 +38,9 @@ struct Record {
     data: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     n: Option<i64>,
+    /// Unix seconds after which [`EmbeddedStore::sweep_expired`] deletes the item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ttl: Option<i64>,
 }
 
 impl Record {
@@ -48,6 +51,7 @@ impl Record {
             gsi1: self.gsi1,
             gsi2: self.gsi2,
             data: self.data.unwrap_or(serde_json::Value::Null),
+            expires: self.ttl,
         }
     }
 }
@@ -98,6 +102,45 @@ impl EmbeddedStore {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Deletes every item whose expiry (`expires`) is at or before `now` (Unix
+    /// seconds), with its index entries, in one write transaction — what DynamoDB's
+    /// TTL does for the table in AWS. Answers how many were deleted. `gazette serve`
+    /// runs it at start-up and then every few minutes.
+    pub async fn sweep_expired(&self, now: i64) -> StoreResult<usize> {
+        self.blocking(move |db| {
+            let txn = db.begin_write().map_err(backend)?;
+            let swept = {
+                let mut items = txn.open_table(ITEMS).map_err(backend)?;
+                let mut expired = Vec::new();
+                for entry in items.iter().map_err(backend)? {
+                    let (k, v) = entry.map_err(backend)?;
+                    let (pk, sk) = k.value();
+                    let key = Key::new(pk, sk);
+                    let record = decode(&key, v.value())?;
+                    if record.ttl.is_some_and(|at| at <= now) {
+                        expired.push((key, record));
+                    }
+                }
+                let mut gsi1 = txn.open_table(GSI1).map_err(backend)?;
+                let mut gsi2 = txn.open_table(GSI2).map_err(backend)?;
+                for (key, record) in &expired {
+                    for (table, ik) in [(&mut gsi1, &record.gsi1), (&mut gsi2, &record.gsi2)] {
+                        if let Some(ik) = ik {
+                            table
+                                .remove((ik.pk.as_str(), ik.sk.as_str(), key.pk.as_str(), key.sk.as_str()))
+                                .map_err(backend)?;
+                        }
+                    }
+                    items.remove((key.pk.as_str(), key.sk.as_str())).map_err(backend)?;
+                }
+                expired.len()
+            };
+            txn.commit().map_err(backend)?;
+            Ok(swept)
+        })
+        .await
     }
 
     async fn blocking<T: Send + 'static>(
@@ -174,6 +217,7 @@ fn apply(txn: &redb::WriteTransaction, writes: Vec<Write>) -> StoreResult<()> {
                     gsi2: None,
                     data: None,
                     n: Some(old + delta),
+                    ttl: None,
                 };
                 items.insert((key.pk.as_str(), key.sk.as_str()), encode(&record)?.as_slice()).map_err(backend)?;
             }
@@ -191,14 +235,14 @@ fn put(
     item: Item,
     version: u64,
 ) -> StoreResult<()> {
-    let Item { key, gsi1: i1, gsi2: i2, data, .. } = item;
+    let Item { key, gsi1: i1, gsi2: i2, data, expires, .. } = item;
     if let Some(ik) = &i1 {
         gsi1.insert((ik.pk.as_str(), ik.sk.as_str(), key.pk.as_str(), key.sk.as_str()), ()).map_err(backend)?;
     }
     if let Some(ik) = &i2 {
         gsi2.insert((ik.pk.as_str(), ik.sk.as_str(), key.pk.as_str(), key.sk.as_str()), ()).map_err(backend)?;
     }
-    let record = Record { v: version, gsi1: i1, gsi2: i2, data: Some(data), n: None };
+    let record = Record { v: version, gsi1: i1, gsi2: i2, data: Some(data), n: None, ttl: expires };
     items.insert((key.pk.as_str(), key.sk.as_str()), encode(&record)?.as_slice()).map_err(backend)?;
     Ok(())
 }

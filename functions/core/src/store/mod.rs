@@ -19,7 +19,11 @@
 //!   bounds are checked against the new value atomically;
 //! - `query` reads a partition consistently in ascending `sk` order; `query_index` reads
 //!   a secondary index in ascending index-`sk` order and may lag behind writes (as a
-//!   DynamoDB GSI does), so workflows use it only to find keys, then `get` the item.
+//!   DynamoDB GSI does), so workflows use it only to find keys, then `get` the item;
+//! - an item may carry an expiry (`expires`, Unix seconds: DynamoDB's TTL attribute
+//!   `ttl`); it is deleted some time after (DynamoDB: within a few days; the embedded
+//!   store: by [`EmbeddedStore::sweep_expired`]), so a workflow that must not see it
+//!   after that moment checks the time itself.
 
 mod dynamo;
 mod embedded;
@@ -80,11 +84,24 @@ pub struct Item {
     pub gsi1: Option<Key>,
     pub gsi2: Option<Key>,
     pub data: serde_json::Value,
+    /// Unix seconds after which the store may delete the item (records that only
+    /// matter for a while: idempotency keys, kept form attempts, upload tickets).
+    pub expires: Option<i64>,
 }
+
+/// The name of the expiry attribute in DynamoDB (`TimeToLiveSpecification` of
+/// `infra/template.yaml`).
+pub const TTL_ATTRIBUTE: &str = "ttl";
 
 impl Item {
     pub fn new(key: Key, data: serde_json::Value) -> Self {
-        Item { key, version: 0, gsi1: None, gsi2: None, data }
+        Item { key, version: 0, gsi1: None, gsi2: None, data, expires: None }
+    }
+
+    /// The item, to be deleted by the store some time after `unix_seconds`.
+    pub fn expiring_at(mut self, unix_seconds: i64) -> Self {
+        self.expires = Some(unix_seconds);
+        self
     }
 
     pub fn with_index(mut self, index: Index, pk: impl Into<String>, sk: impl Into<String>) -> Self {

@@ -30,7 +30,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::{Map, Value, json};
 
 use super::attempt::{self, Attempt};
-use super::form_body::{Upload, read_post};
+use super::form_body::{Limits, Upload, read_post};
 use super::form_route::{FormAccess, FormCall, FormRoute, Params};
 use super::pages::{local_path, message_status};
 use super::session::Visitor;
@@ -70,12 +70,14 @@ pub async fn submit(
             return refuse(e.status, &e.body.error);
         }
     }
-    let posted = match read_post(request).await {
+    let schema = route.form.and_then(gazette_forms::schema);
+    // Files posted to S3 storage travel through Lambda (its 6 MB request limit).
+    let through_lambda = matches!(web.app.files, Some(crate::http::Files::Remote(_)));
+    let posted = match read_post(request, Limits::of(schema).through_lambda(through_lambda)).await {
         Ok(posted) => posted,
         Err(message) => return refuse(StatusCode::BAD_REQUEST, &message),
     };
     let controls = Controls(posted.controls);
-    let schema = route.form.and_then(gazette_forms::schema);
     let part = params.iter().find(|(k, _)| k == "part").map(|(_, v)| v.as_str());
 
     let mut pairs = posted.fields;
@@ -227,7 +229,7 @@ pub async fn check(Path(form): Path<String>, visitor: Visitor, request: Request)
     let Some(schema) = gazette_forms::schema(&form) else {
         return (StatusCode::NOT_FOUND, Json(json!({ "error": "没有这个表单。", "fields": {} }))).into_response();
     };
-    let posted = match read_post(request).await {
+    let posted = match read_post(request, Limits::of(Some(schema))).await {
         Ok(posted) => posted,
         Err(message) => {
             return (StatusCode::BAD_REQUEST, Json(json!({ "error": message, "fields": {} }))).into_response();
@@ -265,7 +267,8 @@ impl Controls {
 
 /// Stores one posted file the way a script would: an upload ticket from the
 /// endpoint that grants them (its checks of type and size), then the bytes to the
-/// ticket's local address. Returns the file's record.
+/// ticket's address — the local upload route or S3's presigned URL. Returns the
+/// file's record.
 async fn store_upload(web: &WebState, visitor: &Visitor, form: &str, upload: &Upload) -> Result<Value, String> {
     let planned = json!({
         "form": form,
@@ -282,14 +285,12 @@ async fn store_upload(web: &WebState, visitor: &Visitor, form: &str, upload: &Up
         let detail = error.fields.values().next().cloned().unwrap_or(error.error);
         return Err(format!("{}：{detail}", upload.name));
     }
-    let url = ticket.body["upload"]["url"].as_str().unwrap_or("");
-    let (Some(local), Some(at)) = (web.app.files.as_ref().and_then(|f| f.local()), url.find("/uploads/")) else {
-        return Err(format!("{}：附件存于云端存储时，网页表单暂不能转交文件；请联系平台管理员。", upload.name));
+    let upload_ticket = crate::attachments::UploadTicket::from_json(&ticket.body["upload"]);
+    let (Some(files), Some(upload_ticket)) = (web.app.files.as_ref(), upload_ticket) else {
+        return Err(format!("{}：附件存储未配置，暂不能上传附件。", upload.name));
     };
-    let token = &url[at + "/uploads/".len()..];
-    let content_type = upload.content_type.trim().to_ascii_lowercase();
-    match local.receive(token, &content_type, &upload.bytes).await {
-        Ok(_) => Ok(ticket.body["file"].clone()),
+    match files.attachments().deliver(&upload_ticket, upload.bytes.clone()).await {
+        Ok(()) => Ok(ticket.body["file"].clone()),
         Err(e) => Err(format!("{}：{}", upload.name, attachment_error(e, visitor.lang).body.error)),
     }
 }

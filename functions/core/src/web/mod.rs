@@ -102,12 +102,15 @@ pub fn router(state: AppState) -> Router {
     for form in crate::routes::forms() {
         let form = std::sync::Arc::new(form);
         let path = form.path;
+        // A form post's limits are its form's own (`form_body::Limits`: up to a file
+        // field's 20–100 MB), not the framework's 2 MB default.
         add(
             path,
             post(move |state, visitor, addr, params, headers, request| {
                 let form = form.clone();
                 async move { gateway::submit(&form, state, visitor, addr, params, headers, request).await }
-            }),
+            })
+            .layer(axum::extract::DefaultBodyLimit::disable()),
         );
     }
     let mut pages = Router::new();

@@ -209,7 +209,7 @@ pub async fn sign_in(State(web): State<WebState>, visitor: Visitor, request: Req
     let Some(secret) = web.app.auth.secret() else {
         return pages::message(&visitor, "登录", "此处不能签发开发令牌：请通过单位的统一身份认证登录。");
     };
-    let form = match form_body::read_post(request).await {
+    let form = match form_body::read_post(request, form_body::Limits::of(None)).await {
         Ok(posted) => SignInForm::from_posted(posted),
         Err(message) => return pages::message_status(&visitor, StatusCode::BAD_REQUEST, "登录", &message),
     };

@@ -29,8 +29,10 @@ async fn a_local_upload_with_its_ticket_is_stored_and_can_be_downloaded() {
     let key = files.receive(token_of(&ticket.url), "application/pdf", pdf).await.unwrap();
     assert_eq!(key, "cases/c1/report.pdf");
     assert_eq!(std::fs::read(dir.path().join("cases/c1/report.pdf")).unwrap(), pdf);
-    let link = files.presign_download("cases/c1/report.pdf", Duration::from_secs(60)).await.unwrap();
-    assert_eq!(files.open(token_of(&link)).await.unwrap(), ("report.pdf".to_string(), pdf.to_vec()));
+    let link = files.presign_download("cases/c1/report.pdf", "调查报告.pdf", Duration::from_secs(60)).await.unwrap();
+    assert_eq!(files.open(token_of(&link)).await.unwrap(), ("调查报告.pdf".to_string(), pdf.to_vec()));
+    assert_eq!(files.size_of("cases/c1/report.pdf").await.unwrap(), Some(pdf.len() as u64));
+    assert_eq!(files.size_of("cases/c1/never.pdf").await.unwrap(), None);
     // An upload link does not open files, nor a download link accept uploads.
     assert!(matches!(files.open(token_of(&ticket.url)).await, Err(AttachmentError::BadTicket)));
     assert!(matches!(files.receive(token_of(&link), "application/pdf", pdf).await, Err(AttachmentError::BadTicket)));
@@ -68,8 +70,20 @@ async fn an_expired_local_upload_link_is_refused() {
     assert!(matches!(files.receive(token_of(&ticket.url), "text/plain", b"x").await, Err(AttachmentError::BadTicket)));
 }
 
-/// A minimal HTTP/1.1 exchange with loopback (moto), so the test needs no HTTP client.
+/// A minimal HTTP/1.1 exchange with loopback (moto), so the test needs no HTTP client:
+/// the status and body.
 pub(crate) async fn http(method: &str, url: &str, headers: &[(String, String)], body: &[u8]) -> (u16, Vec<u8>) {
+    let (status, _, body) = http_reply(method, url, headers, body).await;
+    (status, body)
+}
+
+/// [`http`], with the reply's headers.
+pub(crate) async fn http_reply(
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> (u16, axum::http::HeaderMap, Vec<u8>) {
     let rest = url.strip_prefix("http://").expect("loopback http url");
     let (host, path) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap();
     assert!(host.starts_with("127.0.0.1:"), "tests talk to loopback only");
@@ -88,7 +102,17 @@ pub(crate) async fn http(method: &str, url: &str, headers: &[(String, String)], 
     stream.read_to_end(&mut raw).await.unwrap();
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("http response");
     let status = std::str::from_utf8(&raw[9..12]).unwrap().parse().unwrap();
-    (status, raw[split + 4..].to_vec())
+    let mut reply_headers = axum::http::HeaderMap::new();
+    for line in String::from_utf8_lossy(&raw[..split]).lines().skip(1) {
+        if let Some((name, value)) = line.split_once(':') {
+            if let (Ok(name), Ok(value)) =
+                (axum::http::HeaderName::try_from(name.trim()), axum::http::HeaderValue::from_str(value.trim()))
+            {
+                reply_headers.append(name, value);
+            }
+        }
+    }
+    (status, reply_headers, raw[split + 4..].to_vec())
 }
 
 #[tokio::test]
@@ -104,13 +128,55 @@ async fn an_s3_presigned_upload_binds_type_and_length_and_the_object_arrives() {
         .presign_upload("cases/c9/submission.pdf", "application/pdf", body.len() as u64, Duration::from_secs(600))
         .await
         .unwrap();
-    assert!(ticket.url.contains("X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost"), "{}", ticket.url);
+    assert!(
+        ticket.url.contains("X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost%3Bif-none-match"),
+        "{}",
+        ticket.url
+    );
     assert!(ticket.url.contains("X-Amz-Expires=600"));
     let (status, reply) = http("PUT", &ticket.url, &ticket.headers, body).await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&reply));
-    let download = s3.presign_download("cases/c9/submission.pdf", Duration::from_secs(60)).await.unwrap();
+    let download =
+        s3.presign_download("cases/c9/submission.pdf", "投稿记录.pdf", Duration::from_secs(60)).await.unwrap();
+    // The link makes S3 answer `attachment` with the uploaded name (RFC 6266 filename*).
+    assert!(download.contains("response-content-disposition=attachment%3B%20filename%3D%22"), "{download}");
+    assert!(download.contains("filename%2A%3DUTF%2D8%27%27%25E6%258A%2595"), "{download}");
     let (status, got) = http("GET", &download, &[], b"").await;
     assert_eq!((status, got.as_slice()), (200, &body[..]));
+    assert_eq!(s3.size_of("cases/c9/submission.pdf").await.unwrap(), Some(body.len() as u64));
+    assert_eq!(s3.size_of("cases/c9/never-uploaded.pdf").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_used_s3_ticket_cannot_replace_the_file_it_stored() {
+    let Some(moto) = crate::support::moto() else { return };
+    let bucket = format!("gazette-test-{}", ulid::Ulid::new().to_string().to_lowercase());
+    let (status, _) = http("PUT", &format!("{}/{bucket}", moto.endpoint), &[], b"").await;
+    assert_eq!(status, 200, "create bucket on moto");
+    let s3 = S3Attachments::new(&gazette_core::aws::local_sdk_config(&moto.endpoint), &bucket).unwrap();
+    let ticket =
+        s3.presign_upload("cases/r-hebei/x/case.pdf", "application/pdf", 8, Duration::from_secs(600)).await.unwrap();
+    s3.deliver(&ticket, b"%PDF-1.7".to_vec()).await.unwrap();
+    // The same ticket again, within its validity, as a browser or the server would.
+    let (status, _) = http("PUT", &ticket.url, &ticket.headers, b"<script>").await;
+    assert_eq!(status, 412, "a replayed ticket is refused by S3");
+    assert!(matches!(s3.deliver(&ticket, b"<script>".to_vec()).await, Err(AttachmentError::AlreadyStored(_))));
+    assert_eq!(s3.read("cases/r-hebei/x/case.pdf").await.unwrap(), b"%PDF-1.7");
+}
+
+#[tokio::test]
+async fn a_used_local_ticket_cannot_replace_the_file_it_stored() {
+    let (files, dir) = local();
+    let ticket =
+        files.presign_upload("cases/r-hebei/x/case.pdf", "application/pdf", 8, Duration::from_secs(300)).await.unwrap();
+    files.receive(token_of(&ticket.url), "application/pdf", b"%PDF-1.7").await.unwrap();
+    assert!(matches!(
+        files.receive(token_of(&ticket.url), "application/pdf", b"<script>").await,
+        Err(AttachmentError::AlreadyStored(_))
+    ));
+    assert_eq!(std::fs::read(dir.path().join("cases/r-hebei/x/case.pdf")).unwrap(), b"%PDF-1.7");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("cases/r-hebei/x")).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
 }
 
 #[tokio::test]

@@ -13,7 +13,8 @@ use gazette_core::store::SharedStore;
 use serde_json::{Value, json};
 
 use crate::registration_api::SECRET;
-use crate::typical_cases_api::{API_BASE, call, case_app, case_form, ok, organiser, regional, upload_file};
+use crate::support::{API_BASE, upload_file};
+use crate::typical_cases_api::{call, case_app, case_form, ok, organiser, regional};
 
 /// A case with two files and a title and summary that need escaping, approved.
 async fn approved_case(app: &Router) -> String {
@@ -178,14 +179,7 @@ on_both_stores!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cases_with_files_on_s3_are_exported_from_dynamodb() {
     let Some((store, _guard)) = crate::support::dynamo().await else { return };
-    let Some(moto) = crate::support::moto() else { return };
-    let bucket = format!("gazette-test-{}", ulid::Ulid::new().to_string().to_lowercase());
-    let (status, _) = crate::attachments::http("PUT", &format!("{}/{bucket}", moto.endpoint), &[], b"").await;
-    assert_eq!(status, 200, "create bucket on moto");
-    let s3 =
-        gazette_core::attachments::S3Attachments::new(&gazette_core::aws::local_sdk_config(&moto.endpoint), &bucket)
-            .unwrap();
-    let files = gazette_core::http::Files::Remote(Arc::new(s3));
+    let Some(files) = crate::support::s3_files().await else { return };
     let app =
         gazette_core::config::cases_router(store.clone(), gazette_core::http::AuthConfig::hs256(SECRET), files.clone());
 

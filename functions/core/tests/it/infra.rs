@@ -129,3 +129,52 @@ fn the_template_wires_every_route_of_the_route_table_pages_and_form_posts_includ
     }
     assert_eq!(wired.len(), table.len(), "the template wires routes the table does not list");
 }
+
+#[test]
+fn cloudfront_sends_the_security_headers_gazette_serve_sends() {
+    let template = read_yaml("infra/template.yaml");
+    let policy = &template["Resources"]["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"];
+    let hsts = &policy["StrictTransportSecurity"];
+    let mut max_age = format!("max-age={}", hsts["AccessControlMaxAgeSec"].as_u64().expect("HSTS max age"));
+    if hsts["IncludeSubdomains"].as_bool() == Some(true) {
+        max_age.push_str("; includeSubDomains");
+    }
+    if hsts["Preload"].as_bool() == Some(true) {
+        max_age.push_str("; preload");
+    }
+    let cloudfront: BTreeMap<&str, String> = BTreeMap::from([
+        ("content-security-policy", policy["ContentSecurityPolicy"]["ContentSecurityPolicy"].as_str().unwrap().into()),
+        ("x-content-type-options", "nosniff".into()),
+        ("x-frame-options", policy["FrameOptions"]["FrameOption"].as_str().unwrap().into()),
+        ("referrer-policy", policy["ReferrerPolicy"]["ReferrerPolicy"].as_str().unwrap().into()),
+        ("strict-transport-security", max_age),
+    ]);
+    assert!(policy["ContentTypeOptions"].is_mapping(), "X-Content-Type-Options: nosniff is set");
+    let serve: BTreeMap<&str, String> =
+        gazette_site::serve::SECURITY_HEADERS.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    assert_eq!(serve, cloudfront);
+    assert!(cloudfront["content-security-policy"].contains("frame-ancestors 'none'"));
+}
+
+#[test]
+fn cloudfront_sends_api_to_the_functions_uncached_and_the_rest_from_the_site_bucket() {
+    let template = read_yaml("infra/template.yaml");
+    let config = &template["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"];
+    let api = config["CacheBehaviors"]
+        .as_sequence()
+        .and_then(|b| b.iter().find(|b| b["PathPattern"].as_str() == Some("/api/*")))
+        .expect("an /api/* behaviour");
+    assert_eq!(api["TargetOriginId"].as_str(), Some("api"));
+    // Managed CachingDisabled; every method (form posts, uploads' PUT).
+    assert_eq!(api["CachePolicyId"].as_str(), Some("4135ea2d-6df8-44a3-9df3-4b5a84be39ad"));
+    assert_eq!(api["AllowedMethods"].as_sequence().map(Vec::len), Some(7));
+    assert_eq!(config["DefaultCacheBehavior"]["TargetOriginId"].as_str(), Some("site"));
+}
+
+#[test]
+fn records_that_expire_carry_the_ttl_attribute_the_table_declares() {
+    let template = read_yaml("infra/template.yaml");
+    let ttl = &template["Resources"]["Table"]["Properties"]["TimeToLiveSpecification"];
+    assert_eq!(ttl["AttributeName"].as_str(), Some(gazette_core::store::TTL_ATTRIBUTE));
+    assert_eq!(ttl["Enabled"].as_bool(), Some(true));
+}

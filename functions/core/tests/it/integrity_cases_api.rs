@@ -12,8 +12,8 @@ use gazette_core::http::Role;
 use gazette_core::store::SharedStore;
 use serde_json::{Value, json};
 
-use crate::support::{self, Reply, send};
-use crate::typical_cases_api::{call, case_app, national, ok, regional, tok, upload_file};
+use crate::support::{self, Reply, send, upload_file};
+use crate::typical_cases_api::{call, case_app, national, ok, regional, tok};
 
 const ID_FIRST: &str = "11010519491231002X";
 const ID_SECOND: &str = "440304199001011233";

@@ -18,8 +18,10 @@ use crate::support::{self, Reply, request, send};
 const UNIT: &str = "hebei-materials-lab";
 const BASE: &str = "/reports/hebei-materials-lab/composites";
 
-pub fn app(store: SharedStore) -> Router {
-    reports_router(store, PlanDeadlines::default(), AuthConfig::hs256(SECRET))
+/// The router, with the unit's files in a temporary directory kept with it.
+pub fn app(store: SharedStore) -> (Router, tempfile::TempDir) {
+    let (files, dir) = support::local_files();
+    (reports_router(store, PlanDeadlines::default(), AuthConfig::hs256(SECRET), files), dir)
 }
 
 fn token(role: Role, unit: Option<&str>, region: Option<&str>) -> String {
@@ -59,6 +61,20 @@ async fn get(app: &Router, period: &str, token: &str) -> Reply {
 
 async fn act(app: &Router, period: &str, action: &str, token: &str, body: Option<Value>) -> Reply {
     call(app, Method::POST, &format!("{BASE}/{period}/{action}"), Some(token), body).await
+}
+
+/// A certificate the filler uploads for the report (ticket, then PUT): its record.
+async fn certificate(app: &Router) -> Value {
+    support::upload_file(
+        app,
+        &filler(),
+        "monthly-report",
+        "supporting_files",
+        "证书.pdf",
+        "application/pdf",
+        b"%PDF-1.7",
+    )
+    .await
 }
 
 fn cover() -> Value {
@@ -121,7 +137,7 @@ fn version(r: &Reply) -> u64 {
 // ---- workflow, on both stores ---------------------------------------------------------
 
 pub async fn a_draft_is_saved_part_by_part_and_the_parts_are_merged(store: SharedStore) {
-    let app = app(store);
+    let (app, _files) = app(store);
     let first = save(&app, "2023-04", 0, cover()).await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", body_text(&first));
     assert_eq!((first.json()["status"].as_str(), version(&first)), (Some("draft"), 1));
@@ -141,7 +157,7 @@ pub async fn a_draft_is_saved_part_by_part_and_the_parts_are_merged(store: Share
 }
 
 pub async fn a_save_from_a_stale_version_is_a_conflict_and_changes_nothing(store: SharedStore) {
-    let app = app(store);
+    let (app, _files) = app(store);
     save(&app, "2023-04", 0, cover()).await;
     assert_eq!(save(&app, "2023-04", 1, staff(40)).await.status, StatusCode::OK);
     // A second page (or browser) still holding version 1.
@@ -157,7 +173,7 @@ pub async fn a_save_from_a_stale_version_is_a_conflict_and_changes_nothing(store
 /// Two pages saved at the same moment from the same version: exactly one is kept, the
 /// other is told to reload — whichever the store lets through first.
 pub async fn concurrent_saves_from_one_version_keep_exactly_one(store: SharedStore) {
-    let app = app(store);
+    let (app, _files) = app(store);
     save(&app, "2023-04", 0, cover()).await;
     let mut tasks = tokio::task::JoinSet::new();
     for n in 0..8u32 {
@@ -179,11 +195,12 @@ pub async fn concurrent_saves_from_one_version_keep_exactly_one(store: SharedSto
 }
 
 pub async fn a_new_month_starts_from_the_latest_earlier_month_without_its_attachments(store: SharedStore) {
-    let app = app(store);
+    let (app, _files) = app(store);
     complete_month(&app, "2023-01", json!({ "staff_total": 38 })).await;
     let mut march = merged(&[cover(), staff(40), funding(), outputs(4)]);
     march["honours"] = json!("获评国家级创新平台");
-    march["supporting_files"] = json!([{ "name": "证书.pdf", "size": 1024, "content_type": "application/pdf", "key": "cases/u-hebei-materials-lab/01hz0/file.pdf" }]);
+    let certificate = certificate(&app).await;
+    march["supporting_files"] = json!([certificate]);
     let r = save(&app, "2023-03", 0, march).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", body_text(&r));
     // Not started yet: the filler sees what May will start from — March, the latest earlier month.
@@ -212,7 +229,7 @@ pub async fn a_new_month_starts_from_the_latest_earlier_month_without_its_attach
 }
 
 pub async fn submitting_parts_that_do_not_add_up_is_refused_on_the_total_and_then_fixed(store: SharedStore) {
-    let app = app(store);
+    let (app, _files) = app(store);
     let r = save(&app, "2023-04", 0, merged(&[cover(), staff(41), funding()])).await;
     assert_eq!(r.status, StatusCode::CREATED, "a draft need not add up yet: {}", body_text(&r));
     let refused = act(&app, "2023-04", "submit", &filler(), None).await;
@@ -236,7 +253,7 @@ pub async fn submitting_parts_that_do_not_add_up_is_refused_on_the_total_and_the
 }
 
 pub async fn submitting_from_a_stale_version_is_a_conflict(store: SharedStore) {
-    let app = app(store);
+    let (app, _files) = app(store);
     complete_month(&app, "2023-04", json!({})).await;
     save(&app, "2023-04", 1, json!({ "staff_new": 4 })).await;
     let r = act(&app, "2023-04", "submit", &filler(), Some(json!({ "version": 1 }))).await;
@@ -245,7 +262,7 @@ pub async fn submitting_from_a_stale_version_is_a_conflict(store: SharedStore) {
 }
 
 pub async fn withdraw_resubmit_return_with_comment_and_approve_are_each_recorded(store: SharedStore) {
-    let app = app(store);
+    let (app, _files) = app(store);
     complete_month(&app, "2023-04", json!({})).await;
     assert_eq!(act(&app, "2023-04", "submit", &filler(), None).await.status, StatusCode::OK);
     let w = act(&app, "2023-04", "withdraw", &filler(), None).await;
@@ -303,7 +320,7 @@ pub async fn withdraw_resubmit_return_with_comment_and_approve_are_each_recorded
 }
 
 pub async fn the_review_queue_lists_the_units_submitted_reports_and_the_unit_list_every_month(store: SharedStore) {
-    let app = app(store);
+    let (app, _files) = app(store);
     complete_month(&app, "2023-01", json!({})).await;
     complete_month(&app, "2023-02", json!({})).await;
     complete_month(&app, "2023-03", json!({})).await;
@@ -340,7 +357,7 @@ pub async fn the_review_queue_lists_the_units_submitted_reports_and_the_unit_lis
 }
 
 pub async fn the_annual_report_sums_flows_and_takes_latest_stocks_of_approved_months_only(store: SharedStore) {
-    let app = app(store);
+    let (app, _files) = app(store);
     approved_month(&app, "2023-01", json!({ "papers_total": 2, "staff_high_level": 1 })).await;
     approved_month(&app, "2023-02", json!({ "papers_total": 3, "staff_high_level": 2 })).await;
     // March is submitted but not approved; April only drafted: neither counts.
@@ -362,7 +379,7 @@ pub async fn the_annual_report_sums_flows_and_takes_latest_stocks_of_approved_mo
 }
 
 pub async fn the_printable_view_is_a_standalone_html_page_with_every_value(store: SharedStore) {
-    let app = app(store);
+    let (app, _files) = app(store);
     let mut values = merged(&[cover(), staff(40), funding(), outputs(3)]);
     values["platform_name"] = json!("材料<中心> & \"实验室\"");
     values["breakthroughs"] = json!("<script>alert(1)</script>");
@@ -389,7 +406,7 @@ pub async fn the_printable_view_is_a_standalone_html_page_with_every_value(store
 }
 
 pub async fn a_submission_retried_with_the_same_idempotency_key_is_answered_once(store: SharedStore) {
-    let app = app(store);
+    let (app, _files) = app(store);
     complete_month(&app, "2023-04", json!({})).await;
     complete_month(&app, "2023-05", json!({})).await;
     let req = |period: &str| {
@@ -432,7 +449,8 @@ on_both_stores!(
 
 fn fresh() -> (Router, support::Guard) {
     let (store, guard) = support::embedded();
-    (app(store), guard)
+    let (app, files) = app(store);
+    (app, Box::new((guard, files)))
 }
 
 #[tokio::test]
@@ -647,7 +665,11 @@ async fn a_report_cannot_name_another_units_file_or_a_key_out_of_the_store() {
         assert!(r.json()["fields"]["supporting_files"].as_str().is_some_and(|m| m.contains("上传")), "{key}");
     }
     assert_eq!(get(&app, "2023-04", &filler()).await.json()["status"], "not_started", "nothing was stored");
-    let own =
+    // The unit's own upload, and a key of its own that was never uploaded.
+    let never =
         save(&app, "2023-04", 0, json!({ "supporting_files": file("cases/u-hebei-materials-lab/01hz0/file.pdf") }));
-    assert_eq!(own.await.status, StatusCode::CREATED);
+    assert_eq!(never.await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let own = certificate(&app).await;
+    let own = save(&app, "2023-04", 0, json!({ "supporting_files": [own] })).await;
+    assert_eq!(own.status, StatusCode::CREATED, "{}", body_text(&own));
 }

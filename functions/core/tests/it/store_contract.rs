@@ -228,3 +228,22 @@ async fn embedded_data_survives_reopening_the_directory() {
     assert_eq!(store.count(&Key::new("P", "N")).await.unwrap(), 5);
     assert_eq!(store.query_index(Index::Gsi1, "I").await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn the_embedded_store_sweeps_expired_records_with_their_index_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = gazette_core::store::EmbeddedStore::open(dir.path()).unwrap();
+    let expired = Item::new(Key::new("ATTEMPT#a", "ATTEMPT"), serde_json::json!({"x": 1}))
+        .with_index(Index::Gsi1, "G", "1")
+        .expiring_at(1_000);
+    let kept = Item::new(Key::new("ATTEMPT#b", "ATTEMPT"), serde_json::json!({"x": 2})).expiring_at(5_000);
+    let lasting = Item::new(Key::new("UNIT#u", "PLAN#2027"), serde_json::json!({"x": 3}));
+    use gazette_core::store::Store;
+    store.transact(vec![Write::Create(expired), Write::Create(kept), Write::Create(lasting)]).await.unwrap();
+    assert_eq!(store.get(&Key::new("ATTEMPT#b", "ATTEMPT")).await.unwrap().unwrap().expires, Some(5_000));
+    assert_eq!(store.sweep_expired(2_000).await.unwrap(), 1);
+    assert!(store.get(&Key::new("ATTEMPT#a", "ATTEMPT")).await.unwrap().is_none());
+    assert!(store.query_index(Index::Gsi1, "G").await.unwrap().is_empty());
+    assert!(store.get(&Key::new("ATTEMPT#b", "ATTEMPT")).await.unwrap().is_some());
+    assert!(store.get(&Key::new("UNIT#u", "PLAN#2027")).await.unwrap().is_some());
+}

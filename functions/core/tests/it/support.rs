@@ -153,6 +153,60 @@ pub async fn send(router: &Router, req: Request<Body>) -> Reply {
     Reply { status, headers, bytes }
 }
 
+// ---- attachments --------------------------------------------------------------------
+
+/// Where local upload links point; the tests strip it and call the router directly.
+pub const API_BASE: &str = "http://127.0.0.1:1111/api";
+
+/// Attachment storage in a temporary directory (kept for the test's length with the
+/// directory returned), its links signed as the router's own.
+pub fn local_files() -> (gazette_core::http::Files, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let files = gazette_core::attachments::LocalAttachments::new(dir.path(), crate::registration_api::SECRET, API_BASE);
+    (gazette_core::http::Files::Local(files), dir)
+}
+
+/// Attachment storage in a fresh bucket of moto's S3, or `None` as [`moto`] says.
+pub async fn s3_files() -> Option<gazette_core::http::Files> {
+    let moto = moto()?;
+    let bucket = format!("gazette-test-{}", ulid::Ulid::new().to_string().to_lowercase());
+    let (status, _) = crate::attachments::http("PUT", &format!("{}/{bucket}", moto.endpoint), &[], b"").await;
+    assert_eq!(status, 200, "create bucket on moto");
+    let config = gazette_core::aws::local_sdk_config(&moto.endpoint);
+    let s3 = gazette_core::attachments::S3Attachments::new(&config, &bucket).expect("S3 attachments");
+    Some(gazette_core::http::Files::Remote(Arc::new(s3)))
+}
+
+/// Uploads a file as a person does: asks for a ticket (`POST /case-files`) for
+/// `field` of `form`, PUTs the bytes to the local upload route the ticket names, and
+/// returns the file record to put in the form. `router` answers at the API's root.
+pub async fn upload_file(
+    router: &Router,
+    token: &str,
+    form: &str,
+    field: &str,
+    name: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> serde_json::Value {
+    let ask = serde_json::json!({ "form": form, "field": field, "name": name, "size": bytes.len(), "content_type": content_type });
+    let r = send(router, request(Method::POST, "/case-files", Some(token), Some(ask))).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", String::from_utf8_lossy(&r.bytes));
+    let ticket = r.json();
+    let url = ticket["upload"]["url"].as_str().expect("upload url");
+    assert_eq!(ticket["upload"]["method"], "PUT");
+    let path = url.strip_prefix(API_BASE).expect("a local upload link");
+    let put = Request::builder()
+        .method(Method::PUT)
+        .uri(path)
+        .header("content-type", content_type)
+        .body(Body::from(bytes.to_vec()))
+        .expect("request");
+    let r = send(router, put).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", String::from_utf8_lossy(&r.bytes));
+    ticket["file"].clone()
+}
+
 pub fn request(method: Method, uri: &str, token: Option<&str>, body: Option<serde_json::Value>) -> Request<Body> {
     let mut b = Request::builder().method(method).uri(uri);
     if let Some(t) = token {

@@ -25,8 +25,10 @@ fn deadlines() -> PlanDeadlines {
     PlanDeadlines::new([(CLOSED_YEAR, jiff::civil::date(2022, 11, 14)), (OPEN_YEAR, in_two_months)])
 }
 
-fn app(store: SharedStore) -> Router {
-    reports_router(store, deadlines(), AuthConfig::hs256(SECRET))
+/// The router, with the units' files in a temporary directory kept with it.
+fn app(store: SharedStore) -> (Router, tempfile::TempDir) {
+    let (files, dir) = support::local_files();
+    (reports_router(store, deadlines(), AuthConfig::hs256(SECRET), files), dir)
 }
 
 fn token(role: Role, unit: Option<&str>) -> String {
@@ -45,10 +47,10 @@ fn body_text(r: &Reply) -> String {
     String::from_utf8_lossy(&r.bytes).into_owned()
 }
 
-/// A file of unit `ioz`, keyed as its upload ticket keys it (`cases/u-ioz/{ulid}/…`).
-fn file(name: &str) -> Value {
-    let key = format!("cases/u-ioz/01hz{:x}/file.pdf", name.chars().next().map_or(0, u32::from));
-    json!({ "name": name, "size": 20480, "content_type": "application/pdf", "key": key })
+/// A PDF uploaded by unit `ioz` for `column` of a project (ticket, then PUT): its record.
+async fn file(app: &Router, column: &str, name: &str) -> Value {
+    let field = format!("projects.{column}");
+    support::upload_file(app, &unit("ioz"), "training-plan", &field, name, "application/pdf", b"%PDF-1.7 plan").await
 }
 
 /// An institute-level seminar: no support asked, nothing but the basics.
@@ -60,15 +62,18 @@ fn seminar(name: &str, days: u32) -> Value {
     })
 }
 
-/// A flagship short course with all the documents the guide asks for.
-fn flagship() -> Value {
+/// A flagship short course with all the documents the guide asks for, uploaded.
+async fn flagship(app: &Router) -> Value {
     json!({
         "name": "大型科研仪器操作与维护技术培训班", "kind": "short_course", "tier": "flagship",
         "start": format!("{OPEN_YEAR}-09-01"), "end": format!("{OPEN_YEAR}-09-05"),
         "days": 5, "participants": 80, "held_before": true,
         "apply_funding": true, "flagship": true,
-        "teachers": file("师资名单.pdf"), "curriculum": file("课程设置.pdf"), "materials": file("教材清单.pdf"),
-        "needs_analysis": file("需求调研.pdf"), "evaluation": file("效果评估.pdf"),
+        "teachers": file(app, "teachers", "师资名单.pdf").await,
+        "curriculum": file(app, "curriculum", "课程设置.pdf").await,
+        "materials": file(app, "materials", "教材清单.pdf").await,
+        "needs_analysis": file(app, "needs_analysis", "需求调研.pdf").await,
+        "evaluation": file(app, "evaluation", "效果评估.pdf").await,
     })
 }
 
@@ -107,10 +112,10 @@ fn plan_uri(unit: &str, year: i32) -> String {
 // ---- workflow, on both stores ---------------------------------------------------------
 
 pub async fn a_unit_submits_its_plan_and_gets_the_guides_warnings_with_it(store: SharedStore) {
-    let app = app(store);
+    let (app, _files) = app(store);
     // Two projects applying for academy support: allowed, but 原则上 one per institute.
-    let r = submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![seminar("科研诚信专题研修班", 3), flagship(), lectures()]))
-        .await;
+    let projects = vec![seminar("科研诚信专题研修班", 3), flagship(&app).await, lectures()];
+    let r = submit(&app, &unit("ioz"), plan(OPEN_YEAR, projects)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", body_text(&r));
     let body = r.json();
     assert_eq!(
@@ -135,7 +140,7 @@ pub async fn a_unit_submits_its_plan_and_gets_the_guides_warnings_with_it(store:
 }
 
 pub async fn a_second_plan_for_the_same_unit_and_year_is_a_conflict(store: SharedStore) {
-    let app = app(store);
+    let (app, _files) = app(store);
     assert_eq!(submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![seminar("A", 3)])).await.status, StatusCode::CREATED);
     let again = submit(&app, &token(Role::Filler, Some("ioz")), plan(OPEN_YEAR, vec![seminar("B", 4)])).await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", body_text(&again));
@@ -146,7 +151,7 @@ pub async fn a_second_plan_for_the_same_unit_and_year_is_a_conflict(store: Share
 }
 
 pub async fn the_organiser_returns_with_a_comment_and_approves_and_the_unit_withdraws_until_then(store: SharedStore) {
-    let app = app(store);
+    let (app, _files) = app(store);
     let first = submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![seminar("A", 3)])).await.json();
     let uri = plan_uri("ioz", OPEN_YEAR);
     // The queue: submitted plans of the year.
@@ -236,7 +241,7 @@ pub async fn the_organiser_returns_with_a_comment_and_approves_and_the_unit_with
 }
 
 pub async fn a_plan_retried_with_the_same_idempotency_key_is_stored_once(store: SharedStore) {
-    let app = app(store);
+    let (app, _files) = app(store);
     let req = |body: Value| {
         Request::builder()
             .method(Method::POST)
@@ -267,7 +272,8 @@ on_both_stores!(
 
 fn fresh() -> (Router, support::Guard) {
     let (store, guard) = support::embedded();
-    (app(store), guard)
+    let (app, files) = app(store);
+    (app, Box::new((guard, files)))
 }
 
 async fn assert_nothing_stored(app: &Router, unit_name: &str, year: i32) {
@@ -288,7 +294,7 @@ async fn a_seminar_of_two_days_breaks_the_guide_and_is_refused_on_its_days() {
 #[tokio::test]
 async fn a_flagship_project_without_its_attachments_is_refused_on_each_document() {
     let (app, _g) = fresh();
-    let mut bare = flagship();
+    let mut bare = flagship(&app).await;
     for doc in ["teachers", "curriculum", "materials", "needs_analysis", "evaluation"] {
         bare.as_object_mut().unwrap().remove(doc);
     }
@@ -304,7 +310,7 @@ async fn a_flagship_project_without_its_attachments_is_refused_on_each_document(
 #[tokio::test]
 async fn a_flagship_project_under_four_days_is_refused() {
     let (app, _g) = fresh();
-    let mut short = flagship();
+    let mut short = flagship(&app).await;
     short["days"] = json!(3);
     let r = submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![short])).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -369,7 +375,7 @@ async fn who_may_submit_read_and_review_plans() {
 async fn a_plan_naming_another_units_file_is_refused_on_that_document() {
     let (app, _g) = fresh();
     // Issue 15, point 13: a flagship project whose course plan is unit ibp's upload.
-    let mut borrowed = flagship();
+    let mut borrowed = flagship(&app).await;
     borrowed["curriculum"]["key"] = json!("cases/u-ibp/01hzabc/file.pdf");
     let r = submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![seminar("科研诚信专题研修班", 3), borrowed])).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", body_text(&r));
@@ -377,7 +383,7 @@ async fn a_plan_naming_another_units_file_is_refused_on_that_document() {
     assert!(fields["projects[1].curriculum"].as_str().is_some_and(|m| m.contains("上传")), "{fields}");
     assert_nothing_stored(&app, "ioz", OPEN_YEAR).await;
     // Another member: the unit's own folder left through `..`.
-    let mut climbing = flagship();
+    let mut climbing = flagship(&app).await;
     climbing["teachers"]["key"] = json!("cases/u-ioz/../u-ibp/01hzabc/file.pdf");
     let r = submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![climbing])).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", body_text(&r));

@@ -7,22 +7,18 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use gazette_core::attachments::LocalAttachments;
+use gazette_core::attachments::content_disposition;
 use gazette_core::config::cases_router;
-use gazette_core::http::{AuthConfig, Files, Role, mint_dev_token};
+use gazette_core::http::{AuthConfig, Role, mint_dev_token};
 use gazette_core::store::SharedStore;
 use serde_json::{Value, json};
 
 use crate::registration_api::SECRET;
-use crate::support::{self, Reply, request, send};
-
-/// Where local upload links point; the tests strip it and call the router directly.
-pub const API_BASE: &str = "http://127.0.0.1:1111/api";
+use crate::support::{self, API_BASE, Reply, request, send, upload_file};
 
 /// The router over `store`, with attachments in a temporary directory.
 pub fn case_app(store: SharedStore) -> (Router, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let files = Files::Local(LocalAttachments::new(dir.path(), SECRET, API_BASE));
+    let (files, dir) = support::local_files();
     (cases_router(store, AuthConfig::hs256(SECRET), files), dir)
 }
 
@@ -49,33 +45,6 @@ pub async fn call(app: &Router, method: Method, uri: &str, token: Option<&str>, 
 pub fn ok(r: &Reply, status: StatusCode) -> Value {
     assert_eq!(r.status, status, "{}", String::from_utf8_lossy(&r.bytes));
     r.json()
-}
-
-/// Asks for a ticket, PUTs the bytes to the local upload route, and returns the file
-/// record to put in the form.
-pub async fn upload_file(
-    app: &Router,
-    token: &str,
-    form: &str,
-    field: &str,
-    name: &str,
-    content_type: &str,
-    bytes: &[u8],
-) -> Value {
-    let body = json!({ "form": form, "field": field, "name": name, "size": bytes.len(), "content_type": content_type });
-    let ticket = ok(&call(app, Method::POST, "/case-files", Some(token), Some(body)).await, StatusCode::CREATED);
-    let url = ticket["upload"]["url"].as_str().expect("upload url");
-    assert_eq!(ticket["upload"]["method"], "PUT");
-    let path = url.strip_prefix(API_BASE).expect("a local upload link");
-    let put = Request::builder()
-        .method(Method::PUT)
-        .uri(path)
-        .header("content-type", content_type)
-        .body(Body::from(bytes.to_vec()))
-        .unwrap();
-    let r = send(app, put).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", String::from_utf8_lossy(&r.bytes));
-    ticket["file"].clone()
 }
 
 pub fn case_form(region: &str) -> Value {
@@ -143,8 +112,8 @@ pub async fn an_uploaded_case_with_its_file_waits_for_review_and_only_its_region
     let file = call(&app, Method::GET, &path, None, None).await;
     assert_eq!((file.status, file.bytes.as_slice()), (StatusCode::OK, &b"%PDF-1.7 plan"[..]));
     let saved_as = file.headers.get("content-disposition").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    let stored_name = key.rsplit('/').next().unwrap();
-    assert_eq!(saved_as, format!("attachment; filename=\"{stored_name}\""), "saved under its name, not the token");
+    assert_eq!(saved_as, content_disposition("实施方案.pdf"), "saved under the name it was uploaded with");
+    assert!(saved_as.contains("filename*=UTF-8''%E5%AE%9E%E6%96%BD%E6%96%B9%E6%A1%88.pdf"), "{saved_as}");
 }
 
 pub async fn a_returned_case_is_edited_and_resubmitted_and_then_approved(store: SharedStore) {

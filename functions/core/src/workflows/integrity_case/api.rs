@@ -13,7 +13,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::casework::api::{DownloadQuery, StatusQuery, case_error, download_url, file_keys, rejection, written};
+use crate::casework::api::{
+    DownloadQuery, StatusQuery, case_error, download_url, file_records, rejection, stored_uploads, written,
+};
 use crate::http::AppState;
 use crate::http::auth::Caller;
 use crate::http::error::ApiError;
@@ -94,15 +96,15 @@ pub async fn download(
 
 /// The keys of the case's files — the result's attachments and the letters of its
 /// steps: the only ones its download link opens.
-pub(crate) fn case_files(case: &IntegrityCase) -> Vec<String> {
-    let mut keys = vec![];
+pub(crate) fn case_files(case: &IntegrityCase) -> Vec<crate::casework::FileRef> {
+    let mut files = vec![];
     if let Some(result) = &case.result {
-        file_keys(result, &mut keys);
+        file_records(result, &mut files);
     }
     for step in &case.history {
-        keys.extend(step.letter.as_ref().map(|l| l.key.clone()));
+        files.extend(step.letter.clone());
     }
-    keys
+    files
 }
 
 /// `POST /integrity-cases/{id}/dispatch` `{"region"?: "hebei"}` — national: send to a
@@ -175,8 +177,9 @@ pub async fn save_result(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let actor = caller.case_actor(lang)?;
-    let prefix = actor.upload_prefix();
-    let check = move |stored: &Value, v: &Value| validation::integrity_result_draft(stored, v, lang, &prefix);
+    let stored = state.integrity_cases.get(&id, &actor).await.map_err(|e| case_error(e, lang))?.result;
+    let uploads = stored_uploads(&state, &actor.upload_prefix(), &json!([stored, body]), lang).await?;
+    let check = move |stored: &Value, v: &Value| validation::integrity_result_draft(stored, v, lang, &uploads);
     let case = state.integrity_cases.save_result(&id, &actor, &body, &check).await.map_err(|e| case_error(e, lang))?;
     tracing::info!(case = %case.id, "integrity case result saved");
     Ok(Json(case.view(&actor)).into_response())
@@ -191,8 +194,9 @@ pub async fn submit(
     Idempotency(key): Idempotency,
 ) -> Result<Response, ApiError> {
     let actor = caller.case_actor(lang)?;
-    let prefix = actor.upload_prefix();
-    let check = move |v: &Value| validation::integrity_result_full(v, lang, &prefix);
+    let stored = state.integrity_cases.get(&id, &actor).await.map_err(|e| case_error(e, lang))?.result;
+    let uploads = stored_uploads(&state, &actor.upload_prefix(), &json!(stored), lang).await?;
+    let check = move |v: &Value| validation::integrity_result_full(v, lang, &uploads);
     let w = state.integrity_cases.submit(&id, &actor, &check, key.as_ref()).await.map_err(|e| case_error(e, lang))?;
     tracing::info!(case = %w.case.id, replayed = w.replayed, "integrity case result submitted");
     Ok(written(&w, StatusCode::OK, w.case.view(&actor)))
@@ -207,7 +211,8 @@ pub async fn approve(
     OptionalJsonBody(body): OptionalJsonBody,
 ) -> Result<Response, ApiError> {
     let actor = caller.case_actor(lang)?;
-    let (opinion, letter) = validation::review(&body, lang, &actor.upload_prefix()).map_err(|r| rejection(r, lang))?;
+    let uploads = stored_uploads(&state, &actor.upload_prefix(), &body, lang).await?;
+    let (opinion, letter) = validation::review(&body, lang, &uploads).map_err(|r| rejection(r, lang))?;
     if letter.is_some() {
         return Err(ApiError::invalid(lang, BTreeMap::new()).field(
             "letter",
@@ -229,7 +234,8 @@ pub async fn return_for_changes(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let actor = caller.case_actor(lang)?;
-    let (opinion, letter) = validation::review(&body, lang, &actor.upload_prefix()).map_err(|r| rejection(r, lang))?;
+    let uploads = stored_uploads(&state, &actor.upload_prefix(), &body, lang).await?;
+    let (opinion, letter) = validation::review(&body, lang, &uploads).map_err(|r| rejection(r, lang))?;
     let case = state
         .integrity_cases
         .return_for_changes(&id, &actor, &opinion, letter)

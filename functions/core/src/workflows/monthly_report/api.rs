@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::casework::api::rejection;
+use crate::casework::api::{rejection, stored_uploads};
 use crate::http::AppState;
 use crate::http::auth::{Caller, Role};
 use crate::http::error::ApiError;
@@ -201,7 +201,8 @@ pub async fn save(
     let values = values_of(&body, lang)?;
     if let ReportRole::Filler { unit, .. } = &rc.role {
         // Attachments must be the unit's own uploads; others may not save at all.
-        validation::unit_files("monthly-report", &values, unit, lang).map_err(|r| rejection(r, lang))?;
+        let uploads = stored_uploads(&state, &crate::casework::unit_upload_prefix(unit), &values, lang).await?;
+        validation::unit_files("monthly-report", &values, &uploads, lang).map_err(|r| rejection(r, lang))?;
     }
     let r = state
         .reports
@@ -323,6 +324,11 @@ pub async fn print(
     let html = print::page(schema, &r);
     let mut response = (StatusCode::OK, html).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    // Its own policy, stricter than the site's: no script at all; its one inline style.
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"),
+    );
     Ok(response)
 }
 

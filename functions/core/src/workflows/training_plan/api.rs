@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::casework::api::rejection;
+use crate::casework::api::{rejection, stored_uploads};
 use crate::http::AppState;
 use crate::http::auth::{Caller, Role};
 use crate::http::error::ApiError;
@@ -58,10 +58,11 @@ pub struct PlanView {
 /// The plan's attachments must be uploads of the caller's unit (issue 15: another
 /// unit's key, or one with `..`, is refused on its field). Callers of no unit may
 /// not submit at all, which the domain says.
-fn own_files(pc: &PlanCaller, values: &Value, lang: Lang) -> Result<(), ApiError> {
+async fn own_files(state: &AppState, pc: &PlanCaller, values: &Value, lang: Lang) -> Result<(), ApiError> {
     match &pc.role {
         PlanRole::Unit { unit } => {
-            validation::unit_files("training-plan", values, unit, lang).map_err(|r| rejection(r, lang))
+            let uploads = stored_uploads(state, &crate::casework::unit_upload_prefix(unit), values, lang).await?;
+            validation::unit_files("training-plan", values, &uploads, lang).map_err(|r| rejection(r, lang))
         }
         _ => Ok(()),
     }
@@ -98,7 +99,7 @@ pub async fn submit(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let pc = plan_caller(&caller, lang)?;
-    own_files(&pc, &body, lang)?;
+    own_files(&state, &pc, &body, lang).await?;
     let done = state
         .training_plans
         .submit(&pc, &body, key.as_ref(), forms_lang(lang))
@@ -179,7 +180,7 @@ pub async fn resubmit(
             .field("version", lang.pick("请带上所基于的版本号 version。", "Send the `version` you started from."))
     })?;
     let values = values_of(&body, lang)?;
-    own_files(&pc, &values, lang)?;
+    own_files(&state, &pc, &values, lang).await?;
     let plan = state
         .training_plans
         .resubmit(&pc, &p.unit, year, version, &values, forms_lang(lang))

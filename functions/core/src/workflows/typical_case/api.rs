@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use std::collections::BTreeMap;
 
-use crate::casework::api::{DownloadQuery, StatusQuery, case_error, download_url, rejection, written};
+use crate::casework::api::{DownloadQuery, StatusQuery, case_error, download_url, rejection, stored_uploads, written};
 use crate::casework::{Actor, Level};
 use crate::http::AppState;
 use crate::http::auth::Caller;
@@ -48,7 +48,8 @@ pub async fn upload_typical(
             "Only regional administrators upload typical cases.",
         ));
     }
-    let upload = validation::case_upload(&body, lang, &actor.upload_prefix()).map_err(|r| rejection(r, lang))?;
+    let uploads = stored_uploads(&state, &actor.upload_prefix(), &body, lang).await?;
+    let upload = validation::case_upload(&body, lang, &uploads).map_err(|r| rejection(r, lang))?;
     let w = state.typical_cases.upload(&actor, upload, key.as_ref()).await.map_err(|e| case_error(e, lang))?;
     tracing::info!(case = %w.case.id, region = %w.case.upload.region, replayed = w.replayed, "typical case uploaded");
     Ok(written(&w, StatusCode::CREATED, typical_view(&w.case, &actor, lang)))
@@ -105,9 +106,9 @@ pub async fn typical_download(
     Ok(Json(json!({ "url": url })).into_response())
 }
 
-/// The keys of the case's files: the only ones its download link opens.
-pub(crate) fn case_files(case: &TypicalCase) -> Vec<String> {
-    case.upload.attachments.iter().map(|f| f.key.clone()).collect()
+/// The case's files: the only ones its download link opens.
+pub(crate) fn case_files(case: &TypicalCase) -> Vec<crate::casework::FileRef> {
+    case.upload.attachments.clone()
 }
 
 /// `POST /typical-cases/{id}/resubmit` — the uploader's edited version of a returned case.
@@ -120,7 +121,8 @@ pub async fn resubmit_typical(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let actor = caller.case_actor(lang)?;
-    let upload = validation::case_upload(&body, lang, &actor.upload_prefix()).map_err(|r| rejection(r, lang))?;
+    let uploads = stored_uploads(&state, &actor.upload_prefix(), &body, lang).await?;
+    let upload = validation::case_upload(&body, lang, &uploads).map_err(|r| rejection(r, lang))?;
     let w = state.typical_cases.resubmit(&id, &actor, upload, key.as_ref()).await.map_err(|e| case_error(e, lang))?;
     tracing::info!(case = %w.case.id, replayed = w.replayed, "typical case resubmitted");
     Ok(written(&w, StatusCode::OK, typical_view(&w.case, &actor, lang)))
