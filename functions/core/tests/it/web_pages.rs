@@ -632,6 +632,10 @@ const STAFF_OFF: &[(&str, &str)] = &[
     ("staff_intermediate", "3"),
     ("staff_junior", "2"),
     ("staff_other", "1"),
+    ("staff_doctorate", "2"),
+    ("staff_master", "3"),
+    ("staff_full_time", "8"),
+    ("staff_high_level", "1"),
     ("_press", "保存"),
 ];
 
@@ -663,7 +667,21 @@ async fn a_monthly_report_from_its_first_part_to_approval_without_a_script() {
     assert_eq!(form.get("_version"), Some("2"));
     assert!(staff.contains("data-sum-for=\"staff_total\""), "the live total's place is drawn");
 
-    // …but submitting says so, on the overview, linking to the part's page.
+    // The check page (检查并提交) lists the problems with their part, marks the parts
+    // never saved and the numbers never filled in, and offers no submission yet.
+    let check = html(&page(&app, &format!("{REPORT_PAGE}/check"), Some(&filler)).await);
+    let problems = summary_links(&check);
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems[0].1.starts_with("人员队伍：“从业人员总数”（10 人）应等于"), "{problems:?}");
+    assert_eq!(
+        problems[1],
+        (format!("{REPORT_PAGE}/funding#f-equipment_value"), "经费筹集：请填写“仪器设备原值”".to_owned())
+    );
+    assert_eq!(check.matches(">未打开</span>").count(), 7, "only the cover and the staff were saved");
+    assert!(!check.contains("确认提交"), "nothing to submit while problems stand");
+    assert_eq!(save_part(&app, "funding", &[("equipment_value", "500")]).await, format!("{REPORT_PAGE}/outputs"));
+
+    // …and submitting anyway says so, on the overview, linking to the part's page.
     let back = overview_action(&app, &filler, "submit", &[]).await;
     let token = back
         .strip_prefix(&format!("{REPORT_PAGE}?attempt="))
@@ -694,6 +712,7 @@ async fn a_monthly_report_from_its_first_part_to_approval_without_a_script() {
     assert_eq!(report_status(&app, &filler).await, "待审核");
     let submitted = html(&page(&app, REPORT_PAGE, Some(&filler)).await);
     assert!(!submitted.contains("检查并提交"), "no second submission");
+    assert_eq!(see_other(&page(&app, &format!("{REPORT_PAGE}/check"), Some(&filler)).await), REPORT_PAGE);
     // A submitted part is read on the overview, not edited.
     let part = page(&app, &format!("{REPORT_PAGE}/staff"), Some(&filler)).await;
     assert_eq!(see_other(&part), REPORT_PAGE);
@@ -737,6 +756,10 @@ async fn a_return_without_a_comment_links_its_summary_to_the_comment_box() {
     let app = app(store);
     let (filler, admin) = (filler(), unit_admin());
     save_part(&app, "cover", COVER).await;
+    let staff: Vec<(&str, &str)> =
+        STAFF_OFF.iter().map(|&(k, v)| if k == "staff_total" { (k, "9") } else { (k, v) }).collect();
+    save_part(&app, "staff", &staff).await;
+    save_part(&app, "funding", &[("equipment_value", "500")]).await;
     assert_eq!(overview_action(&app, &filler, "submit", &[]).await, REPORT_PAGE);
     let refused = overview_action(&app, &admin, "approve", &[("_press", "退回修改"), ("comment", "  ")]).await;
     let shown = html(&page(&app, &refused, Some(&admin)).await);
