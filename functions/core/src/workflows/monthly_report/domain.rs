@@ -10,9 +10,15 @@
 //!   its stocks only (`aggregate = "stock"` in the schema); flows, key events and
 //!   attachments are the month's own and start empty: "if nothing changed, check
 //!   and submit" must not count last month's funding again.
-//! - Submitting runs every consistency check (`validate`); a submitted report is
+//! - A platform's first month starts from the previous year's annual figures, as a
+//!   regional administrator imported them from a spreadsheet (`import.rs`).
+//! - A month is due by its last day and late after it (Beijing time); a month that
+//!   has not begun cannot be started.
+//! - Submitting runs every consistency check (`validate`: an empty number is no
+//!   answer, and a required one is refused by part and field); a submitted report is
 //!   read-only; the filler may withdraw it until the unit administrator approves it or
-//!   returns it with a comment (see [`crate::lifecycle::review`]).
+//!   returns it, with an opinion either way and the choice of a text message to the
+//!   filler (see [`crate::lifecycle::review`]).
 //! - The annual report sums the flows and takes the latest stocks of the APPROVED
 //!   months only (`aggregate_annual`), and lists the months it includes.
 //!
@@ -20,6 +26,9 @@
 //! - report `UNIT#{unit}` / `REPORT#{platform}#{yyyy-mm}`; while submitted, gsi1
 //!   `REPORT-QUEUE#{unit}` / `{submitted at}#{platform}#{yyyy-mm}` (the review queue)
 //! - idempotency record `IDEMPOTENCY#report-submit#{unit}#{key}` / `IDEMPOTENCY`
+//! - with a region, gsi2 `REPORTS#REGION#{region}` / `{yyyy-mm}#{unit}#{platform}` (the
+//!   region's month)
+//! - imported annual figures `UNIT#{unit}` / `ANNUAL-FIGURES#{platform}#{yyyy}`
 
 use gazette_forms::{Lang, Schema};
 use jiff::Timestamp;
@@ -607,15 +616,8 @@ impl Reports {
         lang: Lang,
     ) -> Result<MonthlyReport, WorkflowError> {
         caller.may(Side::Author, &id.unit)?;
-        if id.period > current_period((self.clock)()) {
-            return Err(WorkflowError::invalid_field(
-                PERIOD_FIELD,
-                match lang {
-                    Lang::Zh => format!("{} 尚未开始：月份开始后（北京时间）才能填报", id.period),
-                    Lang::En => format!("{} has not begun: a month is reported once it has (Beijing time)", id.period),
-                },
-            ));
-        }
+        // A month that has not begun (Beijing time) has no report to start: 404.
+        self.not_to_come(id)?;
         let schema = schema()?;
         let opened = |had: &[String]| parts_saved(schema, had, input);
         if let Some(p) = input.get(PERIOD_FIELD).and_then(Value::as_str) {
