@@ -23,24 +23,28 @@ const NAV_MS = 60_000;
 
 const path = (page) => new URL(page.url()).pathname;
 
-// A PDF's text (every page, items joined), the names of its fonts and its page count,
-// read with PDF.js.
+// A PDF's text (every page, items joined) and its page count, read with PDF.js; and
+// the names of the fonts it embeds (a `/FontName` of a font descriptor that has a
+// `/FontFile…`), read from its bytes.
 async function readPdf(bytes) {
+  // PDF.js asks for Node 22's Promise.withResolvers; Node 20 runs the tests too.
+  if (!Promise.withResolvers) {
+    Promise.withResolvers = function withResolvers() {
+      let resolve, reject;
+      const promise = new this((a, b) => { resolve = a; reject = b; });
+      return { promise, resolve, reject };
+    };
+  }
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
   const doc = await pdfjs.getDocument({ data: new Uint8Array(bytes), useSystemFonts: false, disableFontFace: true }).promise;
   let text = '';
-  const fonts = new Set();
   for (let n = 1; n <= doc.numPages; n++) {
-    const page = await doc.getPage(n);
-    const content = await page.getTextContent();
+    const content = await (await doc.getPage(n)).getTextContent();
     text += content.items.map((i) => i.str).join('') + '\n';
-    await page.getOperatorList();
-    for (const id of Object.keys(content.styles)) {
-      const font = page.commonObjs.has(id) ? page.commonObjs.get(id) : null;
-      if (font && font.name) fonts.add(font.name);
-    }
   }
-  return { text, fonts: [...fonts], pages: doc.numPages };
+  const raw = Buffer.from(bytes).toString('latin1');
+  const fonts = raw.includes('/FontFile') ? [...raw.matchAll(/\/FontName\s*\/([^\s/>]+)/g)].map((m) => m[1]) : [];
+  return { text, fonts, pages: doc.numPages };
 }
 
 async function status(page) {
