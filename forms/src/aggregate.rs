@@ -27,7 +27,7 @@ impl Schema {
         let mut annual = Map::new();
         for field in self.fields.iter().filter(|f| f.kind != FieldType::Honeypot) {
             let id = &field.id;
-            let value = match field.aggregate.unwrap_or(Aggregate::Stock) {
+            let value = match field.aggregation() {
                 Aggregate::Flow => ordered
                     .iter()
                     .map(|m| number(m.get(id)))

@@ -50,7 +50,9 @@ pub use load::SchemaError;
 pub use number::Decimal;
 pub use render::{ADD_ROW, Button, FormRequest, REMOVE_ROW, SummaryItem, error_summary, field_id, render_form};
 pub use rules::{CmpOp, Level, Operand, Rule, RuleKind, SumOp};
-pub use schema::{Aggregate, Choice, Field, FieldType, Format, Limit, Month, Part, Pattern, Requirement, Schema, Unit};
+pub use schema::{
+    Aggregate, BlankNumbers, Choice, Field, FieldType, Format, Limit, Month, Part, Pattern, Requirement, Schema, Unit,
+};
 pub use text::{Lang, Text};
 
 /// The schema files compiled into every binary: (path, contents). A test checks that

@@ -14,7 +14,8 @@ use crate::condition::{Condition, FieldRef};
 use crate::number::Decimal;
 use crate::rules::{CmpOp, Level, Operand, Rule, RuleKind, SumOp};
 use crate::schema::{
-    Aggregate, Choice, Field, FieldType, Format, Limit, Month, Part, Pattern, Requirement, Schema, UNITS, Unit,
+    Aggregate, BlankNumbers, Choice, Field, FieldType, Format, Limit, Month, Part, Pattern, Requirement, Schema, UNITS,
+    Unit,
 };
 use crate::text::Text;
 
@@ -43,6 +44,8 @@ struct RawSchema {
     id: String,
     title: Text,
     description: Option<Text>,
+    #[serde(default)]
+    blank_numbers: BlankNumbers,
     #[serde(default)]
     parts: Vec<RawPart>,
     #[serde(default)]
@@ -326,6 +329,7 @@ impl<'f> Loader<'f> {
             file: self.file.to_string(),
             title: raw.title,
             description: raw.description,
+            blank_numbers: raw.blank_numbers,
             parts,
             fields,
             rules,

@@ -20,6 +20,8 @@ pub struct Schema {
     pub(crate) file: String,
     pub(crate) title: Text,
     pub(crate) description: Option<Text>,
+    /// What an empty number is: 0 (the default), or no answer at all.
+    pub(crate) blank_numbers: BlankNumbers,
     pub(crate) parts: Vec<Part>,
     pub(crate) fields: Vec<Field>,
     pub(crate) rules: Vec<Rule>,
@@ -88,6 +90,18 @@ pub enum Format {
     Markdown,
 }
 
+/// What a number left empty is, form by form (`blank_numbers` in the schema).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BlankNumbers {
+    /// 0, where the field takes 0 (a count of papers in a registration form).
+    #[default]
+    Zero,
+    /// No answer: kept empty (`null`), never stored as 0, and refused when required —
+    /// the monthly report (seed 002), whose figures must be typed in, "0" included.
+    Missing,
+}
+
 /// How a monthly figure becomes an annual one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -98,6 +112,15 @@ pub enum Aggregate {
     Stock,
     /// Every month's entry kept: texts joined under their month, files listed together.
     Collect,
+}
+
+impl Aggregate {
+    /// Whether a new month starts from the month before's value: only a stock does
+    /// (staff on the books); a flow (raised this month) and a month's own entries
+    /// start empty, or the year would count them twice.
+    pub fn carries_forward(self) -> bool {
+        self == Aggregate::Stock
+    }
 }
 
 /// A lower or upper bound, typed like the field it bounds.
@@ -336,6 +359,10 @@ impl Field {
     }
     pub fn aggregate(&self) -> Option<Aggregate> {
         self.aggregate
+    }
+    /// How the field carries into the year: a field without `aggregate` is a stock.
+    pub fn aggregation(&self) -> Aggregate {
+        self.aggregate.unwrap_or(Aggregate::Stock)
     }
     pub fn options(&self) -> &[Choice] {
         &self.options

@@ -30,7 +30,7 @@ use crate::messages::{Loc, Problem, not_an_object};
 use crate::number::Decimal;
 use crate::phone;
 use crate::rules::{self, Checked, Level};
-use crate::schema::{Field, FieldType, Format, Limit, Month, Requirement, Schema};
+use crate::schema::{BlankNumbers, Field, FieldType, Format, Limit, Month, Requirement, Schema};
 use crate::text::Lang;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -327,13 +327,13 @@ impl<'a> Run<'a> {
 
     fn number(&self, field: &Field, raw: &Value) -> Result<Value, Problem> {
         let n = match raw {
-            Value::Null => return Ok(blank_number(field)),
+            Value::Null => return Ok(blank_number(self.schema, field)),
             Value::Number(n) => Decimal::from_json(n).ok_or(Problem::NotNumber)?,
             Value::String(s) => {
                 let s = halfwidth(s);
                 let s = s.trim();
                 if s.is_empty() {
-                    return Ok(blank_number(field));
+                    return Ok(blank_number(self.schema, field));
                 }
                 Decimal::parse(s).ok_or(Problem::NotNumber)?
             }
@@ -400,8 +400,11 @@ impl<'a> Run<'a> {
 
 /// An empty number: 0 where the field takes 0 (a count of papers), and nothing where
 /// it does not (a ban of at least 1 year), so no answer is made up that the field
-/// itself would refuse.
-fn blank_number(field: &Field) -> Value {
+/// itself would refuse. In a form whose `blank_numbers = "missing"`, nothing at all.
+fn blank_number(schema: &Schema, field: &Field) -> Value {
+    if schema.blank_numbers == BlankNumbers::Missing {
+        return Value::Null;
+    }
     let zero = Decimal::ZERO;
     let above_min = !matches!(field.min, Some(Limit::Number(min)) if min > zero);
     let below_max = !matches!(field.max, Some(Limit::Number(max)) if max < zero);

@@ -116,6 +116,10 @@ describe('pages drawn by the functions', { timeout: 240_000 }, () => {
     pages['report-errors'] = await get(base + submitted.location, filler);
     pages['report-part-errors'] = await get(`${base}${month}/staff${submitted.location.slice(month.length)}`, filler);
     pages['report-attachments'] = await get(`${base}${month}/attachments`, filler);
+    pages['report-check'] = await get(`${base}${month}/check`, filler);
+    assert.match(pages['report-check'].text, /未打开/);
+    pages['annual-report'] = await get(`${base}/api/web/annual-reports/lab-1/p1/2026`, unitAdmin);
+    pages['region-reports'] = await get(`${base}/api/web/region-reports`, province);
     pages['review-unit'] = await get(`${base}/api/web/review`, unitAdmin);
     pages['plan-new'] = await get(`${base}/api/web/plans/new`, filler);
     // "添加培训项目" without a script: the form again, with a project more.

@@ -2,9 +2,11 @@
 // A monthly performance report (seed 002) in a real browser, script on: a filler of
 // unit lab-1 starts a month for platform p1, fills the cover and the staff (the live
 // "分项合计" flags a total that does not add up), comes back in a second visit to
-// find what was saved, submits and is shown the consistency error, fixes it,
-// submits, withdraws, submits again; the unit administrator approves it from the
-// review queue.
+// find what was saved, checks it (检查并提交: every part, the unopened ones marked,
+// the consistency error and the missing stock listed), fixes it, submits from the
+// check page, withdraws, submits again; the unit administrator approves it from the
+// review queue with an opinion and a text message, and downloads its PDF, which holds
+// the unit's and the platform's names in an embedded Chinese face.
 
 const assert = require('node:assert/strict');
 const { describe, it, before, after } = require('node:test');
@@ -20,6 +22,30 @@ const STEP_MS = 30_000;
 const NAV_MS = 60_000;
 
 const path = (page) => new URL(page.url()).pathname;
+
+// A PDF's text (every page, items joined) and its page count, read with PDF.js; and
+// the names of the fonts it embeds (a `/FontName` of a font descriptor that has a
+// `/FontFile…`), read from its bytes.
+async function readPdf(bytes) {
+  // PDF.js asks for Node 22's Promise.withResolvers; Node 20 runs the tests too.
+  if (!Promise.withResolvers) {
+    Promise.withResolvers = function withResolvers() {
+      let resolve, reject;
+      const promise = new this((a, b) => { resolve = a; reject = b; });
+      return { promise, resolve, reject };
+    };
+  }
+  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  const doc = await pdfjs.getDocument({ data: new Uint8Array(bytes), useSystemFonts: false, disableFontFace: true }).promise;
+  let text = '';
+  for (let n = 1; n <= doc.numPages; n++) {
+    const content = await (await doc.getPage(n)).getTextContent();
+    text += content.items.map((i) => i.str).join('') + '\n';
+  }
+  const raw = Buffer.from(bytes).toString('latin1');
+  const fonts = raw.includes('/FontFile') ? [...raw.matchAll(/\/FontName\s*\/([^\s/>]+)/g)].map((m) => m[1]) : [];
+  return { text, fonts, pages: doc.numPages };
+}
 
 async function status(page) {
   return (await page.locator('.gz-status__label strong').innerText()).trim();
@@ -94,6 +120,9 @@ describe('monthly report', { timeout: 420_000 }, () => {
     await page.locator('#f-staff_intermediate').fill('3');
     await page.locator('#f-staff_junior').fill('2');
     await page.locator('#f-staff_other').fill('1');
+    for (const [f, v] of [['staff_doctorate', '2'], ['staff_master', '3'], ['staff_full_time', '8'], ['staff_high_level', '1']]) {
+      await page.locator(`#f-${f}`).fill(v);
+    }
     await sum.waitFor({ state: 'visible' });
     assert.equal((await sum.innerText()).trim(), '分项合计：9，与总数不一致', 'the live total flags it');
     assert.match(await sum.getAttribute('class'), /\bgz-sum--off\b/);
@@ -124,36 +153,30 @@ describe('monthly report', { timeout: 420_000 }, () => {
     });
     assert.equal((await page.locator('.gz-sum[data-sum-for="staff_total"]').innerText()).trim(), '分项合计：9，与总数不一致');
 
-    // Submitted from the overview: the consistency error, linking to its part.
+    // Checked from the overview: every part, the unopened ones marked, the problems listed
+    // with their part and linked to their field; no submit button while they stand.
     await goto(page, OVERVIEW);
     assert.equal(await status(page), '草稿');
-    await clickAndLoad(page, page.getByRole('button', { name: '检查并提交' }));
-    assert.equal(path(page), OVERVIEW);
-    assert.match(new URL(page.url()).search, /^\?attempt=[0-9A-Z]{26}$/);
-    assert.equal(await status(page), '草稿', 'not submitted');
-    const summary = page.locator('#report-summary');
+    await clickAndLoad(page, page.getByRole('link', { name: '检查并提交' }));
+    assert.equal(path(page), `${OVERVIEW}/check`);
+    const summary = page.locator('#check-summary');
     assert.ok(await summary.isVisible());
-    await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'report-summary');
     const links = summary.locator('.gz-error-summary__list a');
-    assert.equal(await links.count(), 1);
-    assert.match(await links.first().innerText(), /“从业人员总数”（10 人）应等于.*之和（9 人）/);
-    assert.match(await links.first().getAttribute('href'), /\/staff\?attempt=[0-9A-Z]{26}#f-staff_total$/);
-    assert.match(await page.locator('.gz-part h2', { hasText: '人员队伍' }).innerText(), /1 处问题/);
-    await checkA11y(page, 'report overview with errors');
+    const problems = await links.allInnerTexts();
+    assert.equal(problems.length, 2, problems.join(' | '));
+    assert.match(problems[0], /^人员队伍：“从业人员总数”（10 人）应等于.*之和（9 人）/);
+    assert.equal(problems[1], '经费筹集：请填写“仪器设备原值”', 'an untouched stock is missing, not 0');
+    assert.match(await links.first().getAttribute('href'), /\/staff#f-staff_total$/);
+    assert.equal(await page.locator('.gz-part h2 .gz-tag', { hasText: '未打开' }).count(), 7, 'cover and staff were saved');
+    assert.match(await page.locator('.gz-part', { hasText: '经费筹集' }).innerText(), /经费筹集总额\s*未填写/);
+    assert.equal(await page.getByRole('button', { name: '确认提交' }).count(), 0);
+    await checkA11y(page, 'check your answers with errors');
+    await screenshot(page, 'report-check');
 
-    // The link's page: the message at the field, in the form.
+    // The link's page: the field; fixed, the live total agrees, then the funding part.
     await clickAndLoad(page, links.first());
     assert.equal(path(page), `${OVERVIEW}/staff`);
     await enhanced(page);
-    assert.match(await fieldMessage(page, 'staff_total'), /^错误：“从业人员总数”（10 人）应等于.*之和（9 人）$/);
-    assert.equal(await page.locator('#f-staff_total').getAttribute('aria-invalid'), 'true');
-    assert.ok(await page.locator('#form-monthly-report-summary').isVisible(), 'the part has its summary too');
-    // The link's #f-staff_total puts the reader at the field itself.
-    await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'f-staff_total');
-    await checkA11y(page, 'report form page with errors');
-    await screenshot(page, 'report-errors');
-
-    // Fixed: the live total agrees, the part is saved, the month submitted.
     await page.locator('#f-staff_total').fill('9');
     await page.waitForFunction(() => {
       const out = document.querySelector('.gz-sum[data-sum-for="staff_total"]');
@@ -161,18 +184,23 @@ describe('monthly report', { timeout: 420_000 }, () => {
     });
     await clickAndLoad(page, page.getByRole('button', { name: '保存并继续' }));
     assert.equal(path(page), `${OVERVIEW}/funding`);
-    await goto(page, OVERVIEW);
-    await clickAndLoad(page, page.getByRole('button', { name: '检查并提交' }));
-    assert.equal(page.url(), gazette.url + OVERVIEW, 'back to the overview, no errors');
+    await enhanced(page);
+    await page.locator('#f-equipment_value').fill('500');
+    await clickAndLoad(page, page.getByRole('button', { name: '保存并继续' }));
+    assert.equal(path(page), `${OVERVIEW}/outputs`);
+    await goto(page, `${OVERVIEW}/check`);
+    assert.equal(await page.locator('#check-summary').count(), 0, 'nothing left to fix');
+    await clickAndLoad(page, page.getByRole('button', { name: '确认提交' }));
+    assert.equal(page.url(), gazette.url + OVERVIEW, 'submitted, back to the overview');
     assert.equal(await status(page), '待审核');
-    assert.equal(await page.locator('#report-summary').count(), 0);
 
     // Withdrawn: a draft again. Submitted again.
     await clickAndLoad(page, page.getByRole('button', { name: '撤回' }));
     assert.equal(await status(page), '草稿');
-    await clickAndLoad(page, page.getByRole('button', { name: '检查并提交' }));
+    await clickAndLoad(page, page.getByRole('link', { name: '检查并提交' }));
+    await clickAndLoad(page, page.getByRole('button', { name: '确认提交' }));
     assert.equal(await status(page), '待审核');
-    assert.equal(await page.getByRole('button', { name: '检查并提交' }).count(), 0);
+    assert.equal(await page.getByRole('link', { name: '检查并提交' }).count(), 0);
     assert.deepEqual(page.scriptErrors, [], 'no script errors');
     await page.context().close();
 
@@ -186,6 +214,7 @@ describe('monthly report', { timeout: 420_000 }, () => {
     assert.equal(path(page), OVERVIEW);
     assert.equal(await status(page), '待审核');
     await page.locator('#f-comment').fill('数据完整，同意。');
+    await page.getByLabel('短信通知填报人审核结果').check();
     await clickAndLoad(page, page.getByRole('button', { name: '审核通过' }));
     assert.equal(path(page), OVERVIEW);
     assert.equal(await status(page), '审核通过');
@@ -193,6 +222,22 @@ describe('monthly report', { timeout: 420_000 }, () => {
     assert.match(await page.locator('.gz-timeline').innerText(), /审核通过/);
     await checkA11y(page, 'approved report');
     await screenshot(page, 'report-approved');
+
+    // Its PDF: downloaded as the unit administrator, a PDF whose text holds the unit's
+    // and the platform's names, its Chinese face embedded.
+    const pdfLink = page.getByRole('link', { name: '下载 PDF' });
+    const download = await page.request.get(new URL(await pdfLink.getAttribute('href'), gazette.url).href);
+    assert.equal(download.status(), 200);
+    assert.equal(download.headers()['content-type'], 'application/pdf');
+    assert.match(download.headers()['content-disposition'], /^attachment;/);
+    const bytes = await download.body();
+    assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
+    const { text, fonts, pages } = await readPdf(bytes);
+    assert.ok(text.includes(UNIT), `the unit's name is in the PDF: ${text.slice(0, 200)}`);
+    assert.ok(text.includes(PLATFORM_NAME), "the platform's Chinese name is in the PDF");
+    assert.ok(text.includes('数据完整，同意。'), 'with the review opinion');
+    assert.ok(pages >= 1);
+    assert.ok(fonts.some((f) => /NotoSansCJK/.test(f)), `the Chinese face is embedded: ${fonts}`);
     await goto(page, '/api/web/review');
     assert.match(await page.locator('main').innerText(), /没有待审核的月度报告。/);
     assert.deepEqual(page.scriptErrors, [], 'no script errors');

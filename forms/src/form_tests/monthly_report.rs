@@ -38,15 +38,27 @@ fn a_consistent_month_passes_and_numbers_are_parsed() {
 }
 
 #[test]
-fn empty_numbers_count_as_zero_and_empty_text_stays_empty() {
+fn an_empty_number_is_no_answer_never_a_silent_zero() {
     let mut input = valid();
     input.as_object_mut().unwrap().remove("awards");
     let out = ok(form("monthly-report"), &input);
-    assert_eq!(out["standards"], json!(0));
-    assert_eq!(out["software_copyrights"], json!(0));
-    assert_eq!(out["awards"], json!(0), "a number missing altogether is 0 too");
-    assert_eq!(out["transfer_income_equity"], json!(0));
+    assert_eq!(out["standards"], Value::Null, "a flow left empty stays empty");
+    assert_eq!(out["software_copyrights"], Value::Null);
+    assert_eq!(out["awards"], Value::Null, "a number missing altogether too");
+    assert_eq!(out["transfer_income_equity"], Value::Null);
+    assert_eq!(out["enterprises_incubated"], json!(0), "a 0 typed in is an answer");
     assert_eq!(out["honours"], "");
+}
+
+#[test]
+fn a_stock_left_empty_is_refused_by_name() {
+    let s = form("monthly-report");
+    let mut input = with(&valid(), &[("equipment_value", json!(""))]);
+    input.as_object_mut().unwrap().remove("staff_master");
+    let e = errors(s, &input, Lang::Zh);
+    assert_eq!(e.get("equipment_value"), Some("请填写“仪器设备原值”"));
+    assert_eq!(e.get("staff_master"), Some("请填写“其中：硕士”"));
+    assert!(!e.contains("funding_total"), "flows are not required: {e:?}");
 }
 
 #[test]
@@ -200,7 +212,7 @@ fn a_draft_of_one_part_ignores_required_fields_and_rules() {
     let out = s.validate_draft(&staff, Lang::Zh).unwrap();
     assert_eq!(
         out,
-        json!({ "staff_total": 30, "staff_senior": 1, "staff_junior": 0 }),
+        json!({ "staff_total": 30, "staff_senior": 1, "staff_junior": null }),
         "only the fields sent come back"
     );
 }

@@ -22,6 +22,7 @@ pub mod casework;
 pub mod config;
 pub mod http;
 pub mod lifecycle;
+pub mod pdf;
 pub mod routes;
 pub mod store;
 pub mod validation;

@@ -1,6 +1,8 @@
 //! Registration lists as spreadsheets, with Chinese headers (seed 000: administrators
-//! export learners' data "为 excel 表格").
+//! export learners' data "为 excel 表格"); any table as a workbook; files as downloads.
 
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use rust_xlsxwriter::{Format, Workbook};
 
 use crate::workflows::Registration;
@@ -45,22 +47,56 @@ pub fn csv(rows: &[Registration]) -> Result<Vec<u8>, String> {
 }
 
 pub fn xlsx(course_title: &str, rows: &[Registration]) -> Result<Vec<u8>, String> {
+    let rows: Vec<Vec<String>> = rows.iter().map(|r| row(r).to_vec()).collect();
+    table_xlsx("报名名单", course_title, &HEADERS, &rows)
+}
+
+/// The content type of an Excel workbook.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// A workbook of one sheet named `sheet_name`: `title` in bold in the first row, the
+/// `headers` in bold below it, then the rows. Every cell is a string: phone numbers
+/// and IDs keep their leading zeros, and nothing is run as a formula.
+pub fn table_xlsx(sheet_name: &str, title: &str, headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, String> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
-    sheet.set_name("报名名单").map_err(|e| e.to_string())?;
+    sheet.set_name(sheet_name).map_err(|e| e.to_string())?;
     let bold = Format::new().set_bold();
-    sheet.write_string_with_format(0, 0, course_title, &bold).map_err(|e| e.to_string())?;
-    for (col, header) in HEADERS.iter().enumerate() {
+    sheet.write_string_with_format(0, 0, title, &bold).map_err(|e| e.to_string())?;
+    for (col, header) in headers.iter().enumerate() {
         sheet.write_string_with_format(1, col as u16, *header, &bold).map_err(|e| e.to_string())?;
     }
-    for (i, r) in rows.iter().enumerate() {
-        for (col, cell) in row(r).iter().enumerate() {
-            // Strings, always: phone numbers and IDs must keep their leading zeros.
+    for (i, cells) in rows.iter().enumerate() {
+        for (col, cell) in cells.iter().enumerate() {
             sheet.write_string(i as u32 + 2, col as u16, cell).map_err(|e| e.to_string())?;
         }
     }
     sheet.autofit();
     book.save_to_buffer().map_err(|e| e.to_string())
+}
+
+/// `bytes` as a file to save (`attachment`) under `filename` (reduced to ASCII
+/// letters, digits, `.` and `-`).
+pub fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
+    file_response(bytes, content_type, filename, "attachment")
+}
+
+/// `bytes` as a file the browser shows (`inline`: a PDF opened in its viewer).
+pub fn inline(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
+    file_response(bytes, content_type, filename, "inline")
+}
+
+fn file_response(bytes: Vec<u8>, content_type: &'static str, filename: &str, disposition: &str) -> Response {
+    let disposition = format!(
+        "{disposition}; filename=\"{}\"",
+        filename.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-', "_")
+    );
+    let mut response = (StatusCode::OK, bytes).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        response.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
 }
 
 #[cfg(test)]

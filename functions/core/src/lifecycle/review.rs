@@ -135,11 +135,22 @@ pub struct HistoryEntry {
     pub at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// On a decision: whether the author is to be told by text message (seed 002).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_by_sms: Option<bool>,
 }
 
 impl HistoryEntry {
     pub fn new(action: Action, status: ReviewStatus, actor: &Actor, at: Timestamp, comment: Option<String>) -> Self {
-        HistoryEntry { action, status, by: actor.id.clone(), role: actor.role.clone(), at, comment }
+        HistoryEntry {
+            action,
+            status,
+            by: actor.id.clone(),
+            role: actor.role.clone(),
+            at,
+            comment,
+            notify_by_sms: None,
+        }
     }
 }
 
@@ -319,11 +330,35 @@ pub(crate) async fn transition<D: Reviewed>(
     comment: Option<String>,
     now: Timestamp,
 ) -> Result<D, WorkflowError> {
+    transition_noting(store, key, actor, action, Note { comment, notify_by_sms: None }, now).await
+}
+
+/// What a step records besides itself: a comment, and for a decision whether the
+/// author is told by text message.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Note {
+    pub comment: Option<String>,
+    pub notify_by_sms: Option<bool>,
+}
+
+/// [`transition`], recording `note` on the step.
+pub(crate) async fn transition_noting<D: Reviewed>(
+    store: &SharedStore,
+    key: &Key,
+    actor: &Actor,
+    action: Action,
+    note: Note,
+    now: Timestamp,
+) -> Result<D, WorkflowError> {
     for attempt in 0..TRANSITION_ATTEMPTS {
         let current = D::from_item(store.get(key).await?.ok_or(WorkflowError::NotFound)?)?;
         let from = current.status();
         let status = action.from_status(from).ok_or(WorkflowError::InvalidTransition { from, action })?;
-        let next = current.after(HistoryEntry::new(action, status, actor, now, comment.clone()));
+        let step = HistoryEntry {
+            notify_by_sms: note.notify_by_sms,
+            ..HistoryEntry::new(action, status, actor, now, note.comment.clone())
+        };
+        let next = current.after(step);
         match store.transact(vec![Write::Replace { item: next.to_item(), expected_version: current.version() }]).await {
             Ok(()) => return Ok(next),
             Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => back_off(attempt).await,

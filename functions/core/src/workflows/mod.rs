@@ -24,7 +24,8 @@ pub use crate::casework::{Actor, CaseError, FileRef, Level, Step, Written};
 pub use crate::lifecycle::{Clock, IdempotencyKey, ReviewStatus, WorkflowError, system_clock};
 pub use integrity_case::{CaseSource, IntegrityCase, IntegrityCaseForm, IntegrityCases, IntegrityStatus};
 pub use monthly_report::{
-    AnnualReport, MonthlyReport, NewMonth, ReportCaller, ReportId, ReportRole, ReportSummary, Reports,
+    AnnualFigures, AnnualReport, Decision, MonthlyReport, NewMonth, RegionMonth, RegionRow, ReportCaller, ReportId,
+    ReportRole, ReportSummary, Reports, due_date, is_late,
 };
 pub use registration::{
     Course, CourseCatalog, ReceiptView, Registration, RegistrationError, RegistrationForm, RegistrationStatus,

@@ -126,7 +126,7 @@ async fn approved_month(app: &Router, period: &str, extra: Value) {
     complete_month(app, period, extra).await;
     let s = act(app, period, "submit", &filler(), None).await;
     assert_eq!(s.status, StatusCode::OK, "{}", body_text(&s));
-    let a = act(app, period, "approve", &unit_admin(), None).await;
+    let a = act(app, period, "approve", &unit_admin(), Some(json!({ "comment": "数据属实，同意。" }))).await;
     assert_eq!(a.status, StatusCode::OK, "{}", body_text(&a));
 }
 
@@ -150,7 +150,7 @@ pub async fn a_draft_is_saved_part_by_part_and_the_parts_are_merged(store: Share
     assert_eq!(values["platform_name"], "河北省复合材料技术创新中心");
     assert_eq!(values["staff_total"], 40);
     assert_eq!(values["filler_phone"], "13911112222", "a later save of a field replaces it");
-    assert_eq!(values["funding_total"], 0, "an empty number counts as 0");
+    assert_eq!(values["funding_total"], Value::Null, "an empty number is no answer, not 0");
     assert_eq!(values["period"], "2023-04");
     assert_eq!(view["history"][0]["action"], "create");
     assert_eq!(view["history"][0]["by"], "dev-filler");
@@ -209,9 +209,9 @@ pub async fn a_new_month_starts_from_the_latest_earlier_month_without_its_attach
     let may = may.json();
     assert_eq!((may["status"].as_str(), may["version"].as_u64()), (Some("not_started"), Some(0)));
     assert_eq!(may["prefilled_from"], "2023-03");
-    assert_eq!(may["values"]["staff_total"], 40);
-    assert_eq!(may["values"]["papers_total"], 4);
-    assert_eq!(may["values"]["honours"], "获评国家级创新平台");
+    assert_eq!(may["values"]["staff_total"], 40, "a stock carries forward");
+    assert!(may["values"].get("papers_total").is_none(), "a flow starts empty");
+    assert!(may["values"].get("honours").is_none(), "a month's key events are its own");
     assert_eq!(may["values"]["period"], "2023-05");
     assert!(may["values"].get("supporting_files").is_none(), "attachments are not carried over");
     // The first save keeps the pre-filled values; February (before March) starts from January.
@@ -245,7 +245,7 @@ pub async fn submitting_parts_that_do_not_add_up_is_refused_on_the_total_and_the
     assert_eq!(ok.status, StatusCode::OK, "{}", body_text(&ok));
     let ok = ok.json();
     assert_eq!((ok["status"].as_str(), ok["status_label"].as_str()), (Some("submitted"), Some("待审核")));
-    assert_eq!(ok["values"]["patents_filed"], 0, "numbers never filled in are 0");
+    assert_eq!(ok["values"]["patents_filed"], Value::Null, "numbers never filled in are no answer, not 0");
     // Submitted reports are read-only.
     let late = save(&app, "2023-04", 3, json!({ "staff_new": 4 })).await;
     assert_eq!(late.status, StatusCode::CONFLICT, "{}", body_text(&late));
@@ -285,7 +285,13 @@ pub async fn withdraw_resubmit_return_with_comment_and_approve_are_each_recorded
     let v = version(&ret);
     assert_eq!(save(&app, "2023-04", v, json!({ "papers_total": 1 })).await.status, StatusCode::OK);
     assert_eq!(act(&app, "2023-04", "submit", &filler(), None).await.status, StatusCode::OK);
-    let ok = act(&app, "2023-04", "approve", &unit_admin(), Some(json!({ "comment": "同意。" }))).await;
+    // An approval needs its opinion too (审核时须填写审核意见).
+    let bare = act(&app, "2023-04", "approve", &unit_admin(), None).await;
+    assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", body_text(&bare));
+    assert!(bare.json()["fields"]["comment"].is_string());
+    let ok =
+        act(&app, "2023-04", "approve", &unit_admin(), Some(json!({ "comment": "同意。", "notify_by_sms": true })))
+            .await;
     assert_eq!((ok.status, ok.json()["status"].as_str()), (StatusCode::OK, Some("approved")));
     // Approved is final.
     let late = act(&app, "2023-04", "withdraw", &filler(), None).await;
@@ -316,6 +322,9 @@ pub async fn withdraw_resubmit_return_with_comment_and_approve_are_each_recorded
         ]
     );
     assert_eq!(history[4]["comment"], comment);
+    assert_eq!(history[4]["notify_by_sms"], false, "the choice is recorded on every decision");
+    assert_eq!(history[6]["notify_by_sms"], true);
+    assert!(history[3].get("notify_by_sms").is_none(), "a submission tells nobody");
     assert!(history.as_array().unwrap().iter().all(|e| e["at"].is_string()));
 }
 
@@ -331,7 +340,7 @@ pub async fn the_review_queue_lists_the_units_submitted_reports_and_the_unit_lis
     let periods: Vec<String> =
         queue.json()["reports"].as_array().unwrap().iter().map(|r| r["period"].as_str().unwrap().to_owned()).collect();
     assert_eq!(periods, ["2023-01", "2023-02"]);
-    act(&app, "2023-01", "approve", &unit_admin(), None).await;
+    act(&app, "2023-01", "approve", &unit_admin(), Some(json!({ "comment": "同意。" }))).await;
     let queue = call(&app, Method::GET, "/reports/review-queue", Some(&unit_admin()), None).await.json();
     assert_eq!(queue["count"], 1);
     // The filler's list: every month with its status.
@@ -431,7 +440,128 @@ pub async fn a_submission_retried_with_the_same_idempotency_key_is_answered_once
     assert!(other.json()["fields"]["Idempotency-Key"].is_string());
 }
 
+/// The case: January raised 100 (its parts adding up), submitted and
+/// approved; February opens, is submitted unchanged and approved. Funding raised
+/// this month is a flow: February opens with it empty, and the year says 100, not 200.
+pub async fn a_flow_starts_empty_each_month_and_the_year_counts_it_once(store: SharedStore) {
+    let app = app(store);
+    let funding = json!({ "funding_total": 100, "funding_government": 100, "funding_enterprise": 0, "funding_other": 0, "equipment_value": 800 });
+    let jan = save(&app, "2023-01", 0, merged(&[cover(), staff(40), funding])).await;
+    assert_eq!(jan.status, StatusCode::CREATED, "{}", body_text(&jan));
+    assert_eq!(act(&app, "2023-01", "submit", &filler(), None).await.status, StatusCode::OK);
+    assert_eq!(
+        act(&app, "2023-01", "approve", &unit_admin(), Some(json!({ "comment": "同意。" }))).await.status,
+        StatusCode::OK
+    );
+    let feb = get(&app, "2023-02", &filler()).await.json();
+    assert!(feb["values"].get("funding_total").is_none(), "February opens with funding empty, not 100: {feb}");
+    assert_eq!(feb["values"]["staff_total"], 40);
+    // Unchanged: the first save keeps what it opened with; then submitted and approved.
+    assert_eq!(save(&app, "2023-02", 0, json!({})).await.status, StatusCode::CREATED);
+    let s = act(&app, "2023-02", "submit", &filler(), None).await;
+    assert_eq!(s.status, StatusCode::OK, "{}", body_text(&s));
+    assert_eq!(s.json()["values"]["funding_total"], Value::Null, "stored as no answer, not 0");
+    assert_eq!(
+        act(&app, "2023-02", "approve", &unit_admin(), Some(json!({ "comment": "同意。" }))).await.status,
+        StatusCode::OK
+    );
+    let annual =
+        call(&app, Method::GET, "/annual-reports/hebei-materials-lab/composites/2023", Some(&unit_admin()), None)
+            .await
+            .json();
+    assert_eq!(annual["months"], json!(["2023-01", "2023-02"]));
+    assert_eq!(annual["values"]["funding_total"], 100, "100 + nothing, not 200");
+    assert_eq!(annual["values"]["funding_government"], 100);
+}
+
+/// A stock (the original value of equipment) carries into the next month, and the
+/// year takes its last value rather than adding the months up.
+pub async fn a_stock_carries_forward_and_the_year_takes_its_last_value(store: SharedStore) {
+    let app = app(store);
+    approved_month(&app, "2023-01", json!({ "equipment_value": 800 })).await;
+    let feb = get(&app, "2023-02", &filler()).await.json();
+    assert_eq!(feb["values"]["equipment_value"], 800, "February opens with January's equipment");
+    assert_eq!(save(&app, "2023-02", 0, json!({})).await.status, StatusCode::CREATED);
+    act(&app, "2023-02", "submit", &filler(), None).await;
+    act(&app, "2023-02", "approve", &unit_admin(), Some(json!({ "comment": "同意。" }))).await;
+    let mar = get(&app, "2023-03", &filler()).await.json();
+    assert_eq!(mar["values"]["equipment_value"], 800);
+    assert_eq!(save(&app, "2023-03", 0, json!({ "equipment_value": 950 })).await.status, StatusCode::CREATED);
+    act(&app, "2023-03", "submit", &filler(), None).await;
+    act(&app, "2023-03", "approve", &unit_admin(), Some(json!({ "comment": "同意。" }))).await;
+    let annual =
+        call(&app, Method::GET, "/annual-reports/hebei-materials-lab/composites/2023", Some(&unit_admin()), None)
+            .await
+            .json();
+    assert_eq!(annual["values"]["equipment_value"], 950, "the last month's value, not 800 + 800 + 950");
+    assert_eq!(annual["values"]["funding_total"], 120.5, "January's flow once; February and March raised nothing");
+}
+
+/// A required number never filled in blocks the submission, the error naming its
+/// part and its field; nothing is stored as 0 on the way.
+pub async fn a_required_number_left_empty_blocks_submit_naming_part_and_field(store: SharedStore) {
+    let app = app(store);
+    let mut values = merged(&[cover(), staff(40), funding()]);
+    values.as_object_mut().unwrap().remove("staff_master");
+    values["equipment_value"] = json!("");
+    assert_eq!(save(&app, "2023-04", 0, values).await.status, StatusCode::CREATED);
+    let r = act(&app, "2023-04", "submit", &filler(), None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", body_text(&r));
+    let fields = &r.json()["fields"];
+    assert_eq!(fields["staff_master"], "人员队伍：请填写“其中：硕士”");
+    assert_eq!(fields["equipment_value"], "经费筹集：请填写“仪器设备原值”");
+    assert!(fields.get("papers_total").is_none(), "a flow may stay empty: {fields}");
+    let stored = get(&app, "2023-04", &filler()).await.json();
+    assert_eq!((stored["status"].as_str(), &stored["values"]["equipment_value"]), (Some("draft"), &Value::Null));
+    // The parts saved are remembered (the check page marks the others unopened).
+    assert_eq!(stored["opened_parts"], json!(["cover", "staff", "funding"]));
+}
+
+/// Once its checks pass, the month is a PDF (Chinese face embedded); before, it is
+/// refused with the checks' errors. The annual report comes as PDF and workbook.
+pub async fn the_report_and_the_year_are_pdfs_and_the_year_a_workbook(store: SharedStore) {
+    let app = app(store);
+    let mut values = merged(&[cover(), staff(40)]);
+    values["staff_total"] = json!(41);
+    assert_eq!(save(&app, "2023-04", 0, values).await.status, StatusCode::CREATED);
+    let refused = call(&app, Method::GET, &format!("{BASE}/2023-04/pdf"), Some(&filler()), None).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", body_text(&refused));
+    assert!(refused.json()["fields"]["staff_total"].is_string());
+    approved_month(&app, "2023-05", json!({})).await;
+    let pdf = call(&app, Method::GET, &format!("{BASE}/2023-05/pdf?download=1"), Some(&unit_admin()), None).await;
+    assert_eq!(pdf.status, StatusCode::OK, "{}", body_text(&pdf));
+    assert_eq!(pdf.headers["content-type"], "application/pdf");
+    assert!(pdf.headers["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+    assert!(pdf.bytes.starts_with(b"%PDF-"));
+    let raw = String::from_utf8_lossy(&pdf.bytes);
+    assert!(raw.contains("/FontFile3") || raw.contains("/FontFile2"), "the face is embedded");
+    assert!(raw.contains("NotoSansCJK"), "the Chinese face is the one embedded");
+    let year = "/annual-reports/hebei-materials-lab/composites/2023";
+    let apdf = call(&app, Method::GET, &format!("{year}/pdf"), Some(&unit_admin()), None).await;
+    assert_eq!((apdf.status, apdf.headers["content-type"].to_str().unwrap()), (StatusCode::OK, "application/pdf"));
+    assert!(apdf.headers["content-disposition"].to_str().unwrap().starts_with("inline;"));
+    let book = call(&app, Method::GET, &format!("{year}/export.xlsx"), Some(&unit_admin()), None).await;
+    assert_eq!(book.status, StatusCode::OK, "{}", body_text(&book));
+    let rows = sheet_rows(&book.bytes);
+    assert!(rows[0][0].contains("2023") && rows[0][0].contains("2023-05"), "{:?}", rows[0]);
+    assert_eq!(rows[1], ["部分", "项目", "全年", "单位"]);
+    assert!(rows.iter().any(|r| r[1] == "从业人员总数" && r[2] == "40" && r[3] == "人"), "{rows:?}");
+}
+
+/// The cells of a workbook's first sheet, as text.
+pub fn sheet_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let range = book.worksheet_range_at(0).unwrap().unwrap();
+    range.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect()
+}
+
 on_both_stores!(
+    a_regional_admin_sees_every_platform_of_the_region_for_a_month_and_exports_it,
+    a_flow_starts_empty_each_month_and_the_year_counts_it_once,
+    a_stock_carries_forward_and_the_year_takes_its_last_value,
+    a_required_number_left_empty_blocks_submit_naming_part_and_field,
+    the_report_and_the_year_are_pdfs_and_the_year_a_workbook,
     a_draft_is_saved_part_by_part_and_the_parts_are_merged,
     a_save_from_a_stale_version_is_a_conflict_and_changes_nothing,
     concurrent_saves_from_one_version_keep_exactly_one,
@@ -584,7 +714,7 @@ async fn refusals_are_in_english_when_asked_and_an_overlong_comment_is_refused()
     let r = send(&app, req).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let message = r.json()["fields"]["staff_total"].as_str().unwrap_or_default().to_owned();
-    assert!(message.starts_with("Total staff") && message.is_ascii(), "{message}");
+    assert!(message.starts_with("Staff: Total staff") && message.is_ascii(), "{message}");
     save(&app, "2023-04", 1, json!({ "staff_total": 40 })).await;
     act(&app, "2023-04", "submit", &filler(), None).await;
     let long = "改".repeat(501);
@@ -672,4 +802,158 @@ async fn a_report_cannot_name_another_units_file_or_a_key_out_of_the_store() {
     let own = certificate(&app).await;
     let own = save(&app, "2023-04", 0, json!({ "supporting_files": [own] })).await;
     assert_eq!(own.status, StatusCode::CREATED, "{}", body_text(&own));
+}
+
+// ---- the calendar, the region, the import (a fixed clock) ------------------------------
+
+/// The reports router at a fixed moment.
+fn app_at(store: SharedStore, now: &str) -> Router {
+    let now: jiff::Timestamp = now.parse().unwrap();
+    let clock: gazette_core::workflows::Clock = std::sync::Arc::new(move || now);
+    gazette_core::config::app_router(
+        store,
+        gazette_core::workflows::CourseCatalog::default(),
+        PlanDeadlines::default(),
+        AuthConfig::hs256(SECRET),
+        clock,
+    )
+}
+
+#[tokio::test]
+async fn a_month_is_due_by_its_end_in_beijing_and_one_not_begun_cannot_be_started() {
+    let (store, _g) = support::embedded();
+    // 23:30 on 30 November in Beijing (15:30 UTC): November is still open.
+    let app = app_at(store.clone(), "2026-11-30T15:30:00Z");
+    let nov = get(&app, "2026-11", &filler()).await.json();
+    assert_eq!((nov["due"].as_str(), nov["late"].as_bool()), (Some("2026-11-30"), Some(false)));
+    // December has not begun in Beijing: it cannot be started (no such report yet).
+    let dec = save(&app, "2026-12", 0, cover()).await;
+    assert_eq!(dec.status, StatusCode::NOT_FOUND, "{}", body_text(&dec));
+    assert_eq!(save(&app, "2026-11", 0, merged(&[cover(), staff(40), funding()])).await.status, StatusCode::CREATED);
+    // Half an hour later it is 1 December in Beijing: November, not submitted, is late;
+    // December can be started now.
+    let later = app_at(store.clone(), "2026-11-30T16:00:00Z");
+    let nov = get(&later, "2026-11", &filler()).await.json();
+    assert_eq!(nov["late"], true, "{nov}");
+    let list = call(&later, Method::GET, "/reports", Some(&filler()), None).await.json();
+    assert_eq!(list["reports"][0]["late"], true);
+    assert_eq!(save(&later, "2026-12", 0, cover()).await.status, StatusCode::CREATED);
+    // Submitted after its end, it stays late.
+    assert_eq!(act(&later, "2026-11", "submit", &filler(), None).await.json()["late"], true);
+}
+
+pub async fn a_regional_admin_sees_every_platform_of_the_region_for_a_month_and_exports_it(store: SharedStore) {
+    // 20 April 2023, 10:00 in Beijing: April is open, March is over.
+    let app = app_at(store, "2023-04-20T02:00:00Z");
+    let other_unit = token(Role::Filler, Some("hebei-energy-lab"), Some("hebei"));
+    let elsewhere = token(Role::Filler, Some("shanxi-lab"), Some("shanxi"));
+    // Composites: April approved. Energy: April submitted, March only. Shanxi: not listed.
+    approved_month(&app, "2023-04", json!({})).await;
+    let put = |tok: &str, unit: &str, period: &str| {
+        request(
+            Method::PUT,
+            &format!("/reports/{unit}/grid/{period}"),
+            Some(tok),
+            Some(json!({
+            "version": 0, "values": merged(&[cover(), staff(40), funding(), json!({ "platform_name": "智能电网平台" })]) })),
+        )
+    };
+    assert_eq!(send(&app, put(&other_unit, "hebei-energy-lab", "2023-03")).await.status, StatusCode::CREATED);
+    assert_eq!(send(&app, put(&other_unit, "hebei-energy-lab", "2023-04")).await.status, StatusCode::CREATED);
+    let s = send(&app, request(Method::POST, "/reports/hebei-energy-lab/grid/2023-04/submit", Some(&other_unit), None))
+        .await;
+    assert_eq!(s.status, StatusCode::OK, "{}", body_text(&s));
+    assert_eq!(send(&app, put(&elsewhere, "shanxi-lab", "2023-04")).await.status, StatusCode::CREATED);
+    let province = token(Role::RegionalAdmin, None, Some("hebei"));
+    let april = call(&app, Method::GET, "/region-reports/hebei/2023-04", Some(&province), None).await;
+    assert_eq!(april.status, StatusCode::OK, "{}", body_text(&april));
+    let rows: Vec<(String, String, bool)> = april.json()["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (r["platform"].as_str().unwrap().into(), r["status"].as_str().unwrap().into(), r["late"].as_bool().unwrap())
+        })
+        .collect();
+    assert_eq!(rows, [("grid".into(), "submitted".into(), false), ("composites".into(), "approved".into(), false)]);
+    // March is over: composites never started it (late), grid left it a draft (late).
+    let march = call(&app, Method::GET, "/region-reports/hebei/2023-03", Some(&province), None).await.json();
+    assert_eq!((&march["rows"][0]["status"], &march["rows"][0]["late"]), (&json!("draft"), &json!(true)));
+    assert_eq!((&march["rows"][1]["status"], &march["rows"][1]["late"]), (&json!("not_started"), &json!(true)));
+    // Another region's administrator, and a filler, are refused.
+    let shanxi = token(Role::RegionalAdmin, None, Some("shanxi"));
+    assert_eq!(
+        call(&app, Method::GET, "/region-reports/hebei/2023-04", Some(&shanxi), None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        call(&app, Method::GET, "/region-reports/hebei/2023-04", Some(&filler()), None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let book = call(&app, Method::GET, "/region-reports/hebei/2023-04/export.xlsx", Some(&province), None).await;
+    assert_eq!(book.status, StatusCode::OK, "{}", body_text(&book));
+    let rows = sheet_rows(&book.bytes);
+    assert_eq!(rows[1], ["单位代码", "平台代码", "平台名称", "状态", "是否逾期", "提交时间", "截止日期"]);
+    assert_eq!(rows[2][..5], ["hebei-energy-lab", "grid", "智能电网平台", "待审核", ""]);
+    assert!(rows[2][5].starts_with("2023-04-20 10:00"), "Beijing time: {:?}", rows[2]);
+    assert_eq!(rows[2][6], "2023-04-30");
+    assert_eq!(rows[3][..4], ["hebei-materials-lab", "composites", "河北省复合材料技术创新中心", "审核通过"]);
+}
+
+/// A workbook of the given rows (the first is the header), numbers as numbers.
+fn workbook(rows: &[&[&str]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            match v.parse::<f64>() {
+                Ok(n) if r > 0 => ws.write_number(r as u32, c as u16, n).map(|_| ()),
+                _ => ws.write_string(r as u32, c as u16, *v).map(|_| ()),
+            }
+            .unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+async fn import(app: &Router, token: &str, bytes: Vec<u8>) -> Reply {
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri("/annual-figures")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .body(Body::from(bytes))
+        .unwrap();
+    send(app, req).await
+}
+
+#[tokio::test]
+async fn a_platforms_first_month_starts_from_last_years_imported_figures() {
+    let (store, _g) = support::embedded();
+    let app = app(store);
+    let province = token(Role::RegionalAdmin, None, Some("hebei"));
+    // A bad sheet names every bad cell, and imports nothing.
+    let bad = workbook(&[
+        &["单位代码", "平台代码", "年度", "从业人员总数", "仪器设备原值"],
+        &[UNIT, "composites", "2022", "38", "812.5"],
+        &[UNIT, "alloys", "2022", "三十八", ""],
+    ]);
+    let r = import(&app, &province, bad).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", body_text(&r));
+    assert_eq!(r.json()["fields"]["D3"], "“从业人员总数”应为数字");
+    assert!(get(&app, "2023-01", &filler()).await.json()["prefilled_from"].is_null(), "nothing half-imported");
+    // Only a regional administrator imports.
+    let good = workbook(&[
+        &["单位代码", "平台代码", "年度", "平台名称", "从业人员总数", "仪器设备原值"],
+        &[UNIT, "composites", "2022", "河北省复合材料技术创新中心", "38", "812.5"],
+    ]);
+    assert_eq!(import(&app, &unit_admin(), good.clone()).await.status, StatusCode::FORBIDDEN);
+    let ok = import(&app, &province, good).await;
+    assert_eq!((ok.status, ok.json()["imported"].as_u64()), (StatusCode::OK, Some(1)), "{}", body_text(&ok));
+    let jan = get(&app, "2023-01", &filler()).await.json();
+    assert_eq!(jan["prefilled_from"], "2022");
+    assert_eq!(jan["values"]["staff_total"], 38);
+    assert_eq!(jan["values"]["equipment_value"], 812.5);
+    assert_eq!(jan["values"]["platform_name"], "河北省复合材料技术创新中心");
+    assert_eq!(jan["values"]["period"], "2023-01");
 }

@@ -613,10 +613,30 @@ async fn save_part(app: &Router, part: &str, set: &[(&str, &str)]) -> String {
 
 /// Posts the overview's form whose action ends with `action`, as `session`.
 async fn overview_action(app: &Router, session: &str, action: &str, set: &[(&str, &str)]) -> String {
+    if action == "submit" {
+        return submit_from_check_page(app, session).await;
+    }
     let r = page(app, REPORT_PAGE, Some(session)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", text(&r));
     let form = form_on(&html(&r), &format!("/api/web/act{REPORT_API}/{action}"));
     see_other(&post_form(app, &form, set, Some(session)).await)
+}
+
+/// "确认提交" on the check-your-answers page; where the page offers none (problems
+/// stand), the same post as a stale page would send it, from the month's version.
+async fn submit_from_check_page(app: &Router, session: &str) -> String {
+    let check = page(app, &format!("{REPORT_PAGE}/check"), Some(session)).await;
+    assert_eq!(check.status, StatusCode::OK, "{}", text(&check));
+    let action = format!("/api/web/act{REPORT_API}/submit");
+    let check = html(&check);
+    if check.contains("确认提交") {
+        return see_other(&post_form(app, &form_on(&check, &action), &[], Some(session)).await);
+    }
+    let overview = html(&page(app, REPORT_PAGE, Some(session)).await);
+    let version = overview.split("第 ").nth(1).and_then(|v| v.split(' ').next()).unwrap_or("0").to_owned();
+    see_other(
+        &post_with(app, &action, &pairs(&[("_version", &version)]), Post { session: Some(session), ..PLAIN }).await,
+    )
 }
 
 const COVER: &[(&str, &str)] = &[
@@ -632,6 +652,10 @@ const STAFF_OFF: &[(&str, &str)] = &[
     ("staff_intermediate", "3"),
     ("staff_junior", "2"),
     ("staff_other", "1"),
+    ("staff_doctorate", "2"),
+    ("staff_master", "3"),
+    ("staff_full_time", "8"),
+    ("staff_high_level", "1"),
     ("_press", "保存"),
 ];
 
@@ -663,7 +687,21 @@ async fn a_monthly_report_from_its_first_part_to_approval_without_a_script() {
     assert_eq!(form.get("_version"), Some("2"));
     assert!(staff.contains("data-sum-for=\"staff_total\""), "the live total's place is drawn");
 
-    // …but submitting says so, on the overview, linking to the part's page.
+    // The check page (检查并提交) lists the problems with their part, marks the parts
+    // never saved and the numbers never filled in, and offers no submission yet.
+    let check = html(&page(&app, &format!("{REPORT_PAGE}/check"), Some(&filler)).await);
+    let problems = summary_links(&check);
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems[0].1.starts_with("人员队伍：“从业人员总数”（10 人）应等于"), "{problems:?}");
+    assert_eq!(
+        problems[1],
+        (format!("{REPORT_PAGE}/funding#f-equipment_value"), "经费筹集：请填写“仪器设备原值”".to_owned())
+    );
+    assert_eq!(check.matches(">未打开</span>").count(), 7, "only the cover and the staff were saved");
+    assert!(!check.contains("确认提交"), "nothing to submit while problems stand");
+    assert_eq!(save_part(&app, "funding", &[("equipment_value", "500")]).await, format!("{REPORT_PAGE}/outputs"));
+
+    // …and submitting anyway says so, on the overview, linking to the part's page.
     let back = overview_action(&app, &filler, "submit", &[]).await;
     let token = back
         .strip_prefix(&format!("{REPORT_PAGE}?attempt="))
@@ -694,6 +732,7 @@ async fn a_monthly_report_from_its_first_part_to_approval_without_a_script() {
     assert_eq!(report_status(&app, &filler).await, "待审核");
     let submitted = html(&page(&app, REPORT_PAGE, Some(&filler)).await);
     assert!(!submitted.contains("检查并提交"), "no second submission");
+    assert_eq!(see_other(&page(&app, &format!("{REPORT_PAGE}/check"), Some(&filler)).await), REPORT_PAGE);
     // A submitted part is read on the overview, not edited.
     let part = page(&app, &format!("{REPORT_PAGE}/staff"), Some(&filler)).await;
     assert_eq!(see_other(&part), REPORT_PAGE);
@@ -737,6 +776,10 @@ async fn a_return_without_a_comment_links_its_summary_to_the_comment_box() {
     let app = app(store);
     let (filler, admin) = (filler(), unit_admin());
     save_part(&app, "cover", COVER).await;
+    let staff: Vec<(&str, &str)> =
+        STAFF_OFF.iter().map(|&(k, v)| if k == "staff_total" { (k, "9") } else { (k, v) }).collect();
+    save_part(&app, "staff", &staff).await;
+    save_part(&app, "funding", &[("equipment_value", "500")]).await;
     assert_eq!(overview_action(&app, &filler, "submit", &[]).await, REPORT_PAGE);
     let refused = overview_action(&app, &admin, "approve", &[("_press", "退回修改"), ("comment", "  ")]).await;
     let shown = html(&page(&app, &refused, Some(&admin)).await);
@@ -1265,4 +1308,39 @@ async fn a_form_posted_in_another_charset_is_stored_as_the_text_typed() {
         assert!(text(&r).contains("UTF-8"), "{content_type}: {}", text(&r));
     }
     assert_eq!(stored_registrations(&app).await.len(), 2, "no mojibake was stored");
+}
+
+/// The annual report is a page (printable), with its PDF and Excel; the regional
+/// administrator's month lists every platform of the region and exports it.
+#[tokio::test]
+async fn the_annual_report_and_the_regions_month_are_pages() {
+    let (store, _guard) = embedded();
+    let app = app(store);
+    let (filler, admin) = (filler(), unit_admin());
+    save_part(&app, "cover", COVER).await;
+    let staff: Vec<(&str, &str)> =
+        STAFF_OFF.iter().map(|&(k, v)| if k == "staff_total" { (k, "9") } else { (k, v) }).collect();
+    save_part(&app, "staff", &staff).await;
+    save_part(&app, "funding", &[("equipment_value", "500"), ("funding_total", "100"), ("funding_government", "100")])
+        .await;
+    let check = html(&page(&app, &format!("{REPORT_PAGE}/check"), Some(&filler)).await);
+    assert!(check.contains("确认提交") && !check.contains("gz-error-summary"), "{check}");
+    assert_eq!(overview_action(&app, &filler, "submit", &[]).await, REPORT_PAGE);
+    assert_eq!(
+        overview_action(&app, &admin, "approve", &[("comment", "同意。"), ("notify_by_sms", "on")]).await,
+        REPORT_PAGE
+    );
+    let annual = html(&page(&app, "/api/web/annual-reports/lab-1/p1/2025", Some(&admin)).await);
+    assert!(annual.contains("黑龙江省黑土保护利用技术创新中心 2025 年度报告"), "{annual}");
+    assert!(annual.contains("<th scope=\"row\">经费筹集总额</th><td data-label=\"全年\">100</td>"), "{annual}");
+    assert!(annual.contains("href=\"/api/annual-reports/lab-1/p1/2025/pdf\""));
+    assert!(annual.contains("href=\"/api/annual-reports/lab-1/p1/2025/export.xlsx\""));
+    let province = session(Role::RegionalAdmin, None, Some("hebei"));
+    let region = html(&page(&app, &format!("/api/web/region-reports?period={PERIOD}"), Some(&province)).await);
+    // This filler's token names no region: the report belongs to none (the API test
+    // fills a region's month); the page says so and still offers the export.
+    assert!(region.contains("本地区还没有平台填报过月度绩效。"), "{region}");
+    assert!(region.contains(&format!("href=\"/api/region-reports/hebei/{PERIOD}/export.xlsx\"")));
+    let json = page(&app, &format!("/api/reports/lab-1/p1/{PERIOD}"), Some(&admin)).await;
+    assert_eq!(json.json()["history"][2]["notify_by_sms"], true, "the ticked box is recorded");
 }

@@ -13,15 +13,19 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::casework::api::{rejection, stored_uploads};
+use super::{document, import};
+use crate::casework::api::{DownloadQuery, download_url, rejection, stored_uploads};
 use crate::http::AppState;
 use crate::http::auth::{Caller, Role};
 use crate::http::error::ApiError;
 use crate::http::error::workflow_error;
+use crate::http::export;
 use crate::http::extract::{Idempotency, Lang, OptionalJsonBody, Path, Query, body_text, values_of};
 use crate::lifecycle::review::{Actor, Step};
 use crate::validation::{self, forms_lang};
-use crate::workflows::{MonthlyReport, NewMonth, ReportCaller, ReportId, ReportRole};
+use crate::workflows::{
+    AnnualReport, Decision, MonthlyReport, NewMonth, RegionMonth, ReportCaller, ReportId, ReportRole, due_date, is_late,
+};
 
 fn actor(caller: &Caller) -> Actor {
     Actor { id: caller.0.sub.clone(), role: caller.0.role.as_str().to_owned() }
@@ -69,13 +73,18 @@ pub(crate) fn report_id(p: &ReportPath, lang: Lang) -> Result<ReportId, ApiError
 
 /// A month as one caller sees it — what the API answers and the pages draw: its
 /// report, or what a month not started yet starts from; its status in words; the
-/// steps the caller may take on it now (`actions`, the permission model's answer).
+/// steps the caller may take on it now (`actions`, the permission model's answer);
+/// when it is due and whether it is late.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportView {
     #[serde(flatten)]
     pub month: Month,
     pub status_label: &'static str,
     pub actions: Vec<Step>,
+    /// The month's last day, `YYYY-MM-DD` (Beijing time): due by its end.
+    pub due: String,
+    /// Not submitted by its due date (or first submitted after it).
+    pub late: bool,
 }
 
 /// A month: started (a report) or not.
@@ -93,16 +102,21 @@ pub enum Month {
 }
 
 impl ReportView {
-    pub fn of(month: Result<MonthlyReport, NewMonth>, rc: &ReportCaller) -> ReportView {
+    /// The view of `month` for `rc` at `now` (what "late" is measured against).
+    pub fn of(month: Result<MonthlyReport, NewMonth>, rc: &ReportCaller, now: jiff::Timestamp) -> ReportView {
         match month {
             Ok(r) => ReportView {
                 status_label: r.status.label_zh(),
                 actions: rc.allowed(&r.unit, Some(r.status)),
+                due: due_text(&r.period),
+                late: r.late(now),
                 month: Month::Report(r),
             },
             Err(new) => ReportView {
                 status_label: "未开始",
                 actions: rc.allowed(&new.unit, None),
+                due: due_text(&new.period),
+                late: is_late(&new.period, None, now),
                 month: Month::NotStarted { new, status: "not_started", version: 0 },
             },
         }
@@ -128,6 +142,10 @@ impl ReportView {
     pub fn allows(&self, step: Step) -> bool {
         self.actions.contains(&step)
     }
+}
+
+fn due_text(period: &str) -> String {
+    due_date(period).map(|d| d.to_string()).unwrap_or_default()
 }
 
 /// `GET /reports?unit=` — a unit's reports, status per platform and month. A filler
@@ -169,7 +187,7 @@ pub async fn detail(
     let rc = report_caller(&caller, lang)?;
     let id = report_id(&p, lang)?;
     let month = state.reports.get(&rc, &id).await.map_err(|e| workflow_error(e, lang))?;
-    Ok(Json(ReportView::of(month, &rc)).into_response())
+    Ok(Json(ReportView::of(month, &rc, state.reports.now())).into_response())
 }
 
 fn version_of(body: &Value, lang: Lang, required: bool) -> Result<Option<u64>, ApiError> {
@@ -210,7 +228,7 @@ pub async fn save(
         .await
         .map_err(|e| workflow_error(e, lang))?;
     let status = if version == 0 { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(ReportView::of(Ok(r), &rc))).into_response())
+    Ok((status, Json(ReportView::of(Ok(r), &rc, state.reports.now()))).into_response())
 }
 
 /// `POST /reports/{unit}/{platform}/{period}/submit`, optionally `{"version": n}`.
@@ -232,7 +250,7 @@ pub async fn submit(
         .map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %id.unit, platform = %id.platform, period = %id.period, by = %caller.0.sub,
         replayed = done.replayed, "monthly report submitted");
-    let mut response = Json(ReportView::of(Ok(done.report), &rc)).into_response();
+    let mut response = Json(ReportView::of(Ok(done.report), &rc, state.reports.now())).into_response();
     if done.replayed {
         response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
@@ -250,10 +268,23 @@ pub async fn withdraw(
     let id = report_id(&p, lang)?;
     let r = state.reports.withdraw(&rc, &id).await.map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %id.unit, platform = %id.platform, period = %id.period, by = %caller.0.sub, "monthly report withdrawn");
-    Ok(Json(ReportView::of(Ok(r), &rc)).into_response())
+    Ok(Json(ReportView::of(Ok(r), &rc, state.reports.now())).into_response())
 }
 
-/// `POST /reports/{unit}/{platform}/{period}/approve`, optionally `{"comment": "…"}`.
+/// A decision's body: `{"comment": "…", "notify_by_sms": true}` (a ticked box from
+/// a form comes as `"on"`).
+fn decision(body: &Value) -> Decision<'_> {
+    let notify = match body.get("notify_by_sms") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => matches!(s.as_str(), "on" | "true" | "1"),
+        Some(Value::Array(ticked)) => !ticked.is_empty(),
+        _ => false,
+    };
+    Decision { comment: body_text(body, "comment"), notify_by_sms: notify }
+}
+
+/// `POST /reports/{unit}/{platform}/{period}/approve` with `{"comment": "…"}`
+/// (required: 审核意见) and optionally `"notify_by_sms"`.
 pub async fn approve(
     State(state): State<AppState>,
     caller: Caller,
@@ -263,12 +294,13 @@ pub async fn approve(
 ) -> Result<Response, ApiError> {
     let rc = report_caller(&caller, lang)?;
     let id = report_id(&p, lang)?;
-    let r = state.reports.approve(&rc, &id, body_text(&body, "comment")).await.map_err(|e| workflow_error(e, lang))?;
+    let r = state.reports.approve(&rc, &id, decision(&body)).await.map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %id.unit, platform = %id.platform, period = %id.period, by = %caller.0.sub, "monthly report approved");
-    Ok(Json(ReportView::of(Ok(r), &rc)).into_response())
+    Ok(Json(ReportView::of(Ok(r), &rc, state.reports.now())).into_response())
 }
 
-/// `POST /reports/{unit}/{platform}/{period}/return` with `{"comment": "…"}` (required).
+/// `POST /reports/{unit}/{platform}/{period}/return` with `{"comment": "…"}`
+/// (required) and optionally `"notify_by_sms"`.
 pub async fn return_for_changes(
     State(state): State<AppState>,
     caller: Caller,
@@ -278,20 +310,16 @@ pub async fn return_for_changes(
 ) -> Result<Response, ApiError> {
     let rc = report_caller(&caller, lang)?;
     let id = report_id(&p, lang)?;
-    let r = state
-        .reports
-        .return_for_changes(&rc, &id, body_text(&body, "comment"))
-        .await
-        .map_err(|e| workflow_error(e, lang))?;
+    let r = state.reports.return_for_changes(&rc, &id, decision(&body)).await.map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %id.unit, platform = %id.platform, period = %id.period, by = %caller.0.sub, "monthly report returned");
-    Ok(Json(ReportView::of(Ok(r), &rc)).into_response())
+    Ok(Json(ReportView::of(Ok(r), &rc, state.reports.now())).into_response())
 }
 
 #[derive(Debug, Deserialize)]
 pub struct AnnualPath {
-    unit: String,
-    platform: String,
-    year: String,
+    pub unit: String,
+    pub platform: String,
+    pub year: String,
 }
 
 /// `GET /annual-reports/{unit}/{platform}/{year}` — made from the approved months.
@@ -301,10 +329,7 @@ pub async fn annual(
     lang: Lang,
     Path(p): Path<AnnualPath>,
 ) -> Result<Response, ApiError> {
-    let rc = report_caller(&caller, lang)?;
-    let year: i32 = p.year.parse().map_err(|_| ApiError::not_found(lang))?;
-    let annual = state.reports.annual(&rc, &p.unit, &p.platform, year).await.map_err(|e| workflow_error(e, lang))?;
-    Ok(Json(annual).into_response())
+    Ok(Json(annual_of(&state, &caller, lang, &p).await?).into_response())
 }
 
 /// `GET /reports/{unit}/{platform}/{period}/print` — the report as a printable page.
@@ -332,13 +357,198 @@ pub async fn print(
     Ok(response)
 }
 
+/// The month `p`, started, as the caller may read it.
+async fn started(state: &AppState, rc: &ReportCaller, p: &ReportPath, lang: Lang) -> Result<MonthlyReport, ApiError> {
+    let id = report_id(p, lang)?;
+    match state.reports.get(rc, &id).await.map_err(|e| workflow_error(e, lang))? {
+        Ok(r) => Ok(r),
+        Err(_) => Err(ApiError::not_found(lang)),
+    }
+}
+
+fn report_schema(lang: Lang) -> Result<&'static gazette_forms::Schema, ApiError> {
+    gazette_forms::schema("monthly-report").ok_or_else(|| ApiError::internal(lang))
+}
+
+/// `GET /reports/{unit}/{platform}/{period}/download?key=` — a short-lived link to
+/// one of the report's attachments (the unit administrator reviews them).
+pub async fn download_file(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<ReportPath>,
+    Query(q): Query<DownloadQuery>,
+) -> Result<Response, ApiError> {
+    let rc = report_caller(&caller, lang)?;
+    let r = started(&state, &rc, &p, lang).await?;
+    let url = download_url(&state, lang, &r.file_keys(), q.key()).await?;
+    Ok(Json(json!({ "url": url })).into_response())
+}
+
+/// `GET /reports/{unit}/{platform}/{period}/pdf[?download=1]` — the report as PDF,
+/// once it passes every check (seed 002: 经过系统检测通过后，生成 PDF 版); shown in
+/// the browser, or saved with `download`.
+pub async fn pdf(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<ReportPath>,
+    Query(q): Query<PdfQuery>,
+) -> Result<Response, ApiError> {
+    let rc = report_caller(&caller, lang)?;
+    let r = started(&state, &rc, &p, lang).await?;
+    let schema = report_schema(lang)?;
+    schema.validate(&r.values, forms_lang(lang)).map_err(|e| ApiError::invalid(lang, e.to_map()))?;
+    let bytes = crate::pdf::render(&document::month_pdf(schema, &r)).map_err(|e| {
+        tracing::error!(error = %e, "report pdf failed");
+        ApiError::internal(lang)
+    })?;
+    Ok(pdf_response(bytes, &format!("report-{}-{}-{}.pdf", r.unit, r.platform, r.period), q.download.is_some()))
+}
+
+/// `?download=1`: save the file rather than show it.
+#[derive(Debug, Deserialize)]
+pub struct PdfQuery {
+    download: Option<String>,
+}
+
+fn pdf_response(bytes: Vec<u8>, name: &str, download: bool) -> Response {
+    if download {
+        export::download(bytes, "application/pdf", name)
+    } else {
+        export::inline(bytes, "application/pdf", name)
+    }
+}
+
+/// The annual report of `p` for the caller.
+async fn annual_of(state: &AppState, caller: &Caller, lang: Lang, p: &AnnualPath) -> Result<AnnualReport, ApiError> {
+    let rc = report_caller(caller, lang)?;
+    let year: i32 = p.year.parse().map_err(|_| ApiError::not_found(lang))?;
+    state.reports.annual(&rc, &p.unit, &p.platform, year).await.map_err(|e| workflow_error(e, lang))
+}
+
+/// `GET /annual-reports/{unit}/{platform}/{year}/pdf[?download=1]`.
+pub async fn annual_pdf(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<AnnualPath>,
+    Query(q): Query<PdfQuery>,
+) -> Result<Response, ApiError> {
+    let a = annual_of(&state, &caller, lang, &p).await?;
+    let bytes = crate::pdf::render(&document::annual_pdf(report_schema(lang)?, &a)).map_err(|e| {
+        tracing::error!(error = %e, "annual pdf failed");
+        ApiError::internal(lang)
+    })?;
+    Ok(pdf_response(bytes, &format!("annual-{}-{}-{}.pdf", a.unit, a.platform, a.year), q.download.is_some()))
+}
+
+/// `GET /annual-reports/{unit}/{platform}/{year}/export.xlsx`.
+pub async fn annual_xlsx(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<AnnualPath>,
+) -> Result<Response, ApiError> {
+    let a = annual_of(&state, &caller, lang, &p).await?;
+    let title = format!("{} {} 年度报告（{}）", a.platform_name, a.year, document::months_line(&a));
+    let rows = document::annual_rows(report_schema(lang)?, &a);
+    let bytes = export::table_xlsx("年度报告", &title, &["部分", "项目", "全年", "单位"], &rows).map_err(|e| {
+        tracing::error!(error = %e, "annual xlsx failed");
+        ApiError::internal(lang)
+    })?;
+    Ok(export::download(bytes, export::XLSX, &format!("annual-{}-{}-{}.xlsx", a.unit, a.platform, a.year)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RegionPath {
+    pub region: String,
+    pub period: String,
+}
+
+/// `GET /region-reports/{region}/{period}` — every platform of the region that
+/// reports, and where its month stands (regional administrator of the region,
+/// national administrator).
+pub async fn region_month(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<RegionPath>,
+) -> Result<Response, ApiError> {
+    let rc = report_caller(&caller, lang)?;
+    let month = state.reports.region_month(&rc, &p.region, &p.period).await.map_err(|e| workflow_error(e, lang))?;
+    Ok(Json(month).into_response())
+}
+
+/// The headers of a region's month in a workbook.
+pub const REGION_HEADERS: [&str; 7] = ["单位代码", "平台代码", "平台名称", "状态", "是否逾期", "提交时间", "截止日期"];
+
+/// A region's month as workbook rows (times in Beijing time).
+pub fn region_rows(m: &RegionMonth) -> Vec<Vec<String>> {
+    m.rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.unit.clone(),
+                r.platform.clone(),
+                r.platform_name.clone(),
+                r.status_label.to_owned(),
+                (if r.late { "逾期" } else { "" }).to_owned(),
+                r.submitted_at.map(crate::lifecycle::time::exported).unwrap_or_default(),
+                m.due.clone(),
+            ]
+        })
+        .collect()
+}
+
+/// `GET /region-reports/{region}/{period}/export.xlsx`.
+pub async fn region_xlsx(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<RegionPath>,
+) -> Result<Response, ApiError> {
+    let rc = report_caller(&caller, lang)?;
+    let m = state.reports.region_month(&rc, &p.region, &p.period).await.map_err(|e| workflow_error(e, lang))?;
+    let title = format!("{} {} 月度绩效填报情况（截止 {}）", m.region, m.period, m.due);
+    let bytes = export::table_xlsx("填报情况", &title, &REGION_HEADERS, &region_rows(&m)).map_err(|e| {
+        tracing::error!(error = %e, "region xlsx failed");
+        ApiError::internal(lang)
+    })?;
+    Ok(export::download(bytes, export::XLSX, &format!("reports-{}-{}.xlsx", m.region, m.period)))
+}
+
+/// `POST /annual-figures` with an `.xlsx` workbook as the body — a regional
+/// administrator imports the previous year's annual figures (stocks) of the
+/// platforms of their region; every row or none. 422 names each bad cell (`C3`).
+pub async fn import_figures(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let rc = report_caller(&caller, lang)?;
+    if !matches!(rc.role, ReportRole::RegionalAdmin { .. }) {
+        return Err(workflow_error(
+            crate::lifecycle::WorkflowError::Denied(crate::lifecycle::review::Denied::Role),
+            lang,
+        ));
+    }
+    let rows =
+        import::read_figures(&body, report_schema(lang)?, forms_lang(lang)).map_err(|e| ApiError::invalid(lang, e))?;
+    let count = state.reports.import_figures(&rc, rows).await.map_err(|e| workflow_error(e, lang))?;
+    tracing::info!(by = %caller.0.sub, rows = count, "annual figures imported");
+    Ok(Json(json!({ "imported": count })).into_response())
+}
+
 /// The printable page: standalone HTML5, every part a table of label / value / unit.
 mod print {
     use std::fmt::Write as _;
 
-    use gazette_forms::{Field, FieldType, Lang, Schema};
+    use gazette_forms::{Lang, Schema};
     use serde_json::Value;
 
+    use super::super::document::shown;
     use crate::workflows::MonthlyReport;
 
     const STYLE: &str = "\
@@ -378,33 +588,6 @@ thead th{background:none}}";
     fn when(t: jiff::Timestamp) -> String {
         use crate::lifecycle::time;
         format!("<time datetime=\"{}\">{}</time>", escape(&time::machine(t)), escape(&time::shown(t)))
-    }
-
-    /// The shown value of a field and whether it is a number (right-aligned).
-    fn shown(field: &Field, value: Option<&Value>) -> (String, bool) {
-        let lang = Lang::Zh;
-        match (field.kind(), value) {
-            (FieldType::Number, Some(Value::Number(n))) => (n.to_string(), true),
-            (FieldType::Number, _) => ("0".to_owned(), true),
-            (FieldType::Checkbox, Some(Value::Bool(b))) => ((if *b { "是" } else { "否" }).to_owned(), false),
-            (FieldType::File, Some(Value::Array(files))) => {
-                let names: Vec<&str> = files.iter().filter_map(|f| f.get("name")?.as_str()).collect();
-                (if names.is_empty() { "—".to_owned() } else { names.join("\n") }, false)
-            }
-            (FieldType::File, Some(Value::Object(f))) => {
-                (f.get("name").and_then(Value::as_str).unwrap_or("—").to_owned(), false)
-            }
-            (FieldType::Select | FieldType::Radio, Some(Value::String(s))) => {
-                (field.option(s).map_or(s.as_str(), |c| c.label(lang)).to_owned(), false)
-            }
-            (_, Some(Value::String(s))) if !s.trim().is_empty() => (s.clone(), false),
-            (_, Some(Value::Array(items))) if !items.is_empty() => {
-                let parts: Vec<String> =
-                    items.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect();
-                (parts.join("、"), false)
-            }
-            _ => ("—".to_owned(), false),
-        }
     }
 
     pub fn page(schema: &Schema, r: &MonthlyReport) -> String {
@@ -500,6 +683,13 @@ pub fn routes() -> Vec<ApiRoute> {
         ApiRoute::token(Method::POST, "/reports/{unit}/{platform}/{period}/approve", post(approve)),
         ApiRoute::token(Method::POST, "/reports/{unit}/{platform}/{period}/return", post(return_for_changes)),
         ApiRoute::token(Method::GET, "/reports/{unit}/{platform}/{period}/print", get(print)),
+        ApiRoute::token(Method::GET, "/reports/{unit}/{platform}/{period}/pdf", get(pdf)),
+        ApiRoute::token(Method::GET, "/reports/{unit}/{platform}/{period}/download", get(download_file)),
         ApiRoute::token(Method::GET, "/annual-reports/{unit}/{platform}/{year}", get(annual)),
+        ApiRoute::token(Method::GET, "/annual-reports/{unit}/{platform}/{year}/pdf", get(annual_pdf)),
+        ApiRoute::token(Method::GET, "/annual-reports/{unit}/{platform}/{year}/export.xlsx", get(annual_xlsx)),
+        ApiRoute::token(Method::GET, "/region-reports/{region}/{period}", get(region_month)),
+        ApiRoute::token(Method::GET, "/region-reports/{region}/{period}/export.xlsx", get(region_xlsx)),
+        ApiRoute::token(Method::POST, "/annual-figures", post(import_figures)),
     ]
 }

@@ -6,12 +6,19 @@
 //!   (`merge_draft` of the `monthly-report` schema: a field that does not apply is
 //!   left out). Saves carry the version they started from, so a
 //!   save over someone else's newer one is refused instead of losing it.
-//! - The first save of a month starts from the platform's latest earlier report
-//!   (numbers and texts; attachments are per month and not carried over): "if nothing
-//!   changed, check and submit".
-//! - Submitting runs every consistency check (`validate`); a submitted report is
+//! - The first save of a month starts from the platform's latest earlier report:
+//!   its stocks only (`aggregate = "stock"` in the schema); flows, key events and
+//!   attachments are the month's own and start empty: "if nothing changed, check
+//!   and submit" must not count last month's funding again.
+//! - A platform's first month starts from the previous year's annual figures, as a
+//!   regional administrator imported them from a spreadsheet (`import.rs`).
+//! - A month is due by its last day and late after it (Beijing time); a month that
+//!   has not begun cannot be started.
+//! - Submitting runs every consistency check (`validate`: an empty number is no
+//!   answer, and a required one is refused by part and field); a submitted report is
 //!   read-only; the filler may withdraw it until the unit administrator approves it or
-//!   returns it with a comment (see [`crate::lifecycle::review`]).
+//!   returns it, with an opinion either way and the choice of a text message to the
+//!   filler (see [`crate::lifecycle::review`]).
 //! - The annual report sums the flows and takes the latest stocks of the APPROVED
 //!   months only (`aggregate_annual`), and lists the months it includes.
 //!
@@ -19,8 +26,11 @@
 //! - report `UNIT#{unit}` / `REPORT#{platform}#{yyyy-mm}`; while submitted, gsi1
 //!   `REPORT-QUEUE#{unit}` / `{submitted at}#{platform}#{yyyy-mm}` (the review queue)
 //! - idempotency record `IDEMPOTENCY#report-submit#{unit}#{key}` / `IDEMPOTENCY`
+//! - with a region, gsi2 `REPORTS#REGION#{region}` / `{yyyy-mm}#{unit}#{platform}` (the
+//!   region's month)
+//! - imported annual figures `UNIT#{unit}` / `ANNUAL-FIGURES#{platform}#{yyyy}`
 
-use gazette_forms::{FieldType, Lang, Schema};
+use gazette_forms::{Lang, Schema};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -30,6 +40,7 @@ use crate::lifecycle::idempotency::{self, IdempotencyKey};
 use crate::lifecycle::review::{
     self, Action, Actor, Denied, HistoryEntry, ReviewStatus, Reviewed, Side, Step, WorkflowError,
 };
+use crate::lifecycle::time;
 use crate::store::{Index, Item, Key, SharedStore, StoreError, Write};
 
 const SCHEMA: &str = "monthly-report";
@@ -135,6 +146,11 @@ fn queue_pk(unit: &str) -> String {
     format!("REPORT-QUEUE#{unit}")
 }
 
+/// gsi2 of every report of a region: the regional administrator's month overview.
+fn region_pk(region: &str) -> String {
+    format!("REPORTS#REGION#{region}")
+}
+
 /// Whether the form's `period` field takes `period` (its `min` and `max`): the
 /// schema's own check, so the address and the form cannot disagree.
 fn in_form_range(period: &str) -> bool {
@@ -144,7 +160,23 @@ fn in_form_range(period: &str) -> bool {
 /// The month it is in Beijing at `now`, `YYYY-MM`: a report is made during or after
 /// its month ("每月月底前更新本月数据"), never for one still to come.
 fn current_period(now: Timestamp) -> String {
-    now.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).strftime("%Y-%m").to_string()
+    time::beijing(now).strftime("%Y-%m").to_string()
+}
+
+/// The last day of `period` (`YYYY-MM`): a month's report is due by its end (seed 002:
+/// 每月月底前更新本月数据). `None` for what is no month.
+pub fn due_date(period: &str) -> Option<jiff::civil::Date> {
+    let first: jiff::civil::Date = format!("{period}-01").parse().ok()?;
+    Some(first.last_of_month())
+}
+
+/// Whether the report of `period` is late at `now`: first submitted (`submitted`)
+/// after its due date, or not submitted and its due date past — in Beijing time.
+pub fn is_late(period: &str, submitted: Option<Timestamp>, now: Timestamp) -> bool {
+    let Some(deadline) = due_date(period).and_then(|d| d.tomorrow().ok()).and_then(time::start_of) else {
+        return false;
+    };
+    submitted.unwrap_or(now) >= deadline
 }
 
 /// `YYYY-MM` with a month 01–12.
@@ -175,6 +207,10 @@ pub struct MonthlyReport {
     /// The unit administrator's latest comment (审核意见).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// The parts the filler has saved at least once, in form order: the
+    /// check-your-answers page marks the others as never opened.
+    #[serde(default)]
+    pub opened_parts: Vec<String>,
     pub history: Vec<HistoryEntry>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -189,6 +225,33 @@ pub struct MonthlyReport {
 impl MonthlyReport {
     pub fn id(&self) -> ReportId {
         ReportId { unit: self.unit.clone(), platform: self.platform.clone(), period: self.period.clone() }
+    }
+
+    /// When it was first submitted (what decides whether it came in late).
+    pub fn first_submitted(&self) -> Option<Timestamp> {
+        self.history.iter().find(|h| h.action == Action::Submit).map(|h| h.at)
+    }
+
+    /// Whether it is late at `now` ([`is_late`]).
+    pub fn late(&self, now: Timestamp) -> bool {
+        is_late(&self.period, self.first_submitted(), now)
+    }
+
+    /// The storage keys of its attachments (佐证材料): the only files its download
+    /// link opens.
+    pub fn file_keys(&self) -> Vec<String> {
+        let Ok(schema) = schema() else { return vec![] };
+        schema
+            .fields()
+            .iter()
+            .filter(|f| f.kind() == gazette_forms::FieldType::File)
+            .filter_map(|f| self.values.get(f.id()))
+            .flat_map(|v| match v {
+                Value::Array(files) => files.clone(),
+                one => vec![one.clone()],
+            })
+            .filter_map(|f| f.get("key")?.as_str().map(str::to_owned))
+            .collect()
     }
 }
 
@@ -213,7 +276,14 @@ impl Reviewed for MonthlyReport {
     }
 
     fn to_item(&self) -> Item {
-        let item = Item::new(self.id().key(), serde_json::to_value(self).unwrap_or_default());
+        let mut item = Item::new(self.id().key(), serde_json::to_value(self).unwrap_or_default());
+        if let Some(region) = &self.region {
+            item = item.with_index(
+                Index::Gsi2,
+                region_pk(region),
+                format!("{}#{}#{}", self.period, self.unit, self.platform),
+            );
+        }
         match (self.status, self.submitted_at) {
             (ReviewStatus::Submitted, Some(at)) => item.with_index(
                 Index::Gsi1,
@@ -255,11 +325,20 @@ pub struct ReportSummary {
     pub updated_at: Timestamp,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub submitted_at: Option<Timestamp>,
+    /// Late: first submitted after the month's end, or still not submitted after it.
+    pub late: bool,
+}
+
+impl ReportSummary {
+    fn of(r: &MonthlyReport, now: Timestamp) -> Self {
+        ReportSummary { late: r.late(now), ..ReportSummary::from(r) }
+    }
 }
 
 impl From<&MonthlyReport> for ReportSummary {
     fn from(r: &MonthlyReport) -> Self {
         ReportSummary {
+            late: false,
             platform: r.platform.clone(),
             platform_name: r.values.get("platform_name").and_then(Value::as_str).unwrap_or_default().to_owned(),
             period: r.period.clone(),
@@ -272,15 +351,91 @@ impl From<&MonthlyReport> for ReportSummary {
     }
 }
 
+/// A platform's annual figures of a year before monthly reporting (年报指标数据),
+/// imported by an administrator from a spreadsheet: the stocks its first month
+/// starts from. Key `UNIT#{unit}` / `ANNUAL-FIGURES#{platform}#{year}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnnualFigures {
+    pub unit: String,
+    pub platform: String,
+    pub year: i32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Stock fields only (field id → normalised value).
+    pub values: Value,
+    pub imported_at: Timestamp,
+    pub imported_by: String,
+}
+
+fn figures_key(unit: &str, platform: &str, year: i32) -> Key {
+    Key::new(unit_pk(unit), format!("ANNUAL-FIGURES#{platform}#{year:04}"))
+}
+
+/// The most rows one import takes: they are written in one all-or-nothing
+/// transaction (DynamoDB's limit is 100 writes).
+pub const MAX_IMPORT_ROWS: usize = 100;
+
+/// One row of an import, checked: which platform, which year, its stocks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FiguresRow {
+    pub unit: String,
+    pub platform: String,
+    pub year: i32,
+    pub values: Value,
+}
+
+/// The year of a `YYYY-MM` period.
+fn year_of(period: &str) -> i32 {
+    period.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0)
+}
+
 /// 年度报告: a platform's year, made from its approved months.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AnnualReport {
     pub unit: String,
     pub platform: String,
+    /// 平台名称 as the latest approved month gives it (else the code).
+    pub platform_name: String,
     pub year: i32,
     /// The approved months included, ascending.
     pub months: Vec<String>,
     pub values: Value,
+}
+
+/// One line of a regional administrator's month (seed 002: the province counts every
+/// platform each month): a platform of the region and where its report of the month
+/// stands — submitted, approved, late, or not started.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegionRow {
+    pub unit: String,
+    pub platform: String,
+    pub platform_name: String,
+    /// `not_started`, or the report's status.
+    pub status: String,
+    pub status_label: &'static str,
+    pub late: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<Timestamp>,
+}
+
+/// A region's month: every platform of the region that has reported in it, one row each.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegionMonth {
+    pub region: String,
+    pub period: String,
+    /// The due date, `YYYY-MM-DD` (the month's last day, Beijing time).
+    pub due: String,
+    pub rows: Vec<RegionRow>,
+}
+
+/// A unit administrator's decision on a submitted report (审核): the opinion
+/// (审核意见, required on approval and return alike — seed 002: 审核时须填写审核意见)
+/// and whether the filler is told by text message (审核时可以选择是否短信通知).
+/// The choice is recorded on the decision; the accounts' outbox does the sending.
+#[derive(Debug, Clone, Default)]
+pub struct Decision<'a> {
+    pub comment: Option<&'a str>,
+    pub notify_by_sms: bool,
 }
 
 /// The result of a submission.
@@ -295,6 +450,52 @@ pub struct Submitted {
 pub struct Reports {
     store: SharedStore,
     clock: Clock,
+}
+
+/// `had` and the parts whose fields `input` saves, in form order.
+fn parts_saved(schema: &Schema, had: &[String], input: &Value) -> Vec<String> {
+    let touched = |part: &str| {
+        input.as_object().is_some_and(|given| given.keys().any(|k| schema.part_of(k).is_some_and(|p| p.id() == part)))
+    };
+    schema
+        .parts()
+        .iter()
+        .map(|p| p.id())
+        .filter(|p| had.iter().any(|h| h == p) || touched(p))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A submission's errors, each naming its part before its field
+/// (`人员队伍：请填写“从业人员总数”`): the report is filled part by part.
+fn in_parts(
+    schema: &Schema,
+    errors: &gazette_forms::FieldErrors,
+    lang: Lang,
+) -> std::collections::BTreeMap<String, String> {
+    errors
+        .iter()
+        .map(|(path, message)| {
+            let message = match schema.part_of(path) {
+                Some(part) => match lang {
+                    Lang::Zh => format!("{}：{message}", part.title(lang)),
+                    Lang::En => format!("{}: {message}", part.title(lang)),
+                },
+                None => message.to_owned(),
+            };
+            (path.to_owned(), message)
+        })
+        .collect()
+}
+
+/// Every problem the submission checks find in `values` (the check-your-answers
+/// page shows them before the filler submits), each naming its part: empty when
+/// the month can be submitted.
+pub fn check(values: &Value, lang: Lang) -> std::collections::BTreeMap<String, String> {
+    match schema() {
+        Ok(schema) => schema.validate(values, lang).err().map(|e| in_parts(schema, &e, lang)).unwrap_or_default(),
+        Err(_) => std::collections::BTreeMap::new(),
+    }
 }
 
 fn schema() -> Result<&'static Schema, WorkflowError> {
@@ -330,17 +531,31 @@ impl Reports {
             .collect()
     }
 
-    /// What a new month starts from: the latest earlier month's numbers and texts.
+    /// What a new month starts from: the latest earlier month's stocks (staff, the
+    /// cover); its flows (raised this month) and its own entries (key events,
+    /// attachments) start empty, so "unchanged, check and submit" counts nothing twice.
     async fn prefill(&self, id: &ReportId) -> Result<(Map<String, Value>, Option<String>), WorkflowError> {
         let schema = schema()?;
         let earlier = self.months(&id.unit, &id.platform, "").await?.into_iter().rev().find(|r| r.period < id.period);
         let mut values = Map::new();
         let mut from = None;
+        let last_year = match earlier {
+            Some(_) => None,
+            None => self.figures(&id.unit, &id.platform, year_of(&id.period) - 1).await?,
+        };
+        if let Some(figures) = last_year {
+            // The platform's first month: the previous year's annual report (seed 002:
+            // 系统已自动读取2022年年报指标数据), as an administrator imported it.
+            from = Some(figures.year.to_string());
+            if let Some(stocks) = figures.values.as_object() {
+                values.extend(stocks.clone());
+            }
+        }
         if let Some(previous) = earlier {
             from = Some(previous.period.clone());
             if let Some(old) = previous.values.as_object() {
                 for field in schema.fields() {
-                    if field.kind() == FieldType::File || field.id() == PERIOD_FIELD {
+                    if !field.aggregation().carries_forward() || field.id() == PERIOD_FIELD {
                         continue;
                     }
                     if let Some(v) = old.get(field.id()) {
@@ -401,8 +616,10 @@ impl Reports {
         lang: Lang,
     ) -> Result<MonthlyReport, WorkflowError> {
         caller.may(Side::Author, &id.unit)?;
+        // A month that has not begun (Beijing time) has no report to start: 404.
         self.not_to_come(id)?;
         let schema = schema()?;
+        let opened = |had: &[String]| parts_saved(schema, had, input);
         if let Some(p) = input.get(PERIOD_FIELD).and_then(Value::as_str) {
             if p.trim() != id.period {
                 return Err(period_mismatch(lang, &id.period));
@@ -438,6 +655,7 @@ impl Reports {
                     values: Value::Object(values),
                     prefilled_from,
                     comment: None,
+                    opened_parts: opened(&[]),
                     history: vec![HistoryEntry::new(Action::Create, status, &caller.actor, now, None)],
                     created_at: now,
                     updated_at: now,
@@ -463,12 +681,14 @@ impl Reports {
                     return Err(WorkflowError::StaleVersion { expected: expected_version, current: r.version });
                 }
                 let values = merge(&r.values)?;
+                let opened_parts = opened(&r.opened_parts);
                 // A save that changes nothing is no change: the version stays.
-                if Some(&values) == r.values.as_object() {
+                if Some(&values) == r.values.as_object() && opened_parts == r.opened_parts {
                     return Ok(r);
                 }
                 let saved = MonthlyReport {
                     values: Value::Object(values),
+                    opened_parts,
                     updated_at: now,
                     updated_by: caller.actor.id.clone(),
                     version: r.version + 1,
@@ -519,7 +739,8 @@ impl Reports {
         let Some(status) = Action::Submit.from_status(r.status) else {
             return Err(WorkflowError::InvalidTransition { from: r.status, action: Action::Submit });
         };
-        let values = schema.validate(&r.values, lang).map_err(|e| WorkflowError::Invalid(e.to_map()))?;
+        let values =
+            schema.validate(&r.values, lang).map_err(|e| WorkflowError::Invalid(in_parts(schema, &e, lang)))?;
         if values.get(PERIOD_FIELD).and_then(Value::as_str) != Some(id.period.as_str()) {
             return Err(period_mismatch(lang, &id.period));
         }
@@ -578,42 +799,53 @@ impl Reports {
     /// The filler takes a submitted report back (撤回) to edit it; not once approved.
     pub async fn withdraw(&self, caller: &ReportCaller, id: &ReportId) -> Result<MonthlyReport, WorkflowError> {
         caller.may(Side::Author, &id.unit)?;
-        self.decide(caller, id, Action::Withdraw, None).await
+        self.take_back(caller, id).await
     }
 
-    /// The unit administrator approves (审核通过); approved reports are final.
+    /// The unit administrator approves (审核通过) with an opinion; approved reports are final.
     pub async fn approve(
         &self,
         caller: &ReportCaller,
         id: &ReportId,
-        comment: Option<&str>,
+        decision: Decision<'_>,
     ) -> Result<MonthlyReport, WorkflowError> {
         caller.may(Side::Reviewer, &id.unit)?;
-        let comment = review::comment(comment, false)?;
-        self.decide(caller, id, Action::Approve, comment).await
+        self.decide(caller, id, Action::Approve, decision).await
     }
 
-    /// The unit administrator returns the report (退回) with a comment saying what to fix.
+    /// The unit administrator returns the report (退回) with an opinion saying what to fix.
     pub async fn return_for_changes(
         &self,
         caller: &ReportCaller,
         id: &ReportId,
-        comment: Option<&str>,
+        decision: Decision<'_>,
     ) -> Result<MonthlyReport, WorkflowError> {
         caller.may(Side::Reviewer, &id.unit)?;
-        let comment = review::comment(comment, true)?;
-        self.decide(caller, id, Action::Return, comment).await
+        self.decide(caller, id, Action::Return, decision).await
     }
 
-    /// `action` on the report `id`, through the lifecycle engine.
+    /// A decision (`action`) on the report `id`, through the lifecycle engine: the
+    /// opinion is required either way; the text-message choice goes into the history.
     async fn decide(
         &self,
         caller: &ReportCaller,
         id: &ReportId,
         action: Action,
-        comment: Option<String>,
+        decision: Decision<'_>,
     ) -> Result<MonthlyReport, WorkflowError> {
-        review::transition(&self.store, &id.key(), &caller.actor, action, comment, (self.clock)()).await
+        let comment = review::comment(decision.comment, true)?;
+        let note = review::Note { comment, notify_by_sms: Some(decision.notify_by_sms) };
+        review::transition_noting(&self.store, &id.key(), &caller.actor, action, note, (self.clock)()).await
+    }
+
+    /// The filler takes it back: no opinion, nobody told.
+    async fn take_back(&self, caller: &ReportCaller, id: &ReportId) -> Result<MonthlyReport, WorkflowError> {
+        review::transition(&self.store, &id.key(), &caller.actor, Action::Withdraw, None, (self.clock)()).await
+    }
+
+    /// Now, by the workflow's clock (what "late" is measured against).
+    pub fn now(&self) -> Timestamp {
+        (self.clock)()
     }
 
     /// The reports of a unit (status per platform and month), as the caller may see them.
@@ -630,7 +862,7 @@ impl Reports {
         for item in reports {
             let r = MonthlyReport::from_item(item)?;
             if caller.may_read(&r.unit, r.region.as_deref()).is_ok() {
-                rows.push(ReportSummary::from(&r));
+                rows.push(ReportSummary::of(&r, self.now()));
             }
         }
         Ok(rows)
@@ -647,7 +879,7 @@ impl Reports {
             if let Some(item) = self.store.get(&found.key).await? {
                 let r = MonthlyReport::from_item(item)?;
                 if caller.allowed(&r.unit, Some(r.status)).contains(&Step::Approve) {
-                    rows.push(ReportSummary::from(&r));
+                    rows.push(ReportSummary::of(&r, self.now()));
                 }
             }
         }
@@ -679,13 +911,117 @@ impl Reports {
                 values.push(r.values);
             }
         }
+        let values = schema.aggregate_annual(&values);
+        let platform_name = values.get("platform_name").and_then(Value::as_str).filter(|n| !n.is_empty());
         Ok(AnnualReport {
             unit: unit.to_owned(),
             platform: platform.to_owned(),
+            platform_name: platform_name.unwrap_or(platform).to_owned(),
             year,
             months,
-            values: schema.aggregate_annual(&values),
+            values,
         })
+    }
+
+    /// The imported annual figures of a platform's `year`, if any.
+    async fn figures(&self, unit: &str, platform: &str, year: i32) -> Result<Option<AnnualFigures>, WorkflowError> {
+        let Some(item) = self.store.get(&figures_key(unit, platform, year)).await? else { return Ok(None) };
+        Ok(Some(review::decode::<AnnualFigures>(item)?.0))
+    }
+
+    /// Imports annual figures (a regional administrator, for the platforms of their
+    /// region): every row or none, each replacing what an earlier import gave for its
+    /// platform and year. The rows are checked already ([`super::import`]).
+    pub async fn import_figures(&self, caller: &ReportCaller, rows: Vec<FiguresRow>) -> Result<usize, WorkflowError> {
+        let ReportRole::RegionalAdmin { region } = &caller.role else {
+            return Err(WorkflowError::Denied(Denied::Role));
+        };
+        let now = self.now();
+        let mut writes = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let key = figures_key(&row.unit, &row.platform, row.year);
+            let figures = AnnualFigures {
+                unit: row.unit.clone(),
+                platform: row.platform.clone(),
+                year: row.year,
+                region: Some(region.clone()),
+                values: row.values.clone(),
+                imported_at: now,
+                imported_by: caller.actor.id.clone(),
+            };
+            let stored = self.store.get(&key).await?;
+            if let Some(old) = &stored {
+                let (before, _) = review::decode::<AnnualFigures>(old.clone())?;
+                if before.region.as_deref() != Some(region) {
+                    return Err(WorkflowError::Denied(Denied::OtherRegion));
+                }
+            }
+            let item = Item::new(key, serde_json::to_value(&figures).unwrap_or_default());
+            writes.push(match stored {
+                Some(old) => Write::Replace { item, expected_version: old.version },
+                None => Write::Create(item),
+            });
+        }
+        match self.store.transact(writes).await {
+            Ok(()) => Ok(rows.len()),
+            Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => Err(WorkflowError::Busy),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A region's month (the regional administrator's, or the national one's for any
+    /// region): every platform of the region that has reported in any month, and
+    /// where its report of `period` stands. Platforms come from the reports
+    /// themselves; one that never reported is not known here.
+    pub async fn region_month(
+        &self,
+        caller: &ReportCaller,
+        region: &str,
+        period: &str,
+    ) -> Result<RegionMonth, WorkflowError> {
+        match &caller.role {
+            ReportRole::RegionalAdmin { region: r } if r == region => {}
+            ReportRole::NationalAdmin => {}
+            ReportRole::RegionalAdmin { .. } => return Err(WorkflowError::Denied(Denied::OtherRegion)),
+            _ => return Err(WorkflowError::Denied(Denied::Role)),
+        }
+        let due = due_date(period).filter(|_| is_period(period)).ok_or(WorkflowError::NotFound)?;
+        let now = self.now();
+        let mut rows: Vec<RegionRow> = Vec::new();
+        for item in self.store.query_index(Index::Gsi2, &region_pk(region)).await? {
+            let r = MonthlyReport::from_item(item)?;
+            if r.region.as_deref() != Some(region) {
+                continue; // the index may lag a move
+            }
+            let name = r.values.get("platform_name").and_then(Value::as_str).unwrap_or_default().to_owned();
+            let at = rows.iter().position(|x| x.unit == r.unit && x.platform == r.platform);
+            let row = match at {
+                Some(i) => &mut rows[i],
+                None => {
+                    rows.push(RegionRow {
+                        unit: r.unit.clone(),
+                        platform: r.platform.clone(),
+                        platform_name: name.clone(),
+                        status: "not_started".to_owned(),
+                        status_label: "未开始",
+                        late: is_late(period, None, now),
+                        submitted_at: None,
+                    });
+                    rows.last_mut().expect("just pushed")
+                }
+            };
+            if !name.is_empty() && (row.platform_name.is_empty() || r.period.as_str() <= period) {
+                row.platform_name = name;
+            }
+            if r.period == period {
+                row.status = r.status.as_str().to_owned();
+                row.status_label = r.status.label_zh();
+                row.late = r.late(now);
+                row.submitted_at = r.submitted_at;
+            }
+        }
+        rows.sort_by(|a, b| (&a.unit, &a.platform).cmp(&(&b.unit, &b.platform)));
+        Ok(RegionMonth { region: region.to_owned(), period: period.to_owned(), due: due.to_string(), rows })
     }
 }
 

@@ -5,7 +5,9 @@
 //! - `api.rs` — the JSON endpoints; `pages.rs` — months, overview, one page per part.
 
 pub mod api;
+pub mod document;
 mod domain;
+pub mod import;
 pub mod pages;
 
 pub use domain::*;

@@ -4,7 +4,7 @@
 //! with live totals next to the figures that must add up.
 
 use super::api::{self, ReportPath, ReportView, report_caller, report_id};
-use super::{ReportRole, ReportSummary};
+use super::{ReportRole, ReportSummary, document};
 use crate::http::error::workflow_error;
 use crate::http::extract::Path as ApiPath;
 use crate::http::extract::{Idempotency, OptionalJsonBody};
@@ -21,10 +21,10 @@ use crate::http::Role;
 use crate::web::attempt::{self, Attempt};
 use crate::web::desk::{Queue, QueueRow, Task};
 use crate::web::form_route::{FormRoute, Next, Params};
-use crate::web::pages::{self, label_history, refusal, refused, shown, text};
+use crate::web::pages::{self, label_history, refusal, refused, text};
 use crate::web::public::path_segment;
 use crate::web::session::{SignedIn, Visitor};
-use crate::web::{MOUNT, PageRoute, WebState, page_url};
+use crate::web::{MOUNT, PageRoute, WebState, page_url, query_value};
 
 const FORM: &str = "monthly-report";
 
@@ -89,15 +89,27 @@ pub fn pages() -> Vec<PageRoute> {
         PageRoute::signed_in("/reports", get(list)),
         PageRoute::signed_in("/reports/open", get(open)),
         PageRoute::signed_in("/reports/{unit}/{platform}/{period}", get(overview)),
+        PageRoute::signed_in("/reports/{unit}/{platform}/{period}/check", get(check_page)),
+        PageRoute::signed_in("/reports/{unit}/{platform}/{period}/file", get(file)),
         PageRoute::signed_in("/reports/{unit}/{platform}/{period}/{part}", get(part_page)),
+        PageRoute::signed_in("/annual-reports/{unit}/{platform}/{year}", get(annual_page)),
+        PageRoute::signed_in("/region-reports", get(region_page)),
     ]
 }
 
-/// The home page's task, for the unit's fillers and administrator.
+/// The home page's task: for the unit's fillers and administrator, their months; for
+/// a regional administrator, the region's month.
 pub fn task(visitor: &Visitor) -> Option<Task> {
     let rc = visitor.caller().and_then(|c| report_caller(&c, visitor.lang)).ok()?;
-    matches!(rc.role, ReportRole::Filler { .. } | ReportRole::UnitAdmin { .. })
-        .then(|| Task::new("月度绩效报告", "/reports", "按月填报、保存、提交、撤回"))
+    match rc.role {
+        ReportRole::Filler { .. } | ReportRole::UnitAdmin { .. } => {
+            Some(Task::new("月度绩效报告", "/reports", "按月填报、保存、提交、撤回"))
+        }
+        ReportRole::RegionalAdmin { .. } => {
+            Some(Task::new("月度绩效填报情况", "/region-reports", "本地区各平台每月的提交、审核和逾期情况，导出 Excel"))
+        }
+        ReportRole::NationalAdmin => None,
+    }
 }
 
 /// Reports waiting for the unit administrator.
@@ -216,7 +228,7 @@ async fn month(web: &WebState, visitor: &Visitor, p: &ReportPath) -> Result<Repo
     let rc = visitor.caller().and_then(|c| report_caller(&c, lang)).map_err(refused(visitor))?;
     let id = report_id(p, lang).map_err(refused(visitor))?;
     let month = web.app.reports.get(&rc, &id).await.map_err(|e| refusal(visitor, &workflow_error(e, lang)))?;
-    Ok(ReportView::of(month, &rc))
+    Ok(ReportView::of(month, &rc, web.app.reports.now()))
 }
 
 /// `/web/act/reports/{unit}/{platform}/{period}`: where the month's form routes start.
@@ -256,20 +268,9 @@ async fn overview(
             item.href = format!("{here}/{part}{with_attempt}#{}", item.target);
         }
     }
-    let parts: Vec<Value> = schema
-        .parts()
-        .iter()
-        .map(|part| {
-            let rows: Vec<Value> = schema
-                .fields_in_part(part.id())
-                .filter(|f| f.kind() != gazette_forms::FieldType::Hidden)
-                .map(|f| json!({ "label": f.label(Lang::Zh), "value": shown(&view.values()[f.id()]), "unit": f.unit().map(|u| u.label(Lang::Zh)) }))
-                .collect();
-            let errors = summary.iter().filter(|e| e.part.as_deref() == Some(part.id())).count();
-            json!({ "id": part.id(), "title": part.title(Lang::Zh), "href": format!("{here}/{}", part.id()), "rows": rows, "errors": errors })
-        })
-        .collect();
+    let parts = part_tables(&view, &here, &summary);
     let report = shown_report(&view);
+    let files = attachments(&view, &here);
     Ok(pages::render(
         &visitor,
         "report.html",
@@ -285,10 +286,229 @@ async fn overview(
             "message": attempt.as_ref().map(|a| a.message.clone()),
             "editable": view.allows(Step::Save),
             "can_submit": view.allows(Step::Submit),
+            "check": format!("{here}/check"),
+            "pdf": pdf_url(&p, &view),
+            "files": files,
             "can_withdraw": view.allows(Step::Withdraw),
             "can_review": view.allows(Step::Approve),
             "comment_error": errors.iter().find(|(p, _)| p == "comment").map(|(_, m)| m.clone()),
             "idem": ulid::Ulid::new().to_string(),
+        }),
+    ))
+}
+
+/// Every part as a table of label, value (numbers never filled in marked as such)
+/// and unit, with its count of errors and whether the filler ever saved it.
+fn part_tables(view: &ReportView, here: &str, summary: &[gazette_forms::SummaryItem]) -> Vec<Value> {
+    let schema = schema();
+    let opened: &[String] = match &view.month {
+        api::Month::Report(r) => &r.opened_parts,
+        api::Month::NotStarted { .. } => &[],
+    };
+    schema
+        .parts()
+        .iter()
+        .map(|part| {
+            let rows: Vec<Value> = schema
+                .fields_in_part(part.id())
+                .filter(|f| f.kind() != gazette_forms::FieldType::Hidden)
+                .map(|f| {
+                    let (value, _) = document::shown(f, view.values().get(f.id()));
+                    let missing = value == document::NOT_FILLED;
+                    json!({ "label": f.label(Lang::Zh), "value": value, "missing": missing, "unit": f.unit().map(|u| u.label(Lang::Zh)) })
+                })
+                .collect();
+            let errors = summary.iter().filter(|e| e.part.as_deref() == Some(part.id())).count();
+            json!({
+                "id": part.id(), "title": part.title(Lang::Zh), "href": format!("{here}/{}", part.id()),
+                "rows": rows, "errors": errors, "opened": opened.iter().any(|o| o == part.id()),
+            })
+        })
+        .collect()
+}
+
+/// The report's attachments, each with the page link that opens it.
+fn attachments(view: &ReportView, here: &str) -> Vec<Value> {
+    let api::Month::Report(r) = &view.month else { return vec![] };
+    let names: Vec<(String, String)> = schema()
+        .fields()
+        .iter()
+        .filter(|f| f.kind() == gazette_forms::FieldType::File)
+        .filter_map(|f| r.values.get(f.id())?.as_array().cloned())
+        .flatten()
+        .filter_map(|f| Some((f.get("name")?.as_str()?.to_owned(), f.get("key")?.as_str()?.to_owned())))
+        .collect();
+    names
+        .into_iter()
+        .map(|(name, key)| json!({ "name": name, "href": format!("{here}/file?key={}", query_value(&key)) }))
+        .collect()
+}
+
+/// The PDF of a started month (the API's, which refuses it until the checks pass).
+fn pdf_url(p: &ReportPath, view: &ReportView) -> Option<String> {
+    matches!(view.month, api::Month::Report(_)).then(|| {
+        format!(
+            "{MOUNT}/reports/{}/{}/{}/pdf",
+            path_segment(&p.unit),
+            path_segment(&p.platform),
+            path_segment(&p.period)
+        )
+    })
+}
+
+/// `GET /web/reports/{unit}/{platform}/{period}/check` — check your answers (检查并
+///提交): every part as it will be submitted, the numbers never filled in and the
+/// parts never opened marked, every problem the checks find listed and linked to
+/// its field; then the one button that submits.
+async fn check_page(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Path(p): Path<ReportPath>,
+) -> Result<Response, Response> {
+    let view = month(&web, &visitor, &p).await?;
+    let here = report_url(&p.unit, &p.platform, &p.period);
+    if !view.allows(Step::Submit) {
+        return Ok(Redirect::to(&here).into_response());
+    }
+    let schema = schema();
+    let problems = super::check(view.values(), Lang::Zh);
+    let errors: Vec<(String, String)> = problems.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut summary = error_summary(schema, &errors);
+    for item in &mut summary {
+        if let Some(part) = &item.part {
+            item.href = format!("{here}/{part}#{}", item.target);
+        }
+    }
+    let parts = part_tables(&view, &here, &summary);
+    let unopened = parts.iter().filter(|x| x["opened"] == false).count();
+    Ok(pages::render(
+        &visitor,
+        "report_check.html",
+        json!({
+            "title": format!("检查并提交 · {} {}", text(&view.values()["platform_name"]).unwrap_or_else(|| p.platform.clone()), p.period),
+            "report": shown_report(&view),
+            "here": here,
+            "act": act_path(&p),
+            "parts": parts,
+            "unopened": unopened,
+            "summary": summary,
+            "idem": ulid::Ulid::new().to_string(),
+        }),
+    ))
+}
+
+/// `GET /web/reports/{unit}/{platform}/{period}/file?key=` — one of the report's
+/// attachments, through the API's short-lived link.
+async fn file(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Path(p): Path<ReportPath>,
+    Query(q): Query<crate::casework::api::DownloadQuery>,
+) -> Response {
+    let lang = visitor.lang;
+    let url = async {
+        let rc = report_caller(&visitor.caller()?, lang)?;
+        let id = report_id(&p, lang)?;
+        let r = match web.app.reports.get(&rc, &id).await.map_err(|e| workflow_error(e, lang))? {
+            Ok(r) => r,
+            Err(_) => return Err(crate::http::ApiError::not_found(lang)),
+        };
+        crate::casework::api::download_url(&web.app, lang, &r.file_keys(), q.key()).await
+    };
+    crate::casework::pages::file_redirect(&visitor, url.await)
+}
+
+#[derive(Deserialize)]
+struct AnnualPagePath {
+    unit: String,
+    platform: String,
+    year: String,
+}
+
+/// `GET /web/annual-reports/{unit}/{platform}/{year}` — the annual report as a page
+/// (printable), with its PDF and Excel versions.
+async fn annual_page(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Path(p): Path<AnnualPagePath>,
+) -> Result<Response, Response> {
+    let lang = visitor.lang;
+    let rc = visitor.caller().and_then(|c| report_caller(&c, lang)).map_err(refused(&visitor))?;
+    let year: i32 = p.year.parse().map_err(|_| refusal(&visitor, &crate::http::ApiError::not_found(lang)))?;
+    let a = web
+        .app
+        .reports
+        .annual(&rc, &p.unit, &p.platform, year)
+        .await
+        .map_err(|e| refusal(&visitor, &workflow_error(e, lang)))?;
+    let api_base = format!("{MOUNT}/annual-reports/{}/{}/{year}", path_segment(&a.unit), path_segment(&a.platform));
+    let sections: Vec<Value> = document::annual_sections(schema(), &a.values)
+        .into_iter()
+        .map(|s| json!({ "title": s.title, "rows": s.rows }))
+        .collect();
+    Ok(pages::render(
+        &visitor,
+        "annual_report.html",
+        json!({
+            "title": format!("{} {} 年度报告", a.platform_name, a.year),
+            "annual": a,
+            "months": document::months_line(&a),
+            "sections": sections,
+            "pdf": format!("{api_base}/pdf"),
+            "xlsx": format!("{api_base}/export.xlsx"),
+            "back": page_url("/reports"),
+        }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct RegionQuery {
+    period: Option<String>,
+}
+
+/// `GET /web/region-reports?period=` — the regional administrator's month: every
+/// platform of the region, submitted, approved, late or not started, with its export.
+async fn region_page(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    Query(q): Query<RegionQuery>,
+) -> Result<Response, Response> {
+    let lang = visitor.lang;
+    let rc = visitor.caller().and_then(|c| report_caller(&c, lang)).map_err(refused(&visitor))?;
+    let ReportRole::RegionalAdmin { region } = &rc.role else {
+        return Ok(pages::message(&visitor, "月度绩效填报情况", "本页供地方管理员查看本地区各平台的填报情况。"));
+    };
+    let this_month = crate::lifecycle::time::beijing(web.app.reports.now()).strftime("%Y-%m").to_string();
+    let period = q.period.filter(|p| !p.trim().is_empty()).unwrap_or_else(|| this_month.clone());
+    let m = web
+        .app
+        .reports
+        .region_month(&rc, region, &period)
+        .await
+        .map_err(|e| refusal(&visitor, &workflow_error(e, lang)))?;
+    let year = period.get(..4).unwrap_or_default().to_owned();
+    let rows: Vec<Value> = m
+        .rows
+        .iter()
+        .map(|r| {
+            let mut row = serde_json::to_value(r).unwrap_or_default();
+            row["annual"] = json!(page_url(&format!(
+                "/annual-reports/{}/{}/{year}",
+                path_segment(&r.unit),
+                path_segment(&r.platform)
+            )));
+            row
+        })
+        .collect();
+    Ok(pages::render(
+        &visitor,
+        "region_reports.html",
+        json!({
+            "title": format!("月度绩效填报情况 · {period}"),
+            "month": m,
+            "rows": rows,
+            "this_month": this_month,
+            "xlsx": format!("{MOUNT}/region-reports/{}/{}/export.xlsx", path_segment(region), path_segment(&period)),
         }),
     ))
 }

@@ -4,7 +4,7 @@ use crate::http::ApiRoute;
 use axum::Json;
 use axum::extract::State;
 use axum::http::Method;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
@@ -211,7 +211,7 @@ pub async fn export_csv(
         tracing::error!(error = %e, "csv export failed");
         ApiError::internal(lang)
     })?;
-    Ok(download(bytes, "text/csv; charset=utf-8", &format!("registrations-{course}.csv")))
+    Ok(export::download(bytes, "text/csv; charset=utf-8", &format!("registrations-{course}.csv")))
 }
 
 /// `GET /registrations/export.xlsx?course=`
@@ -227,24 +227,7 @@ pub async fn export_xlsx(
         tracing::error!(error = %e, "xlsx export failed");
         ApiError::internal(lang)
     })?;
-    Ok(download(
-        bytes,
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        &format!("registrations-{course}.xlsx"),
-    ))
-}
-
-fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        filename.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-', "_")
-    );
-    let mut response = (StatusCode::OK, bytes).into_response();
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        response.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    response
+    Ok(export::download(bytes, export::XLSX, &format!("registrations-{course}.xlsx")))
 }
 
 /// `GET /registrations/{id}`
