@@ -290,7 +290,7 @@ pub(crate) async fn replayed(
 
 /// A document under review — a monthly report, a training plan: what the lifecycle
 /// engine ([`transition`]) reads and writes of it.
-pub(crate) trait Reviewed: Sized {
+pub(crate) trait Reviewed: Sized + Clone {
     fn status(&self) -> ReviewStatus;
     fn version(&self) -> u64;
     fn to_item(&self) -> Item;
@@ -319,11 +319,26 @@ pub(crate) async fn transition<D: Reviewed>(
     comment: Option<String>,
     now: Timestamp,
 ) -> Result<D, WorkflowError> {
+    transition_with(store, key, actor, action, comment, now, |d: &D| Ok(d.clone())).await
+}
+
+/// [`transition`], with what the decision itself records on the document (a plan's
+/// 遴选 per project): `decide` reads the latest state and answers the document as
+/// the step leaves it, or refuses the step — checked again on every retry.
+pub(crate) async fn transition_with<D: Reviewed>(
+    store: &SharedStore,
+    key: &Key,
+    actor: &Actor,
+    action: Action,
+    comment: Option<String>,
+    now: Timestamp,
+    decide: impl Fn(&D) -> Result<D, WorkflowError>,
+) -> Result<D, WorkflowError> {
     for attempt in 0..TRANSITION_ATTEMPTS {
         let current = D::from_item(store.get(key).await?.ok_or(WorkflowError::NotFound)?)?;
         let from = current.status();
         let status = action.from_status(from).ok_or(WorkflowError::InvalidTransition { from, action })?;
-        let next = current.after(HistoryEntry::new(action, status, actor, now, comment.clone()));
+        let next = decide(&current)?.after(HistoryEntry::new(action, status, actor, now, comment.clone()));
         match store.transact(vec![Write::Replace { item: next.to_item(), expected_version: current.version() }]).await {
             Ok(()) => return Ok(next),
             Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => back_off(attempt).await,

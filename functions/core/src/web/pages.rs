@@ -41,6 +41,7 @@ static TEMPLATES: LazyLock<tera::Tera> = LazyLock::new(|| {
         "report.html" => "workflows/monthly_report/report.html",
         "report_part.html" => "workflows/monthly_report/report_part.html",
         "plans.html" => "workflows/training_plan/plans.html",
+        "plan_print.html" => "workflows/training_plan/plan_print.html",
         "case_macros.html" => "casework/case_macros.html",
         "cases.html" => "workflows/typical_case/cases.html",
         "case.html" => "workflows/typical_case/case.html",
