@@ -95,9 +95,9 @@ pub fn xlsx(schema: &Schema, plan: &TrainingPlan) -> Result<Vec<u8>, String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::ProjectSelection;
     use super::*;
     use crate::lifecycle::review::ReviewStatus;
-    use crate::workflows::ProjectSelection;
     use serde_json::json;
 
     #[test]
