@@ -72,18 +72,20 @@ pub fn check_character(first17: &str) -> Option<char> {
     Some(CHECK[(sum % 11) as usize])
 }
 
-/// Hides an ID number for display: the first 6 and last 4 characters around eight
-/// stars (`110105********0428`). Never panics: input too short to keep anything
-/// secret (under 15 characters) becomes `********`, and empty input stays empty.
+/// Hides an ID number for display as the registry shows it (seed 004:
+/// `1101052020****0428`): the month and day of birth become four stars, the first ten
+/// and last four characters of an 18-character number stay. Never panics: input too
+/// short to keep anything secret (under 15 characters) becomes `********`, and empty
+/// input stays empty.
 pub fn mask(number: &str) -> String {
     let chars: Vec<char> = number.trim().chars().collect();
     match chars.len() {
         0 => String::new(),
         n if n < 15 => "********".to_string(),
         n => {
-            let head: String = chars[..6].iter().collect();
+            let head: String = chars[..n - 8].iter().collect();
             let tail: String = chars[n - 4..].iter().collect();
-            format!("{head}********{tail}")
+            format!("{head}****{tail}")
         }
     }
 }
@@ -127,9 +129,9 @@ mod tests {
     }
 
     #[test]
-    fn mask_keeps_first_six_and_last_four() {
-        assert_eq!(mask("110105202004080428"), "110105********0428");
-        assert_eq!(mask("11010519491231002X"), "110105********002X");
+    fn mask_keeps_the_first_ten_and_last_four_as_the_registry_shows_them() {
+        assert_eq!(mask("110105202004080428"), "1101052020****0428");
+        assert_eq!(mask("11010519491231002X"), "1101051949****002X");
     }
 
     #[test]
@@ -137,7 +139,7 @@ mod tests {
         assert_eq!(mask(""), "");
         assert_eq!(mask("1"), "********");
         assert_eq!(mask("12345678901234"), "********");
-        assert_eq!(mask("证件号码证件号码证件号码证件号码一二三四"), "证件号码证件********一二三四");
-        assert_eq!(mask("  110105202004080428 "), "110105********0428");
+        assert_eq!(mask("证件号码证件号码证件号码证件号码一二三四"), "证件号码证件号码证件号码****一二三四");
+        assert_eq!(mask("  110105202004080428 "), "1101052020****0428");
     }
 }

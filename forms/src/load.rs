@@ -130,6 +130,7 @@ enum RawRuleKind {
     Allowed,
     Count,
     Unique,
+    Span,
 }
 
 #[derive(Deserialize)]
@@ -726,6 +727,7 @@ impl<'f> Loader<'f> {
             RawRuleKind::Allowed => &["field", "in", "not_in"],
             RawRuleKind::Count => &["group", "where", "min", "max"],
             RawRuleKind::Unique => &["group", "field"],
+            RawRuleKind::Span => &["field", "left", "right"],
         };
         let set = [
             ("total", r.total.is_some()),
@@ -921,6 +923,18 @@ impl<'f> Loader<'f> {
                     return Err(err("`unique` looks at a whole group; it cannot have a `scope`".into()));
                 }
                 RuleKind::Unique { group: group_id, field: column }
+            }
+            RawRuleKind::Span => {
+                let days = number(&need(r.field, "field")?)?;
+                let date = |id: String| -> Result<String, SchemaError> {
+                    let f = target(&id)?;
+                    if f.kind != FieldType::Date {
+                        return Err(err(format!("`{id}` is a {} field; a span runs between dates", type_name(f.kind))));
+                    }
+                    Ok(id)
+                };
+                let (start, end) = (date(need(r.left, "left")?)?, date(need(r.right, "right")?)?);
+                RuleKind::Span { days, start, end }
             }
         };
         let when = match &r.when {

@@ -1,12 +1,14 @@
 //! Cross-field rules: what a single field cannot check on its own.
 //!
-//! Six kinds, each written as a `[[rules]]` table in the schema:
+//! Seven kinds, each written as a `[[rules]]` table in the schema:
 //! - `sum`: parts add up to their total (`op = "eq"`) or stay within it (`op = "le"`);
 //! - `compare`: one field against another or a constant (`SCI 论文 ≤ 论文总数`, `end ≥ start`);
 //! - `range`: numbers within bounds under a condition (精品 ⇒ days ≥ 4);
 //! - `allowed`: a choice limited to (`in`) or kept from (`not_in`) some values under a condition;
 //! - `count`: how many rows of a group may match a condition (at most one 高研 per plan);
-//! - `unique`: a column's values differ between rows (one author per ID number).
+//! - `unique`: a column's values differ between rows (one author per ID number);
+//! - `span`: a number of days fits between two dates (a course of 10 days cannot run
+//!   from the 8th to the 9th; seed 001's 培训天数 against 开始日期 and 结束日期).
 //!
 //! Any rule may carry `when` (it only applies if the condition holds), `scope` (it
 //! applies to every row of that group, and its field names are the group's columns),
@@ -49,12 +51,42 @@ pub enum Level {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RuleKind {
-    Sum { total: String, parts: Vec<String>, op: SumOp },
-    Compare { left: String, op: CmpOp, right: Operand },
-    Range { fields: Vec<String>, min: Option<Decimal>, max: Option<Decimal> },
-    Allowed { field: String, values: Vec<Value>, negate: bool },
-    Count { group: String, filter: Option<Condition>, min: Option<u32>, max: Option<u32> },
-    Unique { group: String, field: String },
+    Sum {
+        total: String,
+        parts: Vec<String>,
+        op: SumOp,
+    },
+    Compare {
+        left: String,
+        op: CmpOp,
+        right: Operand,
+    },
+    Range {
+        fields: Vec<String>,
+        min: Option<Decimal>,
+        max: Option<Decimal>,
+    },
+    Allowed {
+        field: String,
+        values: Vec<Value>,
+        negate: bool,
+    },
+    Count {
+        group: String,
+        filter: Option<Condition>,
+        min: Option<u32>,
+        max: Option<u32>,
+    },
+    Unique {
+        group: String,
+        field: String,
+    },
+    /// `days` is at most the days from `start` to `end`, both counted.
+    Span {
+        days: String,
+        start: String,
+        end: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -111,6 +143,7 @@ impl Rule {
             RuleKind::Range { fields, .. } => fields.iter().map(String::as_str).collect(),
             RuleKind::Allowed { field, .. } => vec![field],
             RuleKind::Count { group, .. } | RuleKind::Unique { group, .. } => vec![group],
+            RuleKind::Span { days, start, end } => vec![days, start, end],
         };
         if let Some(scope) = &self.scope {
             out.push(scope);
@@ -239,6 +272,28 @@ fn check_at(rule: &Rule, at: &At<'_>, errors: &mut FieldErrors) {
                 report(loc, text, errors);
             }
         }
+        RuleKind::Span { days, start, end } => {
+            if [days, start, end].into_iter().any(|id| at.skip(id, errors)) {
+                return;
+            }
+            let Some(loc) = at.loc(days) else { return };
+            let Some(span) = days_between(at.value(start), at.value(end)) else { return };
+            let n = at.number(days);
+            if n > Decimal::from_i64(span) {
+                let unit = loc.field.unit;
+                let (given_zh, given_en) = (with_unit(n, unit, Lang::Zh), with_unit(n, unit, Lang::En));
+                let (span_zh, span_en) = (with_unit(span, unit, Lang::Zh), with_unit(span, unit, Lang::En));
+                let (from_zh, to_zh) = (quoted(at, start, Lang::Zh), quoted(at, end, Lang::Zh));
+                let (from_en, to_en) = (quoted(at, start, Lang::En), quoted(at, end, Lang::En));
+                let text = say(
+                    &loc,
+                    lang,
+                    format!("（{given_zh}）不能多于{from_zh}至{to_zh}的天数（{span_zh}）"),
+                    format!("{given_en} is more than the {span_en} from {from_en} to {to_en}"),
+                );
+                report(loc, text, errors);
+            }
+        }
         RuleKind::Compare { left, op, right } => {
             if at.skip(left, errors) || matches!(right, Operand::Field(r) if at.skip(r, errors)) {
                 return;
@@ -364,6 +419,15 @@ fn check_at(rule: &Rule, at: &At<'_>, errors: &mut FieldErrors) {
             }
         }
     }
+}
+
+/// The days from one `YYYY-MM-DD` to another, both counted (`2027-05-08` to
+/// `2027-05-09` is 2); `None` when either is empty or the end comes first.
+fn days_between(start: &Value, end: &Value) -> Option<i64> {
+    let date = |v: &Value| v.as_str().and_then(|s| s.parse::<jiff::civil::Date>().ok());
+    let (start, end) = (date(start)?, date(end)?);
+    let days = i64::from(start.until(end).ok()?.get_days()) + 1;
+    (days >= 1).then_some(days)
 }
 
 /// Compares `left` with the right operand: numbers by value, dates and months as

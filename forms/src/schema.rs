@@ -231,6 +231,7 @@ pub(crate) const UNITS: &[(&str, &str, bool)] = &[
     ("篇", "papers", true),
     ("次", "times", true),
     ("场", "sessions", true),
+    ("期", "runs", true),
     ("天", "days", true),
     ("家", "organisations", true),
     ("年", "years", true),

@@ -4,7 +4,8 @@
 // for a seminar, sessions for a lecture series), fills one flagship seminar with its
 // course plan attached, is told what the guide asks of a flagship project (at least
 // 70 people, run before, funding asked for), fixes it and submits; the organiser
-// approves the plan from the review queue.
+// approves the plan from the review queue, deciding the flagship project (遴选), and
+// the unit exports the plan list to Excel and prints it to stamp (seed 001).
 
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -16,6 +17,18 @@ const { startGazette, launchBrowser, checkA11y, screenshot, clickAndLoad, signIn
 const UNIT = 'ioz-1';
 const NOTICE = '/notices/cas-2027-jixu-jiaoyu-jihua/';
 const WAIT_MS = 30_000;
+
+/** Fills row `i` of the plan form as the special training on the Party congress. */
+async function fillSpecial(form, i, start, end) {
+  await form.locator(`#f-projects-${i}-name`).fill('学习贯彻党的二十大精神专题培训');
+  await form.locator(`#f-projects-${i}-kind`).selectOption('special');
+  await form.locator(`#f-projects-${i}-start`).fill(start);
+  await form.locator(`#f-projects-${i}-end`).fill(end);
+  await form.locator(`#f-projects-${i}-runs`).fill('2');
+  await form.locator(`#f-projects-${i}-days`).fill('2');
+  await form.locator(`#f-projects-${i}-participants`).fill('150');
+  await form.locator(`#f-projects-${i}-budget`).fill('2');
+}
 
 describe('annual training plan', { timeout: 300_000 }, () => {
   let gazette, browser, tmp;
@@ -55,6 +68,7 @@ describe('annual training plan', { timeout: 300_000 }, () => {
     await sessions.waitFor({ state: 'hidden', timeout: WAIT_MS });
 
     await form.locator('#f-unit_name').fill('中国科学院动物研究所');
+    await form.locator('#f-unit_type-0').check();
     await form.locator('#f-contact_name').fill('王五');
     await form.locator('#f-contact_phone').fill('13912345678');
     await form.locator('#f-contact_email').fill('wangwu@example.org');
@@ -62,13 +76,20 @@ describe('annual training plan', { timeout: 300_000 }, () => {
     await form.locator('#f-projects-0-tier').selectOption('flagship');
     await form.locator('#f-projects-0-start').fill('2027-05-10');
     await form.locator('#f-projects-0-end').fill('2027-05-14');
+    await form.locator('#f-projects-0-runs').fill('1');
     await form.locator('#f-projects-0-days').fill('5');
     await form.locator('#f-projects-0-participants').fill('60');
+    await form.locator('#f-projects-0-budget').fill('30');
     await form.locator('#f-projects-0-flagship').check();
     await page.locator('[data-field="projects[0].plan_document"]').waitFor({ state: 'visible', timeout: WAIT_MS });
     const pdf = path.join(tmp, 'peixun-fangan.pdf');
     fs.writeFileSync(pdf, '%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
     await form.locator('#f-projects-0-plan_document').setInputFiles(pdf);
+
+    // The special training on the Party congress every plan holds.
+    await form.getByRole('button', { name: '添加培训项目' }).click();
+    await page.locator('#f-projects-1-name').waitFor({ state: 'visible', timeout: WAIT_MS });
+    await fillSpecial(form, 1, '2027-03-06', '2027-03-07');
 
     // A flagship seminar takes at least 70 and must have run before: said in place.
     await form.getByRole('button', { name: '提交计划', exact: true }).click();
@@ -98,7 +119,6 @@ describe('annual training plan', { timeout: 300_000 }, () => {
     const body = await page.locator('main').innerText();
     assert.match(body, /动物多样性保护技术精品培训班/);
     assert.match(body, /peixun-fangan\.pdf/, 'the attachment is listed with the project');
-    await context.close();
 
     // The organiser finds it waiting and approves it.
     const reviewer = await browser.newContext();
@@ -106,10 +126,43 @@ describe('annual training plan', { timeout: 300_000 }, () => {
     await signIn(desk, gazette.url, { role: 'organiser' });
     await open(desk, gazette.url, '/api/web/review');
     await clickAndLoad(desk, desk.locator('a', { hasText: '中国科学院动物研究所 2027 年度培训计划' }));
+    // The organiser opens the attachment, then decides the flagship project (遴选) with the plan.
+    const attachment = desk.locator('section.gz-part a', { hasText: 'peixun-fangan.pdf' });
+    const href = await attachment.getAttribute('href');
+    assert.match(href, /\/api\/web\/plans\/ioz-1\/2027\/file\?key=/);
+    const opened = await desk.request.get(gazette.url + href);
+    assert.equal(opened.status(), 200);
+    assert.match(await opened.text(), /^%PDF-1\.4/, 'the file the unit uploaded');
+    // Approving without deciding the project is refused, naming it.
+    await clickAndLoad(desk, desk.locator('button', { hasText: '审核通过' }));
+    assert.match(await desk.locator('main').innerText(), /动物多样性保护技术精品培训班）的“遴选结果”：请选择/);
+    await desk.locator('#f-selection-0').selectOption('funded');
     await clickAndLoad(desk, desk.locator('button', { hasText: '审核通过' }));
     assert.equal((await desk.locator('.gz-status__label strong').innerText()).trim(), '审核通过');
+    assert.match(await desk.locator('section.gz-part').first().innerText(), /遴选结果\s*经费资助/);
     await screenshot(desk, 'plan-approved');
     await reviewer.close();
+
+    // The unit exports its list to stamp and send: Excel, and a page to print.
+    await page.reload();
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: WAIT_MS }),
+      page.locator('a', { hasText: '导出计划列表（Excel）' }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), 'training-plan-ioz-1-2027.xlsx');
+    const saved = path.join(tmp, 'list.xlsx');
+    await download.saveAs(saved);
+    assert.equal(fs.readFileSync(saved).subarray(0, 2).toString(), 'PK', 'an xlsx workbook');
+    await clickAndLoad(page, page.locator('a', { hasText: '打印计划列表' }));
+    const list = page.locator('table.gz-plan-list__table');
+    assert.equal(await list.locator('tbody tr').count(), 2);
+    assert.match(await list.innerText(), /经费资助/);
+    await page.emulateMedia({ media: 'print' });
+    assert.equal(await page.locator('.site-header').isVisible(), false, 'printed without the site around it');
+    assert.match(await page.locator('.gz-plan-list__stamp').innerText(), /单位（盖章）/);
+    await screenshot(page, 'plan-list-print');
+    await page.emulateMedia({ media: 'screen' });
+    await context.close();
   });
 
   // Two projects — a seminar and a lecture series — through the group's own
@@ -130,6 +183,7 @@ describe('annual training plan', { timeout: 300_000 }, () => {
     assert.equal(await rows.count(), 1, 'one project to start with');
 
     await form.locator('#f-unit_name').fill(`中国科学院测试研究所 ${unit}`);
+    await form.locator('#f-unit_type-0').check();
     await form.locator('#f-contact_name').fill('王五');
     await form.locator('#f-contact_phone').fill('13912345678');
     await form.locator('#f-contact_email').fill('wangwu@example.org');
@@ -140,8 +194,10 @@ describe('annual training plan', { timeout: 300_000 }, () => {
     await form.locator('#f-projects-0-tier').selectOption('institute');
     await form.locator('#f-projects-0-start').fill('2027-05-08');
     await form.locator('#f-projects-0-end').fill('2027-05-10');
+    await form.locator('#f-projects-0-runs').fill('1');
     await form.locator('#f-projects-0-days').fill('3');
     await form.locator('#f-projects-0-participants').fill('40');
+    await form.locator('#f-projects-0-budget').fill('5');
 
     // "添加培训项目": without the script the form comes back with what was typed
     // and a blank project; with it the project appears in place.
@@ -166,14 +222,21 @@ describe('annual training plan', { timeout: 300_000 }, () => {
     await form.locator('#f-projects-1-end').fill('2027-12-20');
     await form.locator('#f-projects-1-sessions').fill('8');
     await form.locator('#f-projects-1-hours_per_session').fill('2.5');
+    await form.locator('#f-projects-1-runs').fill('1');
     await form.locator('#f-projects-1-participants').fill('200');
+    await form.locator('#f-projects-1-budget').fill('0');
     await fitsPhone(page, 'the plan form with two projects');
 
-    // A third, removed again.
+    // A third: the special training every plan holds.
     await press(add);
     assert.equal(await rows.count(), 3);
-    await press(form.getByRole('button', { name: '删除：培训项目 3' }));
-    assert.equal(await rows.count(), 2);
+    await fillSpecial(form, 2, '2027-04-10', '2027-04-11');
+
+    // A fourth, removed again.
+    await press(add);
+    assert.equal(await rows.count(), 4);
+    await press(form.getByRole('button', { name: '删除：培训项目 4' }));
+    assert.equal(await rows.count(), 3);
     assert.equal(await form.locator('#f-projects-1-name').inputValue(), '学术前沿讲坛');
 
     // Submitted: the plan holds both.
@@ -181,7 +244,7 @@ describe('annual training plan', { timeout: 300_000 }, () => {
     assert.equal(new URL(page.url()).pathname, `/api/web/plans/${unit}/2027`, `submitted: ${await page.locator('main').innerText()}`);
     assert.equal((await page.locator('.gz-status__label strong').innerText()).trim(), '待审核');
     const projects = page.locator('section.gz-part');
-    assert.equal(await projects.count(), 2);
+    assert.equal(await projects.count(), 3);
     const seminar = await projects.nth(0).innerText();
     assert.match(seminar, /培训天数\s*3 天/);
     assert.doesNotMatch(seminar, /讲座场次|单场学时/, 'a seminar has no sessions');

@@ -112,6 +112,7 @@ fn every_rule_and_condition_refers_to_existing_fields() {
                     assert!(schema.field(&format!("{group}.{field}")).is_some());
                     vec![]
                 }
+                RuleKind::Span { days, start, end } => vec![days, start, end],
             };
             for id in named {
                 assert!(resolve(id).is_some(), "{}: a rule names missing field {id}", schema.id());

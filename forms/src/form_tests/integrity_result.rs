@@ -11,7 +11,8 @@ fn attachments() -> Value {
         "report": file("diaocha-baogao.pdf", 1_500_000, "application/pdf"),
         "submission_records": [file("tougao-jilu.pdf", 300_000, "application/pdf")],
         "author_statements": [file("qingkuang-shuoming.pdf", 100_000, "application/pdf")],
-        "raw_data": [file("shiyan-jilu.zip", 80_000_000, "application/zip")]
+        "raw_data": [file("shiyan-jilu.zip", 80_000_000, "application/zip")],
+        "interview_records": [file("tanhua-jilu.pdf", 200_000, "application/pdf")]
     })
 }
 
@@ -53,7 +54,7 @@ fn a_valid_result_passes_and_is_normalised() {
     assert_eq!(out["aggravating"], json!(["repeated"]), "a single ticked box becomes a list");
     assert_eq!(out["years_ban_projects"], json!(4));
     assert!(out.get("years_suspend").is_none(), "a period for a penalty not chosen is not kept: {out}");
-    assert_eq!(crate::id_number::mask(out["authors"][0]["id_number"].as_str().unwrap()), "110105********002X");
+    assert_eq!(crate::id_number::mask(out["authors"][0]["id_number"].as_str().unwrap()), "1101051949****002X");
 }
 
 #[test]
@@ -197,6 +198,27 @@ fn the_other_penalty_needs_its_details() {
     let input = merge(valid(), json!({ "penalties": ["other"], "years_ban_projects": "" }));
     let e = errors(form("integrity-result"), &input, Lang::Zh);
     assert_eq!(e.get("other_penalty"), Some("请填写“其他处理的具体情况”"));
+}
+
+#[test]
+fn a_serious_case_takes_only_the_penalties_the_rule_allows() {
+    // 较重 with only (一) 诫勉谈话: (一)(三)(十一) are for minor cases only.
+    let input = merge(
+        valid(),
+        json!({ "severity": "moderate", "penalties": ["admonition"], "misconduct_kinds": ["authorship"] }),
+    );
+    let e = errors(form("integrity-result"), &input, Lang::Zh);
+    assert_eq!(
+        e.get("penalties"),
+        Some("“处理措施”：情节较重及以上的，给予第二项、第四至第十项、第十二项、第十三项相应处理")
+    );
+    // Another of the kind: 特别严重 with (三) 暂停.
+    let input = merge(
+        valid(),
+        json!({ "severity": "very_serious", "penalties": ["suspend", "blacklist"], "years_suspend": 2 }),
+    );
+    assert!(errors(form("integrity-result"), &input, Lang::En).get("penalties").is_some());
+    ok(form("integrity-result"), &merge(valid(), json!({ "severity": "moderate", "penalties": ["circular"] })));
 }
 
 #[test]

@@ -4,19 +4,19 @@ use super::*;
 
 fn seminar() -> Value {
     json!({ "name": "高分子材料表征技术研修班", "kind": "seminar", "tier": "institute", "start": "2023-05-08", "end": "2023-05-10",
-            "days": "3", "participants": "40" })
+            "runs": "1", "days": "3", "participants": "40", "budget": "6.5" })
 }
 
 fn lecture() -> Value {
     json!({ "name": "学术前沿讲坛", "kind": "lecture", "tier": "cultivation", "start": "2023-03-01", "end": "2023-12-20",
-            "sessions": "8", "hours_per_session": "2.5", "participants": "200", "apply_tech_support": "on",
+            "runs": "1", "sessions": "8", "hours_per_session": "2.5", "participants": "200", "budget": "0", "apply_tech_support": "on",
             // Not asked of a lecture series; left out on submit.
             "days": "1", "apply_funding": "on" })
 }
 
 fn flagship() -> Value {
     json!({ "name": "同步辐射光源应用技术培训班", "kind": "short_course", "tier": "flagship", "start": "2023-07-10", "end": "2023-07-14",
-            "days": 5, "participants": 80, "held_before": true, "apply_funding": true, "flagship": true,
+            "runs": 2, "days": 5, "participants": 80, "budget": 30, "held_before": true, "apply_funding": true, "flagship": true,
             "teachers": file("shizi.xlsx", 20_000, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
             "curriculum": file("kecheng.docx", 30_000, ""),
             "materials": file("jiaocai.pdf", 30_000, "application/pdf"),
@@ -25,9 +25,22 @@ fn flagship() -> Value {
             "publicity": [file("baodao.jpg", 300_000, "image/jpeg")] })
 }
 
-fn plan(projects: Vec<Value>) -> Value {
-    json!({ "year": "2023", "unit_name": "中国科学院高能物理研究所", "contact_name": "刘杨", "contact_phone": "010-68597406",
-            "contact_email": "jypxc@cashq.ac.cn", "prior_funded": true, "prior_execution_rate": "85.5", "projects": projects })
+/// The special training on the Party congress every plan holds (seed 001: 同时组织专题培训，列入年度计划).
+fn special() -> Value {
+    json!({ "name": "学习贯彻党的二十大精神专题培训", "kind": "special", "start": "2023-03-06", "end": "2023-03-07",
+            "runs": "2", "days": "2", "participants": "120", "budget": "3" })
+}
+
+/// A plan of `projects`, with the special training after them (so their row numbers stay).
+fn plan(mut projects: Vec<Value>) -> Value {
+    projects.push(special());
+    plan_of(projects)
+}
+
+fn plan_of(projects: Vec<Value>) -> Value {
+    json!({ "year": "2023", "unit_name": "中国科学院高能物理研究所", "unit_type": "institute", "contact_name": "刘杨",
+            "contact_phone": "010-68597406", "contact_email": "jypxc@cashq.ac.cn", "prior_funded": true,
+            "prior_execution_rate": "85.5", "projects": projects })
 }
 
 fn valid() -> Value {
@@ -72,7 +85,7 @@ fn a_flagship_application_with_its_documents_passes() {
 
 #[test]
 fn a_plan_needs_at_least_one_project() {
-    let e = errors(form("training-plan"), &plan(vec![]), Lang::Zh);
+    let e = errors(form("training-plan"), &plan_of(vec![]), Lang::Zh);
     assert_eq!(e.get("projects"), Some("“培训项目”至少填写 1 条"));
 }
 
@@ -86,16 +99,94 @@ fn blank_rows_are_dropped_and_errors_keep_the_submitted_row_number() {
         .clone();
     let e = errors(form("training-plan"), &plan(vec![seminar(), blank.clone(), bad]), Lang::Zh);
     assert_eq!(e.paths().collect::<Vec<_>>(), ["projects[2].days"]);
-    assert_eq!(e.get("projects[2].days"), Some("“培训项目”第 3 条的“培训天数”不能小于 3 天"));
+    assert_eq!(
+        e.get("projects[2].days"),
+        Some("“培训项目”第 3 条的“培训天数”：专业技术研修班、专项技术短期培训班时间不少于 3 天")
+    );
     let out = ok(form("training-plan"), &plan(vec![seminar(), blank]));
-    assert_eq!(out["projects"].as_array().map(Vec::len), Some(1));
+    assert_eq!(out["projects"].as_array().map(Vec::len), Some(2));
 }
 
 #[test]
 fn seminars_and_short_courses_last_at_least_three_days() {
     let input = with(&valid(), &[("projects[0].days", json!(2))]);
     let e = errors(form("training-plan"), &input, Lang::En);
-    assert_eq!(e.get("projects[0].days"), Some("Training projects, row 1, Days: must be 3 days or more"));
+    assert_eq!(
+        e.get("projects[0].days"),
+        Some("Training projects, row 1, Days: a professional seminar or short technical course lasts at least 3 days")
+    );
+}
+
+#[test]
+fn training_days_fit_between_the_dates() {
+    // Ten days from the 8th to the 9th: two days at most.
+    let input = with(
+        &valid(),
+        &[
+            ("projects[0].start", json!("2023-05-08")),
+            ("projects[0].end", json!("2023-05-09")),
+            ("projects[0].days", json!(10)),
+        ],
+    );
+    let e = errors(form("training-plan"), &input, Lang::Zh);
+    assert_eq!(
+        e.get("projects[0].days"),
+        Some("“培训项目”第 1 条的“培训天数”（10 天）不能多于“开始日期”至“结束日期”的天数（2 天）")
+    );
+    let e = errors(form("training-plan"), &input, Lang::En);
+    assert_eq!(
+        e.get("projects[0].days"),
+        Some("Training projects, row 1, Days: 10 days is more than the 2 days from Start date to End date")
+    );
+    // Another kind the rule holds for: the special training, 3 days over 2.
+    let e = errors(form("training-plan"), &with(&valid(), &[("projects[2].days", json!(3))]), Lang::Zh);
+    assert!(e.get("projects[2].days").is_some_and(|m| m.contains("（2 天）")), "{e:?}");
+    // As many days as the dates hold is right.
+    ok(form("training-plan"), &with(&valid(), &[("projects[0].days", json!(3))]));
+}
+
+#[test]
+fn every_plan_holds_the_special_training_on_the_party_congress() {
+    let e = errors(form("training-plan"), &plan_of(vec![seminar()]), Lang::Zh);
+    assert_eq!(
+        e.get("projects"),
+        Some("“培训项目”：须组织学习贯彻党的二十大精神专题培训，列入年度计划：请添加一项“专题培训”")
+    );
+    let out = ok(form("training-plan"), &plan(vec![seminar()]));
+    let special = out["projects"][1].as_object().unwrap();
+    assert!(!special.contains_key("tier"), "a special training has no tier: {special:?}");
+    assert_eq!((special["runs"].clone(), special["budget"].clone()), (json!(2), json!(3)));
+}
+
+#[test]
+fn every_project_gives_its_runs_and_its_budget() {
+    let mut s = seminar();
+    s.as_object_mut().unwrap().remove("runs");
+    s["budget"] = json!("-1");
+    let e = errors(form("training-plan"), &plan(vec![s]), Lang::Zh);
+    assert_eq!(e.get("projects[0].runs"), Some("请填写“培训项目”第 1 条的“期数”"));
+    assert!(e.get("projects[0].budget").is_some_and(|m| m.contains("经费预算")), "{e:?}");
+}
+
+#[test]
+fn management_training_is_for_departments_and_branches_to_apply_for() {
+    let management = json!({ "name": "院机关干部履职能力培训班", "kind": "management", "start": "2023-06-01", "end": "2023-06-03",
+        "runs": 1, "days": 3, "participants": 60, "budget": 12, "apply_funding": true, "tier": "flagship" });
+    let s = form("training-plan");
+    let mut input = plan(vec![management]);
+    input["unit_type"] = json!("department");
+    let out = ok(s, &input);
+    assert!(out["projects"][0].get("tier").is_none(), "management training has no tier: {out}");
+    assert_eq!(out["projects"][0]["apply_funding"], json!(true));
+    assert!(s.warnings(&input, Lang::Zh).is_empty());
+    // An institute applying for management funding is told the guide's principle.
+    input["unit_type"] = json!("institute");
+    ok(s, &input);
+    assert!(
+        s.warnings(&input, Lang::Zh)
+            .get("projects[0].apply_funding")
+            .is_some_and(|m| m.contains("院机关各部门、各分院"))
+    );
 }
 
 #[test]
@@ -192,6 +283,7 @@ fn an_advanced_seminar_lasts_about_five_days_for_about_a_hundred_people() {
             ("p[0].tier", json!("advanced")),
             ("p[0].also_advanced", json!(true)),
             ("p[0].days", json!(7)),
+            ("p[0].end", json!("2023-07-16")),
             ("p[0].participants", json!(150)),
         ],
     );
@@ -301,7 +393,8 @@ fn group_columns_expose_what_the_renderer_needs() {
     assert_eq!(days.shown_when().map(|c| c.fields()), Some(vec!["kind"]));
     assert!(!days.is_required(), "required only when shown, so no HTML `required`");
     assert!(!days.html_attrs().iter().any(|(n, _)| *n == "required"));
-    assert!(days.html_attrs().contains(&("min", "3".into())));
+    // Any kind with days takes at least one; seminars' three are a rule (a message naming them).
+    assert!(days.html_attrs().contains(&("min", "1".into())));
     let kind = s.field("projects.kind").unwrap();
     assert_eq!(kind.option("lecture").and_then(|o| o.help(Lang::Zh)), Some("单场不少于 2 学时，每年不少于 6 场。"));
     assert!(

@@ -121,7 +121,7 @@ mod tests {
         let schema = gazette_forms::schema("integrity-result").unwrap();
         let result = json!({
             "finding": "yes",
-            "authors": [{"name": "张三", "institution": "某医院", "id_number": "110105********002X", "role": "first", "penalised": true}],
+            "authors": [{"name": "张三", "institution": "某医院", "id_number": "1101051949****002X", "role": "first", "penalised": true}],
             "penalties": ["circular", "ban_projects"],
             "years_ban_projects": 4,
             "years_suspend": 0,
@@ -133,7 +133,7 @@ mod tests {
         assert_eq!(row("禁止承担或参与科技活动期限").texts, ["4 年"]);
         assert_eq!(row("处理措施").texts.len(), 2);
         let table = row("作者").table.as_ref().unwrap();
-        assert_eq!(table["rows"][0][2], "110105********002X");
+        assert_eq!(table["rows"][0][2], "1101051949****002X");
         assert_eq!(table["rows"][0][4], "第一作者");
         assert_eq!(row("机构调查报告").files[0]["href"], "/f?key=cases/u-h/1/r.pdf");
         assert_eq!(row("机构调查报告").files[0]["size"], "2.0 KB");

@@ -1,5 +1,7 @@
-//! Registration lists as spreadsheets, with Chinese headers (seed 000: administrators
-//! export learners' data "为 excel 表格"); any table as a workbook; files as downloads.
+//! Lists as spreadsheets, with Chinese headers: registrations (seed 000:
+//! administrators export learners' data "为 excel 表格"), and any table of text cells
+//! ([`table_xlsx`]: a training plan's list for the unit to stamp, seed 001; a
+//! report's figures, seed 002); files as downloads.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -48,28 +50,45 @@ pub fn csv(rows: &[Registration]) -> Result<Vec<u8>, String> {
 
 pub fn xlsx(course_title: &str, rows: &[Registration]) -> Result<Vec<u8>, String> {
     let rows: Vec<Vec<String>> = rows.iter().map(|r| row(r).to_vec()).collect();
-    table_xlsx("报名名单", course_title, &HEADERS, &rows)
+    table_xlsx("报名名单", &[course_title.to_owned()], &HEADERS, &rows, &[])
 }
 
 /// The content type of an Excel workbook.
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// A workbook of one sheet named `sheet_name`: `title` in bold in the first row, the
-/// `headers` in bold below it, then the rows. Every cell is a string: phone numbers
-/// and IDs keep their leading zeros, and nothing is run as a formula.
-pub fn table_xlsx(sheet_name: &str, title: &str, headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, String> {
+/// A workbook of one sheet named `sheet`: the `above` lines in bold, the `headers` in
+/// bold, the `rows`, then the `below` lines (a contact, a line to sign and stamp).
+/// Every cell is a string: phone numbers and IDs keep their leading zeros, and a cell
+/// is never a formula.
+pub fn table_xlsx(
+    sheet_name: &str,
+    above: &[String],
+    headers: &[&str],
+    rows: &[Vec<String>],
+    below: &[String],
+) -> Result<Vec<u8>, String> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
     sheet.set_name(sheet_name).map_err(|e| e.to_string())?;
     let bold = Format::new().set_bold();
-    sheet.write_string_with_format(0, 0, title, &bold).map_err(|e| e.to_string())?;
-    for (col, header) in headers.iter().enumerate() {
-        sheet.write_string_with_format(1, col as u16, *header, &bold).map_err(|e| e.to_string())?;
+    let mut at = 0u32;
+    for line in above {
+        sheet.write_string_with_format(at, 0, line, &bold).map_err(|e| e.to_string())?;
+        at += 1;
     }
-    for (i, cells) in rows.iter().enumerate() {
+    for (col, header) in headers.iter().enumerate() {
+        sheet.write_string_with_format(at, col as u16, *header, &bold).map_err(|e| e.to_string())?;
+    }
+    at += 1;
+    for cells in rows {
         for (col, cell) in cells.iter().enumerate() {
-            sheet.write_string(i as u32 + 2, col as u16, cell).map_err(|e| e.to_string())?;
+            sheet.write_string(at, col as u16, cell).map_err(|e| e.to_string())?;
         }
+        at += 1;
+    }
+    for line in below {
+        at += 1;
+        sheet.write_string(at, 0, line).map_err(|e| e.to_string())?;
     }
     sheet.autofit();
     book.save_to_buffer().map_err(|e| e.to_string())

@@ -301,7 +301,7 @@ pub(crate) async fn replayed(
 
 /// A document under review — a monthly report, a training plan: what the lifecycle
 /// engine ([`transition`]) reads and writes of it.
-pub(crate) trait Reviewed: Sized {
+pub(crate) trait Reviewed: Sized + Clone {
     fn status(&self) -> ReviewStatus;
     fn version(&self) -> u64;
     fn to_item(&self) -> Item;
@@ -330,7 +330,7 @@ pub(crate) async fn transition<D: Reviewed>(
     comment: Option<String>,
     now: Timestamp,
 ) -> Result<D, WorkflowError> {
-    transition_noting(store, key, actor, action, Note { comment, notify_by_sms: None }, now).await
+    transition_with(store, key, actor, action, Note { comment, notify_by_sms: None }, now, |d: &D| Ok(d.clone())).await
 }
 
 /// What a step records besides itself: a comment, and for a decision whether the
@@ -350,6 +350,21 @@ pub(crate) async fn transition_noting<D: Reviewed>(
     note: Note,
     now: Timestamp,
 ) -> Result<D, WorkflowError> {
+    transition_with(store, key, actor, action, note, now, |d: &D| Ok(d.clone())).await
+}
+
+/// [`transition_noting`], with what the decision itself records on the document (a
+/// plan's 遴选 per project): `decide` reads the latest state and answers the document
+/// as the step leaves it, or refuses the step — checked again on every retry.
+pub(crate) async fn transition_with<D: Reviewed>(
+    store: &SharedStore,
+    key: &Key,
+    actor: &Actor,
+    action: Action,
+    note: Note,
+    now: Timestamp,
+    decide: impl Fn(&D) -> Result<D, WorkflowError>,
+) -> Result<D, WorkflowError> {
     for attempt in 0..TRANSITION_ATTEMPTS {
         let current = D::from_item(store.get(key).await?.ok_or(WorkflowError::NotFound)?)?;
         let from = current.status();
@@ -358,7 +373,7 @@ pub(crate) async fn transition_noting<D: Reviewed>(
             notify_by_sms: note.notify_by_sms,
             ..HistoryEntry::new(action, status, actor, now, note.comment.clone())
         };
-        let next = current.after(step);
+        let next = decide(&current)?.after(step);
         match store.transact(vec![Write::Replace { item: next.to_item(), expected_version: current.version() }]).await {
             Ok(()) => return Ok(next),
             Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => back_off(attempt).await,

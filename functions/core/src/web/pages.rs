@@ -44,6 +44,7 @@ static TEMPLATES: LazyLock<tera::Tera> = LazyLock::new(|| {
         "annual_report.html" => "workflows/monthly_report/annual_report.html",
         "region_reports.html" => "workflows/monthly_report/region_reports.html",
         "plans.html" => "workflows/training_plan/plans.html",
+        "plan_print.html" => "workflows/training_plan/plan_print.html",
         "case_macros.html" => "casework/case_macros.html",
         "cases.html" => "workflows/typical_case/cases.html",
         "case.html" => "workflows/typical_case/case.html",

@@ -135,7 +135,7 @@ pub async fn a_case_goes_down_the_chain_and_its_result_up_through_both_reviews(s
     // Saved without the submission record, the result cannot be submitted.
     let saved =
         ok(&log.call(&app, Method::PUT, &uri("result"), &hosp, Some(result_without_files())).await, StatusCode::OK);
-    assert_eq!(saved["result"]["authors"][0]["id_number"], "110105********002X", "shown masked");
+    assert_eq!(saved["result"]["authors"][0]["id_number"], "1101051949****002X", "shown masked");
     let report =
         upload_file(&app, &hosp, "integrity-result", "report", "调查报告.pdf", "application/pdf", b"%PDF report").await;
     let r = log.call(&app, Method::PUT, &uri("result"), &hosp, Some(json!({ "report": report }))).await;
@@ -235,7 +235,16 @@ pub async fn a_case_goes_down_the_chain_and_its_result_up_through_both_reviews(s
         StatusCode::OK,
     );
     assert_eq!(r["status"], "returned_by_national");
-    let fix = json!({ "penalties": ["circular", "ban_projects", "blacklist", "admonition"] });
+    // (一) 诫勉谈话 is for minor cases: a grave one cannot be submitted with it (seed 004).
+    let wrong = json!({ "penalties": ["circular", "ban_projects", "blacklist", "admonition"] });
+    ok(&log.call(&app, Method::PUT, &uri("result"), &hosp, Some(wrong)).await, StatusCode::OK);
+    let refused =
+        ok(&log.call(&app, Method::POST, &uri("submit"), &hosp, None).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        refused["fields"]["penalties"],
+        "“处理措施”：情节较重及以上的，给予第二项、第四至第十项、第十二项、第十三项相应处理"
+    );
+    let fix = json!({ "penalties": ["circular", "ban_projects", "blacklist", "revoke_awards"] });
     ok(&log.call(&app, Method::PUT, &uri("result"), &hosp, Some(fix)).await, StatusCode::OK);
     ok(&log.call(&app, Method::POST, &uri("submit"), &hosp, None).await, StatusCode::OK);
     // Approving needs no body at all.
@@ -273,7 +282,7 @@ pub async fn a_case_goes_down_the_chain_and_its_result_up_through_both_reviews(s
         let seen =
             ok(&log.call(&app, Method::GET, &format!("/integrity-cases/{id}"), &token, None).await, StatusCode::OK);
         assert_eq!(seen["status"], "approved");
-        assert_eq!(seen["result"]["authors"][1]["id_number"], "440304********1233");
+        assert_eq!(seen["result"]["authors"][1]["id_number"], "4403041990****1233");
     }
 
     for bytes in log.all() {
@@ -602,5 +611,5 @@ async fn account_names_that_are_personal_data_are_shown_masked_in_the_progress()
 fn the_scan_finds_ids_with_a_check_digit_or_x_and_ignores_masked_ones() {
     assert_eq!(unmasked_ids(b"{\"id\":\"11010519491231002X\"}"), ["11010519491231002X"]);
     assert_eq!(unmasked_ids(b"440304199001011233"), ["440304199001011233"]);
-    assert!(unmasked_ids(b"110105********002X 01JABCDEF 1234567").is_empty());
+    assert!(unmasked_ids(b"1101051949****002X 01JABCDEF 1234567").is_empty());
 }

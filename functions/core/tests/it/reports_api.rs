@@ -444,7 +444,7 @@ pub async fn a_submission_retried_with_the_same_idempotency_key_is_answered_once
 /// approved; February opens, is submitted unchanged and approved. Funding raised
 /// this month is a flow: February opens with it empty, and the year says 100, not 200.
 pub async fn a_flow_starts_empty_each_month_and_the_year_counts_it_once(store: SharedStore) {
-    let app = app(store);
+    let (app, _files) = app(store);
     let funding = json!({ "funding_total": 100, "funding_government": 100, "funding_enterprise": 0, "funding_other": 0, "equipment_value": 800 });
     let jan = save(&app, "2023-01", 0, merged(&[cover(), staff(40), funding])).await;
     assert_eq!(jan.status, StatusCode::CREATED, "{}", body_text(&jan));
@@ -477,7 +477,7 @@ pub async fn a_flow_starts_empty_each_month_and_the_year_counts_it_once(store: S
 /// A stock (the original value of equipment) carries into the next month, and the
 /// year takes its last value rather than adding the months up.
 pub async fn a_stock_carries_forward_and_the_year_takes_its_last_value(store: SharedStore) {
-    let app = app(store);
+    let (app, _files) = app(store);
     approved_month(&app, "2023-01", json!({ "equipment_value": 800 })).await;
     let feb = get(&app, "2023-02", &filler()).await.json();
     assert_eq!(feb["values"]["equipment_value"], 800, "February opens with January's equipment");
@@ -500,7 +500,7 @@ pub async fn a_stock_carries_forward_and_the_year_takes_its_last_value(store: Sh
 /// A required number never filled in blocks the submission, the error naming its
 /// part and its field; nothing is stored as 0 on the way.
 pub async fn a_required_number_left_empty_blocks_submit_naming_part_and_field(store: SharedStore) {
-    let app = app(store);
+    let (app, _files) = app(store);
     let mut values = merged(&[cover(), staff(40), funding()]);
     values.as_object_mut().unwrap().remove("staff_master");
     values["equipment_value"] = json!("");
@@ -520,7 +520,7 @@ pub async fn a_required_number_left_empty_blocks_submit_naming_part_and_field(st
 /// Once its checks pass, the month is a PDF (Chinese face embedded); before, it is
 /// refused with the checks' errors. The annual report comes as PDF and workbook.
 pub async fn the_report_and_the_year_are_pdfs_and_the_year_a_workbook(store: SharedStore) {
-    let app = app(store);
+    let (app, _files) = app(store);
     let mut values = merged(&[cover(), staff(40)]);
     values["staff_total"] = json!(41);
     assert_eq!(save(&app, "2023-04", 0, values).await.status, StatusCode::CREATED);
@@ -930,7 +930,7 @@ async fn import(app: &Router, token: &str, bytes: Vec<u8>) -> Reply {
 #[tokio::test]
 async fn a_platforms_first_month_starts_from_last_years_imported_figures() {
     let (store, _g) = support::embedded();
-    let app = app(store);
+    let (app, _files) = app(store);
     let province = token(Role::RegionalAdmin, None, Some("hebei"));
     // A bad sheet names every bad cell, and imports nothing.
     let bad = workbook(&[

@@ -207,6 +207,14 @@ pub async fn upload_file(
     ticket["file"].clone()
 }
 
+/// The cells of a workbook's first sheet, as text, row by row (exports read back).
+pub fn xlsx_rows(bytes: &[u8]) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("an xlsx workbook");
+    let range = book.worksheet_range_at(0).expect("a first sheet").expect("a readable sheet");
+    range.rows().map(|row| row.iter().map(|c| c.to_string()).collect()).collect()
+}
+
 pub fn request(method: Method, uri: &str, token: Option<&str>, body: Option<serde_json::Value>) -> Request<Body> {
     let mut b = Request::builder().method(method).uri(uri);
     if let Some(t) = token {

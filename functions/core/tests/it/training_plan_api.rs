@@ -58,7 +58,7 @@ fn seminar(name: &str, days: u32) -> Value {
     json!({
         "name": name, "kind": "seminar", "tier": "institute",
         "start": format!("{OPEN_YEAR}-05-10"), "end": format!("{OPEN_YEAR}-05-14"),
-        "days": days, "participants": 40,
+        "runs": 1, "days": days, "participants": 40, "budget": 5,
     })
 }
 
@@ -67,7 +67,7 @@ async fn flagship(app: &Router) -> Value {
     json!({
         "name": "大型科研仪器操作与维护技术培训班", "kind": "short_course", "tier": "flagship",
         "start": format!("{OPEN_YEAR}-09-01"), "end": format!("{OPEN_YEAR}-09-05"),
-        "days": 5, "participants": 80, "held_before": true,
+        "runs": 2, "days": 5, "participants": 80, "budget": 30.5, "held_before": true,
         "apply_funding": true, "flagship": true,
         "teachers": file(app, "teachers", "师资名单.pdf").await,
         "curriculum": file(app, "curriculum", "课程设置.pdf").await,
@@ -82,14 +82,26 @@ fn lectures() -> Value {
     json!({
         "name": "前沿科学讲坛", "kind": "lecture", "tier": "cultivation",
         "start": format!("{OPEN_YEAR}-03-01"), "end": format!("{OPEN_YEAR}-12-01"),
-        "sessions": 8, "hours_per_session": 2, "participants": 300, "apply_tech_support": true,
+        "runs": 1, "sessions": 8, "hours_per_session": 2, "participants": 300, "budget": 0, "apply_tech_support": true,
     })
 }
 
-fn plan(year: i32, projects: Vec<Value>) -> Value {
+/// The special training on the Party congress every plan holds (seed 001).
+fn special() -> Value {
+    json!({
+        "name": "学习贯彻党的二十大精神专题培训", "kind": "special",
+        "start": format!("{OPEN_YEAR}-03-06"), "end": format!("{OPEN_YEAR}-03-07"),
+        "runs": 2, "days": 2, "participants": 150, "budget": 2,
+    })
+}
+
+/// A plan of `projects`, the special training after them.
+fn plan(year: i32, mut projects: Vec<Value>) -> Value {
+    projects.push(special());
     json!({
         "year": year,
         "unit_name": "中国科学院某研究所",
+        "unit_type": "institute",
         "contact_name": "王芳",
         "contact_phone": "010-68597406",
         "contact_email": "wangfang@example.org",
@@ -123,7 +135,7 @@ pub async fn a_unit_submits_its_plan_and_gets_the_guides_warnings_with_it(store:
         (Some("submitted"), Some("ioz"), Some(OPEN_YEAR as i64))
     );
     assert!(body["warnings"]["projects"].as_str().is_some_and(|w| w.contains("原则上")), "{body}");
-    assert_eq!(body["values"]["projects"].as_array().unwrap().len(), 3);
+    assert_eq!(body["values"]["projects"].as_array().unwrap().len(), 4);
     assert_eq!(body["history"][0]["action"], "submit");
     // The unit and the organiser can read it back.
     let mine = call(&app, Method::GET, &plan_uri("ioz", OPEN_YEAR), Some(&unit("ioz")), None).await;
@@ -406,4 +418,168 @@ async fn a_plan_sent_again_without_values_is_refused_on_values() {
     assert!(r.json()["fields"]["values"].is_string(), "{}", body_text(&r));
     let stored = call(&app, Method::GET, &plan_uri("ioz", OPEN_YEAR), Some(&unit("ioz")), None).await.json();
     assert_eq!((stored["version"].as_u64(), stored["status"].as_str()), (Some(version), Some("draft")));
+}
+
+#[tokio::test]
+async fn ten_training_days_over_two_dates_are_refused_naming_the_row_and_field() {
+    let (app, _g) = fresh();
+    let mut short = seminar("研修班", 10);
+    short["start"] = json!(format!("{OPEN_YEAR}-05-08"));
+    short["end"] = json!(format!("{OPEN_YEAR}-05-09"));
+    let r = submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![short.clone()])).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", body_text(&r));
+    assert_eq!(
+        r.json()["fields"]["projects[0].days"],
+        "“培训项目”第 1 条的“培训天数”（10 天）不能多于“开始日期”至“结束日期”的天数（2 天）"
+    );
+    let mut english = request(Method::POST, "/training-plans", Some(&unit("ioz")), Some(plan(OPEN_YEAR, vec![short])));
+    english.headers_mut().insert("accept-language", axum::http::HeaderValue::from_static("en"));
+    let en = send(&app, english).await;
+    assert_eq!(
+        en.json()["fields"]["projects[0].days"],
+        "Training projects, row 1, Days: 10 days is more than the 2 days from Start date to End date"
+    );
+    assert_nothing_stored(&app, "ioz", OPEN_YEAR).await;
+    // The special training is held to its dates too.
+    let mut body = plan(OPEN_YEAR, vec![seminar("研修班", 3)]);
+    body["projects"][1]["days"] = json!(5);
+    let r = submit(&app, &unit("ioz"), body).await;
+    assert!(
+        r.json()["fields"]["projects[1].days"].as_str().is_some_and(|m| m.contains("（2 天）")),
+        "{}",
+        body_text(&r)
+    );
+}
+
+#[tokio::test]
+async fn a_plan_without_the_special_training_is_refused_on_its_projects() {
+    let (app, _g) = fresh();
+    let mut body = plan(OPEN_YEAR, vec![seminar("研修班", 3)]);
+    body["projects"].as_array_mut().unwrap().pop();
+    let r = submit(&app, &unit("ioz"), body).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.json()["fields"]["projects"].as_str().is_some_and(|m| m.contains("专题培训")), "{}", body_text(&r));
+}
+
+#[tokio::test]
+async fn the_organiser_selects_project_by_project_and_the_unit_exports_the_list() {
+    let (app, _g) = fresh();
+    let r = submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![seminar("所级研修班", 3), flagship(&app).await, lectures()])).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", body_text(&r));
+    let approve = format!("{}/approve", plan_uri("ioz", OPEN_YEAR));
+    // Approving without a decision on the two projects that apply for support.
+    let r = call(&app, Method::POST, &approve, Some(&organiser()), Some(json!({ "comment": "同意" }))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", body_text(&r));
+    let fields = r.json()["fields"].clone();
+    assert_eq!(fields["selections[1]"], "“培训项目”第 2 条（大型科研仪器操作与维护技术培训班）的“遴选结果”：请选择");
+    assert!(fields["selections[2]"].is_string());
+    // Funding for a lecture series that asked for technical support; a decision on the institute's own project.
+    let wrong = json!({ "selections": { "0": "funded", "1": "funded", "2": "funded" } });
+    let r = call(&app, Method::POST, &approve, Some(&organiser()), Some(wrong)).await;
+    let fields = r.json()["fields"].clone();
+    assert_eq!(fields["selections[2]"], "“培训项目”第 3 条（前沿科学讲坛）的“遴选结果”只能是专项技术支持、未入选");
+    assert!(fields["selections[0]"].as_str().is_some_and(|m| m.contains("无需遴选")), "{fields}");
+    let mine = call(&app, Method::GET, &plan_uri("ioz", OPEN_YEAR), Some(&unit("ioz")), None).await.json();
+    assert_eq!(mine["status"], "submitted", "nothing decided on a refusal");
+    let right = json!({ "comment": "同意", "selections": { "1": "funded", "2": "not_selected" } });
+    let r = call(&app, Method::POST, &approve, Some(&organiser()), Some(right)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", body_text(&r));
+    let decided: Vec<(u64, String)> = r.json()["selections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["project"].as_u64().unwrap(), s["decision"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(decided, [(1, "funded".to_owned()), (2, "not_selected".to_owned())]);
+
+    // The unit exports its list to stamp and send; another unit may not.
+    let export = format!("{}/export.xlsx", plan_uri("ioz", OPEN_YEAR));
+    assert_eq!(call(&app, Method::GET, &export, Some(&unit("iop")), None).await.status, StatusCode::FORBIDDEN);
+    let r = call(&app, Method::GET, &export, Some(&unit("ioz")), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let sheet = support::xlsx_rows(&r.bytes);
+    assert_eq!(sheet[0][0], format!("中国科学院某研究所 {OPEN_YEAR} 年度继续教育与培训计划"));
+    let header = sheet.iter().position(|row| row.first().is_some_and(|c| c == "序号")).expect("a header row");
+    let col = |name: &str| sheet[header].iter().position(|c| c == name).expect(name);
+    let flagship_row = &sheet[header + 2];
+    assert_eq!(flagship_row[col("项目名称")], "大型科研仪器操作与维护技术培训班");
+    assert_eq!(flagship_row[col("期数")], "2 期");
+    assert_eq!(flagship_row[col("经费预算")], "30.5 万元");
+    assert_eq!(flagship_row[col("遴选结果")], "经费资助");
+    assert_eq!(sheet[header + 3][col("遴选结果")], "未入选");
+    assert_eq!(sheet[header + 4][col("培训类别")], "专题培训（学习贯彻党的二十大精神）");
+    assert!(sheet.iter().flatten().any(|c| c.starts_with("单位（盖章）")), "a line for the stamp");
+}
+
+/// A page of the router as the signed-in visitor `token` sees it.
+async fn visit(app: &Router, token: &str, path: &str) -> Reply {
+    let req = axum::http::Request::builder()
+        .uri(path)
+        .header(axum::http::header::COOKIE, format!("gazette_session={token}"))
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let mut reply = send(app, req).await;
+    // The page as a browser reads it: the `/` the templates escape, back.
+    reply.bytes = String::from_utf8_lossy(&reply.bytes).replace("&#x2F;", "/").into_bytes();
+    reply
+}
+
+#[tokio::test]
+async fn the_plan_page_opens_every_attachment_takes_the_selection_and_prints_the_list() {
+    use gazette_core::attachments::LocalAttachments;
+    use gazette_core::http::{AppState, Files};
+    use gazette_core::workflows::{CourseCatalog, system_clock};
+    let (store, _g) = support::embedded();
+    let dir = tempfile::tempdir().expect("a directory");
+    let files = Files::Local(LocalAttachments::new(dir.path(), SECRET, "http://127.0.0.1:1111/api"));
+    let state = AppState::new(store, CourseCatalog::default(), deadlines(), AuthConfig::hs256(SECRET), system_clock());
+    let app = gazette_core::web::router(state.with_files(files));
+    let flagship = flagship(&app).await;
+    let r = submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![flagship.clone()])).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", body_text(&r));
+    let here = format!("/web/plans/ioz/{OPEN_YEAR}");
+
+    // Every attachment is a link through the plan's own file route.
+    let page = body_text(&visit(&app, &organiser(), &here).await);
+    let key = flagship["teachers"]["key"].as_str().unwrap().to_owned();
+    let link = format!("/api/web/plans/ioz/{OPEN_YEAR}/file?key={}", key.replace('/', "%2F"));
+    assert!(page.contains(&format!("href=\"{link}\"")), "{page}");
+    let opened = visit(&app, &organiser(), link.trim_start_matches("/api")).await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER);
+    let to = opened.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(to.contains("/files/"), "{to}");
+    // A key that is not one of the plan's files opens nothing, nor does another unit.
+    let stranger = format!("{here}/file?key=cases%2Fu-iop%2F01hz%2Ffile.pdf");
+    assert_eq!(visit(&app, &organiser(), &stranger).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(visit(&app, &unit("iop"), link.trim_start_matches("/api")).await.status, StatusCode::FORBIDDEN);
+
+    // The review form asks the flagship's selection; a post without one comes back with it.
+    assert!(page.contains("name=\"selections[0]\""), "{page}");
+    let post = |fields: &'static str| {
+        axum::http::Request::builder()
+            .method(Method::POST)
+            .uri(format!("/web/act/training-plans/ioz/{OPEN_YEAR}/approve"))
+            .header(axum::http::header::COOKIE, format!("gazette_session={}", organiser()))
+            .header(axum::http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(fields))
+            .expect("request")
+    };
+    let refused = send(&app, post("comment=")).await;
+    let back = refused.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(back.contains("attempt="), "{back}");
+    let again = body_text(&visit(&app, &organiser(), back.trim_start_matches("/api")).await);
+    assert!(again.contains("的“遴选结果”：请选择"), "{again}");
+    let done = send(&app, post("comment=%E5%90%8C%E6%84%8F&selections%5B0%5D=funded")).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", body_text(&done));
+    let approved = body_text(&visit(&app, &unit("ioz"), &here).await);
+    assert!(approved.contains("<dt>遴选结果</dt><dd><strong>经费资助</strong></dd>"), "{approved}");
+
+    // The list to print: the same rows as the workbook, a line for the stamp.
+    let print = visit(&app, &unit("ioz"), &format!("{here}/print")).await;
+    assert_eq!(print.status, StatusCode::OK);
+    let print = body_text(&print);
+    for expected in ["gz-plan-list", "<th scope=\"col\">序号</th>", "经费资助", "30.5 万元", "单位（盖章）"]
+    {
+        assert!(print.contains(expected), "{expected} in {print}");
+    }
 }

@@ -403,17 +403,17 @@ async fn an_integrity_case_goes_down_the_chain_and_its_result_up_through_both_re
     let saved = page(&app, &hospital, &to).await;
     says(&saved, "办理结果已保存。");
     says(&saved, "保留 调查报告.pdf");
-    assert!(saved.contains("value=\"110105********002X\""), "shown masked");
+    assert!(saved.contains("value=\"1101051949****002X\""), "shown masked");
     seen.push(saved.clone());
 
     // Submitting without the submission record is refused on the confirmation page's post.
-    let mut fields = result_fields("110105********002X");
+    let mut fields = result_fields("1101051949****002X");
     fields.push(step("保存并提交审核"));
     let to = redirected(&post(&app, &hospital, &filled(&saved, "form-integrity-result", &fields), &[]).await);
     assert_eq!(to, format!("/api/web/integrity-cases/{id}/submit"));
     let confirm = page(&app, &hospital, &to).await;
     says(&confirm, "请核对以下办理结果");
-    says(&confirm, "110105********002X");
+    says(&confirm, "1101051949****002X");
     let back = redirected(&post(&app, &hospital, &form(&confirm, "submit", &[]), &[]).await);
     let refused = page(&app, &hospital, &back).await;
     says(&refused, "请上传“投稿记录及作者签字单”");
@@ -432,7 +432,7 @@ async fn an_integrity_case_goes_down_the_chain_and_its_result_up_through_both_re
     // The province returns it: the opinion is required; a letter goes with it.
     let review = page(&app, &province, &case).await;
     says(&review, "审核办理结果");
-    says(&review, "110105********002X");
+    says(&review, "1101051949****002X");
     seen.push(review.clone());
     let back = redirected(
         &post(
@@ -499,7 +499,7 @@ async fn an_integrity_case_goes_down_the_chain_and_its_result_up_through_both_re
 /// The institution's second submission: the form as the page shows it (files kept,
 /// ID numbers masked), sent with "submit".
 fn fields_to_submit() -> Vec<(&'static str, String)> {
-    let mut fields = result_fields("110105********002X");
+    let mut fields = result_fields("1101051949****002X");
     fields.push(("_press", "保存并提交审核".to_owned()));
     fields
 }

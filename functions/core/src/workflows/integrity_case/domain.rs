@@ -20,7 +20,7 @@
 //!
 //! The result (处理结果) is stored as the `integrity-result` form's normalised value,
 //! authors' ID numbers in full; [`IntegrityCase::view`] is the only way out and masks
-//! them (`110105********0428`).
+//! them (`1101052020****0428`, as the registry shows them).
 //!
 //! Keys (single table, see `functions/README.md`):
 //! - case `CASES#integrity` / `CASE#{id}`;
@@ -779,11 +779,11 @@ mod tests {
     fn results_are_masked_and_a_masked_number_sent_back_keeps_the_stored_one() {
         let stored = json!({"authors": [{"name": "张三", "id_number": "110105202004080422", "other_id": ""}]});
         let masked = mask_result(&stored);
-        assert_eq!(masked["authors"][0]["id_number"], "110105********0422");
+        assert_eq!(masked["authors"][0]["id_number"], "1101052020****0422");
         let back = unmask_input(&masked, Some(&stored));
         assert_eq!(back["authors"][0]["id_number"], "110105202004080422");
         // A masked value that does not match the stored number stays as sent (and fails validation).
-        let other = json!({"authors": [{"id_number": "440304********1233"}]});
-        assert_eq!(unmask_input(&other, Some(&stored))["authors"][0]["id_number"], "440304********1233");
+        let other = json!({"authors": [{"id_number": "4403041990****1233"}]});
+        assert_eq!(unmask_input(&other, Some(&stored))["authors"][0]["id_number"], "4403041990****1233");
     }
 }

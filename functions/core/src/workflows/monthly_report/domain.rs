@@ -237,21 +237,17 @@ impl MonthlyReport {
         is_late(&self.period, self.first_submitted(), now)
     }
 
-    /// The storage keys of its attachments (佐证材料): the only files its download
-    /// link opens.
-    pub fn file_keys(&self) -> Vec<String> {
+    /// Its attachments (佐证材料): the only files its download link opens.
+    pub fn files(&self) -> Vec<crate::casework::FileRef> {
         let Ok(schema) = schema() else { return vec![] };
+        let mut files = Vec::new();
         schema
             .fields()
             .iter()
             .filter(|f| f.kind() == gazette_forms::FieldType::File)
             .filter_map(|f| self.values.get(f.id()))
-            .flat_map(|v| match v {
-                Value::Array(files) => files.clone(),
-                one => vec![one.clone()],
-            })
-            .filter_map(|f| f.get("key")?.as_str().map(str::to_owned))
-            .collect()
+            .for_each(|v| crate::casework::api::file_records(v, &mut files));
+        files
     }
 }
 

@@ -413,7 +413,7 @@ async fn file(
             Ok(r) => r,
             Err(_) => return Err(crate::http::ApiError::not_found(lang)),
         };
-        crate::casework::api::download_url(&web.app, lang, &r.file_keys(), q.key()).await
+        crate::casework::api::download_url(&web.app, lang, &r.files(), q.key()).await
     };
     crate::casework::pages::file_redirect(&visitor, url.await)
 }

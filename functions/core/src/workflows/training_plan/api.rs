@@ -7,12 +7,13 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::casework::api::{rejection, stored_uploads};
+use super::export;
+use crate::casework::api::{download_url, file_records, rejection, stored_uploads};
 use crate::http::AppState;
 use crate::http::auth::{Caller, Role};
 use crate::http::error::ApiError;
@@ -204,7 +205,22 @@ pub async fn withdraw(
     Ok(Json(PlanView::of(plan, &pc)).into_response())
 }
 
-/// `POST /training-plans/{unit}/{year}/approve`, optionally `{"comment": "…"}`.
+/// The organiser's 遴选 in a body: `{"selections": {"1": "funded"}}` (project row →
+/// decision), or, from a form, `selections[1]=funded`.
+fn selections_of(body: &Value) -> BTreeMap<String, String> {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    if let Some(map) = body.get("selections").and_then(Value::as_object) {
+        return map.iter().map(|(k, v)| (k.clone(), text(v))).collect();
+    }
+    let Some(fields) = body.as_object() else { return BTreeMap::new() };
+    fields
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("selections[")?.strip_suffix(']')?.to_owned(), text(v))))
+        .collect()
+}
+
+/// `POST /training-plans/{unit}/{year}/approve` with `{"comment"?, "selections": {row: decision}}`:
+/// every project applying for support decided (`funded`, `tech_support`, `not_selected`).
 pub async fn approve(
     State(state): State<AppState>,
     caller: Caller,
@@ -216,7 +232,7 @@ pub async fn approve(
     let year = year_of(&p, lang)?;
     let plan = state
         .training_plans
-        .approve(&pc, &p.unit, year, body_text(&body, "comment"))
+        .approve(&pc, &p.unit, year, body_text(&body, "comment"), &selections_of(&body), forms_lang(lang))
         .await
         .map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %plan.unit, year = plan.year, by = %caller.0.sub, "training plan approved");
@@ -242,6 +258,70 @@ pub async fn return_for_changes(
     Ok(Json(PlanView::of(plan, &pc)).into_response())
 }
 
+#[derive(Debug, Deserialize)]
+pub struct FileQuery {
+    #[serde(default)]
+    key: String,
+}
+
+/// A short-lived link to one of the plan's attachments, for whoever may read the plan.
+pub(crate) async fn file_url(
+    state: &AppState,
+    pc: &PlanCaller,
+    lang: Lang,
+    p: &PlanPath,
+    key: &str,
+) -> Result<String, ApiError> {
+    let year = year_of(p, lang)?;
+    let plan = state.training_plans.get(pc, &p.unit, year).await.map_err(|e| workflow_error(e, lang))?;
+    let mut files = Vec::new();
+    file_records(&plan.values, &mut files);
+    download_url(state, lang, &files, key).await
+}
+
+/// `GET /training-plans/{unit}/{year}/download?key=` — a 5-minute link to one of the
+/// plan's attachments (the unit, the organiser, the national administrator).
+pub async fn download(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<PlanPath>,
+    Query(q): Query<FileQuery>,
+) -> Result<Response, ApiError> {
+    let pc = plan_caller(&caller, lang)?;
+    let url = file_url(&state, &pc, lang, &p, &q.key).await?;
+    Ok(Json(json!({ "url": url })).into_response())
+}
+
+/// `GET /training-plans/{unit}/{year}/export.xlsx` — the plan list (Excel) the unit
+/// stamps and sends (seed 001: 导出的年度继续教育与培训计划列表，加盖单位公章后报送).
+pub async fn export_xlsx(
+    State(state): State<AppState>,
+    caller: Caller,
+    lang: Lang,
+    Path(p): Path<PlanPath>,
+) -> Result<Response, ApiError> {
+    let pc = plan_caller(&caller, lang)?;
+    let year = year_of(&p, lang)?;
+    let plan = state.training_plans.get(&pc, &p.unit, year).await.map_err(|e| workflow_error(e, lang))?;
+    let schema = gazette_forms::schema("training-plan").ok_or_else(|| ApiError::internal(lang))?;
+    let bytes = export::xlsx(schema, &plan).map_err(|e| {
+        tracing::error!(error = %e, "plan xlsx export failed");
+        ApiError::internal(lang)
+    })?;
+    let name = format!("training-plan-{}-{}.xlsx", plan.unit, plan.year);
+    let mut response = (StatusCode::OK, bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    );
+    if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, disposition);
+    }
+    Ok(response)
+}
+
 /// The training-plan endpoints; every one needs a token.
 pub fn routes() -> Vec<ApiRoute> {
     vec![
@@ -252,5 +332,7 @@ pub fn routes() -> Vec<ApiRoute> {
         ApiRoute::token(Method::POST, "/training-plans/{unit}/{year}/withdraw", post(withdraw)),
         ApiRoute::token(Method::POST, "/training-plans/{unit}/{year}/approve", post(approve)),
         ApiRoute::token(Method::POST, "/training-plans/{unit}/{year}/return", post(return_for_changes)),
+        ApiRoute::token(Method::GET, "/training-plans/{unit}/{year}/download", get(download)),
+        ApiRoute::token(Method::GET, "/training-plans/{unit}/{year}/export.xlsx", get(export_xlsx)),
     ]
 }

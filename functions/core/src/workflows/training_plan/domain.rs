@@ -9,7 +9,9 @@
 //!   accepted after the end of that day, China time — nor for a year without one;
 //! - one plan per unit and year (a conditional create);
 //! - the review: the training organiser approves or returns it with a comment, the
-//!   unit may withdraw it until it is approved and submit it again (see [`crate::lifecycle::review`]).
+//!   unit may withdraw it until it is approved and submit it again (see [`crate::lifecycle::review`]);
+//! - the selection (遴选): approving, the organiser decides every project that applies
+//!   for academy support — funded, technical support or not selected ([`Selection`]).
 //!
 //! Keys (single table, see `functions/README.md`):
 //! - plan `UNIT#{unit}` / `PLAN#{year}`; gsi1 `PLANS#{year}` / `{unit}` (all plans of a year)
@@ -133,6 +135,151 @@ impl PlanCaller {
     }
 }
 
+/// 遴选结果: the organiser's decision on a project that applies for academy support
+/// (seed 001: 经遴选后，院将对申报项目给予经费资助或专项技术支持).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Selection {
+    /// 经费资助: only for a project that applied for funding (是否申请资助).
+    Funded,
+    /// 专项技术支持: only for a project that applied for it (是否申请专项技术支持).
+    TechSupport,
+    /// 未入选
+    NotSelected,
+}
+
+impl Selection {
+    pub const ALL: [Selection; 3] = [Selection::Funded, Selection::TechSupport, Selection::NotSelected];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Selection::Funded => "funded",
+            Selection::TechSupport => "tech_support",
+            Selection::NotSelected => "not_selected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Selection> {
+        Selection::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Selection::Funded, Lang::Zh) => "经费资助",
+            (Selection::Funded, Lang::En) => "Funded",
+            (Selection::TechSupport, Lang::Zh) => "专项技术支持",
+            (Selection::TechSupport, Lang::En) => "Technical support",
+            (Selection::NotSelected, Lang::Zh) => "未入选",
+            (Selection::NotSelected, Lang::En) => "Not selected",
+        }
+    }
+}
+
+/// A project of a plan that asks for academy support, and what it may be given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Application {
+    /// The project's row in the plan, from 0.
+    pub project: usize,
+    pub name: String,
+    /// The decisions open to the organiser for it, `not_selected` last.
+    pub open: Vec<Selection>,
+}
+
+/// The projects of a plan's values that apply for funding or technical support, in
+/// plan order: the ones the organiser decides (所级 projects are the unit's own).
+pub fn applications(values: &Value) -> Vec<Application> {
+    let ticked = |p: &Value, id: &str| p.get(id).and_then(Value::as_bool).unwrap_or(false);
+    let projects = values.get("projects").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    projects
+        .iter()
+        .enumerate()
+        .filter_map(|(project, p)| {
+            let mut open = Vec::new();
+            if ticked(p, "apply_funding") {
+                open.push(Selection::Funded);
+            }
+            if ticked(p, "apply_tech_support") {
+                open.push(Selection::TechSupport);
+            }
+            if open.is_empty() {
+                return None;
+            }
+            open.push(Selection::NotSelected);
+            let name = p.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
+            Some(Application { project, name, open })
+        })
+        .collect()
+}
+
+/// The decision on one project, as the plan keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectSelection {
+    /// The project's row in the plan, from 0.
+    pub project: usize,
+    pub name: String,
+    pub decision: Selection,
+}
+
+/// The organiser's decisions (`project row → decision`, as given) checked against the
+/// plan: every application decided with a decision open to it, nothing else decided.
+/// Errors name `selections[i]` and the project, in `lang`.
+pub fn selections(
+    values: &Value,
+    given: &BTreeMap<String, String>,
+    lang: Lang,
+) -> Result<Vec<ProjectSelection>, WorkflowError> {
+    let open = applications(values);
+    let mut errors = BTreeMap::new();
+    let mut decided = Vec::with_capacity(open.len());
+    for a in &open {
+        let path = format!("selections[{}]", a.project);
+        let row = a.project + 1;
+        match given.get(&a.project.to_string()).map(|d| d.trim()).filter(|d| !d.is_empty()) {
+            None => {
+                errors.insert(
+                    path,
+                    match lang {
+                        Lang::Zh => format!("“培训项目”第 {row} 条（{}）的“遴选结果”：请选择", a.name),
+                        Lang::En => format!("Training projects, row {row} ({}), Selection: choose one", a.name),
+                    },
+                );
+            }
+            Some(d) => match Selection::parse(d).filter(|d| a.open.contains(d)) {
+                Some(decision) => decided.push(ProjectSelection { project: a.project, name: a.name.clone(), decision }),
+                None => {
+                    let choices: Vec<&str> = a.open.iter().map(|d| d.label(lang)).collect();
+                    errors.insert(
+                        path,
+                        match lang {
+                            Lang::Zh => {
+                                format!("“培训项目”第 {row} 条（{}）的“遴选结果”只能是{}", a.name, choices.join("、"))
+                            }
+                            Lang::En => format!(
+                                "Training projects, row {row} ({}), Selection: must be one of {}",
+                                a.name,
+                                choices.join(", ")
+                            ),
+                        },
+                    );
+                }
+            },
+        }
+    }
+    for key in given.keys().filter(|k| !open.iter().any(|a| a.project.to_string() == **k)) {
+        let row = key.parse::<usize>().map_or_else(|_| key.clone(), |i| (i + 1).to_string());
+        errors.insert(
+            format!("selections[{key}]"),
+            match lang {
+                Lang::Zh => format!("“培训项目”第 {row} 条未申请院级资助或专项技术支持，无需遴选"),
+                Lang::En => {
+                    format!("Training projects, row {row}: applies for no academy support, so nothing to select")
+                }
+            },
+        );
+    }
+    if errors.is_empty() { Ok(decided) } else { Err(WorkflowError::Invalid(errors)) }
+}
+
 /// A unit's plan for a year.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainingPlan {
@@ -147,6 +294,9 @@ pub struct TrainingPlan {
     /// The organiser's latest comment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// The organiser's decision on each project applying for support, once approved.
+    #[serde(default)]
+    pub selections: Vec<ProjectSelection>,
     pub history: Vec<HistoryEntry>,
     pub submitted_at: Timestamp,
     pub updated_at: Timestamp,
@@ -287,6 +437,7 @@ impl TrainingPlans {
             values,
             warnings,
             comment: None,
+            selections: Vec::new(),
             history: vec![HistoryEntry::new(Action::Submit, status, &caller.actor, now, None)],
             submitted_at: now,
             updated_at: now,
@@ -348,6 +499,7 @@ impl TrainingPlans {
             values,
             warnings,
             comment: None,
+            selections: Vec::new(),
             history,
             submitted_at: now,
             updated_at: now,
@@ -425,16 +577,28 @@ impl TrainingPlans {
         self.decide(caller, unit, year, Action::Withdraw, None).await
     }
 
+    /// The organiser approves the plan, deciding every project that applies for support
+    /// (`selections`: project row → `funded` / `tech_support` / `not_selected`).
     pub async fn approve(
         &self,
         caller: &PlanCaller,
         unit: &str,
         year: i32,
         comment: Option<&str>,
+        given: &BTreeMap<String, String>,
+        lang: Lang,
     ) -> Result<TrainingPlan, WorkflowError> {
         caller.may(Side::Reviewer, unit)?;
         let comment = review::comment(comment, false)?;
-        self.decide(caller, unit, year, Action::Approve, comment).await
+        if !review::is_slug(unit) {
+            return Err(WorkflowError::NotFound);
+        }
+        let key = plan_key(unit, year);
+        let now = (self.clock)();
+        review::transition_with(&self.store, &key, &caller.actor, Action::Approve, review::Note { comment, notify_by_sms: None }, now, |p: &TrainingPlan| {
+            Ok(TrainingPlan { selections: selections(&p.values, given, lang)?, ..p.clone() })
+        })
+        .await
     }
 
     pub async fn return_for_changes(
@@ -482,6 +646,7 @@ mod tests {
             values: Value::Null,
             warnings: BTreeMap::new(),
             comment: None,
+            selections: Vec::new(),
             history: Vec::new(),
             submitted_at: at("2026-11-01T00:00:00Z"),
             updated_at: at("2026-11-01T00:00:00Z"),
@@ -501,6 +666,34 @@ mod tests {
         // A national administrator reads every plan but decides none.
         assert!(caller(PlanRole::NationalAdmin).allowed(&submitted).is_empty());
         assert!(caller(PlanRole::Unit { unit: "u2".into() }).allowed(&submitted).is_empty());
+    }
+
+    #[test]
+    fn every_project_applying_for_support_is_decided_with_a_decision_open_to_it() {
+        let values = serde_json::json!({ "projects": [
+            { "name": "所级研修班", "apply_funding": false },
+            { "name": "精品班", "apply_funding": true },
+            { "name": "讲坛", "apply_tech_support": true },
+        ]});
+        let open: Vec<(usize, Vec<Selection>)> =
+            applications(&values).into_iter().map(|a| (a.project, a.open)).collect();
+        assert_eq!(
+            open,
+            [
+                (1, vec![Selection::Funded, Selection::NotSelected]),
+                (2, vec![Selection::TechSupport, Selection::NotSelected])
+            ]
+        );
+        let given = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let decided = selections(&values, &given(&[("1", "funded"), ("2", "not_selected")]), Lang::Zh).unwrap();
+        assert_eq!(decided.iter().map(|d| d.decision).collect::<Vec<_>>(), [Selection::Funded, Selection::NotSelected]);
+        let Err(WorkflowError::Invalid(e)) = selections(&values, &given(&[("0", "funded"), ("2", "funded")]), Lang::Zh)
+        else {
+            panic!("refused")
+        };
+        assert_eq!(e["selections[1]"], "“培训项目”第 2 条（精品班）的“遴选结果”：请选择");
+        assert_eq!(e["selections[2]"], "“培训项目”第 3 条（讲坛）的“遴选结果”只能是专项技术支持、未入选");
+        assert!(e["selections[0]"].contains("无需遴选"));
     }
 
     #[test]

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::api::{self, PlanPath, PlanView, plan_caller, year_of};
-use super::{PlanRole, TrainingPlan};
+use super::{PlanRole, Selection, TrainingPlan, applications, export};
+use crate::casework::pages::file_redirect;
+use crate::casework::summary::file_link;
 use crate::http::Role;
 use crate::http::error::workflow_error;
 use crate::http::extract::Path as ApiPath;
@@ -22,7 +24,7 @@ use crate::web::form_route::{FormRoute, form_action};
 use crate::web::pages::{self, label_history, refusal, refused, text};
 use crate::web::public::path_segment;
 use crate::web::session::{SignedIn, Visitor};
-use crate::web::{PageRoute, WebState, page_url};
+use crate::web::{PageRoute, WebState, page_url, query_value};
 
 const FORM: &str = "training-plan";
 
@@ -68,6 +70,8 @@ pub fn pages() -> Vec<PageRoute> {
         PageRoute::signed_in("/plans", get(list)),
         PageRoute::signed_in("/plans/new", get(new_plan)),
         PageRoute::signed_in("/plans/{unit}/{year}", get(plan_page)),
+        PageRoute::signed_in("/plans/{unit}/{year}/file", get(file)),
+        PageRoute::signed_in("/plans/{unit}/{year}/print", get(print)),
     ]
 }
 
@@ -236,6 +240,84 @@ struct AttemptQuery {
     attempt: Option<String>,
 }
 
+#[derive(Deserialize)]
+struct FileQuery {
+    #[serde(default)]
+    key: String,
+}
+
+/// `GET /web/plans/{unit}/{year}/file?key=` — to a short-lived link to one of the
+/// plan's attachments, for whoever may read the plan.
+async fn file(
+    State(web): State<WebState>,
+    SignedIn(visitor): SignedIn,
+    Path(path): Path<PlanPath>,
+    Query(q): Query<FileQuery>,
+) -> Response {
+    let url = match visitor.caller().and_then(|c| plan_caller(&c, visitor.lang)) {
+        Ok(pc) => api::file_url(&web.app, &pc, visitor.lang, &path, &q.key).await,
+        Err(e) => Err(e),
+    };
+    file_redirect(&visitor, url)
+}
+
+/// `GET /web/plans/{unit}/{year}/print` — the plan list as a page to print, stamp
+/// (加盖单位公章) and send (seed 001); the same rows as the Excel export.
+async fn print(
+    State(web): State<WebState>,
+    SignedIn(visitor): SignedIn,
+    Path(path): Path<PlanPath>,
+) -> Result<Response, Response> {
+    let lang = visitor.lang;
+    let pc = visitor.caller().and_then(|c| plan_caller(&c, lang)).map_err(refused(&visitor))?;
+    let year = year_of(&path, lang).map_err(refused(&visitor))?;
+    let plan = web
+        .app
+        .training_plans
+        .get(&pc, &path.unit, year)
+        .await
+        .map_err(|e| refusal(&visitor, &workflow_error(e, lang)))?;
+    let contact = |id: &str| text(&plan.values[id]).unwrap_or_default();
+    Ok(pages::render(
+        &visitor,
+        "plan_print.html",
+        json!({
+            "title": export::title(&plan),
+            "back": plan_url(&plan.unit, &year.to_string()),
+            "status_label": plan.status.label_zh(),
+            "headers": export::headers(),
+            "rows": export::rows(schema(), &plan),
+            "contact": [contact("contact_name"), contact("contact_phone"), contact("contact_email")],
+            "stamp": export::STAMP_LINE,
+        }),
+    ))
+}
+
+/// What the organiser decides of each project applying for support, as the review
+/// form draws it: the project, and the decisions open to it (the one chosen before, if
+/// a refused form comes back).
+fn selection_fields(plan: &TrainingPlan, attempt: Option<&Attempt>) -> Vec<Value> {
+    applications(&plan.values)
+        .into_iter()
+        .map(|a| {
+            let name = format!("selections[{}]", a.project);
+            let chosen = attempt.and_then(|at| text(&at.values[&name]));
+            let error = attempt.and_then(|at| at.errors.iter().find(|(p, _)| *p == name).map(|(_, m)| m.clone()));
+            json!({
+                "name": name,
+                "id": format!("f-selection-{}", a.project),
+                "label": format!("项目 {}：{}", a.project + 1, a.name),
+                "error": error,
+                "options": a.open.iter().map(|d| json!({
+                    "value": d.as_str(),
+                    "label": d.label(Lang::Zh),
+                    "selected": chosen.as_deref() == Some(d.as_str()),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect()
+}
+
 /// `GET /web/plans/{unit}/{year}` — one plan: status, warnings, contents, actions.
 async fn plan_page(
     State(web): State<WebState>,
@@ -271,19 +353,42 @@ async fn plan_page(
     });
     // Only what the form asks of these answers (a seminar has no 讲座场次), read with units.
     let values = schema().applicable(&plan.values);
+    let file_href =
+        |key: &str| page_url(&format!("/plans/{}/{year}/file?key={}", path_segment(&plan.unit), query_value(key)));
     let answers = |fields: &[gazette_forms::Field], of: &Value| -> Vec<Value> {
         fields
             .iter()
             .filter(|f| !f.is_group())
-            .filter_map(|f| Some((f, f.display(of.get(f.id())?, Lang::Zh))))
-            .filter(|(_, shown)| !shown.is_empty())
-            .map(|(f, shown)| json!({ "label": f.label(Lang::Zh), "value": shown }))
+            .filter_map(|f| Some((f, of.get(f.id())?)))
+            .filter_map(|(f, value)| {
+                let label = f.label(Lang::Zh);
+                if f.kind() == gazette_forms::FieldType::File {
+                    // Every attachment opens, through the plan's own download route.
+                    let files: Vec<Value> = match value {
+                        Value::Array(items) => items.iter().filter_map(|v| file_link(v, &file_href)).collect(),
+                        one => file_link(one, &file_href).into_iter().collect(),
+                    };
+                    return (!files.is_empty()).then(|| json!({ "label": label, "files": files }));
+                }
+                let shown = f.display(value, Lang::Zh);
+                (!shown.is_empty()).then(|| json!({ "label": label, "value": shown }))
+            })
             .collect()
     };
     let rows = answers(schema().fields(), &values);
     let columns = schema().field("projects").map(|g| g.columns()).unwrap_or_default();
-    let projects: Vec<Value> =
-        values["projects"].as_array().into_iter().flatten().map(|p| json!({ "cells": answers(columns, p) })).collect();
+    let projects: Vec<Value> = values["projects"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, p)| {
+            json!({
+                "cells": answers(columns, p),
+                "selection": export::selection_of(plan, i).map(|d: Selection| d.label(Lang::Zh)),
+            })
+        })
+        .collect();
     let warnings: Vec<&String> = plan.warnings.values().collect();
     let mut shown_plan = serde_json::to_value(&view).unwrap_or_default();
     label_history(&mut shown_plan["history"]);
@@ -304,6 +409,9 @@ async fn plan_page(
             "problems": attempt.as_ref().map(|a| a.errors.iter().filter(|(p, _)| p == "comment" || p.is_empty()).map(|(_, m)| m.clone()).collect::<Vec<_>>()),
             "can_withdraw": view.allows(Step::Withdraw),
             "can_review": view.allows(Step::Approve),
+            "selections": selection_fields(plan, attempt.as_ref()),
+            "export_path": format!("/training-plans/{}/{year}/export.xlsx", path_segment(&plan.unit)),
+            "print": format!("{here}/print"),
         }),
     ))
 }
