@@ -4,6 +4,7 @@
 //! and mounted under `/api/` by `gazette serve`.
 //!
 //! ```text
+//! accounts/     who may sign in, as what: the Accounts interface ← leaf
 //! workflows/    one folder per workflow: domain, API, pages, templates
 //! lifecycle/    review lifecycle, idempotency, masking, clock    ← leaf, no HTTP
 //! casework/     what the two case workflows share                ← leaf
@@ -16,6 +17,7 @@
 //! config        the environment, read once at start-up
 //! ```
 
+pub mod accounts;
 pub mod attachments;
 pub mod aws;
 pub mod casework;

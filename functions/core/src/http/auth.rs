@@ -37,6 +37,9 @@ pub enum Role {
     NationalAdmin,
     /// 培训组织者
     Organiser,
+    /// 科研诚信管理员 — an institution's integrity administrator (seed 004); an
+    /// institution may have several.
+    IntegrityAdmin,
 }
 
 impl Role {
@@ -49,11 +52,19 @@ impl Role {
             Role::RegionalAdmin => "地方（省级）管理员",
             Role::NationalAdmin => "国家级管理员",
             Role::Organiser => "培训组织者",
+            Role::IntegrityAdmin => "科研诚信管理员",
         }
     }
 
-    pub const ALL: [Role; 6] =
-        [Role::Registrant, Role::Filler, Role::UnitAdmin, Role::RegionalAdmin, Role::NationalAdmin, Role::Organiser];
+    pub const ALL: [Role; 7] = [
+        Role::Registrant,
+        Role::Filler,
+        Role::UnitAdmin,
+        Role::RegionalAdmin,
+        Role::NationalAdmin,
+        Role::Organiser,
+        Role::IntegrityAdmin,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -63,6 +74,7 @@ impl Role {
             Role::RegionalAdmin => "regional-admin",
             Role::NationalAdmin => "national-admin",
             Role::Organiser => "organiser",
+            Role::IntegrityAdmin => "integrity-admin",
         }
     }
 
