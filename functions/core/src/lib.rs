@@ -14,6 +14,8 @@
 //! validation    JSON body → typed form, through the form schemas
 //! store/        Store trait + DynamoDB + embedded (redb)         ← the only door to data
 //! attachments/  presigned uploads: S3 or a local directory
+//! directory/    regions, departments, units, platforms         ← leaf
+//! notify/       the notification outbox (one interface; local files)  ← leaf
 //! config        the environment, read once at start-up
 //! ```
 
@@ -22,8 +24,10 @@ pub mod attachments;
 pub mod aws;
 pub mod casework;
 pub mod config;
+pub mod directory;
 pub mod http;
 pub mod lifecycle;
+pub mod notify;
 pub mod routes;
 pub mod store;
 pub mod validation;

@@ -580,6 +580,7 @@ async fn account_names_that_are_personal_data_are_shown_masked_in_the_progress()
         unit: None,
         region: None,
         exp: jiff::Timestamp::now().as_second() + 600,
+        epoch: None,
     };
     let token = jsonwebtoken::encode(
         &jsonwebtoken::Header::default(),
