@@ -304,10 +304,20 @@ pub async fn account_step(
     let account = match web.app.accounts.get(&username).await {
         Ok(Some(a)) if policy::administers(&actor, &a.steward) => a,
         Ok(_) => {
-            return pages::message_status(&visitor, StatusCode::NOT_FOUND, "账号管理", "没有这个账号，或它不归您管理。");
+            return pages::message_status(
+                &visitor,
+                StatusCode::NOT_FOUND,
+                "账号管理",
+                "没有这个账号，或它不归您管理。",
+            );
         }
         Err(_) => {
-            return pages::message_status(&visitor, StatusCode::SERVICE_UNAVAILABLE, "账号管理", "账号服务暂时不可用。");
+            return pages::message_status(
+                &visitor,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "账号管理",
+                "账号服务暂时不可用。",
+            );
         }
     };
     let by = visitor.claims.as_ref().map(|c| c.sub.clone()).unwrap_or_default();

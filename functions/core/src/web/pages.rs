@@ -76,6 +76,7 @@ pub fn render_status(visitor: &Visitor, status: StatusCode, template: &str, cont
         &match &visitor.claims {
             Some(c) => json!({
                 "signed_in": true,
+                "account": c.sub,
                 "role": c.role.as_str(),
                 "role_label": c.role.label_zh(),
                 "unit": c.unit,
