@@ -10,27 +10,18 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
-use super::session::{SignedIn, Visitor, forgery_refused};
-use super::{WebState, form_body, page_url, pages};
+use super::session::{SignedIn, Visitor, posted_fields};
+use super::{WebState, page_url, pages};
 use crate::accounts::{Account, AccountError, Grant, NewAccount, Role, Scope, policy};
 use crate::directory::{Directory, departments};
 use crate::http::limit::ClientAddr;
 use crate::notify::Message;
 
-/// The fields of a post, after its anti-forgery token is checked.
+/// The fields of a post, trimmed, after its anti-forgery token is checked.
 async fn fields(visitor: &Visitor, request: Request) -> Result<std::collections::HashMap<String, String>, Response> {
-    let posted = form_body::read_post(request)
-        .await
-        .map_err(|message| pages::message_status(visitor, StatusCode::BAD_REQUEST, "无法提交", &message))?;
-    let mut fields = std::collections::HashMap::new();
-    for (name, value) in posted.fields {
-        fields.insert(name, value.as_str().unwrap_or_default().trim().to_owned());
-    }
-    for (name, value) in posted.controls {
-        fields.insert(name, value);
-    }
-    if visitor.csrf().is_some() && !visitor.csrf_matches(fields.get("_csrf").map(String::as_str)) {
-        return Err(forgery_refused(visitor));
+    let mut fields = posted_fields(visitor, request).await?;
+    for value in fields.values_mut() {
+        *value = value.trim().to_owned();
     }
     Ok(fields)
 }

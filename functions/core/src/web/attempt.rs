@@ -48,8 +48,10 @@ fn key(token: &str) -> Key {
     Key::new(format!("ATTEMPT#{token}"), "ATTEMPT")
 }
 
-/// Keeps an attempt; returns its token.
+/// Keeps an attempt; returns its token. The anti-forgery token it was posted with
+/// is never kept: the page that draws it again writes the visitor's own.
 pub async fn save(store: &SharedStore, mut attempt: Attempt) -> Option<String> {
+    attempt.controls.retain(|(name, _)| name != super::session::CSRF_CONTROL);
     let token = ulid::Ulid::from(rand::random::<u128>()).to_string();
     attempt.expires = jiff::Timestamp::now().as_second() + KEEP_FOR_SECONDS;
     let data = serde_json::to_value(&attempt).ok()?;

@@ -34,7 +34,7 @@ use super::attempt::{self, Attempt};
 use super::form_body::{Upload, read_post};
 use super::form_route::{FormAccess, FormCall, FormRoute, Params};
 use super::pages::{local_path, message_status};
-use super::session::Visitor;
+use super::session::{CSRF_CONTROL, Visitor};
 use super::{WebState, page_url};
 use crate::casework::api::{attachment_error, upload_ticket};
 use crate::http::extract::JsonBody;
@@ -82,7 +82,7 @@ pub async fn submit(
     let controls = Controls(posted.controls);
     // The anti-forgery token: a signed-in form without the visitor's is refused; a
     // public one (the static site's forms carry none) acts as nobody signed in.
-    let forged = !visitor.csrf_matches(controls.get("_csrf"));
+    let forged = !visitor.csrf_matches(controls.get(CSRF_CONTROL));
     if forged && route.access == FormAccess::SignedIn && visitor.claims.is_some() {
         return refuse(StatusCode::FORBIDDEN, FORGED);
     }

@@ -216,7 +216,7 @@ mod tests {
 /// posts check it: `gateway::submit`, the sign-in pages).
 pub fn with_anti_forgery(html: String, token: Option<&str>) -> String {
     let Some(token) = token else { return html };
-    let hidden = format!(r#"<input type="hidden" name="_csrf" value="{token}">"#);
+    let hidden = format!(r#"<input type="hidden" name="{}" value="{token}">"#, super::session::CSRF_CONTROL);
     let mut out = String::with_capacity(html.len() + 256);
     let mut rest = html.as_str();
     while let Some(start) = rest.find("<form") {

@@ -237,10 +237,14 @@ fn sign_in_form(
     )
 }
 
-/// The named fields of a post read like every form's ([`form_body::read_post`]: in
-/// its charset), the last of a name winning; `None` with the page to answer when the
-/// body cannot be read or its anti-forgery token is not the visitor's.
-async fn posted_fields(
+/// The control that carries a form's anti-forgery token ([`Visitor::csrf`]).
+pub const CSRF_CONTROL: &str = "_csrf";
+
+/// The named fields of a post that is no workflow's form (sign-in, accounts), read
+/// like every form's ([`form_body::read_post`]: in its charset), the last of a name
+/// winning; `Err` with the page to answer when the body cannot be read or its
+/// anti-forgery token is not the visitor's.
+pub async fn posted_fields(
     visitor: &Visitor,
     request: Request,
 ) -> Result<std::collections::HashMap<String, String>, Response> {
@@ -254,14 +258,14 @@ async fn posted_fields(
     for (name, value) in posted.controls {
         fields.insert(name, value);
     }
-    if visitor.csrf().is_some() && !visitor.csrf_matches(fields.get("_csrf").map(String::as_str)) {
+    if visitor.csrf().is_some() && !visitor.csrf_matches(fields.get(CSRF_CONTROL).map(String::as_str)) {
         return Err(forgery_refused(visitor));
     }
     Ok(fields)
 }
 
 /// The answer to a post whose anti-forgery token is not the visitor's.
-pub fn forgery_refused(visitor: &Visitor) -> Response {
+fn forgery_refused(visitor: &Visitor) -> Response {
     pages::message_status(visitor, StatusCode::FORBIDDEN, "无法提交", super::gateway::FORGED)
 }
 
