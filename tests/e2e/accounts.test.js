@@ -159,7 +159,7 @@ fetch('${base}/api/web/accounts', { method: 'POST', mode: 'no-cors', credentials
     const base = gazette.url;
     const page = await (await browser.newContext(DESKTOP)).newPage();
     const messages = [];
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 16; i++) {
       await page.goto(`${base}/api/web/sign-in`);
       await page.locator('#f-username').fill('nation.admin');
       await page.locator('#f-password').fill(`wrong password ${i}`);

@@ -41,9 +41,15 @@ fn register_form(visitor: &Visitor, typed: &serde_json::Value, errors: &[(&str, 
     )
 }
 
+/// The fields of the unit registration form, as typed (empty ones when nothing is).
+fn register_typed(get: impl Fn(&str) -> String) -> serde_json::Value {
+    let fields = ["unit_name", "unit_code", "department", "username", "name", "email", "phone"];
+    fields.into_iter().map(|k| (k.to_owned(), serde_json::Value::String(get(k)))).collect()
+}
+
 /// `GET /web/register-unit` — 单位注册.
 pub async fn register_unit_page(visitor: Visitor) -> Response {
-    register_form(&visitor, &json!({}), &[])
+    register_form(&visitor, &register_typed(|_| String::new()), &[])
 }
 
 /// `POST /web/register-unit` — the unit enters the directory and its administrator's
@@ -62,8 +68,7 @@ pub async fn register_unit(
         Err(page) => return page,
     };
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
-    let typed = json!({"unit_name": get("unit_name"), "unit_code": get("unit_code"), "department": get("department"),
-        "username": get("username"), "name": get("name"), "email": get("email"), "phone": get("phone")});
+    let typed = register_typed(get);
     let unit = match Directory::check_unit(&get("unit_code"), &get("unit_name"), &get("department")) {
         Ok(unit) => unit,
         Err(e) => {
