@@ -150,6 +150,10 @@ fn unit_key(code: &str) -> Key {
     Key::new("DIRECTORY#UNITS", format!("UNIT#{code}"))
 }
 
+fn platform_key(unit: &str, code: &str) -> Key {
+    Key::new(format!("DIRECTORY#UNIT#{unit}"), format!("PLATFORM#{code}"))
+}
+
 /// Units and platforms in the store.
 #[derive(Clone)]
 pub struct Directory {
@@ -200,6 +204,24 @@ impl Directory {
 
     pub async fn unit(&self, code: &str) -> Result<Option<Unit>, DirectoryError> {
         let item = self.store.get(&unit_key(code)).await?;
+        Ok(item.and_then(|i| serde_json::from_value(i.data).ok()))
+    }
+
+    /// The unit `code` of `region`, as a choice made from the directory: `None` when
+    /// the directory has no such unit in that region (a code typed or planted by hand).
+    pub async fn unit_in_region(&self, code: &str, region: &str) -> Result<Option<Unit>, DirectoryError> {
+        if !is_slug(code) {
+            return Ok(None);
+        }
+        Ok(self.unit(code).await?.filter(|u| u.region == region))
+    }
+
+    /// The platform `code` of `unit`, as a choice made from the directory.
+    pub async fn platform(&self, unit: &str, code: &str) -> Result<Option<Platform>, DirectoryError> {
+        if !is_slug(unit) || !is_slug(code) {
+            return Ok(None);
+        }
+        let item = self.store.get(&platform_key(unit, code)).await?;
         Ok(item.and_then(|i| serde_json::from_value(i.data).ok()))
     }
 
@@ -256,10 +278,7 @@ impl Directory {
             leader: leader.trim().into(),
             department: department.trim().into(),
         };
-        let item = Item::new(
-            Key::new(format!("DIRECTORY#UNIT#{unit}"), format!("PLATFORM#{}", platform.code)),
-            json!(platform),
-        );
+        let item = Item::new(platform_key(unit, &platform.code), json!(platform));
         match self.store.transact(vec![Write::Create(item)]).await {
             Err(StoreError::ConditionFailed { .. }) => Err(DirectoryError::Taken(platform.code)),
             other => other.map(|()| platform).map_err(Into::into),

@@ -386,7 +386,18 @@ async fn an_integrity_case_goes_down_the_chain_and_its_result_up_through_both_re
     let back = redirected(&post(&app, &province, &form(&at_province, "forward", &[("unit", "")]), &[]).await);
     let refused = page(&app, &province, &back).await;
     says(&refused, "请指明转办机构");
-    let forward = [("unit", "hosp-3"), ("unit_name", "某某省第三医院")];
+    // The institutions to choose from are the directory's units of the case's region;
+    // a code from elsewhere (another region's unit, or one typed by hand) is refused.
+    crate::support::unit_in_directory(&app, "hosp-3", "hebei").await;
+    crate::support::unit_in_directory(&app, "hosp-sx", "shanxi").await;
+    let choices = page(&app, &province, &case).await;
+    assert!(choices.contains("<option value=\"hosp-3\">"), "{choices}");
+    assert!(!choices.contains("hosp-sx"), "another region's unit is no choice:\n{choices}");
+    for planted in ["hosp-sx", "hosp-nowhere"] {
+        let back = redirected(&post(&app, &province, &form(&choices, "forward", &[("unit", planted)]), &[]).await);
+        says(&page(&app, &province, &back).await, "请从列表中选择本地区已注册的机构");
+    }
+    let forward = [("unit", "hosp-3")];
     let to = redirected(&post(&app, &province, &form(&refused, "forward", &forward), &[]).await);
     says(&page(&app, &province, &to).await, "待机构办理");
 
@@ -619,6 +630,7 @@ async fn case_at_institution(app: &Router, unit: &str) -> String {
     let case = format!("/web/integrity-cases/{}", id_in(&to, "/api/web/integrity-cases/"));
     let created = page(app, &nation, &case).await;
     redirected(&post(app, &nation, &form(&created, "dispatch", &[]), &[]).await);
+    crate::support::unit_in_directory(app, unit, "hebei").await;
     let at_province = page(app, &province, &case).await;
     redirected(&post(app, &province, &form(&at_province, "forward", &[("unit", unit)]), &[]).await);
     case
