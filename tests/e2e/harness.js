@@ -365,7 +365,30 @@ async function signIn(page, baseUrl, { role, unit = '', region = '' }) {
   assert.ok(cookies.some((c) => c.name === 'gazette_session'), `signing in as ${role} sets the session cookie`);
 }
 
+/** Puts the unit `code` (named `name`) of `region` in the directory the way a unit
+ * does: its registration (单位注册, a public form) under the region's science and
+ * technology department. Resolves once the page says it was received. */
+async function registerUnit(base, { code, name, region }) {
+  const body = new URLSearchParams({
+    unit_name: name, unit_code: code, department: `${region}-kjt`,
+    username: `${code}.admin`, name: '单位管理员', email: `${code}@example.cn`, phone: '',
+  }).toString();
+  const text = await new Promise((resolve, reject) => {
+    const req = http.request(`${base}/api/web/register-unit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+    }, (res) => {
+      let data = '';
+      res.setEncoding('utf8').on('data', (c) => (data += c)).on('end', () => resolve(data));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  assert.match(text, /注册已提交/, `unit ${code} registered`);
+}
+
 module.exports = {
+  registerUnit,
   REPO,
   SCREENSHOTS,
   DESKTOP,

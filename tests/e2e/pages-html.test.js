@@ -10,7 +10,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { describe, it, before, after } = require('node:test');
 
-const { REPO, startGazette } = require('./harness');
+const { REPO, startGazette, registerUnit } = require('./harness');
 const { browserPatternError, patternAttributes } = require('./patterns');
 
 const VNU = path.join(REPO, 'tests', 'node_modules', 'vnu-jar', 'build', 'dist', 'vnu.jar');
@@ -163,6 +163,7 @@ describe('pages drawn by the functions', { timeout: 240_000 }, () => {
     const dispatched = await post(`${base}/api/web/act/integrity-cases/${id}/dispatch`, { region: 'hebei' }, national);
     assert.equal(dispatched.location, `${casePage}?done=dispatched`, 'dispatched to the province');
     pages['integrity-province'] = await get(base + casePage, province);
+    await registerUnit(base, { code: 'hosp-3', name: '某某省第三医院', region: 'hebei' });
     const forwarded = await post(`${base}/api/web/act/integrity-cases/${id}/forward`, { unit: 'hosp-3' }, province);
     assert.equal(forwarded.location, `${casePage}?done=forwarded`, 'forwarded to the institution');
     pages['integrity-institution'] = await get(base + casePage, as('--role', 'unit-admin', '--unit', 'hosp-3'));

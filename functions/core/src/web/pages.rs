@@ -44,6 +44,7 @@ static TEMPLATES: LazyLock<tera::Tera> = LazyLock::new(|| {
         "reports.html" => "workflows/monthly_report/reports.html",
         "report.html" => "workflows/monthly_report/report.html",
         "report_part.html" => "workflows/monthly_report/report_part.html",
+        "platforms.html" => "workflows/monthly_report/platforms.html",
         "plans.html" => "workflows/training_plan/plans.html",
         "case_macros.html" => "casework/case_macros.html",
         "cases.html" => "workflows/typical_case/cases.html",

@@ -661,9 +661,30 @@ async fn a_monthly_report_from_its_first_part_to_approval_without_a_script() {
     let app = app(store);
     let (filler, admin) = (filler(), unit_admin());
 
-    // "Fill in a month" leads to the first part.
+    // The unit's administrator registers the platform (seed 002's list) …
+    let platforms = html(&page(&app, "/api/web/platforms", Some(&admin)).await);
+    let form = form_on(&platforms, "/api/web/platforms");
+    let set = [("code", "p1"), ("name", "黑土保护利用技术创新中心"), ("leader", "张一"), ("department", "保教处")];
+    assert_eq!(see_other(&post_form(&app, &form, &set, Some(&admin)).await), "/api/web/platforms");
+    let listed = html(&page(&app, "/api/web/platforms", Some(&filler)).await);
+    assert!(listed.contains("<td data-label=\"平台名称\">黑土保护利用技术创新中心</td>"), "{listed}");
+    assert!(!listed.contains("登记平台</button>"), "a filler chooses from the list, does not add to it");
+    // The filler's own anti-forgery token, from the sign-out form: refused all the same.
+    let by_filler = form_on(&listed, "/sign-out").filled(&set);
+    let refused = post_with(&app, "/api/web/platforms", &by_filler, Post { session: Some(&filler), ..PLAIN }).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", text(&refused));
+    let again = post_form(&app, &form, &set, Some(&admin)).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(summary_links(&html(&again)), [("#f-code".to_string(), "代码 p1 已被使用，请换一个。".to_string())]);
+    // … and the filler chooses it from the list: "fill in a month" leads to the first part.
+    let reports = html(&page(&app, "/api/web/reports", Some(&filler)).await);
+    assert!(reports.contains("<option value=\"p1\">1. 黑土保护利用技术创新中心</option>"), "{reports}");
     let opened = page(&app, &format!("/api/web/reports/open?platform=p1&period={PERIOD}"), Some(&filler)).await;
     assert_eq!(see_other(&opened), format!("{REPORT_PAGE}/cover"));
+    // A platform the unit has not registered is no choice.
+    let typed = page(&app, &format!("/api/web/reports/open?platform=p-typed&period={PERIOD}"), Some(&filler)).await;
+    assert_eq!(typed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html(&typed).contains("请从本单位登记的科研平台中选择平台"));
 
     // The cover, drawn from version 0 (not started), saved: on to the next part.
     let cover = html(&page(&app, &format!("{REPORT_PAGE}/cover"), Some(&filler)).await);
