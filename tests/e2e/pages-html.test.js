@@ -36,8 +36,18 @@ async function get(url, cookie) {
   return { status: res.status, location: res.headers.get('location'), text: await res.text() };
 }
 
+/** The anti-forgery token the pages give the session of `cookie` (its desk's forms carry it). */
+async function csrfOf(url, cookie) {
+  const res = await fetch(`${new URL(url).origin}/api/web/`, { headers: { cookie }, redirect: 'manual' });
+  const match = (await res.text()).match(/name="_csrf" value="([0-9a-f]+)"/);
+  assert.ok(match, 'a signed-in page carries the anti-forgery token');
+  return match[1];
+}
+
 async function post(url, fields, cookie) {
-  const body = new URLSearchParams(fields);
+  // As the page's own form posts: a signed-in visitor's with its anti-forgery token.
+  const signedIn = cookie && cookie.includes('gazette_session=');
+  const body = new URLSearchParams(signedIn ? { ...fields, _csrf: await csrfOf(url, cookie) } : fields);
   const headers = { 'content-type': 'application/x-www-form-urlencoded' };
   if (cookie) headers.cookie = cookie;
   const res = await fetch(url, { method: 'POST', body, headers, redirect: 'manual' });
@@ -112,6 +122,8 @@ describe('pages drawn by the functions', { timeout: 240_000 }, () => {
     pages['sign-in'] = await get(`${base}/api/web/sign-in`);
     pages.desk = await get(`${base}/api/web/`, filler);
     pages.reports = await get(`${base}/api/web/reports`, filler);
+    pages.platforms = await get(`${base}/api/web/platforms`, unitAdmin);
+    pages['register-unit'] = await get(`${base}/api/web/register-unit`);
     pages['report-part'] = await get(`${base}${month}/staff`, filler);
     pages['report-errors'] = await get(base + submitted.location, filler);
     pages['report-part-errors'] = await get(`${base}${month}/staff${submitted.location.slice(month.length)}`, filler);
