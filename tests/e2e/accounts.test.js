@@ -4,7 +4,9 @@
 // created by it; a unit registers itself (单位注册) choosing its department, which
 // approves it; its administrator creates a filler (一人一号); each reads its one-time
 // password from the outbox page of the administrator above and must change it at
-// first sign-in. Wrong passwords lock an account out, and a page served from another
+// first sign-in. The unit's administrator registers a platform, the filler submits a
+// month's report for it chosen from that list, and the province forwards a case to
+// the unit chosen from its region's list. Wrong passwords lock an account out, and a page served from another
 // port of 127.0.0.1 cannot act with a signed-in administrator's cookie, neither by an
 // auto-submitted form nor by fetch(no-cors, credentials: 'include').
 
@@ -12,7 +14,7 @@ const assert = require('node:assert/strict');
 const http = require('node:http');
 const { execFileSync } = require('node:child_process');
 const { describe, it, before, after } = require('node:test');
-const { REPO, DESKTOP, startGazette, launchBrowser, clickAndLoad, freePort } = require('./harness');
+const { REPO, DESKTOP, startGazette, launchBrowser, clickAndLoad, freePort, open, registerIntegrityCase } = require('./harness');
 
 const NEW_PASSWORD = 'river stone 2024';
 
@@ -125,6 +127,41 @@ describe('accounts and sign-in', { timeout: 300_000 }, () => {
     const log = await unit.locator('main').innerText();
     assert.match(log, /zhang\.filler\s+创建账号\s+kjpt\.admin/);
     assert.match(log, /zhang\.filler\s+修改密码\s+zhang\.filler/);
+
+    // The unit administrator registers the unit's platform (seed 002's list); the
+    // filler chooses it from that list and submits the month's report.
+    await unit.goto(`${base}/api/web/platforms`);
+    await unit.locator('#f-name').fill('河北省土壤修复技术创新中心');
+    await unit.locator('#f-code').fill('trxf');
+    await unit.locator('#f-leader').fill('张一');
+    await unit.locator('#f-department').fill('平台处');
+    await clickAndLoad(unit, unit.getByRole('button', { name: '登记平台' }));
+    await filler.goto(`${base}/api/web/reports`);
+    const choices = await filler.locator('#f-open-platform option').allInnerTexts();
+    assert.deepEqual(choices.map((c) => c.trim()), ['请选择', '1. 河北省土壤修复技术创新中心'], 'the unit\'s platforms, and only those');
+    await filler.locator('#f-open-platform').selectOption({ label: '1. 河北省土壤修复技术创新中心' });
+    await filler.locator('#f-open-period').fill('2026-10');
+    await clickAndLoad(filler, filler.getByRole('button', { name: '开始填报' }));
+    const month = '/api/web/reports/hebei-kjpt-001/trxf/2026-10';
+    assert.equal(new URL(filler.url()).pathname, `${month}/cover`);
+    await filler.locator('#f-platform_name').fill('河北省土壤修复技术创新中心');
+    await filler.locator('#f-filler_name').fill('张填报');
+    await filler.locator('#f-filler_phone').fill('0311-86661234');
+    await clickAndLoad(filler, filler.getByRole('button', { name: '保存并继续' }));
+    await filler.goto(`${base}${month}`);
+    await clickAndLoad(filler, filler.getByRole('button', { name: '检查并提交' }));
+    assert.equal(await filler.locator('.gz-status__label strong').innerText(), '待审核', 'submitted');
+
+    // A province forwards a case by picking the institution from its region's list.
+    const paper = 'A Retracted Paper on Soil Remediation';
+    const caseUrl = await registerIntegrityCase(national, base, paper);
+    await clickAndLoad(national, national.locator('form#dispatch button[type=submit]'));
+    await open(hebei, '', caseUrl);
+    const institutions = await hebei.locator('#forward-unit option').allInnerTexts();
+    assert.ok(institutions.includes('河北省科技平台一（hebei-kjpt-001）'), `the registered unit is a choice: ${institutions}`);
+    await hebei.locator('#forward-unit').selectOption('hebei-kjpt-001');
+    await clickAndLoad(hebei, hebei.locator('form#forward button[type=submit]'));
+    await hebei.locator('main').getByText('已转办至机构。').waitFor();
 
     // Cross-port forgery: a page on another port posts with the unit administrator's cookie.
     const port = await freePort();
