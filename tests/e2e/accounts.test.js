@@ -109,6 +109,24 @@ describe('accounts and sign-in', { timeout: 300_000 }, () => {
     await clickAndLoad(hebei, hebei.getByRole('button', { name: '审核通过 kjpt.admin' }));
     const unitPassword = await oneTimePassword(hebei, base, 'kjpt.admin');
 
+    // Another unit registers and is refused: the reason reaches it through the outbox,
+    // and its code is free again.
+    const other = await (await browser.newContext(DESKTOP)).newPage();
+    await other.goto(`${base}/api/web/register-unit`);
+    await other.locator('#f-unit_name').fill('河北省科技平台二');
+    await other.locator('#f-unit_code').fill('hebei-kjpt-002');
+    await other.locator('#f-department').selectOption({ label: '河北省科学技术厅（局）' });
+    await other.locator('#f-username').fill('kjpt2');
+    await other.locator('#f-name').fill('单位管理员二');
+    await other.locator('#f-email').fill('kjpt2@example.cn');
+    await clickAndLoad(other, other.getByRole('button', { name: '提交注册' }));
+    await hebei.goto(`${base}/api/web/accounts`);
+    await hebei.locator('#reason-kjpt2').fill('单位名称与统一社会信用代码不符');
+    await clickAndLoad(hebei, hebei.getByRole('button', { name: '不予通过' }));
+    await hebei.goto(`${base}/api/web/outbox`);
+    assert.match(await hebei.locator('main').innerText(), /kjpt2 的注册申请未获通过。理由：单位名称与统一社会信用代码不符/);
+    await other.context().close();
+
     // Its administrator creates a filler, who changes the one-time password.
     await signInWithPassword(unit, base, 'kjpt.admin', unitPassword);
     await unit.goto(`${base}/api/web/accounts`);

@@ -282,6 +282,18 @@ async fn deliver_password(
     }
 }
 
+/// Tells the person behind a refused registration, through the outbox, why (the
+/// decision itself stands whether or not the message goes out).
+async fn tell_rejected(web: &WebState, account: &Account, reason: &str) {
+    let Some(outbox) = &web.app.outbox else { return };
+    let body = format!("您的账号 {} 的注册申请未获通过。理由：{reason}", account.username);
+    if let Some(message) = Message::to_account(account, "科技管理公开信息平台注册结果", &body)
+        && let Err(e) = outbox.send(message).await
+    {
+        tracing::warn!(error = %e, account = %account.username, "the refusal could not be sent");
+    }
+}
+
 /// `POST /web/accounts/{username}/{step}` — approve, reject, reset, disable, enable,
 /// remove-grant: only on an account that answers to the visitor.
 pub async fn account_step(
@@ -344,6 +356,7 @@ pub async fn account_step(
                 {
                     let _ = web.app.directory.remove_unit(&unit).await;
                 }
+                tell_rejected(&web, &account, f.get("reason").map(String::as_str).unwrap_or("")).await;
             }
             if let Some(password) = password {
                 let Some(outbox) = web.app.outbox.clone() else {
