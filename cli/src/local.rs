@@ -98,9 +98,10 @@ pub fn plan_deadlines(library: &gazette_site::content::Library) -> gazette_core:
 /// what the environment leaves unset taken from this machine — the development
 /// secret, the course catalogue of `content/courses/`, the plan deadlines of the
 /// notices.
-pub async fn api_router(root: &Path, data_dir: &Path, port: u16) -> anyhow::Result<axum::Router> {
+pub async fn api_router(root: &Path, data_dir: &Path, port: u16, dev_sign_in: bool) -> anyhow::Result<axum::Router> {
     let (library, _) = gazette_site::build::load_checked(root)?;
     let mut config = functions_config(data_dir, port)?;
+    config.dev_sign_in |= dev_sign_in;
     config.jwt_secret = Some(jwt_secret(&config, data_dir)?);
     config.course_catalog.get_or_insert_with(|| course_catalog(&library));
     config.plan_deadlines.get_or_insert_with(|| plan_deadlines(&library));
@@ -117,6 +118,36 @@ pub fn export_cases(root: &Path, data_dir: &Path) -> anyhow::Result<gazette_core
         gazette_core::export_approved_cases(store, files, &root.join("content/cases"))
             .await
             .map_err(anyhow::Error::from)
+    })
+}
+
+/// `gazette accounts create-admin`: a national administrator in the store, with its
+/// one-time password.
+pub fn create_admin(
+    data_dir: &Path,
+    username: String,
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+) -> anyhow::Result<gazette_core::accounts::Created> {
+    use gazette_core::accounts::{Accounts, Grant, NewAccount, Role, Scope, StoreAccounts};
+    let config = functions_config(data_dir, 1111)?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async {
+        let store = config.open_store().await.context("opening the store (is `gazette serve` running on it?)")?;
+        let new = NewAccount {
+            username,
+            name,
+            email,
+            phone,
+            grants: vec![Grant::new(Role::NationalAdmin, None, None)],
+            steward: Scope::National,
+            pending: false,
+        };
+        StoreAccounts::new(store).create("cli", new).await.map_err(|e| match e.message_zh() {
+            (Some(field), message) => anyhow::anyhow!("{field}: {message}"),
+            (None, message) => anyhow::anyhow!("{message}"),
+        })
     })
 }
 

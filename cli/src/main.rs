@@ -52,6 +52,16 @@ enum Command {
         /// Set TABLE_NAME to use DynamoDB instead.
         #[arg(long, default_value = "data")]
         data_dir: PathBuf,
+        /// Development switch: the sign-in page also offers a role picker minting
+        /// development tokens (never on a shared or public server). Also
+        /// GAZETTE_DEV_SIGN_IN=1.
+        #[arg(long)]
+        dev_sign_in: bool,
+    },
+    /// Accounts of the functions (the embedded store, or DynamoDB with TABLE_NAME).
+    Accounts {
+        #[command(subcommand)]
+        command: AccountsCommand,
     },
     /// Mint a development token for the functions and print it on the last line.
     Token {
@@ -94,6 +104,31 @@ enum CasesCommand {
     /// Write every approved typical case to content/cases/ as a page bundle, ready to
     /// review and commit. Never overwrites; exported cases are not written again.
     Export {
+        /// Where the local data live (ignored when TABLE_NAME is set).
+        #[arg(long, default_value = "data")]
+        data_dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccountsCommand {
+    /// Create a national administrator and print its one-time password (to be
+    /// changed at first sign-in). The first administrator is made this way; the
+    /// others by administrators on the site. Run it while `gazette serve` is stopped
+    /// (the embedded store admits one process).
+    CreateAdmin {
+        /// The account's username: 3–64 lowercase letters, digits, `.`, `-`, `_`.
+        #[arg(long)]
+        username: String,
+        /// The person's name (姓名).
+        #[arg(long)]
+        name: String,
+        /// E-mail address, where later messages go.
+        #[arg(long)]
+        email: Option<String>,
+        /// Mobile number (11 digits).
+        #[arg(long)]
+        phone: Option<String>,
         /// Where the local data live (ignored when TABLE_NAME is set).
         #[arg(long, default_value = "data")]
         data_dir: PathBuf,
@@ -159,11 +194,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Err(error) => Ok(report_build_error(&root, error)),
         },
-        Command::Serve { port, out, data_dir } => {
+        Command::Serve { port, out, data_dir, dev_sign_in } => {
             let out = if out.is_absolute() { out } else { root.join(out) };
             let data_dir = if data_dir.is_absolute() { data_dir } else { root.join(data_dir) };
             let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-            let api = match runtime.block_on(local::api_router(&root, &data_dir, port)) {
+            let api = match runtime.block_on(local::api_router(&root, &data_dir, port, dev_sign_in)) {
                 Ok(api) => api,
                 Err(error) => match error.downcast::<BuildError>() {
                     Ok(build_error) => return Ok(report_build_error(&root, build_error)),
@@ -175,13 +210,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 local::describe_store(&local::functions_config(&data_dir, port)?)
             );
             println!(
-                "Sign in (development tokens) at http://127.0.0.1:{port}/api/web/sign-in, or: gazette token --role filler --unit <unit>"
+                "Sign in at http://127.0.0.1:{port}/api/web/sign-in (the first administrator: gazette accounts create-admin)"
             );
+            if dev_sign_in || std::env::var("GAZETTE_DEV_SIGN_IN").is_ok_and(|v| v.trim() == "1") {
+                println!(
+                    "Development sign-in is ON: the sign-in page offers every role without a password (--dev-sign-in)"
+                );
+            }
             match runtime.block_on(serve::serve(root.clone(), out, port, Some(api))) {
                 Ok(()) => Ok(ExitCode::SUCCESS),
                 Err(serve::ServeError::Build(error)) => Ok(report_build_error(&root, error)),
                 Err(error) => Err(error.into()),
             }
+        }
+        Command::Accounts { command: AccountsCommand::CreateAdmin { username, name, email, phone, data_dir } } => {
+            let data_dir = if data_dir.is_absolute() { data_dir } else { root.join(data_dir) };
+            let created = local::create_admin(&data_dir, username, name, email, phone)?;
+            eprintln!(
+                "National administrator {} created. Sign in at /api/web/sign-in with this one-time password and choose a new one:",
+                created.account.username
+            );
+            println!("{}", created.one_time_password.unwrap_or_default());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Token { role, unit, region, hours, data_dir } => {
             let role = gazette_core::http::Role::parse(&role).with_context(|| {

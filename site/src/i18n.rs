@@ -27,6 +27,7 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("policies", "政策文件", "Policies"),
     ("cases", "典型案例", "Typical cases"),
     ("search", "搜索", "Search"),
+    ("sign_in_or_desk", "登录 / 办事", "Sign in / services"),
     ("main_navigation", "主导航", "Main navigation"),
     ("latest_notices", "最新通知", "Latest notices"),
     ("open_deadlines", "正在征集", "Open deadlines"),

@@ -11,7 +11,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { describe, it, before, after } = require('node:test');
-const { startGazette, launchBrowser, checkA11y, screenshot, signIn, clickAndLoad, open, registerIntegrityCase } = require('./harness');
+const { startGazette, launchBrowser, checkA11y, screenshot, signIn, clickAndLoad, open, registerIntegrityCase, registerUnit } = require('./harness');
 
 // The smallest file a PDF reader opens; what matters here is its name and type.
 const PDF = '%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n';
@@ -21,6 +21,8 @@ describe('typical cases', { timeout: 240_000 }, () => {
 
   before(async () => {
     gazette = await startGazette();
+    // The institution the province forwards to, registered in the directory.
+    await registerUnit(gazette.url, { code: 'hosp-3', name: '某某省第三医院', region: 'hebei' });
     browser = await launchBrowser();
     context = await browser.newContext();
     context.setDefaultTimeout(30_000);
@@ -120,8 +122,7 @@ describe('typical cases', { timeout: 240_000 }, () => {
     // The province forwards it to the hospital.
     await signIn(page, base, { role: 'regional-admin', region: 'hebei' });
     await open(page, '', caseUrl);
-    await page.locator('#forward-unit').fill('hosp-3');
-    await page.locator('#forward-unit_name').fill('某某省第三医院');
+    await page.locator('#forward-unit').selectOption({ label: '某某省第三医院（hosp-3）' });
     await clickAndLoad(page, page.locator('form#forward button[type=submit]'));
     await main.getByText('已转办至机构。').waitFor();
 

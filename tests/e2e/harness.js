@@ -54,7 +54,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * project folder) on a free port, with its output and data in a fresh temporary
  * folder; `today` (YYYY-MM-DD) fixes the build date (GAZETTE_TODAY). Resolves
  * once GET / answers 200 with { url, port, dataDir, outDir, output(), stop() }. */
-async function startGazette({ root, today } = {}) {
+async function startGazette({ root, today, devSignIn = true, beforeStart } = {}) {
   // Where `cargo build --bin gazette` puts it, unless GAZETTE_BIN names another.
   const target = path.resolve(REPO, process.env.CARGO_TARGET_DIR || 'target');
   const bin = process.env.GAZETTE_BIN || path.join(target, 'debug', 'gazette');
@@ -74,8 +74,13 @@ async function startGazette({ root, today } = {}) {
   env.NO_COLOR = '1';
   if (today) env.GAZETTE_TODAY = today;
 
+  // The role picker (development tokens) is behind the development switch; the
+  // tests that sign in with real accounts start without it.
   const args = ['serve', '--port', String(port), '--out', outDir, '--data-dir', dataDir];
+  if (devSignIn) args.push('--dev-sign-in');
   if (root) args.push('--root', root);
+  // Run before the server opens the store (`gazette accounts create-admin` …).
+  if (beforeStart) await beforeStart({ bin, dataDir, env });
   const child = spawn(bin, args, {
     cwd: REPO,
     env,
@@ -345,8 +350,8 @@ async function registerIntegrityCase(page, baseUrl, paper) {
   return caseUrl;
 }
 
-/** Signs `page`'s browser context in through the sign-in page (development
- * tokens): role filler | unit-admin | regional-admin | national-admin |
+/** Signs `page`'s browser context in through the sign-in page's development
+ * role picker (the server started with the development switch, the default): role filler | unit-admin | regional-admin | national-admin |
  * organiser, with a unit code or a region where the role needs one. Resolves
  * once the desk (/api/web/) has loaded; the session cookie then signs in every
  * page of the context. */
@@ -356,13 +361,36 @@ async function signIn(page, baseUrl, { role, unit = '', region = '' }) {
   await page.locator('#f-role').selectOption(role);
   if (unit) await page.locator('#f-unit').fill(unit);
   if (region) await page.locator('#f-region').selectOption(region);
-  await clickAndLoad(page, page.locator('main form button[type=submit]', { hasText: '登录' }));
+  await clickAndLoad(page, page.locator('main form button[type=submit]', { hasText: '开发登录' }));
   assert.equal(new URL(page.url()).pathname, '/api/web/', `signing in as ${role} leads to the desk`);
   const cookies = await page.context().cookies(baseUrl);
   assert.ok(cookies.some((c) => c.name === 'gazette_session'), `signing in as ${role} sets the session cookie`);
 }
 
+/** Puts the unit `code` (named `name`) of `region` in the directory the way a unit
+ * does: its registration (单位注册, a public form) under the region's science and
+ * technology department. Resolves once the page says it was received. */
+async function registerUnit(base, { code, name, region }) {
+  const body = new URLSearchParams({
+    unit_name: name, unit_code: code, department: `${region}-kjt`,
+    username: `${code}.admin`, name: '单位管理员', email: `${code}@example.cn`, phone: '',
+  }).toString();
+  const text = await new Promise((resolve, reject) => {
+    const req = http.request(`${base}/api/web/register-unit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
+    }, (res) => {
+      let data = '';
+      res.setEncoding('utf8').on('data', (c) => (data += c)).on('end', () => resolve(data));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  assert.match(text, /注册已提交/, `unit ${code} registered`);
+}
+
 module.exports = {
+  registerUnit,
   REPO,
   SCREENSHOTS,
   DESKTOP,

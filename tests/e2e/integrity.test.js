@@ -22,6 +22,7 @@ const {
   fitsPhone,
   pressRowButton,
   registerIntegrityCase,
+  registerUnit,
 } = require('./harness');
 
 const PDF = '%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n';
@@ -58,6 +59,7 @@ describe('an integrity result at the institution', { timeout: 600_000 }, () => {
   // forwards it to `unit`. Resolves with the case page's address.
   async function caseAt(unit, paper) {
     const base = gazette.url;
+    await registerUnit(base, { code: unit, name: `${unit} 医院`, region: 'hebei' });
     const page = await newPage();
     const main = page.locator('main');
     await signIn(page, base, { role: 'national-admin' });
@@ -65,7 +67,7 @@ describe('an integrity result at the institution', { timeout: 600_000 }, () => {
     await clickAndLoad(page, page.locator('form#dispatch button[type=submit]'));
     await signIn(page, base, { role: 'regional-admin', region: 'hebei' });
     await open(page, '', caseUrl);
-    await page.locator('#forward-unit').fill(unit);
+    await page.locator('#forward-unit').selectOption(unit);
     await clickAndLoad(page, page.locator('form#forward button[type=submit]'));
     await main.getByText('已转办至机构。').waitFor();
     await page.context().close();

@@ -10,7 +10,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { describe, it, before, after } = require('node:test');
 
-const { REPO, startGazette } = require('./harness');
+const { REPO, startGazette, registerUnit } = require('./harness');
 const { browserPatternError, patternAttributes } = require('./patterns');
 
 const VNU = path.join(REPO, 'tests', 'node_modules', 'vnu-jar', 'build', 'dist', 'vnu.jar');
@@ -36,8 +36,18 @@ async function get(url, cookie) {
   return { status: res.status, location: res.headers.get('location'), text: await res.text() };
 }
 
+/** The anti-forgery token the pages give the session of `cookie` (its desk's forms carry it). */
+async function csrfOf(url, cookie) {
+  const res = await fetch(`${new URL(url).origin}/api/web/`, { headers: { cookie }, redirect: 'manual' });
+  const match = (await res.text()).match(/name="_csrf" value="([0-9a-f]+)"/);
+  assert.ok(match, 'a signed-in page carries the anti-forgery token');
+  return match[1];
+}
+
 async function post(url, fields, cookie) {
-  const body = new URLSearchParams(fields);
+  // As the page's own form posts: a signed-in visitor's with its anti-forgery token.
+  const signedIn = cookie && cookie.includes('gazette_session=');
+  const body = new URLSearchParams(signedIn ? { ...fields, _csrf: await csrfOf(url, cookie) } : fields);
   const headers = { 'content-type': 'application/x-www-form-urlencoded' };
   if (cookie) headers.cookie = cookie;
   const res = await fetch(url, { method: 'POST', body, headers, redirect: 'manual' });
@@ -112,6 +122,8 @@ describe('pages drawn by the functions', { timeout: 240_000 }, () => {
     pages['sign-in'] = await get(`${base}/api/web/sign-in`);
     pages.desk = await get(`${base}/api/web/`, filler);
     pages.reports = await get(`${base}/api/web/reports`, filler);
+    pages.platforms = await get(`${base}/api/web/platforms`, unitAdmin);
+    pages['register-unit'] = await get(`${base}/api/web/register-unit`);
     pages['report-part'] = await get(`${base}${month}/staff`, filler);
     pages['report-errors'] = await get(base + submitted.location, filler);
     pages['report-part-errors'] = await get(`${base}${month}/staff${submitted.location.slice(month.length)}`, filler);
@@ -167,6 +179,7 @@ describe('pages drawn by the functions', { timeout: 240_000 }, () => {
     const dispatched = await post(`${base}/api/web/act/integrity-cases/${id}/dispatch`, { region: 'hebei' }, national);
     assert.equal(dispatched.location, `${casePage}?done=dispatched`, 'dispatched to the province');
     pages['integrity-province'] = await get(base + casePage, province);
+    await registerUnit(base, { code: 'hosp-3', name: '某某省第三医院', region: 'hebei' });
     const forwarded = await post(`${base}/api/web/act/integrity-cases/${id}/forward`, { unit: 'hosp-3' }, province);
     assert.equal(forwarded.location, `${casePage}?done=forwarded`, 'forwarded to the institution');
     pages['integrity-institution'] = await get(base + casePage, as('--role', 'unit-admin', '--unit', 'hosp-3'));

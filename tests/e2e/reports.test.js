@@ -97,10 +97,20 @@ describe('monthly report', { timeout: 420_000 }, () => {
   const goto = (page, where) => open(page, gazette.url, where);
 
   it('is filled over two visits, checked, submitted, withdrawn and approved', async () => {
+    // ---- the unit administrator registers the platform (seed 002's list) ------------
+    const admin = await visit('unit-admin');
+    await goto(admin, '/api/web/platforms');
+    await admin.locator('#f-name').fill(PLATFORM_NAME);
+    await admin.locator('#f-code').fill(PLATFORM);
+    await admin.locator('#f-leader').fill('张一');
+    await admin.locator('#f-department').fill('保教处');
+    await clickAndLoad(admin, admin.getByRole('button', { name: '登记平台' }));
+    assert.match(await admin.locator('main table').innerText(), new RegExp(`1\\s+${PLATFORM_NAME}\\s+${PLATFORM}\\s+张一\\s+保教处`));
+
     // ---- first visit: start the month, cover, staff that do not add up --------------
     let page = await visit('filler');
     await goto(page, '/api/web/reports');
-    await page.locator('#f-open-platform').fill(PLATFORM);
+    await page.locator('#f-open-platform').selectOption({ label: `1. ${PLATFORM_NAME}` });
     await page.locator('#f-open-period').fill(PERIOD);
     await clickAndLoad(page, page.getByRole('button', { name: '开始填报' }));
     assert.equal(path(page), `${OVERVIEW}/cover`, 'the first part');
@@ -127,6 +137,10 @@ describe('monthly report', { timeout: 420_000 }, () => {
     assert.equal((await sum.innerText()).trim(), '分项合计：9，与总数不一致', 'the live total flags it');
     assert.match(await sum.getAttribute('class'), /\bgz-sum--off\b/);
     await screenshot(page, 'report-part');
+    // Leaving the last field runs the checks as you type, which redraw the messages:
+    // let them land before pressing, so the button is where the press began.
+    await page.locator('#f-staff_other').blur();
+    await page.waitForLoadState('networkidle');
     // Saved as it is: a draft may disagree with itself until it is submitted.
     await clickAndLoad(page, page.getByRole('button', { name: '保存并继续' }));
     assert.equal(path(page), `${OVERVIEW}/funding`);

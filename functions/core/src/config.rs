@@ -14,6 +14,8 @@
 //! | `ATTACHMENTS_DIR` | local attachment directory | `$DATA_DIR/attachments` |
 //! | `API_BASE_URL` | where the router is reachable, for local upload links | `http://127.0.0.1:1111/api` |
 //! | `GAZETTE_RATE_LIMIT` | public submissions per address and minute, `0` = no limit | `20` |
+//! | `GAZETTE_DEV_SIGN_IN` | `1`: the sign-in page offers development roles (needs `GAZETTE_JWT_SECRET`) | off |
+//! | `OUTBOX_DIR` | where the local notification outbox writes messages | `$DATA_DIR/outbox` with the embedded store; none with DynamoDB |
 //!
 //! [`Config::from_env`] reads them over [`Defaults`]; the Lambda entry point and
 //! `gazette serve` build the same router from the result ([`Config::router`]).
@@ -47,6 +49,10 @@ pub struct Config {
     pub attachments: AttachmentsConfig,
     /// `GAZETTE_RATE_LIMIT`: public submissions per address and minute.
     pub rate_limit: u32,
+    /// `GAZETTE_DEV_SIGN_IN=1`: the sign-in page offers the development role picker.
+    pub dev_sign_in: bool,
+    /// `OUTBOX_DIR`: where the local outbox writes messages (`None`: no outbox).
+    pub outbox_dir: Option<PathBuf>,
 }
 
 /// Where case attachments are kept.
@@ -117,7 +123,24 @@ impl Config {
                 expected: RATE_LIMIT_FORM,
             })?,
         };
+        let dev_sign_in = match var("GAZETTE_DEV_SIGN_IN").as_deref().map(str::trim) {
+            None | Some("0") => false,
+            Some("1") => true,
+            Some(raw) => {
+                return Err(ConfigError::Malformed {
+                    variable: "GAZETTE_DEV_SIGN_IN",
+                    problem: format!("{raw:?} is neither 1 nor 0"),
+                    expected: "1 (the sign-in page offers development roles) or 0",
+                });
+            }
+        };
+        let outbox_dir = var("OUTBOX_DIR").map(PathBuf::from).or_else(|| match &store {
+            StoreConfig::Embedded { .. } => Some(data_dir.join("outbox")),
+            StoreConfig::Dynamo { .. } => None,
+        });
         Ok(Config {
+            dev_sign_in,
+            outbox_dir,
             store,
             jwt_secret: var("GAZETTE_JWT_SECRET"),
             course_catalog: var("COURSE_CATALOG").map(|path| read_catalog(&path)).transpose()?,
@@ -164,7 +187,7 @@ impl Config {
 
     pub fn auth(&self) -> AuthConfig {
         match &self.jwt_secret {
-            Some(secret) => AuthConfig::hs256(secret),
+            Some(secret) => AuthConfig::hs256(secret).with_dev_sign_in(self.dev_sign_in),
             None => AuthConfig::gateway_only(),
         }
     }
@@ -186,7 +209,11 @@ impl Config {
         if self.plan_deadlines.is_none() {
             tracing::warn!("PLAN_DEADLINES is not set: no training plan is accepted");
         }
-        let state = state.with_files(self.files().await?).with_rate_limit(RateLimit::per_minute(self.rate_limit));
+        let mut state = state.with_files(self.files().await?).with_rate_limit(RateLimit::per_minute(self.rate_limit));
+        match &self.outbox_dir {
+            Some(dir) => state = state.with_outbox(Arc::new(crate::notify::DirOutbox::new(dir.clone()))),
+            None => tracing::warn!("OUTBOX_DIR is not set: no message (one-time passwords, decisions) can be sent"),
+        }
         Ok(crate::web::router(state))
     }
 }

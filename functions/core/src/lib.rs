@@ -4,6 +4,7 @@
 //! and mounted under `/api/` by `gazette serve`.
 //!
 //! ```text
+//! accounts/     who may sign in, as what: the Accounts interface ← leaf
 //! workflows/    one folder per workflow: domain, API, pages, templates
 //! lifecycle/    review lifecycle, idempotency, masking, clock    ← leaf, no HTTP
 //! casework/     what the two case workflows share                ← leaf
@@ -13,15 +14,20 @@
 //! validation    JSON body → typed form, through the form schemas
 //! store/        Store trait + DynamoDB + embedded (redb)         ← the only door to data
 //! attachments/  presigned uploads: S3 or a local directory
+//! directory/    regions, departments, units, platforms         ← leaf
+//! notify/       the notification outbox (one interface; local files)  ← leaf
 //! config        the environment, read once at start-up
 //! ```
 
+pub mod accounts;
 pub mod attachments;
 pub mod aws;
 pub mod casework;
 pub mod config;
+pub mod directory;
 pub mod http;
 pub mod lifecycle;
+pub mod notify;
 pub mod pdf;
 pub mod routes;
 pub mod store;

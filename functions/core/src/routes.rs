@@ -50,6 +50,7 @@ pub fn pages() -> Vec<PageRoute> {
     let mut pages = crate::web::shared_pages();
     pages.extend(registration::pages::pages());
     pages.extend(monthly_report::pages::pages());
+    pages.extend(monthly_report::platforms::pages());
     pages.extend(training_plan::pages::pages());
     pages.extend(typical_case::pages::pages());
     pages.extend(integrity_case::pages::pages());

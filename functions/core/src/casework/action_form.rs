@@ -159,21 +159,26 @@ impl ActionField {
         }
     }
 
-    pub(crate) fn text(name: &str, label: &str, required: bool, maxlength: u32) -> ActionField {
-        ActionField::new(name, label, "text", required, Some(maxlength))
-    }
-
     pub(crate) fn textarea(name: &str, label: &str, required: bool, maxlength: u32) -> ActionField {
         ActionField::new(name, label, "textarea", required, Some(maxlength))
     }
 
     pub(crate) fn select(name: &str, label: &str, options: &[gazette_forms::Choice], selected: &str) -> ActionField {
+        let options = options.iter().map(|o| (o.value().to_owned(), o.label(ZH).to_owned()));
+        ActionField::choices(name, label, options, selected)
+    }
+
+    /// A required choice among `(value, label)` options (a list from the directory).
+    pub(crate) fn choices(
+        name: &str,
+        label: &str,
+        options: impl IntoIterator<Item = (String, String)>,
+        selected: &str,
+    ) -> ActionField {
         let mut field = ActionField::new(name, label, "select", true, None);
         field.value = selected.to_owned();
-        field.options = options
-            .iter()
-            .map(|o| Choice { value: o.value().into(), label: o.label(ZH).into(), selected: o.value() == selected })
-            .collect();
+        field.options =
+            options.into_iter().map(|(value, label)| Choice { selected: value == selected, value, label }).collect();
         field
     }
 

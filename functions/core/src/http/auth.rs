@@ -37,6 +37,9 @@ pub enum Role {
     NationalAdmin,
     /// 培训组织者
     Organiser,
+    /// 科研诚信管理员 — an institution's integrity administrator (seed 004); an
+    /// institution may have several.
+    IntegrityAdmin,
 }
 
 impl Role {
@@ -49,11 +52,19 @@ impl Role {
             Role::RegionalAdmin => "地方（省级）管理员",
             Role::NationalAdmin => "国家级管理员",
             Role::Organiser => "培训组织者",
+            Role::IntegrityAdmin => "科研诚信管理员",
         }
     }
 
-    pub const ALL: [Role; 6] =
-        [Role::Registrant, Role::Filler, Role::UnitAdmin, Role::RegionalAdmin, Role::NationalAdmin, Role::Organiser];
+    pub const ALL: [Role; 7] = [
+        Role::Registrant,
+        Role::Filler,
+        Role::UnitAdmin,
+        Role::RegionalAdmin,
+        Role::NationalAdmin,
+        Role::Organiser,
+        Role::IntegrityAdmin,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -63,6 +74,7 @@ impl Role {
             Role::RegionalAdmin => "regional-admin",
             Role::NationalAdmin => "national-admin",
             Role::Organiser => "organiser",
+            Role::IntegrityAdmin => "integrity-admin",
         }
     }
 
@@ -81,28 +93,105 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     pub exp: i64,
+    /// Set on the token of a signed-in account (`sub` is its username): the account's
+    /// session epoch when it signed in. Such a token is good only while the account
+    /// is active, still holds the token's role, and has not changed its password or
+    /// been reset or disabled since ([`AuthConfig::check`]). Development tokens have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<u64>,
+}
+
+impl Claims {
+    /// The role the token carries, as an account's grant.
+    pub fn grant(&self) -> crate::accounts::Grant {
+        crate::accounts::Grant { role: self.role, unit: self.unit.clone(), region: self.region.clone() }
+    }
 }
 
 /// How tokens are checked when no API Gateway authorizer did it.
 #[derive(Clone, Default)]
 pub struct AuthConfig {
     secret: Option<Vec<u8>>,
+    /// The accounts a signed-in token is checked against on every request.
+    accounts: Option<crate::accounts::SharedAccounts>,
+    /// The development switch: the sign-in page offers a role picker minting
+    /// development tokens. Off unless `gazette serve --dev-sign-in` turns it on.
+    dev_sign_in: bool,
 }
 
 impl std::fmt::Debug for AuthConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthConfig").field("secret", &self.secret.as_ref().map(|_| "<set>")).finish()
+        f.debug_struct("AuthConfig")
+            .field("secret", &self.secret.as_ref().map(|_| "<set>"))
+            .field("accounts", &self.accounts.is_some())
+            .field("dev_sign_in", &self.dev_sign_in)
+            .finish()
     }
 }
 
 impl AuthConfig {
     pub fn hs256(secret: impl AsRef<[u8]>) -> Self {
-        AuthConfig { secret: Some(secret.as_ref().to_vec()) }
+        AuthConfig { secret: Some(secret.as_ref().to_vec()), ..AuthConfig::default() }
     }
 
     /// Only API Gateway authorizer claims are accepted.
     pub fn gateway_only() -> Self {
-        AuthConfig { secret: None }
+        AuthConfig::default()
+    }
+
+    /// Account tokens are checked against `accounts`.
+    pub fn with_accounts(mut self, accounts: crate::accounts::SharedAccounts) -> Self {
+        self.accounts = Some(accounts);
+        self
+    }
+
+    /// Turns the development role picker on (`gazette serve --dev-sign-in`).
+    pub fn with_dev_sign_in(mut self, on: bool) -> Self {
+        self.dev_sign_in = on;
+        self
+    }
+
+    /// Whether the development role picker is on.
+    pub fn dev_sign_in(&self) -> bool {
+        self.dev_sign_in && self.secret.is_some()
+    }
+
+    /// The accounts, when this router has them.
+    pub fn accounts(&self) -> Option<&crate::accounts::SharedAccounts> {
+        self.accounts.as_ref()
+    }
+
+    /// A session token for `account` acting as `grant`, when tokens are signed here.
+    pub fn mint_account_token(
+        &self,
+        account: &crate::accounts::Account,
+        grant: &crate::accounts::Grant,
+        ttl: Duration,
+    ) -> Option<String> {
+        let secret = self.secret.as_ref()?;
+        let claims = Claims {
+            sub: account.username.clone(),
+            role: grant.role,
+            unit: grant.unit.clone(),
+            region: grant.region.clone(),
+            exp: jiff::Timestamp::now().as_second() + ttl.as_secs() as i64,
+            epoch: Some(account.session_epoch),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret)).ok()
+    }
+
+    /// [`AuthConfig::verify`], then, for an account's token, the account as it is
+    /// now: active, holding the token's role, same session epoch — so removing a role
+    /// or disabling an account takes the right away at the next request.
+    pub async fn check(&self, token: &str) -> Result<Claims, &'static str> {
+        let claims = self.verify(token)?;
+        let Some(epoch) = claims.epoch else { return Ok(claims) };
+        let accounts = self.accounts.as_ref().ok_or("invalid")?;
+        match accounts.get(&claims.sub).await {
+            Ok(Some(account)) if account.session_epoch == epoch && account.holds(&claims.grant()) => Ok(claims),
+            Ok(_) => Err("account-changed"),
+            Err(_) => Err("invalid"),
+        }
     }
 
     /// Whether tokens are signed here (development sign-in possible) rather than by
@@ -114,11 +203,6 @@ impl AuthConfig {
     /// The secret development tokens are signed with, when there is one.
     pub fn secret(&self) -> Option<&[u8]> {
         self.secret.as_deref()
-    }
-
-    /// The claims of a valid token signed here; `None` for anything else.
-    pub fn verify_token(&self, token: &str) -> Option<Claims> {
-        self.verify(token).ok()
     }
 
     /// Signature, expiry (`exp`), not-before (`nbf`, when present) and an account
@@ -161,6 +245,7 @@ pub fn mint_dev_token(secret: &[u8], role: Role, unit: Option<&str>, region: Opt
         unit: unit.map(str::to_owned),
         region: region.map(str::to_owned),
         exp: jiff::Timestamp::now().as_second() + ttl.as_secs() as i64,
+        epoch: None,
     };
     // HMAC signing of a plain struct cannot fail; an empty string would be refused as a token.
     jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(secret)).unwrap_or_default()
@@ -204,6 +289,7 @@ fn claims_from_gateway(parts: &Parts) -> Option<Result<Claims, &'static str>> {
                 unit: claims.get("unit").cloned(),
                 region: claims.get("region").cloned(),
                 exp: claims.get("exp").and_then(|e| e.parse().ok()).unwrap_or(0),
+                epoch: None,
             })
         })()
         .and_then(has_account),
@@ -231,7 +317,7 @@ where
                             "Sign in first: this needs a valid bearer token.",
                         ));
                     }
-                    Some(token) => AuthConfig::from_ref(state).verify(token.trim()),
+                    Some(token) => AuthConfig::from_ref(state).check(token.trim()).await,
                 }
             }
         };
@@ -249,6 +335,11 @@ where
                 lang,
                 "访问令牌未注明账号（sub 为空），请重新登录。",
                 "The token names no account (empty sub); sign in again.",
+            )),
+            Err("account-changed") => Err(ApiError::unauthorized(
+                lang,
+                "账号的角色、状态或密码已变更，请重新登录。",
+                "The account's role, status or password has changed; sign in again.",
             )),
             Err("no-role") => Err(ApiError::forbidden(lang, "令牌未指明角色。", "The token names no role.")),
             Err(_) => Err(ApiError::unauthorized(lang, "访问令牌无效。", "The bearer token is not valid.")),

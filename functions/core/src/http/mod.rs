@@ -11,6 +11,7 @@ pub mod error;
 pub mod export;
 pub mod extract;
 pub mod limit;
+pub mod origin;
 
 use std::time::Duration;
 
@@ -27,7 +28,9 @@ pub use extract::{BODY_LIMIT, Lang};
 
 pub use crate::casework::api::UPLOAD_LIMIT;
 
+use crate::accounts::{SharedAccounts, StoreAccounts};
 use crate::attachments::{LocalAttachments, SharedAttachments};
+use crate::notify::SharedOutbox;
 use crate::store::SharedStore;
 use crate::workflows::{
     Clock, CourseCatalog, IntegrityCases, PlanDeadlines, Registrations, Reports, TrainingPlans, TypicalCases,
@@ -50,6 +53,12 @@ pub struct AppState {
     pub store: SharedStore,
     /// Per-address limit on public submissions; off unless set.
     pub rate_limit: limit::RateLimit,
+    /// Who may sign in, as what (the store's accounts unless another is given).
+    pub accounts: SharedAccounts,
+    /// Where messages to people go; `None`: nothing that needs one can be done.
+    pub outbox: Option<SharedOutbox>,
+    /// Units and their platforms.
+    pub directory: crate::directory::Directory,
 }
 
 impl AppState {
@@ -61,17 +70,34 @@ impl AppState {
         auth: AuthConfig,
         clock: Clock,
     ) -> Self {
+        let accounts: SharedAccounts = std::sync::Arc::new(StoreAccounts::new(store.clone()));
+        let auth = auth.with_accounts(accounts.clone());
         AppState {
             registrations: Registrations::new(store.clone(), std::sync::Arc::new(catalog), clock.clone()),
             reports: Reports::new(store.clone(), clock.clone()),
             training_plans: TrainingPlans::new(store.clone(), deadlines, clock.clone()),
             typical_cases: TypicalCases::new(store.clone(), clock.clone()),
             integrity_cases: IntegrityCases::new(store.clone(), clock),
+            directory: crate::directory::Directory::new(store.clone()),
             store,
             files: None,
             auth,
             rate_limit: limit::RateLimit::default(),
+            accounts,
+            outbox: None,
         }
+    }
+
+    /// Another implementation of the accounts (a Cognito user pool).
+    pub fn with_accounts(mut self, accounts: SharedAccounts) -> Self {
+        self.auth = self.auth.with_accounts(accounts.clone());
+        self.accounts = accounts;
+        self
+    }
+
+    pub fn with_outbox(mut self, outbox: SharedOutbox) -> Self {
+        self.outbox = Some(outbox);
+        self
     }
 
     pub fn with_rate_limit(mut self, rate_limit: limit::RateLimit) -> Self {

@@ -57,8 +57,11 @@ fn key(token: &str) -> Key {
     Key::new(format!("ATTEMPT#{token}"), "ATTEMPT")
 }
 
-/// Keeps an attempt, without ID numbers nor unknown controls; returns its token.
+/// Keeps an attempt, without ID numbers nor unknown controls; returns its token. The
+/// anti-forgery token it was posted with is never kept: the page that draws it again
+/// writes the visitor's own.
 pub async fn save(store: &SharedStore, mut attempt: Attempt) -> Option<String> {
+    attempt.controls.retain(|(name, _)| name != super::session::CSRF_CONTROL);
     let token = ulid::Ulid::from(rand::random::<u128>()).to_string();
     attempt.expires = jiff::Timestamp::now().as_second() + KEEP_FOR_SECONDS;
     attempt.controls.retain(|(name, _)| KEPT_CONTROLS.contains(&name.as_str()));

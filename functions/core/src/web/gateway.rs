@@ -10,6 +10,7 @@
 //! | `_action` | which of a page's forms this was, so a refusal is drawn in it again |
 //! | `_title`, `_return` | heading and "back to" link of the generic refused-form page |
 //! | `_add_row`, `_remove_row` | a group's button: add a row to it, or remove one |
+//! | `_csrf` | the visitor's anti-forgery token ([`Visitor::csrf`]), written into every post form of a page |
 //!
 //! A post of a group's button ("add a row", "remove") calls nothing: what was typed
 //! is kept as an attempt without errors, with the row added or removed, and the form's
@@ -33,13 +34,16 @@ use super::attempt::{self, Attempt};
 use super::form_body::{Limits, Upload, read_post};
 use super::form_route::{FormAccess, FormCall, FormRoute, Params};
 use super::pages::{local_path, message_status};
-use super::session::Visitor;
+use super::session::{CSRF_CONTROL, Visitor};
 use super::{WebState, page_url};
 use crate::casework::api::{attachment_error, upload_ticket};
 use crate::http::extract::JsonBody;
 use crate::http::limit::ClientAddr;
 use crate::http::{ApiError, ErrorBody};
 use crate::lifecycle::IdempotencyKey;
+
+/// The refusal of a form whose anti-forgery token is not the visitor's.
+pub const FORGED: &str = "表单已失效或并非从本站提交：请回到本站页面重新填写后提交。";
 
 /// The longest path parameter a form route takes: ids and codes are far shorter.
 const PARAM_LIMIT: usize = 100;
@@ -65,7 +69,8 @@ pub async fn submit(
     if params.iter().any(|(_, v)| v.len() > PARAM_LIMIT) {
         return refuse(StatusCode::NOT_FOUND, "没有这个记录。");
     }
-    if visitor.token.is_none() && route.access == FormAccess::Public {
+    // Signed in or not, a public form counts against the address's limit.
+    if route.access == FormAccess::Public {
         if let Err(e) = web.app.rate_limit.check(addr, visitor.lang) {
             return refuse(e.status, &e.body.error);
         }
@@ -78,6 +83,13 @@ pub async fn submit(
         Err(message) => return refuse(StatusCode::BAD_REQUEST, &message),
     };
     let controls = Controls(posted.controls);
+    // The anti-forgery token: a signed-in form without the visitor's is refused; a
+    // public one (the static site's forms carry none) acts as nobody signed in.
+    let forged = !visitor.csrf_matches(controls.get(CSRF_CONTROL));
+    if forged && route.access == FormAccess::SignedIn && visitor.claims.is_some() {
+        return refuse(StatusCode::FORBIDDEN, FORGED);
+    }
+    let visitor = if forged { visitor.anonymous() } else { visitor };
     let part = params.iter().find(|(k, _)| k == "part").map(|(_, v)| v.as_str());
 
     let mut pairs = posted.fields;

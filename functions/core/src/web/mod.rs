@@ -23,6 +23,7 @@
 //! - `public.rs` — pages anyone may see: a refused form, a registration receipt;
 //! - `desk.rs` — the signed-in home and review queues.
 
+pub mod accounts;
 pub mod attempt;
 pub mod desk;
 pub mod form_body;
@@ -65,6 +66,11 @@ impl PageRoute {
         PageRoute { method: Method::GET, path, access: Access::Public, handler }
     }
 
+    /// A post of a signed-in visitor that is no workflow's form (account management).
+    pub fn signed_in_post(path: &'static str, handler: MethodRouter<WebState>) -> PageRoute {
+        PageRoute { method: Method::POST, path, access: Access::Session, handler }
+    }
+
     /// A post anyone may make that is no workflow's form.
     pub fn public_post(path: &'static str, handler: MethodRouter<WebState>) -> PageRoute {
         PageRoute { method: Method::POST, path, access: Access::Public, handler }
@@ -79,7 +85,15 @@ pub fn shared_pages() -> Vec<PageRoute> {
         PageRoute::signed_in("/review", get(desk::review)),
         PageRoute::public("/sign-in", get(session::sign_in_page)),
         PageRoute::public_post("/sign-in", post(session::sign_in)),
+        PageRoute::public_post("/new-password", post(session::new_password)),
+        PageRoute::public_post("/dev-sign-in", post(session::dev_sign_in)),
         PageRoute::public_post("/sign-out", post(session::sign_out)),
+        PageRoute::public("/register-unit", get(accounts::register_unit_page)),
+        PageRoute::public_post("/register-unit", post(accounts::register_unit)),
+        PageRoute::signed_in("/accounts", get(accounts::accounts_page)),
+        PageRoute::signed_in_post("/accounts", post(accounts::create_account)),
+        PageRoute::signed_in_post("/accounts/{username}/{step}", post(accounts::account_step)),
+        PageRoute::signed_in("/outbox", get(accounts::outbox_page)),
         PageRoute::public("/form/{attempt}", get(public::refused_form)),
         PageRoute::public_post("/check/{form}", post(gateway::check)),
     ]
@@ -123,7 +137,11 @@ pub fn router(state: AppState) -> Router {
         .with_state(web.clone());
     // A nested "/" answers `/web` only; the desk is linked as `/web/` too.
     let desk_home = Router::new().route("/web/", get(desk::home)).with_state(web);
-    Router::new().nest("/web", pages).merge(desk_home).fallback_service(api)
+    Router::new()
+        .nest("/web", pages)
+        .merge(desk_home)
+        .fallback_service(api)
+        .layer(axum::middleware::from_fn(crate::http::origin::same_origin_only))
 }
 
 /// What the pages reach: the workflows.

@@ -32,6 +32,10 @@ static TEMPLATES: LazyLock<tera::Tera> = LazyLock::new(|| {
         "layout.html" => "web/templates/layout.html",
         "message.html" => "web/templates/message.html",
         "sign_in.html" => "web/templates/sign_in.html",
+        "new_password.html" => "web/templates/new_password.html",
+        "accounts.html" => "web/templates/accounts.html",
+        "register_unit.html" => "web/templates/register_unit.html",
+        "outbox.html" => "web/templates/outbox.html",
         "form_page.html" => "web/templates/form_page.html",
         "desk.html" => "web/templates/desk.html",
         "review.html" => "web/templates/review.html",
@@ -43,6 +47,7 @@ static TEMPLATES: LazyLock<tera::Tera> = LazyLock::new(|| {
         "report_check.html" => "workflows/monthly_report/report_check.html",
         "annual_report.html" => "workflows/monthly_report/annual_report.html",
         "region_reports.html" => "workflows/monthly_report/region_reports.html",
+        "platforms.html" => "workflows/monthly_report/platforms.html",
         "plans.html" => "workflows/training_plan/plans.html",
         "plan_print.html" => "workflows/training_plan/plan_print.html",
         "case_macros.html" => "casework/case_macros.html",
@@ -76,6 +81,7 @@ pub fn render_status(visitor: &Visitor, status: StatusCode, template: &str, cont
         &match &visitor.claims {
             Some(c) => json!({
                 "signed_in": true,
+                "account": c.sub,
                 "role": c.role.as_str(),
                 "role_label": c.role.label_zh(),
                 "unit": c.unit,
@@ -85,7 +91,7 @@ pub fn render_status(visitor: &Visitor, status: StatusCode, template: &str, cont
         },
     );
     match TEMPLATES.render(template, &ctx) {
-        Ok(html) => (status, Html(html)).into_response(),
+        Ok(html) => (status, Html(with_anti_forgery(html, visitor.csrf().as_deref()))).into_response(),
         Err(e) => internal(e),
     }
 }
@@ -207,5 +213,40 @@ mod tests {
     #[test]
     fn every_template_parses() {
         assert!(TEMPLATES.get_template_names().count() >= 10);
+    }
+}
+
+/// `html` with the visitor's anti-forgery token as the first control of every
+/// `method="post"` form, so no form of any page can be drawn without it (the form
+/// posts check it: `gateway::submit`, the sign-in pages).
+pub fn with_anti_forgery(html: String, token: Option<&str>) -> String {
+    let Some(token) = token else { return html };
+    let hidden = format!(r#"<input type="hidden" name="{}" value="{token}">"#, super::session::CSRF_CONTROL);
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html.as_str();
+    while let Some(start) = rest.find("<form") {
+        let Some(len) = rest[start..].find('>') else { break };
+        let tag = &rest[start..start + len + 1];
+        out.push_str(&rest[..start + len + 1]);
+        if tag.to_ascii_lowercase().contains(r#"method="post""#) {
+            out.push_str(&hidden);
+        }
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod anti_forgery_tests {
+    use super::with_anti_forgery;
+
+    #[test]
+    fn every_post_form_gets_the_token_and_get_forms_do_not() {
+        let html = r#"<form method="get" action="/s"></form><form class="a" method="post" action="/x"><b></b></form><form method="POST">"#;
+        let out = with_anti_forgery(html.to_string(), Some("t0k"));
+        assert_eq!(out.matches(r#"name="_csrf" value="t0k""#).count(), 2, "{out}");
+        assert!(out.starts_with(r#"<form method="get" action="/s"></form>"#));
+        assert_eq!(with_anti_forgery(html.to_string(), None), html);
     }
 }

@@ -105,7 +105,8 @@ async fn dispatched(app: &Router, log: &Replies, region: &str) -> String {
 }
 
 async fn forwarded(app: &Router, log: &Replies, id: &str, region: &str, to: &str) {
-    let body = json!({ "unit": to, "unit_name": "某某省第三医院" });
+    crate::support::unit_in_directory(app, to, region).await;
+    let body = json!({ "unit": to });
     let r = ok(
         &log.call(app, Method::POST, &format!("/integrity-cases/{id}/forward"), &regional(region), Some(body)).await,
         StatusCode::OK,
@@ -501,6 +502,19 @@ async fn each_step_is_refused_to_the_wrong_role_or_scope() {
     assert_eq!(post(uri("forward"), national(), to_unit.clone()).await, StatusCode::FORBIDDEN);
     assert_eq!(post(uri("dispatch"), national(), json!({})).await, StatusCode::CONFLICT, "already at the province");
     assert_eq!(post(uri("forward"), regional("hebei"), json!({ "unit": "" })).await, StatusCode::UNPROCESSABLE_ENTITY);
+    // Only a unit of the case's region in the directory: not a code typed by hand,
+    // not another region's unit.
+    crate::support::unit_in_directory(&app, "hosp-sx", "shanxi").await;
+    for code in ["hosp-typed-by-hand", "hosp-sx"] {
+        let r =
+            call(&app, Method::POST, &uri("forward"), Some(&regional("hebei")), Some(json!({ "unit": code }))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{code}");
+        assert!(
+            r.json()["fields"]["unit"].as_str().is_some_and(|m| m.contains("请从列表中选择")),
+            "{code}: {:?}",
+            r.json()
+        );
+    }
     assert_eq!(
         post(uri("dispatch"), national(), json!({ "region": "atlantis" })).await,
         StatusCode::UNPROCESSABLE_ENTITY
@@ -589,6 +603,7 @@ async fn account_names_that_are_personal_data_are_shown_masked_in_the_progress()
         unit: None,
         region: None,
         exp: jiff::Timestamp::now().as_second() + 600,
+        epoch: None,
     };
     let token = jsonwebtoken::encode(
         &jsonwebtoken::Header::default(),

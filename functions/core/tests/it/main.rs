@@ -4,6 +4,7 @@
 mod support;
 
 mod access;
+mod accounts_contract;
 mod attachments;
 mod case_export;
 mod error_shape;

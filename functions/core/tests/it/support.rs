@@ -248,3 +248,30 @@ macro_rules! on_both_stores {
         on_store!(dynamodb, crate::support::dynamo(), [$($case),*]);
     };
 }
+
+/// Puts the unit `code` of `region` in the directory as the unit itself does: its
+/// registration (单位注册) through `/web/register-unit` of `app` (routes at `/web/…`),
+/// under the region's science and technology department. A unit already there stays.
+pub async fn unit_in_directory(app: &axum::Router, code: &str, region: &str) {
+    let department = format!("{region}-kjt");
+    let admin = format!("{code}.admin");
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("unit_name", format!("{code} 医院").as_str()),
+            ("unit_code", code),
+            ("department", &department),
+            ("username", &admin),
+            ("name", "单位管理员"),
+            ("email", "admin@example.cn"),
+        ])
+        .finish();
+    let request = axum::http::Request::builder()
+        .method(axum::http::Method::POST)
+        .uri("/web/register-unit")
+        .header(axum::http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from(body))
+        .expect("request");
+    let r = send(app, request).await;
+    let page = String::from_utf8_lossy(&r.bytes);
+    assert!(page.contains("注册已提交") || page.contains("已被使用"), "{code}: {page}");
+}

@@ -105,6 +105,13 @@ fn redirected(r: &Reply) -> String {
     r.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).expect("Location").to_owned()
 }
 
+/// The anti-forgery token a page's post forms carry (`_csrf`).
+fn csrf_of(html: &str) -> String {
+    let at = html.find("name=\"_csrf\" value=\"").expect("a post form with its anti-forgery token");
+    let rest = &html[at + "name=\"_csrf\" value=\"".len()..];
+    rest[..rest.find('"').expect("value closes")].to_owned()
+}
+
 /// What a browser sends of the form with `id`: its hidden controls and the boxes
 /// already ticked (files kept), except where `extra` — what the visitor typed or
 /// ticked — says otherwise; `("_press", label)` presses the button `label` (else the
@@ -379,7 +386,18 @@ async fn an_integrity_case_goes_down_the_chain_and_its_result_up_through_both_re
     let back = redirected(&post(&app, &province, &form(&at_province, "forward", &[("unit", "")]), &[]).await);
     let refused = page(&app, &province, &back).await;
     says(&refused, "请指明转办机构");
-    let forward = [("unit", "hosp-3"), ("unit_name", "某某省第三医院")];
+    // The institutions to choose from are the directory's units of the case's region;
+    // a code from elsewhere (another region's unit, or one typed by hand) is refused.
+    crate::support::unit_in_directory(&app, "hosp-3", "hebei").await;
+    crate::support::unit_in_directory(&app, "hosp-sx", "shanxi").await;
+    let choices = page(&app, &province, &case).await;
+    assert!(choices.contains("<option value=\"hosp-3\">"), "{choices}");
+    assert!(!choices.contains("hosp-sx"), "another region's unit is no choice:\n{choices}");
+    for planted in ["hosp-sx", "hosp-nowhere"] {
+        let back = redirected(&post(&app, &province, &form(&choices, "forward", &[("unit", planted)]), &[]).await);
+        says(&page(&app, &province, &back).await, "请从列表中选择本地区已注册的机构");
+    }
+    let forward = [("unit", "hosp-3")];
     let to = redirected(&post(&app, &province, &form(&refused, "forward", &forward), &[]).await);
     says(&page(&app, &province, &to).await, "待机构办理");
 
@@ -522,7 +540,9 @@ async fn a_refused_form_shows_nothing_to_another_session_and_no_field_chooses_th
     let id = id_in(&to, "/api/web/cases/");
     let case = format!("/web/cases/{id}");
 
-    // The filler posts to the approval route, planting a call, pages and a heading.
+    // The filler posts to the approval route, planting a call, pages and a heading,
+    // with the anti-forgery token of the filler's own session (any page of it has one).
+    let own_token = csrf_of(&page(&app, &attacker, "/web/").await);
     let planted = Sent {
         action: format!("/api/web/act/typical-cases/{id}/approve"),
         fields: [
@@ -531,6 +551,7 @@ async fn a_refused_form_shows_nothing_to_another_session_and_no_field_chooses_th
             ("_back", "/api/web/form/".to_owned()),
             ("_title", "请审核通过".to_owned()),
             ("_action", "approve".to_owned()),
+            ("_csrf", own_token),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -549,6 +570,9 @@ async fn a_refused_form_shows_nothing_to_another_session_and_no_field_chooses_th
     // The filler's own link shows the refusal to the filler (and to nobody else).
     let own = get(&app, &attacker, &format!("/web/form/{token}")).await;
     assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", String::from_utf8_lossy(&own.bytes));
+    // Its form carries the visitor's token once: the kept attempt keeps none of its own.
+    let own = String::from_utf8_lossy(&own.bytes).into_owned();
+    assert_eq!(own.matches("name=\"_csrf\"").count(), 1, "{own}");
 
     // A route runs its own call whatever the form says: the return route with a
     // planted `_to` of approval returns (or refuses), never approves.
@@ -697,6 +721,7 @@ async fn case_at_institution(app: &Router, unit: &str) -> String {
     let case = format!("/web/integrity-cases/{}", id_in(&to, "/api/web/integrity-cases/"));
     let created = page(app, &nation, &case).await;
     redirected(&post(app, &nation, &form(&created, "dispatch", &[]), &[]).await);
+    crate::support::unit_in_directory(app, unit, "hebei").await;
     let at_province = page(app, &province, &case).await;
     redirected(&post(app, &province, &form(&at_province, "forward", &[("unit", unit)]), &[]).await);
     case

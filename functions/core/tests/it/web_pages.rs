@@ -51,6 +51,17 @@ fn app(store: SharedStore) -> Router {
     mounted(state(store))
 }
 
+/// The router with the development switch on (`gazette serve --dev-sign-in`): the
+/// sign-in page offers the role picker, which posts to `/web/dev-sign-in`.
+fn dev_app(store: SharedStore) -> Router {
+    let state = state(store);
+    let auth = state.auth.clone().with_dev_sign_in(true);
+    mounted(AppState { auth, ..state })
+}
+
+/// Where the development role picker posts.
+const DEV_SIGN_IN: &str = "/api/web/dev-sign-in";
+
 fn session(role: Role, unit: Option<&str>, region: Option<&str>) -> String {
     mint_dev_token(SECRET, role, unit, region, Duration::from_secs(600))
 }
@@ -200,8 +211,15 @@ impl Form {
         formaction.clone().unwrap_or_else(|| self.action.clone())
     }
 
+    /// The form's own hidden controls: those starting with `_`, except the visitor's
+    /// anti-forgery token, which every post form of a page carries ([`Form::csrf`]).
     fn hidden(&self) -> Vec<(String, String)> {
-        self.controls.iter().filter(|(k, _)| k.starts_with('_')).cloned().collect()
+        self.controls.iter().filter(|(k, _)| k.starts_with('_') && k != "_csrf").cloned().collect()
+    }
+
+    /// The anti-forgery tokens the form carries.
+    fn csrf(&self) -> Vec<&str> {
+        self.controls.iter().filter(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str()).collect()
     }
 
     /// What the browser posts: the controls as drawn, with `set` typed over them
@@ -427,8 +445,10 @@ async fn a_refused_registration_comes_back_with_its_errors_and_what_was_typed_th
     assert_eq!(form.get("phone"), Some("1862068"));
     assert_eq!(form.get("course"), Some(COURSE));
     assert_eq!(form.get("consent"), None, "an unticked box stays unticked");
-    // It posts again to the registration route, the same way as the course page did.
+    // It posts again to the registration route, the same way as the course page did,
+    // with this browser's anti-forgery token once.
     assert_eq!(form.action, REGISTER);
+    assert_eq!(form.csrf().len(), 1, "{:?}", form.controls);
     assert_eq!(
         form.hidden(),
         pairs(&[
@@ -552,7 +572,7 @@ fn assert_on_site(location: &str, what: &str) {
 #[tokio::test]
 async fn no_control_of_a_form_chooses_its_call_or_where_it_leads() {
     let (store, _guard) = embedded();
-    let app = app(store);
+    let app = dev_app(store);
     let evil =
         ["//evil.example/", "https://evil.example/", "/\\evil.example/", "\\\\evil.example", "//evil.example/%2F.."];
     for (n, target) in evil.iter().enumerate() {
@@ -587,7 +607,7 @@ async fn no_control_of_a_form_chooses_its_call_or_where_it_leads() {
 
         // Signing in with a crafted next.
         let sign_in = pairs(&[("role", "organiser"), ("unit", ""), ("region", ""), ("next", target)]);
-        let r = post_with(&app, "/api/web/sign-in", &sign_in, PLAIN).await;
+        let r = post_with(&app, DEV_SIGN_IN, &sign_in, PLAIN).await;
         assert_eq!(see_other(&r), "/api/web/", "sign-in next={target}");
         // The sign-in page does not carry it into its form either.
         let q = form_urlencoded::Serializer::new(String::new()).append_pair("next", target).finish();
@@ -665,9 +685,30 @@ async fn a_monthly_report_from_its_first_part_to_approval_without_a_script() {
     let app = app(store);
     let (filler, admin) = (filler(), unit_admin());
 
-    // "Fill in a month" leads to the first part.
+    // The unit's administrator registers the platform (seed 002's list) …
+    let platforms = html(&page(&app, "/api/web/platforms", Some(&admin)).await);
+    let form = form_on(&platforms, "/api/web/platforms");
+    let set = [("code", "p1"), ("name", "黑土保护利用技术创新中心"), ("leader", "张一"), ("department", "保教处")];
+    assert_eq!(see_other(&post_form(&app, &form, &set, Some(&admin)).await), "/api/web/platforms");
+    let listed = html(&page(&app, "/api/web/platforms", Some(&filler)).await);
+    assert!(listed.contains("<td data-label=\"平台名称\">黑土保护利用技术创新中心</td>"), "{listed}");
+    assert!(!listed.contains("登记平台</button>"), "a filler chooses from the list, does not add to it");
+    // The filler's own anti-forgery token, from the sign-out form: refused all the same.
+    let by_filler = form_on(&listed, "/sign-out").filled(&set);
+    let refused = post_with(&app, "/api/web/platforms", &by_filler, Post { session: Some(&filler), ..PLAIN }).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", text(&refused));
+    let again = post_form(&app, &form, &set, Some(&admin)).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(summary_links(&html(&again)), [("#f-code".to_string(), "代码 p1 已被使用，请换一个。".to_string())]);
+    // … and the filler chooses it from the list: "fill in a month" leads to the first part.
+    let reports = html(&page(&app, "/api/web/reports", Some(&filler)).await);
+    assert!(reports.contains("<option value=\"p1\">1. 黑土保护利用技术创新中心</option>"), "{reports}");
     let opened = page(&app, &format!("/api/web/reports/open?platform=p1&period={PERIOD}"), Some(&filler)).await;
     assert_eq!(see_other(&opened), format!("{REPORT_PAGE}/cover"));
+    // A platform the unit has not registered is no choice.
+    let typed = page(&app, &format!("/api/web/reports/open?platform=p-typed&period={PERIOD}"), Some(&filler)).await;
+    assert_eq!(typed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html(&typed).contains("请从本单位登记的科研平台中选择平台"));
 
     // The cover, drawn from version 0 (not started), saved: on to the next part.
     let cover = html(&page(&app, &format!("{REPORT_PAGE}/cover"), Some(&filler)).await);
@@ -897,7 +938,7 @@ fn sign_in_next(location: &str) -> String {
 #[tokio::test]
 async fn pages_behind_sign_in_send_a_visitor_without_a_session_to_sign_in() {
     let (store, _guard) = embedded();
-    let app = app(store);
+    let app = dev_app(store);
     let forged =
         mint_dev_token(b"another-secret-entirely-for-this", Role::Filler, Some(UNIT), None, Duration::from_secs(600));
     let behind = [
@@ -916,7 +957,7 @@ async fn pages_behind_sign_in_send_a_visitor_without_a_session_to_sign_in() {
     // Signing in there, as the form on that page posts, sets the session and leads to the desk.
     let sign_in = html(&page(&app, "/api/web/sign-in", None).await);
     let form = form_on(&sign_in, "f-role");
-    assert_eq!(form.action, "/api/web/sign-in");
+    assert_eq!(form.action, DEV_SIGN_IN);
     let r = post_with(&app, &form.action, &form.filled(&[("role", "filler"), ("unit", UNIT)]), PLAIN).await;
     assert_eq!(see_other(&r), "/api/web/");
     let cookie = r.headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).expect("a session cookie");
@@ -928,9 +969,23 @@ async fn pages_behind_sign_in_send_a_visitor_without_a_session_to_sign_in() {
     assert_eq!(reports.status, StatusCode::OK, "the cookie signs pages in");
     assert!(html(&reports).contains("填报人 · lab-1"), "{}", html(&reports));
     // A filler without a unit is told what is missing, on the page.
-    let r = post_with(&app, "/api/web/sign-in", &form.filled(&[("role", "filler"), ("unit", "")]), PLAIN).await;
-    assert_eq!(r.status, StatusCode::OK);
+    let r = post_with(&app, DEV_SIGN_IN, &form.filled(&[("role", "filler"), ("unit", "")]), PLAIN).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a refused sign-in, like every refused form");
     assert!(summary_links(&html(&r)).iter().any(|(href, _)| href == "#f-unit"));
+}
+
+/// Without the development switch the sign-in page offers no role, and the role
+/// picker's address mints nothing, whatever is posted to it.
+#[tokio::test]
+async fn without_the_development_switch_no_role_can_be_picked() {
+    let (store, _guard) = embedded();
+    let app = app(store);
+    let h = html(&page(&app, "/api/web/sign-in", None).await);
+    assert!(!h.contains("f-role") && !h.contains("/dev-sign-in"), "{h}");
+    assert_eq!(form_on(&h, "/api/web/sign-in").get("username"), Some(""));
+    let r = post_with(&app, DEV_SIGN_IN, &pairs(&[("role", "national-admin"), ("next", "")]), PLAIN).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", text(&r));
+    assert!(r.headers.get(header::SET_COOKIE).is_none(), "no session: {:?}", r.headers);
 }
 
 /// Signing in leads to `/api/web/` (the desk, 工作台); it is a page, and without a
@@ -986,7 +1041,7 @@ async fn each_desk_lists_what_the_permission_models_let_the_visitor_do() {
 #[tokio::test]
 async fn the_sign_in_redirect_comes_back_to_the_page_asked_for() {
     let (store, _guard) = embedded();
-    let app = app(store);
+    let app = dev_app(store);
     let asked = [
         "/api/web/reports".to_string(),
         format!("{REPORT_PAGE}/staff"),
@@ -997,7 +1052,7 @@ async fn the_sign_in_redirect_comes_back_to_the_page_asked_for() {
         assert_eq!(sign_in_next(&location), path, "{location}");
         // And signing in with that next lands there.
         let sign_in = pairs(&[("role", "organiser"), ("unit", ""), ("region", ""), ("next", &path)]);
-        assert_eq!(see_other(&post_with(&app, "/api/web/sign-in", &sign_in, PLAIN).await), path);
+        assert_eq!(see_other(&post_with(&app, DEV_SIGN_IN, &sign_in, PLAIN).await), path);
     }
 }
 
@@ -1020,12 +1075,12 @@ async fn a_post_that_needs_a_session_sends_the_visitor_to_sign_in() {
 #[tokio::test]
 async fn signing_in_after_a_post_without_a_session_leads_back_to_a_page() {
     let (store, _guard) = embedded();
-    let app = app(store);
+    let app = dev_app(store);
     let fields = pairs(&[("_version", "0"), ("platform_name", "x")]);
     let location = see_other(&post_with(&app, &format!("/api/web/act{REPORT_API}/parts/cover"), &fields, PLAIN).await);
     let next = sign_in_next(&location);
     let sign_in = pairs(&[("role", "filler"), ("unit", UNIT), ("region", ""), ("next", &next)]);
-    let r = post_with(&app, "/api/web/sign-in", &sign_in, PLAIN).await;
+    let r = post_with(&app, DEV_SIGN_IN, &sign_in, PLAIN).await;
     let landed = see_other(&r);
     let cookie = r.headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).expect("a session cookie");
     let token = cookie["gazette_session=".len()..].split(';').next().unwrap().to_string();

@@ -129,8 +129,9 @@ pub async fn dispatch(
     Ok(Json(case.view(&actor)).into_response())
 }
 
-/// `POST /integrity-cases/{id}/forward` `{"unit": "…", "unit_name"?: "…"}` — a province
-/// sends its case on to an institution.
+/// `POST /integrity-cases/{id}/forward` `{"unit": "…"}` — a province sends its case on
+/// to an institution: a unit of the case's region in the directory, whose name the
+/// case takes; any other code is 422 on `unit` (once the step itself is allowed).
 pub async fn forward(
     State(state): State<AppState>,
     caller: Caller,
@@ -139,9 +140,28 @@ pub async fn forward(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let actor = caller.case_actor(lang)?;
+    let seen = state.integrity_cases.get(&id, &actor).await.map_err(|e| case_error(e, lang))?;
+    super::may(&actor, &seen, super::IntegrityStep::Forward).map_err(|e| case_error(e, lang))?;
+    let code = crate::casework::required_note(text(&body, "unit"), "unit", 100).map_err(|e| case_error(e, lang))?;
+    let institution = match state.directory.unit_in_region(&code, &seen.details.region).await {
+        Ok(Some(unit)) => unit,
+        Ok(None) => {
+            return Err(ApiError::invalid(lang, BTreeMap::new()).field(
+                "unit",
+                lang.pick(
+                    "请从列表中选择本地区已注册的机构。",
+                    "Choose an institution of the case's region from the list.",
+                ),
+            ));
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "directory unavailable");
+            return Err(ApiError::internal(lang));
+        }
+    };
     let case = state
         .integrity_cases
-        .forward(&id, &actor, text(&body, "unit"), text(&body, "unit_name"))
+        .forward(&id, &actor, &institution.code, &institution.name)
         .await
         .map_err(|e| case_error(e, lang))?;
     tracing::info!(case = %case.id, "integrity case forwarded to an institution");

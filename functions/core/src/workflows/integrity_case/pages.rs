@@ -202,11 +202,18 @@ pub(crate) async fn page(
         );
     }
     if allows(IntegrityStep::Forward) {
+        // The institutions of the case's region, from the directory.
+        let units = web.app.directory.units_of_region(region).await.unwrap_or_default();
+        let intro = if units.is_empty() {
+            "本地区还没有经审核注册的机构：机构完成单位注册并经审核后即可选择。"
+        } else {
+            "从本地区已注册的机构中选择负责办理的机构。"
+        };
+        let options = units.into_iter().map(|u| (u.code.clone(), format!("{}（{}）", u.name, u.code)));
         actions.push(
             ActionForm::new("forward", "转办至机构", &act(&id, "forward"))
-                .intro("填写负责办理的机构（其单位管理员账号的单位代码）。")
-                .field(ActionField::text("unit", "机构单位代码", true, 100).hint("如 hosp-3。"))
-                .field(ActionField::text("unit_name", "机构名称", false, 200).hint("如 某某省第三医院；可不填。"))
+                .intro(intro)
+                .field(ActionField::choices("unit", "机构", options, ""))
                 .button("转办", false)
                 .with_attempt(attempt.as_ref()),
         );

@@ -2,12 +2,14 @@
 //! and the annual report made from them.
 //!
 //! - `domain.rs` — drafts by part, pre-fill, submit / withdraw / approve / return (no HTTP);
-//! - `api.rs` — the JSON endpoints; `pages.rs` — months, overview, one page per part.
+//! - `api.rs` — the JSON endpoints; `pages.rs` — months, overview, one page per part;
+//! - `platforms.rs` — the unit's platforms (the directory's list), kept by its administrator.
 
 pub mod api;
 pub mod document;
 mod domain;
 pub mod import;
 pub mod pages;
+pub mod platforms;
 
 pub use domain::*;

@@ -183,6 +183,7 @@ async fn list(State(web): State<WebState>, SignedIn(visitor): SignedIn) -> Resul
         .map(|(code, name, months)| json!({"code": code, "name": name, "months": months}))
         .collect();
     let this_month = crate::lifecycle::time::today().strftime("%Y-%m").to_string();
+    let choices = super::platforms::of_unit(&web, unit).await;
     Ok(pages::render(
         &visitor,
         "reports.html",
@@ -190,6 +191,8 @@ async fn list(State(web): State<WebState>, SignedIn(visitor): SignedIn) -> Resul
             "title": "月度绩效报告",
             "unit": unit,
             "platforms": platforms,
+            "choices": choices,
+            "can_manage": visitor.role() == Some(Role::UnitAdmin),
             "this_month": this_month,
             "can_fill": visitor.role() == Some(Role::Filler),
         }),
@@ -202,13 +205,22 @@ struct OpenQuery {
     period: Option<String>,
 }
 
-/// `GET /web/reports/open?platform=&period=` — the "fill in a month" form's target.
-async fn open(SignedIn(visitor): SignedIn, Query(q): Query<OpenQuery>) -> Response {
+/// `GET /web/reports/open?platform=&period=` — the "fill in a month" form's target:
+/// the platform must be one of the unit's in the directory.
+async fn open(State(web): State<WebState>, SignedIn(visitor): SignedIn, Query(q): Query<OpenQuery>) -> Response {
     let unit = visitor.unit().unwrap_or_default().to_string();
     let platform = path_segment(q.platform.as_deref().unwrap_or("").trim());
     let period = path_segment(q.period.as_deref().unwrap_or("").trim());
-    if platform.is_empty() || period.len() != 7 {
-        return pages::message(&visitor, "无法打开报告", "请填写平台代码（字母、数字或连字符）并选择填报月份。");
+    if period.len() != 7 {
+        return pages::message(&visitor, "无法打开报告", "请选择填报月份。");
+    }
+    if !matches!(web.app.directory.platform(&unit, &platform).await, Ok(Some(_))) {
+        return pages::message_status(
+            &visitor,
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "无法打开报告",
+            "请从本单位登记的科研平台中选择平台；平台由单位管理员在“科研平台”页登记。",
+        );
     }
     Redirect::to(&format!("{}/{}", report_url(&unit, &platform, &period), schema().parts()[0].id())).into_response()
 }
