@@ -61,7 +61,7 @@ fn account_key(username: &str) -> Key {
     Key::new(account_pk(username), "ACCOUNT")
 }
 
-fn unit_admin_key(unit: &str) -> Key {
+pub(super) fn unit_admin_key(unit: &str) -> Key {
     Key::new(format!("UNIT-ADMIN#{unit}"), "UNIT-ADMIN")
 }
 
@@ -91,7 +91,7 @@ pub fn normalise_username(username: &str) -> AccountResult<String> {
 }
 
 /// The fields of a new account, checked: name, a way to reach the person, grants.
-fn check_new(new: &NewAccount) -> AccountResult<()> {
+pub(super) fn check_new(new: &NewAccount) -> AccountResult<()> {
     let invalid = |field, message: &str| Err(AccountError::Invalid { field, message: message.into() });
     if new.name.trim().is_empty() || new.name.chars().count() > 100 {
         return invalid("name", "请填写姓名或单位名称（不超过 100 个字符）。");

@@ -118,25 +118,14 @@ impl Attachments for S3Attachments {
     /// A GET of a short-lived presigned URL, through the same rustls (ring) stack the
     /// SDK uses, so no S3 client is linked in.
     async fn read(&self, key: &str) -> Result<Vec<u8>, AttachmentError> {
-        use http_body_util::BodyExt;
         let url = self.presign("GET", key, &[], Duration::from_secs(300)).await?;
-        let backend = |e: &dyn std::fmt::Display| AttachmentError::Backend(format!("cannot read {key:?} from S3: {e}"));
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
-            .map_err(|e| backend(&e))?
-            .https_or_http()
-            .enable_http1()
-            .build();
-        let client: hyper_util::client::legacy::Client<_, http_body_util::Empty<bytes::Bytes>> =
-            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(https);
-        let uri: http::Uri = url.parse().map_err(|e| backend(&e))?;
-        let response = client.get(uri).await.map_err(|e| backend(&e))?;
-        let status = response.status();
-        let body = response.into_body().collect().await.map_err(|e| backend(&e))?.to_bytes();
-        match status.as_u16() {
+        let (status, body) = crate::aws::https_get(&url, Duration::from_secs(600))
+            .await
+            .map_err(|e| AttachmentError::Backend(format!("cannot read {key:?} from S3: {e}")))?;
+        match status {
             200 => Ok(body.to_vec()),
             404 => Err(AttachmentError::Missing(key.to_owned())),
-            code => Err(backend(&format!("HTTP {code}"))),
+            code => Err(AttachmentError::Backend(format!("cannot read {key:?} from S3: HTTP {code}"))),
         }
     }
 }
