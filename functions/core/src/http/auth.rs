@@ -99,6 +99,8 @@ pub struct Claims {
 #[derive(Clone, Default)]
 pub struct AuthConfig {
     secret: Option<Vec<u8>>,
+    /// The Cognito user pool whose tokens (RS256) are accepted, verified here.
+    pool_tokens: Option<std::sync::Arc<crate::accounts::cognito::tokens::TokenVerifier>>,
 }
 
 impl std::fmt::Debug for AuthConfig {
@@ -109,12 +111,33 @@ impl std::fmt::Debug for AuthConfig {
 
 impl AuthConfig {
     pub fn hs256(secret: impl AsRef<[u8]>) -> Self {
-        AuthConfig { secret: Some(secret.as_ref().to_vec()) }
+        AuthConfig { secret: Some(secret.as_ref().to_vec()), ..AuthConfig::default() }
     }
 
     /// Only API Gateway authorizer claims are accepted.
     pub fn gateway_only() -> Self {
-        AuthConfig { secret: None }
+        AuthConfig::default()
+    }
+
+    /// The user pool's tokens are accepted too, verified against its keys; the
+    /// claims API Gateway's authorizer passed on are then not read (its checks are
+    /// repeated here, with the account's current state).
+    pub fn with_pool_tokens(
+        mut self,
+        verifier: std::sync::Arc<crate::accounts::cognito::tokens::TokenVerifier>,
+    ) -> Self {
+        self.pool_tokens = Some(verifier);
+        self
+    }
+
+    /// A token of the user pool (RS256) against the pool's keys, any other as one
+    /// signed here ([`AuthConfig::verify`]).
+    pub async fn verify_any(&self, token: &str) -> Result<Claims, &'static str> {
+        use crate::accounts::cognito::tokens::TokenVerifier;
+        match &self.pool_tokens {
+            Some(pool) if TokenVerifier::is_provider_token(token) => pool.verify(token).await,
+            _ => self.verify(token),
+        }
     }
 
     /// Whether tokens are signed here (development sign-in possible) rather than by
@@ -231,7 +254,9 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let lang = Lang::from_parts(parts);
-        let verified = match claims_from_gateway(parts) {
+        let auth = AuthConfig::from_ref(state);
+        let gateway = if auth.pool_tokens.is_some() { None } else { claims_from_gateway(parts) };
+        let verified = match gateway {
             Some(result) => result,
             None => {
                 let header = parts.headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
@@ -243,7 +268,7 @@ where
                             "Sign in first: this needs a valid bearer token.",
                         ));
                     }
-                    Some(token) => AuthConfig::from_ref(state).verify(token.trim()),
+                    Some(token) => auth.verify_any(token.trim()).await,
                 }
             }
         };

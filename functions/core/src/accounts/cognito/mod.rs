@@ -34,9 +34,7 @@ use async_trait::async_trait;
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
 use aws_sdk_cognitoidentityprovider::types::{
-    AdminCreateUserConfigType, AttributeDataType, AttributeType, AuthFlowType, ChallengeNameType,
-    ExplicitAuthFlowsType, MessageActionType, PasswordPolicyType, PreventUserExistenceErrorTypes, SchemaAttributeType,
-    UserPoolPolicyType, UserStatusType, UsernameConfigurationType,
+    AttributeType, AuthFlowType, ChallengeNameType, MessageActionType, UserStatusType,
 };
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -222,57 +220,6 @@ impl CognitoAccounts {
 
     fn now(&self) -> Timestamp {
         (self.clock)()
-    }
-
-    /// Creates a pool and app client shaped like `infra/template.yaml`'s (custom
-    /// attributes, password policy, no self-service sign-up, the admin sign-in flow),
-    /// named `name`: for tests against a local server and for trying the
-    /// implementation out; a deployment declares its pool in the template.
-    pub async fn create_pool(sdk: &aws_config::SdkConfig, name: &str) -> AccountResult<UserPool> {
-        let idp = Client::new(sdk);
-        let schema = CUSTOM_ATTRIBUTES.iter().map(|attr| {
-            SchemaAttributeType::builder()
-                .name(*attr)
-                .attribute_data_type(AttributeDataType::String)
-                .mutable(true)
-                .build()
-        });
-        let policy = PasswordPolicyType::builder()
-            .minimum_length(POOL_MIN_PASSWORD_LENGTH)
-            .require_lowercase(false)
-            .require_uppercase(false)
-            .require_numbers(false)
-            .require_symbols(false)
-            .temporary_password_validity_days(7)
-            .build();
-        let username = UsernameConfigurationType::builder()
-            .case_sensitive(false)
-            .build()
-            .map_err(|e| AccountError::Provider(e.to_string()))?;
-        let pool = idp
-            .create_user_pool()
-            .pool_name(name)
-            .set_schema(Some(schema.collect()))
-            .policies(UserPoolPolicyType::builder().password_policy(policy).build())
-            .username_configuration(username)
-            .admin_create_user_config(AdminCreateUserConfigType::builder().allow_admin_create_user_only(true).build())
-            .send()
-            .await
-            .map_err(|e| provider("CreateUserPool", &e))?;
-        let id = pool.user_pool().and_then(|p| p.id()).unwrap_or_default().to_string();
-        let client = idp
-            .create_user_pool_client()
-            .user_pool_id(&id)
-            .client_name(format!("{name}-functions"))
-            .generate_secret(false)
-            .explicit_auth_flows(ExplicitAuthFlowsType::AllowAdminUserPasswordAuth)
-            .explicit_auth_flows(ExplicitAuthFlowsType::AllowRefreshTokenAuth)
-            .prevent_user_existence_errors(PreventUserExistenceErrorTypes::Enabled)
-            .send()
-            .await
-            .map_err(|e| provider("CreateUserPoolClient", &e))?;
-        let client_id = client.user_pool_client().and_then(|c| c.client_id()).unwrap_or_default().to_string();
-        Ok(UserPool { id, client_id })
     }
 
     async fn load_record(&self, username: &str) -> AccountResult<Option<(PoolRecord, u64)>> {
