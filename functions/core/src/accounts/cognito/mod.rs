@@ -363,6 +363,25 @@ impl CognitoAccounts {
         Ok(one_time)
     }
 
+    /// Approval and reset: an account in the `needed` status (else `refusal`) gets a new
+    /// one-time password, active, logged as `event`.
+    async fn renew(
+        &self,
+        by: &str,
+        username: &str,
+        needed: AccountStatus,
+        refusal: AccountError,
+        event: AuditEvent,
+    ) -> AccountResult<String> {
+        let account = self.existing(username).await?;
+        if account.status != needed {
+            return Err(refusal);
+        }
+        let one_time = self.issue_one_time(&account).await?;
+        self.log(by, &account, event).await?;
+        Ok(one_time)
+    }
+
     async fn sign_out_everywhere(&self, username: &str) -> AccountResult<()> {
         self.idp
             .admin_user_global_sign_out()
@@ -673,13 +692,8 @@ impl Accounts for CognitoAccounts {
     }
 
     async fn approve(&self, by: &str, username: &str) -> AccountResult<String> {
-        let account = self.existing(username).await?;
-        if account.status != AccountStatus::Pending {
-            return Err(AccountError::Conflict("只有待审核的账号可以审核"));
-        }
-        let one_time = self.issue_one_time(&account).await?;
-        self.log(by, &account, AuditEvent::Approved).await?;
-        Ok(one_time)
+        let refusal = AccountError::Conflict("只有待审核的账号可以审核");
+        self.renew(by, username, AccountStatus::Pending, refusal, AuditEvent::Approved).await
     }
 
     async fn reject(&self, by: &str, username: &str, reason: &str) -> AccountResult<()> {
@@ -715,13 +729,8 @@ impl Accounts for CognitoAccounts {
     }
 
     async fn reset_password(&self, by: &str, username: &str) -> AccountResult<String> {
-        let account = self.existing(username).await?;
-        if account.status != AccountStatus::Active {
-            return Err(AccountError::Conflict("只能为正常状态的账号重置密码"));
-        }
-        let one_time = self.issue_one_time(&account).await?;
-        self.log(by, &account, AuditEvent::PasswordReset).await?;
-        Ok(one_time)
+        let refusal = AccountError::Conflict("只能为正常状态的账号重置密码");
+        self.renew(by, username, AccountStatus::Active, refusal, AuditEvent::PasswordReset).await
     }
 
     async fn add_grant(&self, by: &str, username: &str, grant: Grant) -> AccountResult<Account> {
