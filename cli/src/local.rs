@@ -121,8 +121,9 @@ pub fn export_cases(root: &Path, data_dir: &Path) -> anyhow::Result<gazette_core
     })
 }
 
-/// `gazette accounts create-admin`: a national administrator in the store, with its
-/// one-time password.
+/// `gazette accounts create-admin`: a national administrator, with its one-time
+/// password — in the store, or in the Cognito user pool when `GAZETTE_USER_POOL_ID`
+/// and `GAZETTE_USER_POOL_CLIENT_ID` name one (with `TABLE_NAME` for its listing).
 pub fn create_admin(
     data_dir: &Path,
     username: String,
@@ -130,7 +131,7 @@ pub fn create_admin(
     email: Option<String>,
     phone: Option<String>,
 ) -> anyhow::Result<gazette_core::accounts::Created> {
-    use gazette_core::accounts::{Accounts, Grant, NewAccount, Role, Scope, StoreAccounts};
+    use gazette_core::accounts::{Grant, NewAccount, Role, Scope};
     let config = functions_config(data_dir, 1111)?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
@@ -144,7 +145,7 @@ pub fn create_admin(
             steward: Scope::National,
             pending: false,
         };
-        StoreAccounts::new(store).create("cli", new).await.map_err(|e| match e.message_zh() {
+        config.open_accounts(store).await.create("cli", new).await.map_err(|e| match e.message_zh() {
             (Some(field), message) => anyhow::anyhow!("{field}: {message}"),
             (None, message) => anyhow::anyhow!("{message}"),
         })

@@ -40,3 +40,25 @@ pub fn local_sdk_config(endpoint: &str) -> SdkConfig {
         .http_client(http_client())
         .build()
 }
+
+/// A GET of `url` (https, or http on loopback) through the same rustls (ring) stack
+/// the SDK uses, within `timeout`: the status and the body, or what failed.
+pub(crate) async fn https_get(url: &str, timeout: std::time::Duration) -> Result<(u16, bytes::Bytes), String> {
+    use http_body_util::BodyExt;
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
+        .map_err(|e| e.to_string())?
+        .https_or_http()
+        .enable_http1()
+        .build();
+    let client: hyper_util::client::legacy::Client<_, http_body_util::Empty<bytes::Bytes>> =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(https);
+    let uri: http::Uri = url.parse().map_err(|e: http::uri::InvalidUri| e.to_string())?;
+    let exchange = async {
+        let response = client.get(uri).await.map_err(|e| e.to_string())?;
+        let status = response.status().as_u16();
+        let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
+        Ok((status, body))
+    };
+    tokio::time::timeout(timeout, exchange).await.map_err(|_| format!("no answer within {timeout:?}"))?
+}

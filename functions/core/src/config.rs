@@ -16,6 +16,8 @@
 //! | `GAZETTE_RATE_LIMIT` | public submissions per address and minute, `0` = no limit | `20` |
 //! | `GAZETTE_DEV_SIGN_IN` | `1`: the sign-in page offers development roles (needs `GAZETTE_JWT_SECRET`) | off |
 //! | `OUTBOX_DIR` | where the local notification outbox writes messages | `$DATA_DIR/outbox` with the embedded store; none with DynamoDB |
+//! | `GAZETTE_USER_POOL_ID` | Cognito user pool (`cn-north-1_AbC…`); with the next, accounts live in the pool and the functions accept its tokens | accounts in the store |
+//! | `GAZETTE_USER_POOL_CLIENT_ID` | the pool's app client the functions sign in through | (both or neither) |
 //!
 //! [`Config::from_env`] reads them over [`Defaults`]; the Lambda entry point and
 //! `gazette serve` build the same router from the result ([`Config::router`]).
@@ -25,6 +27,9 @@ use std::sync::Arc;
 
 use axum::Router;
 
+use crate::accounts::cognito::tokens::TokenVerifier;
+use crate::accounts::cognito::{CognitoAccounts, UserPool};
+use crate::accounts::{SharedAccounts, StoreAccounts};
 use crate::attachments::{LocalAttachments, S3Attachments, SharedAttachments};
 use crate::http::limit::RateLimit;
 use crate::http::{AppState, AuthConfig, Files, router};
@@ -53,6 +58,9 @@ pub struct Config {
     pub dev_sign_in: bool,
     /// `OUTBOX_DIR`: where the local outbox writes messages (`None`: no outbox).
     pub outbox_dir: Option<PathBuf>,
+    /// `GAZETTE_USER_POOL_ID` and `GAZETTE_USER_POOL_CLIENT_ID`: accounts in a Cognito
+    /// user pool, reached at `AWS_ENDPOINT_URL` when set.
+    pub user_pool: Option<(UserPool, Option<String>)>,
 }
 
 /// Where case attachments are kept.
@@ -93,6 +101,7 @@ const PLAN_DEADLINES_FORM: &str =
 const COURSE_CATALOG_FORM: &str =
     "the path of a JSON file [{slug, title, capacity, opens, closes}], as `gazette course-catalog` writes it";
 const RATE_LIMIT_FORM: &str = "a whole number of submissions per address and minute (0: no limit)";
+const USER_POOL_FORM: &str = "both GAZETTE_USER_POOL_ID and GAZETTE_USER_POOL_CLIENT_ID (the stack's outputs UserPoolId, UserPoolClientId), or neither";
 
 impl Config {
     /// The process environment over `defaults`.
@@ -138,9 +147,11 @@ impl Config {
             StoreConfig::Embedded { .. } => Some(data_dir.join("outbox")),
             StoreConfig::Dynamo { .. } => None,
         });
+        let user_pool = read_user_pool(&var)?.map(|pool| (pool, var("AWS_ENDPOINT_URL")));
         Ok(Config {
             dev_sign_in,
             outbox_dir,
+            user_pool,
             store,
             jwt_secret: var("GAZETTE_JWT_SECRET"),
             course_catalog: var("COURSE_CATALOG").map(|path| read_catalog(&path)).transpose()?,
@@ -185,6 +196,24 @@ impl Config {
         })
     }
 
+    /// The accounts: the Cognito user pool when one is configured (its listing, sign-in
+    /// guard and audit log in `store`), else the store's own.
+    pub async fn open_accounts(&self, store: SharedStore) -> SharedAccounts {
+        match &self.user_pool {
+            Some((pool, endpoint)) => {
+                let sdk = crate::aws::sdk_config(endpoint.as_deref()).await;
+                Arc::new(CognitoAccounts::new(&sdk, pool.clone(), store))
+            }
+            None => Arc::new(StoreAccounts::new(store)),
+        }
+    }
+
+    /// The verifier of the pool's tokens, checking each token's account in `accounts`.
+    pub fn pool_tokens(&self, accounts: SharedAccounts) -> Option<Arc<TokenVerifier>> {
+        let (pool, endpoint) = self.user_pool.as_ref()?;
+        Some(Arc::new(TokenVerifier::new(pool.clone(), pool.jwks_url(endpoint.as_deref())).with_accounts(accounts)))
+    }
+
     pub fn auth(&self) -> AuthConfig {
         match &self.jwt_secret {
             Some(secret) => AuthConfig::hs256(secret).with_dev_sign_in(self.dev_sign_in),
@@ -196,11 +225,17 @@ impl Config {
     /// the configured attachment storage and the pages. Each Lambda serves this same
     /// router; `gazette serve` mounts it under `/api/`.
     pub async fn router(&self) -> Result<Router, ConfigError> {
+        let store = self.open_store().await?;
+        let accounts = self.open_accounts(store.clone()).await;
+        let auth = match self.pool_tokens(accounts.clone()) {
+            Some(pool) => self.auth().with_pool_tokens(pool),
+            None => self.auth(),
+        };
         let state = AppState::new(
-            self.open_store().await?,
+            store,
             self.course_catalog.clone().unwrap_or_default(),
             self.plan_deadlines.clone().unwrap_or_default(),
-            self.auth(),
+            auth,
             system_clock(),
         );
         if self.course_catalog.is_none() {
@@ -209,7 +244,10 @@ impl Config {
         if self.plan_deadlines.is_none() {
             tracing::warn!("PLAN_DEADLINES is not set: no training plan is accepted");
         }
-        let mut state = state.with_files(self.files().await?).with_rate_limit(RateLimit::per_minute(self.rate_limit));
+        let mut state = state
+            .with_accounts(accounts)
+            .with_files(self.files().await?)
+            .with_rate_limit(RateLimit::per_minute(self.rate_limit));
         match &self.outbox_dir {
             Some(dir) => state = state.with_outbox(Arc::new(crate::notify::DirOutbox::new(dir.clone()))),
             None => tracing::warn!("OUTBOX_DIR is not set: no message (one-time passwords, decisions) can be sent"),
@@ -248,6 +286,26 @@ fn read_catalog(path: &str) -> Result<CourseCatalog, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| malformed(e.to_string()))?;
     let courses: Vec<crate::workflows::Course> = serde_json::from_str(&text).map_err(|e| malformed(e.to_string()))?;
     Ok(CourseCatalog::new(courses))
+}
+
+/// `GAZETTE_USER_POOL_ID` and `GAZETTE_USER_POOL_CLIENT_ID`: both, or neither.
+fn read_user_pool(var: &impl Fn(&str) -> Option<String>) -> Result<Option<UserPool>, ConfigError> {
+    match (var("GAZETTE_USER_POOL_ID"), var("GAZETTE_USER_POOL_CLIENT_ID")) {
+        (None, None) => Ok(None),
+        (Some(id), Some(client_id)) if id.contains('_') => {
+            Ok(Some(UserPool { id: id.trim().into(), client_id: client_id.trim().into() }))
+        }
+        (Some(id), Some(_)) => Err(ConfigError::Malformed {
+            variable: "GAZETTE_USER_POOL_ID",
+            problem: format!("{id:?} is not a pool id (region_id)"),
+            expected: USER_POOL_FORM,
+        }),
+        (id, _) => Err(ConfigError::Malformed {
+            variable: if id.is_some() { "GAZETTE_USER_POOL_CLIENT_ID" } else { "GAZETTE_USER_POOL_ID" },
+            problem: "it is unset while the other is set".into(),
+            expected: USER_POOL_FORM,
+        }),
+    }
 }
 
 /// `PLAN_DEADLINES`: inline JSON (starts with `{`) or the path of a JSON file.
@@ -342,6 +400,20 @@ mod tests {
         let err = config(&[("GAZETTE_RATE_LIMIT", "abc")]).unwrap_err().to_string();
         assert!(err.contains("GAZETTE_RATE_LIMIT") && err.contains("\"abc\"") && err.contains("whole number"), "{err}");
         assert_eq!(config(&[("GAZETTE_RATE_LIMIT", "0")]).unwrap().rate_limit, 0);
+    }
+
+    #[test]
+    fn a_user_pool_needs_its_client_and_chooses_cognito() {
+        let pool = config(&[("GAZETTE_USER_POOL_ID", "cn-north-1_AbC"), ("GAZETTE_USER_POOL_CLIENT_ID", "client1")])
+            .unwrap()
+            .user_pool
+            .unwrap();
+        assert_eq!(pool.0, UserPool { id: "cn-north-1_AbC".into(), client_id: "client1".into() });
+        let err = config(&[("GAZETTE_USER_POOL_ID", "cn-north-1_AbC")]).unwrap_err().to_string();
+        assert!(err.contains("GAZETTE_USER_POOL_CLIENT_ID") && err.contains("UserPoolClientId"), "{err}");
+        let err = config(&[("GAZETTE_USER_POOL_ID", "AbC"), ("GAZETTE_USER_POOL_CLIENT_ID", "c")]).unwrap_err();
+        assert!(err.to_string().contains("GAZETTE_USER_POOL_ID"), "{err}");
+        assert!(config(&[]).unwrap().user_pool.is_none());
     }
 
     #[test]

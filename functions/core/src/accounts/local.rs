@@ -18,6 +18,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::audit::{self, AuditEntry, AuditEvent, account_pk};
+use super::guard::SignInGuard;
 use super::policy::{LOCKOUT, Lockout};
 use super::{
     Account, AccountError, AccountResult, AccountStatus, Accounts, Created, Grant, NewAccount, Role, Scope,
@@ -46,12 +47,8 @@ struct Stored {
     #[serde(flatten)]
     account: Account,
     password_hash: Option<String>,
-    #[serde(default)]
-    failures: u32,
-    #[serde(default)]
-    last_failure: Option<Timestamp>,
-    #[serde(default)]
-    locked_until: Option<Timestamp>,
+    #[serde(flatten)]
+    guard: SignInGuard,
     /// SHA-256 of the open new-password challenge, and when it closes.
     #[serde(default)]
     challenge: Option<(String, Timestamp)>,
@@ -61,7 +58,7 @@ fn account_key(username: &str) -> Key {
     Key::new(account_pk(username), "ACCOUNT")
 }
 
-fn unit_admin_key(unit: &str) -> Key {
+pub(super) fn unit_admin_key(unit: &str) -> Key {
     Key::new(format!("UNIT-ADMIN#{unit}"), "UNIT-ADMIN")
 }
 
@@ -91,7 +88,7 @@ pub fn normalise_username(username: &str) -> AccountResult<String> {
 }
 
 /// The fields of a new account, checked: name, a way to reach the person, grants.
-fn check_new(new: &NewAccount) -> AccountResult<()> {
+pub(super) fn check_new(new: &NewAccount) -> AccountResult<()> {
     let invalid = |field, message: &str| Err(AccountError::Invalid { field, message: message.into() });
     if new.name.trim().is_empty() || new.name.chars().count() > 100 {
         return invalid("name", "请填写姓名或单位名称（不超过 100 个字符）。");
@@ -206,8 +203,7 @@ impl StoreAccounts {
         stored.password_hash = Some(password::hash(&one_time)?);
         stored.account.must_change_password = true;
         stored.account.session_epoch += 1;
-        stored.failures = 0;
-        stored.locked_until = None;
+        stored.guard.clear();
         stored.challenge = None;
         Ok(one_time)
     }
@@ -239,9 +235,7 @@ impl Accounts for StoreAccounts {
                 created_by: by.to_string(),
             },
             password_hash: None,
-            failures: 0,
-            last_failure: None,
-            locked_until: None,
+            guard: SignInGuard::default(),
             challenge: None,
         };
         let one_time = if new.pending { None } else { Some(Self::issue_one_time(&mut stored)?) };
@@ -294,37 +288,14 @@ impl Accounts for StoreAccounts {
             );
             return Err(AccountError::WrongPassword);
         };
-        let now = self.now();
-        if let Some(until) = stored.locked_until.filter(|u| *u > now) {
-            return Err(AccountError::Locked { until });
-        }
-        if stored.failures >= self.lockout.free_tries
-            && let Some(last) = stored.last_failure
-        {
-            let next = last + SignedDuration::try_from(self.lockout.delay).unwrap_or_default();
-            if next > now {
-                let wait = next.duration_since(now).as_secs_f64().ceil().max(1.0) as u64;
-                return Err(AccountError::SlowDown { seconds: wait });
-            }
-        }
+        stored.guard.admits(self.now(), &self.lockout)?;
         let right = stored.password_hash.as_deref().is_some_and(|h| password::verify(password, h));
         if !right {
             let lockout = self.lockout;
             let (_, locked) = self
-                .update("system", &username, |s, now| {
-                    let lapsed = s.locked_until.is_some_and(|u| u <= now);
-                    s.failures = if lapsed { 1 } else { s.failures + 1 };
-                    s.last_failure = Some(now);
-                    if lapsed {
-                        s.locked_until = None;
-                    }
-                    if s.failures >= lockout.lock_after {
-                        let until = now + SignedDuration::try_from(lockout.lock_for).unwrap_or_default();
-                        s.locked_until = Some(until);
-                        s.failures = 0;
-                        return Ok((vec![AuditEvent::Locked { until }], vec![], Some(until)));
-                    }
-                    Ok((vec![], vec![], None))
+                .update("system", &username, |s, now| match s.guard.record_failure(now, &lockout) {
+                    Some(until) => Ok((vec![AuditEvent::Locked { until }], vec![], Some(until))),
+                    None => Ok((vec![], vec![], None)),
                 })
                 .await?;
             return Err(match locked {
@@ -339,9 +310,7 @@ impl Accounts for StoreAccounts {
         }
         let (account, challenge) = self
             .update("system", &username, |s, now| {
-                s.failures = 0;
-                s.last_failure = None;
-                s.locked_until = None;
+                s.guard.clear();
                 let challenge = s.account.must_change_password.then(|| Self::open_challenge(s, now));
                 Ok((vec![], vec![], challenge))
             })

@@ -31,6 +31,8 @@
 //!   it in the store beside the pool (see [`audit`]).
 
 pub mod audit;
+pub mod cognito;
+pub mod guard;
 pub mod local;
 pub mod password;
 pub mod policy;

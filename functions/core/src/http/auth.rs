@@ -117,6 +117,8 @@ pub struct AuthConfig {
     /// The development switch: the sign-in page offers a role picker minting
     /// development tokens. Off unless `gazette serve --dev-sign-in` turns it on.
     dev_sign_in: bool,
+    /// The Cognito user pool whose tokens (RS256) are accepted, verified here.
+    pool_tokens: Option<std::sync::Arc<crate::accounts::cognito::tokens::TokenVerifier>>,
 }
 
 impl std::fmt::Debug for AuthConfig {
@@ -137,6 +139,17 @@ impl AuthConfig {
     /// Only API Gateway authorizer claims are accepted.
     pub fn gateway_only() -> Self {
         AuthConfig::default()
+    }
+
+    /// The user pool's tokens are accepted too, verified against its keys; the
+    /// claims API Gateway's authorizer passed on are then not read (its checks are
+    /// repeated here, with the account's current state).
+    pub fn with_pool_tokens(
+        mut self,
+        verifier: std::sync::Arc<crate::accounts::cognito::tokens::TokenVerifier>,
+    ) -> Self {
+        self.pool_tokens = Some(verifier);
+        self
     }
 
     /// Account tokens are checked against `accounts`.
@@ -183,7 +196,14 @@ impl AuthConfig {
     /// [`AuthConfig::verify`], then, for an account's token, the account as it is
     /// now: active, holding the token's role, same session epoch — so removing a role
     /// or disabling an account takes the right away at the next request.
+    ///
+    /// A token of the Cognito user pool (RS256) is verified against the pool's keys
+    /// instead, the account's state checked by the pool's verifier.
     pub async fn check(&self, token: &str) -> Result<Claims, &'static str> {
+        use crate::accounts::cognito::tokens::TokenVerifier;
+        if let Some(pool) = self.pool_tokens.as_ref().filter(|_| TokenVerifier::is_provider_token(token)) {
+            return pool.verify(token).await;
+        }
         let claims = self.verify(token)?;
         let Some(epoch) = claims.epoch else { return Ok(claims) };
         let accounts = self.accounts.as_ref().ok_or("invalid")?;
@@ -305,7 +325,9 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let lang = Lang::from_parts(parts);
-        let verified = match claims_from_gateway(parts) {
+        let auth = AuthConfig::from_ref(state);
+        let gateway = if auth.pool_tokens.is_some() { None } else { claims_from_gateway(parts) };
+        let verified = match gateway {
             Some(result) => result,
             None => {
                 let header = parts.headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());

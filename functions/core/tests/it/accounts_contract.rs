@@ -259,3 +259,4 @@ accounts_contract!(local_embedded, async {
 accounts_contract!(local_dynamodb, async {
     crate::support::dynamo().await.map(|(store, guard)| (local(store), guard))
 });
+accounts_contract!(cognito_moto, crate::cognito::accounts(LOCKOUT));

@@ -178,3 +178,40 @@ fn records_that_expire_carry_the_ttl_attribute_the_table_declares() {
     assert_eq!(ttl["AttributeName"].as_str(), Some(gazette_core::store::TTL_ATTRIBUTE));
     assert_eq!(ttl["Enabled"].as_bool(), Some(true));
 }
+
+/// The user pool of the template is the one `CognitoAccounts` expects: its custom
+/// attributes, no sign-up but the admin's, the admin sign-in flow on its app client,
+/// which the JWT authorizer names as issuer and audience, and every function told
+/// which pool and allowed its admin API.
+#[test]
+fn the_template_declares_the_user_pool_the_cognito_accounts_expect() {
+    use gazette_core::accounts::cognito::CUSTOM_ATTRIBUTES;
+    let template = read_yaml("infra/template.yaml");
+    let resources = &template["Resources"];
+    let pool = &resources["UserPool"]["Properties"];
+    let declared: Vec<&str> =
+        pool["Schema"].as_sequence().expect("Schema").iter().filter_map(|a| a["Name"].as_str()).collect();
+    assert_eq!(declared, CUSTOM_ATTRIBUTES, "UserPool.Schema and accounts/cognito CUSTOM_ATTRIBUTES differ");
+    assert_eq!(pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"].as_bool(), Some(true), "no self sign-up");
+    assert_eq!(
+        pool["Policies"]["PasswordPolicy"]["MinimumLength"].as_i64(),
+        Some(gazette_core::accounts::cognito::POOL_MIN_PASSWORD_LENGTH.into())
+    );
+    let client = &resources["UserPoolClient"]["Properties"];
+    let flows: Vec<&str> =
+        client["ExplicitAuthFlows"].as_sequence().expect("flows").iter().filter_map(|f| f.as_str()).collect();
+    assert_eq!(flows, ["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]);
+    let writable = format!("{:?}", client["WriteAttributes"]);
+    assert!(!writable.contains("custom:"), "an account must not write its own status or steward: {writable}");
+    let jwt = &resources["HttpApi"]["Properties"]["Auth"]["Authorizers"]["GazetteJwt"]["JwtConfiguration"];
+    assert!(format!("{:?}", jwt["issuer"]).contains("${UserPool}"), "{:?}", jwt["issuer"]);
+    assert!(format!("{:?}", jwt["audience"]).contains("UserPoolClient"), "{:?}", jwt["audience"]);
+    let env = &template["Globals"]["Function"]["Environment"]["Variables"];
+    for variable in ["GAZETTE_USER_POOL_ID", "GAZETTE_USER_POOL_CLIENT_ID"] {
+        assert!(!env[variable].is_null(), "the functions are not given {variable}");
+    }
+    let roles = format!("{:?}", resources["AccountsPolicy"]["Properties"]["Roles"]);
+    for function in ["RegistrationFunction", "ReportsFunction", "CasesFunction"] {
+        assert!(roles.contains(&format!("{function}Role")), "{function} may not call the pool's admin API");
+    }
+}

@@ -7,6 +7,7 @@ mod access;
 mod accounts_contract;
 mod attachments;
 mod case_export;
+mod cognito;
 mod error_shape;
 mod infra;
 mod integrity_cases_api;
