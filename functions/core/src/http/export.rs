@@ -1,6 +1,8 @@
 //! Registration lists as spreadsheets, with Chinese headers (seed 000: administrators
 //! export learners' data "为 excel 表格").
 
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use rust_xlsxwriter::{Format, Workbook};
 
 use crate::workflows::Registration;
@@ -25,6 +27,23 @@ fn row(r: &Registration) -> [String; 11] {
     ]
 }
 
+/// The media type of an Excel workbook.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// `bytes` as a download named `filename` (reduced to ASCII letters, digits, `.`, `-`).
+pub fn download(bytes: Vec<u8>, content_type: &'static str, filename: &str) -> Response {
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        filename.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-', "_")
+    );
+    let mut response = (StatusCode::OK, bytes).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        response.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+}
+
 /// Cells that a spreadsheet would run as formulas are prefixed with `'` (CSV injection).
 fn defuse(cell: String) -> String {
     if cell.starts_with(['=', '+', '-', '@']) { format!("'{cell}") } else { cell }
@@ -45,18 +64,34 @@ pub fn csv(rows: &[Registration]) -> Result<Vec<u8>, String> {
 }
 
 pub fn xlsx(course_title: &str, rows: &[Registration]) -> Result<Vec<u8>, String> {
+    let rows: Vec<Vec<String>> = rows.iter().map(|r| row(r).to_vec()).collect();
+    table_xlsx("报名名单", Some(course_title), &HEADERS, &rows)
+}
+
+/// A workbook of one sheet `sheet`: an optional bold `title` row, the bold
+/// `headers`, then `rows`, every cell a string (phone numbers and IDs keep their
+/// leading zeros; a time or a duration stays as it was written).
+pub fn table_xlsx(
+    sheet_name: &str,
+    title: Option<&str>,
+    headers: &[&str],
+    rows: &[Vec<String>],
+) -> Result<Vec<u8>, String> {
     let mut book = Workbook::new();
     let sheet = book.add_worksheet();
-    sheet.set_name("报名名单").map_err(|e| e.to_string())?;
+    sheet.set_name(sheet_name).map_err(|e| e.to_string())?;
     let bold = Format::new().set_bold();
-    sheet.write_string_with_format(0, 0, course_title, &bold).map_err(|e| e.to_string())?;
-    for (col, header) in HEADERS.iter().enumerate() {
-        sheet.write_string_with_format(1, col as u16, *header, &bold).map_err(|e| e.to_string())?;
+    let mut top = 0u32;
+    if let Some(title) = title {
+        sheet.write_string_with_format(0, 0, title, &bold).map_err(|e| e.to_string())?;
+        top = 1;
     }
-    for (i, r) in rows.iter().enumerate() {
-        for (col, cell) in row(r).iter().enumerate() {
-            // Strings, always: phone numbers and IDs must keep their leading zeros.
-            sheet.write_string(i as u32 + 2, col as u16, cell).map_err(|e| e.to_string())?;
+    for (col, header) in headers.iter().enumerate() {
+        sheet.write_string_with_format(top, col as u16, *header, &bold).map_err(|e| e.to_string())?;
+    }
+    for (i, cells) in rows.iter().enumerate() {
+        for (col, cell) in cells.iter().enumerate() {
+            sheet.write_string(top + 1 + i as u32, col as u16, cell).map_err(|e| e.to_string())?;
         }
     }
     sheet.autofit();
@@ -82,6 +117,8 @@ mod tests {
             status: RegistrationStatus::Pending,
             note: None,
             receipt: "R".into(),
+            account: None,
+            unit: None,
             submitted_at: at,
             updated_at: at,
             version: 1,

@@ -30,7 +30,8 @@ pub use crate::casework::api::UPLOAD_LIMIT;
 use crate::attachments::{LocalAttachments, SharedAttachments};
 use crate::store::SharedStore;
 use crate::workflows::{
-    Clock, CourseCatalog, IntegrityCases, PlanDeadlines, Registrations, Reports, TrainingPlans, TypicalCases,
+    Clock, CourseCatalog, IntegrityCases, Learning, PlanDeadlines, Registrations, Reports, StudyTargets, TrainingPlans,
+    TypicalCases,
 };
 
 /// What every handler can reach.
@@ -43,6 +44,8 @@ pub struct AppState {
     pub training_plans: TrainingPlans,
     pub typical_cases: TypicalCases,
     pub integrity_cases: IntegrityCases,
+    /// Learning records: my courses, progress, attendance, statistics (seeds 000, 003).
+    pub learning: Learning,
     /// Where case attachments go; `None` when not configured (upload tickets → 503).
     pub files: Option<Files>,
     pub auth: AuthConfig,
@@ -61,8 +64,10 @@ impl AppState {
         auth: AuthConfig,
         clock: Clock,
     ) -> Self {
+        let registrations = Registrations::new(store.clone(), std::sync::Arc::new(catalog), clock.clone());
         AppState {
-            registrations: Registrations::new(store.clone(), std::sync::Arc::new(catalog), clock.clone()),
+            learning: Learning::new(store.clone(), registrations.clone(), clock.clone()),
+            registrations,
             reports: Reports::new(store.clone(), clock.clone()),
             training_plans: TrainingPlans::new(store.clone(), deadlines, clock.clone()),
             typical_cases: TypicalCases::new(store.clone(), clock.clone()),
@@ -76,6 +81,12 @@ impl AppState {
 
     pub fn with_rate_limit(mut self, rate_limit: limit::RateLimit) -> Self {
         self.rate_limit = rate_limit;
+        self
+    }
+
+    /// The year's hour targets of the growth records (`STUDY_TARGETS`).
+    pub fn with_study_targets(mut self, targets: StudyTargets) -> Self {
+        self.learning = self.learning.with_targets(targets);
         self
     }
 

@@ -9,6 +9,7 @@ mod case_export;
 mod error_shape;
 mod infra;
 mod integrity_cases_api;
+mod learning_api;
 mod openapi;
 mod refusals;
 mod registration_api;
