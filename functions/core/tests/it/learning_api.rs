@@ -491,10 +491,60 @@ pub fn read_sheet(xlsx: &[u8]) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// A page under `/web` as the visitor of `token` sees it: status and text.
+async fn page(app: &Router, uri: &str, token: &str) -> (StatusCode, String) {
+    let req = axum::http::Request::builder()
+        .uri(uri)
+        .header("cookie", format!("gazette_session={token}"))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let reply = send(app, req).await;
+    (reply.status, String::from_utf8_lossy(&reply.bytes).into_owned())
+}
+
+pub async fn the_learning_pages_draw_what_the_api_answers(store: SharedStore) {
+    let clock = TestClock::at("2026-12-02T01:00:00Z");
+    let app = app(store, &clock);
+    enrol(&app, "zhang", "lab-1", "hebei", "%E5%BC%A0%E4%B8%89", ONLINE).await;
+    let zhang = token("zhang", Role::Filler, Some("lab-1"), None);
+    call(&app, Method::POST, &lesson_uri("one", "finish"), &zhang, None).await;
+
+    let (status, html) = page(&app, "/web/my-courses", &zhang).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("科技成果评价改革政策解读") && html.contains("学习中") && html.contains("0 / 2"), "{html}");
+    let (status, html) = page(&app, &format!("/web/my-courses/{ONLINE}"), &zhang).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("已学完") && html.contains(&format!("/act/learning/courses/{ONLINE}/lessons/two/finish")),
+        "{html}"
+    );
+    let (status, html) = page(&app, "/web/", &zhang).await;
+    assert_eq!(status, StatusCode::OK);
+    let module = html.split("<h2>我的课程</h2>").nth(1).unwrap_or_default();
+    assert!(module.contains("科技成果评价改革政策解读") && module.contains("学习中"), "the desk module: {html}");
+    let (status, html) = page(&app, "/web/growth?year=2026", &zhang).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("不少于 30 学时"), "the configured target: {html}");
+
+    let national = token("n", Role::NationalAdmin, None, None);
+    let (status, html) = page(&app, "/web/learning/statistics?status=in_progress&name=%E5%BC%A0", &national).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("共 1 条") && html.contains("2026-12-02 09:00:00"), "{html}");
+    let (status, html) = page(&app, "/web/learning/statistics?started_from=2026-02-30", &national).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("日期应写作") && html.contains("href=\"#f-started_from\""), "{html}");
+    let (status, _) = page(&app, "/web/learning/statistics", &zhang).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a learner sees no statistics");
+    let organiser = token("o", Role::Organiser, Some("ncste"), None);
+    let (status, html) = page(&app, &format!("/web/learning/attendance/{OFFLINE}"), &organiser).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+}
+
 on_both_stores!(
     a_learner_finishes_an_online_course_and_earns_its_hours,
     only_an_approved_registrant_studies,
     the_organiser_records_attendance_at_an_offline_course,
     statistics_follow_each_roles_scope_and_filters,
     the_year_summary_counts_each_units_hours,
+    the_learning_pages_draw_what_the_api_answers,
 );

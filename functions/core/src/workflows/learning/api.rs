@@ -133,6 +133,9 @@ pub struct MyCourse {
     pub study: String,
     pub effective: String,
     pub hours: f64,
+    /// `hours_offered` and `hours` as people write them (`2`, `0.5`).
+    pub hours_offered_text: String,
+    pub hours_text: String,
     pub lessons: Vec<LessonView>,
 }
 
@@ -184,6 +187,8 @@ fn my_course(course: &Course, registration: &Registration, record: Option<&Learn
         study: statistics::hms(record.study_secs),
         effective: statistics::hms(record.effective_secs),
         hours: record.hours,
+        hours_offered_text: statistics::hours_text(course.study.hours),
+        hours_text: statistics::hours_text(record.hours),
         lessons,
     }
 }

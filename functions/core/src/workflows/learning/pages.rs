@@ -182,11 +182,16 @@ async fn statistics_page(
     let mut context = json!({
         "title": "学习情况统计",
         "courses": courses,
-        "q": q,
+        "q": { "name": text(&q.name), "attribute": text(&q.attribute) },
         "statuses": crate::workflows::learning::LearningStatus::ALL.iter()
             .map(|s| json!({"value": s.as_str(), "label": s.label_zh(), "selected": q.status.as_deref() == Some(s.as_str())}))
             .collect::<Vec<_>>(),
         "headers": statistics::HEADERS,
+        "ranges": [
+            {"label": "开始学习时间", "from": "started_from", "to": "started_to", "from_value": text(&q.started_from), "to_value": text(&q.started_to)},
+            {"label": "完成学习时间", "from": "finished_from", "to": "finished_to", "from_value": text(&q.finished_from), "to_value": text(&q.finished_to)},
+            {"label": "课程创建时间", "from": "course_from", "to": "course_to", "from_value": text(&q.course_from), "to_value": text(&q.course_to)},
+        ],
         "export_query": query,
         "year": crate::lifecycle::time::today().year(),
     });
@@ -215,6 +220,11 @@ async fn statistics_page(
         }
     }
     Ok(pages::render(&visitor, "learning_stats.html", context))
+}
+
+/// A condition as typed, `""` when absent.
+fn text(value: &Option<String>) -> String {
+    value.clone().unwrap_or_default()
 }
 
 /// `q` as a query string, the empty conditions left out.
