@@ -90,7 +90,7 @@ describe('learning records', { timeout: 600_000 }, () => {
   async function approve(organiser, course) {
     await open(organiser, gazette.url, `/api/web/registrations?course=${course}&status=pending`);
     const row = organiser.locator('tr', { hasText: NAME });
-    await clickAndLoad(organiser, row.getByRole('button', { name: `通过：${NAME}`, exact: true }));
+    await clickAndLoad(organiser, row.locator('form[action$="/approve"] button'));
     await organiser.locator('tr', { hasText: NAME }).getByText('已通过').waitFor();
   }
 
