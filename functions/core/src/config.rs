@@ -14,6 +14,7 @@
 //! | `ATTACHMENTS_DIR` | local attachment directory | `$DATA_DIR/attachments` |
 //! | `API_BASE_URL` | where the router is reachable, for local upload links | `http://127.0.0.1:1111/api` |
 //! | `GAZETTE_RATE_LIMIT` | public submissions per address and minute, `0` = no limit | `20` |
+//! | `STUDY_TARGETS` | the year's hour targets, JSON `{"total_hours": 90, "online_hours": 50}` | seed 003's: 90 and 50 |
 //!
 //! [`Config::from_env`] reads them over [`Defaults`]; the Lambda entry point and
 //! `gazette serve` build the same router from the result ([`Config::router`]).
@@ -27,7 +28,7 @@ use crate::attachments::{LocalAttachments, S3Attachments, SharedAttachments};
 use crate::http::limit::RateLimit;
 use crate::http::{AppState, AuthConfig, Files, router};
 use crate::store::{DynamoStore, EmbeddedStore, SharedStore, StoreError, dynamo_client};
-use crate::workflows::{Clock, CourseCatalog, PlanDeadlines, system_clock};
+use crate::workflows::{Clock, CourseCatalog, PlanDeadlines, StudyTargets, system_clock};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreConfig {
@@ -47,6 +48,8 @@ pub struct Config {
     pub attachments: AttachmentsConfig,
     /// `GAZETTE_RATE_LIMIT`: public submissions per address and minute.
     pub rate_limit: u32,
+    /// `STUDY_TARGETS`: the year's hour targets of the growth records.
+    pub study_targets: StudyTargets,
 }
 
 /// Where case attachments are kept.
@@ -124,6 +127,14 @@ impl Config {
             plan_deadlines: var("PLAN_DEADLINES").map(|raw| read_plan_deadlines(&raw)).transpose()?,
             attachments,
             rate_limit,
+            study_targets: match var("STUDY_TARGETS") {
+                None => StudyTargets::default(),
+                Some(raw) => serde_json::from_str(&raw).map_err(|e| ConfigError::Malformed {
+                    variable: "STUDY_TARGETS",
+                    problem: e.to_string(),
+                    expected: STUDY_TARGETS_FORM,
+                })?,
+            },
         })
     }
 
@@ -182,10 +193,15 @@ impl Config {
         if self.plan_deadlines.is_none() {
             tracing::warn!("PLAN_DEADLINES is not set: no training plan is accepted");
         }
-        let state = state.with_files(self.files().await?).with_rate_limit(RateLimit::per_minute(self.rate_limit));
+        let state = state
+            .with_files(self.files().await?)
+            .with_rate_limit(RateLimit::per_minute(self.rate_limit))
+            .with_study_targets(self.study_targets);
         Ok(crate::web::router(state))
     }
 }
+
+const STUDY_TARGETS_FORM: &str = r#"JSON {"total_hours": 90, "online_hours": 50} (学时 a year, all and online)"#;
 
 /// `COURSE_CATALOG`: the catalogue file.
 fn read_catalog(path: &str) -> Result<CourseCatalog, ConfigError> {
@@ -296,5 +312,14 @@ mod tests {
     fn a_missing_course_catalog_file_stops_start_up_naming_the_variable() {
         let err = config(&[("COURSE_CATALOG", "/no/such/catalog.json")]).unwrap_err().to_string();
         assert!(err.contains("COURSE_CATALOG") && err.contains("gazette course-catalog"), "{err}");
+    }
+
+    #[test]
+    fn study_targets_come_from_the_variable_and_a_malformed_one_stops_start_up() {
+        assert_eq!(config(&[]).unwrap().study_targets, StudyTargets { total_hours: 90.0, online_hours: 50.0 });
+        let set = config(&[("STUDY_TARGETS", r#"{"total_hours": 120, "online_hours": 60}"#)]).unwrap();
+        assert_eq!(set.study_targets, StudyTargets { total_hours: 120.0, online_hours: 60.0 });
+        let err = config(&[("STUDY_TARGETS", "90")]).unwrap_err().to_string();
+        assert!(err.contains("STUDY_TARGETS") && err.contains("total_hours"), "{err}");
     }
 }

@@ -10,6 +10,7 @@ mod error_shape;
 mod infra;
 mod integrity_cases_api;
 mod learning_api;
+mod learning_bench;
 mod openapi;
 mod refusals;
 mod registration_api;

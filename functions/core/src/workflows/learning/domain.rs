@@ -201,7 +201,9 @@ impl LearningRecord {
         record_key(&self.learner.account, &self.course)
     }
 
-    fn to_item(&self) -> Item {
+    /// The stored item: at `LEARNER#{account}` / `COURSE#{course}`, indexed by course
+    /// (what a bulk load, such as the statistics benchmark, writes).
+    pub fn to_item(&self) -> Item {
         Item::new(self.key(), serde_json::to_value(self).unwrap_or_default()).with_index(
             Index::Gsi1,
             course_partition(&self.course),

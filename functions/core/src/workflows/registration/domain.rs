@@ -153,7 +153,9 @@ impl Registration {
         registration_key(&self.course, &self.id)
     }
 
-    fn to_item(&self) -> Item {
+    /// The stored item, with its indexes (what a bulk load, such as the statistics
+    /// benchmark, writes; registering writes the counters and markers besides).
+    pub fn to_item(&self) -> Item {
         Item::new(self.key(), serde_json::to_value(self).unwrap_or_default())
             .with_index(Index::Gsi1, format!("REG#{}", self.id), "REG")
             .with_index(Index::Gsi2, format!("RECEIPT#{}", self.receipt), "REG")
