@@ -76,9 +76,31 @@ pub fn course_catalog(library: &gazette_site::content::Library) -> gazette_core:
             capacity: course.capacity,
             opens: course.registration_opens.and_then(midnight),
             closes: closes_on.tomorrow().ok().and_then(midnight),
+            study: study_of(library, page, course),
         })
     });
     gazette_core::workflows::CourseCatalog::new(courses)
+}
+
+/// How a course is studied, for its learning records: hours, 必修/选修, mode, first
+/// day, organising unit and its lessons (Markdown files in its bundle).
+fn study_of(
+    library: &gazette_site::content::Library,
+    page: &gazette_site::content::Page,
+    course: &gazette_site::content::CourseMeta,
+) -> gazette_core::workflows::Study {
+    use gazette_core::workflows::{Lesson, Study, StudyMode};
+    Study {
+        hours: course.hours,
+        required: course.required,
+        mode: StudyMode::from_label(&course.mode).unwrap_or_default(),
+        starts: Some(course.start),
+        organiser: course.organiser.clone(),
+        lessons: library
+            .lessons_of(&page.slug)
+            .map(|l| Lesson { slug: l.slug.clone(), title: l.title.clone(), duration_secs: l.duration_secs })
+            .collect(),
+    }
 }
 
 /// The training-plan deadlines the notices announce: a notice asking for the

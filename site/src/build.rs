@@ -121,8 +121,9 @@ impl Site {
             index(&SearchParts::of(page, &body).document());
             Ok::<(), BuildError>(())
         })?;
+        let lessons = self.write_lessons(out)?;
         report.render = started.elapsed();
-        report.html_files = listings.len() + pages.len();
+        report.html_files = listings.len() + pages.len() + lessons;
 
         let started = Instant::now();
         report.other_files = self.write_extras(out)?;
@@ -133,6 +134,17 @@ impl Site {
         report.search = started.elapsed();
         report.other_files += stats.files;
         Ok(index)
+    }
+
+    /// Writes every course's lessons; returns how many.
+    pub fn write_lessons(&self, out: &Path) -> Result<usize, BuildError> {
+        let lessons = self.library.lessons();
+        lessons.par_iter().try_for_each(|lesson| {
+            let body = crate::content::lesson_body(&self.root, lesson).map_err(BuildError::Content)?;
+            let output = self.renderer.render_lesson(lesson, &body, &self.library)?;
+            write_file(&output_path(out, &output.url), &output.html)
+        })?;
+        Ok(lessons.len())
     }
 
     /// The listing pages on which the page at `index` of the library has its card.

@@ -388,3 +388,29 @@ fn site_path_to_another_pages_file_must_exist() {
     ]);
     assert_eq!(errors, vec!["content/notices/a.md:11: link: /notices/b/old.csv: no page or file has this URL"]);
 }
+
+#[test]
+fn a_lessons_bad_duration_and_missing_title_name_file_line_and_field() {
+    let lesson = "+++\nduration = \"00:75:00\"\n+++\n\n正文。\n";
+    let errors = errors(&[("content/courses/c/index.md", COURSE), ("content/courses/c/01-intro.md", lesson)]);
+    assert_has(&errors, "content/courses/c/01-intro.md:2: duration: \"00:75:00\" is not a duration");
+    assert_has(&errors, "content/courses/c/01-intro.md:1: title:");
+}
+
+#[test]
+fn a_lesson_inside_a_course_bundle_is_loaded_in_order_and_markdown_in_other_bundles_is_still_an_error() {
+    let lesson = |title: &str, order: u32| {
+        format!("+++\ntitle = \"{title}\"\nduration = \"00:20:00\"\norder = {order}\n+++\n\n正文。\n")
+    };
+    let dir = project(&[
+        ("content/courses/c/index.md", COURSE),
+        ("content/courses/c/b-second.md", &lesson("第二节", 2)),
+        ("content/courses/c/a-first.md", &lesson("第一节", 1)),
+    ]);
+    let (library, _) = load_checked(dir.path()).expect("a course with lessons checks");
+    let lessons: Vec<(&str, u32, &str)> =
+        library.lessons_of("c").map(|l| (l.title.as_str(), l.duration_secs, l.url.as_str())).collect();
+    assert_eq!(lessons, [("第一节", 1200, "/courses/c/a-first/"), ("第二节", 1200, "/courses/c/b-second/")]);
+    let errors = errors(&[("content/notices/n/index.md", NOTICE), ("content/notices/n/extra.md", &lesson("x", 1))]);
+    assert_has(&errors, "content/notices/n/extra.md:1: path: Markdown inside a bundle is not a page");
+}

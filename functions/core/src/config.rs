@@ -18,6 +18,7 @@
 //! | `OUTBOX_DIR` | where the local notification outbox writes messages | `$DATA_DIR/outbox` with the embedded store; none with DynamoDB |
 //! | `GAZETTE_USER_POOL_ID` | Cognito user pool (`cn-north-1_AbC…`); with the next, accounts live in the pool and the functions accept its tokens | accounts in the store |
 //! | `GAZETTE_USER_POOL_CLIENT_ID` | the pool's app client the functions sign in through | (both or neither) |
+//! | `STUDY_TARGETS` | the year's hour targets, JSON `{"total_hours": 90, "online_hours": 50}` | seed 003's: 90 and 50 |
 //!
 //! [`Config::from_env`] reads them over [`Defaults`]; the Lambda entry point and
 //! `gazette serve` build the same router from the result ([`Config::router`]).
@@ -34,7 +35,7 @@ use crate::attachments::{LocalAttachments, S3Attachments, SharedAttachments};
 use crate::http::limit::RateLimit;
 use crate::http::{AppState, AuthConfig, Files, router};
 use crate::store::{DynamoStore, EmbeddedStore, SharedStore, StoreError, dynamo_client};
-use crate::workflows::{Clock, CourseCatalog, PlanDeadlines, system_clock};
+use crate::workflows::{Clock, CourseCatalog, PlanDeadlines, StudyTargets, system_clock};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreConfig {
@@ -61,6 +62,8 @@ pub struct Config {
     /// `GAZETTE_USER_POOL_ID` and `GAZETTE_USER_POOL_CLIENT_ID`: accounts in a Cognito
     /// user pool, reached at `AWS_ENDPOINT_URL` when set.
     pub user_pool: Option<(UserPool, Option<String>)>,
+    /// `STUDY_TARGETS`: the year's hour targets of the growth records.
+    pub study_targets: StudyTargets,
 }
 
 /// Where case attachments are kept.
@@ -158,6 +161,14 @@ impl Config {
             plan_deadlines: var("PLAN_DEADLINES").map(|raw| read_plan_deadlines(&raw)).transpose()?,
             attachments,
             rate_limit,
+            study_targets: match var("STUDY_TARGETS") {
+                None => StudyTargets::default(),
+                Some(raw) => serde_json::from_str(&raw).map_err(|e| ConfigError::Malformed {
+                    variable: "STUDY_TARGETS",
+                    problem: e.to_string(),
+                    expected: STUDY_TARGETS_FORM,
+                })?,
+            },
         })
     }
 
@@ -247,7 +258,8 @@ impl Config {
         let mut state = state
             .with_accounts(accounts)
             .with_files(self.files().await?)
-            .with_rate_limit(RateLimit::per_minute(self.rate_limit));
+            .with_rate_limit(RateLimit::per_minute(self.rate_limit))
+            .with_study_targets(self.study_targets);
         match &self.outbox_dir {
             Some(dir) => state = state.with_outbox(Arc::new(crate::notify::DirOutbox::new(dir.clone()))),
             None => tracing::warn!("OUTBOX_DIR is not set: no message (one-time passwords, decisions) can be sent"),
@@ -275,6 +287,8 @@ fn sweep_now_and_then(store: EmbeddedStore) {
         }
     });
 }
+
+const STUDY_TARGETS_FORM: &str = r#"JSON {"total_hours": 90, "online_hours": 50} (学时 a year, all and online)"#;
 
 /// `COURSE_CATALOG`: the catalogue file.
 fn read_catalog(path: &str) -> Result<CourseCatalog, ConfigError> {
@@ -420,5 +434,14 @@ mod tests {
     fn a_missing_course_catalog_file_stops_start_up_naming_the_variable() {
         let err = config(&[("COURSE_CATALOG", "/no/such/catalog.json")]).unwrap_err().to_string();
         assert!(err.contains("COURSE_CATALOG") && err.contains("gazette course-catalog"), "{err}");
+    }
+
+    #[test]
+    fn study_targets_come_from_the_variable_and_a_malformed_one_stops_start_up() {
+        assert_eq!(config(&[]).unwrap().study_targets, StudyTargets { total_hours: 90.0, online_hours: 50.0 });
+        let set = config(&[("STUDY_TARGETS", r#"{"total_hours": 120, "online_hours": 60}"#)]).unwrap();
+        assert_eq!(set.study_targets, StudyTargets { total_hours: 120.0, online_hours: 60.0 });
+        let err = config(&[("STUDY_TARGETS", "90")]).unwrap_err().to_string();
+        assert!(err.contains("STUDY_TARGETS") && err.contains("total_hours"), "{err}");
     }
 }

@@ -6,7 +6,7 @@
 //! check that each route's access is what it says.
 //!
 //! A new workflow adds one line to each of [`api`], [`pages`], [`forms`],
-//! [`review_queues`] and [`desk_tasks`].
+//! [`review_queues`] and [`desk_tasks`] (and [`desk_modules`] when the home shows it).
 
 use axum::http::Method;
 
@@ -14,7 +14,7 @@ use crate::http::{Access, ApiRoute};
 use crate::web::desk::{Queue, Task};
 use crate::web::form_route::{FormAccess, FormRoute};
 use crate::web::{PageRoute, Visitor, WebState};
-use crate::workflows::{integrity_case, monthly_report, registration, training_plan, typical_case};
+use crate::workflows::{integrity_case, learning, monthly_report, registration, training_plan, typical_case};
 
 /// What kind of route: the JSON API, a page, or a form's post.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +42,7 @@ pub fn api() -> Vec<ApiRoute> {
     routes.extend(crate::casework::api::routes());
     routes.extend(typical_case::api::routes());
     routes.extend(integrity_case::api::routes());
+    routes.extend(learning::api::routes());
     routes
 }
 
@@ -54,6 +55,7 @@ pub fn pages() -> Vec<PageRoute> {
     pages.extend(training_plan::pages::pages());
     pages.extend(typical_case::pages::pages());
     pages.extend(integrity_case::pages::pages());
+    pages.extend(learning::pages::pages());
     pages
 }
 
@@ -64,6 +66,7 @@ pub fn forms() -> Vec<FormRoute> {
     forms.extend(training_plan::pages::form_routes());
     forms.extend(typical_case::pages::form_routes());
     forms.extend(integrity_case::pages::form_routes());
+    forms.extend(learning::pages::form_routes());
     forms
 }
 
@@ -89,7 +92,14 @@ pub fn desk_tasks(visitor: &Visitor) -> Vec<Task> {
     ]
     .into_iter()
     .flatten()
+    .chain(learning::pages::tasks(visitor))
     .collect()
+}
+
+/// The home page's modules: what the visitor has under way (我的课程, seed 000: the
+/// platform's home shows "my courses").
+pub async fn desk_modules(web: &WebState, visitor: &Visitor) -> Vec<Queue> {
+    learning::pages::desk_module(web, visitor).await
 }
 
 /// The whole table, API first, then pages, then form posts.

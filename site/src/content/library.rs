@@ -8,6 +8,7 @@ use rayon::prelude::*;
 use walkdir::WalkDir;
 
 use super::front_matter::{self, Fields};
+use super::lesson::{Lesson, load_lesson};
 use super::page::{self, Kind, Page};
 use crate::error::{ContentError, Message};
 use crate::markdown;
@@ -20,6 +21,8 @@ const FORMS_DIR: &str = "forms";
 pub struct Library {
     pages: Vec<Page>,
     by_url: HashMap<String, usize>,
+    /// Lessons of online courses, by course then position.
+    lessons: Vec<Lesson>,
 }
 
 impl Library {
@@ -27,7 +30,7 @@ impl Library {
     /// the first; pages that loaded are still returned alongside so that callers
     /// can keep checking.
     pub fn load(root: &Path) -> (Library, Vec<ContentError>) {
-        let (paths, mut errors) = find_pages(root);
+        let (paths, lesson_paths, mut errors) = find_pages(root);
         let results: Vec<Result<Page, Vec<ContentError>>> =
             paths.par_iter().map(|(kind, path)| load_page(root, *kind, path)).collect();
         let mut pages = Vec::with_capacity(results.len());
@@ -38,14 +41,39 @@ impl Library {
             }
         }
         errors.extend(duplicate_urls(&pages));
-        (Library::from_pages(pages), errors)
+        let mut lessons = Vec::with_capacity(lesson_paths.len());
+        for (course, path) in &lesson_paths {
+            match load_lesson(root, course, path) {
+                Ok(lesson) => lessons.push(lesson),
+                Err(mut lesson_errors) => errors.append(&mut lesson_errors),
+            }
+        }
+        let mut library = Library::from_pages(pages);
+        library.set_lessons(lessons);
+        (library, errors)
+    }
+
+    /// Replaces the lessons (sorted by course, `order`, slug).
+    pub fn set_lessons(&mut self, mut lessons: Vec<Lesson>) {
+        lessons.sort_by(|a, b| a.course.cmp(&b.course).then(a.order.cmp(&b.order)).then(a.slug.cmp(&b.slug)));
+        self.lessons = lessons;
+    }
+
+    /// Every lesson of every course.
+    pub fn lessons(&self) -> &[Lesson] {
+        &self.lessons
+    }
+
+    /// The lessons of the course `slug`, in order.
+    pub fn lessons_of<'a>(&'a self, slug: &'a str) -> impl Iterator<Item = &'a Lesson> + 'a {
+        self.lessons.iter().filter(move |l| l.course == slug)
     }
 
     pub fn from_pages(mut pages: Vec<Page>) -> Library {
         // Newest first within a kind; slug breaks ties so output is deterministic.
         pages.sort_by(|a, b| a.kind.cmp(&b.kind).then(b.date().cmp(&a.date())).then(a.slug.cmp(&b.slug)));
         let by_url = pages.iter().enumerate().map(|(i, p)| (p.url.clone(), i)).collect();
-        Library { pages, by_url }
+        Library { pages, by_url, lessons: Vec::new() }
     }
 
     pub fn pages(&self) -> &[Page] {
@@ -81,17 +109,22 @@ impl Library {
     /// incremental update.
     pub fn replace(&mut self, url: &str, page: Option<Page>) {
         let mut pages = std::mem::take(&mut self.pages);
+        let lessons = std::mem::take(&mut self.lessons);
         pages.retain(|p| p.url != url);
         pages.extend(page);
         *self = Library::from_pages(pages);
+        self.lessons = lessons;
     }
 }
 
-/// Content files and their kind. Unknown folders and stray files are errors, so a
-/// misplaced page is never silently left out.
-fn find_pages(root: &Path) -> (Vec<(Kind, PathBuf)>, Vec<ContentError>) {
+/// Content files and their kind, and the lessons in course bundles (course slug,
+/// file). Unknown folders and stray files are errors, so a misplaced page is never
+/// silently left out.
+#[allow(clippy::type_complexity)]
+fn find_pages(root: &Path) -> (Vec<(Kind, PathBuf)>, Vec<(String, PathBuf)>, Vec<ContentError>) {
     let content = root.join(CONTENT_DIR);
     let mut paths = Vec::new();
+    let mut lessons = Vec::new();
     let mut errors = Vec::new();
     let Ok(entries) = std::fs::read_dir(&content) else {
         errors.push(ContentError::new(
@@ -103,7 +136,7 @@ fn find_pages(root: &Path) -> (Vec<(Kind, PathBuf)>, Vec<ContentError>) {
                 "folder not found: run gazette in the project root",
             ),
         ));
-        return (paths, errors);
+        return (paths, lessons, errors);
     };
     let mut dirs: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
     dirs.sort();
@@ -140,6 +173,10 @@ fn find_pages(root: &Path) -> (Vec<(Kind, PathBuf)>, Vec<ContentError>) {
                         "folder without index.md: a page bundle needs <slug>/index.md",
                     ),
                 )),
+                (2, false, true) if kind == Kind::Course && path.file_name().is_some_and(|n| n != "index.md") => {
+                    let course = path.parent().and_then(Path::file_name).map(|n| n.to_string_lossy().into_owned());
+                    lessons.push((course.unwrap_or_default(), path.to_path_buf()));
+                }
                 (2, false, true) if path.file_name().is_some_and(|n| n != "index.md") => errors.push(ContentError::new(
                     relative(root, path),
                     1,
@@ -153,7 +190,7 @@ fn find_pages(root: &Path) -> (Vec<(Kind, PathBuf)>, Vec<ContentError>) {
             }
         }
     }
-    (paths, errors)
+    (paths, lessons, errors)
 }
 
 fn relative(root: &Path, path: &Path) -> PathBuf {

@@ -108,6 +108,9 @@ pub struct CourseMeta {
     pub registration_opens: Option<Date>,
     pub registration_closes: Option<Date>,
     pub provider: String,
+    /// The organising unit's code (a slug, as tokens name units): its organisers see
+    /// the course's learning records.
+    pub organiser: Option<String>,
     pub recommended: bool,
 }
 
@@ -381,6 +384,21 @@ fn read_course(fields: &mut Fields<'_>) -> Option<CourseMeta> {
     let registration_opens = fields.opt_date("registration_opens");
     let registration_closes = fields.opt_date("registration_closes");
     let provider = fields.string("provider");
+    let organiser = fields.opt_string("organiser").filter(|unit| {
+        let slug = !unit.is_empty()
+            && unit.len() <= 64
+            && unit.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if !slug {
+            fields.error(
+                "organiser",
+                Message::new(
+                    format!("\"{unit}\" 不是单位代码：只能用小写字母、数字、连字符或下划线，如 cas-bureau"),
+                    format!("\"{unit}\" is not a unit code: lower-case letters, digits, - or _ only, like cas-bureau"),
+                ),
+            );
+        }
+        slug
+    });
     let recommended = fields.opt_bool("recommended").unwrap_or(false);
     if let (Some(start), Some(end)) = (start, end)
         && end < start
@@ -418,6 +436,7 @@ fn read_course(fields: &mut Fields<'_>) -> Option<CourseMeta> {
         mode: mode?,
         place,
         capacity,
+        organiser,
         registration_opens,
         registration_closes,
         provider: provider?,

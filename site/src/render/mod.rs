@@ -14,7 +14,7 @@ use serde::Serialize;
 use tera::{Context, Tera};
 
 use crate::config::Config;
-use crate::content::{Kind, Library, Meta, Page};
+use crate::content::{Kind, Lesson, Library, Meta, Page};
 use crate::error::BuildError;
 use crate::i18n;
 use crate::markdown::Rendered;
@@ -198,7 +198,35 @@ impl Renderer {
             superseded_by,
             registration_form: self.registration_form(page),
             seats_url: self.seats_url(page),
+            lessons: if page.kind == Kind::Course { library.lessons_of(&page.slug).collect() } else { Vec::new() },
         }
+    }
+
+    /// Renders a lesson of a course (`templates/lesson.html`): its body, the course,
+    /// the lessons before and after, and the progress hook — the functions' routes
+    /// for the page's reports (`static/lesson.js`) and for 学完本节, which works
+    /// without the script.
+    pub fn render_lesson(&self, lesson: &Lesson, body: &Rendered, library: &Library) -> Result<Output, BuildError> {
+        let mut context = self.base.clone();
+        let siblings: Vec<&Lesson> = library.lessons_of(&lesson.course).collect();
+        let at = siblings.iter().position(|l| l.slug == lesson.slug).unwrap_or(0);
+        let act = format!(
+            "{}/web/act/learning/courses/{}/lessons/{}",
+            self.config.api_url.trim_end_matches('/'),
+            encode_segment(&lesson.course),
+            encode_segment(&lesson.slug)
+        );
+        context.insert("lesson", lesson);
+        context.insert("content", &body.html);
+        context.insert("course", &library.get_slug(Kind::Course, &lesson.course).map(PageLink::from));
+        context.insert("previous", &at.checked_sub(1).and_then(|i| siblings.get(i)));
+        context.insert("next", &siblings.get(at + 1));
+        context.insert("position", &(at + 1));
+        context.insert("count", &siblings.len());
+        context.insert("progress_url", &format!("{act}/progress"));
+        context.insert("finish_url", &format!("{act}/finish"));
+        context.insert("section", Kind::Course.dir());
+        self.finish("lesson.html", lesson.url.clone(), context)
     }
 
     /// Registration for `page` (a course) is open on the build date.

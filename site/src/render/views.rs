@@ -120,6 +120,8 @@ pub struct PageView<'a> {
     /// For a course with a capacity, open for registration: where the functions
     /// tell the seats left (`GET /courses/{slug}/seats`), for `static/seats.js`.
     pub seats_url: Option<String>,
+    /// For an online course: its lessons, in order.
+    pub lessons: Vec<&'a crate::content::Lesson>,
 }
 
 /// One entry of a facet: a link to the listing of one issuer, year, topic ….

@@ -137,6 +137,8 @@ mod tests {
             status: RegistrationStatus::Pending,
             note: None,
             receipt: "R".into(),
+            account: None,
+            unit: None,
             submitted_at: at,
             updated_at: at,
             version: 1,

@@ -33,7 +33,8 @@ use crate::attachments::{LocalAttachments, SharedAttachments};
 use crate::notify::SharedOutbox;
 use crate::store::SharedStore;
 use crate::workflows::{
-    Clock, CourseCatalog, IntegrityCases, PlanDeadlines, Registrations, Reports, TrainingPlans, TypicalCases,
+    Clock, CourseCatalog, IntegrityCases, Learning, PlanDeadlines, Registrations, Reports, StudyTargets, TrainingPlans,
+    TypicalCases,
 };
 
 /// What every handler can reach.
@@ -46,6 +47,8 @@ pub struct AppState {
     pub training_plans: TrainingPlans,
     pub typical_cases: TypicalCases,
     pub integrity_cases: IntegrityCases,
+    /// Learning records: my courses, progress, attendance, statistics (seeds 000, 003).
+    pub learning: Learning,
     /// Where case attachments go; `None` when not configured (upload tickets → 503).
     pub files: Option<Files>,
     pub auth: AuthConfig,
@@ -72,8 +75,10 @@ impl AppState {
     ) -> Self {
         let accounts: SharedAccounts = std::sync::Arc::new(StoreAccounts::new(store.clone()));
         let auth = auth.with_accounts(accounts.clone());
+        let registrations = Registrations::new(store.clone(), std::sync::Arc::new(catalog), clock.clone());
         AppState {
-            registrations: Registrations::new(store.clone(), std::sync::Arc::new(catalog), clock.clone()),
+            learning: Learning::new(store.clone(), registrations.clone(), clock.clone()),
+            registrations,
             reports: Reports::new(store.clone(), clock.clone()),
             training_plans: TrainingPlans::new(store.clone(), deadlines, clock.clone()),
             typical_cases: TypicalCases::new(store.clone(), clock.clone()),
@@ -102,6 +107,12 @@ impl AppState {
 
     pub fn with_rate_limit(mut self, rate_limit: limit::RateLimit) -> Self {
         self.rate_limit = rate_limit;
+        self
+    }
+
+    /// The year's hour targets of the growth records (`STUDY_TARGETS`).
+    pub fn with_study_targets(mut self, targets: StudyTargets) -> Self {
+        self.learning = self.learning.with_targets(targets);
         self
     }
 

@@ -59,7 +59,8 @@ pub async fn home(State(web): State<WebState>, visitor: Visitor) -> Response {
         tasks.push(review);
     }
     tasks.extend(crate::routes::desk_tasks(&visitor));
-    pages::render(&visitor, "desk.html", json!({ "title": "工作台", "tasks": tasks }))
+    let modules = crate::routes::desk_modules(&web, &visitor).await;
+    pages::render(&visitor, "desk.html", json!({ "title": "工作台", "tasks": tasks, "modules": modules }))
 }
 
 /// `GET /web/review` — everything waiting for the visitor's decision.

@@ -55,6 +55,11 @@ static TEMPLATES: LazyLock<tera::Tera> = LazyLock::new(|| {
         "case.html" => "workflows/typical_case/case.html",
         "integrity_cases.html" => "workflows/integrity_case/integrity_cases.html",
         "integrity_case.html" => "workflows/integrity_case/integrity_case.html",
+        "my_courses.html" => "workflows/learning/my_courses.html",
+        "my_course.html" => "workflows/learning/my_course.html",
+        "growth.html" => "workflows/learning/growth.html",
+        "learning_stats.html" => "workflows/learning/learning_stats.html",
+        "attendance.html" => "workflows/learning/attendance.html",
     ])
     .unwrap_or_else(|e| panic!("page templates do not parse: {e:?}"));
     tera

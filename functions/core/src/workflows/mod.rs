@@ -9,12 +9,14 @@
 //! | `training_plan/` | 001 | annual training plans with projects, flags and attachments |
 //! | `typical_case/` | 000 | typical cases uploaded by provinces, reviewed, exported as Markdown |
 //! | `integrity_case/` | 004 | research-integrity cases down the chain national → province → institution |
+//! | `learning/` | 000, 003 | learning records: my courses, lesson progress, attendance, hours, statistics and export |
 //!
 //! Shared parts live in leaf modules the workflows use: [`crate::lifecycle`],
 //! [`crate::casework`], [`crate::http`] (caller, errors, extractors), [`crate::web`]
 //! (session, rendering, form posts), [`crate::store`], [`crate::attachments`].
 
 pub mod integrity_case;
+pub mod learning;
 pub mod monthly_report;
 pub mod registration;
 pub mod training_plan;
@@ -23,13 +25,14 @@ pub mod typical_case;
 pub use crate::casework::{Actor, CaseError, FileRef, Level, Step, Written};
 pub use crate::lifecycle::{Clock, IdempotencyKey, ReviewStatus, WorkflowError, system_clock};
 pub use integrity_case::{CaseSource, IntegrityCase, IntegrityCaseForm, IntegrityCases, IntegrityStatus};
+pub use learning::{Learning, StudyTargets};
 pub use monthly_report::{
     AnnualFigures, AnnualReport, Decision, MonthlyReport, NewMonth, RegionMonth, RegionRow, ReportCaller, ReportId,
     ReportRole, ReportSummary, Reports, due_date, is_late,
 };
 pub use registration::{
-    Course, CourseCatalog, ReceiptView, Registration, RegistrationError, RegistrationForm, RegistrationStatus,
-    Registrations, Scope, Seats, Submission,
+    Course, CourseCatalog, Lesson, ReceiptView, Registration, RegistrationError, RegistrationForm, RegistrationStatus,
+    Registrations, Scope, Seats, Study, StudyMode, Submission,
 };
 pub use training_plan::{PlanCaller, PlanDeadlines, PlanRole, TrainingPlan, TrainingPlans};
 pub use typical_case::{CaseUpload, TypicalCase, TypicalCaseStatus, TypicalCases};

@@ -11,6 +11,8 @@ mod cognito;
 mod error_shape;
 mod infra;
 mod integrity_cases_api;
+mod learning_api;
+mod learning_bench;
 mod openapi;
 mod refusals;
 mod registration_api;

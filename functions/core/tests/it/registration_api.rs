@@ -26,6 +26,7 @@ pub fn catalog() -> CourseCatalog {
         capacity,
         opens,
         closes,
+        study: Default::default(),
     };
     CourseCatalog::new([
         course("ethics", Some(3), Some(now - day), Some(now + day)),

@@ -37,6 +37,7 @@ fn state(store: SharedStore) -> AppState {
         capacity: Some(70),
         opens: None,
         closes: None,
+        study: Default::default(),
     }]);
     AppState::new(store, catalog, PlanDeadlines::default(), AuthConfig::hs256(SECRET), system_clock())
 }

@@ -17,10 +17,15 @@ use crate::http::export;
 use crate::http::extract::{Idempotency, JsonBody, Lang, Path, Query};
 use crate::http::limit::ClientAddr;
 use crate::validation;
-use crate::workflows::registration::{RegistrationStep, Scope, allowed};
+use crate::workflows::registration::{Account, RegistrationStep, Scope, allowed};
 use crate::workflows::{ReceiptView, Registration, RegistrationStatus};
 
 impl Caller {
+    /// The caller as a registrant: the account and its unit.
+    pub fn account(&self) -> Account {
+        Account { id: self.0.sub.clone(), unit: self.0.unit.clone() }
+    }
+
     /// Which registrations this caller may see and decide: organisers and national
     /// administrators all, a regional administrator those of their region.
     pub fn registration_scope(&self, lang: Lang) -> Result<Scope, ApiError> {
@@ -88,6 +93,20 @@ pub async fn submit(
     Idempotency(key): Idempotency,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
+    submit_as(State(state), lang, ClientAddr(addr), Idempotency(key), JsonBody(body), None).await
+}
+
+/// [`submit`] by a registrant who may be signed in (the course page's form): the
+/// registration names `account` (the caller's `sub` and `unit`), so the course joins
+/// their learning record (我的课程) once approved.
+pub async fn submit_as(
+    State(state): State<AppState>,
+    lang: Lang,
+    ClientAddr(addr): ClientAddr,
+    Idempotency(key): Idempotency,
+    JsonBody(body): JsonBody,
+    account: Option<Account>,
+) -> Result<Response, ApiError> {
     state.rate_limit.check(addr, lang)?;
     if validation::registration_is_spam(&body) {
         // Looks like success to the bot; nothing is stored.
@@ -104,8 +123,11 @@ pub async fn submit(
             ApiError::internal(lang)
         }
     })?;
-    let submission =
-        state.registrations.register(form, key.as_ref()).await.map_err(|e| ApiError::registration(e, lang))?;
+    let submission = state
+        .registrations
+        .register_as(form, key.as_ref(), account)
+        .await
+        .map_err(|e| ApiError::registration(e, lang))?;
     tracing::info!(registration = %submission.registration.id, course = %submission.registration.course,
         status = submission.registration.status.as_str(), replayed = submission.replayed, "registration submitted");
     Ok(created(&submission.registration, submission.replayed))

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// A course one can register for (培训课程).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Course {
     pub slug: String,
     pub title: String,
@@ -20,6 +20,72 @@ pub struct Course {
     /// Registration closes (报名截止), exclusive; `None` means never.
     #[serde(default)]
     pub closes: Option<Timestamp>,
+    /// What studying the course earns and how (学时, 必修/选修, lessons): the
+    /// learning records' side of the course (`workflows::learning`).
+    #[serde(default)]
+    pub study: Study,
+}
+
+/// How a course is studied and what it earns (seed 000 附件4: 属性 必修/选修; seed 003:
+/// 学时, online and offline hours counted apart).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Study {
+    /// 学时 granted when the course is completed.
+    #[serde(default)]
+    pub hours: f64,
+    /// 必修 (true) or 选修.
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub mode: StudyMode,
+    /// The first day of the course (开课日期), Beijing calendar.
+    #[serde(default)]
+    pub starts: Option<jiff::civil::Date>,
+    /// The organising unit (an organiser whose token names this unit sees its records).
+    #[serde(default)]
+    pub organiser: Option<String>,
+    /// Lessons of an online course, in order; completing all grants the hours.
+    #[serde(default)]
+    pub lessons: Vec<Lesson>,
+}
+
+/// 线上 / 线下 / 线上线下.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StudyMode {
+    /// 线上: hours when every lesson is finished.
+    #[default]
+    Online,
+    /// 线下: hours when the organiser records completion.
+    Offline,
+    /// 线上线下: either way.
+    Blended,
+}
+
+impl StudyMode {
+    /// Whether the organiser records attendance (线下 or 线上线下).
+    pub fn has_attendance(self) -> bool {
+        matches!(self, StudyMode::Offline | StudyMode::Blended)
+    }
+
+    /// The front matter's word for it (`mode = "线上"`); `None` for another word.
+    pub fn from_label(label: &str) -> Option<StudyMode> {
+        match label {
+            "线上" => Some(StudyMode::Online),
+            "线下" => Some(StudyMode::Offline),
+            "线上线下" => Some(StudyMode::Blended),
+            _ => None,
+        }
+    }
+}
+
+/// One lesson of an online course: a page under the course in `content/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lesson {
+    pub slug: String,
+    pub title: String,
+    /// Expected duration (the front matter's `duration`), in seconds.
+    pub duration_secs: u32,
 }
 
 /// Whether registration is open at a moment.
@@ -80,6 +146,7 @@ mod tests {
             capacity: Some(70),
             opens: Some(t("2022-06-20T00:00:00Z")),
             closes: Some(t("2022-07-01T00:00:00Z")),
+            study: Study::default(),
         };
         assert!(matches!(c.window_at(t("2022-06-19T23:59:59Z")), Window::NotYetOpen(_)));
         assert_eq!(c.window_at(t("2022-06-20T00:00:00Z")), Window::Open);

@@ -134,6 +134,14 @@ pub struct Registration {
     pub note: Option<String>,
     /// Receipt code (回执码): the registrant's only key to the registration.
     pub receipt: String,
+    /// The account of a registrant who was signed in (the token's `sub`): whose
+    /// learning record (我的课程) the course joins once approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// That account's unit (the token's `unit` claim), for the unit administrator's
+    /// statistics of learning records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
     pub submitted_at: Timestamp,
     pub updated_at: Timestamp,
     #[serde(skip)]
@@ -145,7 +153,9 @@ impl Registration {
         registration_key(&self.course, &self.id)
     }
 
-    fn to_item(&self) -> Item {
+    /// The stored item, with its indexes (what a bulk load, such as the statistics
+    /// benchmark, writes; registering writes the counters and markers besides).
+    pub fn to_item(&self) -> Item {
         Item::new(self.key(), serde_json::to_value(self).unwrap_or_default())
             .with_index(Index::Gsi1, format!("REG#{}", self.id), "REG")
             .with_index(Index::Gsi2, format!("RECEIPT#{}", self.receipt), "REG")
@@ -168,6 +178,11 @@ fn registration_key(course: &str, id: &str) -> Key {
     Key::new(format!("COURSE#{course}"), format!("REG#{id}"))
 }
 
+/// The entry that lists a registration under its registrant's account (我的课程).
+fn account_entry_key(account: &str, course: &str, id: &str) -> Key {
+    Key::new(format!("ACCOUNT#{account}"), format!("REG#{course}#{id}"))
+}
+
 fn seats_key(course: &str) -> Key {
     Key::new(format!("COURSE#{course}"), "SEATS")
 }
@@ -186,6 +201,13 @@ enum EmailMarker {
     Free,
     Live,
     Withdrawn { version: u64 },
+}
+
+/// A registrant who is signed in: the account (the token's `sub`) and its unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: String,
+    pub unit: Option<String>,
 }
 
 /// Which registrations an organiser-side caller may see and decide.
@@ -359,6 +381,17 @@ impl Registrations {
         form: RegistrationForm,
         idempotency_key: Option<&IdempotencyKey>,
     ) -> Result<Submission, RegistrationError> {
+        self.register_as(form, idempotency_key, None).await
+    }
+
+    /// [`Registrations::register`] by a registrant who is signed in as `account`: the
+    /// registration names the account and is listed under it, in the same transaction.
+    pub async fn register_as(
+        &self,
+        form: RegistrationForm,
+        idempotency_key: Option<&IdempotencyKey>,
+        account: Option<Account>,
+    ) -> Result<Submission, RegistrationError> {
         let course =
             self.catalog.get(&form.course).ok_or_else(|| RegistrationError::UnknownCourse(form.course.clone()))?;
         let now = (self.clock)();
@@ -387,6 +420,8 @@ impl Registrations {
             status: RegistrationStatus::Pending,
             note: None,
             receipt: new_receipt(),
+            account: account.as_ref().map(|a| a.id.clone()),
+            unit: account.as_ref().and_then(|a| a.unit.clone()),
             submitted_at: now,
             updated_at: now,
             version: 1,
@@ -430,6 +465,11 @@ impl Registrations {
                 writes.push(Write::Create(registration.to_item()));
                 writes.push(marker_write.clone());
                 writes.extend(record.clone().map(Write::Create));
+                if let Some(account) = &registration.account {
+                    let entry = account_entry_key(account, &registration.course, &registration.id);
+                    writes
+                        .push(Write::Create(Item::new(entry, serde_json::json!({ "registration": registration.id }))));
+                }
                 match self.store.transact(writes).await {
                     Ok(()) => return Ok(Submission { registration, replayed: false }),
                     Err(StoreError::ConditionFailed { index: 0 }) => {
@@ -525,8 +565,23 @@ impl Registrations {
         self.by_index(Index::Gsi2, format!("RECEIPT#{receipt}")).await
     }
 
+    /// The registrations made while signed in as `account`, by course then submission.
+    pub async fn of_account(&self, account: &str) -> Result<Vec<Registration>, RegistrationError> {
+        let entries = self.store.query(&format!("ACCOUNT#{account}"), "REG#").await?;
+        let mut found = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let Some((course, id)) = entry.key.sk.strip_prefix("REG#").and_then(|rest| rest.rsplit_once('#')) else {
+                continue;
+            };
+            if let Some(item) = self.store.get(&registration_key(course, id)).await? {
+                found.push(Registration::from_item(item)?);
+            }
+        }
+        Ok(found)
+    }
+
     /// Registrations of a course in submission order.
-    async fn course_registrations(&self, course: &str) -> Result<Vec<Registration>, RegistrationError> {
+    pub async fn course_registrations(&self, course: &str) -> Result<Vec<Registration>, RegistrationError> {
         self.store.query(&format!("COURSE#{course}"), "REG#").await?.into_iter().map(Registration::from_item).collect()
     }
 

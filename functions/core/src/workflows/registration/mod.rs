@@ -10,5 +10,5 @@ pub mod course;
 mod domain;
 pub mod pages;
 
-pub use course::{Course, CourseCatalog};
+pub use course::{Course, CourseCatalog, Lesson, Study, StudyMode};
 pub use domain::*;

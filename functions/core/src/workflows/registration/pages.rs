@@ -31,7 +31,10 @@ pub fn form_routes() -> Vec<FormRoute> {
         // The gateway has already counted the post against its address's limit.
         FormRoute::new(
             "/act/registrations",
-            form_action!(c => api::submit(State(c.app), c.lang, ClientAddr(None), Idempotency(c.idempotency), JsonBody(c.body)).await),
+            form_action!(c => {
+                let account = c.caller().ok().map(|caller| caller.account());
+                api::submit_as(State(c.app), c.lang, ClientAddr(None), Idempotency(c.idempotency), JsonBody(c.body), account).await
+            }),
             "/receipt/{receipt}",
         )
         .back(None)
