@@ -1,4 +1,6 @@
-//! AWS SDK configuration shared by the DynamoDB store and the S3 attachments.
+//! AWS SDK configuration shared by the DynamoDB store, the S3 attachments and the
+//! Cognito accounts, and the one HTTPS client for what the SDK does not send (presigned
+//! S3 links, the user pool's key set).
 //!
 //! HTTPS goes through rustls with ring (already built for the JWT code) rather than the
 //! SDK's default aws-lc, which would add a long C build to every compile.
@@ -41,9 +43,15 @@ pub fn local_sdk_config(endpoint: &str) -> SdkConfig {
         .build()
 }
 
-/// A GET of `url` (https, or http on loopback) through the same rustls (ring) stack
-/// the SDK uses, within `timeout`: the status and the body, or what failed.
-pub(crate) async fn https_get(url: &str, timeout: std::time::Duration) -> Result<(u16, bytes::Bytes), String> {
+/// A request to `url` (https, or http on loopback: a presigned S3 link, a key set)
+/// through the same rustls (ring) stack the SDK uses, so no other client is linked in:
+/// the response with its whole body, or what failed.
+pub(crate) async fn https_request(
+    method: &str,
+    url: &str,
+    headers: &[(String, String)],
+    body: Vec<u8>,
+) -> Result<http::Response<bytes::Bytes>, String> {
     use http_body_util::BodyExt;
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
@@ -51,14 +59,24 @@ pub(crate) async fn https_get(url: &str, timeout: std::time::Duration) -> Result
         .https_or_http()
         .enable_http1()
         .build();
-    let client: hyper_util::client::legacy::Client<_, http_body_util::Empty<bytes::Bytes>> =
+    let client: hyper_util::client::legacy::Client<_, http_body_util::Full<bytes::Bytes>> =
         hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(https);
-    let uri: http::Uri = url.parse().map_err(|e: http::uri::InvalidUri| e.to_string())?;
+    let mut request = http::Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    let request = request.body(http_body_util::Full::new(bytes::Bytes::from(body))).map_err(|e| e.to_string())?;
+    let (head, body) = client.request(request).await.map_err(|e| e.to_string())?.into_parts();
+    let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
+    Ok(http::Response::from_parts(head, body))
+}
+
+/// A GET of `url` ([`https_request`]) within `timeout`: the status and the body, or
+/// what failed.
+pub(crate) async fn https_get(url: &str, timeout: std::time::Duration) -> Result<(u16, bytes::Bytes), String> {
     let exchange = async {
-        let response = client.get(uri).await.map_err(|e| e.to_string())?;
-        let status = response.status().as_u16();
-        let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
-        Ok((status, body))
+        let response = https_request("GET", url, &[], Vec::new()).await?;
+        Ok((response.status().as_u16(), response.into_body()))
     };
     tokio::time::timeout(timeout, exchange).await.map_err(|_| format!("no answer within {timeout:?}"))?
 }

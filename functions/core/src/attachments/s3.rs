@@ -98,33 +98,6 @@ impl S3Attachments {
     }
 }
 
-/// A request to S3 through a presigned URL, with the same rustls (ring) stack the SDK
-/// uses, so no S3 client is linked in.
-async fn send(
-    method: &str,
-    url: &str,
-    headers: &[(String, String)],
-    body: Vec<u8>,
-) -> Result<http::Response<bytes::Bytes>, String> {
-    use http_body_util::BodyExt;
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
-        .map_err(|e| e.to_string())?
-        .https_or_http()
-        .enable_http1()
-        .build();
-    let client: hyper_util::client::legacy::Client<_, http_body_util::Full<bytes::Bytes>> =
-        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build(https);
-    let mut request = http::Request::builder().method(method).uri(url);
-    for (name, value) in headers {
-        request = request.header(name, value);
-    }
-    let request = request.body(http_body_util::Full::new(bytes::Bytes::from(body))).map_err(|e| e.to_string())?;
-    let (head, body) = client.request(request).await.map_err(|e| e.to_string())?.into_parts();
-    let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
-    Ok(http::Response::from_parts(head, body))
-}
-
 #[async_trait]
 impl Attachments for S3Attachments {
     async fn presign_upload(
@@ -153,7 +126,7 @@ impl Attachments for S3Attachments {
     }
 
     async fn deliver(&self, ticket: &UploadTicket, bytes: Vec<u8>) -> Result<(), AttachmentError> {
-        let response = send(ticket.method, &ticket.url, &ticket.headers, bytes)
+        let response = crate::aws::https_request(ticket.method, &ticket.url, &ticket.headers, bytes)
             .await
             .map_err(|e| AttachmentError::Backend(format!("cannot upload to S3: {e}")))?;
         let body = response.body();
@@ -172,7 +145,7 @@ impl Attachments for S3Attachments {
         let url = self.presign("HEAD", key, "", &[], Duration::from_secs(60)).await?;
         let backend =
             |e: &dyn std::fmt::Display| AttachmentError::Backend(format!("cannot look up {key:?} on S3: {e}"));
-        let response = send("HEAD", &url, &[], Vec::new()).await.map_err(|e| backend(&e))?;
+        let response = crate::aws::https_request("HEAD", &url, &[], Vec::new()).await.map_err(|e| backend(&e))?;
         match response.status().as_u16() {
             200 => Ok(response
                 .headers()
@@ -187,7 +160,7 @@ impl Attachments for S3Attachments {
 
     async fn read(&self, key: &str) -> Result<Vec<u8>, AttachmentError> {
         let url = self.presign("GET", key, "", &[], Duration::from_secs(300)).await?;
-        let response = send("GET", &url, &[], Vec::new())
+        let response = crate::aws::https_request("GET", &url, &[], Vec::new())
             .await
             .map_err(|e| AttachmentError::Backend(format!("cannot read {key:?} from S3: {e}")))?;
         match response.status().as_u16() {

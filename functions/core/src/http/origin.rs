@@ -47,6 +47,18 @@ fn carries_our_cookie(headers: &HeaderMap) -> bool {
         .any(|(name, value)| OUR_COOKIES.contains(&name) && !value.is_empty())
 }
 
+/// Whether the browser says the request was made by a page of this origin:
+/// `Sec-Fetch-Site: same-origin`, or an `Origin` that is the request's own host. A
+/// request that says neither (an old browser, a script) is not.
+pub fn from_own_pages(headers: &HeaderMap) -> bool {
+    let text = |name| headers.get(name).and_then(|v: &header::HeaderValue| v.to_str().ok());
+    match text(header::HeaderName::from_static("sec-fetch-site")) {
+        Some("same-origin") => true,
+        Some(_) => false,
+        None => text(header::ORIGIN).is_some() && !from_elsewhere(headers),
+    }
+}
+
 /// Whether the browser says the request was made by a page of another origin.
 fn from_elsewhere(headers: &HeaderMap) -> bool {
     let text = |name| headers.get(name).and_then(|v: &header::HeaderValue| v.to_str().ok());
@@ -70,6 +82,15 @@ mod tests {
             h.append(*k, v.parse().unwrap());
         }
         h
+    }
+
+    #[test]
+    fn only_a_browser_that_says_so_proves_a_page_of_this_origin() {
+        assert!(from_own_pages(&headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(from_own_pages(&headers(&[("host", "127.0.0.1:8080"), ("origin", "http://127.0.0.1:8080")])));
+        assert!(!from_own_pages(&headers(&[("host", "127.0.0.1:8080"), ("origin", "http://127.0.0.1:9090")])));
+        assert!(!from_own_pages(&headers(&[("sec-fetch-site", "same-site"), ("origin", "http://127.0.0.1:8080")])));
+        assert!(!from_own_pages(&headers(&[("host", "127.0.0.1:8080")])), "saying nothing proves nothing");
     }
 
     #[test]

@@ -118,6 +118,8 @@ async fn enrol(app: &Router, sub: &str, unit: &str, region: &str, name: &str, co
         .header("content-type", "application/x-www-form-urlencoded")
         .header("accept", "application/json")
         .header("cookie", format!("gazette_session={learner}"))
+        // What a browser sends with a form of the site's own course page.
+        .header("sec-fetch-site", "same-origin")
         .body(axum::body::Body::from(form))
         .unwrap();
     let reply = send(app, req).await;

@@ -207,6 +207,13 @@ pub async fn upload_file(
     ticket["file"].clone()
 }
 
+/// The anti-forgery token a page's post forms carry (`_csrf`).
+pub fn csrf_of(html: &str) -> String {
+    let at = html.find("name=\"_csrf\" value=\"").expect("a post form with its anti-forgery token");
+    let rest = &html[at + "name=\"_csrf\" value=\"".len()..];
+    rest[..rest.find('"').expect("value closes")].to_owned()
+}
+
 /// The cells of a workbook's first sheet, as text, row by row (exports read back).
 pub fn xlsx_rows(bytes: &[u8]) -> Vec<Vec<String>> {
     use calamine::Reader;

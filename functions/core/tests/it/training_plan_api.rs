@@ -464,7 +464,9 @@ async fn a_plan_without_the_special_training_is_refused_on_its_projects() {
 #[tokio::test]
 async fn the_organiser_selects_project_by_project_and_the_unit_exports_the_list() {
     let (app, _g) = fresh();
-    let r = submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![seminar("所级研修班", 3), flagship(&app).await, lectures()])).await;
+    let r =
+        submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![seminar("所级研修班", 3), flagship(&app).await, lectures()]))
+            .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", body_text(&r));
     let approve = format!("{}/approve", plan_uri("ioz", OPEN_YEAR));
     // Approving without a decision on the two projects that apply for support.
@@ -555,13 +557,14 @@ async fn the_plan_page_opens_every_attachment_takes_the_selection_and_prints_the
 
     // The review form asks the flagship's selection; a post without one comes back with it.
     assert!(page.contains("name=\"selections[0]\""), "{page}");
+    let csrf = support::csrf_of(&page);
     let post = |fields: &'static str| {
         axum::http::Request::builder()
             .method(Method::POST)
             .uri(format!("/web/act/training-plans/ioz/{OPEN_YEAR}/approve"))
             .header(axum::http::header::COOKIE, format!("gazette_session={}", organiser()))
             .header(axum::http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(axum::body::Body::from(fields))
+            .body(axum::body::Body::from(format!("_csrf={csrf}&{fields}")))
             .expect("request")
     };
     let refused = send(&app, post("comment=")).await;

@@ -105,13 +105,6 @@ fn redirected(r: &Reply) -> String {
     r.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).expect("Location").to_owned()
 }
 
-/// The anti-forgery token a page's post forms carry (`_csrf`).
-fn csrf_of(html: &str) -> String {
-    let at = html.find("name=\"_csrf\" value=\"").expect("a post form with its anti-forgery token");
-    let rest = &html[at + "name=\"_csrf\" value=\"".len()..];
-    rest[..rest.find('"').expect("value closes")].to_owned()
-}
-
 /// What a browser sends of the form with `id`: its hidden controls and the boxes
 /// already ticked (files kept), except where `extra` — what the visitor typed or
 /// ticked — says otherwise; `("_press", label)` presses the button `label` (else the
@@ -542,7 +535,7 @@ async fn a_refused_form_shows_nothing_to_another_session_and_no_field_chooses_th
 
     // The filler posts to the approval route, planting a call, pages and a heading,
     // with the anti-forgery token of the filler's own session (any page of it has one).
-    let own_token = csrf_of(&page(&app, &attacker, "/web/").await);
+    let own_token = crate::support::csrf_of(&page(&app, &attacker, "/web/").await);
     let planted = Sent {
         action: format!("/api/web/act/typical-cases/{id}/approve"),
         fields: [

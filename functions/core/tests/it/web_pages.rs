@@ -655,9 +655,9 @@ async fn submit_from_check_page(app: &Router, session: &str) -> String {
     }
     let overview = html(&page(app, REPORT_PAGE, Some(session)).await);
     let version = overview.split("第 ").nth(1).and_then(|v| v.split(' ').next()).unwrap_or("0").to_owned();
-    see_other(
-        &post_with(app, &action, &pairs(&[("_version", &version)]), Post { session: Some(session), ..PLAIN }).await,
-    )
+    let csrf = crate::support::csrf_of(&overview);
+    let fields = pairs(&[("_csrf", &csrf), ("_version", &version)]);
+    see_other(&post_with(app, &action, &fields, Post { session: Some(session), ..PLAIN }).await)
 }
 
 const COVER: &[(&str, &str)] = &[

@@ -595,9 +595,15 @@ impl TrainingPlans {
         }
         let key = plan_key(unit, year);
         let now = (self.clock)();
-        review::transition_with(&self.store, &key, &caller.actor, Action::Approve, review::Note { comment, notify_by_sms: None }, now, |p: &TrainingPlan| {
-            Ok(TrainingPlan { selections: selections(&p.values, given, lang)?, ..p.clone() })
-        })
+        review::transition_with(
+            &self.store,
+            &key,
+            &caller.actor,
+            Action::Approve,
+            review::Note { comment, notify_by_sms: None },
+            now,
+            |p: &TrainingPlan| Ok(TrainingPlan { selections: selections(&p.values, given, lang)?, ..p.clone() }),
+        )
         .await
     }
 
