@@ -98,6 +98,10 @@ fn statuses_of_its_kind(
         // refusal (a record not the visitor's, a list the visitor's role must narrow)
         // drawn as a page.
         needed.extend(["200", "400", "404"]);
+        if method == "post" {
+            // A post without the visitor's anti-forgery token (sign-in, accounts).
+            needed.push("403");
+        }
         if scheme == Some("session") {
             needed.extend(["303", "403", "422"]);
         }
