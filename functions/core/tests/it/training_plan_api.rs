@@ -464,7 +464,9 @@ async fn a_plan_without_the_special_training_is_refused_on_its_projects() {
 #[tokio::test]
 async fn the_organiser_selects_project_by_project_and_the_unit_exports_the_list() {
     let (app, _g) = fresh();
-    let r = submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![seminar("所级研修班", 3), flagship(&app).await, lectures()])).await;
+    let r =
+        submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![seminar("所级研修班", 3), flagship(&app).await, lectures()]))
+            .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", body_text(&r));
     let approve = format!("{}/approve", plan_uri("ioz", OPEN_YEAR));
     // Approving without a decision on the two projects that apply for support.
@@ -582,4 +584,18 @@ async fn the_plan_page_opens_every_attachment_takes_the_selection_and_prints_the
     {
         assert!(print.contains(expected), "{expected} in {print}");
     }
+}
+
+/// The plan's 单位名称 is the directory's name of the unit, not what was typed.
+#[tokio::test]
+async fn a_plans_unit_name_is_the_directorys_not_what_was_typed() {
+    use gazette_core::directory::Directory;
+    let (store, _guard) = support::embedded();
+    let directory = Directory::new(store.clone());
+    directory.add_unit(&Directory::check_unit("ioz", "中国科学院动物研究所", "beijing-kjt").unwrap()).await.unwrap();
+    directory.approve_unit("ioz").await.unwrap();
+    let (app, _files) = app(store);
+    let r = submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![seminar("科研诚信专题研修班", 3)])).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", body_text(&r));
+    assert_eq!(r.json()["values"]["unit_name"], "中国科学院动物研究所", "typed: 中国科学院某研究所");
 }

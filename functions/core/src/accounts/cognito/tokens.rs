@@ -130,7 +130,14 @@ impl TokenVerifier {
                 return Err("account-changed");
             }
         }
-        Ok(Claims { sub: username, role: grant.role, unit: grant.unit, region: grant.region, exp: claims.exp, epoch: None })
+        Ok(Claims {
+            sub: username,
+            role: grant.role,
+            unit: grant.unit,
+            region: grant.region,
+            exp: claims.exp,
+            epoch: None,
+        })
     }
 
     /// The key `kid`: from the cache, else from a fresh fetch when the last one is old
