@@ -656,9 +656,10 @@ async fn submit_from_check_page(app: &Router, session: &str) -> String {
     }
     let overview = html(&page(app, REPORT_PAGE, Some(session)).await);
     let version = overview.split("第 ").nth(1).and_then(|v| v.split(' ').next()).unwrap_or("0").to_owned();
-    see_other(
-        &post_with(app, &action, &pairs(&[("_version", &version)]), Post { session: Some(session), ..PLAIN }).await,
-    )
+    // The session's anti-forgery token, which every form of the page carries.
+    let csrf = form_on(&overview, "/sign-out").get("_csrf").unwrap_or_default().to_owned();
+    let fields = pairs(&[("_version", &version), ("_csrf", &csrf)]);
+    see_other(&post_with(app, &action, &fields, Post { session: Some(session), ..PLAIN }).await)
 }
 
 const COVER: &[(&str, &str)] = &[
