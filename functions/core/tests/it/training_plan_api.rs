@@ -557,13 +557,18 @@ async fn the_plan_page_opens_every_attachment_takes_the_selection_and_prints_the
 
     // The review form asks the flagship's selection; a post without one comes back with it.
     assert!(page.contains("name=\"selections[0]\""), "{page}");
+    // As the page's form posts: with the session's anti-forgery token.
+    let session = organiser();
+    let desk = body_text(&visit(&app, &session, "/web/").await);
+    let csrf =
+        desk.split("name=\"_csrf\" value=\"").nth(1).and_then(|r| r.split('"').next()).expect("token").to_owned();
     let post = |fields: &'static str| {
         axum::http::Request::builder()
             .method(Method::POST)
             .uri(format!("/web/act/training-plans/ioz/{OPEN_YEAR}/approve"))
-            .header(axum::http::header::COOKIE, format!("gazette_session={}", organiser()))
+            .header(axum::http::header::COOKIE, format!("gazette_session={session}"))
             .header(axum::http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(axum::body::Body::from(fields))
+            .body(axum::body::Body::from(format!("{fields}&_csrf={csrf}")))
             .expect("request")
     };
     let refused = send(&app, post("comment=")).await;
