@@ -26,6 +26,21 @@ async fn fields(visitor: &Visitor, request: Request) -> Result<std::collections:
     Ok(fields)
 }
 
+/// The fields of a public post (a registration), after the per-address limit and
+/// the anti-forgery token; a refusal is a page titled `title`.
+async fn public_fields(
+    web: &WebState,
+    visitor: &Visitor,
+    addr: Option<std::net::IpAddr>,
+    request: Request,
+    title: &str,
+) -> Result<std::collections::HashMap<String, String>, Response> {
+    if let Err(e) = web.app.rate_limit.check(addr, visitor.lang) {
+        return Err(pages::message_status(visitor, e.status, title, &e.body.error));
+    }
+    fields(visitor, request).await
+}
+
 fn department_options() -> Vec<serde_json::Value> {
     departments().iter().map(|d| json!({"value": d.code, "label": d.name})).collect()
 }
@@ -60,10 +75,7 @@ pub async fn register_unit(
     ClientAddr(addr): ClientAddr,
     request: Request,
 ) -> Response {
-    if let Err(e) = web.app.rate_limit.check(addr, visitor.lang) {
-        return pages::message_status(&visitor, e.status, "单位注册", &e.body.error);
-    }
-    let f = match fields(&visitor, request).await {
+    let f = match public_fields(&web, &visitor, addr, request, "单位注册").await {
         Ok(f) => f,
         Err(page) => return page,
     };
@@ -155,10 +167,7 @@ pub async fn register_learner(
     ClientAddr(addr): ClientAddr,
     request: Request,
 ) -> Response {
-    if let Err(e) = web.app.rate_limit.check(addr, visitor.lang) {
-        return pages::message_status(&visitor, e.status, "学员注册", &e.body.error);
-    }
-    let f = match fields(&visitor, request).await {
+    let f = match public_fields(&web, &visitor, addr, request, "学员注册").await {
         Ok(f) => f,
         Err(page) => return page,
     };
