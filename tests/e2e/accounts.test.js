@@ -40,7 +40,7 @@ async function signInWithPassword(page, base, username, password) {
 async function oneTimePassword(page, base, username) {
   await page.goto(`${base}/api/web/outbox`);
   const text = await page.locator('main').innerText();
-  const match = text.match(new RegExp(`账号 ${username.replace('.', '\\.')} 已开通。一次性密码：(\\S+)`));
+  const match = text.match(new RegExp(`账号 ${username.replace('.', '\\.')} (?:已开通|的注册已审核通过)。一次性密码：(\\S+)`));
   assert.ok(match, `the outbox holds ${username}'s one-time password:\n${text}`);
   return match[1];
 }

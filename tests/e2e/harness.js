@@ -387,10 +387,36 @@ async function registerUnit(base, { code, name, region }) {
     req.end(body);
   });
   assert.match(text, /注册已提交/, `unit ${code} registered`);
+  await approveUnit(base, { code, region });
+}
+
+/** Approves the registration of the unit `code` as its region's administrator does
+ * on the accounts page (the development role picker signs them in): only an approved
+ * unit is offered as a choice. */
+async function approveUnit(base, { code, region }) {
+  const signIn = await fetch(`${base}/api/web/dev-sign-in`, {
+    method: 'POST',
+    body: new URLSearchParams({ role: 'regional-admin', unit: '', region, next: '' }),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    redirect: 'manual',
+  });
+  const session = signIn.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith('gazette_session='));
+  assert.ok(session, `the region's administrator of ${region} is signed in`);
+  const page = await fetch(`${base}/api/web/accounts`, { headers: { cookie: session } });
+  const csrf = (await page.text()).match(/name="_csrf" value="([0-9a-f]+)"/);
+  assert.ok(csrf, 'the accounts page carries the anti-forgery token');
+  const approved = await fetch(`${base}/api/web/accounts/${code}.admin/approve`, {
+    method: 'POST',
+    body: new URLSearchParams({ _csrf: csrf[1] }),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: session },
+    redirect: 'manual',
+  });
+  assert.equal(approved.status, 303, `unit ${code} approved`);
 }
 
 module.exports = {
   registerUnit,
+  approveUnit,
   REPO,
   SCREENSHOTS,
   DESKTOP,

@@ -105,6 +105,13 @@ describe('pages drawn by the functions', { timeout: 240_000 }, () => {
     pages['receipt-withdraw'] = await get(`${base}${accepted.location}?confirm=withdraw`);
     assert.match(pages['receipt-withdraw'].text, /确认撤回报名/);
 
+    // Reports are accepted only for the unit's registered platforms.
+    const platform = await post(
+      `${base}/api/web/platforms`,
+      { code: 'p1', name: '黑土保护利用技术创新中心', leader: '张一', department: '保教处' },
+      unitAdmin,
+    );
+    assert.equal(platform.status, 303, 'the unit administrator registers the platform');
     const month = '/api/web/reports/lab-1/p1/2026-10';
     const saved = await post(
       `${base}/api/web/act/reports/lab-1/p1/2026-10/parts/staff`,
@@ -124,6 +131,7 @@ describe('pages drawn by the functions', { timeout: 240_000 }, () => {
     pages.reports = await get(`${base}/api/web/reports`, filler);
     pages.platforms = await get(`${base}/api/web/platforms`, unitAdmin);
     pages['register-unit'] = await get(`${base}/api/web/register-unit`);
+    pages['register-learner'] = await get(`${base}/api/web/register-learner`);
     pages['report-part'] = await get(`${base}${month}/staff`, filler);
     pages['report-errors'] = await get(base + submitted.location, filler);
     pages['report-part-errors'] = await get(`${base}${month}/staff${submitted.location.slice(month.length)}`, filler);

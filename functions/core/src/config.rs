@@ -15,6 +15,7 @@
 //! | `API_BASE_URL` | where the router is reachable, for local upload links | `http://127.0.0.1:1111/api` |
 //! | `GAZETTE_RATE_LIMIT` | public submissions per address and minute, `0` = no limit | `20` |
 //! | `GAZETTE_DEV_SIGN_IN` | `1`: the sign-in page offers development roles (needs `GAZETTE_JWT_SECRET`) | off |
+//! | `GAZETTE_MAIL_FROM` | sender address verified in SES: messages go out by e-mail through SES and by text through SNS (at `AWS_ENDPOINT_URL` when set) | the local outbox below |
 //! | `OUTBOX_DIR` | where the local notification outbox writes messages | `$DATA_DIR/outbox` with the embedded store; none with DynamoDB |
 //! | `GAZETTE_USER_POOL_ID` | Cognito user pool (`cn-north-1_AbC…`); with the next, accounts live in the pool and the functions accept its tokens | accounts in the store |
 //! | `GAZETTE_USER_POOL_CLIENT_ID` | the pool's app client the functions sign in through | (both or neither) |
@@ -34,6 +35,7 @@ use crate::accounts::{SharedAccounts, StoreAccounts};
 use crate::attachments::{LocalAttachments, S3Attachments, SharedAttachments};
 use crate::http::limit::RateLimit;
 use crate::http::{AppState, AuthConfig, Files, router};
+use crate::notify::{AwsOutbox, DirOutbox, SharedOutbox};
 use crate::store::{DynamoStore, EmbeddedStore, SharedStore, StoreError, dynamo_client};
 use crate::workflows::{Clock, CourseCatalog, PlanDeadlines, StudyTargets, system_clock};
 
@@ -57,8 +59,8 @@ pub struct Config {
     pub rate_limit: u32,
     /// `GAZETTE_DEV_SIGN_IN=1`: the sign-in page offers the development role picker.
     pub dev_sign_in: bool,
-    /// `OUTBOX_DIR`: where the local outbox writes messages (`None`: no outbox).
-    pub outbox_dir: Option<PathBuf>,
+    /// `GAZETTE_MAIL_FROM` or `OUTBOX_DIR`: where messages go.
+    pub outbox: OutboxConfig,
     /// `GAZETTE_USER_POOL_ID` and `GAZETTE_USER_POOL_CLIENT_ID`: accounts in a Cognito
     /// user pool, reached at `AWS_ENDPOINT_URL` when set.
     pub user_pool: Option<(UserPool, Option<String>)>,
@@ -73,6 +75,17 @@ pub enum AttachmentsConfig {
     S3 { bucket: String },
     /// A directory; upload links point at `{base_url}/uploads/{token}`.
     Local { dir: PathBuf, base_url: String },
+}
+
+/// Where messages to people (one-time passwords, decisions) go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutboxConfig {
+    /// SES (e-mail from `from`) and SNS (text messages), at `endpoint` when set.
+    Aws { from: String, endpoint: Option<String> },
+    /// One file per message in a directory, listed on the development outbox page.
+    Dir(PathBuf),
+    /// Nowhere: what needs a message is refused.
+    None,
 }
 
 /// What a variable left unset means, for the program reading them: the Lambda
@@ -146,14 +159,25 @@ impl Config {
                 });
             }
         };
-        let outbox_dir = var("OUTBOX_DIR").map(PathBuf::from).or_else(|| match &store {
-            StoreConfig::Embedded { .. } => Some(data_dir.join("outbox")),
-            StoreConfig::Dynamo { .. } => None,
-        });
+        let outbox = match (var("GAZETTE_MAIL_FROM"), var("OUTBOX_DIR")) {
+            (Some(from), _) if !from.contains('@') => {
+                return Err(ConfigError::Malformed {
+                    variable: "GAZETTE_MAIL_FROM",
+                    problem: format!("{from:?} is not an e-mail address"),
+                    expected: "the sender address verified in SES, like noreply@kjgl.example.org",
+                });
+            }
+            (Some(from), _) => OutboxConfig::Aws { from: from.trim().into(), endpoint: var("AWS_ENDPOINT_URL") },
+            (None, Some(dir)) => OutboxConfig::Dir(dir.into()),
+            (None, None) => match &store {
+                StoreConfig::Embedded { .. } => OutboxConfig::Dir(data_dir.join("outbox")),
+                StoreConfig::Dynamo { .. } => OutboxConfig::None,
+            },
+        };
         let user_pool = read_user_pool(&var)?.map(|pool| (pool, var("AWS_ENDPOINT_URL")));
         Ok(Config {
             dev_sign_in,
-            outbox_dir,
+            outbox,
             user_pool,
             store,
             jwt_secret: var("GAZETTE_JWT_SECRET"),
@@ -260,11 +284,26 @@ impl Config {
             .with_files(self.files().await?)
             .with_rate_limit(RateLimit::per_minute(self.rate_limit))
             .with_study_targets(self.study_targets);
-        match &self.outbox_dir {
-            Some(dir) => state = state.with_outbox(Arc::new(crate::notify::DirOutbox::new(dir.clone()))),
-            None => tracing::warn!("OUTBOX_DIR is not set: no message (one-time passwords, decisions) can be sent"),
+        match self.open_outbox().await {
+            Some(outbox) => state = state.with_outbox(outbox),
+            None => tracing::warn!(
+                "neither GAZETTE_MAIL_FROM nor OUTBOX_DIR is set: no message (one-time passwords, decisions) can be sent"
+            ),
         }
         Ok(crate::web::router(state))
+    }
+
+    /// The outbox: SES and SNS when `GAZETTE_MAIL_FROM` is set, else the local
+    /// directory, else none.
+    pub async fn open_outbox(&self) -> Option<SharedOutbox> {
+        match &self.outbox {
+            OutboxConfig::Aws { from, endpoint } => {
+                let sdk = crate::aws::sdk_config(endpoint.as_deref()).await;
+                Some(Arc::new(AwsOutbox::new(&sdk, from.clone())))
+            }
+            OutboxConfig::Dir(dir) => Some(Arc::new(DirOutbox::new(dir.clone()))),
+            OutboxConfig::None => None,
+        }
     }
 }
 
@@ -428,6 +467,17 @@ mod tests {
         let err = config(&[("GAZETTE_USER_POOL_ID", "AbC"), ("GAZETTE_USER_POOL_CLIENT_ID", "c")]).unwrap_err();
         assert!(err.to_string().contains("GAZETTE_USER_POOL_ID"), "{err}");
         assert!(config(&[]).unwrap().user_pool.is_none());
+    }
+
+    #[test]
+    fn a_mail_sender_chooses_ses_and_sns_over_the_local_outbox() {
+        let aws = config(&[("GAZETTE_MAIL_FROM", "noreply@kjgl.example.org"), ("OUTBOX_DIR", "/tmp/o")]).unwrap();
+        assert_eq!(aws.outbox, OutboxConfig::Aws { from: "noreply@kjgl.example.org".into(), endpoint: None });
+        assert_eq!(config(&[("OUTBOX_DIR", "/tmp/o")]).unwrap().outbox, OutboxConfig::Dir("/tmp/o".into()));
+        assert_eq!(config(&[]).unwrap().outbox, OutboxConfig::Dir("./data/outbox".into()));
+        assert_eq!(config(&[("TABLE_NAME", "t")]).unwrap().outbox, OutboxConfig::None);
+        let err = config(&[("GAZETTE_MAIL_FROM", "noreply")]).unwrap_err().to_string();
+        assert!(err.contains("GAZETTE_MAIL_FROM") && err.contains("verified in SES"), "{err}");
     }
 
     #[test]

@@ -214,6 +214,13 @@ pub struct Account {
     pub created_by: String,
 }
 
+/// A mainland mobile number (11 digits, as accounts keep it) in E.164, the form
+/// Cognito keeps and SNS sends to: `+86` before the digits; one already in E.164
+/// stays as it is.
+pub fn e164(phone: &str) -> String {
+    if phone.starts_with('+') { phone.to_string() } else { format!("+86{phone}") }
+}
+
 impl Account {
     /// Whether the account may act as `grant` right now: active and holding it.
     pub fn holds(&self, grant: &Grant) -> bool {

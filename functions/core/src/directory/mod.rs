@@ -96,6 +96,10 @@ pub struct Unit {
     pub region: String,
     /// 归口管理部门 (a [`Department`] code).
     pub department: String,
+    /// Whether the department approved the unit's registration: until then (and a
+    /// refused unit is removed) the unit is no one's choice — no case is forwarded to it.
+    #[serde(default)]
+    pub approved: bool,
 }
 
 /// A platform of a unit (seed 002's list).
@@ -150,6 +154,15 @@ fn unit_key(code: &str) -> Key {
     Key::new("DIRECTORY#UNITS", format!("UNIT#{code}"))
 }
 
+/// A unit's item, indexed by its region.
+fn unit_item(unit: &Unit) -> Item {
+    Item::new(unit_key(&unit.code), serde_json::to_value(unit).unwrap_or_default()).with_index(
+        Index::Gsi1,
+        format!("DIRECTORY#REGION#{}", unit.region),
+        unit.code.clone(),
+    )
+}
+
 fn platform_key(unit: &str, code: &str) -> Key {
     Key::new(format!("DIRECTORY#UNIT#{unit}"), format!("PLATFORM#{code}"))
 }
@@ -178,20 +191,43 @@ impl Directory {
         let Some(dept) = self::department(department) else {
             return invalid("department", "请选择归口管理部门。");
         };
-        Ok(Unit { code, name: name.trim().into(), region: dept.region.clone(), department: dept.code.clone() })
+        Ok(Unit {
+            code,
+            name: name.trim().into(),
+            region: dept.region.clone(),
+            department: dept.code.clone(),
+            approved: false,
+        })
     }
 
-    /// Adds a unit; refused when its code is taken.
+    /// Adds a unit (as it registers: not approved yet); refused when its code is taken.
     pub async fn add_unit(&self, unit: &Unit) -> Result<(), DirectoryError> {
-        let item = Item::new(unit_key(&unit.code), serde_json::to_value(unit).unwrap_or_default()).with_index(
-            Index::Gsi1,
-            format!("DIRECTORY#REGION#{}", unit.region),
-            unit.code.clone(),
-        );
-        match self.store.transact(vec![Write::Create(item)]).await {
+        match self.store.transact(vec![Write::Create(unit_item(unit))]).await {
             Err(StoreError::ConditionFailed { .. }) => Err(DirectoryError::Taken(unit.code.clone())),
             other => Ok(other?),
         }
+    }
+
+    /// Marks the unit `code` approved by its department: from now on it can be chosen.
+    /// `Ok(false)` when there is no such unit.
+    pub async fn approve_unit(&self, code: &str) -> Result<bool, DirectoryError> {
+        for _ in 0..3 {
+            let Some(item) = self.store.get(&unit_key(code)).await? else { return Ok(false) };
+            let Ok(mut unit) = serde_json::from_value::<Unit>(item.data) else { return Ok(false) };
+            if unit.approved {
+                return Ok(true);
+            }
+            unit.approved = true;
+            match self
+                .store
+                .transact(vec![Write::Replace { item: unit_item(&unit), expected_version: item.version }])
+                .await
+            {
+                Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => continue,
+                other => return other.map(|()| true).map_err(Into::into),
+            }
+        }
+        Err(DirectoryError::Store(StoreError::Contention))
     }
 
     /// Removes a unit whose registration was refused (so the code is free again).
@@ -207,13 +243,14 @@ impl Directory {
         Ok(item.and_then(|i| serde_json::from_value(i.data).ok()))
     }
 
-    /// The unit `code` of `region`, as a choice made from the directory: `None` when
-    /// the directory has no such unit in that region (a code typed or planted by hand).
+    /// The approved unit `code` of `region`, as a choice made from the directory:
+    /// `None` when the directory has no such unit in that region (a code typed or
+    /// planted by hand), or its registration is not approved.
     pub async fn unit_in_region(&self, code: &str, region: &str) -> Result<Option<Unit>, DirectoryError> {
         if !is_slug(code) {
             return Ok(None);
         }
-        Ok(self.unit(code).await?.filter(|u| u.region == region))
+        Ok(self.unit(code).await?.filter(|u| u.region == region && u.approved))
     }
 
     /// The platform `code` of `unit`, as a choice made from the directory.
@@ -225,13 +262,15 @@ impl Directory {
         Ok(item.and_then(|i| serde_json::from_value(i.data).ok()))
     }
 
-    /// The units of a region, by code (each read again: the index may lag).
+    /// The approved units of a region, by code (each read again: the index may lag);
+    /// a unit whose registration waits or was refused is never among them.
     pub async fn units_of_region(&self, region: &str) -> Result<Vec<Unit>, DirectoryError> {
         let found = self.store.query_index(Index::Gsi1, &format!("DIRECTORY#REGION#{region}")).await?;
         let mut units = Vec::new();
         for item in found {
             if let Some(unit) = self.unit(&item.key.sk["UNIT#".len()..]).await?
                 && unit.region == region
+                && unit.approved
             {
                 units.push(unit);
             }

@@ -2,9 +2,13 @@
 //! a registration approved or refused, a report returned or approved — through one
 //! interface ([`Outbox`]). Locally ([`DirOutbox`]) every message is a JSON file in
 //! the data directory, listed on the administrators' outbox page in development; on
-//! AWS a second implementation sends e-mail through SES and text messages through
-//! SNS (not written yet: without an outbox configured, what needs a message is
-//! refused rather than lost). A leaf: it knows no workflow.
+//! AWS ([`AwsOutbox`]) e-mail goes through SES and text messages through SNS. Without
+//! an outbox configured, what needs a message (a one-time password) is refused rather
+//! than lost. A leaf: it knows no workflow.
+
+mod aws;
+
+pub use aws::AwsOutbox;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -49,19 +53,28 @@ pub struct Message {
 impl Message {
     /// A message to an account by e-mail when it has an address, else by text.
     pub fn to_account(account: &crate::accounts::Account, subject: &str, body: &str) -> Option<Message> {
-        let (channel, to) = match (&account.email, &account.phone) {
-            (Some(email), _) => (Channel::Email, email.clone()),
-            (None, Some(phone)) => (Channel::Sms, phone.clone()),
-            (None, None) => return None,
-        };
-        Some(Message {
+        Message::by_email(account, subject, body).or_else(|| Message::by_text(account, subject, body))
+    }
+
+    /// An e-mail to the account, when it has an address.
+    pub fn by_email(account: &crate::accounts::Account, subject: &str, body: &str) -> Option<Message> {
+        Some(Message::new(Channel::Email, account.email.as_ref()?, account, subject, body))
+    }
+
+    /// A text message to the account's mobile number, when it has one.
+    pub fn by_text(account: &crate::accounts::Account, subject: &str, body: &str) -> Option<Message> {
+        Some(Message::new(Channel::Sms, account.phone.as_ref()?, account, subject, body))
+    }
+
+    fn new(channel: Channel, to: &str, account: &crate::accounts::Account, subject: &str, body: &str) -> Message {
+        Message {
             channel,
-            to,
+            to: to.into(),
             account: Some(account.username.clone()),
             subject: subject.into(),
             body: body.into(),
             at: Timestamp::now(),
-        })
+        }
     }
 }
 

@@ -26,6 +26,21 @@ async fn fields(visitor: &Visitor, request: Request) -> Result<std::collections:
     Ok(fields)
 }
 
+/// The fields of a public post (a registration), after the per-address limit and
+/// the anti-forgery token; a refusal is a page titled `title`.
+async fn public_fields(
+    web: &WebState,
+    visitor: &Visitor,
+    addr: Option<std::net::IpAddr>,
+    request: Request,
+    title: &str,
+) -> Result<std::collections::HashMap<String, String>, Response> {
+    if let Err(e) = web.app.rate_limit.check(addr, visitor.lang) {
+        return Err(pages::message_status(visitor, e.status, title, &e.body.error));
+    }
+    fields(visitor, request).await
+}
+
 fn department_options() -> Vec<serde_json::Value> {
     departments().iter().map(|d| json!({"value": d.code, "label": d.name})).collect()
 }
@@ -60,10 +75,7 @@ pub async fn register_unit(
     ClientAddr(addr): ClientAddr,
     request: Request,
 ) -> Response {
-    if let Err(e) = web.app.rate_limit.check(addr, visitor.lang) {
-        return pages::message_status(&visitor, e.status, "单位注册", &e.body.error);
-    }
-    let f = match fields(&visitor, request).await {
+    let f = match public_fields(&web, &visitor, addr, request, "单位注册").await {
         Ok(f) => f,
         Err(page) => return page,
     };
@@ -101,6 +113,97 @@ pub async fn register_unit(
         &visitor,
         "单位注册",
         &format!("{} 的注册已提交，待 {dept} 审核。审核通过后，一次性密码将发送至管理员的邮箱或手机。", unit.name),
+    )
+}
+
+/// The fields of the learner registration form, as typed.
+fn learner_typed(get: impl Fn(&str) -> String) -> serde_json::Value {
+    let fields = ["unit", "username", "name", "email", "phone"];
+    fields.into_iter().map(|k| (k.to_owned(), serde_json::Value::String(get(k)))).collect()
+}
+
+/// The units a learner may belong to: those the directory holds and their
+/// departments approved, as options (名称（地区）).
+async fn unit_options(web: &WebState) -> Vec<serde_json::Value> {
+    let units = web.app.directory.units().await.unwrap_or_default();
+    units
+        .into_iter()
+        .filter(|u| u.approved)
+        .map(|u| {
+            let region = crate::directory::region(&u.region).map(|r| r.name.as_str()).unwrap_or_default();
+            json!({"value": u.code, "label": format!("{}（{region}）", u.name)})
+        })
+        .collect()
+}
+
+async fn learner_form(
+    web: &WebState,
+    visitor: &Visitor,
+    typed: &serde_json::Value,
+    errors: &[(&str, String)],
+) -> Response {
+    let errors: Vec<_> = errors.iter().map(|(f, m)| json!({"field": f, "message": m})).collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    pages::render_status(
+        visitor,
+        status,
+        "register_learner.html",
+        json!({"title": "学员注册", "units": unit_options(web).await, "typed": typed, "errors": errors}),
+    )
+}
+
+/// `GET /web/register-learner` — 学员注册 (seed 000: learners create their account).
+pub async fn register_learner_page(State(web): State<WebState>, visitor: Visitor) -> Response {
+    learner_form(&web, &visitor, &learner_typed(|_| String::new()), &[]).await
+}
+
+/// `POST /web/register-learner` — a learner's own account, choosing their unit from
+/// the directory; it waits, as a unit's registration does, for the unit's superior
+/// department (the region's administrators) to approve it, and the one-time password
+/// then goes out through the outbox. Held to the public limit.
+pub async fn register_learner(
+    State(web): State<WebState>,
+    visitor: Visitor,
+    ClientAddr(addr): ClientAddr,
+    request: Request,
+) -> Response {
+    let f = match public_fields(&web, &visitor, addr, request, "学员注册").await {
+        Ok(f) => f,
+        Err(page) => return page,
+    };
+    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
+    let typed = learner_typed(get);
+    let unit = match web.app.directory.unit(&get("unit")).await {
+        Ok(Some(unit)) if unit.approved => unit,
+        Ok(_) => return learner_form(&web, &visitor, &typed, &[("unit", "请从列表中选择您所在的单位。".into())]).await,
+        Err(_) => {
+            return pages::message_status(
+                &visitor,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "学员注册",
+                "单位名录暂时不可用，请稍后再试。",
+            );
+        }
+    };
+    let new = NewAccount {
+        username: get("username"),
+        name: get("name"),
+        email: Some(get("email")),
+        phone: Some(get("phone")),
+        grants: vec![Grant::new(Role::Registrant, Some(&unit.code), None)],
+        steward: Scope::Region(unit.region.clone()),
+        pending: true,
+    };
+    let username = new.username.trim().to_ascii_lowercase();
+    if let Err(e) = web.app.accounts.create(&username, new).await {
+        let (field, message) = e.message_zh();
+        return learner_form(&web, &visitor, &typed, &[(field.unwrap_or("username"), message)]).await;
+    }
+    let dept = crate::directory::department(&unit.department).map(|d| d.name.as_str()).unwrap_or_default();
+    pages::message(
+        &visitor,
+        "学员注册",
+        &format!("{username} 的注册已提交，待 {dept} 审核。审核通过后，一次性密码将发送至您的邮箱或手机。"),
     )
 }
 
@@ -243,7 +346,9 @@ pub async fn create_account(State(web): State<WebState>, SignedIn(visitor): Sign
     match web.app.accounts.create(&by, new).await {
         Ok(created) => {
             let password = created.one_time_password.unwrap_or_default();
-            if let Err(page) = deliver_password(&visitor, &outbox, &created.account, &password).await {
+            if let Err(page) =
+                deliver_password(&visitor, &outbox, &created.account, &password, PasswordReason::Created).await
+            {
                 return page;
             }
             Redirect::to(&page_url("/accounts")).into_response()
@@ -256,18 +361,48 @@ pub async fn create_account(State(web): State<WebState>, SignedIn(visitor): Sign
     }
 }
 
+/// Why an account is sent a one-time password: the message's subject and first line.
+#[derive(Debug, Clone, Copy)]
+enum PasswordReason {
+    /// An administrator created the account.
+    Created,
+    /// The department approved the registration (单位注册, or a learner's own).
+    Approved,
+    /// The account's administrator reset the password.
+    Reset,
+}
+
+impl PasswordReason {
+    fn subject(self) -> &'static str {
+        match self {
+            PasswordReason::Created => "科技管理公开信息平台账号开通",
+            PasswordReason::Approved => "科技管理公开信息平台注册结果",
+            PasswordReason::Reset => "科技管理公开信息平台密码重置",
+        }
+    }
+
+    fn lead(self, username: &str) -> String {
+        match self {
+            PasswordReason::Created => format!("您的账号 {username} 已开通。"),
+            PasswordReason::Approved => format!("您的账号 {username} 的注册已审核通过。"),
+            PasswordReason::Reset => format!("您的账号 {username} 的密码已重置。"),
+        }
+    }
+}
+
 /// Sends a one-time password through the outbox.
 async fn deliver_password(
     visitor: &Visitor,
     outbox: &crate::notify::SharedOutbox,
     account: &Account,
     password: &str,
+    reason: PasswordReason,
 ) -> Result<(), Response> {
     let body = format!(
-        "您的账号 {} 已开通。一次性密码：{password}\n请在登录页用账号和此密码登录，首次登录须设置新密码。",
-        account.username
+        "{}一次性密码：{password}\n请在登录页用账号和此密码登录，首次登录须设置新密码。",
+        reason.lead(&account.username)
     );
-    let sent = match Message::to_account(account, "科技管理公开信息平台账号开通", &body) {
+    let sent = match Message::to_account(account, reason.subject(), &body) {
         Some(message) => outbox.send(message).await.is_ok(),
         None => false,
     };
@@ -350,11 +485,17 @@ pub async fn account_step(
     };
     match result {
         Ok(password) => {
+            let registered_unit =
+                account.grants.iter().find(|g| g.role == Role::UnitAdmin).and_then(|g| g.unit.clone());
+            if step == "approve"
+                && let Some(unit) = &registered_unit
+                && let Err(e) = web.app.directory.approve_unit(unit).await
+            {
+                tracing::error!(error = %e, unit = %unit, "the approved unit could not be marked approved in the directory");
+            }
             if step == "reject" {
-                if let Some(unit) =
-                    account.grants.iter().find(|g| g.role == Role::UnitAdmin).and_then(|g| g.unit.clone())
-                {
-                    let _ = web.app.directory.remove_unit(&unit).await;
+                if let Some(unit) = &registered_unit {
+                    let _ = web.app.directory.remove_unit(unit).await;
                 }
                 tell_rejected(&web, &account, f.get("reason").map(String::as_str).unwrap_or("")).await;
             }
@@ -367,7 +508,8 @@ pub async fn account_step(
                         "未配置通知发送，一次性密码未能发出。",
                     );
                 };
-                if let Err(page) = deliver_password(&visitor, &outbox, &account, &password).await {
+                let reason = if step == "approve" { PasswordReason::Approved } else { PasswordReason::Reset };
+                if let Err(page) = deliver_password(&visitor, &outbox, &account, &password, reason).await {
                     return page;
                 }
             }

@@ -90,6 +90,8 @@ pub fn shared_pages() -> Vec<PageRoute> {
         PageRoute::public_post("/sign-out", post(session::sign_out)),
         PageRoute::public("/register-unit", get(accounts::register_unit_page)),
         PageRoute::public_post("/register-unit", post(accounts::register_unit)),
+        PageRoute::public("/register-learner", get(accounts::register_learner_page)),
+        PageRoute::public_post("/register-learner", post(accounts::register_learner)),
         PageRoute::signed_in("/accounts", get(accounts::accounts_page)),
         PageRoute::signed_in_post("/accounts", post(accounts::create_account)),
         PageRoute::signed_in_post("/accounts/{username}/{step}", post(accounts::account_step)),

@@ -35,6 +35,7 @@ static TEMPLATES: LazyLock<tera::Tera> = LazyLock::new(|| {
         "new_password.html" => "web/templates/new_password.html",
         "accounts.html" => "web/templates/accounts.html",
         "register_unit.html" => "web/templates/register_unit.html",
+        "register_learner.html" => "web/templates/register_learner.html",
         "outbox.html" => "web/templates/outbox.html",
         "form_page.html" => "web/templates/form_page.html",
         "desk.html" => "web/templates/desk.html",

@@ -543,7 +543,40 @@ pub async fn the_learning_pages_draw_what_the_api_answers(store: SharedStore) {
     assert_eq!(status, StatusCode::OK, "{html}");
 }
 
+/// The record names the learner as their account does (姓名) and their department
+/// as the directory names the account's unit (部门), whatever the registration form
+/// had typed.
+pub async fn a_record_takes_the_name_and_department_from_the_account_and_the_directory(store: SharedStore) {
+    use gazette_core::accounts::{Accounts, Grant, NewAccount, Scope, StoreAccounts};
+    use gazette_core::directory::Directory;
+    let clock = TestClock::at("2026-12-02T01:00:00Z");
+    let directory = Directory::new(store.clone());
+    directory.add_unit(&Directory::check_unit("lab-9", "河北省农林科学院", "hebei-kjt").unwrap()).await.unwrap();
+    directory.approve_unit("lab-9").await.unwrap();
+    let new = NewAccount {
+        username: "wang.wu".into(),
+        name: "王五".into(),
+        email: Some("wang.wu@example.cn".into()),
+        phone: None,
+        grants: vec![Grant::new(Role::Registrant, Some("lab-9"), None)],
+        steward: Scope::Region("hebei".into()),
+        pending: false,
+    };
+    StoreAccounts::new(store.clone()).create("root", new).await.unwrap();
+    let app = app(store, &clock);
+    // The form typed another name (张三) and organisation (lab-9研究所).
+    enrol(&app, "wang.wu", "lab-9", "hebei", "%E5%BC%A0%E4%B8%89", ONLINE).await;
+    let learner = token("wang.wu", Role::Filler, Some("lab-9"), None);
+    let started = call(&app, Method::POST, &lesson_uri("one", "progress"), &learner, None).await;
+    assert_eq!(started.status, StatusCode::OK, "{}", String::from_utf8_lossy(&started.bytes));
+    let national = token("n", Role::NationalAdmin, None, None);
+    let rows = call(&app, Method::GET, "/learning/statistics?status=in_progress", &national, None).await.json();
+    let row = rows["rows"].as_array().unwrap().iter().find(|r| r["account"] == "wang.wu").cloned().expect("listed");
+    assert_eq!((row["name"].as_str(), row["department"].as_str()), (Some("王五"), Some("河北省农林科学院")), "{row}");
+}
+
 on_both_stores!(
+    a_record_takes_the_name_and_department_from_the_account_and_the_directory,
     a_learner_finishes_an_online_course_and_earns_its_hours,
     only_an_approved_registrant_studies,
     the_organiser_records_attendance_at_an_offline_course,

@@ -18,8 +18,13 @@ use crate::support::{self, Reply, request, send};
 const UNIT: &str = "hebei-materials-lab";
 const BASE: &str = "/reports/hebei-materials-lab/composites";
 
-/// The router, with the unit's files in a temporary directory kept with it.
-pub fn app(store: SharedStore) -> (Router, tempfile::TempDir) {
+/// The platform of the reports below, registered in the unit's list.
+const PLATFORM: &str = "composites";
+
+/// The router, with the unit's files in a temporary directory kept with it, and the
+/// unit's platform in the directory.
+pub async fn app(store: SharedStore) -> (Router, tempfile::TempDir) {
+    support::platform_in_directory(&store, UNIT, PLATFORM).await;
     let (files, dir) = support::local_files();
     (reports_router(store, PlanDeadlines::default(), AuthConfig::hs256(SECRET), files), dir)
 }
@@ -77,7 +82,7 @@ async fn certificate(app: &Router) -> Value {
     .await
 }
 
-fn cover() -> Value {
+pub(crate) fn cover() -> Value {
     json!({
         "platform_name": "河北省复合材料技术创新中心",
         "filler_name": "李明",
@@ -87,25 +92,25 @@ fn cover() -> Value {
 }
 
 /// Staff that add up: 10 + 15 + 10 + 5 = 40.
-fn staff(total: u32) -> Value {
+pub(crate) fn staff(total: u32) -> Value {
     json!({
         "staff_total": total, "staff_senior": 10, "staff_intermediate": 15, "staff_junior": 10, "staff_other": 5,
         "staff_doctorate": 12, "staff_master": 15, "staff_full_time": 30, "staff_high_level": 2, "staff_new": 3,
     })
 }
 
-fn funding() -> Value {
+pub(crate) fn funding() -> Value {
     json!({
         "funding_total": "120.5", "funding_government": 100, "funding_enterprise": "15.5", "funding_other": 5,
         "funding_central": 60, "equipment_value": 800,
     })
 }
 
-fn outputs(papers: u32) -> Value {
+pub(crate) fn outputs(papers: u32) -> Value {
     json!({ "papers_total": papers, "papers_sci": 1, "papers_ei": 0 })
 }
 
-fn merged(parts: &[Value]) -> Value {
+pub(crate) fn merged(parts: &[Value]) -> Value {
     let mut all = serde_json::Map::new();
     for p in parts {
         all.extend(p.as_object().unwrap().clone());
@@ -137,7 +142,7 @@ fn version(r: &Reply) -> u64 {
 // ---- workflow, on both stores ---------------------------------------------------------
 
 pub async fn a_draft_is_saved_part_by_part_and_the_parts_are_merged(store: SharedStore) {
-    let (app, _files) = app(store);
+    let (app, _files) = app(store).await;
     let first = save(&app, "2023-04", 0, cover()).await;
     assert_eq!(first.status, StatusCode::CREATED, "{}", body_text(&first));
     assert_eq!((first.json()["status"].as_str(), version(&first)), (Some("draft"), 1));
@@ -157,7 +162,7 @@ pub async fn a_draft_is_saved_part_by_part_and_the_parts_are_merged(store: Share
 }
 
 pub async fn a_save_from_a_stale_version_is_a_conflict_and_changes_nothing(store: SharedStore) {
-    let (app, _files) = app(store);
+    let (app, _files) = app(store).await;
     save(&app, "2023-04", 0, cover()).await;
     assert_eq!(save(&app, "2023-04", 1, staff(40)).await.status, StatusCode::OK);
     // A second page (or browser) still holding version 1.
@@ -173,7 +178,7 @@ pub async fn a_save_from_a_stale_version_is_a_conflict_and_changes_nothing(store
 /// Two pages saved at the same moment from the same version: exactly one is kept, the
 /// other is told to reload — whichever the store lets through first.
 pub async fn concurrent_saves_from_one_version_keep_exactly_one(store: SharedStore) {
-    let (app, _files) = app(store);
+    let (app, _files) = app(store).await;
     save(&app, "2023-04", 0, cover()).await;
     let mut tasks = tokio::task::JoinSet::new();
     for n in 0..8u32 {
@@ -195,7 +200,7 @@ pub async fn concurrent_saves_from_one_version_keep_exactly_one(store: SharedSto
 }
 
 pub async fn a_new_month_starts_from_the_latest_earlier_month_without_its_attachments(store: SharedStore) {
-    let (app, _files) = app(store);
+    let (app, _files) = app(store).await;
     complete_month(&app, "2023-01", json!({ "staff_total": 38 })).await;
     let mut march = merged(&[cover(), staff(40), funding(), outputs(4)]);
     march["honours"] = json!("获评国家级创新平台");
@@ -229,7 +234,7 @@ pub async fn a_new_month_starts_from_the_latest_earlier_month_without_its_attach
 }
 
 pub async fn submitting_parts_that_do_not_add_up_is_refused_on_the_total_and_then_fixed(store: SharedStore) {
-    let (app, _files) = app(store);
+    let (app, _files) = app(store).await;
     let r = save(&app, "2023-04", 0, merged(&[cover(), staff(41), funding()])).await;
     assert_eq!(r.status, StatusCode::CREATED, "a draft need not add up yet: {}", body_text(&r));
     let refused = act(&app, "2023-04", "submit", &filler(), None).await;
@@ -253,7 +258,7 @@ pub async fn submitting_parts_that_do_not_add_up_is_refused_on_the_total_and_the
 }
 
 pub async fn submitting_from_a_stale_version_is_a_conflict(store: SharedStore) {
-    let (app, _files) = app(store);
+    let (app, _files) = app(store).await;
     complete_month(&app, "2023-04", json!({})).await;
     save(&app, "2023-04", 1, json!({ "staff_new": 4 })).await;
     let r = act(&app, "2023-04", "submit", &filler(), Some(json!({ "version": 1 }))).await;
@@ -262,7 +267,7 @@ pub async fn submitting_from_a_stale_version_is_a_conflict(store: SharedStore) {
 }
 
 pub async fn withdraw_resubmit_return_with_comment_and_approve_are_each_recorded(store: SharedStore) {
-    let (app, _files) = app(store);
+    let (app, _files) = app(store).await;
     complete_month(&app, "2023-04", json!({})).await;
     assert_eq!(act(&app, "2023-04", "submit", &filler(), None).await.status, StatusCode::OK);
     let w = act(&app, "2023-04", "withdraw", &filler(), None).await;
@@ -329,7 +334,7 @@ pub async fn withdraw_resubmit_return_with_comment_and_approve_are_each_recorded
 }
 
 pub async fn the_review_queue_lists_the_units_submitted_reports_and_the_unit_list_every_month(store: SharedStore) {
-    let (app, _files) = app(store);
+    let (app, _files) = app(store).await;
     complete_month(&app, "2023-01", json!({})).await;
     complete_month(&app, "2023-02", json!({})).await;
     complete_month(&app, "2023-03", json!({})).await;
@@ -366,7 +371,7 @@ pub async fn the_review_queue_lists_the_units_submitted_reports_and_the_unit_lis
 }
 
 pub async fn the_annual_report_sums_flows_and_takes_latest_stocks_of_approved_months_only(store: SharedStore) {
-    let (app, _files) = app(store);
+    let (app, _files) = app(store).await;
     approved_month(&app, "2023-01", json!({ "papers_total": 2, "staff_high_level": 1 })).await;
     approved_month(&app, "2023-02", json!({ "papers_total": 3, "staff_high_level": 2 })).await;
     // March is submitted but not approved; April only drafted: neither counts.
@@ -388,7 +393,7 @@ pub async fn the_annual_report_sums_flows_and_takes_latest_stocks_of_approved_mo
 }
 
 pub async fn the_printable_view_is_a_standalone_html_page_with_every_value(store: SharedStore) {
-    let (app, _files) = app(store);
+    let (app, _files) = app(store).await;
     let mut values = merged(&[cover(), staff(40), funding(), outputs(3)]);
     values["platform_name"] = json!("材料<中心> & \"实验室\"");
     values["breakthroughs"] = json!("<script>alert(1)</script>");
@@ -415,7 +420,7 @@ pub async fn the_printable_view_is_a_standalone_html_page_with_every_value(store
 }
 
 pub async fn a_submission_retried_with_the_same_idempotency_key_is_answered_once(store: SharedStore) {
-    let (app, _files) = app(store);
+    let (app, _files) = app(store).await;
     complete_month(&app, "2023-04", json!({})).await;
     complete_month(&app, "2023-05", json!({})).await;
     let req = |period: &str| {
@@ -444,7 +449,7 @@ pub async fn a_submission_retried_with_the_same_idempotency_key_is_answered_once
 /// approved; February opens, is submitted unchanged and approved. Funding raised
 /// this month is a flow: February opens with it empty, and the year says 100, not 200.
 pub async fn a_flow_starts_empty_each_month_and_the_year_counts_it_once(store: SharedStore) {
-    let (app, _files) = app(store);
+    let (app, _files) = app(store).await;
     let funding = json!({ "funding_total": 100, "funding_government": 100, "funding_enterprise": 0, "funding_other": 0, "equipment_value": 800 });
     let jan = save(&app, "2023-01", 0, merged(&[cover(), staff(40), funding])).await;
     assert_eq!(jan.status, StatusCode::CREATED, "{}", body_text(&jan));
@@ -477,7 +482,7 @@ pub async fn a_flow_starts_empty_each_month_and_the_year_counts_it_once(store: S
 /// A stock (the original value of equipment) carries into the next month, and the
 /// year takes its last value rather than adding the months up.
 pub async fn a_stock_carries_forward_and_the_year_takes_its_last_value(store: SharedStore) {
-    let (app, _files) = app(store);
+    let (app, _files) = app(store).await;
     approved_month(&app, "2023-01", json!({ "equipment_value": 800 })).await;
     let feb = get(&app, "2023-02", &filler()).await.json();
     assert_eq!(feb["values"]["equipment_value"], 800, "February opens with January's equipment");
@@ -500,7 +505,7 @@ pub async fn a_stock_carries_forward_and_the_year_takes_its_last_value(store: Sh
 /// A required number never filled in blocks the submission, the error naming its
 /// part and its field; nothing is stored as 0 on the way.
 pub async fn a_required_number_left_empty_blocks_submit_naming_part_and_field(store: SharedStore) {
-    let (app, _files) = app(store);
+    let (app, _files) = app(store).await;
     let mut values = merged(&[cover(), staff(40), funding()]);
     values.as_object_mut().unwrap().remove("staff_master");
     values["equipment_value"] = json!("");
@@ -520,7 +525,7 @@ pub async fn a_required_number_left_empty_blocks_submit_naming_part_and_field(st
 /// Once its checks pass, the month is a PDF (Chinese face embedded); before, it is
 /// refused with the checks' errors. The annual report comes as PDF and workbook.
 pub async fn the_report_and_the_year_are_pdfs_and_the_year_a_workbook(store: SharedStore) {
-    let (app, _files) = app(store);
+    let (app, _files) = app(store).await;
     let mut values = merged(&[cover(), staff(40)]);
     values["staff_total"] = json!(41);
     assert_eq!(save(&app, "2023-04", 0, values).await.status, StatusCode::CREATED);
@@ -577,15 +582,15 @@ on_both_stores!(
 
 // ---- refusals: who may do what (storage does not matter: embedded only) ---------------
 
-fn fresh() -> (Router, support::Guard) {
+async fn fresh() -> (Router, support::Guard) {
     let (store, guard) = support::embedded();
-    let (app, files) = app(store);
+    let (app, files) = app(store).await;
     (app, Box::new((guard, files)))
 }
 
 #[tokio::test]
 async fn without_a_token_every_report_endpoint_is_401() {
-    let (app, _g) = fresh();
+    let (app, _g) = fresh().await;
     for (method, uri) in [
         (Method::GET, "/reports"),
         (Method::GET, "/reports/review-queue"),
@@ -603,7 +608,7 @@ async fn without_a_token_every_report_endpoint_is_401() {
 
 #[tokio::test]
 async fn a_filler_of_another_unit_can_neither_read_nor_change_the_report() {
-    let (app, _g) = fresh();
+    let (app, _g) = fresh().await;
     complete_month(&app, "2023-04", json!({})).await;
     let stranger = token(Role::Filler, Some("another-lab"), Some("hebei"));
     assert_eq!(get(&app, "2023-04", &stranger).await.status, StatusCode::FORBIDDEN);
@@ -628,7 +633,7 @@ async fn a_filler_of_another_unit_can_neither_read_nor_change_the_report() {
 
 #[tokio::test]
 async fn only_a_filler_saves_and_submits_and_only_the_unit_admin_reviews() {
-    let (app, _g) = fresh();
+    let (app, _g) = fresh().await;
     complete_month(&app, "2023-04", json!({})).await;
     for t in [unit_admin(), token(Role::NationalAdmin, None, None), token(Role::RegionalAdmin, None, Some("hebei"))] {
         let r =
@@ -651,7 +656,7 @@ async fn only_a_filler_saves_and_submits_and_only_the_unit_admin_reviews() {
 
 #[tokio::test]
 async fn regional_admins_read_their_region_and_national_admins_everything() {
-    let (app, _g) = fresh();
+    let (app, _g) = fresh().await;
     complete_month(&app, "2023-04", json!({})).await;
     let hebei = token(Role::RegionalAdmin, None, Some("hebei"));
     let beijing = token(Role::RegionalAdmin, None, Some("beijing"));
@@ -669,7 +674,7 @@ async fn regional_admins_read_their_region_and_national_admins_everything() {
 
 #[tokio::test]
 async fn a_draft_with_a_malformed_value_is_refused_field_by_field_and_nothing_is_stored() {
-    let (app, _g) = fresh();
+    let (app, _g) = fresh().await;
     let r = save(&app, "2023-04", 0, json!({ "staff_total": "四十", "filler_phone": "12", "papers_total": -1 })).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", body_text(&r));
     let fields = &r.json()["fields"];
@@ -689,7 +694,7 @@ async fn a_draft_with_a_malformed_value_is_refused_field_by_field_and_nothing_is
 
 #[tokio::test]
 async fn addresses_that_cannot_name_a_report_are_not_found() {
-    let (app, _g) = fresh();
+    let (app, _g) = fresh().await;
     for period in ["2023-13", "202304", "latest"] {
         assert_eq!(get(&app, period, &filler()).await.status, StatusCode::NOT_FOUND, "{period}");
     }
@@ -702,7 +707,7 @@ async fn addresses_that_cannot_name_a_report_are_not_found() {
 
 #[tokio::test]
 async fn refusals_are_in_english_when_asked_and_an_overlong_comment_is_refused() {
-    let (app, _g) = fresh();
+    let (app, _g) = fresh().await;
     complete_month(&app, "2023-04", json!({ "staff_total": 41 })).await;
     let req = Request::builder()
         .method(Method::POST)
@@ -733,7 +738,7 @@ async fn call_in(app: &Router, lang: &str, method: Method, uri: &str, body: Opti
 
 #[tokio::test]
 async fn months_outside_the_forms_range_are_not_found_in_the_callers_language() {
-    let (app, _g) = fresh();
+    let (app, _g) = fresh().await;
     // Issue 15, point 12: 1999-01 is before the form's first month (2023-01) …
     let r = call_in(&app, "zh-CN", Method::GET, &format!("{BASE}/1999-01"), None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", body_text(&r));
@@ -764,7 +769,7 @@ async fn months_outside_the_forms_range_are_not_found_in_the_callers_language() 
 
 #[tokio::test]
 async fn a_save_without_values_does_not_raise_the_version() {
-    let (app, _g) = fresh();
+    let (app, _g) = fresh().await;
     assert_eq!(version(&complete_month(&app, "2023-04", json!({})).await), 1);
     // Issue 15, point 12: no `values` at all is refused on `values` …
     let r = call(&app, Method::PUT, &format!("{BASE}/2023-04"), Some(&filler()), Some(json!({ "version": 1 }))).await;
@@ -782,7 +787,7 @@ async fn a_save_without_values_does_not_raise_the_version() {
 
 #[tokio::test]
 async fn a_report_cannot_name_another_units_file_or_a_key_out_of_the_store() {
-    let (app, _g) = fresh();
+    let (app, _g) = fresh().await;
     let file = |key: &str| json!([{ "name": "证书.pdf", "size": 1024, "content_type": "application/pdf", "key": key }]);
     // Issue 15, point 13: another unit's upload, and a key that climbs out with `..`.
     for key in [
@@ -807,7 +812,8 @@ async fn a_report_cannot_name_another_units_file_or_a_key_out_of_the_store() {
 // ---- the calendar, the region, the import (a fixed clock) ------------------------------
 
 /// The reports router at a fixed moment.
-fn app_at(store: SharedStore, now: &str) -> Router {
+async fn app_at(store: SharedStore, now: &str) -> Router {
+    support::platform_in_directory(&store, UNIT, PLATFORM).await;
     let now: jiff::Timestamp = now.parse().unwrap();
     let clock: gazette_core::workflows::Clock = std::sync::Arc::new(move || now);
     gazette_core::config::app_router(
@@ -823,7 +829,7 @@ fn app_at(store: SharedStore, now: &str) -> Router {
 async fn a_month_is_due_by_its_end_in_beijing_and_one_not_begun_cannot_be_started() {
     let (store, _g) = support::embedded();
     // 23:30 on 30 November in Beijing (15:30 UTC): November is still open.
-    let app = app_at(store.clone(), "2026-11-30T15:30:00Z");
+    let app = app_at(store.clone(), "2026-11-30T15:30:00Z").await;
     let nov = get(&app, "2026-11", &filler()).await.json();
     assert_eq!((nov["due"].as_str(), nov["late"].as_bool()), (Some("2026-11-30"), Some(false)));
     // December has not begun in Beijing: it cannot be started (no such report yet).
@@ -832,7 +838,7 @@ async fn a_month_is_due_by_its_end_in_beijing_and_one_not_begun_cannot_be_starte
     assert_eq!(save(&app, "2026-11", 0, merged(&[cover(), staff(40), funding()])).await.status, StatusCode::CREATED);
     // Half an hour later it is 1 December in Beijing: November, not submitted, is late;
     // December can be started now.
-    let later = app_at(store.clone(), "2026-11-30T16:00:00Z");
+    let later = app_at(store.clone(), "2026-11-30T16:00:00Z").await;
     let nov = get(&later, "2026-11", &filler()).await.json();
     assert_eq!(nov["late"], true, "{nov}");
     let list = call(&later, Method::GET, "/reports", Some(&filler()), None).await.json();
@@ -844,7 +850,9 @@ async fn a_month_is_due_by_its_end_in_beijing_and_one_not_begun_cannot_be_starte
 
 pub async fn a_regional_admin_sees_every_platform_of_the_region_for_a_month_and_exports_it(store: SharedStore) {
     // 20 April 2023, 10:00 in Beijing: April is open, March is over.
-    let app = app_at(store, "2023-04-20T02:00:00Z");
+    support::platform_in_directory(&store, "hebei-energy-lab", "grid").await;
+    support::platform_in_directory(&store, "shanxi-lab", "grid").await;
+    let app = app_at(store, "2023-04-20T02:00:00Z").await;
     let other_unit = token(Role::Filler, Some("hebei-energy-lab"), Some("hebei"));
     let elsewhere = token(Role::Filler, Some("shanxi-lab"), Some("shanxi"));
     // Composites: April approved. Energy: April submitted, March only. Shanxi: not listed.
@@ -930,7 +938,7 @@ async fn import(app: &Router, token: &str, bytes: Vec<u8>) -> Reply {
 #[tokio::test]
 async fn a_platforms_first_month_starts_from_last_years_imported_figures() {
     let (store, _g) = support::embedded();
-    let (app, _files) = app(store);
+    let (app, _files) = app(store).await;
     let province = token(Role::RegionalAdmin, None, Some("hebei"));
     // A bad sheet names every bad cell, and imports nothing.
     let bad = workbook(&[

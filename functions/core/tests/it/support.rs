@@ -258,8 +258,16 @@ macro_rules! on_both_stores {
 
 /// Puts the unit `code` of `region` in the directory as the unit itself does: its
 /// registration (单位注册) through `/web/register-unit` of `app` (routes at `/web/…`),
-/// under the region's science and technology department. A unit already there stays.
+/// under the region's science and technology department, approved by the region's
+/// administrator. A unit already there stays.
 pub async fn unit_in_directory(app: &axum::Router, code: &str, region: &str) {
+    if register_unit(app, code, region).await {
+        approve_registration(app, &format!("{code}.admin"), region).await;
+    }
+}
+
+/// The registration alone (the unit waits for approval): whether it was new.
+pub async fn register_unit(app: &axum::Router, code: &str, region: &str) -> bool {
     let department = format!("{region}-kjt");
     let admin = format!("{code}.admin");
     let body = form_urlencoded::Serializer::new(String::new())
@@ -281,4 +289,74 @@ pub async fn unit_in_directory(app: &axum::Router, code: &str, region: &str) {
     let r = send(app, request).await;
     let page = String::from_utf8_lossy(&r.bytes);
     assert!(page.contains("注册已提交") || page.contains("已被使用"), "{code}: {page}");
+    page.contains("注册已提交")
+}
+
+/// The region's administrator approves the registration of `account` on the accounts
+/// page of `app` (routes at `/web/…`): the unit becomes a choice. A router without an
+/// outbox answers 503 (the one-time password cannot go out) after approving.
+pub async fn approve_registration(app: &axum::Router, account: &str, region: &str) {
+    let r = decide_registration(app, "/web", account, region, "approve", &[]).await;
+    assert!(
+        matches!(r.status, StatusCode::SEE_OTHER | StatusCode::SERVICE_UNAVAILABLE),
+        "approving {account}: {} {}",
+        r.status,
+        String::from_utf8_lossy(&r.bytes)
+    );
+}
+
+/// The region's administrator refuses the registration of `account`.
+pub async fn refuse_registration(app: &axum::Router, account: &str, region: &str) {
+    let r = decide_registration(app, "/web", account, region, "reject", &[("reason", "材料不全。")]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", String::from_utf8_lossy(&r.bytes));
+}
+
+/// Posts `step` (approve, reject) on the registration of `account` as the accounts
+/// page's form does, signed in as the administrator of `region` (tokens signed with
+/// the tests' secret), with the page's anti-forgery token; `web` is where the pages
+/// answer (`/web`, or `/api/web` when the router is mounted as `gazette serve` does).
+pub async fn decide_registration(
+    app: &axum::Router,
+    web: &str,
+    account: &str,
+    region: &str,
+    step: &str,
+    fields: &[(&str, &str)],
+) -> Reply {
+    use axum::http::header;
+    let token = gazette_core::http::mint_dev_token(
+        crate::registration_api::SECRET,
+        gazette_core::http::Role::RegionalAdmin,
+        None,
+        Some(region),
+        Duration::from_secs(600),
+    );
+    let cookie = format!("gazette_session={token}");
+    let get = Request::builder().uri(format!("{web}/accounts")).header(header::COOKIE, &cookie).body(Body::empty());
+    let page = String::from_utf8_lossy(&send(app, get.expect("request")).await.bytes).into_owned();
+    let csrf = page.split("name=\"_csrf\" value=\"").nth(1).and_then(|rest| rest.split('"').next());
+    let csrf = csrf.unwrap_or_else(|| panic!("the accounts page carries the anti-forgery token: {page}"));
+    let body = form_urlencoded::Serializer::new(String::new())
+        .append_pair("_csrf", csrf)
+        .extend_pairs(fields.iter().copied())
+        .finish();
+    let post = Request::builder()
+        .method(Method::POST)
+        .uri(format!("{web}/accounts/{account}/{step}"))
+        .header(header::COOKIE, &cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .expect("request");
+    send(app, post).await
+}
+
+/// Registers the platform `code` of `unit` in the directory of `store`, as the unit
+/// administrator does on `/web/platforms` (a platform already there stays): reports
+/// are accepted only for a unit's registered platforms.
+pub async fn platform_in_directory(store: &SharedStore, unit: &str, code: &str) {
+    let directory = gazette_core::directory::Directory::new(store.clone());
+    match directory.add_platform(unit, code, "河北省复合材料技术创新中心", "张一", "科技处").await {
+        Ok(_) | Err(gazette_core::directory::DirectoryError::Taken(_)) => {}
+        Err(e) => panic!("platform {code} of {unit}: {e}"),
+    }
 }

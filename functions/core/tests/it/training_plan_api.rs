@@ -557,12 +557,13 @@ async fn the_plan_page_opens_every_attachment_takes_the_selection_and_prints_the
 
     // The review form asks the flagship's selection; a post without one comes back with it.
     assert!(page.contains("name=\"selections[0]\""), "{page}");
+    let session = organiser();
     let csrf = support::csrf_of(&page);
     let post = |fields: &'static str| {
         axum::http::Request::builder()
             .method(Method::POST)
             .uri(format!("/web/act/training-plans/ioz/{OPEN_YEAR}/approve"))
-            .header(axum::http::header::COOKIE, format!("gazette_session={}", organiser()))
+            .header(axum::http::header::COOKIE, format!("gazette_session={session}"))
             .header(axum::http::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(axum::body::Body::from(format!("_csrf={csrf}&{fields}")))
             .expect("request")
@@ -585,4 +586,18 @@ async fn the_plan_page_opens_every_attachment_takes_the_selection_and_prints_the
     {
         assert!(print.contains(expected), "{expected} in {print}");
     }
+}
+
+/// The plan's 单位名称 is the directory's name of the unit, not what was typed.
+#[tokio::test]
+async fn a_plans_unit_name_is_the_directorys_not_what_was_typed() {
+    use gazette_core::directory::Directory;
+    let (store, _guard) = support::embedded();
+    let directory = Directory::new(store.clone());
+    directory.add_unit(&Directory::check_unit("ioz", "中国科学院动物研究所", "beijing-kjt").unwrap()).await.unwrap();
+    directory.approve_unit("ioz").await.unwrap();
+    let (app, _files) = app(store);
+    let r = submit(&app, &unit("ioz"), plan(OPEN_YEAR, vec![seminar("科研诚信专题研修班", 3)])).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", body_text(&r));
+    assert_eq!(r.json()["values"]["unit_name"], "中国科学院动物研究所", "typed: 中国科学院某研究所");
 }

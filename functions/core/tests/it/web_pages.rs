@@ -573,6 +573,7 @@ fn assert_on_site(location: &str, what: &str) {
 #[tokio::test]
 async fn no_control_of_a_form_chooses_its_call_or_where_it_leads() {
     let (store, _guard) = embedded();
+    crate::support::platform_in_directory(&store, UNIT, "p1").await;
     let app = dev_app(store);
     let evil =
         ["//evil.example/", "https://evil.example/", "/\\evil.example/", "\\\\evil.example", "//evil.example/%2F.."];
@@ -815,6 +816,7 @@ async fn a_monthly_report_from_its_first_part_to_approval_without_a_script() {
 #[tokio::test]
 async fn a_return_without_a_comment_links_its_summary_to_the_comment_box() {
     let (store, _guard) = embedded();
+    crate::support::platform_in_directory(&store, UNIT, "p1").await;
     let app = app(store);
     let (filler, admin) = (filler(), unit_admin());
     save_part(&app, "cover", COVER).await;
@@ -842,6 +844,7 @@ fn field_message_by_id(page_html: &str, id: &str) -> Option<String> {
 #[tokio::test]
 async fn a_save_from_a_page_drawn_before_another_save_is_refused_on_that_page() {
     let (store, _guard) = embedded();
+    crate::support::platform_in_directory(&store, UNIT, "p1").await;
     let app = app(store);
     let filler = filler();
     save_part(&app, "cover", COVER).await;
@@ -939,6 +942,7 @@ fn sign_in_next(location: &str) -> String {
 #[tokio::test]
 async fn pages_behind_sign_in_send_a_visitor_without_a_session_to_sign_in() {
     let (store, _guard) = embedded();
+    crate::support::platform_in_directory(&store, UNIT, "p1").await;
     let app = dev_app(store);
     let forged =
         mint_dev_token(b"another-secret-entirely-for-this", Role::Filler, Some(UNIT), None, Duration::from_secs(600));
@@ -1042,6 +1046,7 @@ async fn each_desk_lists_what_the_permission_models_let_the_visitor_do() {
 #[tokio::test]
 async fn the_sign_in_redirect_comes_back_to_the_page_asked_for() {
     let (store, _guard) = embedded();
+    crate::support::platform_in_directory(&store, UNIT, "p1").await;
     let app = dev_app(store);
     let asked = [
         "/api/web/reports".to_string(),
@@ -1060,6 +1065,7 @@ async fn the_sign_in_redirect_comes_back_to_the_page_asked_for() {
 #[tokio::test]
 async fn a_post_that_needs_a_session_sends_the_visitor_to_sign_in() {
     let (store, _guard) = embedded();
+    crate::support::platform_in_directory(&store, UNIT, "p1").await;
     let app = app(store);
     let part = format!("/api/web/act{REPORT_API}/parts/cover");
     let r = post_with(&app, &part, &pairs(&[("_version", "0"), ("platform_name", "x")]), PLAIN).await;
@@ -1076,6 +1082,7 @@ async fn a_post_that_needs_a_session_sends_the_visitor_to_sign_in() {
 #[tokio::test]
 async fn signing_in_after_a_post_without_a_session_leads_back_to_a_page() {
     let (store, _guard) = embedded();
+    crate::support::platform_in_directory(&store, UNIT, "p1").await;
     let app = dev_app(store);
     let fields = pairs(&[("_version", "0"), ("platform_name", "x")]);
     let location = see_other(&post_with(&app, &format!("/api/web/act{REPORT_API}/parts/cover"), &fields, PLAIN).await);
@@ -1254,6 +1261,7 @@ async fn a_duplicate_registration_is_said_one_way_on_a_page_that_keeps_the_sites
 #[tokio::test]
 async fn the_history_of_a_report_is_shown_in_beijing_time() {
     let (store, _guard) = embedded();
+    crate::support::platform_in_directory(&store, UNIT, "p1").await;
     let app = app(store);
     save_part(&app, "cover", COVER).await;
     let api = send(
@@ -1371,6 +1379,7 @@ async fn a_form_posted_in_another_charset_is_stored_as_the_text_typed() {
 #[tokio::test]
 async fn the_annual_report_and_the_regions_month_are_pages() {
     let (store, _guard) = embedded();
+    crate::support::platform_in_directory(&store, UNIT, "p1").await;
     let app = app(store);
     let (filler, admin) = (filler(), unit_admin());
     save_part(&app, "cover", COVER).await;

@@ -147,12 +147,6 @@ fn scope_of(key: &str) -> Option<Scope> {
     }
 }
 
-/// A phone number as Cognito keeps it (E.164): the 11 digits of a mainland number
-/// after `+86`.
-fn e164(phone: &str) -> String {
-    format!("+86{phone}")
-}
-
 /// An SDK failure as a provider error, with the service's code and message.
 fn provider<E: ProvideErrorMetadata>(what: &str, e: &E) -> AccountError {
     AccountError::Provider(format!(
@@ -845,7 +839,7 @@ impl CognitoAccounts {
             attributes.push(attribute("email", email)?);
         }
         if let Some(phone) = new.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
-            attributes.push(attribute("phone_number", e164(phone))?);
+            attributes.push(attribute("phone_number", crate::accounts::e164(phone))?);
         }
         let created = self
             .idp

@@ -248,6 +248,26 @@ fn seconds(body: &Value, field: &'static str, lang: Lang) -> Result<u64, ApiErro
     })
 }
 
+/// The caller as the learner of `registration` ([`Caller::learner`]), with the 姓名
+/// and 部门 of the caller's account where it has them: the account's name, and the
+/// name of its unit in the directory. A registration's typed name and organisation
+/// are kept only for what the account lacks (a learner registered without one).
+async fn learner_of(state: &AppState, caller: &Caller, registration: &Registration) -> Learner {
+    let mut learner = caller.learner(registration);
+    let Ok(Some(account)) = state.accounts.get(&caller.0.sub).await else { return learner };
+    if !account.name.trim().is_empty() {
+        learner.name = account.name.clone();
+    }
+    let unit = account.grants.iter().find_map(|g| g.unit.clone());
+    if let Some(unit) = unit
+        && let Ok(Some(unit)) = state.directory.unit(&unit).await
+    {
+        learner.department = unit.name;
+        learner.unit = Some(unit.code);
+    }
+    learner
+}
+
 /// The lesson's progress as the caller reports it; `finish` marks it finished.
 async fn report_lesson(
     state: &AppState,
@@ -263,7 +283,7 @@ async fn report_lesson(
     };
     let learning = &state.learning;
     let registration = learning.enrolment(&caller.0.sub, &at.course).await.map_err(|e| learning_error(e, lang))?;
-    let learner = caller.learner(&registration);
+    let learner = learner_of(state, caller, &registration).await;
     let record = learning
         .progress(&registration, &learner, &at.lesson, report, finish)
         .await

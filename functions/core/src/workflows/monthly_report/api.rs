@@ -296,6 +296,7 @@ pub async fn approve(
     let id = report_id(&p, lang)?;
     let r = state.reports.approve(&rc, &id, decision(&body)).await.map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %id.unit, platform = %id.platform, period = %id.period, by = %caller.0.sub, "monthly report approved");
+    super::notices::tell_filler(&state.accounts, state.outbox.as_ref(), &r).await;
     Ok(Json(ReportView::of(Ok(r), &rc, state.reports.now())).into_response())
 }
 
@@ -312,6 +313,7 @@ pub async fn return_for_changes(
     let id = report_id(&p, lang)?;
     let r = state.reports.return_for_changes(&rc, &id, decision(&body)).await.map_err(|e| workflow_error(e, lang))?;
     tracing::info!(unit = %id.unit, platform = %id.platform, period = %id.period, by = %caller.0.sub, "monthly report returned");
+    super::notices::tell_filler(&state.accounts, state.outbox.as_ref(), &r).await;
     Ok(Json(ReportView::of(Ok(r), &rc, state.reports.now())).into_response())
 }
 
@@ -453,11 +455,12 @@ pub async fn annual_xlsx(
     let a = annual_of(&state, &caller, lang, &p).await?;
     let title = format!("{} {} 年度报告（{}）", a.platform_name, a.year, document::months_line(&a));
     let rows = document::annual_rows(report_schema(lang)?, &a);
-    let bytes = export::table_xlsx("年度报告", &[title.clone()], &["部分", "项目", "全年", "单位"], &rows, &[])
-        .map_err(|e| {
-            tracing::error!(error = %e, "annual xlsx failed");
-            ApiError::internal(lang)
-        })?;
+    let bytes =
+        export::table_xlsx("年度报告", std::slice::from_ref(&title), &["部分", "项目", "全年", "单位"], &rows, &[])
+            .map_err(|e| {
+                tracing::error!(error = %e, "annual xlsx failed");
+                ApiError::internal(lang)
+            })?;
     Ok(export::download(bytes, export::XLSX, &format!("annual-{}-{}-{}.xlsx", a.unit, a.platform, a.year)))
 }
 
@@ -512,8 +515,8 @@ pub async fn region_xlsx(
     let rc = report_caller(&caller, lang)?;
     let m = state.reports.region_month(&rc, &p.region, &p.period).await.map_err(|e| workflow_error(e, lang))?;
     let title = format!("{} {} 月度绩效填报情况（截止 {}）", m.region, m.period, m.due);
-    let bytes =
-        export::table_xlsx("填报情况", &[title.clone()], &REGION_HEADERS, &region_rows(&m), &[]).map_err(|e| {
+    let bytes = export::table_xlsx("填报情况", std::slice::from_ref(&title), &REGION_HEADERS, &region_rows(&m), &[])
+        .map_err(|e| {
             tracing::error!(error = %e, "region xlsx failed");
             ApiError::internal(lang)
         })?;

@@ -599,6 +599,27 @@ impl Reports {
         if id.period > current_period((self.clock)()) { Err(WorkflowError::NotFound) } else { Ok(()) }
     }
 
+    /// The report's platform must be one of its unit's platforms in the directory
+    /// (seed 002's list, kept by the unit administrator): a code typed by hand is
+    /// refused on the field `platform`.
+    async fn platform_of_unit(&self, id: &ReportId, lang: Lang) -> Result<(), WorkflowError> {
+        let directory = crate::directory::Directory::new(self.store.clone());
+        match directory.platform(&id.unit, &id.platform).await {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => Err(WorkflowError::invalid_field(
+                "platform",
+                match lang {
+                    Lang::Zh => "该平台不在本单位的平台名录中：请从名录中选择平台（名录由单位管理员维护）。",
+                    Lang::En => {
+                        "This platform is not in the unit's list of platforms: choose one from the list (kept by the unit administrator)."
+                    }
+                },
+            )),
+            Err(crate::directory::DirectoryError::Store(e)) => Err(e.into()),
+            Err(e) => Err(WorkflowError::Store(StoreError::Backend(e.to_string()))),
+        }
+    }
+
     /// Saves some fields of a draft (保存草稿). `expected_version` is the version the
     /// filler's page started from: 0 for a month not started yet. A save that
     /// changes nothing writes nothing: the version stays, so nobody else's page
@@ -614,6 +635,7 @@ impl Reports {
         caller.may(Side::Author, &id.unit)?;
         // A month that has not begun (Beijing time) has no report to start: 404.
         self.not_to_come(id)?;
+        self.platform_of_unit(id, lang).await?;
         let schema = schema()?;
         let opened = |had: &[String]| parts_saved(schema, had, input);
         if let Some(p) = input.get(PERIOD_FIELD).and_then(Value::as_str) {

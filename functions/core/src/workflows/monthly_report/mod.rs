@@ -4,11 +4,13 @@
 //! - `domain.rs` — drafts by part, pre-fill, submit / withdraw / approve / return (no HTTP);
 //! - `api.rs` — the JSON endpoints; `pages.rs` — months, overview, one page per part;
 //! - `platforms.rs` — the unit's platforms (the directory's list), kept by its administrator.
+//! - `notices.rs` — the filler told of a decision through the outbox (text or e-mail).
 
 pub mod api;
 pub mod document;
 mod domain;
 pub mod import;
+mod notices;
 pub mod pages;
 pub mod platforms;
 

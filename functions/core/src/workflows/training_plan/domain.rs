@@ -34,6 +34,8 @@ use crate::store::{Index, Item, Key, SharedStore, StoreError, Write};
 
 const SCHEMA: &str = "training-plan";
 const YEAR_FIELD: &str = "year";
+/// 单位名称: named by the directory when it holds the unit, not as typed.
+const UNIT_NAME_FIELD: &str = "unit_name";
 
 /// The last day plans of each year are accepted (报送截止日期), inclusive, China time.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -404,6 +406,22 @@ impl TrainingPlans {
         self.store.get(&plan_key(unit, year)).await?.map(TrainingPlan::from_item).transpose()
     }
 
+    /// The plan's 单位名称 as the directory names the unit, whatever was typed; a
+    /// unit the directory does not hold (a development token's) keeps what was typed.
+    async fn named_by_directory(&self, unit: &str, input: &Value) -> Result<Value, WorkflowError> {
+        let directory = crate::directory::Directory::new(self.store.clone());
+        let known = match directory.unit(unit).await {
+            Ok(known) => known,
+            Err(crate::directory::DirectoryError::Store(e)) => return Err(e.into()),
+            Err(_) => None,
+        };
+        let mut input = input.clone();
+        if let (Some(known), Some(fields)) = (known, input.as_object_mut()) {
+            fields.insert(UNIT_NAME_FIELD.to_owned(), Value::String(known.name));
+        }
+        Ok(input)
+    }
+
     /// A unit submits its plan for the year named in it (报送计划).
     pub async fn submit(
         &self,
@@ -418,6 +436,7 @@ impl TrainingPlans {
         }
         let now = (self.clock)();
         let schema = schema()?;
+        let input = &self.named_by_directory(&unit, input).await?;
         let values = schema.validate(input, lang).map_err(|e| WorkflowError::Invalid(e.to_map()))?;
         let operation = format!("plan-submit#{unit}");
         let fingerprint = idempotency::fingerprint(&values);
@@ -482,6 +501,7 @@ impl TrainingPlans {
             return Err(WorkflowError::InvalidTransition { from: p.status, action: Action::Submit });
         };
         let now = (self.clock)();
+        let input = &self.named_by_directory(unit, input).await?;
         let (values, plan_year, warnings) = checked(input, &self.deadlines, now, lang)?;
         if plan_year != year {
             return Err(WorkflowError::invalid_field(

@@ -219,7 +219,14 @@ async fn new_plan(State(web): State<WebState>, visitor: Visitor, Query(q): Query
         Some(token) => attempt::load(&web.app.store, token, &visitor).await,
         None => None,
     };
-    let values = attempt.as_ref().map(|a| a.values.clone()).unwrap_or_else(|| json!({ "year": this_year() + 1 }));
+    let mut values = attempt.as_ref().map(|a| a.values.clone()).unwrap_or_else(|| json!({ "year": this_year() + 1 }));
+    // The unit's name as the directory has it: the server names the plan so anyway.
+    if let Some(unit) = visitor.unit()
+        && let Ok(Some(known)) = web.app.directory.unit(unit).await
+        && let Some(fields) = values.as_object_mut()
+    {
+        fields.insert("unit_name".into(), json!(known.name));
+    }
     let errors = attempt.as_ref().map(Attempt::field_errors).unwrap_or_default();
     let hidden = vec![("_idem".into(), ulid::Ulid::new().to_string())];
     pages::render(
