@@ -166,8 +166,14 @@ describe('accounts and sign-in', { timeout: 300_000 }, () => {
     await filler.locator('#f-filler_name').fill('张填报');
     await filler.locator('#f-filler_phone').fill('0311-86661234');
     await clickAndLoad(filler, filler.getByRole('button', { name: '保存并继续' }));
+    // The funding part's stock (仪器设备原值) is the one figure a month cannot leave
+    // blank; then 检查并提交 → 确认提交.
+    await filler.goto(`${base}${month}/funding`);
+    await filler.locator('#f-equipment_value').fill('500');
+    await clickAndLoad(filler, filler.getByRole('button', { name: '保存并继续' }));
     await filler.goto(`${base}${month}`);
-    await clickAndLoad(filler, filler.getByRole('button', { name: '检查并提交' }));
+    await clickAndLoad(filler, filler.getByRole('link', { name: '检查并提交' }));
+    await clickAndLoad(filler, filler.getByRole('button', { name: '确认提交' }));
     assert.equal(await filler.locator('.gz-status__label strong').innerText(), '待审核', 'submitted');
 
     // A province forwards a case by picking the institution from its region's list.
