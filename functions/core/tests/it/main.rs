@@ -13,6 +13,8 @@ mod infra;
 mod integrity_cases_api;
 mod learning_api;
 mod learning_bench;
+mod learning_external;
+mod local_policies;
 mod openapi;
 mod refusals;
 mod registration_api;
