@@ -130,16 +130,30 @@ pub async fn api_router(root: &Path, data_dir: &Path, port: u16, dev_sign_in: bo
     config.router().await.context("setting up the functions")
 }
 
-/// `gazette cases export`: approved typical cases → bundles in `content/cases/`.
-pub fn export_cases(root: &Path, data_dir: &Path) -> anyhow::Result<gazette_core::ExportReport> {
+/// Which regional uploads an export writes.
+#[derive(Debug, Clone, Copy)]
+pub enum Uploads {
+    /// Typical cases → `content/cases/`.
+    Cases,
+    /// Local policy documents → `content/policies/`.
+    Policies,
+}
+
+/// `gazette cases export`, `gazette policies export`: approved uploads → bundles in
+/// `content/cases/` or `content/policies/`.
+pub fn export_uploads(root: &Path, data_dir: &Path, which: Uploads) -> anyhow::Result<gazette_core::ExportReport> {
     let config = functions_config(data_dir, 1111)?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         let store = config.open_store().await.context("opening the store")?;
         let files = config.open_attachments().await.context("opening the attachment storage")?;
-        gazette_core::export_approved_cases(store, files, &root.join("content/cases"))
-            .await
-            .map_err(anyhow::Error::from)
+        let written = match which {
+            Uploads::Cases => gazette_core::export_approved_cases(store, files, &root.join("content/cases")).await,
+            Uploads::Policies => {
+                gazette_core::export_approved_policies(store, files, &root.join("content/policies")).await
+            }
+        };
+        written.map_err(anyhow::Error::from)
     })
 }
 

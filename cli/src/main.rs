@@ -89,6 +89,11 @@ enum Command {
         #[command(subcommand)]
         command: CasesCommand,
     },
+    /// Local policy documents uploaded through the site (地方政策).
+    Policies {
+        #[command(subcommand)]
+        command: CasesCommand,
+    },
     /// Create a content file with every field stubbed.
     New {
         kind: NewKind,
@@ -101,8 +106,9 @@ enum Command {
 
 #[derive(Subcommand)]
 enum CasesCommand {
-    /// Write every approved typical case to content/cases/ as a page bundle, ready to
-    /// review and commit. Never overwrites; exported cases are not written again.
+    /// Write every approved upload (typical case, local policy) to content/cases/ or
+    /// content/policies/ as a page bundle, ready to review and commit. Never
+    /// overwrites; exported uploads are not written again.
     Export {
         /// Where the local data live (ignored when TABLE_NAME is set).
         #[arg(long, default_value = "data")]
@@ -263,18 +269,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         },
         Command::Cases { command: CasesCommand::Export { data_dir } } => {
             let data_dir = if data_dir.is_absolute() { data_dir } else { root.join(data_dir) };
-            let report = local::export_cases(&root, &data_dir)?;
-            for case in &report.written {
-                println!("wrote {}", case.path.display());
-            }
-            for case in &report.skipped {
-                eprintln!("skipped {}: {}", case.id, case.reason);
-            }
-            println!("{} case(s) exported, {} skipped.", report.written.len(), report.skipped.len());
-            if !report.written.is_empty() {
-                println!("Next: gazette check, review `git diff content/cases`, then commit to publish.");
-            }
-            Ok(if report.skipped.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            let report = local::export_uploads(&root, &data_dir, local::Uploads::Cases)?;
+            Ok(print_export(&report, "case(s)", "content/cases"))
+        }
+        Command::Policies { command: CasesCommand::Export { data_dir } } => {
+            let data_dir = if data_dir.is_absolute() { data_dir } else { root.join(data_dir) };
+            let report = local::export_uploads(&root, &data_dir, local::Uploads::Policies)?;
+            Ok(print_export(&report, "policy document(s)", "content/policies"))
         }
         Command::New { kind, title, slug } => {
             let slug = slug.unwrap_or_else(|| scaffold::slug_from_title(&title));
@@ -381,4 +382,19 @@ mod tests {
         );
         assert_eq!(gazette_args("curl http://127.0.0.1/"), None);
     }
+}
+
+/// What an export wrote and skipped, and what to do next.
+fn print_export(report: &gazette_core::ExportReport, what: &str, dir: &str) -> ExitCode {
+    for written in &report.written {
+        println!("wrote {}", written.path.display());
+    }
+    for skipped in &report.skipped {
+        eprintln!("skipped {}: {}", skipped.id, skipped.reason);
+    }
+    println!("{} {what} exported, {} skipped.", report.written.len(), report.skipped.len());
+    if !report.written.is_empty() {
+        println!("Next: gazette check, review `git diff {dir}`, then commit to publish.");
+    }
+    if report.skipped.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }

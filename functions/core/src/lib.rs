@@ -36,4 +36,5 @@ pub mod web;
 pub mod workflows;
 
 pub use config::{AttachmentsConfig, Config, StoreConfig};
+pub use workflows::local_policy::export_approved_policies;
 pub use workflows::typical_case::{ExportError, ExportReport, export_approved_cases};

@@ -14,7 +14,9 @@ use crate::http::{Access, ApiRoute};
 use crate::web::desk::{Queue, Task};
 use crate::web::form_route::{FormAccess, FormRoute};
 use crate::web::{PageRoute, Visitor, WebState};
-use crate::workflows::{integrity_case, learning, monthly_report, registration, training_plan, typical_case};
+use crate::workflows::{
+    integrity_case, learning, local_policy, monthly_report, registration, training_plan, typical_case,
+};
 
 /// What kind of route: the JSON API, a page, or a form's post.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,8 +43,10 @@ pub fn api() -> Vec<ApiRoute> {
     routes.extend(training_plan::api::routes());
     routes.extend(crate::casework::api::routes());
     routes.extend(typical_case::api::routes());
+    routes.extend(local_policy::api::routes());
     routes.extend(integrity_case::api::routes());
     routes.extend(learning::api::routes());
+    routes.extend(learning::external_api::routes());
     routes
 }
 
@@ -54,8 +58,10 @@ pub fn pages() -> Vec<PageRoute> {
     pages.extend(monthly_report::platforms::pages());
     pages.extend(training_plan::pages::pages());
     pages.extend(typical_case::pages::pages());
+    pages.extend(local_policy::pages::pages());
     pages.extend(integrity_case::pages::pages());
     pages.extend(learning::pages::pages());
+    pages.extend(learning::external_pages::pages());
     pages
 }
 
@@ -65,8 +71,10 @@ pub fn forms() -> Vec<FormRoute> {
     forms.extend(monthly_report::pages::form_routes());
     forms.extend(training_plan::pages::form_routes());
     forms.extend(typical_case::pages::form_routes());
+    forms.extend(local_policy::pages::form_routes());
     forms.extend(integrity_case::pages::form_routes());
     forms.extend(learning::pages::form_routes());
+    forms.extend(learning::external_pages::form_routes());
     forms
 }
 
@@ -75,8 +83,10 @@ pub async fn review_queues(web: &WebState, visitor: &Visitor) -> Vec<Queue> {
     let mut queues = monthly_report::pages::queue(web, visitor).await;
     queues.extend(registration::pages::queue(web, visitor).await);
     queues.extend(typical_case::pages::queue(web, visitor).await);
+    queues.extend(local_policy::pages::queue(web, visitor).await);
     queues.extend(integrity_case::pages::queue(web, visitor).await);
     queues.extend(training_plan::pages::queue(web, visitor).await);
+    queues.extend(learning::external_pages::queue(web, visitor).await);
     queues
 }
 
@@ -87,6 +97,7 @@ pub fn desk_tasks(visitor: &Visitor) -> Vec<Task> {
         monthly_report::pages::task(visitor),
         registration::pages::task(visitor),
         typical_case::pages::task(visitor),
+        local_policy::pages::task(visitor),
         integrity_case::pages::task(visitor),
         training_plan::pages::task(visitor),
     ]

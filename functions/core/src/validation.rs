@@ -196,6 +196,83 @@ pub fn case_upload(input: &Value, lang: Lang, uploads: &Uploads) -> Result<crate
     })
 }
 
+/// The local-policy form (seed 000 四、2).
+pub const POLICY_UPLOAD: &str = "policy-upload";
+
+/// A local policy document as a regional administrator uploads it, validated against
+/// the `policy-upload` schema; `region` is the uploader's own.
+pub fn policy_upload(
+    input: &Value,
+    lang: Lang,
+    uploads: &Uploads,
+    region: &str,
+) -> Result<crate::workflows::PolicyUpload, Rejection> {
+    let schema = schema(POLICY_UPLOAD)?;
+    let v = schema.validate(input, forms_lang(lang)).map_err(|errors| Rejection::Invalid(errors.to_map()))?;
+    let foreign = foreign_files(schema, &v, uploads, lang);
+    if !foreign.is_empty() {
+        return Err(Rejection::Invalid(foreign));
+    }
+    let optional = |name: &str| Some(text_of(&v, name)).filter(|s| !s.is_empty());
+    let issuers = text_of(&v, "issuers")
+        .split(['、', '，', ',', ';', '；'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    Ok(crate::workflows::PolicyUpload {
+        title: text_of(&v, "title"),
+        issuers,
+        doc_number: optional("doc_number"),
+        written: text_of(&v, "written"),
+        published: text_of(&v, "published"),
+        disclosure: text_of(&v, "disclosure"),
+        region: region.to_owned(),
+        summary: optional("summary"),
+        body: text_of(&v, "body"),
+        attachments: file_refs(v.get("attachments")),
+    })
+}
+
+// ---- learning (seed 003) ----------------------------------------------------------------
+
+/// A training taken outside the platform (`external-training` schema).
+pub const EXTERNAL_TRAINING: &str = "external-training";
+
+/// A learner's training from elsewhere, validated against the `external-training`
+/// schema; its certificate must be the learner's own upload
+/// ([`crate::casework::learner_upload_prefix`]).
+pub fn external_training(
+    input: &Value,
+    lang: Lang,
+    uploads: &Uploads,
+) -> Result<crate::workflows::learning::ExternalTrainingForm, Rejection> {
+    let schema = schema(EXTERNAL_TRAINING)?;
+    let v = schema.validate(input, forms_lang(lang)).map_err(|errors| Rejection::Invalid(errors.to_map()))?;
+    let foreign = foreign_files(schema, &v, uploads, lang);
+    if !foreign.is_empty() {
+        return Err(Rejection::Invalid(foreign));
+    }
+    let date = |name: &str| text_of(&v, name).parse::<jiff::civil::Date>().ok();
+    let hours = v.get("hours").and_then(|h| h.as_f64().or_else(|| h.as_str().and_then(|s| s.parse().ok())));
+    let (Some(starts), Some(ends), Some(hours), Some(certificate)) =
+        (date("starts"), date("ends"), hours, file_refs(v.get("certificate")).into_iter().next())
+    else {
+        // The schema admitted it, so this is a schema out of step with this code.
+        return Err(Rejection::NoSchema(EXTERNAL_TRAINING));
+    };
+    Ok(crate::workflows::learning::ExternalTrainingForm {
+        name: text_of(&v, "name"),
+        organiser: text_of(&v, "organiser"),
+        starts,
+        ends,
+        hours,
+        online: text_of(&v, "mode") == "online",
+        required: text_of(&v, "attribute") == "required",
+        certificate,
+    })
+}
+
 /// An integrity case as the national account registers it (`integrity-case` schema).
 pub fn integrity_case(input: &Value, lang: Lang) -> Result<crate::workflows::IntegrityCaseForm, Rejection> {
     let schema = schema(INTEGRITY_CASE)?;
@@ -276,11 +353,19 @@ pub fn planned_upload(
     content_type: &str,
     lang: Lang,
 ) -> Result<(), Rejection> {
-    let forms = [CASE_UPLOAD, INTEGRITY_RESULT, INTEGRITY_REVIEW, "monthly-report", "training-plan"];
+    let forms = [
+        CASE_UPLOAD,
+        POLICY_UPLOAD,
+        INTEGRITY_RESULT,
+        INTEGRITY_REVIEW,
+        "monthly-report",
+        "training-plan",
+        EXTERNAL_TRAINING,
+    ];
     let Some(id) = forms.into_iter().find(|f| *f == form) else {
         let msg = lang.pick(
-            "表单须为 case-upload、integrity-result、integrity-review、monthly-report 或 training-plan。",
-            "form must be case-upload, integrity-result, integrity-review, monthly-report or training-plan.",
+            "表单须为 case-upload、policy-upload、integrity-result、integrity-review、monthly-report、training-plan 或 external-training。",
+            "form must be case-upload, policy-upload, integrity-result, integrity-review, monthly-report, training-plan or external-training.",
         );
         return Err(Rejection::Invalid(BTreeMap::from([("form".to_owned(), msg.to_owned())])));
     };
@@ -300,7 +385,13 @@ pub fn planned_upload(
 /// The label of an option of a `case-upload` field (`region`: `shanxi` → 山西省;
 /// `category`: `evaluation` → 科技成果评价).
 pub fn case_label(field: &str, value: &str, lang: Lang) -> String {
-    gazette_forms::schema(CASE_UPLOAD)
+    option_label(CASE_UPLOAD, field, value, lang)
+}
+
+/// The label of an option of a field of the form `form` (`policy-upload`,
+/// `disclosure`: `proactive` → 主动公开); the value itself when there is none.
+pub fn option_label(form: &str, field: &str, value: &str, lang: Lang) -> String {
+    gazette_forms::schema(form)
         .and_then(|s| s.field(field))
         .and_then(|f| f.option(value))
         .map_or_else(|| value.to_owned(), |choice| choice.label(forms_lang(lang)).to_owned())

@@ -199,36 +199,39 @@ pub async fn upload_ticket(
     lang: Lang,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let actor = match (caller.case_actor(lang), caller.0.role, caller.0.unit.as_deref()) {
-        (Ok(actor), ..) => actor,
-        // A filler attaches files to the unit's reports and plans, under the unit's keys.
-        (Err(_), Role::Filler, Some(unit)) if !unit.is_empty() => {
-            Actor::new(caller.0.sub.clone(), Level::Institution { unit: unit.to_owned() })
-        }
-        (Err(refusal), ..) => return Err(refusal),
-    };
-    let files = state.files.as_ref().ok_or_else(|| no_attachments(lang))?;
     let planned: PlannedUpload = serde_json::from_value(body).map_err(|e| {
         ApiError::invalid(lang, BTreeMap::new())
             .field("", lang.pick("请求内容格式不正确。", "The request body has the wrong shape."))
             .field("detail", e.to_string())
     })?;
+    let prefix = if planned.form == validation::EXTERNAL_TRAINING {
+        // Anyone signed in studies: a certificate is the learner's own, under their keys.
+        crate::casework::learner_upload_prefix(&caller.0.sub)
+    } else {
+        match (caller.case_actor(lang), caller.0.role, caller.0.unit.as_deref()) {
+            (Ok(actor), ..) => actor.upload_prefix(),
+            // A filler attaches files to the unit's reports and plans, under the unit's keys.
+            (Err(_), Role::Filler, Some(unit)) if !unit.is_empty() => crate::casework::unit_upload_prefix(unit),
+            (Err(refusal), ..) => return Err(refusal),
+        }
+    };
+    let by = caller.0.sub.clone();
+    let files = state.files.as_ref().ok_or_else(|| no_attachments(lang))?;
     // The type the name's extension stands for, whatever the client declared: the
     // field's `accept` judges the name, and the file is stored and served as that type.
     let content_type = media_type(planned.name.trim());
     validation::planned_upload(&planned.form, &planned.field, planned.name.trim(), planned.size, content_type, lang)
         .map_err(|r| rejection(r, lang))?;
-    let key = actor.upload_key(planned.name.trim());
+    let key = crate::casework::upload_key_under(&prefix, planned.name.trim());
     let ticket = files
         .attachments()
         .presign_upload(&key, content_type, planned.size, UPLOAD_VALID_FOR)
         .await
         .map_err(|e| attachment_error(e, lang))?;
-    let record =
-        json!({ "name": planned.name.trim(), "size": planned.size, "content_type": content_type, "by": actor.id });
+    let record = json!({ "name": planned.name.trim(), "size": planned.size, "content_type": content_type, "by": by });
     let kept = Item::new(Key::new(format!("UPLOAD#{key}"), "TICKET"), record).expiring_at(ticket.expires_at);
     state.store.transact(vec![Write::Create(kept)]).await.map_err(|e| ApiError::store(e, lang))?;
-    tracing::info!(key = %key, size = planned.size, by = %actor.id, "upload ticket issued");
+    tracing::info!(key = %key, size = planned.size, by = %by, "upload ticket issued");
     let file = json!({ "name": planned.name.trim(), "size": planned.size, "content_type": content_type, "key": key });
     Ok((StatusCode::CREATED, Json(json!({ "file": file, "upload": ticket }))).into_response())
 }

@@ -62,8 +62,21 @@ impl Actor {
     /// A fresh key for a file named `name` uploaded by this actor:
     /// `cases/{owner}/{ulid}/{ascii name}`.
     pub fn upload_key(&self, name: &str) -> String {
-        format!("{}{}/{}", self.upload_prefix(), ulid::Ulid::new().to_string().to_lowercase(), ascii_file_name(name))
+        upload_key_under(&self.upload_prefix(), name)
     }
+}
+
+/// A fresh key for a file named `name` under an owner's `prefix`:
+/// `{prefix}{ulid}/{ascii name}`.
+pub fn upload_key_under(prefix: &str, name: &str) -> String {
+    format!("{prefix}{}/{}", ulid::Ulid::new().to_string().to_lowercase(), ascii_file_name(name))
+}
+
+/// The key prefix of one learner's own uploads (a certificate of a training from
+/// elsewhere, seed 003): `cases/l-{account}/` — nobody else's submission may point
+/// at them, not even a colleague's of the same unit.
+pub fn learner_upload_prefix(account: &str) -> String {
+    format!("cases/l-{}/", safe_part(account))
 }
 
 /// The key prefix of a unit's uploads, whoever of the unit uploads them (an

@@ -33,8 +33,8 @@ use crate::attachments::{LocalAttachments, SharedAttachments};
 use crate::notify::SharedOutbox;
 use crate::store::SharedStore;
 use crate::workflows::{
-    Clock, CourseCatalog, IntegrityCases, Learning, PlanDeadlines, Registrations, Reports, StudyTargets, TrainingPlans,
-    TypicalCases,
+    Clock, CourseCatalog, IntegrityCases, Learning, LocalPolicies, PlanDeadlines, Registrations, Reports, StudyTargets,
+    TrainingPlans, TypicalCases,
 };
 
 /// What every handler can reach.
@@ -46,6 +46,8 @@ pub struct AppState {
     /// Annual training plans (seed 001).
     pub training_plans: TrainingPlans,
     pub typical_cases: TypicalCases,
+    /// Local policy documents (地方政策, seed 000).
+    pub local_policies: LocalPolicies,
     pub integrity_cases: IntegrityCases,
     /// Learning records: my courses, progress, attendance, statistics (seeds 000, 003).
     pub learning: Learning,
@@ -82,6 +84,7 @@ impl AppState {
             reports: Reports::new(store.clone(), clock.clone()),
             training_plans: TrainingPlans::new(store.clone(), deadlines, clock.clone()),
             typical_cases: TypicalCases::new(store.clone(), clock.clone()),
+            local_policies: LocalPolicies::new(store.clone(), clock.clone()),
             integrity_cases: IntegrityCases::new(store.clone(), clock),
             directory: crate::directory::Directory::new(store.clone()),
             store,

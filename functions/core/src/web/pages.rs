@@ -61,6 +61,8 @@ static TEMPLATES: LazyLock<tera::Tera> = LazyLock::new(|| {
         "growth.html" => "workflows/learning/growth.html",
         "learning_stats.html" => "workflows/learning/learning_stats.html",
         "attendance.html" => "workflows/learning/attendance.html",
+        "external_list.html" => "workflows/learning/external_list.html",
+        "external.html" => "workflows/learning/external.html",
     ])
     .unwrap_or_else(|e| panic!("page templates do not parse: {e:?}"));
     tera

@@ -8,6 +8,7 @@
 //! | `monthly_report/` | 002 | monthly performance reports: draft → submitted → approved / returned; annual report |
 //! | `training_plan/` | 001 | annual training plans with projects, flags and attachments |
 //! | `typical_case/` | 000 | typical cases uploaded by provinces, reviewed, exported as Markdown |
+//! | `local_policy/` | 000 | local policy documents uploaded by provinces, reviewed, exported into `content/policies/` |
 //! | `integrity_case/` | 004 | research-integrity cases down the chain national → province → institution |
 //! | `learning/` | 000, 003 | learning records: my courses, lesson progress, attendance, hours, statistics and export |
 //!
@@ -17,6 +18,7 @@
 
 pub mod integrity_case;
 pub mod learning;
+pub mod local_policy;
 pub mod monthly_report;
 pub mod registration;
 pub mod training_plan;
@@ -26,6 +28,7 @@ pub use crate::casework::{Actor, CaseError, FileRef, Level, Step, Written};
 pub use crate::lifecycle::{Clock, IdempotencyKey, ReviewStatus, WorkflowError, system_clock};
 pub use integrity_case::{CaseSource, IntegrityCase, IntegrityCaseForm, IntegrityCases, IntegrityStatus};
 pub use learning::{Learning, StudyTargets};
+pub use local_policy::{LocalPolicies, LocalPolicy, PolicyUpload};
 pub use monthly_report::{
     AnnualFigures, AnnualReport, Decision, MonthlyReport, NewMonth, RegionMonth, RegionRow, ReportCaller, ReportId,
     ReportRole, ReportSummary, Reports, due_date, is_late,

@@ -17,28 +17,28 @@ use serde_json::{Value, json};
 
 use crate::support::{Reply, request, send};
 
-const SECRET: &[u8] = b"test-secret-for-hs256-tokens-only";
-const ONLINE: &str = "evaluation-online";
+pub(crate) const SECRET: &[u8] = b"test-secret-for-hs256-tokens-only";
+pub(crate) const ONLINE: &str = "evaluation-online";
 const OFFLINE: &str = "ethics-offline";
 const OTHER: &str = "other-organiser";
 
 /// A clock the test moves: seconds since the epoch.
-struct TestClock(Arc<AtomicI64>);
+pub(crate) struct TestClock(Arc<AtomicI64>);
 
 impl TestClock {
-    fn at(utc: &str) -> TestClock {
+    pub(crate) fn at(utc: &str) -> TestClock {
         TestClock(Arc::new(AtomicI64::new(utc.parse::<Timestamp>().unwrap().as_second())))
     }
-    fn advance(&self, secs: i64) {
+    pub(crate) fn advance(&self, secs: i64) {
         self.0.fetch_add(secs, Ordering::SeqCst);
     }
-    fn clock(&self) -> gazette_core::workflows::Clock {
+    pub(crate) fn clock(&self) -> gazette_core::workflows::Clock {
         let now = self.0.clone();
         Arc::new(move || Timestamp::from_second(now.load(Ordering::SeqCst)).unwrap())
     }
 }
 
-fn catalog() -> CourseCatalog {
+pub(crate) fn catalog() -> CourseCatalog {
     let lesson = |slug: &str, title: &str| Lesson { slug: slug.into(), title: title.into(), duration_secs: 1200 };
     let course = |slug: &str, title: &str, study: Study| Course {
         slug: slug.into(),
@@ -87,7 +87,7 @@ fn app(store: SharedStore, clock: &TestClock) -> Router {
     gazette_core::web::router(state)
 }
 
-fn token(sub: &str, role: Role, unit: Option<&str>, region: Option<&str>) -> String {
+pub(crate) fn token(sub: &str, role: Role, unit: Option<&str>, region: Option<&str>) -> String {
     let claims = Claims {
         sub: sub.into(),
         role,
@@ -100,14 +100,16 @@ fn token(sub: &str, role: Role, unit: Option<&str>, region: Option<&str>) -> Str
         .unwrap()
 }
 
-async fn call(app: &Router, method: Method, uri: &str, token: &str, body: Option<Value>) -> Reply {
+pub(crate) async fn call(app: &Router, method: Method, uri: &str, token: &str, body: Option<Value>) -> Reply {
     send(app, request(method, uri, Some(token), body)).await
 }
 
 /// A learner: registers for `course` signed in as `sub` (the course page's form),
 /// and the organiser approves. Returns the registration id.
-async fn enrol(app: &Router, sub: &str, unit: &str, region: &str, name: &str, course: &str) -> String {
+pub(crate) async fn enrol(app: &Router, sub: &str, unit: &str, region: &str, name: &str, course: &str) -> String {
     let learner = token(sub, Role::Filler, Some(unit), None);
+    // The course page is static and its form carries no anti-forgery token: the
+    // browser's word that it is this site's own page keeps the session.
     let form = format!(
         "course={course}&name={name}&organisation={unit}%E7%A0%94%E7%A9%B6%E6%89%80&position=%E7%A0%94%E7%A9%B6%E5%91%98\
          &phone=18620680001&email={sub}%40example.org&region={region}&consent=on"
@@ -138,7 +140,7 @@ async fn enrol(app: &Router, sub: &str, unit: &str, region: &str, name: &str, co
     id
 }
 
-fn lesson_uri(lesson: &str, step: &str) -> String {
+pub(crate) fn lesson_uri(lesson: &str, step: &str) -> String {
     format!("/learning/courses/{ONLINE}/lessons/{lesson}/{step}")
 }
 

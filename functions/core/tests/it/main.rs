@@ -16,6 +16,8 @@ mod integrity_cases_api;
 mod learners;
 mod learning_api;
 mod learning_bench;
+mod learning_external;
+mod local_policies;
 mod openapi;
 mod outbox;
 mod refusals;

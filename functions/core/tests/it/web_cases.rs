@@ -16,7 +16,7 @@ use crate::typical_cases_api::{case_app, national, organiser, regional, tok};
 
 /// A page as the signed-in visitor `token` sees it. `path` is a router path
 /// (`/web/…`) or a link as pages write it (`/api/web/…`).
-async fn get(app: &Router, token: &str, path: &str) -> Reply {
+pub(crate) async fn get(app: &Router, token: &str, path: &str) -> Reply {
     let path = path.strip_prefix("/api").unwrap_or(path);
     let req = Request::builder()
         .uri(path)
@@ -27,7 +27,7 @@ async fn get(app: &Router, token: &str, path: &str) -> Reply {
 }
 
 /// A page that must answer 200: its HTML.
-async fn page(app: &Router, token: &str, path: &str) -> String {
+pub(crate) async fn page(app: &Router, token: &str, path: &str) -> String {
     let r = get(app, token, path).await;
     let body = String::from_utf8_lossy(&r.bytes).into_owned();
     assert_eq!(r.status, StatusCode::OK, "GET {path}:\n{body}");
@@ -35,17 +35,17 @@ async fn page(app: &Router, token: &str, path: &str) -> String {
 }
 
 /// A file posted with a form: (field, file name, content type, bytes).
-type File<'a> = (&'a str, &'a str, &'a str, &'a [u8]);
+pub(crate) type File<'a> = (&'a str, &'a str, &'a str, &'a [u8]);
 
 /// What a browser sends when a button of a form is pressed: where (the form's
 /// action, or the button's `formaction`) and the fields.
-struct Sent {
-    action: String,
-    fields: Vec<(String, String)>,
+pub(crate) struct Sent {
+    pub(crate) action: String,
+    pub(crate) fields: Vec<(String, String)>,
 }
 
 /// Posts a form to its route: urlencoded, or multipart when it carries files.
-async fn post(app: &Router, token: &str, sent: &Sent, files: &[File<'_>]) -> Reply {
+pub(crate) async fn post(app: &Router, token: &str, sent: &Sent, files: &[File<'_>]) -> Reply {
     let parts: Vec<(String, &str, &[u8])> = files
         .iter()
         .map(|(field, file_name, content_type, bytes)| {
@@ -100,7 +100,7 @@ async fn post_parts(app: &Router, token: &str, sent: &Sent, files: &[(String, &s
 }
 
 /// The redirect of a post: 303 and where to.
-fn redirected(r: &Reply) -> String {
+pub(crate) fn redirected(r: &Reply) -> String {
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", String::from_utf8_lossy(&r.bytes));
     r.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).expect("Location").to_owned()
 }
@@ -109,7 +109,7 @@ fn redirected(r: &Reply) -> String {
 /// already ticked (files kept), except where `extra` — what the visitor typed or
 /// ticked — says otherwise; `("_press", label)` presses the button `label` (else the
 /// first), which posts to its own `formaction` when it has one.
-fn form(html: &str, id: &str, extra: &[(&str, &str)]) -> Sent {
+pub(crate) fn form(html: &str, id: &str, extra: &[(&str, &str)]) -> Sent {
     let start = html.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no form #{id} on the page:\n{html}"));
     let start = html[..start].rfind("<form").expect("the id is a form's");
     let end = start + html[start..].find("</form>").expect("form ends");

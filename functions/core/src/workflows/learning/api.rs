@@ -47,6 +47,7 @@ pub fn learning_error(e: LearningError, lang: Lang) -> ApiError {
             StatusCode::SERVICE_UNAVAILABLE,
             lang.pick("系统繁忙，请稍后重试。", "The service is busy; please retry in a moment."),
         ),
+        LearningError::Review(e) => crate::http::error::workflow_error(e, lang),
         LearningError::Registration(e) => ApiError::registration(e, lang),
         LearningError::Store(e) => ApiError::store(e, lang),
     }

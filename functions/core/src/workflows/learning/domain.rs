@@ -263,6 +263,9 @@ pub enum LearningError {
     NoAttendance,
     #[error("the store is busy")]
     Busy,
+    /// A training from elsewhere could not be read (`external.rs`).
+    #[error(transparent)]
+    Review(#[from] crate::lifecycle::WorkflowError),
     #[error(transparent)]
     Registration(#[from] RegistrationError),
     #[error(transparent)]
@@ -352,6 +355,10 @@ impl Learning {
 
     pub fn registrations(&self) -> &Registrations {
         &self.registrations
+    }
+
+    pub(crate) fn store(&self) -> &SharedStore {
+        &self.store
     }
 
     pub fn now(&self) -> Timestamp {

@@ -4,6 +4,8 @@
 //! the administrators' statistics with the export of seed 000 附件4.
 //!
 //! - `domain.rs` — the record, its progress and attendance, the hour targets (no HTTP);
+//! - `external.rs` — hours from elsewhere: a learner's training outside the platform,
+//!   approved by their unit administrator (the review lifecycle);
 //! - `statistics.rs` — statistics by scope and filter, the year-end summary per unit,
 //!   the growth record;
 //! - `api.rs` — the JSON endpoints; `pages.rs` — 我的课程, a course's lessons, the
@@ -14,8 +16,12 @@
 
 pub mod api;
 mod domain;
+mod external;
+pub mod external_api;
+pub mod external_pages;
 pub mod pages;
 pub mod statistics;
 
 pub use domain::*;
+pub use external::{ExternalCaller, ExternalLearner, ExternalTraining, ExternalTrainingForm, SOURCE_EXTERNAL};
 pub use statistics::{DayRange, Growth, StatsFilter, StatsRow, StatsScope, UnitYear};

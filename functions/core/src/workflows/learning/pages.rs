@@ -72,6 +72,7 @@ pub fn tasks(visitor: &Visitor) -> Vec<Task> {
     let mut tasks = vec![
         Task::new("我的课程", "/my-courses", "已报名课程的学习进度、学时"),
         Task::new("学员成长档案", "/growth", "本人各年度线上线下学时与年度要求"),
+        Task::new("外部培训学时", "/learning/external", "登记在本平台以外参加的培训，经单位管理员审核后计入学时"),
     ];
     if sees_statistics(visitor) {
         tasks.push(Task::new("学习情况统计", "/learning/statistics", "成员学习情况查询、导出 Excel，年度学时汇总"));

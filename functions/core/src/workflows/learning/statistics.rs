@@ -2,7 +2,8 @@
 //! of every course in the caller's scope, filtered by 开课主题, 姓名, 属性 (必修/选修),
 //! 开始学习时间, 完成学习时间, 课程创建时间 (the course's date) and 状态; the year-end
 //! hours per unit (seed 003, 学时登记制度); and a learner's growth record by year
-//! (学员成长档案).
+//! (学员成长档案). Approved trainings from elsewhere (`external.rs`) count in the last
+//! two, not in 附件4's table of the platform's courses.
 //!
 //! Reads go course by course: a course's approved registrations (one consistent
 //! query of its partition) and its records (one index query), merged — an approved
@@ -14,6 +15,8 @@ use jiff::civil::Date;
 use serde::Serialize;
 
 use super::domain::{Learning, LearningError, LearningRecord, LearningStatus, Source, StudyTargets};
+use super::external::ExternalTraining;
+use crate::lifecycle::ReviewStatus;
 use crate::lifecycle::time;
 use crate::workflows::registration::{Course, RegistrationStatus};
 
@@ -36,6 +39,17 @@ impl StatsScope {
         match self {
             StatsScope::Organiser(unit) => course.study.organiser.as_deref() == Some(unit.as_str()),
             _ => true,
+        }
+    }
+
+    /// An approved training from elsewhere: the learner's unit or region; an
+    /// organiser's courses do not include it.
+    fn covers_external(&self, training: &ExternalTraining) -> bool {
+        match self {
+            StatsScope::All => true,
+            StatsScope::Organiser(_) => false,
+            StatsScope::Region(region) => training.learner.region.as_deref() == Some(region.as_str()),
+            StatsScope::Unit(unit) => training.learner.unit == *unit,
         }
     }
 
@@ -278,7 +292,8 @@ pub struct Growth {
     pub targets: StudyTargets,
     pub total_met: bool,
     pub online_met: bool,
-    /// The courses completed that year, by finishing time.
+    /// The courses completed that year, and the approved trainings from elsewhere
+    /// that ended in it (来源 外部培训), by finishing time.
     pub courses: Vec<StatsRow>,
 }
 
@@ -335,8 +350,11 @@ impl Learning {
     /// year for the personnel department).
     pub async fn year_summary(&self, scope: &StatsScope, year: i16) -> Result<Vec<UnitYear>, LearningError> {
         let filter = StatsFilter { status: Some(LearningStatus::Completed), ..StatsFilter::default() };
-        let rows: Vec<StatsRow> =
+        let mut rows: Vec<StatsRow> =
             self.statistics(scope, &filter).await?.into_iter().filter(|r| completed_in(r, year)).collect();
+        rows.extend(
+            self.approved_externals_in(year).await?.iter().filter(|t| scope.covers_external(t)).map(|t| t.as_row()),
+        );
         let mut by_unit: std::collections::BTreeMap<String, Vec<&StatsRow>> = Default::default();
         for row in &rows {
             by_unit.entry(row.unit.clone().unwrap_or_else(|| row.department.clone())).or_default().push(row);
@@ -378,6 +396,8 @@ impl Learning {
             })
             .filter(|row| completed_in(row, year))
             .collect();
+        let approved = self.externals_of(account).await?.into_iter().filter(|t| t.status == ReviewStatus::Approved);
+        courses.extend(approved.map(|t| t.as_row()).filter(|row| completed_in(row, year)));
         courses.sort_by_key(|r| r.finished_at);
         let (online, offline, required, elective) = sums(courses.iter());
         let targets = self.targets();

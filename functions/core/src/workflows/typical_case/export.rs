@@ -1,5 +1,8 @@
 //! Approved typical cases → Markdown bundles in `content/cases/`, ready for an
 //! administrator to review and commit (seed 000: cases are published on the site).
+//! Every kind of regional upload is exported the same way ([`export_approved`] over a
+//! [`Publishable`]); local policy documents go to `content/policies/`
+//! (`local_policy::export`).
 //!
 //! Each approved case becomes `content/cases/<slug>/index.md` in the site's content
 //! format (README "Content format", case: title, region, provider, category, date,
@@ -39,7 +42,31 @@ use crate::casework::ascii_file_name;
 use crate::http::Lang;
 use crate::store::SharedStore;
 use crate::validation;
-use crate::workflows::{Actor, CaseError, Level, TypicalCase, TypicalCases, system_clock};
+use crate::workflows::typical_case::{CaseUpload, RegionalUpload, RegionalUploads, Uploaded};
+use crate::workflows::{Actor, CaseError, Level, TypicalCase, system_clock};
+
+/// A kind of regional upload that becomes a page of the site once approved.
+pub trait Publishable: RegionalUpload {
+    /// The folder name of an exported upload (`case-qrstvwxyz0`): ASCII, from its id.
+    fn slug(id: &str) -> String;
+    /// The page: front matter in the site's content format, then the body; `files`
+    /// are (file name beside it, title); `now` stands in for a missing date.
+    fn markdown(upload: &Uploaded<Self>, files: &[(String, String)], now: jiff::Timestamp) -> String;
+    /// Who the export acts as, in the step it records.
+    fn exporter() -> Actor;
+}
+
+impl Publishable for CaseUpload {
+    fn slug(id: &str) -> String {
+        case_slug(id)
+    }
+    fn markdown(case: &TypicalCase, files: &[(String, String)], now: jiff::Timestamp) -> String {
+        case_markdown(case, files, now)
+    }
+    fn exporter() -> Actor {
+        Actor::new("gazette cases export", Level::Organiser)
+    }
+}
 
 /// What one run of [`export_approved_cases`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -78,8 +105,13 @@ pub enum ExportError {
 /// The slug of an exported case: `case-` and the last ten characters of its id
 /// (lowercase letters and digits, the random part of the ULID).
 pub fn case_slug(id: &str) -> String {
+    short_slug("case", id)
+}
+
+/// `{prefix}-` and the last ten characters of a ULID, lowercase.
+pub fn short_slug(prefix: &str, id: &str) -> String {
     let short: String = id.chars().rev().take(10).collect::<Vec<_>>().into_iter().rev().collect();
-    format!("case-{}", short.to_ascii_lowercase())
+    format!("{prefix}-{}", short.to_ascii_lowercase())
 }
 
 /// Writes every approved, not yet exported typical case to
@@ -90,8 +122,19 @@ pub async fn export_approved_cases(
     attachments: SharedAttachments,
     content_cases_dir: &Path,
 ) -> Result<ExportReport, ExportError> {
-    let cases = TypicalCases::new(store, system_clock());
-    let exporter = Actor::new("gazette cases export", Level::Organiser);
+    export_approved::<CaseUpload>(store, attachments, content_cases_dir).await
+}
+
+/// Writes every approved, not yet exported upload of kind `U` to
+/// `content_dir/<slug>/index.md` with its attachments, and marks it `exported`.
+/// Never overwrites anything; see the module documentation.
+pub async fn export_approved<U: Publishable>(
+    store: SharedStore,
+    attachments: SharedAttachments,
+    content_cases_dir: &Path,
+) -> Result<ExportReport, ExportError> {
+    let cases = RegionalUploads::<U>::new(store, system_clock());
+    let exporter = U::exporter();
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| ExportError::Io { path, source }
@@ -99,7 +142,7 @@ pub async fn export_approved_cases(
     tokio::fs::create_dir_all(content_cases_dir).await.map_err(io(content_cases_dir))?;
     let mut report = ExportReport::default();
     for case in cases.approved().await? {
-        let slug = case_slug(&case.id);
+        let slug = U::slug(&case.id);
         let skip = |reason: String| SkippedCase { id: case.id.clone(), slug: slug.clone(), reason };
         let bundle = content_cases_dir.join(&slug);
         let single = content_cases_dir.join(format!("{slug}.md"));
@@ -111,7 +154,7 @@ pub async fn export_approved_cases(
         // Fetch every file first: a case with a missing file is not written at all.
         let mut files = Vec::new();
         let mut missing = None;
-        for (i, file) in case.upload.attachments.iter().enumerate() {
+        for (i, file) in case.upload.attachments().iter().enumerate() {
             match attachments.read(&file.key).await {
                 Ok(bytes) => files.push((attachment_file_name(i, &file.name), attachment_title(&file.name), bytes)),
                 Err(e @ (AttachmentError::Missing(_) | AttachmentError::BadKey(_))) => {
@@ -128,11 +171,8 @@ pub async fn export_approved_cases(
             report.skipped.push(skip(reason));
             continue;
         }
-        let markdown = case_markdown(
-            &case,
-            &files.iter().map(|(f, t, _)| (f.clone(), t.clone())).collect::<Vec<_>>(),
-            cases.now(),
-        );
+        let markdown =
+            U::markdown(&case, &files.iter().map(|(f, t, _)| (f.clone(), t.clone())).collect::<Vec<_>>(), cases.now());
         let staging =
             content_cases_dir.join(format!(".export-{slug}-{}", ulid::Ulid::new().to_string().to_lowercase()));
         let written = write_bundle(&staging, &markdown, &files).await.and_then(|()| {
@@ -166,7 +206,7 @@ pub async fn export_approved_cases(
             }
             Err(e) => return Err(e.into()),
         }
-        tracing::info!(case = %case.id, slug = %slug, files = files.len(), "typical case exported");
+        tracing::info!(case = %case.id, slug = %slug, files = files.len(), dir = U::CONTENT_DIR, "upload exported");
         report.written.push(ExportedCase {
             id: case.id.clone(),
             slug: slug.clone(),

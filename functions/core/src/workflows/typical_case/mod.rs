@@ -11,4 +11,4 @@ pub mod export;
 pub mod pages;
 
 pub use domain::*;
-pub use export::{ExportError, ExportReport, export_approved_cases};
+pub use export::{ExportError, ExportReport, Publishable, export_approved, export_approved_cases, short_slug};
