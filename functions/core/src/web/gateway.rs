@@ -83,11 +83,12 @@ pub async fn submit(
         Err(message) => return refuse(StatusCode::BAD_REQUEST, &message),
     };
     let controls = Controls(posted.controls);
-    // The anti-forgery token: a signed-in form without the visitor's is refused. The
-    // static site's public forms (a course's registration) carry none: one the
-    // browser proves came from this origin's pages keeps the session (a learner's
-    // registration names its account); any other acts as nobody signed in.
-    let own_page = route.access == FormAccess::Public && crate::http::origin::from_own_pages(&headers);
+    // Forgery: a post is the visitor's own when it carries their anti-forgery token,
+    // or when the browser says it came from this origin's pages (Fetch Metadata or
+    // `Origin`) — the static site's pages carry no token: a course's registration, a
+    // lesson's progress. A signed-in form that is neither is refused; a public one
+    // acts as nobody signed in.
+    let own_page = crate::http::origin::from_own_pages(&headers);
     let forged = !visitor.csrf_matches(controls.get(CSRF_CONTROL)) && !own_page;
     if forged && route.access == FormAccess::SignedIn && visitor.claims.is_some() {
         return refuse(StatusCode::FORBIDDEN, FORGED);

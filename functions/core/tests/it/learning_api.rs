@@ -577,6 +577,37 @@ pub async fn a_record_takes_the_name_and_department_from_the_account_and_the_dir
     assert_eq!((row["name"].as_str(), row["department"].as_str()), (Some("王五"), Some("河北省农林科学院")), "{row}");
 }
 
+/// The lesson page is static and carries no anti-forgery token: its script's post
+/// counts for the signed-in learner when the browser says it came from this site's
+/// pages, and is refused when it says another site, or says nothing.
+#[tokio::test]
+async fn a_lesson_report_without_a_token_counts_only_from_the_sites_own_pages() {
+    let (store, _guard) = crate::support::embedded();
+    let clock = TestClock::at("2026-12-02T01:00:00Z");
+    let app = app(store, &clock);
+    enrol(&app, "zhao", "lab-1", "hebei", "%E8%B5%B5%E5%85%AD", ONLINE).await;
+    let learner = token("zhao", Role::Filler, Some("lab-1"), None);
+    let report = |says: Option<(&'static str, &'static str)>| {
+        let mut b = axum::http::Request::builder()
+            .method(Method::POST)
+            .uri(format!("/web/act{}", lesson_uri("one", "progress")))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .header("cookie", format!("gazette_session={learner}"));
+        if let Some((name, value)) = says {
+            b = b.header(name, value);
+        }
+        b.body(axum::body::Body::from("study_secs=0&effective_secs=0")).unwrap()
+    };
+    assert_eq!(send(&app, report(None)).await.status, StatusCode::FORBIDDEN, "says nothing");
+    assert_eq!(send(&app, report(Some(("sec-fetch-site", "cross-site")))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(send(&app, report(Some(("origin", "http://127.0.0.1:9")))).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(my_course(&app, &learner, ONLINE).await["status"], "not_started", "nothing counted");
+    let own = send(&app, report(Some(("sec-fetch-site", "same-origin")))).await;
+    assert_eq!(own.status, StatusCode::OK, "{}", String::from_utf8_lossy(&own.bytes));
+    assert_eq!(my_course(&app, &learner, ONLINE).await["status"], "in_progress");
+}
+
 on_both_stores!(
     a_record_takes_the_name_and_department_from_the_account_and_the_directory,
     a_learner_finishes_an_online_course_and_earns_its_hours,
