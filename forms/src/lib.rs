@@ -65,6 +65,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("content/forms/integrity-result.toml", include_str!("../../content/forms/integrity-result.toml")),
     ("content/forms/integrity-case.toml", include_str!("../../content/forms/integrity-case.toml")),
     ("content/forms/integrity-review.toml", include_str!("../../content/forms/integrity-review.toml")),
+    ("content/forms/integrity-import.toml", include_str!("../../content/forms/integrity-import.toml")),
 ];
 
 static SCHEMAS: LazyLock<Result<Vec<Schema>, SchemaError>> = LazyLock::new(|| load::load_all(SOURCES));
