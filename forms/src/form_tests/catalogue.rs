@@ -58,7 +58,8 @@ fn the_compiled_in_schemas_are_exactly_the_files_in_content_forms() {
             "case-upload",
             "integrity-result",
             "integrity-case",
-            "integrity-review"
+            "integrity-review",
+            "integrity-import"
         ]
     );
     assert!(crate::schema("integrity-result").is_some());
