@@ -19,7 +19,8 @@ use crate::http::auth::Caller;
 use crate::http::error::ApiError;
 use crate::http::extract::{Idempotency, JsonBody, Lang, OptionalJsonBody, Path, Query, body_text};
 use crate::validation;
-use crate::workflows::{CaseFilter, CaseSource, IntegrityCase, IntegrityCaseForm, IntegrityStatus, Level};
+use crate::workflows::integrity_case::CaseFilter;
+use crate::workflows::{CaseSource, IntegrityCase, IntegrityCaseForm, IntegrityStatus, Level};
 
 fn text<'a>(body: &'a Value, name: &str) -> &'a str {
     body_text(body, name).unwrap_or("")

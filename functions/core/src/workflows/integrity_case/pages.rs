@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use crate::casework::action_form::{ActionField, ActionForm};
 use crate::casework::pages::{
-    PageQuery, Seat, ZH, controls, done_message, file_redirect, filters, idempotency_key, machine_time, no_schema,
+    PageQuery, Seat, ZH, controls, done_message, file_redirect, idempotency_key, machine_time, no_schema,
     refused_attempt, schema_form, seat, timeline, when,
 };
 use crate::casework::summary::{SummaryRow, file_link, summary_rows};
@@ -27,7 +27,8 @@ use crate::web::pages::{self, refusal, refused};
 use crate::web::public::path_segment;
 use crate::web::session::{SignedIn, Visitor};
 use crate::web::{PageRoute, WebState, page_url, query_value};
-use crate::workflows::{CaseFilter, CaseSource, IntegrityStatus};
+use crate::workflows::integrity_case::CaseFilter;
+use crate::workflows::{CaseSource, IntegrityStatus};
 use gazette_forms::Button;
 
 /// The registration form; its `region` options name the regions on every case page.
