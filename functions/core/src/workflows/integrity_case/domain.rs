@@ -688,12 +688,14 @@ impl IntegrityCases {
             return Err(CaseError::NotAllowed { action: "import" });
         }
         let now = (self.clock)();
+        // Ids that rise row by row: the batch lists in the workbook's order.
+        let mut ids = ulid::Generator::new();
         let cases: Vec<IntegrityCase> = forms
             .into_iter()
             .map(|form| {
                 let batch = form.batch.clone();
                 let mut case = IntegrityCase {
-                    id: ulid::Ulid::new().to_string(),
+                    id: ids.generate().unwrap_or_else(|_| ulid::Ulid::new()).to_string(),
                     details: form,
                     status: IntegrityStatus::Created,
                     unit: None,
