@@ -63,8 +63,10 @@ mod tests {
         assert_eq!(projects.column("flagship").unwrap().display(&json!(true), Lang::Zh), "是");
         assert_eq!(projects.column("participants").unwrap().display(&json!(null), Lang::Zh), "");
         let result = crate::schema("integrity-result").unwrap();
-        let penalties = result.field("penalties").unwrap();
+        let sets = result.field("penalty_sets").unwrap();
+        let penalties = sets.column("penalties").unwrap();
         assert_eq!(penalties.display(&json!(["admonition", "suspend"]), Lang::Zh).matches('、').count(), 1);
-        assert_eq!(result.field("years_ban_projects").unwrap().display(&json!(4), Lang::En), "4 years");
+        assert_eq!(sets.column("years_ban_projects").unwrap().display(&json!("4"), Lang::En), "4 years");
+        assert_eq!(sets.column("years_ban_projects_other").unwrap().display(&json!(8), Lang::Zh), "8 年");
     }
 }

@@ -163,9 +163,9 @@ mod tests {
                 ("finding", json!("confirmed")),
                 ("authors[1].name", json!("李四")),
                 ("authors[0].name", json!("张三")),
-                ("authors[0].penalised", json!("on")),
-                ("misconduct_kinds", json!("fabrication")),
-                ("misconduct_kinds", json!("plagiarism")),
+                ("authors[0].penalty_set", json!("1")),
+                ("penalty_sets[0].misconduct_kinds", json!("fabrication")),
+                ("penalty_sets[0].misconduct_kinds", json!("plagiarism")),
                 ("report", json!(file.to_string())),
                 ("authors[99999].name", json!("too far")),
                 ("comment", json!("kept as text")),
@@ -174,12 +174,12 @@ mod tests {
         );
         assert_eq!(value["finding"], "confirmed");
         assert_eq!(value["authors"][0]["name"], "张三");
-        assert_eq!(value["authors"][0]["penalised"], "on");
+        assert_eq!(value["authors"][0]["penalty_set"], "1");
         assert_eq!(value["authors"][1]["name"], "李四");
         assert_eq!(value["authors"].as_array().unwrap().len(), 2);
-        assert_eq!(value["misconduct_kinds"], json!(["fabrication", "plagiarism"]));
+        assert_eq!(value["penalty_sets"][0]["misconduct_kinds"], json!(["fabrication", "plagiarism"]));
         assert_eq!(value["comment"], "kept as text");
-        assert_eq!(value["penalties"], json!([]), "an unticked checkboxes field is cleared");
+        assert_eq!(value["authors"][1]["name"], "李四", "(unticked top-level boxes: see only_the_part_being_saved…)");
         assert!(value.get("_next").is_none());
         let field = schema.field("report").unwrap();
         assert_eq!(value["report"], if field.is_multiple() { json!([file]) } else { file });

@@ -67,6 +67,7 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("content/forms/integrity-review.toml", include_str!("../../content/forms/integrity-review.toml")),
     ("content/forms/external-training.toml", include_str!("../../content/forms/external-training.toml")),
     ("content/forms/policy-upload.toml", include_str!("../../content/forms/policy-upload.toml")),
+    ("content/forms/integrity-import.toml", include_str!("../../content/forms/integrity-import.toml")),
 ];
 
 static SCHEMAS: LazyLock<Result<Vec<Schema>, SchemaError>> = LazyLock::new(|| load::load_all(SOURCES));

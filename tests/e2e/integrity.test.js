@@ -1,7 +1,7 @@
 'use strict';
 // An integrity case's result (seed 004) as the institution fills it in, with the
 // page's script and without it: saved with a finding and one author, then saved
-// again after a penalty (五) and its period are added — the periods of the
+// again after a penalty set with (五) and its period (chosen as 3 years) is added — the periods of the
 // penalties not chosen are neither stored nor checked — with a second author added
 // (and one removed) through the group's own buttons; submitted, returned by the
 // province, changed and submitted again. Progress (办理进度) shows one "saved" step
@@ -101,21 +101,22 @@ describe('an integrity result at the institution', { timeout: 600_000 }, () => {
     await form.locator('#f-authors-0-role').selectOption('first');
     await clickAndLoad(page, button(page, '保存'));
     await saved(page);
-    assert.equal(await form.locator('#f-years_suspend').inputValue(), '', 'a period not asked is not stored (not 0)');
+    assert.equal(await form.locator('#f-penalty_sets-0-years_suspend-0').isChecked(), false, 'a period not asked is not stored');
 
     // Penalty (五) for 3 years: saved again, nothing said of the periods not chosen.
-    await form.locator('#f-authors-0-penalised').check();
-    await form.locator('#f-misconduct_kinds-1').check();
-    await form.locator('#f-severity-2').check();
-    await form.locator('#f-penalties-4').check();
+    await form.locator('#f-authors-0-penalty_set').selectOption('1');
+    await form.locator('#f-penalty_sets-0-misconduct_kinds-1').check();
+    await form.locator('#f-penalty_sets-0-severity-2').check();
+    await form.locator('#f-penalty_sets-0-penalties-4').check();
     if (javaScriptEnabled) {
-      await page.locator('[data-field="years_ban_projects"]').waitFor({ state: 'visible' });
-      assert.ok(await page.locator('[data-field="years_suspend"]').isHidden(), 'a period not chosen is not asked');
+      await page.locator('[data-field="penalty_sets[0].years_ban_projects"]').waitFor({ state: 'visible' });
+      assert.ok(await page.locator('[data-field="penalty_sets[0].years_suspend"]').isHidden(), 'a period not chosen is not asked');
     }
-    await form.locator('#f-years_ban_projects').fill('3');
+    const years = (n) => form.locator(`#f-penalty_sets-0-years_ban_projects-${n - 1}`);
+    await years(3).check();
     await clickAndLoad(page, button(page, '保存'));
     await saved(page);
-    assert.equal(await form.locator('#f-years_ban_projects').inputValue(), '3');
+    assert.ok(await years(3).isChecked(), '3 years kept');
 
     // A second author through the group's button, and a third added and removed again.
     await fitsPhone(page, 'the result form');
@@ -124,12 +125,13 @@ describe('an integrity result at the institution', { timeout: 600_000 }, () => {
     const add = form.getByRole('button', { name: '添加作者' });
     const press = (locator) => pressRowButton(page, locator, { javaScriptEnabled });
     await press(add);
-    assert.equal(await form.locator('#f-years_ban_projects').inputValue(), '3', 'what was typed is kept');
+    assert.ok(await years(3).isChecked(), 'what was chosen is kept');
     assert.equal(await authors.count(), 2);
     await form.locator('#f-authors-1-name').fill('张三');
     await form.locator('#f-authors-1-institution').fill('某某省第三医院');
     await form.locator('#f-authors-1-id_number').fill('440304199001011233');
     await form.locator('#f-authors-1-role').selectOption('corresponding');
+    await form.locator('#f-authors-1-penalty_set').selectOption('none');
     await press(add);
     assert.equal(await authors.count(), 3);
     if (!javaScriptEnabled) {
@@ -146,13 +148,15 @@ describe('an integrity result at the institution', { timeout: 600_000 }, () => {
     }
 
     // The files, then saved and submitted.
-    await form.locator('#f-report').setInputFiles(pdf);
-    await form.locator('#f-submission_records').setInputFiles(pdf);
+    for (const field of ['report', 'author_statements', 'interview_records', 'raw_data', 'submission_records']) {
+      await form.locator(`#f-${field}`).setInputFiles(pdf);
+    }
     await clickAndLoad(page, button(page, '保存并提交审核'));
     assert.match(page.url(), /\/submit$/, 'the check-your-answers page');
     const answers = await main.innerText();
     assert.match(answers, /张三/);
-    assert.match(answers, /禁止承担或参与科技活动期限\s*3 年/);
+    assert.match(answers, /禁止承担或参与科技活动期限/);
+    assert.match(answers, /3 年/);
     assert.doesNotMatch(answers, /暂停期限/, 'a period not chosen is not among the answers');
     await clickAndLoad(page, page.getByRole('button', { name: '确认提交' }));
     await main.getByText('办理结果已提交。').waitFor();
@@ -169,8 +173,8 @@ describe('an integrity result at the institution', { timeout: 600_000 }, () => {
     // Changed, saved and submitted again after the return.
     await open(page, '', caseUrl);
     await main.getByText('审查意见：请补充作者情况说明。').waitFor();
-    assert.equal(await form.locator('#f-years_ban_projects').inputValue(), '3');
-    await form.locator('#f-years_ban_projects').fill('4');
+    assert.ok(await years(3).isChecked());
+    await years(4).check();
     await clickAndLoad(page, button(page, '保存'));
     await saved(page);
     await clickAndLoad(page, button(page, '保存并提交审核'));

@@ -60,7 +60,8 @@ fn the_compiled_in_schemas_are_exactly_the_files_in_content_forms() {
             "integrity-case",
             "integrity-review",
             "external-training",
-            "policy-upload"
+            "policy-upload",
+            "integrity-import"
         ]
     );
     assert!(crate::schema("integrity-result").is_some());

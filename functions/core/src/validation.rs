@@ -64,6 +64,7 @@ pub const CASE_UPLOAD: &str = "case-upload";
 pub const INTEGRITY_CASE: &str = "integrity-case";
 pub const INTEGRITY_RESULT: &str = "integrity-result";
 pub const INTEGRITY_REVIEW: &str = "integrity-review";
+pub const INTEGRITY_IMPORT: &str = "integrity-import";
 
 fn schema(id: &'static str) -> Result<&'static gazette_forms::Schema, Rejection> {
     gazette_forms::schema(id).ok_or(Rejection::NoSchema(id))
@@ -282,6 +283,7 @@ pub fn integrity_case(input: &Value, lang: Lang) -> Result<crate::workflows::Int
     Ok(crate::workflows::IntegrityCaseForm {
         source,
         batch: text_of(&v, "batch"),
+        number: text_of(&v, "number"),
         paper_title: text_of(&v, "paper_title"),
         authors: text_of(&v, "authors"),
         corresponding_institution: text_of(&v, "corresponding_institution"),
@@ -314,12 +316,53 @@ pub fn integrity_result_draft(
 }
 
 /// A whole integrity result at submission: every required field and attachment
-/// (调查报告, 投稿记录), every rule.
+/// (调查报告, items 1–4), every rule, and every author's penalty set against the sets
+/// (see [`penalty_sets_match`]).
 pub fn integrity_result_full(input: &Value, lang: Lang, uploads: &Uploads) -> Result<Value, BTreeMap<String, String>> {
     let schema = schema(INTEGRITY_RESULT).map_err(no_schema)?;
     let v = schema.validate(input, forms_lang(lang)).map_err(|errors| errors.to_map())?;
-    let foreign = foreign_files(schema, &v, uploads, lang);
-    if foreign.is_empty() { Ok(v) } else { Err(foreign) }
+    let mut refused = foreign_files(schema, &v, uploads, lang);
+    refused.extend(penalty_sets_match(&v, lang));
+    if refused.is_empty() { Ok(v) } else { Err(refused) }
+}
+
+/// Seed 004's penalties per author: an author penalised chooses a set (`penalty_set`
+/// `"1"`…, the row of `penalty_sets`), several authors may choose the same one. A
+/// chosen set must exist (refused on `authors[i].penalty_set`), and every set must be
+/// chosen by some author (refused on `penalty_sets`). Runs on a validated result.
+pub fn penalty_sets_match(result: &Value, lang: Lang) -> BTreeMap<String, String> {
+    let mut refused = BTreeMap::new();
+    let sets = result.get("penalty_sets").and_then(Value::as_array).map_or(0, Vec::len);
+    let authors = result.get("authors").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    let mut chosen = vec![false; sets];
+    for (i, author) in authors.iter().enumerate() {
+        let Some(n) = author.get("penalty_set").and_then(Value::as_str).and_then(|n| n.parse::<usize>().ok()) else {
+            continue;
+        };
+        match chosen.get_mut(n.wrapping_sub(1)) {
+            Some(used) => *used = true,
+            None => {
+                let msg = match lang {
+                    Lang::Zh => format!("“作者”第 {} 条：没有第 {n} 组处理措施，请在“处理措施”中添加或另选一组", i + 1),
+                    Lang::En => {
+                        format!("Authors, row {}: there is no penalty set {n}; add it or choose another", i + 1)
+                    }
+                };
+                refused.insert(format!("authors[{i}].penalty_set"), msg);
+            }
+        }
+    }
+    let unused: Vec<String> =
+        chosen.iter().enumerate().filter(|(_, used)| !**used).map(|(j, _)| (j + 1).to_string()).collect();
+    if !unused.is_empty() {
+        let list = unused.join(lang.pick("、", ", "));
+        let msg = match lang {
+            Lang::Zh => format!("“处理措施”：第 {list} 组没有作者选择，请在“作者”中选择或删除该组"),
+            Lang::En => format!("Penalty sets: no author chose set {list}; choose it under Authors or remove it"),
+        };
+        refused.insert("penalty_sets".to_owned(), msg);
+    }
+    refused
 }
 
 fn no_schema(rejection: Rejection) -> BTreeMap<String, String> {
@@ -342,6 +385,23 @@ pub fn review(
     Ok((text_of(&v, "opinion"), file_refs(v.get("letter")).into_iter().next()))
 }
 
+/// An import of retracted papers (`integrity-import` schema): the batch's name and the
+/// workbook, uploaded by the caller.
+pub fn integrity_import(
+    input: &Value,
+    lang: Lang,
+    uploads: &Uploads,
+) -> Result<(String, crate::workflows::FileRef), Rejection> {
+    let schema = schema(INTEGRITY_IMPORT)?;
+    let v = schema.validate(input, forms_lang(lang)).map_err(|errors| Rejection::Invalid(errors.to_map()))?;
+    let foreign = foreign_files(schema, &v, uploads, lang);
+    if !foreign.is_empty() {
+        return Err(Rejection::Invalid(foreign));
+    }
+    let sheet = file_refs(v.get("sheet")).into_iter().next().ok_or(Rejection::NoSchema(INTEGRITY_IMPORT))?;
+    Ok((text_of(&v, "batch_name"), sheet))
+}
+
 /// Checks a planned upload against the file field it is for (type by `accept`, size by
 /// `max_size`), before any upload link is handed out. `form` must be one of the case
 /// forms and `field` one of its file fields.
@@ -358,14 +418,15 @@ pub fn planned_upload(
         POLICY_UPLOAD,
         INTEGRITY_RESULT,
         INTEGRITY_REVIEW,
+        INTEGRITY_IMPORT,
         "monthly-report",
         "training-plan",
         EXTERNAL_TRAINING,
     ];
     let Some(id) = forms.into_iter().find(|f| *f == form) else {
         let msg = lang.pick(
-            "表单须为 case-upload、policy-upload、integrity-result、integrity-review、monthly-report、training-plan 或 external-training。",
-            "form must be case-upload, policy-upload, integrity-result, integrity-review, monthly-report, training-plan or external-training.",
+            "表单须为 case-upload、policy-upload、integrity-result、integrity-review、integrity-import、monthly-report、training-plan 或 external-training。",
+            "form must be case-upload, policy-upload, integrity-result, integrity-review, integrity-import, monthly-report, training-plan or external-training.",
         );
         return Err(Rejection::Invalid(BTreeMap::from([("form".to_owned(), msg.to_owned())])));
     };

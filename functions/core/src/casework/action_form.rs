@@ -159,6 +159,11 @@ impl ActionField {
         }
     }
 
+    /// One line of text.
+    pub(crate) fn text(name: &str, label: &str, required: bool, maxlength: u32) -> ActionField {
+        ActionField::new(name, label, "text", required, Some(maxlength))
+    }
+
     pub(crate) fn textarea(name: &str, label: &str, required: bool, maxlength: u32) -> ActionField {
         ActionField::new(name, label, "textarea", required, Some(maxlength))
     }

@@ -137,10 +137,14 @@ pub(crate) fn done_message(done: Option<&str>) -> Option<&'static str> {
         "resubmitted" => "已修改并重新提交。",
         "registered" => "案件已登记。",
         "dispatched" => "已发送至省级办理。",
+        "dispatched_many" => "已批量发送。",
+        "imported" => "撤稿论文已导入。",
         "forwarded" => "已转办至机构。",
+        "taken_over" => "已由本级代机构填写，请填写办理结果。",
         "sent_back" => "已退回上级。",
         "saved" => "办理结果已保存。",
         "submitted" => "办理结果已提交。",
+        "withdrawn" => "已撤回审核决定，可重新审核。",
         _ => return None,
     })
 }

@@ -38,15 +38,20 @@ pub(crate) fn summary_rows(schema: &Schema, values: &Value, file_href: &dyn Fn(&
         row.texts.clear();
         match field.kind() {
             FieldType::Group => {
-                let head: Vec<&str> = field.columns().iter().map(|c| c.label(ZH)).collect();
+                // Hidden columns (an author's row identity) are for the form, not for
+                // people; nor is a column no row answers (a period of a penalty no set chose).
+                let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
+                let answered = |id: &str| items.iter().any(|item| item.get(id).is_some_and(filled));
+                let columns: Vec<_> =
+                    field.columns().iter().filter(|c| c.kind() != FieldType::Hidden && answered(c.id())).collect();
+                let head: Vec<&str> = columns.iter().map(|c| c.label(ZH)).collect();
                 let body: Vec<Vec<String>> = value
                     .as_array()
                     .map(|items| {
                         items
                             .iter()
                             .map(|item| {
-                                field
-                                    .columns()
+                                columns
                                     .iter()
                                     .map(|c| item.get(c.id()).map(|v| c.display(v, ZH)).unwrap_or_default())
                                     .collect()
@@ -121,22 +126,32 @@ mod tests {
         let schema = gazette_forms::schema("integrity-result").unwrap();
         let result = json!({
             "finding": "yes",
-            "authors": [{"name": "张三", "institution": "某医院", "id_number": "1101051949****002X", "role": "first", "penalised": true}],
-            "penalties": ["circular", "ban_projects"],
-            "years_ban_projects": 4,
-            "years_suspend": 0,
+            "authors": [{"row_id": "01J0", "name": "张三", "institution": "某医院", "id_number": "1101051949****002X", "role": "first", "penalty_set": "1"}],
+            "penalty_sets": [
+                {"misconduct_kinds": ["fabrication"], "severity": "serious", "penalties": ["circular", "ban_projects"], "years_ban_projects": "4", "years_suspend": "2"},
+                {"misconduct_kinds": ["authorship"], "severity": "minor", "penalties": ["admonition"]},
+            ],
             "report": {"name": "调查报告.pdf", "size": 2048, "content_type": "application/pdf", "key": "cases/u-h/1/r.pdf"},
         });
         let rows = summary_rows(schema, &result, &|key| format!("/f?key={key}"));
         let row = |label: &str| rows.iter().find(|r| r.label == label).unwrap_or_else(|| panic!("{label}"));
         assert_eq!(row("是否存在科研失信行为").texts, ["是"]);
-        assert_eq!(row("禁止承担或参与科技活动期限").texts, ["4 年"]);
-        assert_eq!(row("处理措施").texts.len(), 2);
+        let sets = row("处理措施").table.as_ref().unwrap();
+        assert_eq!(
+            sets["head"],
+            json!(["失信行为类型", "情节轻重", "处理措施", "禁止承担或参与科技活动期限"]),
+            "{sets}"
+        );
+        assert_eq!(sets["rows"][0][3], "4 年");
+        assert_eq!(sets["rows"][1][3], "", "a period the set did not choose");
         let table = row("作者").table.as_ref().unwrap();
+        assert_eq!(table["head"][0], "姓名", "the row identity is not shown");
         assert_eq!(table["rows"][0][2], "1101051949****002X");
-        assert_eq!(table["rows"][0][4], "第一作者");
+        // 其他证件号码 is answered by no row: not a column.
+        assert_eq!(table["rows"][0][3], "第一作者");
+        assert_eq!(table["rows"][0][4], "按第 1 组处理措施处理");
         assert_eq!(row("机构调查报告").files[0]["href"], "/f?key=cases/u-h/1/r.pdf");
         assert_eq!(row("机构调查报告").files[0]["size"], "2.0 KB");
-        assert!(rows.iter().all(|r| r.label != "暂停期限"), "a period not asked for is not shown");
+        assert!(!sets["head"].as_array().unwrap().contains(&json!("暂停期限")), "a period not asked for is not shown");
     }
 }

@@ -71,21 +71,52 @@ fn case_form(region: &str) -> Value {
     })
 }
 
-fn author(name: &str, id: &str, role: &str, penalised: bool) -> Value {
-    json!({ "name": name, "institution": "某某省第三医院", "id_number": id, "other_id": "", "role": role, "penalised": penalised })
+/// An author row; `set` is the penalty set the author chose ("none": 不予处理).
+fn author(name: &str, id: &str, role: &str, set: &str) -> Value {
+    json!({ "name": name, "institution": "某某省第三医院", "id_number": id, "other_id": "", "role": role, "penalty_set": set })
+}
+
+/// A grave case's penalty set: fabrication, with `penalties`, a project ban of 4 years.
+fn grave_set(penalties: &[&str]) -> Value {
+    json!({
+        "misconduct_kinds": ["fabrication"],
+        "severity": "serious",
+        "penalties": penalties,
+        "years_ban_projects": "4",
+        "aggravating": ["repeated"],
+        "aggravating_note": "同时存在多种失信行为。",
+    })
 }
 
 fn result_without_files() -> Value {
     json!({
         "finding": "yes",
-        "authors": [author("王星星", ID_FIRST, "first", true), author("张三", ID_SECOND, "corresponding", false)],
-        "misconduct_kinds": ["fabrication"],
-        "severity": "serious",
-        "penalties": ["circular", "ban_projects", "blacklist"],
-        "years_ban_projects": 4,
-        "aggravating": ["repeated"],
-        "aggravating_note": "同时存在多种失信行为。",
+        "authors": [author("王星星", ID_FIRST, "first", "1"), author("张三", ID_SECOND, "corresponding", "none")],
+        "penalty_sets": [grave_set(&["circular", "ban_projects", "blacklist"])],
     })
+}
+
+/// The seed's required attachments besides the report (items 1–4), each uploaded by
+/// `token` as one PDF: the fields to merge into a result.
+async fn items_one_to_four(app: &Router, token: &str) -> Value {
+    let mut files = json!({});
+    for (field, name) in [
+        ("author_statements", "作者情况说明.pdf"),
+        ("interview_records", "调查谈话记录.pdf"),
+        ("raw_data", "原始数据.pdf"),
+        ("submission_records", "投稿记录.pdf"),
+    ] {
+        files[field] =
+            json!([upload_file(app, token, "integrity-result", field, name, "application/pdf", b"%PDF 1-4").await]);
+    }
+    files
+}
+
+fn merged(mut into: Value, from: &Value) -> Value {
+    for (k, v) in from.as_object().into_iter().flatten() {
+        into[k] = v.clone();
+    }
+    into
 }
 
 /// Creates a case as the national account and dispatches it to `region`.
@@ -143,22 +174,16 @@ pub async fn a_case_goes_down_the_chain_and_its_result_up_through_both_reviews(s
     ok(&r, StatusCode::OK);
     let r = log.call(&app, Method::POST, &uri("submit"), &hosp, None).await;
     let body = ok(&r, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body["fields"]["submission_records"].is_string(), "{body}");
-    assert!(body["fields"].get("report").is_none(), "{body}");
+    // Seed 004: items 1–4 are required, 5–8 not.
+    for field in ["author_statements", "interview_records", "raw_data", "submission_records"] {
+        assert!(body["fields"][field].is_string(), "{field}: {body}");
+    }
+    for field in ["report", "unit_conclusion", "decision_letter", "paper_original", "other_files"] {
+        assert!(body["fields"].get(field).is_none(), "{field}: {body}");
+    }
 
-    // The record is uploaded; the form is sent back as it was shown (IDs masked) and kept.
-    let records = upload_file(
-        &app,
-        &hosp,
-        "integrity-result",
-        "submission_records",
-        "投稿记录.pdf",
-        "application/pdf",
-        b"%PDF rec",
-    )
-    .await;
-    let mut shown = saved["result"].clone();
-    shown["submission_records"] = json!([records]);
+    // Items 1–4 are uploaded; the form is sent back as it was shown (IDs masked) and kept.
+    let shown = merged(saved["result"].clone(), &items_one_to_four(&app, &hosp).await);
     ok(&log.call(&app, Method::PUT, &uri("result"), &hosp, Some(shown)).await, StatusCode::OK);
     let submitted = ok(&log.call(&app, Method::POST, &uri("submit"), &hosp, None).await, StatusCode::OK);
     assert_eq!(
@@ -237,15 +262,15 @@ pub async fn a_case_goes_down_the_chain_and_its_result_up_through_both_reviews(s
     );
     assert_eq!(r["status"], "returned_by_national");
     // (一) 诫勉谈话 is for minor cases: a grave one cannot be submitted with it (seed 004).
-    let wrong = json!({ "penalties": ["circular", "ban_projects", "blacklist", "admonition"] });
+    let wrong = json!({ "penalty_sets": [grave_set(&["circular", "ban_projects", "blacklist", "admonition"])] });
     ok(&log.call(&app, Method::PUT, &uri("result"), &hosp, Some(wrong)).await, StatusCode::OK);
     let refused =
         ok(&log.call(&app, Method::POST, &uri("submit"), &hosp, None).await, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
-        refused["fields"]["penalties"],
-        "“处理措施”：情节较重及以上的，给予第二项、第四至第十项、第十二项、第十三项相应处理"
+        refused["fields"]["penalty_sets[0].penalties"],
+        "“处理措施”第 1 条的“处理措施”：情节较重及以上的，给予第二项、第四至第十项、第十二项、第十三项相应处理"
     );
-    let fix = json!({ "penalties": ["circular", "ban_projects", "blacklist", "revoke_awards"] });
+    let fix = json!({ "penalty_sets": [grave_set(&["circular", "ban_projects", "blacklist", "revoke_awards"])] });
     ok(&log.call(&app, Method::PUT, &uri("result"), &hosp, Some(fix)).await, StatusCode::OK);
     ok(&log.call(&app, Method::POST, &uri("submit"), &hosp, None).await, StatusCode::OK);
     // Approving needs no body at all.
@@ -388,11 +413,8 @@ pub async fn a_retried_submit_with_the_same_idempotency_key_is_answered_once(sto
     forwarded(&app, &log, &id, "hebei", "hosp-3").await;
     let hosp = unit("hosp-3");
     let report = upload_file(&app, &hosp, "integrity-result", "report", "r.pdf", "application/pdf", b"%PDF r").await;
-    let records =
-        upload_file(&app, &hosp, "integrity-result", "submission_records", "s.pdf", "application/pdf", b"%PDF s").await;
-    let mut result = result_without_files();
+    let mut result = merged(result_without_files(), &items_one_to_four(&app, &hosp).await);
     result["report"] = report;
-    result["submission_records"] = json!([records]);
     ok(
         &call(&app, Method::PUT, &format!("/integrity-cases/{id}/result"), Some(&hosp), Some(result)).await,
         StatusCode::OK,
@@ -535,6 +557,433 @@ async fn each_step_is_refused_to_the_wrong_role_or_scope() {
     for field in ["source", "paper_title", "authors", "corresponding_institution", "region"] {
         assert!(body["fields"][field].is_string(), "{field} missing from {body}");
     }
+}
+
+/// Seed 004's attachments: items 5–7 are slots of their own, optional, kept and
+/// downloadable; a ticket asked for a required slot but never used fills nothing (422
+/// on that slot, not a 500 when it is later downloaded).
+#[tokio::test]
+async fn optional_items_five_to_seven_are_kept_and_a_file_never_uploaded_fills_no_required_slot() {
+    let (app, _g, _f) = fresh();
+    let log = Replies::default();
+    let id = dispatched(&app, &log, "hebei").await;
+    forwarded(&app, &log, &id, "hebei", "hosp-3").await;
+    let hosp = unit("hosp-3");
+    let uri = |action: &str| format!("/integrity-cases/{id}/{action}");
+    let report = upload_file(&app, &hosp, "integrity-result", "report", "r.pdf", "application/pdf", b"%PDF r").await;
+
+    // A ticket for item 3 (raw data), never followed by the upload itself.
+    let ask = json!({ "form": "integrity-result", "field": "raw_data", "name": "数据.pdf", "size": 6, "content_type": "application/pdf" });
+    let ticket = ok(&call(&app, Method::POST, "/case-files", Some(&hosp), Some(ask)).await, StatusCode::CREATED);
+    let mut result = merged(result_without_files(), &items_one_to_four(&app, &hosp).await);
+    result["report"] = report;
+    result["raw_data"] = json!([ticket["file"]]);
+    let r = log.call(&app, Method::PUT, &uri("result"), &hosp, Some(result.clone())).await;
+    let body = ok(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["fields"]["raw_data"].as_str().is_some_and(|m| m.contains("上传")), "{body}");
+
+    // Items 5–7 each in their own slot; item 8 as well.
+    let items = [
+        ("unit_conclusion", "单位调查结论.pdf"),
+        ("decision_letter", "处理决定书.pdf"),
+        ("paper_original", "论文原文.pdf"),
+        ("other_files", "其他.pdf"),
+    ];
+    result["raw_data"] = items_one_to_four(&app, &hosp).await["raw_data"].clone();
+    for (field, name) in items {
+        result[field] =
+            json!([upload_file(&app, &hosp, "integrity-result", field, name, "application/pdf", b"%PDF x").await]);
+    }
+    ok(&log.call(&app, Method::PUT, &uri("result"), &hosp, Some(result)).await, StatusCode::OK);
+    let submitted = ok(&log.call(&app, Method::POST, &uri("submit"), &hosp, None).await, StatusCode::OK);
+    for (field, name) in items {
+        let file = &submitted["result"][field][0];
+        assert_eq!(file["name"], name, "{field}");
+        let key = file["key"].as_str().unwrap();
+        let r = log
+            .call(&app, Method::GET, &format!("/integrity-cases/{id}/download?key={key}"), &regional("hebei"), None)
+            .await;
+        ok(&r, StatusCode::OK);
+    }
+
+    // Without them a result is complete too: 5–8 are optional.
+    let other = dispatched(&app, &log, "hebei").await;
+    forwarded(&app, &log, &other, "hebei", "hosp-3").await;
+    let report = upload_file(&app, &hosp, "integrity-result", "report", "r.pdf", "application/pdf", b"%PDF r").await;
+    let mut result = merged(result_without_files(), &items_one_to_four(&app, &hosp).await);
+    result["report"] = report;
+    let at = |action: &str| format!("/integrity-cases/{other}/{action}");
+    ok(&log.call(&app, Method::PUT, &at("result"), &hosp, Some(result)).await, StatusCode::OK);
+    ok(&log.call(&app, Method::POST, &at("submit"), &hosp, None).await, StatusCode::OK);
+}
+
+/// Seed 004: the province approves with its opinion and official letter (正式函件),
+/// which the national reviewer sees and opens; until the nation acts, the province
+/// may withdraw its decision (可撤回修改) — afterwards not.
+#[tokio::test]
+async fn the_province_approves_with_its_letter_and_may_withdraw_until_the_nation_acts() {
+    let (app, _g, _f) = fresh();
+    let log = Replies::default();
+    let id = dispatched(&app, &log, "hebei").await;
+    forwarded(&app, &log, &id, "hebei", "hosp-3").await;
+    let hosp = unit("hosp-3");
+    let province = regional("hebei");
+    let uri = |action: &str| format!("/integrity-cases/{id}/{action}");
+    let mut result = merged(result_without_files(), &items_one_to_four(&app, &hosp).await);
+    result["report"] =
+        upload_file(&app, &hosp, "integrity-result", "report", "r.pdf", "application/pdf", b"%PDF r").await;
+    ok(&log.call(&app, Method::PUT, &uri("result"), &hosp, Some(result)).await, StatusCode::OK);
+    ok(&log.call(&app, Method::POST, &uri("submit"), &hosp, None).await, StatusCode::OK);
+
+    // Nothing to withdraw before the province decided; not the institution's step.
+    assert_eq!(log.call(&app, Method::POST, &uri("withdraw"), &province, None).await.status, StatusCode::CONFLICT);
+    let letter = |name: &'static str| {
+        let (app, province) = (app.clone(), province.clone());
+        async move { upload_file(&app, &province, "integrity-review", "letter", name, "application/pdf", b"%PDF l").await }
+    };
+    let first = letter("正式函件.pdf").await;
+    let body = json!({ "opinion": "经审核，处理结果属实。", "letter": first });
+    let approved = ok(&log.call(&app, Method::POST, &uri("approve"), &province, Some(body)).await, StatusCode::OK);
+    assert_eq!(approved["status"], "national_review");
+    assert_eq!(approved["actions"], json!(["withdraw"]), "the province may withdraw now");
+
+    // The national reviewer sees the opinion and the letter, and opens it.
+    let seen =
+        ok(&log.call(&app, Method::GET, &format!("/integrity-cases/{id}"), &national(), None).await, StatusCode::OK);
+    assert_eq!(
+        (seen["opinion"].as_str(), seen["letter"]["name"].as_str()),
+        (Some("经审核，处理结果属实。"), Some("正式函件.pdf"))
+    );
+    let approve_step = seen["history"].as_array().unwrap().iter().rfind(|s| s["action"] == "approve").unwrap();
+    assert_eq!(approve_step["letter"]["name"], "正式函件.pdf");
+    let key = first["key"].as_str().unwrap();
+    ok(
+        &log.call(&app, Method::GET, &format!("/integrity-cases/{id}/download?key={key}"), &national(), None).await,
+        StatusCode::OK,
+    );
+
+    // Only the case's own province withdraws; then it is back in provincial review.
+    for other in [regional("shanxi"), hosp.clone(), national()] {
+        assert_eq!(log.call(&app, Method::POST, &uri("withdraw"), &other, None).await.status, StatusCode::FORBIDDEN);
+    }
+    let withdrawn = ok(&log.call(&app, Method::POST, &uri("withdraw"), &province, None).await, StatusCode::OK);
+    assert_eq!(withdrawn["status"], "provincial_review");
+    assert!(withdrawn["letter"].is_null() && withdrawn["opinion"].is_null(), "{withdrawn}");
+    assert_eq!(withdrawn["history"].as_array().unwrap().last().unwrap()["action"], "withdraw");
+    assert_eq!(log.call(&app, Method::POST, &uri("approve"), &national(), None).await.status, StatusCode::CONFLICT);
+
+    // Approved again with another letter; the nation cannot attach one.
+    let second = letter("正式函件（修改）.pdf").await;
+    let body = json!({ "opinion": "同意。", "letter": second });
+    ok(&log.call(&app, Method::POST, &uri("approve"), &province, Some(body)).await, StatusCode::OK);
+    let own = upload_file(&app, &national(), "integrity-review", "letter", "n.pdf", "application/pdf", b"%PDF n").await;
+    let r = log.call(&app, Method::POST, &uri("approve"), &national(), Some(json!({ "letter": own }))).await;
+    assert!(ok(&r, StatusCode::UNPROCESSABLE_ENTITY)["fields"]["letter"].is_string());
+    let done = ok(&log.call(&app, Method::POST, &uri("approve"), &national(), None).await, StatusCode::OK);
+    assert_eq!(
+        (done["status"].as_str(), done["letter"]["name"].as_str()),
+        (Some("approved"), Some("正式函件（修改）.pdf"))
+    );
+    // Once the nation has acted, nothing is withdrawn.
+    assert_eq!(log.call(&app, Method::POST, &uri("withdraw"), &province, None).await.status, StatusCode::CONFLICT);
+}
+
+/// Seed 004's penalties per author: two authors choosing set 1 get the same penalties
+/// at once, a third set 2 gets others; periods chosen as 1–5 years or another number;
+/// with 较重 or above only the measures the rule allows; a set nobody chose, or an
+/// author's set that does not exist, is refused.
+#[tokio::test]
+async fn authors_share_one_penalty_set_or_get_another_and_each_set_follows_the_rule() {
+    let (app, _g, _f) = fresh();
+    let log = Replies::default();
+    let id = dispatched(&app, &log, "hebei").await;
+    forwarded(&app, &log, &id, "hebei", "hosp-3").await;
+    let hosp = unit("hosp-3");
+    let uri = |action: &str| format!("/integrity-cases/{id}/{action}");
+    let mut third = author("李四", "", "other", "2");
+    third["other_id"] = json!("护照 E12345678");
+    let mut very_grave = grave_set(&["ban_projects", "ban_awards", "blacklist"]);
+    very_grave["severity"] = json!("very_serious");
+    very_grave["years_ban_projects"] = json!("other");
+    very_grave["years_ban_projects_other"] = json!(8);
+    very_grave["years_ban_awards"] = json!("5");
+    let minor = json!({ "misconduct_kinds": ["authorship"], "severity": "minor", "penalties": ["admonition"] });
+    let mut result = merged(result_without_files(), &items_one_to_four(&app, &hosp).await);
+    result["report"] =
+        upload_file(&app, &hosp, "integrity-result", "report", "r.pdf", "application/pdf", b"%PDF r").await;
+    result["authors"] =
+        json!([author("王星星", ID_FIRST, "first", "1"), author("张三", ID_SECOND, "corresponding", "1"), third]);
+    result["penalty_sets"] = json!([very_grave, minor]);
+    let saved = ok(&log.call(&app, Method::PUT, &uri("result"), &hosp, Some(result.clone())).await, StatusCode::OK);
+    assert_eq!(saved["result"]["penalty_sets"][0]["years_ban_projects_other"], json!(8));
+
+    // 较重 with only (一): refused on that set; a ban of 4 years in a 较重 set too.
+    let mut wrong = result.clone();
+    wrong["penalty_sets"][1]["severity"] = json!("moderate");
+    wrong["penalty_sets"][0]["severity"] = json!("moderate");
+    ok(&log.call(&app, Method::PUT, &uri("result"), &hosp, Some(wrong)).await, StatusCode::OK);
+    let refused =
+        ok(&log.call(&app, Method::POST, &uri("submit"), &hosp, None).await, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = &refused["fields"];
+    assert!(fields["penalty_sets[1].penalties"].as_str().is_some_and(|m| m.contains("情节较重及以上")), "{refused}");
+    assert!(fields["penalty_sets[0].years_ban_awards"].as_str().is_some_and(|m| m.contains("3 年以内")), "{refused}");
+    assert!(fields["penalty_sets[0].years_ban_projects_other"].is_string(), "{refused}");
+
+    // A set nobody chose, and an author's set that does not exist.
+    let mut unmatched = result.clone();
+    unmatched["authors"][2]["penalty_set"] = json!("3");
+    ok(&log.call(&app, Method::PUT, &uri("result"), &hosp, Some(unmatched)).await, StatusCode::OK);
+    let refused =
+        ok(&log.call(&app, Method::POST, &uri("submit"), &hosp, None).await, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        refused["fields"]["authors[2].penalty_set"],
+        "“作者”第 3 条：没有第 3 组处理措施，请在“处理措施”中添加或另选一组"
+    );
+    assert_eq!(refused["fields"]["penalty_sets"], "“处理措施”：第 2 组没有作者选择，请在“作者”中选择或删除该组");
+
+    ok(&log.call(&app, Method::PUT, &uri("result"), &hosp, Some(result)).await, StatusCode::OK);
+    let submitted = ok(&log.call(&app, Method::POST, &uri("submit"), &hosp, None).await, StatusCode::OK);
+    let sets: Vec<&str> =
+        submitted["result"]["authors"].as_array().unwrap().iter().map(|a| a["penalty_set"].as_str().unwrap()).collect();
+    assert_eq!(sets, ["1", "1", "2"]);
+}
+
+/// An author keeps its ID number, though only ever shown masked, when rows are added,
+/// removed or reordered: each row has a stable identity (`row_id`), not its position.
+#[tokio::test]
+async fn an_author_keeps_its_id_number_when_rows_are_added_removed_or_reordered() {
+    let (app, _g, _f) = fresh();
+    let log = Replies::default();
+    let id = dispatched(&app, &log, "hebei").await;
+    forwarded(&app, &log, &id, "hebei", "hosp-3").await;
+    let hosp = unit("hosp-3");
+    let uri = format!("/integrity-cases/{id}/result");
+    let saved = ok(&log.call(&app, Method::PUT, &uri, &hosp, Some(result_without_files())).await, StatusCode::OK);
+    let shown = saved["result"]["authors"].as_array().unwrap().clone();
+    let ids: Vec<&str> = shown.iter().map(|a| a["row_id"].as_str().unwrap()).collect();
+    assert!(ids.iter().all(|i| i.len() == 26) && ids[0] != ids[1], "each row has its own identity: {ids:?}");
+
+    // 张三 moved up, 王星星 removed, a new author added at the end.
+    let third = author("李四", "", "other", "none");
+    let mut third = third;
+    third["other_id"] = json!("护照 E12345678");
+    let sent = json!({ "authors": [shown[1].clone(), third] });
+    let r = ok(&log.call(&app, Method::PUT, &uri, &hosp, Some(sent)).await, StatusCode::OK);
+    let authors = r["result"]["authors"].as_array().unwrap();
+    assert_eq!((authors[0]["name"].as_str(), authors[0]["row_id"].as_str()), (Some("张三"), Some(ids[1])));
+    assert_eq!(authors[0]["id_number"], "4403041990****1233");
+    assert!(authors[1]["row_id"].as_str().is_some_and(|i| i.len() == 26 && !ids.contains(&i)));
+
+    // Another author's masked number in a row is not that row's: refused, nothing changed.
+    let mut planted = authors[1].clone();
+    planted["id_number"] = authors[0]["id_number"].clone();
+    planted["other_id"] = json!("");
+    let r = log.call(&app, Method::PUT, &uri, &hosp, Some(json!({ "authors": [authors[0].clone(), planted] }))).await;
+    assert!(ok(&r, StatusCode::UNPROCESSABLE_ENTITY)["fields"]["authors[1].id_number"].is_string());
+}
+
+/// A workbook of `rows` (the first the header), as the registry's export would be.
+pub fn workbook(rows: &[&[&str]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, value) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *value).unwrap();
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+const BATCH_HEADER: &[&str] = &["编号", "标题", "作者姓名", "第一通讯作者单位", "行政区划"];
+
+/// The national account uploads `bytes` and imports them as `batch`.
+async fn import(app: &Router, log: &Replies, batch: &str, bytes: &[u8]) -> Reply {
+    let mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    let sheet = upload_file(app, &national(), "integrity-import", "sheet", "撤稿论文.xlsx", mime, bytes).await;
+    log.call(
+        app,
+        Method::POST,
+        "/integrity-cases/import",
+        &national(),
+        Some(json!({ "batch_name": batch, "sheet": sheet })),
+    )
+    .await
+}
+
+async fn listed(app: &Router, token: &str, query: &str) -> Vec<Value> {
+    let r = ok(&call(app, Method::GET, &format!("/integrity-cases?{query}"), Some(token), None).await, StatusCode::OK);
+    r["cases"].as_array().unwrap().clone()
+}
+
+/// Seed 004: the national account imports a batch of retracted papers from a
+/// spreadsheet — every row or none, problems named by row and column in Chinese — and
+/// sends it out at once, by region or straight to the institutions; retracted papers,
+/// reports and leads are separate lists, each filterable.
+#[tokio::test]
+async fn a_batch_is_imported_from_a_workbook_and_sent_out_by_region_or_to_institutions() {
+    let (app, _g, _f) = fresh();
+    let log = Replies::default();
+    // One row wrong (no title, an unknown region): nothing is imported.
+    let bad = workbook(&[
+        BATCH_HEADER,
+        &["1", "测试论文", "王星星; 张三", "hosp-3 医院", "河北省"],
+        &["2", "", "李四", "某某医院", "亚特兰蒂斯"],
+    ]);
+    let r = import(&app, &log, "2023年第1批", &bad).await;
+    let body = ok(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["fields"]["B3"], "第 3 行第 B 列（论文名称）：请填写“论文名称”", "{body}");
+    assert!(body["fields"]["E3"].as_str().is_some_and(|m| m.starts_with("第 3 行第 E 列（行政区划）")), "{body}");
+    assert!(listed(&app, &national(), "").await.is_empty(), "nothing half-imported");
+    // Only the national account imports.
+    let r =
+        call(&app, Method::POST, "/integrity-cases/import", Some(&regional("hebei")), Some(json!({ "batch": "x" })))
+            .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+
+    let good = workbook(&[
+        BATCH_HEADER,
+        &["1", "测试论文", "王星星; 张三", "hosp-3 医院", "河北省"],
+        &["2", "A Hybrid Intelligent System", "Li Si", "某某大学附属医院", "shanxi"],
+        &["3", "第三篇论文", "赵六", "hosp-3 医院", "河北"],
+    ]);
+    let imported = ok(&import(&app, &log, "2023年第1批", &good).await, StatusCode::CREATED);
+    assert_eq!(imported["imported"], 3);
+    let report = ok(
+        &call(
+            &app,
+            Method::POST,
+            "/integrity-cases",
+            Some(&national()),
+            Some(merged(case_form("hebei"), &json!({ "source": "report", "batch": "" }))),
+        )
+        .await,
+        StatusCode::CREATED,
+    );
+
+    // Separate lists, each filterable.
+    let papers = listed(&app, &national(), "source=retracted_paper").await;
+    assert_eq!(papers.len(), 3);
+    assert!(papers.iter().all(|c| c["batch"] == "2023年第1批" && c["status"] == "created"));
+    assert_eq!(papers.iter().map(|c| c["number"].as_str().unwrap()).collect::<Vec<_>>(), ["1", "2", "3"]);
+    let reports = listed(&app, &national(), "source=report").await;
+    assert_eq!((reports.len(), reports[0]["id"].as_str()), (1, report["id"].as_str()));
+    assert!(listed(&app, &national(), "source=lead").await.is_empty());
+    assert_eq!(listed(&app, &national(), "source=retracted_paper&region=shanxi").await.len(), 1);
+    assert_eq!(listed(&app, &national(), "source=retracted_paper&q=hybrid").await.len(), 1);
+    assert_eq!(listed(&app, &national(), "batch=2023%E5%B9%B4%E7%AC%AC1%E6%89%B9&region=hebei").await.len(), 2);
+    let r = call(&app, Method::GET, "/integrity-cases?source=rumour", Some(&national()), None).await;
+    assert!(ok(&r, StatusCode::UNPROCESSABLE_ENTITY)["fields"]["source"].is_string());
+
+    // Straight to the institutions: one paper's institution is not in the directory —
+    // refused, naming it, and nothing is sent.
+    crate::support::unit_in_directory(&app, "hosp-3", "hebei").await;
+    let direct = json!({ "batch": "2023年第1批", "to": "institution" });
+    let r = log.call(&app, Method::POST, "/integrity-cases/dispatch", &national(), Some(direct)).await;
+    let body = ok(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body["fields"]["to"].as_str().is_some_and(|m| m.contains("2（某某大学附属医院）")), "{body}");
+    assert!(listed(&app, &national(), "status=created&source=retracted_paper").await.len() == 3, "nothing sent");
+
+    // The two Hebei papers straight to hosp-3; then the rest of the batch by region.
+    let hebei: Vec<String> = listed(&app, &national(), "source=retracted_paper&region=hebei")
+        .await
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    let body = json!({ "ids": hebei, "to": "institution" });
+    let sent =
+        ok(&log.call(&app, Method::POST, "/integrity-cases/dispatch", &national(), Some(body)).await, StatusCode::OK);
+    assert_eq!(sent["dispatched"], 2);
+    assert!(sent["cases"].as_array().unwrap().iter().all(|c| c["status"] == "at_institution" && c["unit"] == "hosp-3"));
+    assert_eq!(listed(&app, &unit("hosp-3"), "").await.len(), 2, "the institution has them");
+    assert_eq!(listed(&app, &regional("hebei"), "").await.len(), 2, "and its province follows them");
+    let by_region = json!({ "batch": "2023年第1批", "to": "region" });
+    let sent = ok(
+        &log.call(&app, Method::POST, "/integrity-cases/dispatch", &national(), Some(by_region.clone())).await,
+        StatusCode::OK,
+    );
+    assert_eq!((sent["dispatched"].as_u64(), sent["cases"][0]["status"].as_str()), (Some(1), Some("at_province")));
+    assert_eq!(listed(&app, &regional("shanxi"), "").await.len(), 1);
+    // Nothing left to send in the batch.
+    let r = log.call(&app, Method::POST, "/integrity-cases/dispatch", &national(), Some(by_region)).await;
+    assert!(ok(&r, StatusCode::UNPROCESSABLE_ENTITY)["fields"]["batch"].is_string());
+    // Progress names the import and the direct dispatch.
+    let id = &hebei[0];
+    let case =
+        ok(&call(&app, Method::GET, &format!("/integrity-cases/{id}"), Some(&national()), None).await, StatusCode::OK);
+    let steps: Vec<&str> = case["history"].as_array().unwrap().iter().map(|s| s["action"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["import", "dispatch_to_institution"]);
+    assert_eq!(case["history"][0]["note"], "2023年第1批");
+}
+
+/// Seed 004: an institution without an account — its province records the result
+/// (offline handling, then online: the form and the files) and submits it, straight to
+/// national review; it may withdraw it until the nation acts.
+#[tokio::test]
+async fn the_province_records_the_result_for_an_institution_without_an_account() {
+    let (app, _g, _f) = fresh();
+    let log = Replies::default();
+    let id = dispatched(&app, &log, "hebei").await;
+    let province = regional("hebei");
+    let uri = |action: &str| format!("/integrity-cases/{id}/{action}");
+    // Only the case's own province, and with the institution named.
+    let named = json!({ "institution": "某某县卫生院" });
+    assert_eq!(
+        log.call(&app, Method::POST, &uri("take-over"), &regional("shanxi"), Some(named.clone())).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        log.call(&app, Method::POST, &uri("take-over"), &national(), Some(named.clone())).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = log.call(&app, Method::POST, &uri("take-over"), &province, Some(json!({ "institution": " " }))).await;
+    assert!(ok(&r, StatusCode::UNPROCESSABLE_ENTITY)["fields"]["institution"].is_string());
+    let taken = ok(&log.call(&app, Method::POST, &uri("take-over"), &province, Some(named)).await, StatusCode::OK);
+    assert_eq!(
+        (taken["status"].as_str(), taken["unit_name"].as_str(), taken["on_behalf"].as_bool()),
+        (Some("at_institution"), Some("某某县卫生院"), Some(true))
+    );
+    assert_eq!(taken["actions"], json!(["save_result", "submit"]));
+
+    // The province saves and submits the result, with its own uploads.
+    let mut result = merged(result_without_files(), &items_one_to_four(&app, &province).await);
+    result["report"] =
+        upload_file(&app, &province, "integrity-result", "report", "r.pdf", "application/pdf", b"%PDF r").await;
+    ok(&log.call(&app, Method::PUT, &uri("result"), &province, Some(result)).await, StatusCode::OK);
+    let submitted = ok(&log.call(&app, Method::POST, &uri("submit"), &province, None).await, StatusCode::OK);
+    assert_eq!(submitted["status"], "national_review", "its own result needs no provincial review");
+    assert_eq!(submitted["actions"], json!(["withdraw"]));
+    let withdrawn = ok(&log.call(&app, Method::POST, &uri("withdraw"), &province, None).await, StatusCode::OK);
+    assert_eq!(withdrawn["status"], "at_institution", "back to its drafting");
+    ok(&log.call(&app, Method::POST, &uri("submit"), &province, None).await, StatusCode::OK);
+
+    // The national reviewer returns it to the province, which corrects and resubmits.
+    let r =
+        log.call(&app, Method::POST, &uri("return"), &national(), Some(json!({ "opinion": "请补充谈话记录。" }))).await;
+    assert_eq!(ok(&r, StatusCode::OK)["status"], "returned_by_national");
+    ok(&log.call(&app, Method::POST, &uri("submit"), &province, None).await, StatusCode::OK);
+    let done = ok(&log.call(&app, Method::POST, &uri("approve"), &national(), None).await, StatusCode::OK);
+    assert_eq!(done["status"], "approved");
+    let steps: Vec<(&str, &str)> = done["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["action"] != "save_result")
+        .map(|s| (s["action"].as_str().unwrap(), s["by"]["level"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        steps[2..],
+        [
+            ("take_over", "province"),
+            ("submit", "province"),
+            ("withdraw", "province"),
+            ("submit", "province"),
+            ("return", "national"),
+            ("submit", "province"),
+            ("approve", "national")
+        ]
+    );
+    // No institution account holds it.
+    assert!(listed(&app, &unit("某某县卫生院"), "").await.is_empty());
 }
 
 /// Logs never carry an ID number: the whole workflow runs with a subscriber that

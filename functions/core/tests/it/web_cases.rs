@@ -127,7 +127,12 @@ pub(crate) fn form(html: &str, id: &str, extra: &[(&str, &str)]) -> Sent {
     }
     let extra: Vec<&(&str, &str)> = extra.iter().filter(|(k, _)| *k != "_press").collect();
     let mut pairs = Vec::new();
-    for tag in html[start..end].split("<input").skip(1) {
+    // A browser sends nothing of a `<template>` (a group's blank row for the script).
+    let mut body = html[start..end].to_owned();
+    while let (Some(open), Some(close)) = (body.find("<template"), body.find("</template>")) {
+        body.replace_range(open..close + "</template>".len(), "");
+    }
+    for tag in body.split("<input").skip(1) {
         let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
         let kind = attr(tag, "type").unwrap_or_default();
         let sent = kind == "hidden" || (kind == "checkbox" && tag.contains(" checked"));
@@ -332,12 +337,12 @@ fn result_fields(first_id: &str) -> Vec<(&'static str, String)> {
         ("authors[0].id_number", first_id),
         ("authors[0].other_id", ""),
         ("authors[0].role", "first"),
-        ("authors[0].penalised", "on"),
-        ("misconduct_kinds", "fabrication"),
-        ("severity", "serious"),
-        ("penalties", "circular"),
-        ("penalties", "ban_projects"),
-        ("years_ban_projects", "4"),
+        ("authors[0].penalty_set", "1"),
+        ("penalty_sets[0].misconduct_kinds", "fabrication"),
+        ("penalty_sets[0].severity", "serious"),
+        ("penalty_sets[0].penalties", "circular"),
+        ("penalty_sets[0].penalties", "ban_projects"),
+        ("penalty_sets[0].years_ban_projects", "4"),
     ]
     .into_iter()
     .map(|(k, v)| (k, v.to_owned()))
@@ -414,6 +419,12 @@ async fn an_integrity_case_goes_down_the_chain_and_its_result_up_through_both_re
     let saved = page(&app, &hospital, &to).await;
     says(&saved, "办理结果已保存。");
     says(&saved, "保留 调查报告.pdf");
+    // The report's template is a file of the site, linked from the form.
+    let template = gazette_core::workflows::integrity_case::pages::REPORT_TEMPLATE;
+    assert!(saved.contains(&format!("<a href=\"{template}\" download>下载机构调查报告模板</a>")), "{saved}");
+    let on_disk = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../static").join(&template[1..]);
+    let docx = std::fs::read(&on_disk).expect("the template is in static/");
+    assert!(docx.starts_with(b"PK"), "a Word (zip) document");
     assert!(saved.contains("value=\"1101051949****002X\""), "shown masked");
     seen.push(saved.clone());
 
@@ -427,12 +438,22 @@ async fn an_integrity_case_goes_down_the_chain_and_its_result_up_through_both_re
     says(&confirm, "1101051949****002X");
     let back = redirected(&post(&app, &hospital, &form(&confirm, "submit", &[]), &[]).await);
     let refused = page(&app, &hospital, &back).await;
-    says(&refused, "请上传“投稿记录及作者签字单”");
+    // Seed 004: items 1–4 are required.
+    for item in ["1. 作者情况说明", "2. 调查谈话记录", "3. 论文原始数据", "4. 投稿记录、投稿时所有论文作者签字单"]
+    {
+        says(&refused, &format!("请上传“{item}”"));
+    }
+    assert!(!refused.contains("请上传“5."), "items 5–8 are optional:\n{refused}");
     assert!(refused.contains("gz-error-summary__list"), "{refused}");
     seen.push(refused.clone());
 
-    // With the record uploaded it is submitted.
-    let records = [("submission_records", "投稿记录.pdf", "application/pdf", PDF)];
+    // With items 1–4 uploaded it is submitted.
+    let records = [
+        ("author_statements", "作者情况说明.pdf", "application/pdf", PDF),
+        ("interview_records", "调查谈话记录.pdf", "application/pdf", PDF),
+        ("raw_data", "原始数据.pdf", "application/pdf", PDF),
+        ("submission_records", "投稿记录.pdf", "application/pdf", PDF),
+    ];
     let to = redirected(&post(&app, &hospital, &filled(&refused, "form-integrity-result", &fields), &records).await);
     let confirm = page(&app, &hospital, &to).await;
     let to = redirected(&post(&app, &hospital, &form(&confirm, "submit", &[]), &[]).await);
@@ -466,22 +487,45 @@ async fn an_integrity_case_goes_down_the_chain_and_its_result_up_through_both_re
     // The institution sees the opinion and the letter, and submits again.
     let again = page(&app, &hospital, &case).await;
     says(&again, &format!("审查意见：{opinion}"));
-    says(&again, "正式函件：正式函件.pdf");
+    says(&again, "省卫健委正式函件：正式函件.pdf");
     let to =
         redirected(&post(&app, &hospital, &filled(&again, "form-integrity-result", &fields_to_submit()), &[]).await);
     let confirm = page(&app, &hospital, &to).await;
     let to = redirected(&post(&app, &hospital, &form(&confirm, "submit", &[]), &[]).await);
     says(&page(&app, &hospital, &to).await, "待省级审核结果");
 
-    // Provincial approval, then national approval closes it.
+    // Provincial approval with its opinion and official letter; withdrawn before the
+    // nation acts (可撤回修改), then approved again.
     let review = page(&app, &province, &case).await;
+    let approval =
+        form(&review, "form-integrity-review", &[("opinion", "经审核，处理结果属实。"), ("_press", "审核通过")]);
+    let letter = [("letter", "省卫健委函.pdf", "application/pdf", PDF)];
+    let to = redirected(&post(&app, &province, &approval, &letter).await);
+    let sent_on = page(&app, &province, &to).await;
+    says(&sent_on, "待国家审核结果");
+    says(&sent_on, "撤回审核决定");
+    let to = redirected(&post(&app, &province, &form(&sent_on, "withdraw", &[]), &[]).await);
+    let withdrawn = page(&app, &province, &to).await;
+    says(&withdrawn, "已撤回审核决定，可重新审核。");
+    says(&withdrawn, "待省级审核结果");
+    says(&withdrawn, "省级撤回审核决定");
     let to = redirected(
-        &post(&app, &province, &form(&review, "form-integrity-review", &[("_press", "审核通过")]), &[]).await,
+        &post(
+            &app,
+            &province,
+            &form(&withdrawn, "form-integrity-review", &[("opinion", "同意报送。"), ("_press", "审核通过")]),
+            &letter,
+        )
+        .await,
     );
     says(&page(&app, &province, &to).await, "待国家审核结果");
     let queue = page(&app, &nation, "/web/review").await;
     says(&queue, "科研诚信案件：待国家审核");
     let review = page(&app, &nation, &case).await;
+    // The national reviewer sees the province's opinion and letter.
+    says(&review, "审核意见：同意报送。");
+    says(&review, "省卫健委正式函件：省卫健委函.pdf");
+    assert!(!review.contains("id=\"withdraw\""), "only the province withdraws");
     let to = redirected(
         &post(&app, &nation, &form(&review, "review", &[("opinion", "同意。"), ("_press", "审核通过（办结）")]), &[])
             .await,

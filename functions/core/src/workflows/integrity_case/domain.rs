@@ -2,12 +2,17 @@
 //! reports (举报案件) and leads (问题线索) handled down the administrative chain:
 //!
 //! ```text
-//!  national: create ─► created ─dispatch(region)─► at_province
+//!  national: create | import(batch) ─► created ─dispatch(region)─► at_province
+//!            created ─dispatch(institution, 此次直接发至机构)─► at_institution
 //!  province: at_province ─forward(unit)─► at_institution
+//!            at_province ─take_over(institution)─► at_institution, held by the province
+//!              (an institution without an account: the province records the result,
+//!              and its submission goes to national review)
 //!            at_province ─return_to_superior(reason)─► returned_to_national ─dispatch─► at_province
 //!  institution: at_institution ─return_to_superior(reason)─► returned_to_province ─forward─► at_institution
 //!               at_institution ─save_result…submit─► provincial_review
-//!  province: provincial_review ─approve─► national_review
+//!  province: provincial_review ─approve(opinion?, letter?)─► national_review
+//!            national_review ─withdraw─► provincial_review   (可撤回修改, until the nation acts)
 //!            provincial_review ─return(opinion, letter?)─► returned_by_province ─submit─► provincial_review
 //!  national: national_review ─approve─► approved (办结)
 //!            national_review ─return(opinion)─► returned_by_national ─submit─► provincial_review
@@ -35,7 +40,7 @@ use serde_json::{Map, Value, json};
 
 use crate::casework::{self, Actor, CaseError, CaseRecord, FileRef, Guard, Level, Step, Written};
 use crate::lifecycle::{Clock, IdempotencyKey};
-use crate::store::{Index, Item, Key, SharedStore, StoreError};
+use crate::store::{Index, Item, Key, SharedStore, StoreError, Write};
 
 const PARTITION: &str = "CASES#integrity";
 
@@ -148,6 +153,9 @@ impl CaseSource {
 pub struct IntegrityCaseForm {
     pub source: CaseSource,
     pub batch: String,
+    /// 编号: the paper's number within its batch (empty for a case registered by hand).
+    #[serde(default)]
+    pub number: String,
     pub paper_title: String,
     /// 作者姓名, in byline order.
     pub authors: String,
@@ -173,13 +181,18 @@ pub struct IntegrityCase {
     pub unit: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_name: Option<String>,
+    /// The province records the result for an institution without an account
+    /// (`unit_name`; seed 004: 系统中无账号的机构，由主管卫健委的科研诚信管理员填写办理结果).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub on_behalf: bool,
     /// The institution's result (`integrity-result` form, normalised; ID numbers in full).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<Value>,
     /// The last review opinion or return reason (审查意见 / 退回原因).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opinion: Option<String>,
-    /// The province's official letter with its last review (省级正式函件).
+    /// The province's official letter (省卫健委正式函件) with its last decision — a
+    /// return, or an approval the national reviewer then sees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub letter: Option<FileRef>,
     pub created_by: Actor,
@@ -222,6 +235,12 @@ impl CaseRecord for IntegrityCase {
     }
 }
 
+/// The step of a case the nation sent straight to an institution (此次直接发至机构).
+pub const DISPATCH_TO_INSTITUTION: &str = "dispatch_to_institution";
+
+/// The step of a case the province handles for an institution without an account.
+pub const TAKE_OVER: &str = "take_over";
+
 /// The step of a saved draft of the result.
 const SAVE_RESULT: &str = "save_result";
 
@@ -255,13 +274,41 @@ fn mask_result(result: &Value) -> Value {
     out
 }
 
-/// Puts the stored numbers back where a client sent a row's number as it was shown to
-/// it (masked), so an institution can edit its result without retyping every ID.
+/// The column that gives each author row its identity (`row_id`, a ULID the server
+/// gives it), so that an author keeps its ID number when rows are added, removed or
+/// reordered.
+const ROW_ID: &str = "row_id";
+
+/// Gives every author row without an identity a new one.
+fn identify_rows(input: &mut Value) {
+    if let Some(rows) = input.get_mut("authors").and_then(Value::as_array_mut) {
+        for row in rows.iter_mut().filter_map(Value::as_object_mut) {
+            let known = row.get(ROW_ID).and_then(Value::as_str).is_some_and(|id| !id.trim().is_empty());
+            if !known {
+                row.insert(ROW_ID.into(), Value::String(ulid::Ulid::new().to_string()));
+            }
+        }
+    }
+}
+
+/// Puts the stored numbers back where a client sent an author's number as it was
+/// shown to it (masked): the author is found by its row identity, wherever the row
+/// now is, so an institution edits its result without retyping numbers it never saw.
+/// A masked value of a row the result does not hold (or of another author) stays as
+/// sent, and fails validation. Rows without an identity get a new one.
 fn unmask_input(input: &Value, stored: Option<&Value>) -> Value {
     let mut out = input.clone();
     let stored_rows = stored.and_then(|s| s.get("authors")).and_then(Value::as_array);
     if let (Some(rows), Some(stored_rows)) = (out.get_mut("authors").and_then(Value::as_array_mut), stored_rows) {
-        for (row, old) in rows.iter_mut().zip(stored_rows) {
+        let id_of =
+            |row: &Value| row.get(ROW_ID).and_then(Value::as_str).filter(|id| !id.is_empty()).map(str::to_owned);
+        for (index, row) in rows.iter_mut().enumerate() {
+            let old = match id_of(row) {
+                Some(id) => stored_rows.iter().find(|old| id_of(old).as_deref() == Some(id.as_str())),
+                // A result stored before rows had identities: by position, as it was shown.
+                None => stored_rows.get(index).filter(|old| id_of(old).is_none()),
+            };
+            let Some(old) = old else { continue };
             for column in SECRET_COLUMNS {
                 let Some(old_value) = old.get(column).and_then(Value::as_str) else { continue };
                 if let Some(Value::String(given)) = row.get_mut(column)
@@ -273,6 +320,7 @@ fn unmask_input(input: &Value, stored: Option<&Value>) -> Value {
             }
         }
     }
+    identify_rows(&mut out);
     out
 }
 
@@ -319,6 +367,7 @@ impl IntegrityCase {
             "source": self.details.source,
             "source_label": self.details.source.label_zh(),
             "batch": self.details.batch,
+            "number": self.details.number,
             "paper_title": self.details.paper_title,
             "authors": self.details.authors,
             "corresponding_institution": self.details.corresponding_institution,
@@ -329,6 +378,30 @@ impl IntegrityCase {
             "status_label": self.status.label_zh(),
             "updated_at": self.updated_at,
         })
+    }
+}
+
+/// A list's filter (seed 004: 撤稿论文, 举报案件 and 问题线索 are separate lists, each
+/// filterable by 处理状态, 批次, 行政区划 and the title). `None` or empty: any.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub source: Option<CaseSource>,
+    pub status: Option<IntegrityStatus>,
+    pub batch: Option<String>,
+    pub region: Option<String>,
+    /// Words of the title (论文名称), any case.
+    pub title: Option<String>,
+}
+
+impl CaseFilter {
+    pub fn matches(&self, case: &IntegrityCase) -> bool {
+        let d = &case.details;
+        let title = self.title.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        self.source.is_none_or(|s| s == d.source)
+            && self.status.is_none_or(|s| s == case.status)
+            && self.batch.as_deref().is_none_or(|b| b.trim() == d.batch)
+            && self.region.as_deref().is_none_or(|r| r == d.region)
+            && title.is_none_or(|t| d.paper_title.to_lowercase().contains(&t.to_lowercase()))
     }
 }
 
@@ -381,6 +454,8 @@ pub enum IntegrityStep {
     Dispatch,
     /// 转办: the province sends it on to an institution.
     Forward,
+    /// 代为填写: the province records the result itself, for an institution without an account.
+    TakeOver,
     /// 退回上级: a misrouted case goes back up one level.
     ReturnToSuperior,
     /// 填写办理结果: the institution saves its result.
@@ -391,17 +466,21 @@ pub enum IntegrityStep {
     Approve,
     /// 退回修改: a review returns the result to the institution.
     Return,
+    /// 撤回: the province takes back its approval while the nation has not acted on it.
+    Withdraw,
 }
 
 impl IntegrityStep {
-    pub const ALL: [IntegrityStep; 7] = [
+    pub const ALL: [IntegrityStep; 9] = [
         IntegrityStep::Dispatch,
         IntegrityStep::Forward,
+        IntegrityStep::TakeOver,
         IntegrityStep::ReturnToSuperior,
         IntegrityStep::SaveResult,
         IntegrityStep::Submit,
         IntegrityStep::Approve,
         IntegrityStep::Return,
+        IntegrityStep::Withdraw,
     ];
 }
 
@@ -411,6 +490,12 @@ fn province_holds(actor: &Actor, case: &IntegrityCase, action: &'static str) -> 
         Level::Province { .. } => Err(CaseError::OutOfScope),
         _ => Err(CaseError::NotAllowed { action }),
     }
+}
+
+/// Who records the case's result: its institution, or its province on the
+/// institution's behalf.
+fn result_holder(actor: &Actor, case: &IntegrityCase, action: &'static str) -> Result<(), CaseError> {
+    if case.on_behalf { province_holds(actor, case, action) } else { institution_holds(actor, case, action) }
 }
 
 fn institution_holds(actor: &Actor, case: &IntegrityCase, action: &'static str) -> Result<(), CaseError> {
@@ -439,6 +524,10 @@ pub fn may(actor: &Actor, case: &IntegrityCase, step: IntegrityStep) -> Result<(
             province_holds(actor, case, "forward")?;
             at(matches!(case.status, S::AtProvince | S::ReturnedToProvince), "forwarded")
         }
+        IntegrityStep::TakeOver => {
+            province_holds(actor, case, "take over")?;
+            at(matches!(case.status, S::AtProvince | S::ReturnedToProvince), "taken over")
+        }
         IntegrityStep::ReturnToSuperior => match &actor.level {
             Level::Institution { .. } => {
                 institution_holds(actor, case, "return")?;
@@ -451,11 +540,11 @@ pub fn may(actor: &Actor, case: &IntegrityCase, step: IntegrityStep) -> Result<(
             _ => Err(CaseError::NotAllowed { action: "return" }),
         },
         IntegrityStep::SaveResult => {
-            institution_holds(actor, case, "record a result for")?;
+            result_holder(actor, case, "record a result for")?;
             at(case.status.institution_handles(), "changed")
         }
         IntegrityStep::Submit => {
-            institution_holds(actor, case, "submit")?;
+            result_holder(actor, case, "submit")?;
             at(case.status.institution_handles(), "submitted")
         }
         IntegrityStep::Approve | IntegrityStep::Return => {
@@ -464,11 +553,15 @@ pub fn may(actor: &Actor, case: &IntegrityCase, step: IntegrityStep) -> Result<(
             match &actor.level {
                 Level::Province { .. } => {
                     province_holds(actor, case, action)?;
-                    at(case.status == S::ProvincialReview, done)
+                    at(case.status == S::ProvincialReview && !case.on_behalf, done)
                 }
                 Level::National => at(case.status == S::NationalReview, done),
                 _ => Err(CaseError::NotAllowed { action }),
             }
+        }
+        IntegrityStep::Withdraw => {
+            province_holds(actor, case, "withdraw")?;
+            at(case.status == S::NationalReview, "withdrawn")
         }
     }
 }
@@ -501,6 +594,7 @@ impl IntegrityCases {
             status: IntegrityStatus::Created,
             unit: None,
             unit_name: None,
+            on_behalf: false,
             result: None,
             opinion: None,
             letter: None,
@@ -525,8 +619,8 @@ impl IntegrityCases {
     }
 
     /// The caller's queue, oldest case first: national all, a province its region's,
-    /// an institution its own.
-    pub async fn list(&self, actor: &Actor, status: Option<IntegrityStatus>) -> Result<Vec<IntegrityCase>, CaseError> {
+    /// an institution its own; those `filter` matches.
+    pub async fn list(&self, actor: &Actor, filter: &CaseFilter) -> Result<Vec<IntegrityCase>, CaseError> {
         let items = match &actor.level {
             Level::National => self.store.query(PARTITION, "CASE#").await?,
             Level::Province { region } => {
@@ -541,7 +635,7 @@ impl IntegrityCases {
         for item in items {
             let case = IntegrityCase::from_item(item)?;
             // The index may lag a moment behind a move; the item itself decides.
-            if may_see(actor, &case) && status.is_none_or(|s| s == case.status) {
+            if may_see(actor, &case) && filter.matches(&case) {
                 cases.push(case);
             }
         }
@@ -581,6 +675,113 @@ impl IntegrityCases {
         Ok(written.case)
     }
 
+    /// The national account imports a batch (批次) of retracted papers (seed 004):
+    /// every case or none, in one store transaction (at most
+    /// [`super::import::MAX_BATCH_ROWS`]). Each is registered as by [`Self::create`],
+    /// its first step `import` naming the batch.
+    pub async fn import_batch(
+        &self,
+        actor: &Actor,
+        forms: Vec<IntegrityCaseForm>,
+    ) -> Result<Vec<IntegrityCase>, CaseError> {
+        if actor.level != Level::National {
+            return Err(CaseError::NotAllowed { action: "import" });
+        }
+        let now = (self.clock)();
+        // Ids that rise row by row: the batch lists in the workbook's order.
+        let mut ids = ulid::Generator::new();
+        let cases: Vec<IntegrityCase> = forms
+            .into_iter()
+            .map(|form| {
+                let batch = form.batch.clone();
+                let mut case = IntegrityCase {
+                    id: ids.generate().unwrap_or_else(|_| ulid::Ulid::new()).to_string(),
+                    details: form,
+                    status: IntegrityStatus::Created,
+                    unit: None,
+                    unit_name: None,
+                    on_behalf: false,
+                    result: None,
+                    opinion: None,
+                    letter: None,
+                    created_by: actor.clone(),
+                    created_at: now,
+                    updated_at: now,
+                    history: vec![],
+                    version: 0,
+                };
+                let mut step = case.step("import", actor, now);
+                step.note = Some(batch);
+                case.history.push(step);
+                case
+            })
+            .collect();
+        self.write_all(cases.iter().map(|c| Write::Create(c.to_item())).collect()).await?;
+        Ok(cases)
+    }
+
+    /// The national account sends several cases at once (统一发送): each to its own
+    /// region's province, or — `institutions` given, case id → (unit code, name) —
+    /// straight to an institution (此次直接发至机构), which the province still
+    /// reviews. Every case or none: one not in a state to be sent refuses them all.
+    pub async fn dispatch_many(
+        &self,
+        ids: &[String],
+        actor: &Actor,
+        institutions: Option<&BTreeMap<String, (String, String)>>,
+    ) -> Result<Vec<IntegrityCase>, CaseError> {
+        if actor.level != Level::National {
+            return Err(CaseError::NotAllowed { action: "dispatch" });
+        }
+        let now = (self.clock)();
+        let mut sent = Vec::with_capacity(ids.len());
+        for id in ids {
+            let case = self.get(id, actor).await?;
+            may(actor, &case, IntegrityStep::Dispatch)?;
+            let (next, step) = match institutions {
+                None => {
+                    let next = case.moved(IntegrityStatus::AtProvince, now);
+                    let mut step = next.step("dispatch", actor, now);
+                    step.to = Some(next.details.region.clone());
+                    (next, step)
+                }
+                Some(to) => {
+                    let (code, name) = to.get(id).ok_or_else(|| {
+                        CaseError::Invalid(BTreeMap::from([(
+                            "to".to_owned(),
+                            format!("{id}: 没有指明机构 / no institution"),
+                        )]))
+                    })?;
+                    let mut next = case.moved(IntegrityStatus::AtInstitution, now);
+                    next.unit = Some(code.clone());
+                    next.unit_name = Some(name.clone());
+                    let mut step = next.step(DISPATCH_TO_INSTITUTION, actor, now);
+                    step.to = Some(name.clone());
+                    (next, step)
+                }
+            };
+            let mut next = next;
+            next.history.push(step);
+            sent.push(next);
+        }
+        let writes = sent.iter().map(|c| Write::Replace { item: c.to_item(), expected_version: c.version }).collect();
+        self.write_all(writes).await?;
+        Ok(sent)
+    }
+
+    /// Several writes in one transaction; a conflict (another change in between) is
+    /// [`CaseError::Busy`], nothing written.
+    async fn write_all(&self, writes: Vec<Write>) -> Result<(), CaseError> {
+        if writes.is_empty() {
+            return Ok(());
+        }
+        match self.store.transact(writes).await {
+            Ok(()) => Ok(()),
+            Err(StoreError::ConditionFailed { .. } | StoreError::Contention) => Err(CaseError::Busy),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The province sends the case on to an institution (转办).
     pub async fn forward(
         &self,
@@ -598,8 +799,31 @@ impl IntegrityCases {
                 let mut next = case.moved(IntegrityStatus::AtInstitution, now);
                 next.unit = Some(unit.clone());
                 next.unit_name = Some(unit_name.clone());
+                next.on_behalf = false;
                 let mut step = next.step("forward", actor, now);
                 step.to = Some(unit_name.clone());
+                next.history.push(step);
+                Ok(next)
+            })
+            .await?;
+        Ok(written.case)
+    }
+
+    /// The province takes the case over for an institution without an account
+    /// (seed 004: 线下办理后，线上填写 + 上传附件): named by the province, it holds no
+    /// account, and the province records and submits the result, which goes to
+    /// national review.
+    pub async fn take_over(&self, id: &str, actor: &Actor, institution: &str) -> Result<IntegrityCase, CaseError> {
+        let institution = casework::required_note(institution, "institution", 200)?;
+        let written = self
+            .change(id, None, |case, now| {
+                may(actor, case, IntegrityStep::TakeOver)?;
+                let mut next = case.moved(IntegrityStatus::AtInstitution, now);
+                next.unit = None;
+                next.unit_name = Some(institution.clone());
+                next.on_behalf = true;
+                let mut step = next.step(TAKE_OVER, actor, now);
+                step.to = Some(institution.clone());
                 next.history.push(step);
                 Ok(next)
             })
@@ -680,7 +904,9 @@ impl IntegrityCases {
             may(actor, case, IntegrityStep::Submit)?;
             let stored = case.result.clone().unwrap_or_else(|| json!({}));
             let full = check(&stored).map_err(CaseError::Invalid)?;
-            let mut next = case.moved(IntegrityStatus::ProvincialReview, now);
+            // A result the province recorded itself is its own review: on to the nation.
+            let to = if case.on_behalf { IntegrityStatus::NationalReview } else { IntegrityStatus::ProvincialReview };
+            let mut next = case.moved(to, now);
             next.result = Some(full);
             next.history.push(next.step("submit", actor, now));
             Ok(next)
@@ -688,23 +914,57 @@ impl IntegrityCases {
         .await
     }
 
-    /// A review approves the result: the province sends it on to national review, the
-    /// national account closes the case (办结).
-    pub async fn approve(&self, id: &str, actor: &Actor, opinion: Option<&str>) -> Result<IntegrityCase, CaseError> {
+    /// A review approves the result: the province sends it on to national review with
+    /// its opinion and official letter (审查意见, 省卫健委正式函件, seed 004), which the
+    /// national reviewer sees; the national account closes the case (办结), the
+    /// province's letter staying with it. A letter from the nation is refused.
+    pub async fn approve(
+        &self,
+        id: &str,
+        actor: &Actor,
+        opinion: Option<&str>,
+        letter: Option<FileRef>,
+    ) -> Result<IntegrityCase, CaseError> {
         let opinion =
             opinion.map(str::trim).filter(|o| !o.is_empty()).map(|o| o.chars().take(2000).collect::<String>());
         let written = self
             .change(id, None, |case, now| {
+                provincial_letter_only(actor, &letter)?;
                 may(actor, case, IntegrityStep::Approve)?;
-                let to = match &actor.level {
-                    Level::National => IntegrityStatus::Approved,
-                    _ => IntegrityStatus::NationalReview,
+                let mut next = match &actor.level {
+                    Level::National => case.moved(IntegrityStatus::Approved, now),
+                    _ => {
+                        let mut next = case.moved(IntegrityStatus::NationalReview, now);
+                        next.letter = letter.clone();
+                        next
+                    }
                 };
-                let mut next = case.moved(to, now);
                 next.opinion = opinion.clone();
                 let mut step = next.step("approve", actor, now);
                 step.note = opinion.clone();
+                step.letter = letter.clone();
                 next.history.push(step);
+                Ok(next)
+            })
+            .await?;
+        Ok(written.case)
+    }
+
+    /// The province withdraws its approval (撤回修改, seed 004) while the national
+    /// reviewer has not acted on it: the result is back in provincial review, the
+    /// approval's opinion and letter no longer the case's (they stay in its progress).
+    /// Once the nation has approved or returned it, 409.
+    pub async fn withdraw(&self, id: &str, actor: &Actor) -> Result<IntegrityCase, CaseError> {
+        let written = self
+            .change(id, None, |case, now| {
+                may(actor, case, IntegrityStep::Withdraw)?;
+                // A result the province recorded itself goes back to its drafting.
+                let to =
+                    if case.on_behalf { IntegrityStatus::AtInstitution } else { IntegrityStatus::ProvincialReview };
+                let mut next = case.moved(to, now);
+                next.opinion = None;
+                next.letter = None;
+                next.history.push(next.step("withdraw", actor, now));
                 Ok(next)
             })
             .await?;
@@ -723,12 +983,7 @@ impl IntegrityCases {
         let opinion = casework::required_note(opinion, "opinion", 2000)?;
         let written = self
             .change(id, None, |case, now| {
-                if actor.level == Level::National && letter.is_some() {
-                    return Err(CaseError::Invalid(BTreeMap::from([(
-                        "letter".to_owned(),
-                        "只有省级审核可附正式函件 / only a provincial review carries a letter".to_owned(),
-                    )])));
-                }
+                provincial_letter_only(actor, &letter)?;
                 may(actor, case, IntegrityStep::Return)?;
                 let to = match &actor.level {
                     Level::National => IntegrityStatus::ReturnedByNational,
@@ -746,6 +1001,17 @@ impl IntegrityCases {
             .await?;
         Ok(written.case)
     }
+}
+
+/// Only a province's review carries an official letter (正式函件, seed 004).
+fn provincial_letter_only(actor: &Actor, letter: &Option<FileRef>) -> Result<(), CaseError> {
+    if actor.level == Level::National && letter.is_some() {
+        return Err(CaseError::Invalid(BTreeMap::from([(
+            "letter".to_owned(),
+            "只有省级审核可附正式函件 / only a provincial review carries a letter".to_owned(),
+        )])));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -777,7 +1043,8 @@ mod tests {
 
     #[test]
     fn results_are_masked_and_a_masked_number_sent_back_keeps_the_stored_one() {
-        let stored = json!({"authors": [{"name": "张三", "id_number": "110105202004080422", "other_id": ""}]});
+        let stored =
+            json!({"authors": [{"row_id": "A1", "name": "张三", "id_number": "110105202004080422", "other_id": ""}]});
         let masked = mask_result(&stored);
         assert_eq!(masked["authors"][0]["id_number"], "1101052020****0422");
         let back = unmask_input(&masked, Some(&stored));
@@ -785,5 +1052,27 @@ mod tests {
         // A masked value that does not match the stored number stays as sent (and fails validation).
         let other = json!({"authors": [{"id_number": "4403041990****1233"}]});
         assert_eq!(unmask_input(&other, Some(&stored))["authors"][0]["id_number"], "4403041990****1233");
+    }
+
+    #[test]
+    fn an_author_keeps_its_number_when_rows_are_added_removed_or_reordered() {
+        let stored = json!({"authors": [
+            {"row_id": "A1", "name": "张三", "id_number": "110105202004080422"},
+            {"row_id": "B2", "name": "李四", "id_number": "440304199001011233"},
+        ]});
+        let shown = mask_result(&stored);
+        // 李四 moved up, 张三 removed, a new author added first.
+        let sent = json!({"authors": [
+            {"name": "王五", "id_number": "", "row_id": ""},
+            shown["authors"][1].clone(),
+        ]});
+        let back = unmask_input(&sent, Some(&stored));
+        assert_eq!(back["authors"][1]["id_number"], "440304199001011233", "found by its identity, not its row");
+        assert_eq!(back["authors"][1]["row_id"], "B2");
+        let new_id = back["authors"][0]["row_id"].as_str().unwrap();
+        assert!(!new_id.is_empty() && new_id != "A1" && new_id != "B2", "a new author gets a new identity");
+        // 张三's masked number put into 李四's row is not 李四's: it stays masked.
+        let swapped = json!({"authors": [{"row_id": "B2", "id_number": shown["authors"][0]["id_number"]}]});
+        assert_eq!(unmask_input(&swapped, Some(&stored))["authors"][0]["id_number"], "1101052020****0422");
     }
 }

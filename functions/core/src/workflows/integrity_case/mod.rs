@@ -7,6 +7,7 @@
 
 pub mod api;
 mod domain;
+pub mod import;
 pub mod pages;
 
 pub use domain::*;

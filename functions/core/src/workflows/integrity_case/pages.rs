@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use crate::casework::action_form::{ActionField, ActionForm};
 use crate::casework::pages::{
-    PageQuery, Seat, ZH, controls, done_message, file_redirect, filters, idempotency_key, machine_time, no_schema,
+    PageQuery, Seat, ZH, controls, done_message, file_redirect, idempotency_key, machine_time, no_schema,
     refused_attempt, schema_form, seat, timeline, when,
 };
 use crate::casework::summary::{SummaryRow, file_link, summary_rows};
@@ -27,13 +27,18 @@ use crate::web::pages::{self, refusal, refused};
 use crate::web::public::path_segment;
 use crate::web::session::{SignedIn, Visitor};
 use crate::web::{PageRoute, WebState, page_url, query_value};
-use crate::workflows::IntegrityStatus;
+use crate::workflows::integrity_case::CaseFilter;
+use crate::workflows::{CaseSource, IntegrityStatus};
 use gazette_forms::Button;
 
 /// The registration form; its `region` options name the regions on every case page.
 pub(crate) const INTEGRITY_CASE: &str = "integrity-case";
 const INTEGRITY_RESULT: &str = "integrity-result";
 const INTEGRITY_REVIEW: &str = "integrity-review";
+const INTEGRITY_IMPORT: &str = "integrity-import";
+/// The investigation report's template (seed 004: 上传机构调查报告 — 下载模板), a static
+/// file of the site written by `scripts/integrity-report-template.py`.
+pub const REPORT_TEMPLATE: &str = "/downloads/integrity-investigation-report.docx";
 
 /// The integrity-case pages, for signed-in visitors.
 pub fn pages() -> Vec<PageRoute> {
@@ -54,10 +59,13 @@ pub fn form_routes() -> Vec<FormRoute> {
         |path: &'static str, call: FormAction, next: &'static str| FormRoute::new(path, call, next).back(Some(case));
     let dispatch = form_action!(c => api::dispatch(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.param("id")?), OptionalJsonBody(c.body)).await);
     let forward = form_action!(c => api::forward(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.param("id")?), JsonBody(c.body)).await);
+    let take_over = form_action!(c => api::take_over(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.param("id")?), JsonBody(c.body)).await);
     let send_back = form_action!(c => api::return_to_superior(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.param("id")?), JsonBody(c.body)).await);
     let save_result = form_action!(c => api::save_result(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.param("id")?), JsonBody(c.body)).await);
     let submit = form_action!(c => api::submit(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.param("id")?), Idempotency(c.idempotency)).await);
     let approve = form_action!(c => api::approve(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.param("id")?), OptionalJsonBody(c.body)).await);
+    let withdraw =
+        form_action!(c => api::withdraw(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.param("id")?)).await);
     let return_ = form_action!(c => api::return_for_changes(State(c.app.clone()), c.caller()?, c.lang, ApiPath(c.param("id")?), JsonBody(c.body)).await);
     vec![
         FormRoute::new(
@@ -67,8 +75,22 @@ pub fn form_routes() -> Vec<FormRoute> {
         )
         .back(Some("/integrity-cases"))
         .form(INTEGRITY_CASE),
+        FormRoute::new(
+            "/act/integrity-cases/import",
+            form_action!(c => api::import(State(c.app.clone()), c.caller()?, c.lang, JsonBody(c.body)).await),
+            "/integrity-cases?source=retracted_paper&batch={batch}&done=imported",
+        )
+        .back(Some("/integrity-cases"))
+        .form(INTEGRITY_IMPORT),
+        FormRoute::new(
+            "/act/integrity-cases/dispatch",
+            form_action!(c => api::dispatch_many(State(c.app.clone()), c.caller()?, c.lang, JsonBody(c.body)).await),
+            "/integrity-cases?done=dispatched_many",
+        )
+        .back(Some("/integrity-cases")),
         step("/act/integrity-cases/{id}/dispatch", dispatch, "/integrity-cases/{id}?done=dispatched"),
         step("/act/integrity-cases/{id}/forward", forward, "/integrity-cases/{id}?done=forwarded"),
+        step("/act/integrity-cases/{id}/take-over", take_over, "/integrity-cases/{id}?done=taken_over"),
         step("/act/integrity-cases/{id}/return-to-superior", send_back, "/integrity-cases/{id}?done=sent_back"),
         // The institution returns a case to its province and no longer sees it: back to its list.
         step("/act/integrity-cases/{id}/return-to-province", send_back, "/integrity-cases?done=sent_back"),
@@ -80,6 +102,7 @@ pub fn form_routes() -> Vec<FormRoute> {
         step("/act/integrity-cases/{id}/close", approve, "/integrity-cases/{id}?done=closed"),
         step("/act/integrity-cases/{id}/return", return_, "/integrity-cases/{id}?done=returned").form(INTEGRITY_REVIEW),
         step("/act/integrity-cases/{id}/national-return", return_, "/integrity-cases/{id}?done=returned"),
+        step("/act/integrity-cases/{id}/withdraw", withdraw, "/integrity-cases/{id}?done=withdrawn"),
     ]
 }
 
@@ -88,45 +111,38 @@ fn act(id: &str, step: &str) -> String {
     page_url(&format!("/act/integrity-cases/{id}/{step}"))
 }
 
-/// `GET /web/integrity-cases` — the visitor's queue, by status; the national account
-/// registers new cases here.
+/// The three lists of seed 004, each its own page of the queue.
+const SOURCES: [(&str, &str); 3] = [("retracted_paper", "撤稿论文"), ("report", "举报案件"), ("lead", "问题线索")];
+
+/// `GET /web/integrity-cases?source=&status=&batch=&region=&q=` — the visitor's
+/// queue: retracted papers (撤稿论文), reports (举报案件) and leads (问题线索) as
+/// separate lists, each filtered by status, batch, region and title. The national
+/// account registers cases here, imports a batch of retracted papers from a workbook
+/// and sends a batch out, by region or straight to the institutions.
 pub(crate) async fn list(
     State(web): State<WebState>,
     SignedIn(visitor): SignedIn,
     Query(q): Query<PageQuery>,
+    Query(lq): Query<api::ListQuery>,
 ) -> Result<Response, Response> {
     let lang = visitor.lang;
     let actor = visitor.caller().and_then(|c| c.case_actor(lang)).map_err(refused(&visitor))?;
-    let status = q.status.as_deref().and_then(IntegrityStatus::parse);
+    let filter = lq.filter(lang).map_err(|e| refusal(&visitor, &e))?;
     let cases =
-        web.app.integrity_cases.list(&actor, status).await.map_err(|e| refusal(&visitor, &case_error(e, lang)))?;
-    let rows: Vec<Value> = cases
-        .iter()
-        .map(|c| {
-            let updated = c.updated_at.to_string();
-            let d = &c.details;
-            json!({
-                "title": d.paper_title,
-                "href": case_url(&c.id),
-                "source": d.source.label_zh(),
-                "batch": d.batch,
-                "authors": d.authors,
-                "institution": d.corresponding_institution,
-                "region": region_label(&d.region, lang),
-                "unit": c.unit_name.clone().unwrap_or_default(),
-                "status": c.status.as_str(),
-                "status_label": c.status.label_zh(),
-                "updated": when(&updated),
-                "updated_iso": machine_time(&updated),
-            })
-        })
-        .collect();
+        web.app.integrity_cases.list(&actor, &filter).await.map_err(|e| refusal(&visitor, &case_error(e, lang)))?;
+    let rows: Vec<Value> = cases.iter().map(|c| list_row(c, lang)).collect();
 
     let mut register = None;
+    let mut import = None;
+    let mut dispatch = None;
     let mut problem = None;
     let attempt = refused_attempt(&web, &visitor, &q).await;
     if seat(&visitor) == Seat::National {
-        let Some(schema) = gazette_forms::schema(INTEGRITY_CASE) else { return Err(no_schema(&visitor)) };
+        let (Some(schema), Some(import_schema)) =
+            (gazette_forms::schema(INTEGRITY_CASE), gazette_forms::schema(INTEGRITY_IMPORT))
+        else {
+            return Err(no_schema(&visitor));
+        };
         let mine = attempt.as_ref().filter(|a| a.control("_action") == Some("register"));
         let (values, errors) = match mine {
             Some(a) => (a.values.clone(), a.field_errors()),
@@ -139,24 +155,144 @@ pub(crate) async fn list(
             "message": mine.map(|a| a.message.clone()),
             "form": schema_form(schema, &action, &values, &errors, hidden, vec![Button::submit("登记案件")], false),
         }));
-        problem = attempt.as_ref().filter(|_| mine.is_none()).map(|a| a.message.clone());
+        let imported = attempt.as_ref().filter(|a| a.control("_action") == Some("import"));
+        // The form's own fields, and the workbook's problems by cell (`E3`), listed apart.
+        let (values, all) = match imported {
+            Some(a) => (a.values.clone(), a.field_errors()),
+            None => (json!({}), Vec::new()),
+        };
+        let (errors, cells): (Vec<_>, Vec<_>) = all.into_iter().partition(|(k, _)| k == "batch_name" || k == "sheet");
+        let hidden = controls(&[("_action", "import")]);
+        let action = page_url("/act/integrity-cases/import");
+        import = Some(json!({
+            "intro": import_schema.description(ZH),
+            "message": imported.map(|a| a.message.clone()),
+            "cells": cells.into_iter().map(|(_, m)| m).collect::<Vec<_>>(),
+            "form": schema_form(import_schema, &action, &values, &errors, hidden, vec![Button::submit("导入")], false),
+        }));
+        dispatch = dispatch_form(&web, &actor, filter.batch.as_deref(), attempt.as_ref()).await;
+        let ours = ["register", "import", "dispatch"];
+        problem = attempt
+            .as_ref()
+            .filter(|a| !ours.iter().any(|o| a.control("_action") == Some(o)))
+            .map(|a| a.message.clone());
     } else if let Some(a) = &attempt {
         problem = Some(a.message.clone());
     }
-    let statuses = IntegrityStatus::ALL.iter().map(|s| (s.as_str(), s.label_zh()));
+    let here = |source: Option<&str>| match source {
+        Some(s) => page_url(&format!("/integrity-cases?source={s}")),
+        None => page_url("/integrity-cases"),
+    };
+    let current = filter.source.map(source_code);
+    let mut tabs = vec![json!({ "label": "全部", "href": here(None), "current": current.is_none() })];
+    tabs.extend(
+        SOURCES
+            .into_iter()
+            .map(|(code, label)| json!({ "label": label, "href": here(Some(code)), "current": current == Some(code) })),
+    );
+    let title = SOURCES.into_iter().find(|(code, _)| current == Some(*code)).map_or("科研诚信案件", |(_, label)| label);
+    let Some(case_schema) = gazette_forms::schema(INTEGRITY_CASE) else { return Err(no_schema(&visitor)) };
+    let regions: Vec<Value> = case_schema
+        .field("region")
+        .map(|f| f.options())
+        .unwrap_or_default()
+        .iter()
+        .map(|o| json!({ "value": o.value(), "label": o.label(lang_of(lang)), "selected": filter.region.as_deref() == Some(o.value()) }))
+        .collect();
+    let statuses: Vec<Value> = IntegrityStatus::ALL
+        .iter()
+        .map(|st| json!({ "value": st.as_str(), "label": st.label_zh(), "selected": filter.status == Some(*st) }))
+        .collect();
+    let filtered =
+        filter.status.is_some() || filter.batch.is_some() || filter.region.is_some() || filter.title.is_some();
     Ok(pages::render(
         &visitor,
         "integrity_cases.html",
         json!({
-            "title": "科研诚信案件",
-            "filters": filters("/integrity-cases", statuses, status.map(IntegrityStatus::as_str)),
-            "filtered": status.map(IntegrityStatus::label_zh),
+            "title": title,
+            "tabs": tabs,
+            "search": {
+                "action": page_url("/integrity-cases"),
+                "source": current,
+                "statuses": statuses,
+                "regions": regions,
+                "batch": filter.batch.clone().unwrap_or_default(),
+                "q": filter.title.clone().unwrap_or_default(),
+            },
+            "filtered": filtered,
             "rows": rows,
             "register": register,
+            "import": import,
+            "dispatch": dispatch,
             "problem": problem,
             "done": done_message(q.done.as_deref()),
         }),
     ))
+}
+
+fn source_code(source: CaseSource) -> &'static str {
+    match source {
+        CaseSource::RetractedPaper => "retracted_paper",
+        CaseSource::Report => "report",
+        CaseSource::Lead => "lead",
+    }
+}
+
+fn lang_of(lang: crate::http::Lang) -> gazette_forms::Lang {
+    crate::validation::forms_lang(lang)
+}
+
+/// A line of the list, as the table shows it.
+fn list_row(c: &IntegrityCase, lang: crate::http::Lang) -> Value {
+    let updated = c.updated_at.to_string();
+    let d = &c.details;
+    json!({
+        "title": d.paper_title,
+        "href": case_url(&c.id),
+        "source": d.source.label_zh(),
+        "batch": d.batch,
+        "number": d.number,
+        "authors": d.authors,
+        "institution": d.corresponding_institution,
+        "region": region_label(&d.region, lang),
+        "unit": c.unit_name.clone().unwrap_or_default(),
+        "status": c.status.as_str(),
+        "status_label": c.status.label_zh(),
+        "updated": when(&updated),
+        "updated_iso": machine_time(&updated),
+    })
+}
+
+/// The national account's bulk dispatch (统一发送): the batches with cases not yet
+/// sent, by region or straight to the institutions (此次直接发至机构).
+async fn dispatch_form(
+    web: &WebState,
+    actor: &crate::casework::Actor,
+    batch: Option<&str>,
+    attempt: Option<&crate::web::attempt::Attempt>,
+) -> Option<ActionForm> {
+    let waiting = CaseFilter { status: Some(IntegrityStatus::Created), ..CaseFilter::default() };
+    let cases = web.app.integrity_cases.list(actor, &waiting).await.unwrap_or_default();
+    let mut batches: Vec<String> = cases.iter().map(|c| c.details.batch.clone()).filter(|b| !b.is_empty()).collect();
+    batches.sort();
+    batches.dedup();
+    if batches.is_empty() {
+        return None;
+    }
+    let count = |b: &str| cases.iter().filter(|c| c.details.batch == b).count();
+    let options = batches.iter().map(|b| (b.clone(), format!("{b}（{} 件待发送）", count(b))));
+    let to = [
+        ("region".to_owned(), "按行政区划发送至省级".to_owned()),
+        ("institution".to_owned(), "此次直接发至机构".to_owned()),
+    ];
+    Some(
+        ActionForm::new("dispatch", "批量发送", &page_url("/act/integrity-cases/dispatch"))
+            .intro("将所选批次中尚未发送的案件统一发送：按行政区划发至各省级，或直接发至第一通讯作者单位（须为该地区已注册的机构）。")
+            .field(ActionField::choices("batch", "批次", options, batch.unwrap_or_default()))
+            .field(ActionField::choices("to", "发送方式", to, "region"))
+            .button("发送", false)
+            .with_attempt(attempt),
+    )
 }
 
 /// `GET /web/integrity-cases/{id}` — one case: details, the institution's result
@@ -218,6 +354,15 @@ pub(crate) async fn page(
                 .with_attempt(attempt.as_ref()),
         );
     }
+    if allows(IntegrityStep::TakeOver) {
+        actions.push(
+            ActionForm::new("take_over", "代机构填写办理结果", &act(&id, "take-over"))
+                .intro("机构在系统中没有账号的，线下办理后由本级填写办理结果并上传附件，提交后直接报国家审核。")
+                .field(ActionField::text("institution", "机构名称", true, 200))
+                .button("代为填写", true)
+                .with_attempt(attempt.as_ref()),
+        );
+    }
     if allows(IntegrityStep::ReturnToSuperior) {
         let (superior, route) = match seat(&visitor) {
             Seat::Institution(_) => ("省级", "return-to-province"),
@@ -239,6 +384,7 @@ pub(crate) async fn page(
         result_form = Some(json!({
             "intro": result_schema.description(ZH),
             "message": message,
+            "template_href": REPORT_TEMPLATE,
             // A draft saved in parts: the server checks it (see `schema_form`).
             "form": schema_form(result_schema, &action, &values, &errors, hidden, buttons, true),
         }));
@@ -253,7 +399,7 @@ pub(crate) async fn page(
         let action = act(&id, "approve");
         let buttons = vec![Button::submit("审核通过"), Button::to("退回修改", &act(&id, "return"))];
         review_form = Some(json!({
-            "intro": "审核通过的，报国家审核；需要机构修改的，填写审查意见后退回，可附正式函件。",
+            "intro": "审核通过的，连同审查意见和正式函件报国家审核（国家审核前可撤回修改）；需要机构修改的，填写审查意见后退回，可附正式函件。",
             "message": mine.map(|a| a.message.clone()),
             "form": schema_form(review_schema, &action, &values, &errors, hidden, buttons, false),
         }));
@@ -269,6 +415,15 @@ pub(crate) async fn page(
                     ActionField::textarea("opinion", "审查意见", false, 2000)
                         .hint(opinion.and_then(|f| f.help(ZH)).unwrap_or("退回时必须填写。")),
                 )
+                .with_attempt(attempt.as_ref()),
+        );
+    }
+
+    if allows(IntegrityStep::Withdraw) {
+        actions.push(
+            ActionForm::new("withdraw", "撤回审核决定", &act(&id, "withdraw"))
+                .intro("国家审核前，可撤回本级的审核通过，重新审核或退回机构修改。")
+                .button("撤回修改", true)
                 .with_attempt(attempt.as_ref()),
         );
     }
@@ -290,7 +445,11 @@ pub(crate) async fn page(
         json!({
             "title": case.details.paper_title,
             "c": c,
-            "explain": explanation(Some(status)),
+            "explain": if case.on_behalf && handled_by_institution(status) {
+                "机构在系统中没有账号：由省级代为填写办理结果，提交后报国家审核。"
+            } else {
+                explanation(Some(status))
+            },
             "opinion": opinion_line(&case),
             "letter": c.get("letter").and_then(|l| file_link(l, &file_href)),
             "details": details,
@@ -391,6 +550,7 @@ pub async fn queue(web: &WebState, visitor: &Visitor) -> Vec<Queue> {
         Seat::Province(_) => &[
             ("科研诚信案件：待转办", "没有待转办的案件。", &[S::AtProvince, S::ReturnedToProvince]),
             ("科研诚信案件：待省级审核", "没有待省级审核的办理结果。", &[S::ProvincialReview]),
+            ("科研诚信案件：代机构填写", "没有代机构填写的案件。", &[S::AtInstitution, S::ReturnedByNational]),
         ],
         Seat::Institution(_) => &[(
             "科研诚信案件：待机构办理",
@@ -402,7 +562,7 @@ pub async fn queue(web: &WebState, visitor: &Visitor) -> Vec<Queue> {
     let Ok(actor) = visitor.caller().and_then(|c| c.case_actor(visitor.lang)) else {
         return Vec::new();
     };
-    let cases = web.app.integrity_cases.list(&actor, None).await.unwrap_or_default();
+    let cases = web.app.integrity_cases.list(&actor, &CaseFilter::default()).await.unwrap_or_default();
     integrity
         .iter()
         .map(|(title, empty, statuses)| {
@@ -480,7 +640,10 @@ fn action_label(action: &str, by: &Value) -> String {
     match (action, level) {
         ("create", _) => "登记案件",
         ("dispatch", _) => "发送至省级办理",
+        ("dispatch_to_institution", _) => "直接发至机构",
+        ("import", _) => "导入批次",
         ("forward", _) => "转办至机构",
+        ("take_over", _) => "省级代机构填写",
         ("return_to_superior", _) => "退回上级",
         ("save_result", _) => "保存办理结果",
         ("submit", _) => "提交办理结果",
@@ -488,6 +651,7 @@ fn action_label(action: &str, by: &Value) -> String {
         ("approve", _) => "省级审核通过",
         ("return", "national") => "国家审核退回",
         ("return", _) => "省级审核退回",
+        ("withdraw", _) => "省级撤回审核决定",
         (other, _) => other,
     }
     .to_owned()

@@ -179,7 +179,7 @@ fn column<'a>(schema: &'a Schema, name: &str) -> Option<Column<'a>> {
 }
 
 /// A cell as text: numbers as written (`120.5`, `40`), blanks empty.
-fn text(data: &Data) -> String {
+pub(crate) fn text(data: &Data) -> String {
     match data {
         Data::Int(i) => i.to_string(),
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
@@ -194,7 +194,7 @@ fn text(data: &Data) -> String {
 }
 
 /// `A`, `B`, … `Z`, `AA` …: a column as spreadsheets name it.
-fn column_letter(index: usize) -> String {
+pub(crate) fn column_letter(index: usize) -> String {
     let mut n = index + 1;
     let mut letters = Vec::new();
     while n > 0 {
