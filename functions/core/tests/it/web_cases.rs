@@ -812,15 +812,18 @@ async fn a_saved_result_is_saved_again_after_a_penalty_and_its_period_are_added(
     assert!(to.ends_with("?done=saved"), "{to}");
     let saved = page(&app, &hospital, &to).await;
     let drawn = crate::web_pages::form_on(&saved, "form-integrity-result");
-    assert_eq!(drawn.get("years_suspend"), Some(""), "a period not asked was not stored as 0");
+    assert!(
+        matches!(drawn.get("penalty_sets[0].years_suspend"), None | Some("")),
+        "a period not asked was not stored as 0"
+    );
 
     // Then penalty (五) for 3 years: saved again, the periods not chosen neither stored nor checked.
     let penalty = [
-        ("authors[0].penalised", "on"),
-        ("misconduct_kinds", "fabrication"),
-        ("severity", "serious"),
-        ("penalties", "ban_projects"),
-        ("years_ban_projects", "3"),
+        ("authors[0].penalty_set", "1"),
+        ("penalty_sets[0].misconduct_kinds", "fabrication"),
+        ("penalty_sets[0].severity", "serious"),
+        ("penalty_sets[0].penalties", "ban_projects"),
+        ("penalty_sets[0].years_ban_projects", "3"),
     ];
     let to = redirected(&post(&app, &hospital, &pressed(&saved, "保存", &penalty), &[]).await);
     assert!(to.ends_with("?done=saved"), "saved again, not refused: {to}\n{}", text(&page(&app, &hospital, &to).await));
@@ -828,8 +831,8 @@ async fn a_saved_result_is_saved_again_after_a_penalty_and_its_period_are_added(
     says(&again, "办理结果已保存。");
     assert!(!text(&again).contains("暂停期限”不能小于"), "no message about a field not asked");
     let api = case_json(&app, &hospital, &case).await;
-    let result = api["result"].as_object().expect("a result");
-    assert_eq!(result["years_ban_projects"], 3);
+    let result = api["result"]["penalty_sets"][0].as_object().expect("a result with a penalty set");
+    assert_eq!(result["years_ban_projects"], "3", "1–5 years is a choice (or another number)");
     for id in ["years_suspend", "years_ban_awards", "years_ban_nomination", "years_ban_supervision", "other_penalty"] {
         assert!(!result.contains_key(id), "{id} stored: {result:?}");
     }
@@ -845,7 +848,7 @@ async fn a_saved_result_is_saved_again_after_a_penalty_and_its_period_are_added(
     let two = page(&app, &hospital, &back).await;
     let drawn = crate::web_pages::form_on(&two, "form-integrity-result");
     assert_eq!(drawn.get("authors[1].name"), Some(""), "a blank second author");
-    assert_eq!(drawn.get("years_ban_projects"), Some("3"), "what was typed is kept");
+    assert_eq!(drawn.get("penalty_sets[0].years_ban_projects"), Some("3"), "what was typed is kept");
     let stored = case_json(&app, &hospital, &case).await;
     assert_eq!(stored["result"]["authors"].as_array().map(Vec::len), Some(1), "the row added is not saved");
 }
