@@ -166,13 +166,20 @@ describe('accounts and sign-in', { timeout: 300_000 }, () => {
     await filler.locator('#f-filler_name').fill('张填报');
     await filler.locator('#f-filler_phone').fill('0311-86661234');
     await clickAndLoad(filler, filler.getByRole('button', { name: '保存并继续' }));
-    // The funding part's stock (仪器设备原值) is the one figure a month cannot leave
-    // blank; then 检查并提交 → 确认提交.
+    // The staff and the funding part's stock (仪器设备原值) are the figures a month
+    // cannot leave blank; then 检查并提交 → 确认提交.
+    await filler.goto(`${base}${month}/staff`);
+    for (const [f, v] of [['staff_total', '9'], ['staff_senior', '3'], ['staff_intermediate', '3'], ['staff_junior', '2'],
+      ['staff_other', '1'], ['staff_doctorate', '2'], ['staff_master', '3'], ['staff_full_time', '8'], ['staff_high_level', '1']]) {
+      await filler.locator(`#f-${f}`).fill(v);
+    }
+    await clickAndLoad(filler, filler.getByRole('button', { name: '保存并继续' }));
     await filler.goto(`${base}${month}/funding`);
     await filler.locator('#f-equipment_value').fill('500');
     await clickAndLoad(filler, filler.getByRole('button', { name: '保存并继续' }));
     await filler.goto(`${base}${month}`);
     await clickAndLoad(filler, filler.getByRole('link', { name: '检查并提交' }));
+    assert.equal(await filler.locator('#check-summary').count(), 0, await filler.locator('main').innerText());
     await clickAndLoad(filler, filler.getByRole('button', { name: '确认提交' }));
     assert.equal(await filler.locator('.gz-status__label strong').innerText(), '待审核', 'submitted');
 
