@@ -180,7 +180,7 @@ describe('calls to action on the build date', { timeout: 240_000 }, () => {
       assert.deepEqual(dates, [...dates].sort(), `${section}: soonest first (${dates.join(', ')})`);
     }
     const latest = await starts('latest-courses');
-    assert.equal(latest[0], '2026-12-08', 'the first of the latest courses is the one starting soonest, not June 2027');
+    assert.equal(latest[0], '2026-12-01', 'the first of the latest courses is the one starting soonest (the online course of 1 December), not June 2027');
     const recommended = await page.locator('section[aria-labelledby="recommended-courses"] .card-title a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
     assert.ok(!recommended.some((h) => /-202[12]\/$|\/anli-/.test(h)), `no course that has ended is recommended: ${recommended.join(', ')}`);
     assert.ok(recommended.includes('/courses/kycx-chegao-lunwen-banli-shiwu-2026/'));

@@ -182,8 +182,16 @@ impl FormRoute {
     }
 }
 
+/// What a value filled into a next page's query keeps as it is (RFC 3986's
+/// unreserved characters); everything else is percent-encoded, so no value adds a
+/// parameter or a fragment, and a Chinese value (a batch named 2023年第1批) arrives
+/// whole.
+const QUERY_VALUE: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
 /// `template` with each `{name}` replaced by the path parameter `name`, or else the
-/// answer's field `name` (strings and numbers), as a safe path segment.
+/// answer's field `name` (strings and numbers): in the path as a safe path segment
+/// (no `/`, no dot segment), in the query percent-encoded ([`QUERY_VALUE`]).
 fn fill(template: &str, params: &Params, answer: &Value) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
@@ -196,7 +204,12 @@ fn fill(template: &str, params: &Params, answer: &Value) -> String {
             Value::Number(n) => Some(n.to_string()),
             _ => None,
         });
-        out.push_str(&path_segment(&value.unwrap_or_default()));
+        let value = value.unwrap_or_default();
+        if out.contains('?') {
+            out.extend(percent_encoding::utf8_percent_encode(&value, QUERY_VALUE));
+        } else {
+            out.push_str(&path_segment(&value));
+        }
         rest = &rest[open + close + 1..];
     }
     out.push_str(rest);
@@ -237,5 +250,15 @@ mod tests {
         let route = route("/act/typical-cases/{id}/approve");
         let p = params(&[("id", "../../registrations/1/approve?x=")]);
         assert_eq!(route.next_page(&p, &Value::Null), "/api/web/cases/....registrations1approvex?done=approved");
+    }
+
+    #[test]
+    fn a_value_in_the_query_arrives_whole_and_adds_no_parameter() {
+        let route = route("/act/integrity-cases/import");
+        let answer = json!({"batch": "2023年第1批&done=x#y"});
+        assert_eq!(
+            route.next_page(&Vec::new(), &answer),
+            "/api/web/integrity-cases?source=retracted_paper&batch=2023%E5%B9%B4%E7%AC%AC1%E6%89%B9%26done%3Dx%23y&done=imported"
+        );
     }
 }
