@@ -9,9 +9,7 @@
 //! named, and nothing is imported unless every row is right.
 
 use std::collections::BTreeMap;
-use std::io::Cursor;
 
-use calamine::{Reader, Xlsx};
 use gazette_forms::{Lang, Schema};
 use serde_json::{Map, Value, json};
 
@@ -40,13 +38,7 @@ pub fn read_batch(bytes: &[u8], schema: &Schema, batch: &str, lang: Lang) -> Res
         Lang::En => en.to_owned(),
     };
     let whole = |message: String| BTreeMap::from([("A1".to_owned(), message)]);
-    let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|_| {
-        whole(say("无法读取：请上传 Excel 工作簿（.xlsx）", "Cannot read it: upload an Excel workbook (.xlsx)"))
-    })?;
-    let range = match book.worksheet_range_at(0) {
-        Some(Ok(range)) => range,
-        _ => return Err(whole(say("工作簿中没有工作表", "The workbook has no sheet"))),
-    };
+    let range = crate::workflows::monthly_report::import::first_sheet(bytes, lang)?;
     let (top, left) = range.start().unwrap_or((0, 0));
     let mut rows = range.rows();
     let Some(header) = rows.next() else {

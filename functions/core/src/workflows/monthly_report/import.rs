@@ -29,6 +29,19 @@ enum Column<'a> {
 /// Problems found, by cell (`C3`, or `A1` for the sheet as a whole).
 pub type SheetErrors = BTreeMap<String, String>;
 
+/// The first sheet of an `.xlsx` workbook, or the problem with the whole file (on `A1`).
+pub(crate) fn first_sheet(bytes: &[u8], lang: Lang) -> Result<calamine::Range<calamine::Data>, SheetErrors> {
+    let whole =
+        |zh: &str, en: &str| BTreeMap::from([("A1".to_owned(), if lang == Lang::Zh { zh } else { en }.to_owned())]);
+    let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|_| {
+        whole("无法读取：请上传 Excel 工作簿（.xlsx）", "Cannot read it: upload an Excel workbook (.xlsx)")
+    })?;
+    match book.worksheet_range_at(0) {
+        Some(Ok(range)) => Ok(range),
+        _ => Err(whole("工作簿中没有工作表", "The workbook has no sheet")),
+    }
+}
+
 /// Reads and checks a workbook: every row, or every problem.
 pub fn read_figures(bytes: &[u8], schema: &Schema, lang: Lang) -> Result<Vec<FiguresRow>, SheetErrors> {
     let say = |zh: &str, en: &str| match lang {
@@ -36,13 +49,7 @@ pub fn read_figures(bytes: &[u8], schema: &Schema, lang: Lang) -> Result<Vec<Fig
         Lang::En => en.to_owned(),
     };
     let whole = |message: String| BTreeMap::from([("A1".to_owned(), message)]);
-    let mut book = Xlsx::new(Cursor::new(bytes)).map_err(|_| {
-        whole(say("无法读取：请上传 Excel 工作簿（.xlsx）", "Cannot read it: upload an Excel workbook (.xlsx)"))
-    })?;
-    let range = match book.worksheet_range_at(0) {
-        Some(Ok(range)) => range,
-        _ => return Err(whole(say("工作簿中没有工作表", "The workbook has no sheet"))),
-    };
+    let range = first_sheet(bytes, lang)?;
     let (top, left) = range.start().unwrap_or((0, 0));
     let mut rows = range.rows();
     let Some(header) = rows.next() else {
